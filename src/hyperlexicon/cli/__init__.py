@@ -1,0 +1,105 @@
+"""The ``hyperlexicon`` command line: nouns and verbs, ``--json`` on reads, exit codes that mean
+something (0 ok, 1 not found or conflict, 2 bad input).
+
+Only click is imported at start-up; each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import HyperlexiconError
+
+
+class App:
+    """What the root options resolved to, and the lexicon they open (on first use)."""
+
+    def __init__(self, **overrides: Any) -> None:
+        self.overrides = overrides
+        self._settings: Any = None
+        self._lexicon: Any = None
+
+    @property
+    def settings(self) -> Any:
+        if self._settings is None:
+            from ..config import Settings
+
+            self._settings = Settings.load(**self.overrides)
+        return self._settings
+
+    @property
+    def lexicon(self) -> Any:
+        if self._lexicon is None:
+            from ..lexicon import Lexicon
+
+            self._lexicon = Lexicon(self.settings)
+        return self._lexicon
+
+
+class Group(click.Group):
+    """Turns the library's errors into one line on stderr and the exit code they carry."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HyperlexiconError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            message = _database_error(exc)
+            if message is None:
+                raise
+            click.echo(f"error: {message}", err=True)
+            ctx.exit(1)
+
+
+def _database_error(exc: Exception) -> str | None:
+    """A database that cannot be reached is an operational error, not a traceback."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    if isinstance(exc, OperationalError):
+        return f"database error: {str(exc.orig).splitlines()[0] if exc.orig else exc}"
+    if isinstance(exc, ArgumentError):
+        return f"bad database URL: {exc}"
+    return None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home", type=click.Path(file_okay=False), help="Home directory (HYPERLEXICON_HOME)."
+)
+@click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL (HYPERLEXICON_DB_URL).")
+@click.option("-l", "--lexicon", metavar="NAME", help="Lexicon to act on (default: core).")
+@click.option("--author", metavar="NAME", help="Who is recorded as making changes.")
+@click.version_option(__version__, prog_name="hyperlexicon")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    home: str | None,
+    db_url: str | None,
+    lexicon: str | None,
+    author: str | None,
+) -> None:
+    """A versioned dictionary of hyperlexemes, and HyperBridge.
+
+    \b
+    Start:
+      hyperlexicon init --seed core
+      hyperlexicon lex show 🜂
+      hyperlexicon lex search огонь
+    """
+    ctx.obj = App(home=home, db_url=db_url, lexicon=lexicon, author=author)
+
+
+from . import admin, io, lex, versions  # noqa: E402  (commands register themselves on main)
+
+__all__ = ["App", "admin", "io", "lex", "main", "versions"]

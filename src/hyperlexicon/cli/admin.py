@@ -1,0 +1,248 @@
+"""``init``, ``db``, ``lexicons`` and ``stats``: setting up and looking after the store."""
+
+from __future__ import annotations
+
+import click
+
+from . import App, main
+from .output import emit_json, table
+
+
+@main.command()
+@click.option("--seed", metavar="NAME", help="Load a seed lexicon (e.g. core) and tag it.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def init(app: App, seed: str | None, as_json: bool) -> None:
+    """Create or upgrade the database, create the lexicon, optionally load a seed.
+
+    \b
+    Example:
+      hyperlexicon init --seed core
+      hyperlexicon --db postgresql+psycopg://localhost/lex init
+    """
+    from ..lexicon import Lexicon
+
+    lexicon, report = Lexicon.init(app.settings, seed=seed)
+    app._lexicon = lexicon
+    result = {
+        "database": lexicon.store.safe_url,
+        "lexicon": lexicon.name,
+        "seed": seed,
+        "import": report.to_dict() if report else None,
+    }
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"database ready: {result['database']}")
+    if seed and report is None:
+        click.echo(f"seed {seed!r} already loaded in {lexicon.name!r}")
+    elif report:
+        click.echo(
+            f"seed {seed!r}: {report.created} entries loaded into {lexicon.name!r}, "
+            f"tagged seed-{seed}-1"
+        )
+
+
+@main.group()
+def db() -> None:
+    """Schema migrations (Alembic), runnable from the installed package."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_obj
+def db_upgrade(app: App, revision: str) -> None:
+    """Migrate the schema up (default: to the newest).
+
+    \b
+    Example:
+      hyperlexicon db upgrade
+    """
+    from .. import migrate
+
+    migrate.upgrade(app.settings.database_url, revision)
+    click.echo(f"schema at {migrate.current(app.settings.database_url)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.pass_obj
+def db_downgrade(app: App, revision: str) -> None:
+    """Migrate the schema down to REVISION ('base' removes every table).
+
+    \b
+    Example:
+      hyperlexicon db downgrade -1
+    """
+    from .. import migrate
+
+    migrate.downgrade(app.settings.database_url, revision)
+    click.echo(f"schema at {migrate.current(app.settings.database_url) or 'base'}")
+
+
+@db.command("current")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def db_current(app: App, as_json: bool) -> None:
+    """The schema revision of the database.
+
+    \b
+    Example:
+      hyperlexicon db current
+    """
+    from .. import migrate
+
+    rev = migrate.current(app.settings.database_url)
+    head = migrate.head_revision()
+    if as_json:
+        emit_json({"current": rev, "head": head})
+    else:
+        click.echo(f"{rev or 'base'}" + (" (head)" if rev == head else f" (head is {head})"))
+
+
+@db.command("history")
+@click.option("--json", "as_json", is_flag=True)
+def db_history(as_json: bool) -> None:
+    """The migrations this version ships, newest first.
+
+    \b
+    Example:
+      hyperlexicon db history
+    """
+    from .. import migrate
+
+    revs = migrate.history()
+    if as_json:
+        emit_json(revs)
+    else:
+        table(
+            None,
+            ["revision", "down", "message"],
+            [[r["revision"], r["down_revision"], r["message"]] for r in revs],
+        )
+
+
+@db.command("check")
+@click.pass_obj
+def db_check(app: App) -> None:
+    """Compare the models with the migrated database; exit 1 if they drift.
+
+    \b
+    Example:
+      hyperlexicon db check
+    """
+    from .. import migrate
+
+    diffs = migrate.check(app.settings.database_url)
+    if diffs:
+        for d in diffs:
+            click.echo(repr(d))
+        raise SystemExit(1)
+    click.echo("models and migrations agree")
+
+
+@main.group()
+def lexicons() -> None:
+    """The lexicons in the store."""
+
+
+@lexicons.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def lexicons_list(app: App, as_json: bool) -> None:
+    """List lexicons with their entry counts.
+
+    \b
+    Example:
+      hyperlexicon lexicons list
+    """
+    items = app.lexicon.store.lexicons()
+    if as_json:
+        emit_json(items)
+    else:
+        table(
+            None,
+            ["name", "entries", "description"],
+            [[i["name"], i["entries"], i["description"]] for i in items],
+        )
+
+
+@lexicons.command("create")
+@click.argument("name")
+@click.option("-d", "--description", default="")
+@click.pass_obj
+def lexicons_create(app: App, name: str, description: str) -> None:
+    """Create an empty lexicon.
+
+    \b
+    Example:
+      hyperlexicon lexicons create mine -d "my own glyphs"
+      hyperlexicon -l mine lex add ✶ -g en:star
+    """
+    app.lexicon.store.create_lexicon(name, description)
+    click.echo(f"created lexicon {name}")
+
+
+@lexicons.command("rm")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@click.pass_obj
+def lexicons_rm(app: App, name: str, yes: bool) -> None:
+    """Delete a lexicon with its entries, history and versions (cannot be undone).
+
+    \b
+    Example:
+      hyperlexicon lexicons rm scratch --yes
+    """
+    if not yes:
+        click.confirm(f"delete lexicon {name!r} with all its history?", abort=True)
+    app.lexicon.store.delete_lexicon(name)
+    click.echo(f"deleted lexicon {name}")
+
+
+@main.command()
+@click.option(
+    "--all", "all_lexicons", is_flag=True, help="Every lexicon, not just the current one."
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def stats(app: App, all_lexicons: bool, as_json: bool) -> None:
+    """Counts: entries by kind, status and register; glosses by language; history.
+
+    \b
+    Example:
+      hyperlexicon stats --json
+    """
+    lexicon = app.lexicon
+    figures = lexicon.store.stats(None if all_lexicons else lexicon.name)
+    if as_json:
+        emit_json(figures)
+        return
+    rows = []
+    for name, f in figures["lexicons"].items():
+        rows.append(
+            [
+                name,
+                f["entries"],
+                ", ".join(f"{k} {v}" for k, v in f["by_kind"].items()),
+                ", ".join(f"{k} {v}" for k, v in f["by_status"].items()),
+                ", ".join(f"{k} {v}" for k, v in f["by_register"].items()),
+                ", ".join(f"{k} {v}" for k, v in f["glosses_by_language"].items()),
+                f["revisions"],
+                f["versions"],
+            ]
+        )
+    table(
+        figures["database"],
+        [
+            "lexicon",
+            "entries",
+            "kinds",
+            "statuses",
+            "registers",
+            "glosses",
+            "revisions",
+            "versions",
+        ],
+        rows,
+    )

@@ -1,0 +1,91 @@
+"""Settings: flags beat environment variables, which beat ``config.toml`` in the home directory.
+
+::
+
+    HYPERLEXICON_HOME             where the SQLite file, the Chroma index and keys live
+    HYPERLEXICON_DB_URL           any SQLAlchemy URL (default: sqlite file in the home)
+    HYPERLEXICON_CHROMA_URL       a Chroma server (default: embedded Chroma in the home)
+    HYPERLEXICON_EMBEDDING_MODEL  use-multilingual | st:/path/to/model | st:<package>
+    HYPERLEXICON_LEXICON          the lexicon commands act on (default: core)
+    HYPERLEXICON_AUTHOR           who is recorded as making changes (default: the OS user)
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+ENV_PREFIX = "HYPERLEXICON_"
+DEFAULT_LEXICON = "core"
+DEFAULT_EMBEDDER = "use-multilingual"
+
+
+def default_home() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("hyperlexicon", appauthor=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=default_home)
+    db_url: str | None = None
+    chroma_url: str | None = None
+    embedding_model: str = DEFAULT_EMBEDDER
+    lexicon: str = DEFAULT_LEXICON
+    author: str | None = None
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Resolve settings; ``overrides`` are the flags (``None`` means not given)."""
+        env = os.environ
+        home_value = overrides.get("home") or env.get(ENV_PREFIX + "HOME")
+        home = Path(home_value).expanduser() if home_value else default_home()
+        values: dict[str, Any] = {}
+        config_file = home / "config.toml"
+        if config_file.is_file():
+            try:
+                values.update(tomllib.loads(config_file.read_text("utf-8")))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{config_file}: {exc}") from None
+            unknown = set(values) - {f.name for f in fields(cls)} - {"home"}
+            if unknown:
+                raise ConfigError(
+                    f"{config_file}: unknown setting(s): {', '.join(sorted(unknown))}"
+                )
+            values.pop("home", None)
+        for f in fields(cls):
+            if f.name == "home":
+                continue
+            env_value = env.get(ENV_PREFIX + f.name.upper())
+            if env_value:
+                values[f.name] = env_value
+            if overrides.get(f.name) is not None:
+                values[f.name] = overrides[f.name]
+        return cls(home=home, **values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.home / 'lexicon.sqlite3'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def who(self) -> str:
+        if self.author:
+            return self.author
+        try:
+            return getpass.getuser()
+        except Exception:  # no user database entry (containers): still record something
+            return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"

@@ -1,0 +1,288 @@
+"""``Lexicon``: the one object the CLI, the server and Python users work through.
+
+It binds settings (which database, which lexicon, who is writing) to the store, and is where
+the parts meet: formats for import/export, history for versions, and (as they arrive) the
+vector index and the bridge.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from . import history as versioning
+from .config import Settings
+from .entry import EntryData
+from .errors import BadInputError, NotFoundError
+from .store import ImportReport, RevisionRecord, SearchHit, Store, StoredEntry
+from .text import Repair
+
+SEED_PREFIX = "seed-"
+
+
+def seeds_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "seeds", here.parent.parent / "seeds"):
+        if candidate.is_dir():
+            return candidate
+    raise NotFoundError("the seeds folder is missing from this installation")
+
+
+def available_seeds() -> list[str]:
+    return sorted(p.stem for p in seeds_dir().glob("*.yaml"))
+
+
+class Lexicon:
+    """One named lexicon in a store, with the settings it was opened with."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        name: str | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings or Settings.load()
+        self.name = name or self.settings.lexicon
+        self._store = store
+
+    @classmethod
+    def open(cls, name: str | None = None, **overrides: Any) -> Lexicon:
+        """Open with settings resolved from ``overrides`` (flags), environment and config file."""
+        return cls(Settings.load(**overrides), name=name)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.database_url)
+        return self._store
+
+    @property
+    def author(self) -> str:
+        return self.settings.who
+
+    def using(self, name: str) -> Lexicon:
+        """The same store, another lexicon."""
+        return Lexicon(self.settings, name=name, store=self._store)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Lexicon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- set-up -------------------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls, settings: Settings | None = None, *, seed: str | None = None, name: str | None = None
+    ) -> tuple[Lexicon, ImportReport | None]:
+        """Migrate the database to the current schema, create the lexicon, load a seed."""
+        from . import migrate
+
+        settings = settings or Settings.load()
+        settings.home.mkdir(parents=True, exist_ok=True)
+        migrate.upgrade(settings.database_url)
+        lex = cls(settings, name=name)
+        report = None
+        with lex.store.write() as s:
+            lex.store.lexicon_id(s, lex.name, create=True)
+        if seed:
+            report = lex.load_seed(seed)
+        return lex, report
+
+    def load_seed(self, seed: str) -> ImportReport | None:
+        """Load ``seeds/<seed>.yaml`` and tag ``seed-<seed>-1``; nothing to do if tagged already."""
+        path = seeds_dir() / f"{seed}.yaml"
+        if not path.is_file():
+            raise BadInputError(
+                f"no seed named {seed!r} (available: {', '.join(available_seeds())})"
+            )
+        tag = f"{SEED_PREFIX}{seed}-1"
+        if any(v.name == tag for v in self.versions()):
+            return None
+        report = self.import_file(path, on_conflict="skip", reason=f"seed {seed}")
+        self.create_version(tag, message=f"seed lexicon {seed!r} as shipped")
+        return report
+
+    # --- entries ------------------------------------------------------------------------
+
+    def add(self, data: EntryData, *, reason: str | None = None) -> StoredEntry:
+        return self.store.add(self.name, data, author=self.author, reason=reason)
+
+    def find(self, form: str) -> StoredEntry | None:
+        return self.store.get(self.name, form)
+
+    def get(self, form: str) -> StoredEntry:
+        return self.store.require(self.name, form)
+
+    def edit(
+        self,
+        form: str,
+        change: Callable[[EntryData], EntryData] | None = None,
+        *,
+        expect_version: int | None = None,
+        reason: str | None = None,
+        **fields: Any,
+    ) -> StoredEntry:
+        """Change an entry. ``change`` maps the current data to the new; ``fields`` replace.
+
+        The change is applied to the entry as it is inside the write transaction, so two
+        writers never lose each other's edit; ``expect_version`` additionally refuses the edit
+        if anyone changed the entry since the caller read it.
+        """
+
+        def apply(current: EntryData) -> EntryData:
+            new = change(current) if change else current
+            return new.evolve(**fields) if fields else new
+
+        return self.store.update(
+            self.name,
+            form,
+            apply,
+            author=self.author,
+            reason=reason,
+            expect_version=expect_version,
+        )
+
+    def remove(
+        self, form: str, *, expect_version: int | None = None, reason: str | None = None
+    ) -> EntryData:
+        return self.store.remove(
+            self.name, form, author=self.author, reason=reason, expect_version=expect_version
+        )
+
+    def entries(self, **filters: Any) -> list[StoredEntry]:
+        return self.store.list(self.name, **filters)
+
+    def search(self, query: str, *, limit: int = 20, **filters: Any) -> list[SearchHit]:
+        return self.store.search(self.name, query, limit=limit, **filters)
+
+    def history(self, form: str | None = None, *, limit: int | None = None) -> list[RevisionRecord]:
+        return self.store.history(self.name, form, limit=limit)
+
+    # --- import / export ----------------------------------------------------------------
+
+    def import_stream(
+        self,
+        stream: BinaryIO,
+        source: str,
+        *,
+        format: str,
+        on_conflict: str = "fail",
+        repair: bool = True,
+        reason: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import a file's entries in one transaction: on any error nothing is stored."""
+        from .formats import choose
+
+        fmt = choose(source, format)
+        assert fmt.read is not None
+        header, records = fmt.read(stream, source)
+        repairs: list[Repair] = []
+
+        def validated() -> Iterator[tuple[str, EntryData]]:
+            for where, record in records:
+                if fmt.name not in ("jsonl", "yaml") and "provenance" not in record:
+                    record = {**record, "provenance": "import"}
+                yield where, EntryData.from_dict(record, where, repair=repair, repairs=repairs)
+
+        report = self.store.import_entries(
+            self.name,
+            validated(),
+            author=self.author,
+            reason=reason or f"import {Path(source).name}",
+            on_conflict=on_conflict,
+            description=header.description,
+            progress=progress,
+        )
+        report.repairs = [r.describe() for r in repairs]
+        return report
+
+    def import_file(
+        self, path: str | Path, *, format: str | None = None, **options: Any
+    ) -> ImportReport:
+        from .formats import choose
+
+        path = Path(path)
+        fmt = choose(path, format)
+        try:
+            with path.open("rb") as stream:
+                return self.import_stream(stream, str(path), format=fmt.name, **options)
+        except FileNotFoundError:
+            raise BadInputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise BadInputError(f"{path}: is a directory") from None
+
+    def export_stream(
+        self,
+        stream: BinaryIO,
+        *,
+        format: str,
+        version: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        from .formats import Header, choose
+
+        fmt = choose(f"x.{format}", format, for_writing=True)
+        assert fmt.write is not None
+        if version and version != versioning.WORKING:
+            items = list(versioning.state(self.store, self.name, version).values())
+        else:
+            items = [e.data for e in self.store.iter_entries(self.name)]
+        description = next(
+            (lx["description"] for lx in self.store.lexicons() if lx["name"] == self.name), None
+        )
+        count = 0
+
+        def counted() -> Iterator[EntryData]:
+            nonlocal count
+            for data in items:
+                count += 1
+                if progress:
+                    progress(1)
+                yield data
+
+        fmt.write(stream, Header(self.name, description or None, version), counted())
+        return count
+
+    def export_file(
+        self, path: str | Path, *, format: str | None = None, version: str | None = None, **kw: Any
+    ) -> int:
+        from .formats import choose
+
+        path = Path(path)
+        fmt = choose(path, format, for_writing=True)
+        buffer = io.BytesIO()
+        count = self.export_stream(buffer, format=fmt.name, version=version, **kw)
+        path.write_bytes(buffer.getvalue())  # only a complete export replaces the file
+        return count
+
+    # --- versions -----------------------------------------------------------------------
+
+    def create_version(self, name: str, *, message: str = "") -> versioning.VersionInfo:
+        return versioning.create(self.store, self.name, name, message=message, author=self.author)
+
+    def versions(self) -> list[versioning.VersionInfo]:
+        return versioning.list_versions(self.store, self.name)
+
+    def at(self, version: str) -> dict[str, EntryData]:
+        """The lexicon as of a version (name, ``@<revision>`` or ``working``)."""
+        return versioning.state(self.store, self.name, version)
+
+    def diff(self, a: str, b: str = versioning.WORKING) -> versioning.Diff:
+        return versioning.diff(self.store, self.name, a, b)
+
+    def rollback(self, version: str, *, reason: str | None = None) -> tuple[str, dict[str, int]]:
+        return versioning.rollback(self.store, self.name, version, author=self.author, reason=reason)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats(self.name)

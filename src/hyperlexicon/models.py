@@ -1,0 +1,195 @@
+"""The SQL schema, as SQLAlchemy 2.0 typed models. Alembic migrations are generated from it.
+
+Every content table hangs off a lexicon with ``ON DELETE CASCADE``. Revisions and versions
+are append-only: history refers to entries by id and form but has no foreign key to the
+entry row, so deleting an entry never deletes its past.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Lexicon(Base):
+    __tablename__ = "lexicon"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Entry(Base):
+    __tablename__ = "entry"
+    __table_args__ = (
+        UniqueConstraint("lexicon_id", "form_key"),
+        Index("ix_entry_lexicon_id_status_kind", "lexicon_id", "status", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    form: Mapped[str] = mapped_column(String(400))
+    form_key: Mapped[str] = mapped_column(String(400))
+    kind: Mapped[str] = mapped_column(String(16))
+    weight: Mapped[float] = mapped_column(Float, default=0.5)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    provenance: Mapped[str] = mapped_column(String(16), default="user")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    glosses: Mapped[list[Gloss]] = relationship(
+        order_by="(Gloss.lang, Gloss.position)", viewonly=True
+    )
+    components: Mapped[list[Component]] = relationship(order_by="Component.position", viewonly=True)
+    registers: Mapped[list[EntryRegister]] = relationship(viewonly=True)
+    examples: Mapped[list[Example]] = relationship(order_by="Example.position", viewonly=True)
+
+
+class Gloss(Base):
+    __tablename__ = "gloss"
+    __table_args__ = (Index("ix_gloss_entry_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(1000))
+    # casefolded text, and its lemmas joined by spaces: indexed for exact and lemma search
+    norm: Mapped[str] = mapped_column(String(1000), index=True)
+    lemma: Mapped[str] = mapped_column(String(1000), index=True)
+
+
+class Component(Base):
+    __tablename__ = "component"
+    __table_args__ = (Index("ix_component_entry_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    meaning: Mapped[str] = mapped_column(String(1000))
+    lang: Mapped[str | None] = mapped_column(String(16))
+    # a soft link by form key to another entry of the same lexicon (survives re-imports)
+    ref_key: Mapped[str | None] = mapped_column(String(400))
+    ref: Mapped[str | None] = mapped_column(String(400))
+    norm: Mapped[str] = mapped_column(String(1000), index=True)
+    lemma: Mapped[str] = mapped_column(String(1000), index=True)
+
+
+class EntryRegister(Base):
+    __tablename__ = "entry_register"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("entry.id", ondelete="CASCADE"), primary_key=True
+    )
+    register: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+
+
+class Example(Base):
+    __tablename__ = "example"
+    __table_args__ = (Index("ix_example_entry_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(1000))
+
+
+class Revision(Base):
+    """One change to one entry. Never updated, never deleted (except with its lexicon)."""
+
+    __tablename__ = "revision"
+    __table_args__ = (
+        Index("ix_revision_lexicon_id_entry_id_id", "lexicon_id", "entry_id", "id"),
+        Index("ix_revision_lexicon_id_form_key", "lexicon_id", "form_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(Integer)
+    form_key: Mapped[str] = mapped_column(String(400))
+    op: Mapped[str] = mapped_column(String(16))  # create | update | delete
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Version(Base):
+    """A named point in a lexicon's history: every revision with id <= ``revision_id``."""
+
+    __tablename__ = "version"
+    __table_args__ = (UniqueConstraint("lexicon_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(200))
+    revision_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Outbox(Base):
+    """Entry changes not yet applied to the vector index; written in the entry's transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_lexicon_id_id", "lexicon_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(16))  # upsert | delete
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,960 @@
+"""The SQL store: engines, lexicons, entries and their history, in one place.
+
+Writes go through a handful of set-based helpers (insert, replace children, record a
+revision and an outbox row) so that adding one entry from the CLI and importing a million
+from a file take the same path. Every write happens in one transaction: the entry rows, the
+revision that records the change and the outbox row that tells the index about it commit or
+roll back together.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, selectinload
+
+from . import models as M
+from .entry import REGISTERS, Component, EntryData
+from .errors import BadInputError, ConflictError, HyperlexiconError, NotFoundError
+from .morphology import lemma_key
+from .text import form_key
+
+BATCH = 1000
+LEXICON_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
+
+
+class NotInitializedError(HyperlexiconError):
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as it is now in the store: its data plus identity and bookkeeping."""
+
+    id: int
+    lexicon: str
+    data: EntryData
+    row_version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def form(self) -> str:
+        return self.data.form
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.data.to_dict()
+        out.update(
+            id=self.id,
+            lexicon=self.lexicon,
+            row_version=self.row_version,
+            created_at=self.created_at.isoformat(),
+            updated_at=self.updated_at.isoformat(),
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    id: int
+    entry_id: int
+    form_key: str
+    op: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    author: str
+    reason: str | None
+    created_at: datetime
+
+    @property
+    def form(self) -> str:
+        snap = self.after or self.before or {}
+        return str(snap.get("form", self.form_key))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "entry_id": self.entry_id,
+            "form": self.form,
+            "op": self.op,
+            "before": self.before,
+            "after": self.after,
+            "author": self.author,
+            "reason": self.reason,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    repairs: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.skipped
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "repairs": self.repairs,
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entry: StoredEntry
+    match: str  # exact | gloss | lemma | prefix | substring
+    field: str  # form | gloss:<lang> | component
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "form": self.entry.form,
+            "match": self.match,
+            "field": self.field,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "entry": self.entry.to_dict(),
+        }
+
+
+# --- engines ------------------------------------------------------------------------------
+
+
+def make_engine(url: str) -> Engine:
+    """An engine tuned for this store's use: on SQLite, WAL and immediate write transactions.
+
+    SQLite allows one writer at a time; a write transaction that starts as a reader and later
+    upgrades fails at once with "database is locked" instead of waiting. ``BEGIN IMMEDIATE``
+    takes the write lock up front, where ``busy_timeout`` makes concurrent writers queue.
+    Readers use a plain deferred ``BEGIN`` and never block writers under WAL.
+    """
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        readonly = conn.get_execution_options().get("hl_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+# --- the store ----------------------------------------------------------------------------
+
+
+class Store:
+    """Typed access to the SQL tables. Thread-safe; one per database URL and process."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None, check: bool = True) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self._read_engine = self.engine.execution_options(hl_readonly=True)
+        self._lexicon_ids: dict[str, int] = {}
+        self._lock = threading.Lock()
+        if check:
+            self.check_schema()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def check_schema(self) -> None:
+        """Refuse to work on a database that is not migrated to this code's schema."""
+        from .migrate import head_revision
+
+        try:
+            with self.engine.connect() as conn:
+                current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except (OperationalError, ProgrammingError):
+            raise NotInitializedError(
+                f"database {self.safe_url} is not initialized: run 'hyperlexicon init'"
+            ) from None
+        head = head_revision()
+        if current != head:
+            raise NotInitializedError(
+                f"database {self.safe_url} is at schema {current}, this version needs {head}: "
+                "run 'hyperlexicon db upgrade'"
+            )
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self._read_engine, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    # --- lexicons ---------------------------------------------------------------------
+
+    def lexicons(self) -> list[dict[str, Any]]:
+        with self.read() as s:
+            counts = dict(
+                s.execute(select(M.Entry.lexicon_id, func.count()).group_by(M.Entry.lexicon_id))
+                .tuples()
+                .all()
+            )
+            return [
+                {
+                    "name": lx.name,
+                    "description": lx.description,
+                    "entries": counts.get(lx.id, 0),
+                    "created_at": lx.created_at.isoformat(),
+                }
+                for lx in s.scalars(select(M.Lexicon).order_by(M.Lexicon.name))
+            ]
+
+    def create_lexicon(self, name: str, description: str = "") -> None:
+        validate_lexicon_name(name)
+        try:
+            with self.write() as s:
+                s.add(M.Lexicon(name=name, description=description))
+        except IntegrityError:
+            raise ConflictError(f"lexicon {name!r} already exists") from None
+
+    def delete_lexicon(self, name: str) -> None:
+        with self.write() as s:
+            lx_id = self.lexicon_id(s, name)
+            s.execute(delete(M.Lexicon).where(M.Lexicon.id == lx_id))
+        self._lexicon_ids.pop(name, None)
+
+    def lexicon_id(self, s: Session, name: str, *, create: bool = False) -> int:
+        cached = self._lexicon_ids.get(name)
+        if cached is not None:
+            return cached
+        lx_id = s.scalar(select(M.Lexicon.id).where(M.Lexicon.name == name))
+        if lx_id is None:
+            if not create:
+                raise NotFoundError(f"no lexicon named {name!r}")
+            validate_lexicon_name(name)
+            lx_id = s.scalar(
+                insert(M.Lexicon).values(name=name, description="").returning(M.Lexicon.id)
+            )
+            assert lx_id is not None
+            return lx_id  # not cached until committed
+        with self._lock:
+            self._lexicon_ids[name] = lx_id
+        return lx_id
+
+    # --- reading entries --------------------------------------------------------------
+
+    def get(self, lexicon: str, form: str) -> StoredEntry | None:
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            row = s.scalars(
+                _entry_query().where(M.Entry.lexicon_id == lx, M.Entry.form_key == form_key(form))
+            ).one_or_none()
+            return _stored(row, lexicon) if row else None
+
+    def require(self, lexicon: str, form: str) -> StoredEntry:
+        found = self.get(lexicon, form)
+        if found is None:
+            raise NotFoundError(f"no entry {form!r} in lexicon {lexicon!r}")
+        return found
+
+    def get_many(self, lexicon: str, ids: Sequence[int]) -> dict[int, StoredEntry]:
+        out: dict[int, StoredEntry] = {}
+        with self.read() as s:
+            for i in range(0, len(ids), BATCH):
+                chunk = list(ids[i : i + BATCH])
+                rows = s.scalars(_entry_query().where(M.Entry.id.in_(chunk)))
+                out.update({row.id: _stored(row, lexicon) for row in rows})
+        return out
+
+    def list(
+        self,
+        lexicon: str,
+        *,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StoredEntry]:
+        return list(
+            self.iter_entries(
+                lexicon, kind=kind, register=register, status=status, limit=limit, offset=offset
+            )
+        )
+
+    def iter_entries(
+        self,
+        lexicon: str,
+        *,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[StoredEntry]:
+        """Entries in form order, fetched in batches so a million do not sit in memory."""
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            q = _filtered(select(M.Entry.id), lx, kind, register, status).order_by(M.Entry.form_key)
+            if limit is not None:
+                q = q.limit(limit)
+            if offset:
+                q = q.offset(offset)
+            ids = list(s.scalars(q))
+            for i in range(0, len(ids), BATCH):
+                chunk = ids[i : i + BATCH]
+                rows = {r.id: r for r in s.scalars(_entry_query().where(M.Entry.id.in_(chunk)))}
+                for entry_id in chunk:
+                    yield _stored(rows[entry_id], lexicon)
+
+    def count(self, lexicon: str, **filters: Any) -> int:
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            q = _filtered(select(func.count(M.Entry.id)), lx, **filters)
+            return int(s.scalar(q) or 0)
+
+    def search(
+        self,
+        lexicon: str,
+        query: str,
+        *,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """Exact, gloss, lemma, prefix and substring matches over forms, glosses, components.
+
+        Ranked by how strong the match is, then by weight.
+        """
+        q_key = form_key(query)
+        if not q_key:
+            raise BadInputError("search: empty query")
+        q_lemma = lemma_key(query)
+        like = _like_escape(q_key)
+        hits: dict[int, tuple[float, str, str, str]] = {}
+
+        def offer(entry_id: int, score: float, match: str, where: str, text: str) -> None:
+            if entry_id not in hits or hits[entry_id][0] < score:
+                hits[entry_id] = (score, match, where, text)
+
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            base = _filtered(select(M.Entry.id, M.Entry.form), lx, kind, register, status)
+            for entry_id, form in s.execute(base.where(M.Entry.form_key == q_key)):
+                offer(entry_id, 1.0, "exact", "form", form)
+            for table, text_col, label in (
+                (M.Gloss, M.Gloss.text, "gloss"),
+                (M.Component, M.Component.meaning, "component"),
+            ):
+                q = _filtered(select(M.Entry.id, text_col, table.lang), lx, kind, register, status)
+                q = q.join(table, table.entry_id == M.Entry.id)
+
+                def where_of(row: Any, label: str = label) -> str:
+                    return f"gloss:{row[2]}" if label == "gloss" else "component"
+
+                for row in s.execute(q.where(table.norm == q_key)):
+                    offer(row[0], 0.95, label, where_of(row), row[1])
+                if q_lemma:
+                    for row in s.execute(q.where(table.lemma == q_lemma)):
+                        offer(row[0], 0.9, "lemma", where_of(row), row[1])
+                prefix = q.where(table.norm.like(like + "%", escape="\\"))
+                for row in s.execute(prefix.limit(limit * 5)):
+                    offer(row[0], 0.7, "prefix", where_of(row), row[1])
+                conds = [table.norm.like("%" + like + "%", escape="\\")]
+                if q_lemma:
+                    conds.append(table.lemma.like("%" + _like_escape(q_lemma) + "%", escape="\\"))
+                for row in s.execute(q.where(or_(*conds)).limit(limit * 5)):
+                    offer(row[0], 0.5, "substring", where_of(row), row[1])
+            for entry_id, form in s.execute(
+                base.where(M.Entry.form_key.like(like + "%", escape="\\")).limit(limit * 5)
+            ):
+                offer(entry_id, 0.75, "prefix", "form", form)
+            for entry_id, form in s.execute(
+                base.where(M.Entry.form_key.like("%" + like + "%", escape="\\")).limit(limit * 5)
+            ):
+                offer(entry_id, 0.55, "substring", "form", form)
+        entries = self.get_many(lexicon, list(hits))
+        ranked = sorted(
+            hits.items(),
+            key=lambda kv: (-kv[1][0], -entries[kv[0]].data.weight, entries[kv[0]].data.key),
+        )
+        return [
+            SearchHit(entries[i], match, where, text, score)
+            for i, (score, match, where, text) in ranked[:limit]
+        ]
+
+    def history(
+        self, lexicon: str, form: str | None = None, *, limit: int | None = None
+    ) -> list[RevisionRecord]:
+        """Revisions, newest first; for one form, every revision of every entry that had it."""
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            q = select(M.Revision).where(M.Revision.lexicon_id == lx)
+            if form is not None:
+                key = form_key(form)
+                ids = select(M.Revision.entry_id).where(
+                    M.Revision.lexicon_id == lx, M.Revision.form_key == key
+                )
+                q = q.where(or_(M.Revision.form_key == key, M.Revision.entry_id.in_(ids)))
+            q = q.order_by(M.Revision.id.desc())
+            if limit:
+                q = q.limit(limit)
+            return [_revision(r) for r in s.scalars(q)]
+
+    def last_revision_id(self, s: Session, lexicon_id: int) -> int:
+        return int(
+            s.scalar(select(func.max(M.Revision.id)).where(M.Revision.lexicon_id == lexicon_id))
+            or 0
+        )
+
+    # --- writing entries --------------------------------------------------------------
+
+    def add(
+        self, lexicon: str, data: EntryData, *, author: str, reason: str | None = None
+    ) -> StoredEntry:
+        with self.write() as s:
+            lx = self.lexicon_id(s, lexicon, create=True)
+            if s.scalar(
+                select(M.Entry.id).where(M.Entry.lexicon_id == lx, M.Entry.form_key == data.key)
+            ):
+                raise ConflictError(f"entry {data.form!r} already exists in lexicon {lexicon!r}")
+            (entry_id,) = self._create(s, lx, [data], author=author, reason=reason)
+        found = self.get_many(lexicon, [entry_id])
+        return found[entry_id]
+
+    def update(
+        self,
+        lexicon: str,
+        form: str,
+        change: Callable[[EntryData], EntryData] | EntryData,
+        *,
+        author: str,
+        reason: str | None = None,
+        expect_version: int | None = None,
+    ) -> StoredEntry:
+        """Replace an entry's data; refuse if ``expect_version`` is stale. No-op if unchanged."""
+        with self.write() as s:
+            lx = self.lexicon_id(s, lexicon)
+            row = s.scalars(
+                _entry_query()
+                .where(M.Entry.lexicon_id == lx, M.Entry.form_key == form_key(form))
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no entry {form!r} in lexicon {lexicon!r}")
+            if expect_version is not None and row.row_version != expect_version:
+                raise ConflictError(
+                    f"stale edit refused: entry {row.form!r} is at version {row.row_version}, "
+                    f"the edit was based on version {expect_version}; nothing was changed"
+                )
+            before = _data(row)
+            after = change(before) if callable(change) else change
+            if after == before:
+                entry_id = row.id
+            else:
+                if after.key != before.key and s.scalar(
+                    select(M.Entry.id).where(
+                        M.Entry.lexicon_id == lx, M.Entry.form_key == after.key
+                    )
+                ):
+                    raise ConflictError(f"entry {after.form!r} already exists in {lexicon!r}")
+                self._replace(s, lx, [(row.id, row.row_version, before, after)], author, reason)
+                entry_id = row.id
+        return self.get_many(lexicon, [entry_id])[entry_id]
+
+    def remove(
+        self,
+        lexicon: str,
+        form: str,
+        *,
+        author: str,
+        reason: str | None = None,
+        expect_version: int | None = None,
+    ) -> EntryData:
+        with self.write() as s:
+            lx = self.lexicon_id(s, lexicon)
+            row = s.scalars(
+                _entry_query()
+                .where(M.Entry.lexicon_id == lx, M.Entry.form_key == form_key(form))
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no entry {form!r} in lexicon {lexicon!r}")
+            if expect_version is not None and row.row_version != expect_version:
+                raise ConflictError(
+                    f"stale delete refused: entry {row.form!r} is at version {row.row_version}, "
+                    f"not {expect_version}; nothing was changed"
+                )
+            data = _data(row)
+            self._delete(s, lx, [(row.id, data)], author, reason)
+            return data
+
+    def import_entries(
+        self,
+        lexicon: str,
+        items: Iterable[tuple[str, EntryData]],
+        *,
+        author: str,
+        reason: str | None = None,
+        on_conflict: str = "fail",
+        description: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import ``(where, entry)`` pairs in one transaction: all of them or none.
+
+        ``on_conflict``: ``fail`` refuses the whole file at the first existing form, ``skip``
+        keeps what is stored, ``update`` replaces it (recording a revision when it differs).
+        """
+        if on_conflict not in ("fail", "skip", "update"):
+            raise BadInputError(f"--on-conflict: {on_conflict!r} is not one of fail, skip, update")
+        report = ImportReport()
+        seen: dict[str, str] = {}
+        with self.write() as s:
+            lx = self.lexicon_id(s, lexicon, create=True)
+            if description:
+                s.execute(
+                    update(M.Lexicon)
+                    .where(M.Lexicon.id == lx, M.Lexicon.description == "")
+                    .values(description=description)
+                )
+            for batch in _batches(items, BATCH):
+                for where, data in batch:
+                    if data.key in seen:
+                        raise BadInputError(
+                            f"{where}: duplicate form {data.form!r} (first at {seen[data.key]})"
+                        )
+                    seen[data.key] = where
+                keys = [d.key for _, d in batch]
+                existing = {
+                    row.form_key: row
+                    for row in s.scalars(
+                        _entry_query().where(M.Entry.lexicon_id == lx, M.Entry.form_key.in_(keys))
+                    )
+                }
+                new = [d for _, d in batch if d.key not in existing]
+                changed = []
+                for where, d in batch:
+                    row = existing.get(d.key)
+                    if row is None:
+                        continue
+                    if on_conflict == "fail":
+                        raise ConflictError(
+                            f"{where}: entry {d.form!r} already exists in lexicon {lexicon!r} "
+                            "(use --on-conflict skip or update); nothing was imported"
+                        )
+                    before = _data(row)
+                    if on_conflict == "skip":
+                        report.skipped += 1
+                    elif before == d:
+                        report.unchanged += 1
+                    else:
+                        changed.append((row.id, row.row_version, before, d))
+                if new:
+                    self._create(s, lx, new, author=author, reason=reason)
+                    report.created += len(new)
+                if changed:
+                    self._replace(s, lx, changed, author, reason)
+                    report.updated += len(changed)
+                if progress:
+                    progress(len(batch))
+        return report
+
+    def apply_state(
+        self,
+        s: Session,
+        lexicon_id: int,
+        target: dict[str, EntryData],
+        *,
+        author: str,
+        reason: str,
+    ) -> dict[str, int]:
+        """Make the live entries equal ``target`` (form key -> data) with new revisions."""
+        rows = {
+            row.form_key: row
+            for row in s.scalars(_entry_query().where(M.Entry.lexicon_id == lexicon_id))
+        }
+        removed = [(row.id, _data(row)) for key, row in rows.items() if key not in target]
+        changed = []
+        for key, data in target.items():
+            row = rows.get(key)
+            if row is not None:
+                before = _data(row)
+                if before != data:
+                    changed.append((row.id, row.row_version, before, data))
+        created = [data for key, data in target.items() if key not in rows]
+        if removed:
+            self._delete(s, lexicon_id, removed, author, reason)
+        if changed:
+            self._replace(s, lexicon_id, changed, author, reason)
+        if created:
+            self._create(s, lexicon_id, created, author=author, reason=reason)
+        return {"created": len(created), "updated": len(changed), "deleted": len(removed)}
+
+    # --- set-based write helpers (inside a write transaction) ----------------------------
+
+    def _create(
+        self,
+        s: Session,
+        lexicon_id: int,
+        items: Sequence[EntryData],
+        *,
+        author: str,
+        reason: str | None,
+    ) -> list[int]:
+        now = M.utcnow()
+        rows = [
+            _entry_row(lexicon_id, d, now) | {"created_at": now, "row_version": 1} for d in items
+        ]
+        ids = list(
+            s.scalars(insert(M.Entry).returning(M.Entry.id, sort_by_parameter_order=True), rows)
+        )
+        self._insert_children(s, list(zip(ids, items, strict=True)))
+        self._record(
+            s,
+            lexicon_id,
+            [(i, "create", None, d) for i, d in zip(ids, items, strict=True)],
+            author,
+            reason,
+            now,
+        )
+        return ids
+
+    def _replace(
+        self,
+        s: Session,
+        lexicon_id: int,
+        changes: Sequence[tuple[int, int, EntryData, EntryData]],
+        author: str,
+        reason: str | None,
+    ) -> None:
+        now = M.utcnow()
+        for entry_id, version, _before, after in changes:
+            result = s.execute(
+                update(M.Entry)
+                .where(M.Entry.id == entry_id, M.Entry.row_version == version)
+                .values(**_entry_row(lexicon_id, after, now), row_version=version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConflictError(
+                    f"entry {after.form!r} changed while it was being written; nothing was changed"
+                )
+        ids = [c[0] for c in changes]
+        self._delete_children(s, ids)
+        self._insert_children(s, [(c[0], c[3]) for c in changes])
+        self._record(
+            s, lexicon_id, [(c[0], "update", c[2], c[3]) for c in changes], author, reason, now
+        )
+
+    def _delete(
+        self,
+        s: Session,
+        lexicon_id: int,
+        items: Sequence[tuple[int, EntryData]],
+        author: str,
+        reason: str | None,
+    ) -> None:
+        now = M.utcnow()
+        ids = [i for i, _ in items]
+        self._delete_children(s, ids)
+        for chunk in _chunks(ids, BATCH):
+            s.execute(
+                delete(M.Entry)
+                .where(M.Entry.id.in_(chunk))
+                .execution_options(synchronize_session=False)
+            )
+        self._record(s, lexicon_id, [(i, "delete", d, None) for i, d in items], author, reason, now)
+
+    def _delete_children(self, s: Session, ids: Sequence[int]) -> None:
+        for chunk in _chunks(ids, BATCH):
+            for table in (M.Gloss, M.Component, M.EntryRegister, M.Example):
+                s.execute(
+                    delete(table)
+                    .where(table.entry_id.in_(chunk))
+                    .execution_options(synchronize_session=False)
+                )
+
+    def _insert_children(self, s: Session, pairs: Sequence[tuple[int, EntryData]]) -> None:
+        glosses, comps, regs, examples = [], [], [], []
+        for entry_id, d in pairs:
+            for lang, items in d.glosses.items():
+                for pos, text in enumerate(items):
+                    glosses.append(
+                        {
+                            "entry_id": entry_id,
+                            "lang": lang,
+                            "position": pos,
+                            "text": text,
+                            "norm": form_key(text),
+                            "lemma": lemma_key(text, lang),
+                        }
+                    )
+            for pos, c in enumerate(d.components):
+                comps.append(
+                    {
+                        "entry_id": entry_id,
+                        "position": pos,
+                        "meaning": c.meaning,
+                        "lang": c.lang,
+                        "ref": c.ref,
+                        "ref_key": form_key(c.ref) if c.ref else None,
+                        "norm": form_key(c.meaning),
+                        "lemma": lemma_key(c.meaning, c.lang),
+                    }
+                )
+            regs.extend({"entry_id": entry_id, "register": r} for r in d.registers)
+            examples.extend(
+                {"entry_id": entry_id, "position": pos, "text": e}
+                for pos, e in enumerate(d.examples)
+            )
+        for table, rows in (
+            (M.Gloss, glosses),
+            (M.Component, comps),
+            (M.EntryRegister, regs),
+            (M.Example, examples),
+        ):
+            if rows:
+                s.execute(insert(table), rows)
+
+    def _record(
+        self,
+        s: Session,
+        lexicon_id: int,
+        changes: Sequence[tuple[int, str, EntryData | None, EntryData | None]],
+        author: str,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        revisions = []
+        outbox = []
+        for entry_id, op, before, after in changes:
+            key = (after or before).key  # type: ignore[union-attr]
+            revisions.append(
+                {
+                    "lexicon_id": lexicon_id,
+                    "entry_id": entry_id,
+                    "form_key": key,
+                    "op": op,
+                    "before": before.to_dict() if before else None,
+                    "after": after.to_dict() if after else None,
+                    "author": author,
+                    "reason": reason,
+                    "created_at": now,
+                }
+            )
+            outbox.append(
+                {
+                    "lexicon_id": lexicon_id,
+                    "entry_id": entry_id,
+                    "op": "delete" if op == "delete" else "upsert",
+                    "created_at": now,
+                }
+            )
+        s.execute(insert(M.Revision), revisions)
+        s.execute(insert(M.Outbox), outbox)
+
+    # --- figures ----------------------------------------------------------------------
+
+    def stats(self, lexicon: str | None = None) -> dict[str, Any]:
+        with self.read() as s:
+            names = dict(s.execute(select(M.Lexicon.id, M.Lexicon.name)).tuples().all())
+            out: dict[str, Any] = {"database": self.safe_url, "lexicons": {}}
+            for lx_id, name in sorted(names.items(), key=lambda kv: kv[1]):
+                if lexicon and name != lexicon:
+                    continue
+
+                def grouped(col: Any, lx_id: int = lx_id) -> dict[str, int]:
+                    q = (
+                        select(col, func.count())
+                        .where(M.Entry.lexicon_id == lx_id)
+                        .group_by(col)
+                        .order_by(col)
+                    )
+                    return {k: v for k, v in s.execute(q).tuples()}
+
+                regs = s.execute(
+                    select(M.EntryRegister.register, func.count())
+                    .join(M.Entry, M.Entry.id == M.EntryRegister.entry_id)
+                    .where(M.Entry.lexicon_id == lx_id)
+                    .group_by(M.EntryRegister.register)
+                    .order_by(M.EntryRegister.register)
+                ).all()
+                langs = s.execute(
+                    select(M.Gloss.lang, func.count())
+                    .join(M.Entry, M.Entry.id == M.Gloss.entry_id)
+                    .where(M.Entry.lexicon_id == lx_id)
+                    .group_by(M.Gloss.lang)
+                    .order_by(M.Gloss.lang)
+                ).all()
+                out["lexicons"][name] = {
+                    "entries": sum(grouped(M.Entry.kind).values()),
+                    "by_kind": grouped(M.Entry.kind),
+                    "by_status": grouped(M.Entry.status),
+                    "by_register": {k: v for k, v in regs},
+                    "glosses_by_language": {k: v for k, v in langs},
+                    "revisions": s.scalar(
+                        select(func.count()).where(M.Revision.lexicon_id == lx_id)
+                    ),
+                    "versions": s.scalar(select(func.count()).where(M.Version.lexicon_id == lx_id)),
+                    "outbox_pending": s.scalar(
+                        select(func.count()).where(M.Outbox.lexicon_id == lx_id)
+                    ),
+                }
+            if lexicon and lexicon not in out["lexicons"]:
+                raise NotFoundError(f"no lexicon named {lexicon!r}")
+            return out
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def validate_lexicon_name(name: str) -> None:
+    if not name or len(name) > 100 or any(c not in LEXICON_NAME_CHARS for c in name):
+        raise BadInputError(
+            f"lexicon name {name!r}: use lower-case letters, digits, '-', '_' or '.' (1-100)"
+        )
+
+
+def _entry_query() -> Any:
+    return select(M.Entry).options(
+        selectinload(M.Entry.glosses),
+        selectinload(M.Entry.components),
+        selectinload(M.Entry.registers),
+        selectinload(M.Entry.examples),
+    )
+
+
+def _filtered(
+    q: Any,
+    lexicon_id: int,
+    kind: str | None = None,
+    register: str | None = None,
+    status: str | None = None,
+) -> Any:
+    q = q.where(M.Entry.lexicon_id == lexicon_id)
+    if kind:
+        q = q.where(M.Entry.kind == kind)
+    if status:
+        q = q.where(M.Entry.status == status)
+    if register:
+        q = q.where(
+            M.Entry.id.in_(
+                select(M.EntryRegister.entry_id).where(M.EntryRegister.register == register)
+            )
+        )
+    return q
+
+
+def _entry_row(lexicon_id: int, d: EntryData, now: datetime) -> dict[str, Any]:
+    return {
+        "lexicon_id": lexicon_id,
+        "form": d.form,
+        "form_key": d.key,
+        "kind": d.kind,
+        "weight": d.weight,
+        "status": d.status,
+        "provenance": d.provenance,
+        "notes": d.notes,
+        "content_hash": d.content_hash(),
+        "updated_at": now,
+    }
+
+
+def _data(row: M.Entry) -> EntryData:
+    glosses: dict[str, list[str]] = {}
+    for g in sorted(row.glosses, key=lambda g: (g.lang, g.position)):
+        glosses.setdefault(g.lang, []).append(g.text)
+    return EntryData(
+        form=row.form,
+        kind=row.kind,
+        glosses={k: tuple(v) for k, v in glosses.items()},
+        components=tuple(
+            Component(c.meaning, c.lang, c.ref)
+            for c in sorted(row.components, key=lambda c: c.position)
+        ),
+        registers=tuple(sorted((r.register for r in row.registers), key=REGISTERS.index)),
+        weight=row.weight,
+        status=row.status,
+        provenance=row.provenance,
+        notes=row.notes,
+        examples=tuple(e.text for e in sorted(row.examples, key=lambda e: e.position)),
+    )
+
+
+def _stored(row: M.Entry, lexicon: str) -> StoredEntry:
+    return StoredEntry(
+        id=row.id,
+        lexicon=lexicon,
+        data=_data(row),
+        row_version=row.row_version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _revision(r: M.Revision) -> RevisionRecord:
+    return RevisionRecord(
+        id=r.id,
+        entry_id=r.entry_id,
+        form_key=r.form_key,
+        op=r.op,
+        before=r.before,
+        after=r.after,
+        author=r.author,
+        reason=r.reason,
+        created_at=r.created_at,
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def _batches(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
