@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -248,6 +248,9 @@ class EntryData:
         blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
+    def __hash__(self) -> int:  # glosses is a mapping, so the generated hash would fail
+        return hash(self.content_hash())
+
     def gloss(self, lang: str) -> str | None:
         items = self.glosses.get(lang)
         return items[0] if items else None
@@ -260,9 +263,6 @@ class EntryData:
                 value = [c.to_dict() if isinstance(c, Component) else c for c in value]
             merged[key] = value
         return EntryData.from_dict(merged, where=f"entry {merged.get('form', self.form)!r}")
-
-    def replace(self, **changes: Any) -> EntryData:
-        return replace(self, **changes)
 
 
 def infer_kind(form: str, n_components: int = 0) -> str:

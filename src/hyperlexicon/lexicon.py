@@ -127,6 +127,7 @@ class Lexicon:
         self,
         form: str,
         change: Callable[[EntryData], EntryData] | None = None,
+        /,
         *,
         expect_version: int | None = None,
         reason: str | None = None,
@@ -282,7 +283,9 @@ class Lexicon:
         return versioning.diff(self.store, self.name, a, b)
 
     def rollback(self, version: str, *, reason: str | None = None) -> tuple[str, dict[str, int]]:
-        return versioning.rollback(self.store, self.name, version, author=self.author, reason=reason)
+        return versioning.rollback(
+            self.store, self.name, version, author=self.author, reason=reason
+        )
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats(self.name)

@@ -227,11 +227,12 @@ class Store:
 
     def lexicons(self) -> list[dict[str, Any]]:
         with self.read() as s:
-            counts = dict(
-                s.execute(select(M.Entry.lexicon_id, func.count()).group_by(M.Entry.lexicon_id))
-                .tuples()
-                .all()
-            )
+            counts: dict[int, int] = {
+                lx_id: n
+                for lx_id, n in s.execute(
+                    select(M.Entry.lexicon_id, func.count()).group_by(M.Entry.lexicon_id)
+                )
+            }
             return [
                 {
                     "name": lx.name,
@@ -376,28 +377,45 @@ class Store:
             base = _filtered(select(M.Entry.id, M.Entry.form), lx, kind, register, status)
             for entry_id, form in s.execute(base.where(M.Entry.form_key == q_key)):
                 offer(entry_id, 1.0, "exact", "form", form)
-            for table, text_col, label in (
-                (M.Gloss, M.Gloss.text, "gloss"),
-                (M.Component, M.Component.meaning, "component"),
+            # (exact, lemma) scores per field: a first gloss says most about an entry
+            for table, text_col, label, exact, lemma in (
+                (M.Gloss, M.Gloss.text, "gloss", 0.95, 0.9),
+                (M.Component, M.Component.meaning, "component", 0.85, 0.8),
             ):
-                q = _filtered(select(M.Entry.id, text_col, table.lang), lx, kind, register, status)
-                q = q.join(table, table.entry_id == M.Entry.id)
+                q = _filtered(
+                    select(M.Entry.id, text_col, table.lang, table.position),
+                    lx,
+                    kind,
+                    register,
+                    status,
+                ).join(table, table.entry_id == M.Entry.id)
 
                 def where_of(row: Any, label: str = label) -> str:
                     return f"gloss:{row[2]}" if label == "gloss" else "component"
 
+                def first(row: Any) -> float:
+                    return 0.02 if row[3] == 0 else 0.0
+
                 for row in s.execute(q.where(table.norm == q_key)):
-                    offer(row[0], 0.95, label, where_of(row), row[1])
+                    offer(row[0], exact + first(row), label, where_of(row), row[1])
                 if q_lemma:
                     for row in s.execute(q.where(table.lemma == q_lemma)):
-                        offer(row[0], 0.9, "lemma", where_of(row), row[1])
+                        offer(row[0], lemma + first(row), "lemma", where_of(row), row[1])
                 prefix = q.where(table.norm.like(like + "%", escape="\\"))
                 for row in s.execute(prefix.limit(limit * 5)):
                     offer(row[0], 0.7, "prefix", where_of(row), row[1])
-                conds = [table.norm.like("%" + like + "%", escape="\\")]
-                if q_lemma:
-                    conds.append(table.lemma.like("%" + _like_escape(q_lemma) + "%", escape="\\"))
-                for row in s.execute(q.where(or_(*conds)).limit(limit * 5)):
+                if q_lemma:  # the query's lemmas as whole words inside a longer gloss
+                    ql = _like_escape(q_lemma)
+                    in_phrase = or_(
+                        *(
+                            table.lemma.like(pattern, escape="\\")
+                            for pattern in (ql + " %", "% " + ql, "% " + ql + " %")
+                        )
+                    )
+                    for row in s.execute(q.where(in_phrase).limit(limit * 5)):
+                        offer(row[0], 0.6, "lemma", where_of(row), row[1])
+                substring = q.where(table.norm.like("%" + like + "%", escape="\\"))
+                for row in s.execute(substring.limit(limit * 5)):
                     offer(row[0], 0.5, "substring", where_of(row), row[1])
             for entry_id, form in s.execute(
                 base.where(M.Entry.form_key.like(like + "%", escape="\\")).limit(limit * 5)
@@ -791,7 +809,7 @@ class Store:
 
     def stats(self, lexicon: str | None = None) -> dict[str, Any]:
         with self.read() as s:
-            names = dict(s.execute(select(M.Lexicon.id, M.Lexicon.name)).tuples().all())
+            names = {i: n for i, n in s.execute(select(M.Lexicon.id, M.Lexicon.name))}
             out: dict[str, Any] = {"database": self.safe_url, "lexicons": {}}
             for lx_id, name in sorted(names.items(), key=lambda kv: kv[1]):
                 if lexicon and name != lexicon:
@@ -804,7 +822,7 @@ class Store:
                         .group_by(col)
                         .order_by(col)
                     )
-                    return {k: v for k, v in s.execute(q).tuples()}
+                    return {k: v for k, v in s.execute(q)}
 
                 regs = s.execute(
                     select(M.EntryRegister.register, func.count())

@@ -73,7 +73,7 @@ def clean_text(
 
 def clean_form(form: object, where: str = "form") -> str:
     form = clean_text(form, where, max_len=MAX_FORM)
-    if not fold_presentation(form).strip():
+    if not any(unicodedata.category(ch)[0] not in "ZC" for ch in fold_presentation(form)):
         raise BadInputError(f"{where}: has no visible characters")
     return form
 
@@ -144,11 +144,18 @@ def _ftfy_config():
 _SUSPECT = regex.compile(r"[\u0080-\u00ff\u0400-\u045f\u2018-\u203a\u0152-\u02dc√∂ƒ∆«»…–—]")
 
 
+_ENCODINGS = (("cp1251", "cp1251"), ("mac_roman", "Mac Roman"), ("latin-1", "latin-1"))
+
+
 def detect_mojibake(text: str) -> tuple[str, str] | None:
     """If ``text`` is UTF-8 read as cp1251, latin-1 or Mac Roman, return (repaired, how).
 
-    The common case (clean text) is decided without loading ftfy: mojibake of UTF-8 always
-    contains characters from the Latin-1 / Cyrillic / typographic ranges.
+    Clean text is decided without loading ftfy: mojibake of UTF-8 always contains characters
+    from the Latin-1 / Cyrillic / typographic ranges. ftfy's heuristics catch the sloppy cases
+    (bytes a codec has no character for); a strict round trip through each codec catches the
+    ones its heuristics miss (Cyrillic read as Mac Roman, for one). A legitimate text almost
+    never survives ``encode(codec).decode("utf-8")`` unchanged in meaning, so success there
+    is strong evidence.
     """
     if text.isascii() or not _SUSPECT.search(text):
         return None
@@ -156,12 +163,27 @@ def detect_mojibake(text: str) -> tuple[str, str] | None:
 
     fixed = ftfy.fix_and_explain(text, config=_ftfy_config())
     steps = [step for step in (fixed.explanation or []) if step[0] in ("encode", "decode")]
-    if not steps or fixed.text == text:
+    if steps and fixed.text != text:
+        encodings = [name for op, name in steps if op == "encode"]
+        return nfc(fixed.text), "UTF-8 read as " + "/".join(
+            e.replace("sloppy-windows-", "cp") for e in encodings
+        )
+    current, hows = text, []
+    for _ in range(2):  # text garbled twice is garbled twice
+        for codec, label in _ENCODINGS:
+            try:
+                candidate = current.encode(codec).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if candidate != current:
+                current = candidate
+                hows.append(label)
+                break
+        else:
+            break
+    if not hows:
         return None
-    encodings = [name for op, name in steps if op == "encode"]
-    return nfc(fixed.text), "UTF-8 read as " + "/".join(
-        e.replace("sloppy-windows-", "cp") for e in encodings
-    )
+    return nfc(current), "UTF-8 read as " + "/".join(hows)
 
 
 def repair_text(text: str, where: str, *, repair: bool, repairs: list[Repair]) -> str:

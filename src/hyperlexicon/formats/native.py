@@ -30,7 +30,7 @@ def _header_dict(header: Header) -> dict[str, Any]:
 
 
 def _header_from(data: dict[str, Any], where: str) -> Header:
-    version = data.get("hyperlexicon")
+    version = data.get("hyperlexicon", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise BadInputError(f"{where}: unsupported format version {version!r} (expected 1)")
     return Header(
