@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import regex
@@ -221,14 +222,48 @@ class EntryData:
             repairs=repairs,
         )
 
+    @classmethod
+    def from_record(cls, d: Mapping[str, Any]) -> EntryData:
+        """Rebuild from a record this library wrote (store, history): no validation again."""
+        return cls(
+            form=d["form"],
+            kind=d["kind"],
+            glosses={lang: tuple(items) for lang, items in d["glosses"].items()},
+            components=tuple(
+                Component(c["meaning"], c.get("lang"), c.get("ref"))
+                for c in d.get("components", ())
+            ),
+            registers=tuple(d["registers"]),
+            weight=d["weight"],
+            status=d["status"],
+            provenance=d["provenance"],
+            notes=d.get("notes", ""),
+            examples=tuple(d.get("examples", ())),
+        )
+
     # --- views ---------------------------------------------------------------------------
 
-    @property
+    # Derived values are cached on the (immutable) instance: an import computes each of them
+    # several times per entry (uniqueness, the entry row, its revision, the index).
+
+    @cached_property
     def key(self) -> str:
         return T.form_key(self.form)
 
     def to_dict(self) -> dict[str, Any]:
         """The native record: stable key order, empty fields omitted except the core ones."""
+        return json.loads(self.record_json)
+
+    @cached_property
+    def record(self) -> dict[str, Any]:
+        """``to_dict()`` computed once; shared, so never mutate it."""
+        return self._build_dict()
+
+    @cached_property
+    def record_json(self) -> str:
+        return json.dumps(self.record, ensure_ascii=False)
+
+    def _build_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"form": self.form, "kind": self.kind}
         out["glosses"] = {lang: list(items) for lang, items in self.glosses.items()}
         if self.components:
@@ -245,7 +280,11 @@ class EntryData:
 
     def content_hash(self) -> str:
         """Hash of the content, used to tell whether anything derived (index) is stale."""
-        blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> str:
+        blob = json.dumps(self.record, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
     def __hash__(self) -> int:  # glosses is a mapping, so the generated hash would fail

@@ -164,7 +164,7 @@ def state(store: Store, lexicon: str, ref: str) -> dict[str, EntryData]:
         ).scalars()
         out = {}
         for snap in rows:
-            data = EntryData.from_dict(snap, where="history")
+            data = EntryData.from_record(snap)
             out[data.key] = data
     return dict(sorted(out.items()))
 

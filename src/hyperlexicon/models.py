@@ -23,7 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -85,16 +85,13 @@ class Entry(Base):
     provenance: Mapped[str] = mapped_column(String(16), default="user")
     notes: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(32))
+    # The whole entry as its native record (EntryData.to_dict). The child tables below hold
+    # the same glosses, components and registers in searchable form; reading an entry takes
+    # this one column, so a lookup is one indexed select.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
-
-    glosses: Mapped[list[Gloss]] = relationship(
-        order_by="(Gloss.lang, Gloss.position)", viewonly=True
-    )
-    components: Mapped[list[Component]] = relationship(order_by="Component.position", viewonly=True)
-    registers: Mapped[list[EntryRegister]] = relationship(viewonly=True)
-    examples: Mapped[list[Example]] = relationship(order_by="Example.position", viewonly=True)
 
 
 class Gloss(Base):

@@ -17,12 +17,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from . import models as M
-from .entry import REGISTERS, Component, EntryData
+from .entry import EntryData
 from .errors import BadInputError, ConflictError, HyperlexiconError, NotFoundError
 from .morphology import lemma_key
 from .text import form_key
@@ -195,13 +206,13 @@ class Store:
         """Refuse to work on a database that is not migrated to this code's schema."""
         from .migrate import head_revision
 
-        try:
-            with self.engine.connect() as conn:
+        with self.engine.connect() as conn:  # an unreachable server is not "uninitialized"
+            try:
                 current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        except (OperationalError, ProgrammingError):
-            raise NotInitializedError(
-                f"database {self.safe_url} is not initialized: run 'hyperlexicon init'"
-            ) from None
+            except (OperationalError, ProgrammingError):
+                raise NotInitializedError(
+                    f"database {self.safe_url} is not initialized: run 'hyperlexicon init'"
+                ) from None
         head = head_revision()
         if current != head:
             raise NotInitializedError(
@@ -257,7 +268,7 @@ class Store:
             s.execute(delete(M.Lexicon).where(M.Lexicon.id == lx_id))
         self._lexicon_ids.pop(name, None)
 
-    def lexicon_id(self, s: Session, name: str, *, create: bool = False) -> int:
+    def lexicon_id(self, s: Session | Connection, name: str, *, create: bool = False) -> int:
         cached = self._lexicon_ids.get(name)
         if cached is not None:
             return cached
@@ -278,10 +289,12 @@ class Store:
     # --- reading entries --------------------------------------------------------------
 
     def get(self, lexicon: str, form: str) -> StoredEntry | None:
-        with self.read() as s:
-            lx = self.lexicon_id(s, lexicon)
-            row = s.scalars(
-                _entry_query().where(M.Entry.lexicon_id == lx, M.Entry.form_key == form_key(form))
+        """One entry by form. A Core select, not an ORM query: lookups are the hot path."""
+        table = M.Entry.__table__
+        with self._read_engine.connect() as conn, conn.begin():
+            lx = self.lexicon_id(conn, lexicon)
+            row = conn.execute(
+                select(table).where(table.c.lexicon_id == lx, table.c.form_key == form_key(form))
             ).one_or_none()
             return _stored(row, lexicon) if row else None
 
@@ -657,8 +670,12 @@ class Store:
         rows = [
             _entry_row(lexicon_id, d, now) | {"created_at": now, "row_version": 1} for d in items
         ]
+        # Core statements on the tables: the ORM's bulk layer costs more than the database
+        table = M.Entry.__table__
         ids = list(
-            s.scalars(insert(M.Entry).returning(M.Entry.id, sort_by_parameter_order=True), rows)
+            s.connection().scalars(
+                table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
+            )
         )
         self._insert_children(s, list(zip(ids, items, strict=True)))
         self._record(
@@ -766,7 +783,7 @@ class Store:
             (M.Example, examples),
         ):
             if rows:
-                s.execute(insert(table), rows)
+                s.connection().execute(table.__table__.insert(), rows)
 
     def _record(
         self,
@@ -787,8 +804,8 @@ class Store:
                     "entry_id": entry_id,
                     "form_key": key,
                     "op": op,
-                    "before": before.to_dict() if before else None,
-                    "after": after.to_dict() if after else None,
+                    "before": before.record if before else None,
+                    "after": after.record if after else None,
                     "author": author,
                     "reason": reason,
                     "created_at": now,
@@ -802,8 +819,9 @@ class Store:
                     "created_at": now,
                 }
             )
-        s.execute(insert(M.Revision), revisions)
-        s.execute(insert(M.Outbox), outbox)
+        conn = s.connection()
+        conn.execute(M.Revision.__table__.insert(), revisions)
+        conn.execute(M.Outbox.__table__.insert(), outbox)
 
     # --- figures ----------------------------------------------------------------------
 
@@ -868,12 +886,7 @@ def validate_lexicon_name(name: str) -> None:
 
 
 def _entry_query() -> Any:
-    return select(M.Entry).options(
-        selectinload(M.Entry.glosses),
-        selectinload(M.Entry.components),
-        selectinload(M.Entry.registers),
-        selectinload(M.Entry.examples),
-    )
+    return select(M.Entry)
 
 
 def _filtered(
@@ -908,32 +921,16 @@ def _entry_row(lexicon_id: int, d: EntryData, now: datetime) -> dict[str, Any]:
         "provenance": d.provenance,
         "notes": d.notes,
         "content_hash": d.content_hash(),
+        "data": d.record,
         "updated_at": now,
     }
 
 
-def _data(row: M.Entry) -> EntryData:
-    glosses: dict[str, list[str]] = {}
-    for g in sorted(row.glosses, key=lambda g: (g.lang, g.position)):
-        glosses.setdefault(g.lang, []).append(g.text)
-    return EntryData(
-        form=row.form,
-        kind=row.kind,
-        glosses={k: tuple(v) for k, v in glosses.items()},
-        components=tuple(
-            Component(c.meaning, c.lang, c.ref)
-            for c in sorted(row.components, key=lambda c: c.position)
-        ),
-        registers=tuple(sorted((r.register for r in row.registers), key=REGISTERS.index)),
-        weight=row.weight,
-        status=row.status,
-        provenance=row.provenance,
-        notes=row.notes,
-        examples=tuple(e.text for e in sorted(row.examples, key=lambda e: e.position)),
-    )
+def _data(row: Any) -> EntryData:
+    return EntryData.from_record(row.data)
 
 
-def _stored(row: M.Entry, lexicon: str) -> StoredEntry:
+def _stored(row: Any, lexicon: str) -> StoredEntry:
     return StoredEntry(
         id=row.id,
         lexicon=lexicon,

