@@ -31,9 +31,11 @@ from hyperlexicon.morphology import lemma_key
 from hyperlexicon.store import Store
 from hyperlexicon.text import form_key
 
-GLYPHS = list("🜂⧖🕯⟁☰☉⚭⚗🔥♁🜍⚡🫁🜁Ꙩ☿🜄🜃🜔🜚🜛♄♀♂☽☀🌑🌕🌘✶∞⟲⇌☯⚖∴∵⊘⟡◎⚓♩🔗✂🧩🌉🧭🔁🪞🗝🚪🕳🌀🌊💧🌱🌳⛰🧊🪶🩸👣🏠🕊🤝")
-RU = "огонь время свеча рост закон солнце единство материя превращение молния вдох воздух страх тишина жар ожидание пепел вспышка жизнь туман буря сердце вода земля ртуть соль золото тяжесть любовь воля луна свет тьма звезда космос рассвет цикл обмен мера смысл поле якорь ритм связь разрыв мост путь зеркало ключ дверь пустота вихрь волна капля росток древо гора холод".split()
-EN = "fire time candle growth law sun unity matter change lightning breath air fear silence heat waiting ash flash life fog storm heart water earth mercury salt gold weight love will moon light dark star cosmos dawn cycle exchange measure meaning field anchor rhythm bond rupture bridge path mirror key door void whirl wave drop sprout tree mountain cold".split()
+GLYPHS = list(
+    "🜂⧖🕯⟁☰☉⚭⚗🔥♁🜍⚡🫁🜁Ꙩ☿🜄🜃🜔🜚🜛♄♀♂☽☀🌑🌕🌘✶∞⟲⇌☯⚖∴∵⊘⟡◎⚓♩🔗✂🧩🌉🧭🔁🪞🗝🚪🕳🌀🌊💧🌱🌳⛰🧊🪶🩸👣🏠🕊🤝"
+)
+RU = ["огонь", "время", "свеча", "рост", "закон", "солнце", "единство", "материя", "превращение", "молния", "вдох", "воздух", "страх", "тишина", "жар", "ожидание", "пепел", "вспышка", "жизнь", "туман", "буря", "сердце", "вода", "земля", "ртуть", "соль", "золото", "тяжесть", "любовь", "воля", "луна", "свет", "тьма", "звезда", "космос", "рассвет", "цикл", "обмен", "мера", "смысл", "поле", "якорь", "ритм", "связь", "разрыв", "мост", "путь", "зеркало", "ключ", "дверь", "пустота", "вихрь", "волна", "капля", "росток", "древо", "гора", "холод"]
+EN = ["fire", "time", "candle", "growth", "law", "sun", "unity", "matter", "change", "lightning", "breath", "air", "fear", "silence", "heat", "waiting", "ash", "flash", "life", "fog", "storm", "heart", "water", "earth", "mercury", "salt", "gold", "weight", "love", "will", "moon", "light", "dark", "star", "cosmos", "dawn", "cycle", "exchange", "measure", "meaning", "field", "anchor", "rhythm", "bond", "rupture", "bridge", "path", "mirror", "key", "door", "void", "whirl", "wave", "drop", "sprout", "tree", "mountain", "cold"]
 
 
 def make_entry(i: int, rng: random.Random) -> EntryData:
@@ -58,7 +60,7 @@ def make_entry(i: int, rng: random.Random) -> EntryData:
 
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def bench_ours(url: str, items: list[EntryData], forms: list[str]) -> dict[str, float]:
@@ -74,7 +76,12 @@ def bench_ours(url: str, items: list[EntryData], forms: list[str]) -> dict[str, 
         times.append(time.perf_counter() - t)
         assert found is not None
     store.close()
-    return {"insert_per_s": len(items) / insert_s, "insert_s": insert_s, "p50_ms": percentile(times, 50) * 1e3, "p99_ms": percentile(times, 99) * 1e3}
+    return {
+        "insert_per_s": len(items) / insert_s,
+        "insert_s": insert_s,
+        "p50_ms": percentile(times, 50) * 1e3,
+        "p99_ms": percentile(times, 99) * 1e3,
+    }
 
 
 RAW_SCHEMA = """
@@ -107,33 +114,75 @@ def bench_raw(path: Path, items: list[EntryData], forms: list[str]) -> dict[str,
         for d in batch:
             eid = next_id
             next_id += 1
-            entries.append((eid, 1, d.form, d.key, d.kind, d.weight, d.status, d.provenance, d.notes, d.content_hash(), now, now, 1))
+            entries.append(
+                (
+                    eid,
+                    1,
+                    d.form,
+                    d.key,
+                    d.kind,
+                    d.weight,
+                    d.status,
+                    d.provenance,
+                    d.notes,
+                    d.content_hash(),
+                    now,
+                    now,
+                    1,
+                )
+            )
             for lang, texts in d.glosses.items():
                 for pos, t in enumerate(texts):
                     glosses.append((eid, lang, pos, t, form_key(t), lemma_key(t, lang)))
             for pos, c in enumerate(d.components):
-                comps.append((eid, pos, c.meaning, c.lang, form_key(c.meaning), lemma_key(c.meaning, c.lang)))
+                comps.append(
+                    (eid, pos, c.meaning, c.lang, form_key(c.meaning), lemma_key(c.meaning, c.lang))
+                )
             regs.extend((eid, r) for r in d.registers)
-            revs.append((1, eid, d.key, "create", json.dumps(d.to_dict(), ensure_ascii=False), "bench", now))
+            revs.append(
+                (1, eid, d.key, "create", json.dumps(d.to_dict(), ensure_ascii=False), "bench", now)
+            )
             outbox.append((1, eid, "upsert", now))
         con.executemany("INSERT INTO entry VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", entries)
-        con.executemany("INSERT INTO gloss (entry_id, lang, position, text, norm, lemma) VALUES (?,?,?,?,?,?)", glosses)
-        con.executemany("INSERT INTO component (entry_id, position, meaning, lang, norm, lemma) VALUES (?,?,?,?,?,?)", comps)
+        con.executemany(
+            "INSERT INTO gloss (entry_id, lang, position, text, norm, lemma) VALUES (?,?,?,?,?,?)",
+            glosses,
+        )
+        con.executemany(
+            "INSERT INTO component (entry_id, position, meaning, lang, norm, lemma) VALUES (?,?,?,?,?,?)",
+            comps,
+        )
         con.executemany("INSERT INTO entry_register VALUES (?,?)", regs)
-        con.executemany("INSERT INTO revision (lexicon_id, entry_id, form_key, op, after, author, created_at) VALUES (?,?,?,?,?,?,?)", revs)
-        con.executemany("INSERT INTO outbox (lexicon_id, entry_id, op, created_at) VALUES (?,?,?,?)", outbox)
+        con.executemany(
+            "INSERT INTO revision (lexicon_id, entry_id, form_key, op, after, author, created_at) VALUES (?,?,?,?,?,?,?)",
+            revs,
+        )
+        con.executemany(
+            "INSERT INTO outbox (lexicon_id, entry_id, op, created_at) VALUES (?,?,?,?)", outbox
+        )
     con.execute("COMMIT")
     insert_s = time.perf_counter() - start
     times = []
     for form in forms:
         t = time.perf_counter()
-        row = con.execute("SELECT * FROM entry WHERE lexicon_id=1 AND form_key=?", (form_key(form),)).fetchone()
-        con.execute("SELECT * FROM gloss WHERE entry_id=? ORDER BY lang, position", (row[0],)).fetchall()
-        con.execute("SELECT * FROM component WHERE entry_id=? ORDER BY position", (row[0],)).fetchall()
+        row = con.execute(
+            "SELECT * FROM entry WHERE lexicon_id=1 AND form_key=?", (form_key(form),)
+        ).fetchone()
+        con.execute(
+            "SELECT * FROM gloss WHERE entry_id=? ORDER BY lang, position", (row[0],)
+        ).fetchall()
+        con.execute(
+            "SELECT * FROM component WHERE entry_id=? ORDER BY position", (row[0],)
+        ).fetchall()
         con.execute("SELECT * FROM entry_register WHERE entry_id=?", (row[0],)).fetchall()
         times.append(time.perf_counter() - t)
     con.close()
-    return {"insert_per_s": len(items) / insert_s, "insert_s": insert_s, "p50_ms": percentile(times, 50) * 1e3, "p99_ms": percentile(times, 99) * 1e3}
+    return {
+        "insert_per_s": len(items) / insert_s,
+        "insert_s": insert_s,
+        "p50_ms": percentile(times, 50) * 1e3,
+        "p99_ms": percentile(times, 99) * 1e3,
+    }
 
 
 def help_wall_time(runs: int = 10) -> dict[str, float]:
@@ -148,19 +197,28 @@ def help_wall_time(runs: int = 10) -> dict[str, float]:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=True, capture_output=True)
         bare.append(time.perf_counter() - t)
-    return {"help_median_ms": statistics.median(times) * 1e3, "python_startup_median_ms": statistics.median(bare) * 1e3}
+    return {
+        "help_median_ms": statistics.median(times) * 1e3,
+        "python_startup_median_ms": statistics.median(bare) * 1e3,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--lookups", type=int, default=2000)
-    parser.add_argument("--dir", default=None, help="where to put the databases (default: a temp dir)")
+    parser.add_argument(
+        "--dir", default=None, help="where to put the databases (default: a temp dir)"
+    )
     args = parser.parse_args()
     rng = random.Random(7)
-    print(f"hyperlexicon store benchmark  (python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus)")
+    print(
+        f"hyperlexicon store benchmark  (python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus)"
+    )
     h = help_wall_time()
-    print(f"hyperlexicon --help: median {h['help_median_ms']:.0f} ms (bare python start-up {h['python_startup_median_ms']:.0f} ms)")
+    print(
+        f"hyperlexicon --help: median {h['help_median_ms']:.0f} ms (bare python start-up {h['python_startup_median_ms']:.0f} ms)"
+    )
     for n in (int(s) for s in args.sizes.split(",")):
         t = time.perf_counter()
         items = [make_entry(i, rng) for i in range(n)]
@@ -169,9 +227,15 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=args.dir) as d:
             ours = bench_ours(f"sqlite:///{d}/ours.sqlite3", items, forms)
             raw = bench_raw(Path(d) / "raw.sqlite3", items, forms)
-        print(f"\n{n:,} entries (validating them into EntryData took {gen_s:.1f} s, not counted below)")
-        print(f"  insert   ours {ours['insert_per_s']:>9,.0f} entries/s ({ours['insert_s']:.1f} s)   raw sqlite3 {raw['insert_per_s']:>9,.0f} entries/s ({raw['insert_s']:.1f} s)   ratio raw/ours {raw['insert_per_s'] / ours['insert_per_s']:.2f}x")
-        print(f"  lookup   ours p50 {ours['p50_ms']:.3f} ms p99 {ours['p99_ms']:.3f} ms   raw sqlite3 p50 {raw['p50_ms']:.3f} ms p99 {raw['p99_ms']:.3f} ms   ratio p50 ours/raw {ours['p50_ms'] / raw['p50_ms']:.1f}x")
+        print(
+            f"\n{n:,} entries (validating them into EntryData took {gen_s:.1f} s, not counted below)"
+        )
+        print(
+            f"  insert   ours {ours['insert_per_s']:>9,.0f} entries/s ({ours['insert_s']:.1f} s)   raw sqlite3 {raw['insert_per_s']:>9,.0f} entries/s ({raw['insert_s']:.1f} s)   ratio raw/ours {raw['insert_per_s'] / ours['insert_per_s']:.2f}x"
+        )
+        print(
+            f"  lookup   ours p50 {ours['p50_ms']:.3f} ms p99 {ours['p99_ms']:.3f} ms   raw sqlite3 p50 {raw['p50_ms']:.3f} ms p99 {raw['p99_ms']:.3f} ms   ratio p50 ours/raw {ours['p50_ms'] / raw['p50_ms']:.1f}x"
+        )
 
 
 if __name__ == "__main__":

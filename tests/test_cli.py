@@ -42,14 +42,21 @@ def test_not_found_is_exit_1(cli) -> None:
 
 
 def test_add_edit_rm_and_history(cli) -> None:
-    code, out, err = cli("lex", "add", "🜅", "-g", "ru:вода", "-g", "en:water", "-r", "poetic", "--reason", "element")
+    code, out, err = cli(
+        "lex", "add", "🜅", "-g", "ru:вода", "-g", "en:water", "-r", "poetic", "--reason", "element"
+    )
     assert code == 0, err
-    code, out, _ = cli("lex", "edit", "🜅", "--add-gloss", "en:flow", "--weight", "0.9", "--expect-version", "1")
+    code, out, _ = cli(
+        "lex", "edit", "🜅", "--add-gloss", "en:flow", "--weight", "0.9", "--expect-version", "1"
+    )
     assert code == 0 and "version 2" in out
     code, _, err = cli("lex", "edit", "🜅", "--weight", "0.1", "--expect-version", "1")
     assert code == 1 and "stale edit refused" in err
     code, out, _ = cli("lex", "show", "🜅", "--json")
-    assert json.loads(out)["weight"] == 0.9 and json.loads(out)["glosses"]["en"] == ["water", "flow"]
+    assert json.loads(out)["weight"] == 0.9 and json.loads(out)["glosses"]["en"] == [
+        "water",
+        "flow",
+    ]
     code, out, _ = cli("lex", "history", "🜅", "--json")
     revs = json.loads(out)
     assert [r["op"] for r in revs] == ["update", "create"] and revs[1]["reason"] == "element"
@@ -160,11 +167,15 @@ def test_uninitialized_database_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "lex", "list"])
+    result = CliRunner().invoke(
+        main, ["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "lex", "list"]
+    )
     assert result.exit_code == 1 and result.stderr.startswith("error: database error")
 
 
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+def _commands(
+    group: click.Group, prefix: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], click.Command]]:
     out = []
     for name, cmd in group.commands.items():
         out.append(((*prefix, name), cmd))
@@ -173,8 +184,12 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tu
     return out
 
 
-@pytest.mark.parametrize("path, command", _commands(main), ids=lambda x: " ".join(x) if isinstance(x, tuple) else "")
-def test_every_command_has_help_with_an_example(path: tuple[str, ...], command: click.Command) -> None:
+@pytest.mark.parametrize(
+    "path, command", _commands(main), ids=lambda x: " ".join(x) if isinstance(x, tuple) else ""
+)
+def test_every_command_has_help_with_an_example(
+    path: tuple[str, ...], command: click.Command
+) -> None:
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0
     if not isinstance(command, click.Group):
@@ -183,7 +198,9 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...], command: 
 
 def test_read_commands_have_json(cli) -> None:
     for path, command in _commands(main):
-        if path[-1] in ("show", "list", "search", "history", "current", "diff") or path == ("stats",):
+        if path[-1] in ("show", "list", "search", "history", "current", "diff") or path == (
+            "stats",
+        ):
             assert any(p.name == "as_json" for p in command.params), path
 
 
@@ -193,5 +210,7 @@ def test_real_binary_exit_codes(tmp_path: Path) -> None:
     assert subprocess.run([*exe, *env_db, "init"], capture_output=True).returncode == 0
     r = subprocess.run([*exe, *env_db, "lex", "show", "🜂"], capture_output=True, text=True)
     assert r.returncode == 1 and "no entry" in r.stderr
-    r = subprocess.run([*exe, *env_db, "lex", "add", "🜂", "--weight", "x"], capture_output=True, text=True)
+    r = subprocess.run(
+        [*exe, *env_db, "lex", "add", "🜂", "--weight", "x"], capture_output=True, text=True
+    )
     assert r.returncode == 2

@@ -17,9 +17,30 @@ from hyperlexicon.text import form_key
 from .conftest import ROOT
 
 REQUIRED = [
-    "🜂", "⧖", "🕯", "⟁", "☰", "☉", "⚭", "⚗", "🔥", "♁", "🜍", "⚡", "🫁", "🜁", "Ꙩ",
-    "страхтишинажарожидание", "пепелвспышкажизньтишина",
-    "🜂⧖🕯 → ⟁☰☉⚭", "⚗⟁🔥 → ♁🜂🜍", "⚡🜂🫁", "🜂⧖🕯", "⟁☰☉⚭", "⚗⟁🔥", "♁🜂🜍",
+    "🜂",
+    "⧖",
+    "🕯",
+    "⟁",
+    "☰",
+    "☉",
+    "⚭",
+    "⚗",
+    "🔥",
+    "♁",
+    "🜍",
+    "⚡",
+    "🫁",
+    "🜁",
+    "Ꙩ",
+    "страхтишинажарожидание",
+    "пепелвспышкажизньтишина",
+    "🜂⧖🕯 → ⟁☰☉⚭",
+    "⚗⟁🔥 → ♁🜂🜍",
+    "⚡🜂🫁",
+    "🜂⧖🕯",
+    "⟁☰☉⚭",
+    "⚗⟁🔥",
+    "♁🜂🜍",
 ]
 
 
@@ -63,7 +84,10 @@ def test_every_entry_is_consistent(seed: dict[str, EntryData]) -> None:
                 assert form_key(c.ref) in seed, (data.form, c.ref)
         if data.kind == "compound":
             assert len(data.components) >= 2, data.form
-            assert data.form == "".join(c.meaning for c in data.components) or len(data.components) >= 2
+            assert (
+                data.form == "".join(c.meaning for c in data.components)
+                or len(data.components) >= 2
+            )
 
 
 def test_first_glosses_name_one_entry_each(seed: dict[str, EntryData]) -> None:
@@ -84,7 +108,17 @@ def test_wheel_ships_migrations_and_seeds_and_runs_from_them(tmp_path: Path) -> 
     into a directory that shadows the checkout, and run init from it."""
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -103,11 +137,23 @@ def test_wheel_ships_migrations_and_seeds_and_runs_from_them(tmp_path: Path) -> 
         "import hyperlexicon.migrate as m, hyperlexicon.lexicon as l;"
         "print(m.migrations_dir()); print(l.seeds_dir())"
     )
-    env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HYPERLEXICON_HOME": str(tmp_path / "h")}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == [str(target / "hyperlexicon/migrations"), str(target / "hyperlexicon/seeds")]
+    env = {
+        "PYTHONPATH": str(target),
+        "PATH": "/usr/bin:/bin",
+        "HYPERLEXICON_HOME": str(tmp_path / "h"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == [
+        str(target / "hyperlexicon/migrations"),
+        str(target / "hyperlexicon/seeds"),
+    ]
     run = subprocess.run(
-        [sys.executable, "-m", "hyperlexicon", "init", "--seed", "core"], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "hyperlexicon", "init", "--seed", "core"],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr
     assert "146 entries" in run.stdout or "entries loaded" in run.stdout

@@ -48,7 +48,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["lex", "show", "🜂"], ["version", "list"], ["lex", "search", "огонь"], ["lex", "list", "--json"]],
+    [
+        ["--help"],
+        ["lex", "show", "🜂"],
+        ["version", "list"],
+        ["lex", "search", "огонь"],
+        ["lex", "list", "--json"],
+    ],
     ids=lambda a: " ".join(a),
 )
 def test_no_heavy_imports(args: list[str], home: Path) -> None:
@@ -57,7 +63,11 @@ def test_no_heavy_imports(args: list[str], home: Path) -> None:
 
 def test_package_import_is_light() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, hyperlexicon; print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'rich', 'yaml'))))"],
+        [
+            sys.executable,
+            "-c",
+            "import sys, hyperlexicon; print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'alembic', 'rich', 'yaml'))))",
+        ],
         capture_output=True,
         text=True,
         check=True,
