@@ -129,3 +129,89 @@ def seeded(
 
 def assert_migrated(url: str) -> None:
     assert migrate.current(url) == migrate.head_revision()
+
+
+# --- the vector index ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on 127.0.0.1, for the scale path."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    exe = Path(sys.executable).with_name("chroma")
+    log = (path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(
+                    f"chroma run did not start: {(path / 'server.log').read_text()}"
+                ) from None
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def chroma_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Both index targets: embedded Chroma under the home, and a `chroma run` server."""
+    if request.param == "embedded":
+        yield None
+        return
+    url = request.getfixturevalue("chroma_server")
+    yield url
+    from hyperlexicon.index import http_client
+
+    client = http_client(url)
+    for col in client.list_collections():
+        client.delete_collection(col.name)
+
+
+@pytest.fixture
+def indexed(
+    chroma_url: str | None, tmp_path: Path, _seeded_sqlite_template: Path
+) -> Iterator[Lexicon]:
+    """The seeded core lexicon on SQLite, its index built on each Chroma target."""
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    settings = Settings.load(
+        home=str(tmp_path / "home"), db_url=f"sqlite:///{db}", chroma_url=chroma_url
+    )
+    lex = Lexicon(settings)
+    lex.rebuild_index()
+    try:
+        yield lex
+    finally:
+        lex.close()

@@ -8,6 +8,8 @@
     HYPERLEXICON_EMBEDDING_MODEL  use-multilingual | st:/path/to/model | st:<package>
     HYPERLEXICON_LEXICON          the lexicon commands act on (default: core)
     HYPERLEXICON_AUTHOR           who is recorded as making changes (default: the OS user)
+    HYPERLEXICON_AUTO_INDEX       0 to leave index updates to 'index sync' (default: 1, after
+                                  every write)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Settings:
     embedding_model: str = DEFAULT_EMBEDDER
     lexicon: str = DEFAULT_LEXICON
     author: str | None = None
+    auto_index: bool = True
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -68,6 +71,8 @@ class Settings:
                 values[f.name] = env_value
             if overrides.get(f.name) is not None:
                 values[f.name] = overrides[f.name]
+        if isinstance(values.get("auto_index"), str):
+            values["auto_index"] = _boolean(values["auto_index"], "auto_index")
         return cls(home=home, **values)
 
     def with_(self, **changes: Any) -> Settings:
@@ -89,3 +94,12 @@ class Settings:
             return getpass.getuser()
         except Exception:  # no user database entry (containers): still record something
             return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _boolean(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {value!r}")

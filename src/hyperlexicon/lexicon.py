@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import history as versioning
 from .config import Settings
@@ -18,6 +18,12 @@ from .entry import EntryData
 from .errors import BadInputError, NotFoundError
 from .store import ImportReport, RevisionRecord, SearchHit, Store, StoredEntry
 from .text import Repair
+
+if TYPE_CHECKING:
+    from .index import DoctorReport, DrainReport, Index
+
+SEARCH_MODES = ("hybrid", "exact", "semantic")
+RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
 
 SEED_PREFIX = "seed-"
 
@@ -47,6 +53,8 @@ class Lexicon:
         self.settings = settings or Settings.load()
         self.name = name or self.settings.lexicon
         self._store = store
+        self._index: Index | None = None
+        self.index_note: str | None = None  # why the last write could not update the index
 
     @classmethod
     def open(cls, name: str | None = None, **overrides: Any) -> Lexicon:
@@ -63,11 +71,25 @@ class Lexicon:
     def author(self) -> str:
         return self.settings.who
 
+    @property
+    def index(self) -> Index:
+        """The vector index (Chroma): opened on first use, never by plain lexicon commands."""
+        if self._index is None:
+            from .index import Index
+
+            self._index = Index(self.settings)
+        return self._index
+
     def using(self, name: str) -> Lexicon:
-        """The same store, another lexicon."""
-        return Lexicon(self.settings, name=name, store=self._store)
+        """The same store (and index), another lexicon."""
+        other = Lexicon(self.settings, name=name, store=self.store)
+        other._index = self._index
+        return other
 
     def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -115,7 +137,9 @@ class Lexicon:
     # --- entries ------------------------------------------------------------------------
 
     def add(self, data: EntryData, *, reason: str | None = None) -> StoredEntry:
-        return self.store.add(self.name, data, author=self.author, reason=reason)
+        stored = self.store.add(self.name, data, author=self.author, reason=reason)
+        self._after_write()
+        return stored
 
     def find(self, form: str) -> StoredEntry | None:
         return self.store.get(self.name, form)
@@ -144,7 +168,7 @@ class Lexicon:
             new = change(current) if change else current
             return new.evolve(**fields) if fields else new
 
-        return self.store.update(
+        stored = self.store.update(
             self.name,
             form,
             apply,
@@ -152,19 +176,81 @@ class Lexicon:
             reason=reason,
             expect_version=expect_version,
         )
+        self._after_write()
+        return stored
 
     def remove(
         self, form: str, *, expect_version: int | None = None, reason: str | None = None
     ) -> EntryData:
-        return self.store.remove(
+        data = self.store.remove(
             self.name, form, author=self.author, reason=reason, expect_version=expect_version
         )
+        self._after_write()
+        return data
 
     def entries(self, **filters: Any) -> list[StoredEntry]:
         return self.store.list(self.name, **filters)
 
-    def search(self, query: str, *, limit: int = 20, **filters: Any) -> list[SearchHit]:
-        return self.store.search(self.name, query, limit=limit, **filters)
+    def search(
+        self, query: str, *, mode: str = "exact", limit: int = 20, **filters: Any
+    ) -> list[SearchHit]:
+        """Search entries. ``exact``: SQL only (forms, glosses, components: exact, lemma,
+        prefix, substring). ``semantic``: nearest documents in the vector index. ``hybrid``:
+        both, fused by reciprocal rank, so a lemma hit and a paraphrase both surface."""
+        if mode not in SEARCH_MODES:
+            raise BadInputError(f"search mode {mode!r}: one of {', '.join(SEARCH_MODES)}")
+        if mode == "exact":
+            return self.store.search(self.name, query, limit=limit, **filters)
+        if not query.strip():
+            raise BadInputError("search: empty query")
+        semantic = self._semantic(query, limit=limit, **filters)
+        if mode == "semantic":
+            return semantic
+        exact = self.store.search(self.name, query, limit=limit, **filters)
+        return fuse([exact, semantic], limit=limit)
+
+    def _semantic(self, query: str, *, limit: int, **filters: Any) -> list[SearchHit]:
+        index = self.synced_index()
+        hits = index.query(self.name, query, k=limit, **filters)
+        entries = self.store.get_many(self.name, [h.entry_id for h in hits])
+        return [
+            SearchHit(entries[h.entry_id], "semantic", f"doc:{h.lang}", h.text, h.score)
+            for h in hits
+            if h.entry_id in entries
+        ]
+
+    # --- the index ----------------------------------------------------------------------
+
+    def synced_index(self) -> Index:
+        """The index with this lexicon's pending changes applied (start-up drain)."""
+        self.index.drain(self.store, self.name)
+        return self.index
+
+    def sync(self, progress: Callable[[int], None] | None = None) -> DrainReport:
+        return self.index.drain(self.store, self.name, progress=progress)
+
+    def _after_write(self) -> None:
+        """Apply the write to the index now, if we may; otherwise it waits in the outbox."""
+        self.index_note = None
+        if not self.settings.auto_index:
+            return
+        from .index import IndexBusyError
+
+        try:
+            self.sync()
+        except IndexBusyError as exc:
+            self.index_note = f"saved; the index will catch up later ({exc})"
+
+    def rebuild_index(self, progress: Callable[[int], None] | None = None) -> int:
+        count = self.index.rebuild(self.store, self.name, progress=progress)
+        self.index.drain(self.store, self.name)
+        return count
+
+    def index_status(self) -> dict[str, Any]:
+        return self.index.status(self.store, self.name)
+
+    def doctor(self, *, fix: bool = False) -> DoctorReport:
+        return self.index.doctor(self.store, self.name, fix=fix)
 
     def history(self, form: str | None = None, *, limit: int | None = None) -> list[RevisionRecord]:
         return self.store.history(self.name, form, limit=limit)
@@ -206,6 +292,7 @@ class Lexicon:
             progress=progress,
         )
         report.repairs = [r.describe() for r in repairs]
+        self._after_write()
         return report
 
     def import_file(
@@ -289,3 +376,28 @@ class Lexicon:
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats(self.name)
+
+
+def fuse(rankings: list[list[SearchHit]], *, limit: int) -> list[SearchHit]:
+    """Reciprocal-rank fusion: each list votes 1/(60 + rank) for its entries."""
+    votes: dict[int, float] = {}
+    best: dict[int, list[SearchHit]] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            votes[hit.entry.id] = votes.get(hit.entry.id, 0.0) + 1.0 / (RRF_K + rank)
+            best.setdefault(hit.entry.id, []).append(hit)
+    order = sorted(votes, key=lambda i: (-votes[i], -best[i][0].score))
+    out = []
+    for entry_id in order[:limit]:
+        hits = best[entry_id]
+        first = hits[0]
+        out.append(
+            SearchHit(
+                first.entry,
+                "+".join(h.match for h in hits),
+                first.field,
+                first.text,
+                round(votes[entry_id], 6),
+            )
+        )
+    return out

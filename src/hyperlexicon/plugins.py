@@ -19,7 +19,7 @@ import pluggy
 from . import hookspecs
 from .errors import ConfigError
 
-DEFAULT_PLUGINS = ("hyperlexicon.formats.builtin",)
+DEFAULT_PLUGINS = ("hyperlexicon.formats.builtin", "hyperlexicon.embeddings")
 
 _pm: pluggy.PluginManager | None = None
 _lock = threading.Lock()
@@ -76,4 +76,19 @@ def registered_formats() -> dict[str, Any]:
         if fmt.name in out:
             raise ConfigError(f"two plugins register the format {fmt.name!r}")
         out[fmt.name] = fmt
+    return out
+
+
+def registered_embedders() -> dict[str, Any]:
+    """Name (and alias) -> factory(spec) for every embedder plugins contribute."""
+    out: dict[str, Any] = {}
+    items: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    get_plugin_manager().hook.register_embedders(
+        register=lambda *args, **kwargs: items.append((args, kwargs))
+    )
+    for (name, factory), kwargs in items:
+        for key in (name, *kwargs.get("aliases", ())):
+            if key in out:
+                raise ConfigError(f"two plugins register the embedder {key!r}")
+            out[key] = factory
     return out

@@ -39,6 +39,15 @@ class App:
             self._lexicon = Lexicon(self.settings)
         return self._lexicon
 
+    def close(self) -> None:
+        if self._lexicon is not None:
+            self._lexicon.close()
+
+    def note_index(self) -> None:
+        """After a write: say so if the index could not be updated (it will catch up)."""
+        if self._lexicon is not None and self._lexicon.index_note:
+            click.echo(f"note: {self._lexicon.index_note}", err=True)
+
 
 class Group(click.Group):
     """Turns the library's errors into one line on stderr and the exit code they carry."""
@@ -85,15 +94,16 @@ def _database_error(exc: Exception) -> str | None:
 @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL (HYPERLEXICON_DB_URL).")
 @click.option("-l", "--lexicon", metavar="NAME", help="Lexicon to act on (default: core).")
 @click.option("--author", metavar="NAME", help="Who is recorded as making changes.")
+@click.option(
+    "--embedder",
+    "embedding_model",
+    metavar="SPEC",
+    help="use-multilingual | st:/path | st:<package> (HYPERLEXICON_EMBEDDING_MODEL).",
+)
+@click.option("--chroma-url", metavar="URL", help="A Chroma server (HYPERLEXICON_CHROMA_URL).")
 @click.version_option(__version__, prog_name="hyperlexicon")
 @click.pass_context
-def main(
-    ctx: click.Context,
-    home: str | None,
-    db_url: str | None,
-    lexicon: str | None,
-    author: str | None,
-) -> None:
+def main(ctx: click.Context, **overrides: str | None) -> None:
     """A versioned dictionary of hyperlexemes, and HyperBridge.
 
     \b
@@ -102,9 +112,10 @@ def main(
       hyperlexicon lex show 🜂
       hyperlexicon lex search огонь
     """
-    ctx.obj = App(home=home, db_url=db_url, lexicon=lexicon, author=author)
+    ctx.obj = App(**overrides)
+    ctx.call_on_close(ctx.obj.close)
 
 
-from . import admin, io, lex, versions  # noqa: E402  (commands register themselves on main)
+from . import admin, indexing, io, lex, versions  # noqa: E402  (commands register on main)
 
-__all__ = ["App", "admin", "io", "lex", "main", "versions"]
+__all__ = ["App", "admin", "indexing", "io", "lex", "main", "versions"]

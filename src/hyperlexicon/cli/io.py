@@ -63,6 +63,7 @@ def import_(
             report = lexicon.import_stream(sys.stdin.buffer, "<stdin>", format=fmt, **options)
         else:
             report = lexicon.import_file(file, format=fmt, **options)
+    app.note_index()
     if as_json:
         emit_json({"lexicon": lexicon.name, **report.to_dict()})
         return

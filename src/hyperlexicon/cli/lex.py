@@ -112,6 +112,7 @@ def lex_add(
     for r in repairs:
         click.echo(r.describe(), err=True)
     stored = app.lexicon.add(data, reason=reason)
+    app.note_index()
     if as_json:
         emit_json(stored.to_dict())
     else:
@@ -264,6 +265,7 @@ def lex_edit(
         return d.evolve(**changes)
 
     stored = lexicon.edit(form, change, expect_version=expect_version, reason=reason)
+    app.note_index()
     if as_json:
         emit_json(stored.to_dict())
     else:
@@ -293,6 +295,7 @@ def _edit_in_editor(
         raise BadInputError(f"edited entry is not valid YAML: {str(exc).splitlines()[0]}") from None
     data = EntryData.from_dict(record, where="edited entry")
     stored = lexicon.edit(form, lambda _current: data, expect_version=expect_version, reason=reason)
+    app.note_index()
     if as_json:
         emit_json(stored.to_dict())
     else:
@@ -312,6 +315,7 @@ def lex_rm(app: App, form: str, expect_version: int | None, reason: str | None) 
       hyperlexicon lex rm 🜄 --reason "duplicate of 🌊"
     """
     data = app.lexicon.remove(form, expect_version=expect_version, reason=reason)
+    app.note_index()
     click.echo(f"removed {data.form}")
 
 
@@ -355,28 +359,59 @@ def lex_list(app: App, as_json: bool, **filters: Any) -> None:
 
 @lex.command("search")
 @click.argument("query")
+@click.option("--exact", "mode", flag_value="exact", help="SQL only: forms, glosses, components.")
+@click.option("--semantic", "mode", flag_value="semantic", help="Nearest meanings in the index.")
+@click.option("--hybrid", "mode", flag_value="hybrid", default=True, help="Both, fused (default).")
 @click.option("--kind", type=click.Choice(KIND_CHOICES))
 @click.option("--register", type=click.Choice(REGISTER_CHOICES))
 @click.option("--status", type=click.Choice(STATUS_CHOICES))
-@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("-n", "-k", "--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def lex_search(app: App, query: str, as_json: bool, **filters: Any) -> None:
-    """Find entries by form, gloss or component: exact, lemma, prefix, substring.
+def lex_search(app: App, query: str, mode: str, as_json: bool, limit: int, **filters: Any) -> None:
+    """Find entries: exact/lemma/prefix/substring in SQL, nearest meanings in the index, or
+    both fused by reciprocal rank (the default). QUERY '-' reads one query per line from
+    stdin and, with --json, writes one JSON line per query.
 
     \b
     Example:
-      hyperlexicon lex search огонь
-      hyperlexicon lex search страха --json     (finds страх by its lemma)
+      hyperlexicon lex search страха                 (finds страх by its lemma)
+      hyperlexicon lex search "a burning flame" --semantic -k 5
+      hyperlexicon lex search огонь --exact --kind glyph --json
+      printf 'огонь\\nbreath\\n' | hyperlexicon lex search - --json
     """
-    hits = app.lexicon.search(query, **filters)
+    import json
+    import sys
+
+    lexicon = app.lexicon
+    if query == "-":
+        for line in sys.stdin:
+            q = line.strip()
+            if not q:
+                continue
+            hits = lexicon.search(q, mode=mode, limit=limit, **filters)
+            if as_json:
+                click.echo(
+                    json.dumps(
+                        {"query": q, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False
+                    )
+                )
+            else:
+                _hits_table(q, hits)
+        return
+    hits = lexicon.search(query, mode=mode, limit=limit, **filters)
     if as_json:
         emit_json([h.to_dict() for h in hits])
         return
     if not hits:
         click.echo("no matches", err=True)
+        return
+    _hits_table(None, hits)
+
+
+def _hits_table(title: str | None, hits: list[Any]) -> None:
     table(
-        None,
+        title,
         ["form", "match", "where", "text", "score", "ru", "en"],
         [
             [
@@ -384,7 +419,7 @@ def lex_search(app: App, query: str, as_json: bool, **filters: Any) -> None:
                 h.match,
                 h.field,
                 h.text,
-                f"{h.score:.2f}",
+                f"{h.score:.3f}",
                 gloss_line(h.entry.data.glosses, "ru"),
                 gloss_line(h.entry.data.glosses, "en"),
             ]

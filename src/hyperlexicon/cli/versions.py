@@ -137,6 +137,7 @@ def version_rollback(app: App, name: str, reason: str | None) -> None:
       hyperlexicon version rollback before-rollback-to-v1     (undo it)
     """
     tag, counts = app.lexicon.rollback(name, reason=reason)
+    app.note_index()
     click.echo(
         f"{app.lexicon.name}: rolled back to {name}: {counts['created']} restored, "
         f"{counts['updated']} reverted, {counts['deleted']} removed; undo with "

