@@ -70,7 +70,9 @@ def main() -> None:
     queries = load_queries()
     index_of = {e.key: i for i, e in enumerate(entries)}
     qvec = embedder.encode([q for q, _ in queries])
-    print(f"embedder {embedder.name} ({embedder.model}), {len(entries)} entries, {len(queries)} queries")
+    print(
+        f"embedder {embedder.name} ({embedder.model}), {len(entries)} entries, {len(queries)} queries"
+    )
     print(f"{'shape':<14}{'vectors':>8}{'embed s':>9}   {'lang':<4}{'R@1':>6}{'R@5':>6}{'MRR':>7}")
     for shape in ("per-language", "combined", "per-gloss"):
         texts, owners = shape_docs(entries, shape)

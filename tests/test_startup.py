@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "hyperlexicon", "--home", str(home), "init", "--seed", "core"],
         check=True,
         capture_output=True,
+        env={**os.environ, "HYPERLEXICON_AUTO_INDEX": "0"},
     )
     return home
 
@@ -52,8 +54,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["--help"],
         ["lex", "show", "🜂"],
         ["version", "list"],
-        ["lex", "search", "огонь"],
+        ["lex", "search", "огонь", "--exact"],
         ["lex", "list", "--json"],
+        ["lex", "history", "🜂"],
+        ["version", "diff", "seed-core-1"],
+        ["export", "-", "--format", "csv"],
     ],
     ids=lambda a: " ".join(a),
 )

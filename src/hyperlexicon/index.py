@@ -78,15 +78,16 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def metadata(entry_id: int, lexicon: str, data: EntryData, lang: str, text: str) -> dict[str, Any]:
+def metadata(entry_id: int, data: EntryData, lang: str, text: str) -> dict[str, Any]:
+    """What Chroma keeps beside a vector: what queries filter on and what sync compares.
+
+    Kept small on purpose: Chroma's write path costs grow with metadata (and documents,
+    which we do not store: the text is in SQL). Measured in bench/index_bench.py.
+    """
     meta: dict[str, Any] = {
         "entry_id": entry_id,
-        "lexicon": lexicon,
-        "form": data.form,
         "kind": data.kind,
         "status": data.status,
-        "weight": data.weight,
-        "registers": ",".join(data.registers),
         "lang": lang,
         "entry_hash": data.content_hash(),
         "text_hash": text_hash(text),
@@ -166,8 +167,7 @@ class DoctorReport:
 class VectorHit:
     entry_id: int
     score: float  # cosine similarity of the best document of the entry
-    lang: str
-    text: str
+    lang: str  # the language of that document
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -415,10 +415,7 @@ class Index:
         wanted: dict[str, tuple[str, dict[str, Any]]] = {}
         for entry_id, stored in current.items():
             for lang, text in documents(stored.data):
-                wanted[f"{entry_id}:{lang}"] = (
-                    text,
-                    metadata(entry_id, lexicon, stored.data, lang, text),
-                )
+                wanted[f"{entry_id}:{lang}"] = (text, metadata(entry_id, stored.data, lang, text))
         gone = [i for i in have if i not in wanted]
         if gone:
             col.delete(ids=gone)
@@ -439,12 +436,7 @@ class Index:
         for chunk in _chunks(embed, UPSERT_BATCH):
             texts = [wanted[i][0] for i in chunk]
             vectors = self.embedder.encode(texts)
-            col.upsert(
-                ids=list(chunk),
-                embeddings=vectors,
-                metadatas=[wanted[i][1] for i in chunk],
-                documents=texts,
-            )
+            col.upsert(ids=list(chunk), embeddings=vectors, metadatas=[wanted[i][1] for i in chunk])
             report.embedded += len(chunk)
 
     def rebuild(
@@ -464,10 +456,7 @@ class Index:
                 return
             vectors = self.embedder.encode([t for _, t, _ in batch])
             col.add(
-                ids=[i for i, _, _ in batch],
-                embeddings=vectors,
-                metadatas=[m for _, _, m in batch],
-                documents=[t for _, t, _ in batch],
+                ids=[i for i, _, _ in batch], embeddings=vectors, metadatas=[m for _, _, m in batch]
             )
             count += len(batch)
             batch.clear()
@@ -478,7 +467,7 @@ class Index:
                     (
                         f"{stored.id}:{lang}",
                         text,
-                        metadata(stored.id, lexicon, stored.data, lang, text),
+                        metadata(stored.id, stored.data, lang, text),
                     )
                 )
             if len(batch) >= UPSERT_BATCH:
@@ -533,16 +522,14 @@ class Index:
             query_embeddings=vector,
             n_results=min(size, k * 3),
             where=where(kind, register, status, lang),
-            include=["metadatas", "distances", "documents"],
+            include=["metadatas", "distances"],
         )
         best: dict[int, VectorHit] = {}
-        for meta, dist, doc in zip(
-            result["metadatas"][0], result["distances"][0], result["documents"][0], strict=True
-        ):
+        for meta, dist in zip(result["metadatas"][0], result["distances"][0], strict=True):
             entry_id = int(meta["entry_id"])
             score = 1.0 - float(dist)
             if entry_id not in best or best[entry_id].score < score:
-                best[entry_id] = VectorHit(entry_id, score, str(meta["lang"]), doc or "")
+                best[entry_id] = VectorHit(entry_id, score, str(meta["lang"]))
         return sorted(best.values(), key=lambda h: -h.score)[:k]
 
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:

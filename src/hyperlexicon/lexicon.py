@@ -213,11 +213,16 @@ class Lexicon:
         index = self.synced_index()
         hits = index.query(self.name, query, k=limit, **filters)
         entries = self.store.get_many(self.name, [h.entry_id for h in hits])
-        return [
-            SearchHit(entries[h.entry_id], "semantic", f"doc:{h.lang}", h.text, h.score)
-            for h in hits
-            if h.entry_id in entries
-        ]
+        from .index import documents
+
+        out = []
+        for h in hits:
+            stored = entries.get(h.entry_id)
+            if stored is None:  # deleted since the index last heard; the outbox will catch up
+                continue
+            text = dict(documents(stored.data)).get(h.lang, "")
+            out.append(SearchHit(stored, "semantic", f"doc:{h.lang}", text, h.score))
+        return out
 
     # --- the index ----------------------------------------------------------------------
 
