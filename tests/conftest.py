@@ -34,6 +34,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(key)
     monkeypatch.setenv("HYPERLEXICON_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HYPERLEXICON_AUTHOR", "tester")
+    # store-level tests look at the outbox; index tests switch auto-indexing back on
+    monkeypatch.setenv("HYPERLEXICON_AUTO_INDEX", "0")
 
 
 class PgSchema:

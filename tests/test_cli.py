@@ -102,7 +102,7 @@ def test_list_and_search(cli) -> None:
     assert code == 0 and all(e["kind"] == "delta" for e in json.loads(out))
     code, out, _ = cli("lex", "search", "страха", "--json")
     hits = json.loads(out)
-    assert hits[0]["form"] == "😨" and hits[0]["match"] == "lemma"
+    assert hits[0]["form"] == "😨" and "lemma" in hits[0]["match"]
     code, out, _ = cli("lex", "search", "огонь")
     assert code == 0 and "🜂" in out
 

@@ -4,6 +4,7 @@ nothing is half-imported in SQL, and once the outbox is drained `doctor` is clea
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -62,7 +63,10 @@ def test_sigkill_during_import_never_leaves_half_a_file(
         path = tmp_path / f"round{round_}.jsonl"
         forms = _write_file(path, round_)
         proc = subprocess.Popen(
-            [*cli, "import", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [*cli, "import", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "HYPERLEXICON_AUTO_INDEX": "1"},  # the import drains, too
         )
         try:
             proc.wait(timeout=delay)

@@ -261,20 +261,26 @@ def test_embedded_index_is_locked_to_one_process(
     holder = Lexicon(Settings.load(home=str(home), db_url=f"sqlite:///{db}"))
     holder.rebuild_index()
     cli = [sys.executable, "-m", "hyperlexicon", "--home", str(home), "--db", f"sqlite:///{db}"]
+    env = {**os.environ, "HYPERLEXICON_AUTO_INDEX": "1"}
     r = subprocess.run(
-        [*cli, "lex", "search", "fire", "--semantic"], capture_output=True, text=True
+        [*cli, "lex", "search", "fire", "--semantic"], capture_output=True, text=True, env=env
     )
     assert r.returncode == 1
     assert f"in use by another process (pid {os.getpid()})" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
-    r = subprocess.run([*cli, "lex", "add", "🜅", "-g", "en:acid"], capture_output=True, text=True)
+    r = subprocess.run(
+        [*cli, "lex", "add", "🜅", "-g", "en:acid"], capture_output=True, text=True, env=env
+    )
     assert r.returncode == 0 and "the index will catch up later" in r.stderr
     assert holder.doctor().pending == 1  # the write waits in the outbox...
     holder.sync()  # ...until the process holding the index drains it
     assert holder.doctor().clean
     holder.close()
     r = subprocess.run(
-        [*cli, "lex", "search", "acid", "--semantic", "--json"], capture_output=True, text=True
+        [*cli, "lex", "search", "acid", "--semantic", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert r.returncode == 0 and "🜅" in r.stdout
 
@@ -315,7 +321,9 @@ def test_cli_index_commands(tmp_path: Path, _seeded_sqlite_template: Path) -> No
 
 @pytest.mark.postgres
 def test_postgres_store_with_chroma_server(pg_url: str, chroma_server: str, tmp_path: Path) -> None:
-    settings = Settings.load(home=str(tmp_path), db_url=pg_url, chroma_url=chroma_server)
+    settings = Settings.load(
+        home=str(tmp_path), db_url=pg_url, chroma_url=chroma_server, auto_index=True
+    )
     lex, _ = Lexicon.init(settings, seed="core", name="pgcore")
     try:
         assert lex.doctor().clean
