@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 DRAIN_BATCH = 512
 UPSERT_BATCH = 1000
-SCHEMA = 1  # bump when the document shape or metadata change: forces a rebuild
+SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
 
 
 class IndexBusyError(HyperlexiconError):
@@ -60,7 +60,9 @@ class IndexMismatchError(HyperlexiconError):
 
 
 def documents(entry: EntryData) -> list[tuple[str, str]]:
-    """``(language, text)`` pairs to embed: per language, its glosses then its components.
+    """``(key, text)`` pairs to embed: per language, its glosses then its components; and one
+    document per usage example (``ex<n>``), which is what makes examples work as scene
+    templates: a sentence close to an example is close to its entry.
 
     A component without a language goes with the language its script says (Cyrillic: ru).
     The raw form is left out on purpose: a glyph string alone is mostly unknown tokens.
@@ -71,14 +73,16 @@ def documents(entry: EntryData) -> list[tuple[str, str]]:
         bucket = parts.setdefault(lang, [])
         if c.meaning not in bucket:
             bucket.append(c.meaning)
-    return [(lang, "; ".join(items)) for lang, items in sorted(parts.items()) if items]
+    docs = [(lang, "; ".join(items)) for lang, items in sorted(parts.items()) if items]
+    docs += [(f"ex{n}", example) for n, example in enumerate(entry.examples)]
+    return docs
 
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def metadata(entry_id: int, data: EntryData, lang: str, text: str) -> dict[str, Any]:
+def metadata(entry_id: int, data: EntryData, doc: str, text: str) -> dict[str, Any]:
     """What Chroma keeps beside a vector: what queries filter on and what sync compares.
 
     Kept small on purpose: Chroma's write path costs grow with metadata (and documents,
@@ -88,7 +92,8 @@ def metadata(entry_id: int, data: EntryData, lang: str, text: str) -> dict[str, 
         "entry_id": entry_id,
         "kind": data.kind,
         "status": data.status,
-        "lang": lang,
+        "doc": doc,
+        "lang": (script_language(text) or "und") if doc.startswith("ex") else doc,
         "entry_hash": data.content_hash(),
         "text_hash": text_hash(text),
     }
@@ -167,7 +172,7 @@ class DoctorReport:
 class VectorHit:
     entry_id: int
     score: float  # cosine similarity of the best document of the entry
-    lang: str  # the language of that document
+    doc: str  # which document: a language code, or ex<n> for a usage example
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -529,8 +534,44 @@ class Index:
             entry_id = int(meta["entry_id"])
             score = 1.0 - float(dist)
             if entry_id not in best or best[entry_id].score < score:
-                best[entry_id] = VectorHit(entry_id, score, str(meta["lang"]))
+                best[entry_id] = VectorHit(entry_id, score, str(meta["doc"]))
         return sorted(best.values(), key=lambda h: -h.score)[:k]
+
+    def query_many(
+        self,
+        lexicon: str,
+        texts: Sequence[str],
+        *,
+        k: int = 10,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+        lang: str | None = None,
+    ) -> list[list[VectorHit]]:
+        """Several queries in one embedding call and one Chroma call: what the bridge does."""
+        if not texts:
+            return []
+        col = self.collection(lexicon)
+        size = col.count()
+        if size == 0:
+            return [[] for _ in texts]
+        vectors = self.embedder.encode(list(texts))
+        result = col.query(
+            query_embeddings=vectors,
+            n_results=min(size, k * 3),
+            where=where(kind, register, status, lang),
+            include=["metadatas", "distances"],
+        )
+        out = []
+        for metas, dists in zip(result["metadatas"], result["distances"], strict=True):
+            best: dict[int, VectorHit] = {}
+            for meta, dist in zip(metas, dists, strict=True):
+                entry_id = int(meta["entry_id"])
+                score = 1.0 - float(dist)
+                if entry_id not in best or best[entry_id].score < score:
+                    best[entry_id] = VectorHit(entry_id, score, str(meta["doc"]))
+            out.append(sorted(best.values(), key=lambda h: (-h.score, h.entry_id))[:k])
+        return out
 
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
         col = self.collection(lexicon)

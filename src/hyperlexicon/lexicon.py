@@ -8,6 +8,7 @@ vector index and the bridge.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -20,7 +21,9 @@ from .store import ImportReport, RevisionRecord, SearchHit, Store, StoredEntry
 from .text import Repair
 
 if TYPE_CHECKING:
+    from .bridge import Answer, Bridge, Decoded
     from .index import DoctorReport, DrainReport, Index
+    from .scene import Scene
 
 SEARCH_MODES = ("hybrid", "exact", "semantic")
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
@@ -220,8 +223,8 @@ class Lexicon:
             stored = entries.get(h.entry_id)
             if stored is None:  # deleted since the index last heard; the outbox will catch up
                 continue
-            text = dict(documents(stored.data)).get(h.lang, "")
-            out.append(SearchHit(stored, "semantic", f"doc:{h.lang}", text, h.score))
+            text = dict(documents(stored.data)).get(h.doc, "")
+            out.append(SearchHit(stored, "semantic", f"doc:{h.doc}", text, h.score))
         return out
 
     # --- the index ----------------------------------------------------------------------
@@ -381,6 +384,131 @@ class Lexicon:
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats(self.name)
+
+    # --- HyperBridge --------------------------------------------------------------------
+
+    @property
+    def bridge(self) -> Bridge:
+        from .bridge import Bridge
+
+        return Bridge(self)
+
+    def encode(
+        self,
+        text: str,
+        *,
+        register: str | None = None,
+        lang: str | None = None,
+        stability: bool = True,
+        log: bool = True,
+    ) -> Scene:
+        """Text → hyperscene (logged)."""
+        start = time.perf_counter()
+        scene = self.bridge.encode(text, register=register, lang=lang, stability=stability)
+        scene.query_id = self._log(
+            "encode",
+            text,
+            {"register": register, "lang": lang},
+            scene.to_dict(),
+            scene.hyperstring,
+            scene.revision,
+            start,
+            log,
+        )
+        return scene
+
+    def decode(
+        self,
+        source: str | Scene,
+        *,
+        style: str = "narrative",
+        lang: str = "ru",
+        register: str | None = None,
+        log: bool = True,
+    ) -> Decoded:
+        """Hyperstring (or scene) → text in a style and language (logged)."""
+        start = time.perf_counter()
+        decoded = self.bridge.decode(source, style=style, lang=lang, register=register)
+        text_in = source if isinstance(source, str) else source.hyperstring
+        decoded.scene.query_id = self._log(
+            "decode",
+            text_in,
+            {"style": style, "lang": lang, "register": register},
+            decoded.to_dict(),
+            decoded.text,
+            decoded.scene.revision,
+            start,
+            log,
+        )
+        return decoded
+
+    def compress(
+        self, sources: list[str], *, lang: str = "ru", limit: int | None = None, log: bool = True
+    ) -> Scene:
+        """A chain of scenes → one compressed concept (logged)."""
+        start = time.perf_counter()
+        scene = self.bridge.compress(sources, lang=lang, limit=limit)
+        scene.query_id = self._log(
+            "compress",
+            "\n".join(sources),
+            {"lang": lang, "limit": limit},
+            scene.to_dict(),
+            scene.hyperstring,
+            scene.revision,
+            start,
+            log,
+        )
+        return scene
+
+    def ask(self, question: str, *, lang: str | None = None, log: bool = True) -> Answer:
+        """Question → hypercode of the answer (logged)."""
+        start = time.perf_counter()
+        answer = self.bridge.ask(question, lang=lang)
+        answer.answer.query_id = self._log(
+            "ask",
+            question,
+            {"lang": lang},
+            answer.to_dict(),
+            answer.answer.hyperstring,
+            answer.answer.revision,
+            start,
+            log,
+            connector=answer.connector,
+        )
+        return answer
+
+    def _log(
+        self,
+        mode: str,
+        text: str,
+        params: dict[str, Any],
+        result: dict[str, Any],
+        output: str,
+        revision: int,
+        start: float,
+        log: bool,
+        connector: str | None = None,
+    ) -> int | None:
+        if not log:
+            return None
+        return self.store.log_query(
+            self.name,
+            mode=mode,
+            input=text,
+            params=params,
+            result=result,
+            output=output,
+            revision=revision,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            author=self.author,
+            connector=connector,
+        )
+
+    def queries(self, *, mode: str | None = None, limit: int = 50) -> list[Any]:
+        return self.store.queries(self.name, mode=mode, limit=limit)
+
+    def query(self, query_id: int) -> Any:
+        return self.store.query(self.name, query_id)
 
 
 def fuse(rankings: list[list[SearchHit]], *, limit: int) -> list[SearchHit]:

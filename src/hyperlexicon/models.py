@@ -190,3 +190,24 @@ class Outbox(Base):
     entry_id: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(16))  # upsert | delete
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QueryLog(Base):
+    """Every encode, decode, compress and ask: what came in, what went out, against which
+    version of the lexicon, how long it took and who asked. Calibration learns from it."""
+
+    __tablename__ = "query_log"
+    __table_args__ = (Index("ix_query_log_lexicon_id_mode_id", "lexicon_id", "mode", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(16))  # encode | decode | compress | ask
+    input: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)  # the scene (or answer) as JSON
+    output: Mapped[str] = mapped_column(Text)  # the hyperstring or the rendered text
+    revision: Mapped[int] = mapped_column(Integer)  # the lexicon version it was made against
+    latency_ms: Mapped[float] = mapped_column(Float)
+    author: Mapped[str] = mapped_column(String(200))
+    connector: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

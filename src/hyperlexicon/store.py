@@ -127,6 +127,45 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
+class QueryRecord:
+    id: int
+    mode: str
+    input: str
+    params: dict[str, Any]
+    result: dict[str, Any]
+    output: str
+    revision: int
+    latency_ms: float
+    author: str
+    connector: str | None
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "mode": self.mode,
+            "input": self.input,
+            "params": self.params,
+            "result": self.result,
+            "output": self.output,
+            "revision": self.revision,
+            "latency_ms": self.latency_ms,
+            "author": self.author,
+            "connector": self.connector,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class LemmaHit:
+    lemma: str
+    entry_id: int
+    field: str  # gloss | component
+    position: int
+    lang: str | None
+
+
+@dataclass(frozen=True)
 class SearchHit:
     entry: StoredEntry
     match: str  # exact | gloss | lemma | prefix | substring
@@ -471,6 +510,211 @@ class Store:
             s.scalar(select(func.max(M.Revision.id)).where(M.Revision.lexicon_id == lexicon_id))
             or 0
         )
+
+    # --- queries for the bridge (read-only; active entries unless told otherwise) -------
+
+    def last_revision(self, lexicon: str) -> int:
+        """The lexicon's version as a number: its last revision id (0 when empty)."""
+        with self.read() as s:
+            return self.last_revision_id(s, self.lexicon_id(s, lexicon))
+
+    def by_keys(
+        self, lexicon: str, keys: Iterable[str], *, status: str | None = "active"
+    ) -> dict[str, StoredEntry]:
+        """Entries whose form key is one of ``keys``."""
+        keys = sorted(set(keys))
+        out: dict[str, StoredEntry] = {}
+        if not keys:
+            return out
+        table = M.Entry.__table__
+        with self._read_engine.connect() as conn, conn.begin():
+            lx = self.lexicon_id(conn, lexicon)
+            for chunk in _chunks(keys, BATCH):
+                q = select(table).where(table.c.lexicon_id == lx, table.c.form_key.in_(chunk))
+                if status:
+                    q = q.where(table.c.status == status)
+                for row in conn.execute(q):
+                    out[row.form_key] = _stored(row, lexicon)
+        return out
+
+    def by_lemmas(
+        self, lexicon: str, lemma_keys: Iterable[str], *, status: str | None = "active"
+    ) -> list[LemmaHit]:
+        """Glosses and components whose lemma key is one of ``lemma_keys``, in a fixed order."""
+        lemma_keys = sorted(set(lemma_keys))
+        hits: list[LemmaHit] = []
+        if not lemma_keys:
+            return hits
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            for table, field_name in ((M.Gloss, "gloss"), (M.Component, "component")):
+                for chunk in _chunks(lemma_keys, BATCH):
+                    q = (
+                        select(table.lemma, table.entry_id, table.position, table.lang)
+                        .join(M.Entry, M.Entry.id == table.entry_id)
+                        .where(M.Entry.lexicon_id == lx, table.lemma.in_(chunk))
+                    )
+                    if status:
+                        q = q.where(M.Entry.status == status)
+                    hits.extend(
+                        LemmaHit(row.lemma, row.entry_id, field_name, row.position, row.lang)
+                        for row in s.execute(q)
+                    )
+        hits.sort(key=lambda h: (h.lemma, h.field, h.position, h.entry_id))
+        return hits
+
+    def known_meanings(self, lexicon: str, norms: Iterable[str]) -> set[str]:
+        """Which of ``norms`` are a gloss or a component meaning of an active entry."""
+        norms = sorted(set(norms))
+        found: set[str] = set()
+        if not norms:
+            return found
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            for table in (M.Gloss, M.Component):
+                for chunk in _chunks(norms, BATCH):
+                    q = (
+                        select(table.norm)
+                        .join(M.Entry, M.Entry.id == table.entry_id)
+                        .where(
+                            M.Entry.lexicon_id == lx,
+                            M.Entry.status == "active",
+                            table.norm.in_(chunk),
+                        )
+                    )
+                    found.update(s.scalars(q))
+        return found
+
+    def with_component_refs(self, lexicon: str, ref_keys: Iterable[str]) -> dict[int, list[str]]:
+        """Active entries having a component that links to one of ``ref_keys``: their whole
+        ordered list of component links (a missing link is an empty string)."""
+        ref_keys = sorted(set(ref_keys))
+        if not ref_keys:
+            return {}
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            ids = select(M.Component.entry_id).where(M.Component.ref_key.in_(ref_keys))
+            rows = s.execute(
+                select(M.Component.entry_id, M.Component.position, M.Component.ref_key)
+                .join(M.Entry, M.Entry.id == M.Component.entry_id)
+                .where(
+                    M.Entry.lexicon_id == lx,
+                    M.Entry.status == "active",
+                    M.Component.entry_id.in_(ids),
+                )
+                .order_by(M.Component.entry_id, M.Component.position)
+            )
+            out: dict[int, list[str]] = {}
+            for row in rows:
+                out.setdefault(row.entry_id, []).append(row.ref_key or "")
+            return out
+
+    def with_component_norms(self, lexicon: str, norms: Sequence[str]) -> list[int]:
+        """Active entries whose components, in order, have exactly these normalized meanings."""
+        if not norms:
+            return []
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            candidates = select(M.Component.entry_id).where(M.Component.norm == norms[0])
+            rows = s.execute(
+                select(M.Component.entry_id, M.Component.norm)
+                .join(M.Entry, M.Entry.id == M.Component.entry_id)
+                .where(
+                    M.Entry.lexicon_id == lx,
+                    M.Entry.status == "active",
+                    M.Component.entry_id.in_(candidates),
+                )
+                .order_by(M.Component.entry_id, M.Component.position)
+            )
+            seq: dict[int, list[str]] = {}
+            for row in rows:
+                seq.setdefault(row.entry_id, []).append(row.norm)
+            return sorted(i for i, parts in seq.items() if parts == list(norms))
+
+    def first_glosses(self, lexicon: str, lang: str, norms: Iterable[str]) -> dict[str, list[int]]:
+        """For each normalized text, the active entries whose first ``lang`` gloss it is."""
+        norms = sorted(set(norms))
+        out: dict[str, list[int]] = {}
+        if not norms:
+            return out
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            for chunk in _chunks(norms, BATCH):
+                q = (
+                    select(M.Gloss.norm, M.Gloss.entry_id)
+                    .join(M.Entry, M.Entry.id == M.Gloss.entry_id)
+                    .where(
+                        M.Entry.lexicon_id == lx,
+                        M.Entry.status == "active",
+                        M.Gloss.lang == lang,
+                        M.Gloss.position == 0,
+                        M.Gloss.norm.in_(chunk),
+                    )
+                    .order_by(M.Gloss.entry_id)
+                )
+                for row in s.execute(q):
+                    out.setdefault(row.norm, []).append(row.entry_id)
+        return out
+
+    # --- the query log --------------------------------------------------------------------
+
+    def log_query(
+        self,
+        lexicon: str,
+        *,
+        mode: str,
+        input: str,
+        params: dict[str, Any],
+        result: dict[str, Any],
+        output: str,
+        revision: int,
+        latency_ms: float,
+        author: str,
+        connector: str | None = None,
+    ) -> int:
+        with self.write() as s:
+            lx = self.lexicon_id(s, lexicon)
+            return int(
+                s.scalar(
+                    insert(M.QueryLog)
+                    .values(
+                        lexicon_id=lx,
+                        mode=mode,
+                        input=input,
+                        params=params,
+                        result=result,
+                        output=output,
+                        revision=revision,
+                        latency_ms=round(latency_ms, 3),
+                        author=author,
+                        connector=connector,
+                        created_at=M.utcnow(),
+                    )
+                    .returning(M.QueryLog.id)
+                )
+            )
+
+    def queries(
+        self, lexicon: str, *, mode: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[QueryRecord]:
+        """Logged queries, newest first."""
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            q = select(M.QueryLog).where(M.QueryLog.lexicon_id == lx)
+            if mode:
+                q = q.where(M.QueryLog.mode == mode)
+            q = q.order_by(M.QueryLog.id.desc()).limit(limit).offset(offset)
+            return [_query(r) for r in s.scalars(q)]
+
+    def query(self, lexicon: str, query_id: int) -> QueryRecord:
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            row = s.scalar(
+                select(M.QueryLog).where(M.QueryLog.lexicon_id == lx, M.QueryLog.id == query_id)
+            )
+            if row is None:
+                raise NotFoundError(f"no logged query {query_id} in lexicon {lexicon!r}")
+            return _query(row)
 
     # --- writing entries --------------------------------------------------------------
 
@@ -951,6 +1195,22 @@ def _revision(r: M.Revision) -> RevisionRecord:
         after=r.after,
         author=r.author,
         reason=r.reason,
+        created_at=r.created_at,
+    )
+
+
+def _query(r: M.QueryLog) -> QueryRecord:
+    return QueryRecord(
+        id=r.id,
+        mode=r.mode,
+        input=r.input,
+        params=r.params,
+        result=r.result,
+        output=r.output,
+        revision=r.revision,
+        latency_ms=r.latency_ms,
+        author=r.author,
+        connector=r.connector,
         created_at=r.created_at,
     )
 

@@ -1,0 +1,1162 @@
+"""HyperBridge: text → scene, scene → text, a chain of scenes → one concept, question → hypercode.
+
+Encoding runs in layers, each claiming the tokens it explains, strongest first (seed 7.6):
+
+1. **exact**: glyph runs are split by longest match over grapheme clusters against the forms;
+   words, Δ-codes and multi-word phrases match forms by key;
+2. **lemma**: word n-grams (up to four) match glosses and components by lemma (pymorphy3 for
+   Russian, simplemma for English), longest first;
+3. **compound**: a Russian word that splits into known meanings (``страхтишина`` → страх +
+   тишина) matches the compound with those components, or stays unmatched carrying its split;
+4. **semantic**: runs of words still unexplained go to the vector index, and are accepted at
+   the semantic threshold of the requested register; whole sentences are compared too, which is
+   how usage examples act as scene templates (at the sentence threshold);
+5. **archetype**: if no lexeme is strong enough to anchor the scene, the nearest Δ-code does.
+
+Scores fold in the entry's learned weight (``score × (0.75 + 0.25 × weight)``), ties break on
+entry id, and the index is queried on its current state, so the same text and the same lexicon
+version give the same scene.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import regex
+
+from . import stability as checks
+from . import styles
+from .entry import EntryData
+from .errors import BadInputError
+from .morphology import lemma
+from .scene import Diagnostic, Lexeme, Scene, Unmatched
+from .stability import Thresholds
+from .text import form_key, graphemes, nfc, script_language
+
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
+    from .store import StoredEntry
+
+MAX_TEXT = 20_000
+MAX_NGRAM = 4
+MAX_GLYPH_FORM = 16  # graphemes: the longest glyph form the exact layer looks for
+MIN_COMPOUND = 6  # letters: shorter words are not tried as fused compounds
+KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
+BASE_SCORE = {
+    "exact": 1.0,
+    "compound": 0.95,
+    "gloss0": 0.9,
+    "gloss": 0.85,
+    "component": 0.7,
+}
+
+STOPWORDS = frozenset(
+    """
+    а без бы в во вот вы да для до же за и из или им их к как ко ли мы на над не ни но о об
+    он она они оно от перед по под при про с со та так те то ты у уж что чтобы это эта этот я
+    мой твой свой его ее её мне меня тебя тебе себя нас вас был была было были есть быть
+    a an and are as at be but by do does did for from had has have he her his i if in into is
+    it its me my no not of on or our she so that the their them they this to was we were what
+    when where which who why will with you your
+    """.split()
+)
+ARROW_RE = regex.compile(r"\s*(?:→|->|⟶|⇒|=>)\s*")
+TOKEN_RE = regex.compile(
+    r"""
+    (?P<arrow>→|->|⟶|⇒|=>)
+    |(?P<delta>[Δ∆]-[\p{L}\p{N}][\p{L}\p{N}_-]*)
+    |(?P<word>[\p{L}\p{M}][\p{L}\p{M}\p{Nd}'’-]*)
+    |(?P<end>[.!?…]+)
+    |(?P<glyph>(?:(?=[^\x00-\x7f])(?![\p{L}\p{N}\s\p{P}])\X)+)
+    |(?P<other>\X)
+    """,
+    regex.VERBOSE,
+)
+FORMULA_SPLIT = regex.compile(r"\s+\+\s+")
+QUALIFIED = regex.compile(r"^(?P<name>.*?)⟨(?P<form>.+)⟩$")
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+@dataclass
+class Token:
+    kind: str  # word | delta | glyph | arrow | end | other
+    text: str
+    start: int
+    end: int
+    sentence: int
+    phase: int
+    lemma: str = ""
+
+    @property
+    def content(self) -> bool:
+        if self.kind == "word":
+            return self.text.casefold() not in STOPWORDS
+        return self.kind in ("glyph", "delta")
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    sentence = phase = 0
+    for m in TOKEN_RE.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind == "other" and m.group().isspace():
+            continue
+        token = Token(kind, m.group(), m.start(), m.end(), sentence, phase)
+        if kind == "word":
+            token.lemma = lemma(token.text)
+        tokens.append(token)
+        if kind == "end":
+            sentence += 1
+        elif kind == "arrow":
+            phase += 1
+            sentence += 1
+    return tokens
+
+
+def dominant_language(text: str) -> str:
+    counts: dict[str, int] = {}
+    for m in TOKEN_RE.finditer(text):
+        if m.lastgroup == "word":
+            lang = script_language(m.group())
+            if lang:
+                counts[lang] = counts.get(lang, 0) + 1
+    if not counts:
+        return "ru"
+    return max(sorted(counts), key=lambda k: counts[k])
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class Decoded:
+    text: str
+    scene: Scene
+    style: str
+    lang: str
+    register: str | None
+    unknown: list[str] = field(default_factory=list)
+    template: str | None = None  # the entry whose own gloss the rendering used
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "style": self.style,
+            "lang": self.lang,
+            "register": self.register,
+            "unknown": self.unknown,
+            "template": self.template,
+            "scene": self.scene.to_dict(),
+        }
+
+
+@dataclass
+class Answer:
+    question: Scene
+    answer: Scene
+    text: str
+    connector: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question.to_dict(),
+            "answer": self.answer.to_dict(),
+            "hypercode": self.answer.hyperstring,
+            "text": self.text,
+            "connector": self.connector,
+            "note": self.note,
+        }
+
+
+# --- the bridge ---------------------------------------------------------------------------
+
+
+class Bridge:
+    """HyperBridge over one lexicon (its store and its index)."""
+
+    def __init__(self, lexicon: Lexicon, thresholds: Thresholds | None = None) -> None:
+        self.lexicon = lexicon
+        self.thresholds = thresholds or Thresholds()
+
+    @property
+    def store(self) -> Any:
+        return self.lexicon.store
+
+    @property
+    def name(self) -> str:
+        return self.lexicon.name
+
+    # --- encode -----------------------------------------------------------------------
+
+    def encode(
+        self,
+        text: str,
+        *,
+        register: str | None = None,
+        lang: str | None = None,
+        stability: bool = True,
+    ) -> Scene:
+        """Text → scene. ``stability`` also runs encode → decode → encode (a second encode)."""
+        text = _clean_input(text)
+        lang = lang or dominant_language(text)
+        t = self.thresholds
+        scene = self._formula_scene(text, lang)
+        if scene is not None:
+            return scene
+        tokens = tokenize(text)
+        claimed: list[Lexeme | None] = [None] * len(tokens)
+        lexemes: list[Lexeme] = []
+        unknown_glyphs: list[tuple[int, int, str]] = []
+        self._exact(text, tokens, claimed, lexemes, unknown_glyphs, lang)
+        self._lemmas(tokens, claimed, lexemes, lang)
+        splits = self._compounds(tokens, claimed, lexemes, lang)
+        self._semantic(text, tokens, claimed, lexemes, lang, register)
+        scene = Scene(
+            lexemes=[],
+            text=text,
+            lang=lang,
+            lexicon=self.name,
+            revision=self.store.last_revision(self.name),
+        )
+        lexemes = self._filter(lexemes, scene)
+        lexemes.sort(
+            key=lambda lx: (
+                lx.phase,
+                lx.span[0] if lx.span else -1,
+                -(lx.span[1] if lx.span else 0),
+            )
+        )
+        scene.lexemes = lexemes
+        self._coverage(scene, tokens, claimed, unknown_glyphs, splits)
+        for lx in scene.lexemes:
+            lx.anchor = lx.score >= t.anchor
+        anchor_lost = checks.anchor_loss(scene, t)
+        if anchor_lost is not None:
+            self._archetype(scene, text, lang)
+        diagnostics = [
+            checks.coupling(scene, self._vectors(scene), t),
+            anchor_lost,
+            checks.parasitic(scene, t),
+            checks.low_density(scene, t),
+            self._unstable(scene, register) if stability else None,
+        ]
+        scene.diagnostics.extend(d for d in diagnostics if d is not None)
+        return scene
+
+    def _exact(
+        self,
+        text: str,
+        tokens: list[Token],
+        claimed: list[Lexeme | None],
+        lexemes: list[Lexeme],
+        unknown_glyphs: list[tuple[int, int, str]],
+        lang: str,
+    ) -> None:
+        candidates: set[str] = set()
+        runs: dict[int, list[tuple[int, int, str]]] = {}
+        for i, tok in enumerate(tokens):
+            if tok.kind == "glyph":
+                clusters = _clusters(tok)
+                runs[i] = clusters
+                for a in range(len(clusters)):
+                    for b in range(a + 1, min(len(clusters), a + MAX_GLYPH_FORM) + 1):
+                        candidates.add(form_key("".join(c[2] for c in clusters[a:b])))
+            elif tok.kind in ("word", "delta"):
+                for n in range(1, MAX_NGRAM + 1):
+                    span = _ngram(tokens, i, n)
+                    if span is not None:
+                        candidates.add(form_key(text[tokens[i].start : tokens[span].end]))
+        found = self.store.by_keys(self.name, candidates)
+        if not found:
+            for clusters in runs.values():
+                unknown_glyphs.extend(clusters)
+            return
+        # glyph runs: longest match over grapheme clusters
+        for i, clusters in runs.items():
+            a = 0
+            while a < len(clusters):
+                match = None
+                for b in range(min(len(clusters), a + MAX_GLYPH_FORM), a, -1):
+                    key = form_key("".join(c[2] for c in clusters[a:b]))
+                    if key in found:
+                        match = (b, found[key])
+                        break
+                if match is None:
+                    unknown_glyphs.append(clusters[a])
+                    a += 1
+                    continue
+                b, stored = match
+                start, end = clusters[a][0], clusters[b - 1][1]
+                lx = self._lexeme(
+                    stored, "exact", BASE_SCORE["exact"], lang, (start, end), text, tokens[i].phase
+                )
+                lexemes.append(lx)
+                a = b
+        # words, Δ-codes and phrases: longest n-gram first
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.kind not in ("word", "delta") or claimed[i] is not None:
+                i += 1
+                continue
+            hit = None
+            for n in range(MAX_NGRAM, 0, -1):
+                last = _ngram(tokens, i, n)
+                if last is None:
+                    continue
+                key = form_key(text[tok.start : tokens[last].end])
+                if key in found:
+                    hit = (last, found[key])
+                    break
+            if hit is None:
+                i += 1
+                continue
+            last, stored = hit
+            lx = self._lexeme(
+                stored,
+                "exact",
+                BASE_SCORE["exact"],
+                lang,
+                (tok.start, tokens[last].end),
+                text,
+                tok.phase,
+            )
+            lexemes.append(lx)
+            for j in range(i, last + 1):
+                claimed[j] = lx
+            i = last + 1
+
+    def _lemmas(
+        self, tokens: list[Token], claimed: list[Lexeme | None], lexemes: list[Lexeme], lang: str
+    ) -> None:
+        keys: set[str] = set()
+        for i, tok in enumerate(tokens):
+            if tok.kind != "word" or claimed[i] is not None:
+                continue
+            for n in range(1, MAX_NGRAM + 1):
+                last = _ngram(tokens, i, n, words_only=True, free=claimed)
+                if last is None:
+                    continue
+                if n == 1 and not tok.content:
+                    continue
+                keys.add(" ".join(t.lemma for t in tokens[i : last + 1]))
+        hits = self.store.by_lemmas(self.name, keys)
+        if not hits:
+            return
+        entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
+        by_key: dict[str, list[tuple[float, int, Any]]] = {}
+        for h in hits:
+            stored = entries.get(h.entry_id)
+            if stored is None:
+                continue
+            base = (
+                BASE_SCORE["component"]
+                if h.field == "component"
+                else (BASE_SCORE["gloss0"] if h.position == 0 else BASE_SCORE["gloss"])
+            )
+            by_key.setdefault(h.lemma, []).append(
+                (_weighted(base, stored.data), h.entry_id, stored)
+            )
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.kind != "word" or claimed[i] is not None:
+                i += 1
+                continue
+            best = None
+            for n in range(MAX_NGRAM, 0, -1):
+                last = _ngram(tokens, i, n, words_only=True, free=claimed)
+                if last is None or (n == 1 and not tok.content):
+                    continue
+                key = " ".join(t.lemma for t in tokens[i : last + 1])
+                if key in by_key:
+                    best = (last, _rank(by_key[key]))
+                    break
+            if best is None:
+                i += 1
+                continue
+            last, ranked = best
+            score, _, stored = ranked[0]
+            lx = self._lexeme(
+                stored,
+                "lemma",
+                score,
+                lang,
+                (tok.start, tokens[last].end),
+                None,
+                tok.phase,
+                base_applied=True,
+            )
+            lx.source = " ".join(t.text for t in tokens[i : last + 1])
+            lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
+            lexemes.append(lx)
+            for j in range(i, last + 1):
+                claimed[j] = lx
+            i = last + 1
+
+    def _compounds(
+        self, tokens: list[Token], claimed: list[Lexeme | None], lexemes: list[Lexeme], lang: str
+    ) -> dict[int, list[str]]:
+        """Fused words: split into known meanings; match the compound made of them."""
+        words = [
+            i
+            for i, tok in enumerate(tokens)
+            if tok.kind == "word"
+            and claimed[i] is None
+            and len(tok.text) >= MIN_COMPOUND
+            and script_language(tok.text) == "ru"
+        ]
+        if not words:
+            return {}
+        pieces = {
+            tokens[i].text.casefold()[a:b]
+            for i in words
+            for a in range(len(tokens[i].text))
+            for b in range(a + 3, len(tokens[i].text) + 1)
+        }
+        known = self.store.known_meanings(self.name, pieces)
+        splits: dict[int, list[str]] = {}
+        for i in words:
+            parts = _segment(tokens[i].text.casefold(), known)
+            if parts is None or len(parts) < 2:
+                continue
+            splits[i] = parts
+            ids = self.store.with_component_norms(self.name, parts)
+            if not ids:
+                continue
+            entries = self.store.get_many(self.name, ids)
+            ranked = _rank(
+                [(_weighted(BASE_SCORE["compound"], e.data), e.id, e) for e in entries.values()]
+            )
+            score, _, stored = ranked[0]
+            tok = tokens[i]
+            lx = self._lexeme(
+                stored,
+                "compound",
+                score,
+                lang,
+                (tok.start, tok.end),
+                None,
+                tok.phase,
+                base_applied=True,
+            )
+            lx.source = tok.text
+            lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
+            lexemes.append(lx)
+            claimed[i] = lx
+        return {i: parts for i, parts in splits.items() if claimed[i] is None}
+
+    def _semantic(
+        self,
+        text: str,
+        tokens: list[Token],
+        claimed: list[Lexeme | None],
+        lexemes: list[Lexeme],
+        lang: str,
+        register: str | None,
+    ) -> None:
+        runs = _free_runs(tokens, claimed)
+        sentences = _sentences(tokens)
+        queries = [text[tokens[a].start : tokens[b].end] for a, b in runs]
+        queries += [text[tokens[a].start : tokens[b].end] for a, b in sentences]
+        if not queries:
+            return
+        results = self.lexicon.synced_index().query_many(self.name, queries, k=3, status="active")
+        present = {lx.entry_id for lx in lexemes}
+        threshold = self.thresholds.semantic_for(register)
+        hit_ids = sorted({h.entry_id for hits in results for h in hits})
+        entries = self.store.get_many(self.name, hit_ids)
+        for (a, b), hits in zip(runs, results[: len(runs)], strict=True):
+            ranked = self._ranked_hits(hits, entries)
+            if not ranked or ranked[0][0] < threshold:
+                continue
+            score, _, stored = ranked[0]
+            lx = self._lexeme(
+                stored,
+                "semantic",
+                score,
+                lang,
+                (tokens[a].start, tokens[b].end),
+                text,
+                tokens[a].phase,
+                base_applied=True,
+            )
+            lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
+            lexemes.append(lx)
+            present.add(stored.id)
+            for j in range(a, b + 1):
+                if tokens[j].kind == "word":
+                    claimed[j] = lx
+        for (a, b), hits in zip(sentences, results[len(runs) :], strict=True):
+            ranked = self._ranked_hits(hits, entries)
+            if not ranked or ranked[0][0] < self.thresholds.sentence:
+                continue
+            score, _, stored = ranked[0]
+            if stored.id in present:
+                continue
+            start, end = tokens[a].start, tokens[b].end
+            inside = [lx for lx in lexemes if lx.span and start <= lx.span[0] and lx.span[1] <= end]
+            refs = {form_key(c.ref) for c in stored.data.components if c.ref}
+            if {form_key(lx.form) for lx in inside} >= refs | {stored.data.key}:
+                continue  # the sentence's own lexemes already say all the template says
+            lx = self._lexeme(
+                stored,
+                "semantic",
+                score,
+                lang,
+                (start, end),
+                text,
+                tokens[a].phase,
+                base_applied=True,
+            )
+            lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
+            # the template carries its parts: drop the sentence's lexemes that are among them
+            # (the tokens stay explained: coverage reads the claims, not the list)
+            for part in inside:
+                if form_key(part.form) in refs:
+                    lexemes.remove(part)
+            lexemes.append(lx)
+            present.add(stored.id)
+
+    def _ranked_hits(
+        self, hits: Sequence[Any], entries: dict[int, StoredEntry]
+    ) -> list[tuple[float, int, Any]]:
+        scored = [
+            (_weighted(h.score, entries[h.entry_id].data), h.entry_id, entries[h.entry_id])
+            for h in hits
+            if h.entry_id in entries
+        ]
+        return _rank(scored)
+
+    def _archetype(self, scene: Scene, text: str, lang: str) -> None:
+        """The scene falls apart: anchor it on the nearest archetypal node."""
+        [hits] = self.lexicon.synced_index().query_many(
+            self.name, [text], k=3, kind="delta", status="active"
+        )
+        if not hits:
+            scene.notes.append("no Δ-code in the lexicon to fall back on")
+            return
+        entries = self.store.get_many(self.name, [h.entry_id for h in hits])
+        ranked = self._ranked_hits(hits, entries)
+        score, _, stored = ranked[0]
+        lx = self._lexeme(stored, "archetype", score, lang, None, text, 0, base_applied=True)
+        lx.anchor = True
+        scene.lexemes.insert(0, lx)
+        scene.notes.append(
+            f"no lexeme could anchor the scene: fell back on the archetype {stored.form}"
+        )
+
+    def _filter(self, lexemes: list[Lexeme], scene: Scene) -> list[Lexeme]:
+        floor = self.thresholds.weight_floor
+        if floor <= 0:
+            return lexemes
+        kept = [lx for lx in lexemes if lx.weight >= floor]
+        dropped = [lx for lx in lexemes if lx.weight < floor]
+        if dropped:
+            scene.diagnostics.append(
+                Diagnostic(
+                    "filtered",
+                    f"{len(dropped)} weak lexeme(s) left out (weight under {floor:.2f}): "
+                    + ", ".join(lx.form for lx in dropped),
+                    None,
+                    floor,
+                    [lx.form for lx in dropped],
+                )
+            )
+        return kept
+
+    def _coverage(
+        self,
+        scene: Scene,
+        tokens: list[Token],
+        claimed: list[Lexeme | None],
+        unknown_glyphs: list[tuple[int, int, str]],
+        splits: dict[int, list[str]],
+    ) -> None:
+        spans = [lx.span for lx in scene.lexemes if lx.span and lx.how != "archetype"]
+        content, covered = 0, 0
+        unmatched: list[Unmatched] = []
+        unknown_at = {(a, b) for a, b, _ in unknown_glyphs}
+        for i, tok in enumerate(tokens):
+            if tok.kind == "glyph":
+                for a, b, g in _clusters(tok):
+                    content += 1
+                    if (a, b) in unknown_at:
+                        unmatched.append(Unmatched(g, (a, b)))
+                    else:
+                        covered += 1
+                continue
+            if not tok.content:
+                continue
+            content += 1
+            if claimed[i] is not None or any(a <= tok.start and tok.end <= b for a, b in spans):
+                covered += 1
+            else:
+                unmatched.append(Unmatched(tok.text, (tok.start, tok.end), splits.get(i, [])))
+        scene.coverage = covered / content if content else 0.0
+        scene.unmatched = unmatched
+
+    def _vectors(self, scene: Scene) -> dict[int, Any]:
+        """One vector per lexeme entry: its document in the scene's language, else any."""
+        ids = sorted({lx.entry_id for lx in scene.lexemes if lx.entry_id is not None})
+        if len(ids) < 2:
+            return {}
+        index = self.lexicon.synced_index()
+        langs = list(dict.fromkeys((scene.lang, "en", "ru")))
+        wanted = [f"{i}:{lang}" for i in ids for lang in langs]
+        got = index.vectors(self.name, wanted)
+        out: dict[int, Any] = {}
+        for i in ids:
+            for lang in langs:
+                vec = got.get(f"{i}:{lang}")
+                if vec is not None:
+                    out[i] = vec
+                    break
+        return out
+
+    def _unstable(self, scene: Scene, register: str | None) -> Diagnostic | None:
+        """Encode → decode (narrative) → encode, compared on atoms: a lexeme counts as itself
+        and the entries its components link to, so a compound that comes back as its parts
+        (or parts that come back fused) is the same scene."""
+        if not scene.lexemes:
+            return None
+        decoded = self.decode(scene, style="narrative", lang=scene.lang, register=register)
+        if not decoded.text:
+            return None
+        again = self.encode(decoded.text, register=register, lang=scene.lang, stability=False)
+        return checks.unstable(
+            scene, again, self.thresholds, self._atoms(scene), self._atoms(again)
+        )
+
+    def _atoms(self, scene: Scene) -> set[str]:
+        entries = self.store.get_many(
+            self.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+        )
+        atoms: set[str] = set()
+        for e in entries.values():
+            atoms.add(e.data.key)
+            atoms.update(form_key(c.ref) for c in e.data.components if c.ref)
+        return atoms
+
+    # --- formula ----------------------------------------------------------------------
+
+    def _formula_scene(self, text: str, lang: str) -> Scene | None:
+        """``fire + time + candle → growth + …``: every name resolves to one entry, or this is
+        not a formula (and the text is encoded like any other). A text that is exactly one
+        entry's name (its first gloss) is the one-lexeme formula of that entry."""
+        phases = ARROW_RE.split(text.strip())
+        names = [[n.strip() for n in FORMULA_SPLIT.split(p) if n.strip()] for p in phases]
+        if any(not p for p in names) or sum(len(p) for p in names) > 200:
+            return None
+        flat = [n for p in names for n in p]
+        resolved = self.resolve_names(flat, lang)
+        if resolved is None:
+            return None
+        scene = Scene(
+            text=text, lang=lang, lexicon=self.name, revision=self.store.last_revision(self.name)
+        )
+        k = 0
+        for phase, items in enumerate(names):
+            for name in items:
+                stored = resolved[k]
+                k += 1
+                lx = self._lexeme(stored, "exact", 1.0, lang, None, None, phase, base_applied=True)
+                lx.source = name
+                lx.anchor = True
+                scene.lexemes.append(lx)
+        scene.coverage = 1.0
+        return scene
+
+    def resolve_names(self, names: Sequence[str], lang: str) -> list[StoredEntry] | None:
+        """Formula names → entries, one each; None if any name is unknown or ambiguous."""
+        qualified = {n: QUALIFIED.match(n) for n in names}
+        keys = [form_key(m["form"]) for m in qualified.values() if m]
+        by_form = self.store.by_keys(self.name, keys)
+        plain = [form_key(n) for n, m in qualified.items() if not m]
+        langs = [lang, *(x for x in styles.LANGS if x != lang)]
+        owners: dict[str, dict[str, list[int]]] = {
+            lg: self.store.first_glosses(self.name, lg, plain) for lg in langs
+        }
+        ids: list[int | None] = []
+        for name in names:
+            m = qualified[name]
+            if m:
+                stored = by_form.get(form_key(m["form"]))
+                ids.append(stored.id if stored else None)
+                continue
+            key = form_key(name)
+            found = None
+            for lg in langs:
+                hits = owners[lg].get(key, [])
+                if len(hits) == 1:
+                    found = hits[0]
+                    break
+                if len(hits) > 1:
+                    return None
+            ids.append(found)
+        if any(i is None for i in ids):
+            return None
+        entries = self.store.get_many(self.name, [i for i in ids if i is not None])
+        return [entries[i] for i in ids if i is not None]
+
+    def formula_names(self, entries: Sequence[StoredEntry], lang: str) -> dict[int, str]:
+        """Each entry's formula name: its first gloss in ``lang``, qualified with its form
+        (``name⟨form⟩``) whenever the bare name would not come back to this one entry."""
+        firsts = {e.id: (e.data.gloss(lang) or "") for e in entries}
+        owners = self.store.first_glosses(
+            self.name, lang, [form_key(v) for v in firsts.values() if v]
+        )
+        out = {}
+        for e in entries:
+            name = firsts[e.id]
+            unsafe = (
+                not name
+                or owners.get(form_key(name), []) != [e.id]
+                or FORMULA_SPLIT.search(name)
+                or ARROW_RE.search(name)
+                or "⟨" in name
+                or "⟩" in name
+                or "+" in name
+            )
+            out[e.id] = f"{name}⟨{e.data.form}⟩" if unsafe else name
+        return out
+
+    # --- decode -----------------------------------------------------------------------
+
+    def parse(
+        self, hyperstring: str, lang: str = "ru"
+    ) -> tuple[Scene, list[str], StoredEntry | None]:
+        """A hyperstring → its lexemes, by longest match over grapheme clusters; unknown
+        clusters are reported. Also returns the entry the whole string is, if any."""
+        hs = _clean_input(hyperstring)
+        phases = ARROW_RE.split(hs)
+        chunks: list[tuple[int, list[str]]] = []
+        candidates = {form_key(hs)}
+        for phase, part in enumerate(phases):
+            for chunk in regex.split(r"[\s+]+", part):
+                if not chunk:
+                    continue
+                gs = graphemes(chunk)
+                chunks.append((phase, gs))
+                for a in range(len(gs)):
+                    for b in range(a + 1, min(len(gs), a + MAX_GLYPH_FORM * 3) + 1):
+                        candidates.add(form_key("".join(gs[a:b])))
+        found = self.store.by_keys(self.name, candidates)
+        whole = found.get(form_key(hs))
+        scene = Scene(lang=lang, lexicon=self.name, revision=self.store.last_revision(self.name))
+        unknown: list[str] = []
+        for phase, gs in chunks:
+            a = 0
+            while a < len(gs):
+                for b in range(min(len(gs), a + MAX_GLYPH_FORM * 3), a, -1):
+                    stored = found.get(form_key("".join(gs[a:b])))
+                    if stored is not None:
+                        lx = self._lexeme(
+                            stored, "exact", 1.0, lang, None, None, phase, base_applied=True
+                        )
+                        lx.anchor = True
+                        scene.lexemes.append(lx)
+                        a = b
+                        break
+                else:
+                    unknown.append(gs[a])
+                    scene.unmatched.append(Unmatched(gs[a], (0, 0)))
+                    a += 1
+        total = len(scene.lexemes) + len(unknown)
+        scene.coverage = len(scene.lexemes) / total if total else 0.0
+        if unknown:
+            scene.notes.append("unknown glyphs: " + " ".join(unknown))
+        return scene, unknown, whole
+
+    def decode(
+        self,
+        source: str | Scene,
+        *,
+        style: str = "narrative",
+        lang: str = "ru",
+        register: str | None = None,
+    ) -> Decoded:
+        if style not in styles.STYLES:
+            raise BadInputError(f"style {style!r}: one of {', '.join(styles.STYLES)}")
+        if lang not in styles.LANGS:
+            raise BadInputError(f"language {lang!r}: one of {', '.join(styles.LANGS)}")
+        if isinstance(source, Scene):
+            scene, unknown, whole = self._relabel(source, lang), [], None
+        else:
+            scene, unknown, whole = self.parse(source, lang)
+        entries = self.store.get_many(
+            self.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+        )
+        # the lexicon's own phrase for the whole scene, when it has one, beats any template
+        template_entry = None
+        if style != "formula":
+            if whole is not None:
+                template_entry = whole
+            elif len(scene.lexemes) == 1:
+                only = entries.get(scene.lexemes[0].entry_id or -1)
+                if only is not None and (
+                    only.data.kind == "phrase" or len(only.data.components) >= 2
+                ):
+                    template_entry = only
+        template = template_entry.data.gloss(lang) if template_entry is not None else None
+        if style == "formula":
+            text = styles.formula(self._formula_phases(scene, entries, lang))
+        else:
+            phases = [[lx.meaning for lx in phase] for phase in scene.phases]
+            anchors = [lx.meaning for lx in scene.anchors]
+            if template_entry is not None and len(scene.lexemes) == 1:
+                parts = self._component_meanings(template_entry, lang)
+                if len(parts) >= 2:  # a single fused lexeme: speak of what it fuses
+                    phases, anchors = [parts], parts[:1]
+            field_registers = list(scene.field["registers"])
+            if style == "narrative":
+                text = styles.narrative(phases, lang, register, template)
+            elif style == "essay":
+                text = styles.essay(phases, lang, register, template, anchors, field_registers)
+            else:
+                text = styles.poem(phases, lang, register, template)
+        diag = checks.decompression(scene, register, self.thresholds)
+        if diag is not None:
+            scene.diagnostics.append(diag)
+        return Decoded(
+            text,
+            scene,
+            style,
+            lang,
+            register,
+            unknown,
+            template_entry.data.form if template_entry is not None and template else None,
+        )
+
+    def _component_meanings(self, stored: StoredEntry, lang: str) -> list[str]:
+        """What an entry fuses, in ``lang``: linked entries' glosses, else the meanings."""
+        comps = stored.data.components
+        linked = self.store.by_keys(self.name, [form_key(c.ref) for c in comps if c.ref])
+        out = []
+        for c in comps:
+            target = linked.get(form_key(c.ref)) if c.ref else None
+            if target is not None:
+                out.append(_meaning(target.data, lang))
+            elif c.lang in (None, lang) and script_language(c.meaning) in (None, lang):
+                out.append(c.meaning)
+        return out
+
+    def _formula_phases(
+        self, scene: Scene, entries: dict[int, StoredEntry], lang: str
+    ) -> list[list[str]]:
+        """Formula names, a glyph cluster made of its components' glyphs spelled out."""
+        expanded: list[list[StoredEntry]] = []
+        parts_needed: set[str] = set()
+        for phase in scene.phases:
+            row: list[Any] = []
+            for lx in phase:
+                stored = entries.get(lx.entry_id or -1)
+                if stored is None:
+                    continue
+                refs = [c.ref for c in stored.data.components]
+                if (
+                    stored.data.kind == "glyph"
+                    and len(refs) >= 2
+                    and all(refs)
+                    and form_key("".join(refs)) == stored.data.key  # type: ignore[arg-type]
+                ):
+                    parts_needed.update(form_key(r) for r in refs if r)
+                    row.append(refs)
+                else:
+                    row.append(stored)
+            expanded.append(row)
+        parts = self.store.by_keys(self.name, parts_needed)
+        final: list[list[StoredEntry]] = []
+        for row in expanded:
+            out_row: list[StoredEntry] = []
+            for item in row:
+                if isinstance(item, list):
+                    if all(form_key(r) in parts for r in item):
+                        out_row.extend(parts[form_key(r)] for r in item)
+                        continue
+                    raise BadInputError(
+                        "a glyph cluster refers to glyphs that are not active entries"
+                    )
+                out_row.append(item)
+            final.append(out_row)
+        flat = [e for row in final for e in row]
+        names = self.formula_names(flat, lang)
+        return [[names[e.id] for e in row] for row in final]
+
+    def _relabel(self, scene: Scene, lang: str) -> Scene:
+        """A scene decoded into another language: meanings in that language."""
+        copy = Scene.from_dict(scene.to_dict())
+        copy.lang = lang
+        entries = self.store.get_many(
+            self.name, [lx.entry_id for lx in copy.lexemes if lx.entry_id]
+        )
+        for lx in copy.lexemes:
+            stored = entries.get(lx.entry_id or -1)
+            if stored is not None:
+                lx.meaning = _meaning(stored.data, lang)
+        copy.diagnostics = []
+        return copy
+
+    # --- compress and ask -------------------------------------------------------------
+
+    def compress(
+        self, sources: Sequence[str | Scene], *, lang: str = "ru", limit: int | None = None
+    ) -> Scene:
+        """A chain of scenes → one concept: merge, deduplicate, keep anchors, fuse known
+        combinations into the compound that names them, order by weight and frequency."""
+        if not sources:
+            raise BadInputError("compress: give at least one scene")
+        scenes: list[Scene] = []
+        for src in sources:
+            if isinstance(src, Scene):
+                scenes.append(src)
+            elif _looks_like_text(src):
+                scenes.append(self.encode(src, lang=lang, stability=False))
+            else:
+                scenes.append(self.parse(src, lang)[0])
+        order: dict[int, int] = {}
+        counts: dict[int, int] = {}
+        best: dict[int, Lexeme] = {}
+        anchored: set[int] = set()
+        for scene in scenes:
+            for lx in scene.lexemes:
+                if lx.entry_id is None:
+                    continue
+                order.setdefault(lx.entry_id, len(order))
+                counts[lx.entry_id] = counts.get(lx.entry_id, 0) + 1
+                if lx.entry_id not in best or best[lx.entry_id].score < lx.score:
+                    best[lx.entry_id] = lx
+                if lx.anchor:
+                    anchored.add(lx.entry_id)
+        entries = self.store.get_many(self.name, list(best))
+        present = {entries[i].data.key: i for i in best if i in entries}
+        fused = self.store.with_component_refs(self.name, present)
+        replaced: set[int] = set()
+        fused_forms: list[str] = []
+        for entry_id, refs in sorted(fused.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            if len(refs) < 2 or not all(refs) or entry_id in best:
+                continue
+            members = [present.get(r) for r in refs]
+            if any(m is None or m in replaced for m in members):
+                continue
+            compound = self.store.get_many(self.name, [entry_id])[entry_id]
+            member_ids = [m for m in members if m is not None]
+            lx = self._lexeme(
+                compound,
+                "compound",
+                min(best[m].score for m in member_ids),
+                lang,
+                None,
+                None,
+                0,
+                base_applied=True,
+            )
+            best[entry_id] = lx
+            entries[entry_id] = compound
+            order[entry_id] = min(order[m] for m in member_ids)
+            counts[entry_id] = sum(counts[m] for m in member_ids)
+            if anchored & set(member_ids):
+                anchored.add(entry_id)
+            replaced.update(member_ids)
+            fused_forms.append(compound.data.form)
+        keep = [i for i in best if i not in replaced]
+        keep.sort(key=lambda i: (-(entries[i].data.weight * counts[i]), order[i]))
+        if limit is not None:
+            anchors = [i for i in keep if i in anchored]
+            rest = [i for i in keep if i not in anchored]
+            keep = sorted(anchors + rest[: max(0, limit - len(anchors))], key=keep.index)
+        out = Scene(lang=lang, lexicon=self.name, revision=self.store.last_revision(self.name))
+        for i in keep:
+            lx = best[i]
+            lx.phase = 0
+            lx.anchor = i in anchored
+            lx.meaning = _meaning(entries[i].data, lang)
+            out.lexemes.append(lx)
+        out.coverage = 1.0
+        if fused_forms:
+            out.notes.append("fused into known compounds: " + ", ".join(fused_forms))
+        return out
+
+    def ask(self, question: str, *, lang: str | None = None) -> Answer:
+        """Question → hypercode of the answer, with no connector: the question's nearest
+        archetype (a Δ-code) and the meanings it fuses, said plainly to be just that."""
+        q = self.encode(question, lang=lang, stability=False)
+        lang = q.lang
+        [hits] = self.lexicon.synced_index().query_many(
+            self.name, [question], k=1, kind="delta", status="active"
+        )
+        answer = Scene(lang=lang, lexicon=self.name, revision=q.revision)
+        if hits:
+            delta = self.store.get_many(self.name, [hits[0].entry_id])[hits[0].entry_id]
+            lx = self._lexeme(
+                delta, "archetype", hits[0].score, lang, None, None, 0, base_applied=True
+            )
+            lx.anchor = True
+            answer.lexemes.append(lx)
+            refs = [c.ref for c in delta.data.components if c.ref]
+            parts = self.store.by_keys(self.name, [form_key(r) for r in refs])
+            for r in refs:
+                stored = parts.get(form_key(r))
+                if stored is not None:
+                    answer.lexemes.append(
+                        self._lexeme(stored, "exact", 1.0, lang, None, None, 1, base_applied=True)
+                    )
+        note = "no connector was asked for: the answer is the question's nearest archetype"
+        answer.notes.append(note)
+        text = self.decode(answer, style="narrative", lang=lang).text if answer.lexemes else ""
+        return Answer(q, answer, text, "lexicon", note)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _lexeme(
+        self,
+        stored: StoredEntry,
+        how: str,
+        score: float,
+        lang: str,
+        span: tuple[int, int] | None,
+        text: str | None,
+        phase: int,
+        *,
+        base_applied: bool = False,
+    ) -> Lexeme:
+        d = stored.data
+        return Lexeme(
+            entry_id=stored.id,
+            form=d.form,
+            how=how,
+            score=round(score if base_applied else _weighted(score, d), 4),
+            meaning=_meaning(d, lang),
+            kind=d.kind,
+            registers=tuple(d.registers),
+            weight=d.weight,
+            span=span,
+            source=text[span[0] : span[1]] if (text is not None and span) else "",
+            phase=phase,
+        )
+
+
+def _clean_input(text: str) -> str:
+    if not isinstance(text, str):
+        raise BadInputError("expected text")
+    text = nfc(text).strip()
+    if not text:
+        raise BadInputError("empty input")
+    if len(text) > MAX_TEXT:
+        raise BadInputError(f"input longer than {MAX_TEXT} characters ({len(text)})")
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t\r" for c in text):
+        raise BadInputError("input contains a control character")
+    return text
+
+
+def _looks_like_text(s: str) -> bool:
+    """Plain words (not a hyperstring of forms): at least two words of three letters."""
+    return len([w for w in regex.findall(r"[\p{L}]{3,}", s)]) >= 2 and " " in s.strip()
+
+
+def _meaning(d: EntryData, lang: str) -> str:
+    return d.gloss(lang) or next((items[0] for items in d.glosses.values() if items), d.form)
+
+
+def _weighted(score: float, d: EntryData) -> float:
+    return score * (0.75 + 0.25 * d.weight)
+
+
+def _rank(items: Iterable[tuple[float, int, Any]]) -> list[tuple[float, int, Any]]:
+    return sorted(items, key=lambda t: (-round(t[0], 6), KIND_ORDER.get(t[2].data.kind, 9), t[1]))
+
+
+def _clusters(tok: Token) -> list[tuple[int, int, str]]:
+    out, pos = [], tok.start
+    for g in graphemes(tok.text):
+        out.append((pos, pos + len(g), g))
+        pos += len(g)
+    return out
+
+
+def _ngram(
+    tokens: list[Token],
+    i: int,
+    n: int,
+    *,
+    words_only: bool = False,
+    free: list[Any] | None = None,
+) -> int | None:
+    """Index of the last token of the n-gram of words starting at i, within one sentence."""
+    kinds = ("word",) if words_only else ("word", "delta")
+    j, count, last = i, 0, None
+    while j < len(tokens) and count < n:
+        tok = tokens[j]
+        if tok.kind not in kinds or tok.sentence != tokens[i].sentence:
+            return None
+        if free is not None and free[j] is not None:
+            return None
+        count += 1
+        last = j
+        j += 1
+    if count < n:
+        return None
+    if words_only and n > 1 and not tokens[last].content:  # type: ignore[index]
+        return None
+    return last
+
+
+def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]:
+    """Maximal runs (up to four words) of unexplained words in one sentence that start and end
+    with a content word."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].kind != "word" or claimed[i] is not None or not tokens[i].content:
+            i += 1
+            continue
+        j = i
+        last_content = i
+        while (
+            j + 1 < len(tokens)
+            and tokens[j + 1].kind == "word"
+            and claimed[j + 1] is None
+            and tokens[j + 1].sentence == tokens[i].sentence
+            and (j + 1 - i) < MAX_NGRAM
+        ):
+            j += 1
+            if tokens[j].content:
+                last_content = j
+        runs.append((i, last_content))
+        i = last_content + 1
+    return runs
+
+
+def _sentences(tokens: list[Token]) -> list[tuple[int, int]]:
+    """Sentences with at least two content words, as (first token, last token)."""
+    out: list[tuple[int, int]] = []
+    by_sentence: dict[int, list[int]] = {}
+    for i, tok in enumerate(tokens):
+        if tok.kind in ("word", "delta", "glyph"):
+            by_sentence.setdefault(tok.sentence, []).append(i)
+    for idx in by_sentence.values():
+        if sum(tokens[i].content and tokens[i].kind == "word" for i in idx) >= 2:
+            out.append((idx[0], idx[-1]))
+    return out
+
+
+def _segment(word: str, known: set[str]) -> list[str] | None:
+    """Split a fused word into the fewest known meanings covering it exactly."""
+    n = len(word)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 40), end - 2):
+            prev = best[start]
+            piece = word[start:end]
+            if prev is not None and piece in known:
+                cand = [*prev, piece]
+                if best[end] is None or len(cand) < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = cand
+    return best[n]

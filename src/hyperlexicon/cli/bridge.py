@@ -1,0 +1,245 @@
+"""HyperBridge on the command line: ``encode``, ``decode``, ``compress``, ``ask``, ``log``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from . import App, main
+from .output import console, emit_json, table
+
+REGISTERS = ("emotional", "logical", "poetic", "philosophical", "technical")
+
+
+def _read(arg: str) -> str:
+    return sys.stdin.read() if arg == "-" else arg
+
+
+def show_scene(scene: Any) -> None:
+    """The hyperstring, then a table of lexemes, then what is unexplained and the diagnostics."""
+    out = console()
+    out.print(scene.hyperstring or "(empty scene)", style="bold")
+    if scene.lexemes:
+        table(
+            None,
+            ["lexeme", "meaning", "score", "how", "from", "anchor"],
+            [
+                [
+                    lx.form,
+                    lx.meaning,
+                    f"{lx.score:.2f}",
+                    lx.how,
+                    lx.source,
+                    "⚓" if lx.anchor else "",
+                ]
+                for lx in scene.lexemes
+            ],
+        )
+    field = scene.field
+    if field["registers"]:
+        regs = ", ".join(f"{r} {v:.0%}" for r, v in field["registers"].items())
+        out.print(f"field: {regs}; coverage {scene.coverage:.0%}")
+    for u in scene.unmatched:
+        split = f" (splits into {' + '.join(u.split)})" if u.split else ""
+        out.print(f"unmatched: {u.text}{split}")
+    for d in scene.diagnostics:
+        out.print(f"[yellow]{d.code}[/yellow]: {d.message}")
+    for note in scene.notes:
+        out.print(f"note: {note}")
+    if scene.query_id:
+        out.print(f"logged as query {scene.query_id}", style="dim")
+
+
+@main.command()
+@click.argument("text")
+@click.option(
+    "-r", "--register", type=click.Choice(REGISTERS), help="Match with this register's threshold."
+)
+@click.option("--lang", type=click.Choice(["ru", "en"]), help="Default: from the text's script.")
+@click.option("--no-stability", is_flag=True, help="Skip the encode → decode → encode check.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def encode(
+    app: App, text: str, register: str | None, lang: str | None, no_stability: bool, as_json: bool
+) -> None:
+    """Text → hyperscene. TEXT '-' reads stdin.
+
+    \b
+    Example:
+      hyperlexicon encode "Что ты чувствуешь перед бурей?"
+      hyperlexicon encode "fire + time + candle"
+      echo "A breath like lightning" | hyperlexicon encode - --json
+    """
+    scene = app.lexicon.encode(
+        _read(text), register=register, lang=lang, stability=not no_stability
+    )
+    if as_json:
+        emit_json(scene.to_dict())
+    else:
+        show_scene(scene)
+
+
+@main.command()
+@click.argument("hyperstring")
+@click.option(
+    "-s",
+    "--style",
+    type=click.Choice(["narrative", "essay", "formula", "poem"]),
+    default="narrative",
+    show_default=True,
+)
+@click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True)
+@click.option("-r", "--register", type=click.Choice(REGISTERS))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def decode(
+    app: App, hyperstring: str, style: str, lang: str, register: str | None, as_json: bool
+) -> None:
+    """Hyperstring → text in a style and language. HYPERSTRING '-' reads stdin.
+
+    The formula style is lossless: encoding its output gives the hyperstring back.
+
+    \b
+    Example:
+      hyperlexicon decode "⚡🜂🫁" --style poem
+      hyperlexicon decode "🜂⧖🕯" --style formula --lang en      (fire + time + candle)
+      hyperlexicon decode "🜂⧖🕯 → ⟁☰☉⚭" --style essay --register philosophical
+    """
+    decoded = app.lexicon.decode(
+        _read(hyperstring).strip(), style=style, lang=lang, register=register
+    )
+    if as_json:
+        emit_json(decoded.to_dict())
+        return
+    click.echo(decoded.text)
+    if decoded.unknown:
+        click.echo(f"unknown glyphs: {' '.join(decoded.unknown)}", err=True)
+    for d in decoded.scene.diagnostics:
+        click.echo(f"{d.code}: {d.message}", err=True)
+
+
+@main.command()
+@click.argument("scenes", nargs=-1, required=True)
+@click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True)
+@click.option(
+    "--max",
+    "limit",
+    type=click.IntRange(min=1),
+    help="Keep at most N lexemes (anchors always stay).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def compress(
+    app: App, scenes: tuple[str, ...], lang: str, limit: int | None, as_json: bool
+) -> None:
+    """A chain of scenes (hyperstrings or texts) → one compressed concept.
+
+    \b
+    Example:
+      hyperlexicon compress "😨🤫" "🔥⏳"          (→ страхтишинажарожидание)
+      hyperlexicon compress "🜂⧖🕯" "⟁☰☉⚭" "🜂" --max 4
+    """
+    scene = app.lexicon.compress([_read(s) for s in scenes], lang=lang, limit=limit)
+    if as_json:
+        emit_json(scene.to_dict())
+    else:
+        show_scene(scene)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--lang", type=click.Choice(["ru", "en"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ask(app: App, question: str, lang: str | None, as_json: bool) -> None:
+    """Question → hypercode of the answer. QUESTION '-' reads stdin.
+
+    With no connector the answer is the question's nearest archetype, and says so.
+
+    \b
+    Example:
+      hyperlexicon ask "Как найти дорогу домой?"
+    """
+    answer = app.lexicon.ask(_read(question), lang=lang)
+    if as_json:
+        emit_json(answer.to_dict())
+        return
+    out = console()
+    out.print(answer.answer.hyperstring or "(no answer)", style="bold")
+    if answer.text:
+        out.print(answer.text)
+    out.print(f"note: {answer.note}", style="dim")
+
+
+@main.group()
+def log() -> None:
+    """The query log: every encode, decode, compress and ask."""
+
+
+@log.command("list")
+@click.option("--mode", type=click.Choice(["encode", "decode", "compress", "ask"]))
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def log_list(app: App, mode: str | None, limit: int, as_json: bool) -> None:
+    """Logged queries, newest first.
+
+    \b
+    Example:
+      hyperlexicon log list --mode encode -n 5
+    """
+    rows = app.lexicon.queries(mode=mode, limit=limit)
+    if as_json:
+        emit_json([r.to_dict() for r in rows])
+        return
+    table(
+        None,
+        ["id", "when (UTC)", "who", "mode", "input", "output", "ms", "version"],
+        [
+            [
+                r.id,
+                r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                r.author,
+                r.mode,
+                r.input[:60],
+                r.output[:60],
+                f"{r.latency_ms:.0f}",
+                r.revision,
+            ]
+            for r in rows
+        ],
+    )
+
+
+@log.command("show")
+@click.argument("query_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def log_show(app: App, query_id: int, as_json: bool) -> None:
+    """One logged query with its whole result.
+
+    \b
+    Example:
+      hyperlexicon log show 12 --json
+    """
+    record = app.lexicon.query(query_id)
+    if as_json:
+        emit_json(record.to_dict())
+        return
+    out = console()
+    when = f"{record.created_at:%Y-%m-%d %H:%M:%S} UTC"
+    out.print(
+        f"query {record.id}: {record.mode} by {record.author} at {when}, "
+        f"{record.latency_ms:.0f} ms, lexicon revision {record.revision}"
+    )
+    out.print(f"input: {record.input}")
+    out.print(f"params: {record.params}")
+    out.print(f"output: {record.output}")
+    if record.mode in ("encode", "compress"):
+        from ..scene import Scene
+
+        scene = Scene.from_dict(record.result)
+        scene.query_id = None
+        show_scene(scene)

@@ -1,0 +1,180 @@
+"""Stability diagnostics (seed section 12), each a measured value against a threshold.
+
+=====================  =====================================================================
+coupling_error         12.2.1: the scene's lexemes do not hold together: the mean pairwise
+                       cosine of their vectors is under ``coupling``
+decompression_error    12.2.2: decoded in a register other than the one asked: the share of
+                       the decoded lexemes that carry the asked register is under
+                       ``decompression``
+anchor_loss            12.2.3: no lexeme scores at or above ``anchor``
+parasitic_metaphor     12.2.4: for some span the best two candidates are within ``margin``
+unstable_scene         12.3.2: encode → decode → encode returns a scene whose Jaccard overlap
+                       (of entries) with the first is under ``stability``
+low_density            12.6.2: the lexemes explain less than ``density`` of the text's content
+=====================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .scene import Diagnostic, Scene
+
+REGISTER_DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every threshold the bridge uses. Calibration (from feedback) replaces the defaults."""
+
+    semantic: dict[str, float] = field(
+        default_factory=lambda: {
+            REGISTER_DEFAULT: 0.6,
+            "emotional": 0.6,
+            "logical": 0.6,
+            "poetic": 0.6,
+            "philosophical": 0.6,
+            "technical": 0.6,
+        }
+    )
+    sentence: float = 0.8  # a whole sentence close to an entry (its example: a template)
+    anchor: float = 0.75
+    # the 5th percentile of random glyph triples of the core seed (USE, ru): see docs/bridge.md
+    coupling: float = 0.15
+    margin: float = 0.02
+    stability: float = 0.5
+    density: float = 0.5
+    decompression: float = 0.34
+    weight_floor: float = 0.0  # entries under it are filtered out (the adaptive filter)
+
+    def semantic_for(self, register: str | None) -> float:
+        return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])
+
+    def with_(self, **changes: Any) -> Thresholds:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "semantic": dict(self.semantic),
+            "sentence": self.sentence,
+            "anchor": self.anchor,
+            "coupling": self.coupling,
+            "margin": self.margin,
+            "stability": self.stability,
+            "density": self.density,
+            "decompression": self.decompression,
+            "weight_floor": self.weight_floor,
+        }
+
+
+def coupling(scene: Scene, vectors: dict[int, Any], t: Thresholds) -> Diagnostic | None:
+    """Mean pairwise cosine of the distinct lexemes' vectors (unit vectors: dot product)."""
+    ids = list(dict.fromkeys(lx.entry_id for lx in scene.lexemes if lx.entry_id in vectors))
+    if len(ids) < 2:
+        return None
+    import numpy as np
+
+    matrix = np.asarray([vectors[i] for i in ids], dtype=np.float32)
+    sims = matrix @ matrix.T
+    n = len(ids)
+    mean = float((sims.sum() - np.trace(sims)) / (n * (n - 1)))
+    if mean >= t.coupling:
+        return None
+    return Diagnostic(
+        "coupling_error",
+        f"the lexemes do not hold together (mean similarity {mean:.2f} < {t.coupling:.2f})",
+        round(mean, 4),
+        t.coupling,
+        [lx.form for lx in scene.lexemes],
+    )
+
+
+def coupling_value(vectors: Sequence[Any]) -> float:
+    import numpy as np
+
+    matrix = np.asarray(vectors, dtype=np.float32)
+    n = len(matrix)
+    sims = matrix @ matrix.T
+    return float((sims.sum() - np.trace(sims)) / (n * (n - 1)))
+
+
+def anchor_loss(scene: Scene, t: Thresholds) -> Diagnostic | None:
+    best = max((lx.score for lx in scene.lexemes), default=0.0)
+    if best >= t.anchor:
+        return None
+    return Diagnostic(
+        "anchor_loss",
+        f"no lexeme holds the scene (best score {best:.2f} < {t.anchor:.2f})",
+        round(best, 4),
+        t.anchor,
+    )
+
+
+def parasitic(scene: Scene, t: Thresholds) -> Diagnostic | None:
+    close = [
+        (lx, alt)
+        for lx in scene.lexemes
+        for alt in lx.alternatives[:1]
+        if lx.score - alt[1] <= t.margin
+    ]
+    if not close:
+        return None
+    gap = min(lx.score - alt[1] for lx, alt in close)
+    pairs = ", ".join(f"{lx.source or lx.form}: {lx.form} or {alt[0]}" for lx, alt in close)
+    return Diagnostic(
+        "parasitic_metaphor",
+        f"another meaning competes ({pairs})",
+        round(gap, 4),
+        t.margin,
+        [lx.form for lx, _ in close],
+    )
+
+
+def low_density(scene: Scene, t: Thresholds) -> Diagnostic | None:
+    if scene.coverage >= t.density:
+        return None
+    return Diagnostic(
+        "low_density",
+        f"little of the text is explained (coverage {scene.coverage:.2f} < {t.density:.2f})",
+        round(scene.coverage, 4),
+        t.density,
+    )
+
+
+def decompression(scene: Scene, register: str | None, t: Thresholds) -> Diagnostic | None:
+    if not register or not scene.lexemes:
+        return None
+    share = sum(register in lx.registers for lx in scene.lexemes) / len(scene.lexemes)
+    if share >= t.decompression:
+        return None
+    return Diagnostic(
+        "decompression_error",
+        f"asked for the {register} register, but only {share:.0%} of the lexemes carry it",
+        round(share, 4),
+        t.decompression,
+        [lx.form for lx in scene.lexemes if register not in lx.registers],
+    )
+
+
+def jaccard(a: Sequence[Any], b: Sequence[Any]) -> float:
+    sa, sb = set(a), set(b)
+    if not sa and not sb:
+        return 1.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def unstable(
+    first: Scene, second: Scene, t: Thresholds, atoms_first: set[str], atoms_second: set[str]
+) -> Diagnostic | None:
+    overlap = jaccard(sorted(atoms_first), sorted(atoms_second))
+    if overlap >= t.stability:
+        return None
+    return Diagnostic(
+        "unstable_scene",
+        f"encode → decode → encode drifts (overlap {overlap:.2f} < {t.stability:.2f}): "
+        f"{first.hyperstring} became {second.hyperstring}",
+        round(overlap, 4),
+        t.stability,
+    )

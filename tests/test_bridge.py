@@ -1,0 +1,387 @@
+"""HyperBridge on the seed lexicon with its real index: the acceptance examples from the seed
+documents, the lossless formula round trip, every diagnostic both ways, compress, ask, log."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hyperlexicon.bridge import Bridge, tokenize
+from hyperlexicon.cli import main
+from hyperlexicon.config import Settings
+from hyperlexicon.entry import Component, EntryData
+from hyperlexicon.errors import BadInputError
+from hyperlexicon.lexicon import Lexicon
+from hyperlexicon.scene import Scene
+from hyperlexicon.stability import Thresholds
+
+
+def _open(path: Path, template: Path) -> Lexicon:
+    db = path / "lexicon.sqlite3"
+    shutil.copy(template, db)
+    lex = Lexicon(Settings.load(home=str(path / "home"), db_url=f"sqlite:///{db}", auto_index=True))
+    lex.rebuild_index()
+    return lex
+
+
+@pytest.fixture(scope="module")
+def core(
+    tmp_path_factory: pytest.TempPathFactory, _seeded_sqlite_template: Path
+) -> Iterator[Lexicon]:
+    """The seeded core lexicon with its index; read-only tests share it."""
+    lex = _open(tmp_path_factory.mktemp("bridge"), _seeded_sqlite_template)
+    yield lex
+    lex.close()
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, _seeded_sqlite_template: Path) -> Iterator[Lexicon]:
+    """A seeded lexicon of the test's own, for tests that add entries."""
+    lex = _open(tmp_path, _seeded_sqlite_template)
+    yield lex
+    lex.close()
+
+
+def atoms(lex: Lexicon, scene: Scene) -> set[str]:
+    out = set()
+    for lx in scene.lexemes:
+        e = lex.get(lx.form).data
+        out.add(e.form)
+        out.update(c.ref for c in e.components if c.ref)
+    return out
+
+
+# --- the acceptance examples ---------------------------------------------------------------
+
+
+def test_the_storm_question_carries_fear_silence_and_expectation(core: Lexicon) -> None:
+    scene = core.encode("Что ты чувствуешь перед бурей?")
+    found = atoms(core, scene)
+    assert "страхтишинажарожидание" in found or {"😨", "🤫", "⏳"} <= found, scene.hyperstring
+    assert {"😨", "🤫", "⏳"} <= found
+    assert scene.coverage >= 0.99
+    assert any(lx.anchor for lx in scene.lexemes)
+
+
+def test_the_storm_question_in_english(core: Lexicon) -> None:
+    found = atoms(core, core.encode("What do you feel before a storm?"))
+    assert {"😨", "🤫", "⏳"} <= found
+
+
+def test_breath_like_lightning_poem(core: Lexicon) -> None:
+    text = core.decode("⚡🜂🫁", style="poem", lang="ru").text.lower()
+    assert "вдох" in text and ("молни" in text or "огон" in text)
+    assert "\n" in text
+
+
+def test_fire_time_candle_formula_round_trip(core: Lexicon) -> None:
+    formula = core.decode("🜂⧖🕯", style="formula", lang="en").text
+    assert formula == "fire + time + candle"
+    assert core.encode(formula).hyperstring == "🜂⧖🕯"
+
+
+@pytest.mark.parametrize("hyperstring", ["⚗⟁🔥", "♁🜂🜍"])
+@pytest.mark.parametrize("style", ["narrative", "essay", "formula", "poem"])
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_question_and_the_answer_render_meaningfully(
+    core: Lexicon, hyperstring: str, style: str, lang: str
+) -> None:
+    decoded = core.decode(hyperstring, style=style, lang=lang)
+    text = decoded.text.lower()
+    assert decoded.unknown == []
+    words = {
+        "ru": ["превращ", "трансформ", "огон", "жар", "рост", "материя", "перегонк"],
+        "en": ["transform", "fire", "heat", "grow", "matter", "distill", "work"],
+    }[lang]
+    assert sum(w in text for w in words) >= 2, text
+    other = "en" if lang == "ru" else "ru"
+    alphabet = "абвгдежзиклмнопрстуфхцчшщыэюя" if other == "ru" else "abcdefghijklmnopqrstuvwxyz"
+    assert not any(ch in alphabet for ch in text), f"{lang} text has {other} letters: {text}"
+
+
+def test_the_scene_from_the_seed_in_every_style(core: Lexicon) -> None:
+    h = "🜂⧖🕯 → ⟁☰☉⚭"
+    assert (
+        core.decode(h, style="narrative").text
+        == "Огонь, время и свеча переходят в рост, закон, солнце и единство."
+    )
+    assert (
+        core.decode(h, style="formula", lang="en").text
+        == "fire + time + candle → growth + law + sun + unity"
+    )
+    assert core.encode(core.decode(h, style="formula", lang="ru").text).hyperstring == h
+    assert "\n" in core.decode(h, style="poem").text
+    assert len(core.decode(h, style="essay", lang="en").text.split(". ")) >= 2
+
+
+# --- lossless formula: property over random hyperstrings of lexicon forms ------------------
+
+
+def _forms() -> list[str]:
+    from hyperlexicon.formats import native
+    from hyperlexicon.lexicon import seeds_dir
+
+    with (seeds_dir() / "core.yaml").open("rb") as f:
+        _, records = native.read_yaml(f, "core.yaml")
+        return [r["form"] for _, r in records if " " not in r["form"] and "→" not in r["form"]]
+
+
+FORMS = _forms()
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    phases=st.lists(
+        st.lists(st.sampled_from(FORMS), min_size=1, max_size=5), min_size=1, max_size=3
+    ),
+    lang=st.sampled_from(["ru", "en"]),
+)
+def test_formula_is_lossless(core: Lexicon, phases: list[list[str]], lang: str) -> None:
+    h = " → ".join("".join(p) for p in phases)
+    decoded = core.decode(h, style="formula", lang=lang, log=False)
+    assert decoded.unknown == []
+    again = core.encode(decoded.text, stability=False, log=False)
+    assert again.hyperstring == h
+
+
+def test_formula_names_are_qualified_when_ambiguous(scratch: Lexicon) -> None:
+    scratch.add(EntryData.create("🝆", glosses={"ru": ["ключ"], "en": ["key"]}))  # 🗝 is "ключ" too
+    text = scratch.decode("🗝🝆", style="formula", lang="ru").text
+    assert text == "ключ⟨🗝⟩ + ключ⟨🝆⟩"
+    assert scratch.encode(text).hyperstring == "🗝🝆"
+
+
+# --- matching layers -------------------------------------------------------------------------
+
+
+def test_tokenizer_keeps_glyph_clusters_words_and_arrows() -> None:
+    kinds = [(t.kind, t.text) for t in tokenize("⚠️🜂 огонь → Δ-threshold, fire!")]
+    assert kinds == [
+        ("glyph", "⚠️🜂"),
+        ("word", "огонь"),
+        ("arrow", "→"),
+        ("delta", "Δ-threshold"),
+        ("other", ","),
+        ("word", "fire"),
+        ("end", "!"),
+    ]
+
+
+def test_exact_longest_match_over_glyph_clusters(core: Lexicon) -> None:
+    scene = core.encode("⚡🜂🫁🌊", stability=False)
+    assert [(lx.form, lx.how) for lx in scene.lexemes] == [("⚡🜂🫁", "exact"), ("🌊", "exact")]
+
+
+def test_lemmas_in_russian_and_english(core: Lexicon) -> None:
+    scene = core.encode("страхом и тишиной", stability=False)
+    assert [(lx.form, lx.how) for lx in scene.lexemes] == [("😨", "lemma"), ("🤫", "lemma")]
+    scene = core.encode("storms and candles", stability=False)
+    assert [(lx.form, lx.how) for lx in scene.lexemes] == [("⛈", "lemma"), ("🕯", "lemma")]
+
+
+def test_multi_word_phrases_match_by_lemma(core: Lexicon) -> None:
+    scene = core.encode("он говорил о песочных часах", stability=False)
+    assert ("⧖", "lemma") in [(lx.form, lx.how) for lx in scene.lexemes]
+    assert any(lx.source == "песочных часах" for lx in scene.lexemes)
+
+
+def test_fused_compounds(scratch: Lexicon) -> None:
+    scratch.add(
+        EntryData.create(
+            "🜲",
+            glosses={"ru": ["тихий страх"]},
+            components=[Component("страх", "ru"), Component("тишина", "ru")],
+        )
+    )
+    scene = scratch.encode("страхтишина", stability=False)
+    assert [(lx.form, lx.how) for lx in scene.lexemes] == [("🜲", "compound")]
+    scene = scratch.encode("тишинастрах", stability=False)
+    assert [(u.text, u.split) for u in scene.unmatched] == [("тишинастрах", ["тишина", "страх"])]
+
+
+def test_semantic_threshold_is_per_register(core: Lexicon) -> None:
+    loose = Bridge(core, Thresholds())
+    strict = Bridge(core, Thresholds(semantic={**Thresholds().semantic, "poetic": 0.99}))
+
+    def semantic(bridge: Bridge, register: str) -> list[str]:
+        scene = bridge.encode("чувствуешь", register=register, stability=False)
+        return [lx.form for lx in scene.lexemes if lx.how == "semantic"]
+
+    assert semantic(loose, "poetic") == ["🫀"]
+    assert semantic(strict, "emotional") == ["🫀"]
+    assert semantic(strict, "poetic") == []
+
+
+def test_archetype_fall_back(core: Lexicon) -> None:
+    scene = core.encode("страхтишина", stability=False)
+    assert scene.lexemes[0].how == "archetype" and scene.lexemes[0].form.startswith("Δ-")
+    assert scene.lexemes[0].anchor
+
+
+def test_encoding_is_deterministic(core: Lexicon) -> None:
+    text = "Что ты чувствуешь перед бурей? Огонь и время. ∵⏳◎ страхтишина"
+    first = core.encode(text, log=False).to_dict()
+    second = core.encode(text, log=False).to_dict()
+    assert first == second
+
+
+def test_only_active_entries_are_used(scratch: Lexicon) -> None:
+    scratch.edit("🕯", status="deprecated")
+    scene = scratch.encode("свеча", stability=False)
+    assert "🕯" not in scene.forms
+    assert "🕯" in [u.text for u in scratch.decode("🕯").scene.unmatched]
+
+
+def test_unknown_glyphs_are_reported_not_dropped(core: Lexicon) -> None:
+    decoded = core.decode("🜂X⧖", lang="en")
+    assert decoded.unknown == ["X"] and decoded.text == "Fire and time."
+    scene = core.encode("🜂🛸⧖", stability=False)
+    assert [u.text for u in scene.unmatched] == ["🛸"]
+
+
+# --- diagnostics, each both ways --------------------------------------------------------------
+
+
+def codes(scene: Scene) -> set[str]:
+    return {d.code for d in scene.diagnostics}
+
+
+def test_coupling_error(core: Lexicon) -> None:
+    bad = core.encode("∵⏳◎", stability=False)
+    assert "coupling_error" in codes(bad)
+    d = bad.diagnostic("coupling_error")
+    assert d is not None and d.value < d.threshold
+    assert "coupling_error" not in codes(core.encode("🌊💧🜄", stability=False))
+
+
+def test_decompression_error(core: Lexicon) -> None:
+    assert "decompression_error" not in codes(core.decode("⚡🜂🫁", register="poetic").scene)
+    assert "decompression_error" in codes(core.decode("⚡🜂🫁", register="technical").scene)
+
+
+def test_anchor_loss(core: Lexicon) -> None:
+    assert "anchor_loss" in codes(core.encode("страхтишина", stability=False))
+    assert "anchor_loss" not in codes(core.encode("огонь", stability=False))
+
+
+def test_parasitic_metaphor(scratch: Lexicon) -> None:
+    assert "parasitic_metaphor" not in codes(scratch.encode("ключами", stability=False))
+    scratch.add(
+        EntryData.create("🝆", glosses={"ru": ["ключ"]}, weight=scratch.get("🗝").data.weight)
+    )
+    scene = scratch.encode("ключами", stability=False)
+    assert "parasitic_metaphor" in codes(scene)
+    assert scene.lexemes[0].alternatives[0][0] in ("🗝", "🝆")
+
+
+def test_unstable_scene(scratch: Lexicon) -> None:
+    assert "unstable_scene" not in codes(scratch.encode("🌊"))
+    scratch.add(
+        EntryData.create("🝆", glosses={"ru": ["ключ"]}, weight=0.2)
+    )  # "ключ" reads back as 🗝
+    scene = scratch.encode("🝆")
+    assert "unstable_scene" in codes(scene)
+
+
+def test_low_density(core: Lexicon) -> None:
+    assert "low_density" in codes(
+        core.encode("бессмысленный набор слов квартира банк", stability=False)
+    )
+    assert "low_density" not in codes(core.encode("огонь и время", stability=False))
+
+
+# --- compress, ask, the log -------------------------------------------------------------------
+
+
+def test_compress_fuses_deduplicates_and_keeps_anchors(core: Lexicon) -> None:
+    scene = core.compress(["😨🤫", "🔥⏳"])
+    assert scene.hyperstring == "страхтишинажарожидание"
+    scene = core.compress(["🜂⧖", "🜂", "🌊"])
+    assert scene.forms.count("🜂") == 1 and set(scene.forms) == {"🜂", "⧖", "🌊"}
+    assert scene.forms[0] == "🜂"  # seen twice: first
+    small = core.compress(["🜂⧖🕯", "⟁☰☉⚭", "🌊💧"], limit=2)
+    assert len(small.lexemes) >= 2 and all(lx.anchor for lx in small.lexemes)
+    texts = core.compress(["Что ты чувствуешь перед бурей?", "страх и тишина"])
+    assert "страхтишинажарожидание" in texts.forms
+    with pytest.raises(BadInputError):
+        core.compress([])
+
+
+def test_ask_without_a_connector_says_so(core: Lexicon) -> None:
+    answer = core.ask("Как найти дорогу домой?")
+    assert answer.connector == "lexicon"
+    assert "no connector" in answer.note
+    assert answer.answer.lexemes[0].how == "archetype" and answer.answer.lexemes[0].form.startswith(
+        "Δ-"
+    )
+    assert answer.text
+
+
+def test_every_mode_is_logged(scratch: Lexicon) -> None:
+    scene = scratch.encode("огонь", register="poetic")
+    scratch.decode("🜂", style="poem", lang="en")
+    scratch.compress(["🜂", "⧖"])
+    scratch.ask("зачем?")
+    rows = scratch.queries()
+    assert [r.mode for r in rows] == ["ask", "compress", "decode", "encode"]
+    enc = scratch.query(scene.query_id)
+    assert enc.input == "огонь" and enc.params["register"] == "poetic"
+    assert enc.output == "🜂" and enc.author == "tester" and enc.latency_ms > 0
+    assert enc.revision == scratch.store.last_revision("core")
+    assert Scene.from_dict(enc.result).hyperstring == "🜂"
+
+
+def test_bad_input(core: Lexicon) -> None:
+    with pytest.raises(BadInputError, match="empty"):
+        core.encode("   ")
+    with pytest.raises(BadInputError, match="control character"):
+        core.encode("fire\x00")
+    with pytest.raises(BadInputError, match="style 'sonnet'"):
+        core.decode("🜂", style="sonnet")
+    with pytest.raises(BadInputError, match="language 'de'"):
+        core.decode("🜂", lang="de")
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_cli(scratch: Lexicon) -> None:
+    s = scratch.settings
+    base = ["--home", str(s.home), "--db", s.database_url]
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(main, [*base, *args], input=input, catch_exceptions=False)
+
+    r = run("encode", "Что ты чувствуешь перед бурей?")
+    assert r.exit_code == 0 and "страхтишинажарожидание" in r.stdout and "lexeme" in r.stdout
+    r = run("encode", "-", "--json", input="fire + time + candle")
+    assert json.loads(r.stdout)["hyperstring"] == "🜂⧖🕯"
+    r = run("decode", "🜂⧖🕯", "--style", "formula", "--lang", "en")
+    assert r.stdout.strip() == "fire + time + candle"
+    r = run("decode", "⚡🜂🫁", "--style", "poem", "--register", "technical")
+    assert r.exit_code == 0 and "decompression_error" in r.stderr
+    r = run("decode", "🜂X", "--lang", "en")
+    assert "unknown glyphs: X" in r.stderr
+    r = run("compress", "😨🤫", "🔥⏳", "--json")
+    assert json.loads(r.stdout)["hyperstring"] == "страхтишинажарожидание"
+    r = run("ask", "Что такое дом?", "--json")
+    assert json.loads(r.stdout)["connector"] == "lexicon"
+    r = run("log", "list", "--json")
+    assert [x["mode"] for x in json.loads(r.stdout)][:3] == ["ask", "compress", "decode"]
+    last = json.loads(r.stdout)[-1]["id"]
+    assert run("log", "show", str(last)).exit_code == 0
+    assert run("log", "show", "99999").exit_code == 1
+    r = run("decode", "🜂", "--style", "sonnet")
+    assert r.exit_code == 2
+    r = run("encode", "")
+    assert r.exit_code == 2 and "empty input" in r.stderr
