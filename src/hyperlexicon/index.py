@@ -519,23 +519,7 @@ class Index:
         lang: str | None = None,
     ) -> list[VectorHit]:
         """Top-k entries by their best document; one entry appears once."""
-        col = self.collection(lexicon)
-        size = col.count()
-        if size == 0:
-            return []
-        result = col.query(
-            query_embeddings=vector,
-            n_results=min(size, k * 3),
-            where=where(kind, register, status, lang),
-            include=["metadatas", "distances"],
-        )
-        best: dict[int, VectorHit] = {}
-        for meta, dist in zip(result["metadatas"][0], result["distances"][0], strict=True):
-            entry_id = int(meta["entry_id"])
-            score = 1.0 - float(dist)
-            if entry_id not in best or best[entry_id].score < score:
-                best[entry_id] = VectorHit(entry_id, score, str(meta["doc"]))
-        return sorted(best.values(), key=lambda h: -h.score)[:k]
+        return self._search(lexicon, vector, k, kind, register, status, lang)[0]
 
     def query_many(
         self,
@@ -551,21 +535,41 @@ class Index:
         """Several queries in one embedding call and one Chroma call: what the bridge does."""
         if not texts:
             return []
+        vectors = self.embedder.encode(list(texts))
+        return self._search(lexicon, vectors, k, kind, register, status, lang)
+
+    def _search(
+        self,
+        lexicon: str,
+        vectors: Any,
+        k: int,
+        kind: str | None,
+        register: str | None,
+        status: str | None,
+        lang: str | None,
+    ) -> list[list[VectorHit]]:
+        """Top-k entries per query vector, by their best document.
+
+        Status is filtered here, not in Chroma: nearly every entry is active, and a Chroma
+        ``where`` costs about three times the unfiltered query (18 vs 60 ms on 20k vectors,
+        four queries), so we over-fetch and drop the few inactive ones.
+        """
         col = self.collection(lexicon)
         size = col.count()
         if size == 0:
-            return [[] for _ in texts]
-        vectors = self.embedder.encode(list(texts))
+            return [[] for _ in range(len(vectors))]
         result = col.query(
             query_embeddings=vectors,
-            n_results=min(size, k * 3),
-            where=where(kind, register, status, lang),
+            n_results=min(size, k * 4),
+            where=where(kind, register, None, lang),
             include=["metadatas", "distances"],
         )
         out = []
         for metas, dists in zip(result["metadatas"], result["distances"], strict=True):
             best: dict[int, VectorHit] = {}
             for meta, dist in zip(metas, dists, strict=True):
+                if status and meta.get("status") != status:
+                    continue
                 entry_id = int(meta["entry_id"])
                 score = 1.0 - float(dist)
                 if entry_id not in best or best[entry_id].score < score:
@@ -599,7 +603,10 @@ class Index:
         }
 
     def doctor(self, store: Store, lexicon: str, *, fix: bool = False) -> DoctorReport:
-        """Compare entry ids and content hashes in SQL and Chroma; with ``fix``, repair."""
+        """Compare SQL and Chroma document by document (ids and content hashes); with
+        ``fix``, repair. An entry is *missing* if any of its documents is absent, *stale* if
+        any carries an old hash or it has documents it should not, *extra* if Chroma holds
+        documents of an entry SQL does not have."""
         report = DoctorReport(lexicon)
         col = self.collection(lexicon)
         with store.read() as s:
@@ -607,19 +614,24 @@ class Index:
             report.pending = int(
                 s.scalar(select(func.count()).where(M.Outbox.lexicon_id == lx)) or 0
             )
-            sql = {
-                row.id: row.content_hash
-                for row in s.execute(
-                    select(M.Entry.id, M.Entry.content_hash).where(M.Entry.lexicon_id == lx)
-                )
-            }
-        chroma: dict[int, set[str]] = {}
-        for metas in _scan(col):
-            for meta in metas:
-                chroma.setdefault(int(meta["entry_id"]), set()).add(str(meta.get("entry_hash")))
-        report.missing = sorted(str(i) for i in sql if i not in chroma)
-        report.extra = sorted(str(i) for i in chroma if i not in sql)
-        report.stale = sorted(str(i) for i in sql if i in chroma and chroma[i] != {sql[i]})
+        expected: dict[int, tuple[str, set[str]]] = {
+            e.id: (e.data.content_hash(), {f"{e.id}:{key}" for key, _ in documents(e.data)})
+            for e in store.iter_entries(lexicon)
+        }
+        held: dict[int, dict[str, str]] = {}
+        for ids, metas in _scan(col):
+            for doc_id, meta in zip(ids, metas, strict=True):
+                held.setdefault(int(meta["entry_id"]), {})[doc_id] = str(meta.get("entry_hash"))
+        missing, stale = [], []
+        for entry_id, (content_hash, doc_ids) in expected.items():
+            docs = held.get(entry_id, {})
+            if not doc_ids <= set(docs):
+                missing.append(entry_id)
+            elif set(docs) != doc_ids or any(h != content_hash for h in docs.values()):
+                stale.append(entry_id)
+        report.missing = [str(i) for i in sorted(missing)]
+        report.stale = [str(i) for i in sorted(stale)]
+        report.extra = [str(i) for i in sorted(set(held) - set(expected))]
         if fix and not report.clean:
             self.drain(store, lexicon)
             broken = [int(i) for i in (*report.missing, *report.extra, *report.stale)]
@@ -629,13 +641,13 @@ class Index:
         return report
 
 
-def _scan(col: Any, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
+def _scan(col: Any, page: int = 5000) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
     offset = 0
     while True:
         got = col.get(include=["metadatas"], limit=page, offset=offset)
         if not got["ids"]:
             return
-        yield got["metadatas"]
+        yield got["ids"], got["metadatas"]
         offset += len(got["ids"])
 
 

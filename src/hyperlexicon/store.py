@@ -538,9 +538,20 @@ class Store:
         return out
 
     def by_lemmas(
-        self, lexicon: str, lemma_keys: Iterable[str], *, status: str | None = "active"
+        self,
+        lexicon: str,
+        lemma_keys: Iterable[str],
+        *,
+        status: str | None = "active",
+        per_key: int = 5,
+        min_weight: float = 0.0,
     ) -> list[LemmaHit]:
-        """Glosses and components whose lemma key is one of ``lemma_keys``, in a fixed order."""
+        """Glosses and components whose lemma key is one of ``lemma_keys``: for each key and
+        field, the ``per_key`` best (first glosses first, then by weight), in a fixed order.
+
+        The cap matters: a common meaning ("огонь") can be a component of thousands of
+        entries, and the bridge only ever wants the best few.
+        """
         lemma_keys = sorted(set(lemma_keys))
         hits: list[LemmaHit] = []
         if not lemma_keys:
@@ -549,13 +560,27 @@ class Store:
             lx = self.lexicon_id(s, lexicon)
             for table, field_name in ((M.Gloss, "gloss"), (M.Component, "component")):
                 for chunk in _chunks(lemma_keys, BATCH):
-                    q = (
-                        select(table.lemma, table.entry_id, table.position, table.lang)
+                    rank = (
+                        func.row_number()
+                        .over(
+                            partition_by=table.lemma,
+                            order_by=(table.position, M.Entry.weight.desc(), table.entry_id),
+                        )
+                        .label("rank")
+                    )
+                    inner = (
+                        select(table.lemma, table.entry_id, table.position, table.lang, rank)
                         .join(M.Entry, M.Entry.id == table.entry_id)
-                        .where(M.Entry.lexicon_id == lx, table.lemma.in_(chunk))
+                        .where(
+                            M.Entry.lexicon_id == lx,
+                            table.lemma.in_(chunk),
+                            M.Entry.weight >= min_weight,
+                        )
                     )
                     if status:
-                        q = q.where(M.Entry.status == status)
+                        inner = inner.where(M.Entry.status == status)
+                    sub = inner.subquery()
+                    q = select(sub).where(sub.c.rank <= per_key)
                     hits.extend(
                         LemmaHit(row.lemma, row.entry_id, field_name, row.position, row.lang)
                         for row in s.execute(q)
@@ -615,17 +640,19 @@ class Store:
             return []
         with self.read() as s:
             lx = self.lexicon_id(s, lexicon)
-            candidates = select(M.Component.entry_id).where(M.Component.norm == norms[0])
-            rows = s.execute(
+            q = (
                 select(M.Component.entry_id, M.Component.norm)
                 .join(M.Entry, M.Entry.id == M.Component.entry_id)
-                .where(
-                    M.Entry.lexicon_id == lx,
-                    M.Entry.status == "active",
-                    M.Component.entry_id.in_(candidates),
-                )
+                .where(M.Entry.lexicon_id == lx, M.Entry.status == "active")
                 .order_by(M.Component.entry_id, M.Component.position)
             )
+            for norm in set(norms):  # entries having every part: a small intersection
+                q = q.where(
+                    M.Component.entry_id.in_(
+                        select(M.Component.entry_id).where(M.Component.norm == norm)
+                    )
+                )
+            rows = s.execute(q)
             seq: dict[int, list[str]] = {}
             for row in rows:
                 seq.setdefault(row.entry_id, []).append(row.norm)
