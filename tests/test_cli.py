@@ -180,7 +180,9 @@ def _commands(
     for name, cmd in group.commands.items():
         out.append(((*prefix, name), cmd))
         if isinstance(cmd, click.Group):
-            out.extend(_commands(cmd, (*prefix, name)))
+            # a group's own arguments (feedback QUERY_ID) come before its subcommand
+            args = tuple("1" for p in cmd.params if isinstance(p, click.Argument))
+            out.extend(_commands(cmd, (*prefix, name, *args)))
     return out
 
 

@@ -130,6 +130,22 @@ def dominant_language(text: str) -> str:
     return max(sorted(counts), key=lambda k: counts[k])
 
 
+@dataclass
+class _Run:
+    """One encode's working state: the tokens, which lexeme claims each, what was found."""
+
+    text: str
+    tokens: list[Token]
+    lang: str
+    register: str | None
+    claimed: list[Lexeme | None] = field(default_factory=list)
+    lexemes: list[Lexeme] = field(default_factory=list)
+    unknown_glyphs: list[tuple[int, int, str]] = field(default_factory=list)
+    splits: dict[int, list[str]] = field(default_factory=dict)  # fused words left unmatched
+    near: list[dict[str, Any]] = field(default_factory=list)  # near misses under threshold
+    filtered: dict[str, float] = field(default_factory=dict)  # form -> weight under the floor
+
+
 # --- results ------------------------------------------------------------------------------
 
 
@@ -209,37 +225,35 @@ class Bridge:
         scene = self._formula_scene(text, lang)
         if scene is not None:
             return scene
-        tokens = tokenize(text)
-        claimed: list[Lexeme | None] = [None] * len(tokens)
-        lexemes: list[Lexeme] = []
-        unknown_glyphs: list[tuple[int, int, str]] = []
-        self._exact(text, tokens, claimed, lexemes, unknown_glyphs, lang)
-        self._lemmas(tokens, claimed, lexemes, lang)
-        splits = self._compounds(tokens, claimed, lexemes, lang)
-        self._semantic(text, tokens, claimed, lexemes, lang, register)
+        run = _Run(text, tokenize(text), lang, register)
+        run.claimed = [None] * len(run.tokens)
+        self._exact(run)
+        self._lemmas(run)
+        self._compounds(run)
+        self._semantic(run)
         scene = Scene(
-            lexemes=[],
+            lexemes=sorted(
+                run.lexemes,
+                key=lambda lx: (
+                    lx.phase,
+                    lx.span[0] if lx.span else -1,
+                    -(lx.span[1] if lx.span else 0),
+                ),
+            ),
             text=text,
             lang=lang,
             lexicon=self.name,
             revision=self.store.last_revision(self.name),
+            near_misses=run.near,
         )
-        lexemes = self._filter(lexemes, scene)
-        lexemes.sort(
-            key=lambda lx: (
-                lx.phase,
-                lx.span[0] if lx.span else -1,
-                -(lx.span[1] if lx.span else 0),
-            )
-        )
-        scene.lexemes = lexemes
-        self._coverage(scene, tokens, claimed, unknown_glyphs, splits)
+        self._coverage(scene, run)
         for lx in scene.lexemes:
             lx.anchor = lx.score >= t.anchor
         anchor_lost = checks.anchor_loss(scene, t)
         if anchor_lost is not None:
-            self._archetype(scene, text, lang)
+            self._archetype(scene, run)
         diagnostics = [
+            self._filtered_diagnostic(run),
             checks.coupling(scene, self._vectors(scene), t),
             anchor_lost,
             checks.parasitic(scene, t),
@@ -249,15 +263,38 @@ class Bridge:
         scene.diagnostics.extend(d for d in diagnostics if d is not None)
         return scene
 
-    def _exact(
-        self,
-        text: str,
-        tokens: list[Token],
-        claimed: list[Lexeme | None],
-        lexemes: list[Lexeme],
-        unknown_glyphs: list[tuple[int, int, str]],
-        lang: str,
-    ) -> None:
+    def _usable(
+        self, ranked: list[tuple[float, int, Any]], run: _Run
+    ) -> list[tuple[float, int, Any]]:
+        """The adaptive filter (seed 12.8.3): entries whose weight fell under the floor are
+        not candidates; the scene says which were left out."""
+        floor = self.thresholds.weight_floor
+        if floor <= 0:
+            return ranked
+        kept = []
+        for item in ranked:
+            if item[2].data.weight >= floor:
+                kept.append(item)
+            else:
+                run.filtered.setdefault(item[2].data.form, item[2].data.weight)
+        return kept
+
+    def _filtered_diagnostic(self, run: _Run) -> Diagnostic | None:
+        if not run.filtered:
+            return None
+        floor = self.thresholds.weight_floor
+        forms = sorted(run.filtered)
+        return Diagnostic(
+            "filtered",
+            f"{len(forms)} weak candidate(s) left out (weight under {floor:.2f}): "
+            + ", ".join(forms),
+            None,
+            floor,
+            forms,
+        )
+
+    def _exact(self, run: _Run) -> None:
+        text, tokens, claimed = run.text, run.tokens, run.claimed
         candidates: set[str] = set()
         runs: dict[int, list[tuple[int, int, str]]] = {}
         for i, tok in enumerate(tokens):
@@ -269,14 +306,14 @@ class Bridge:
                         candidates.add(form_key("".join(c[2] for c in clusters[a:b])))
             elif tok.kind in ("word", "delta"):
                 for n in range(1, MAX_NGRAM + 1):
-                    span = _ngram(tokens, i, n)
-                    if span is not None:
-                        candidates.add(form_key(text[tokens[i].start : tokens[span].end]))
-        found = self.store.by_keys(self.name, candidates)
-        if not found:
-            for clusters in runs.values():
-                unknown_glyphs.extend(clusters)
-            return
+                    last = _ngram(tokens, i, n)
+                    if last is not None:
+                        candidates.add(form_key(text[tokens[i].start : tokens[last].end]))
+        found = {
+            key: stored
+            for key, stored in self.store.by_keys(self.name, candidates).items()
+            if self._usable([(1.0, stored.id, stored)], run)
+        }
         # glyph runs: longest match over grapheme clusters
         for i, clusters in runs.items():
             a = 0
@@ -288,15 +325,16 @@ class Bridge:
                         match = (b, found[key])
                         break
                 if match is None:
-                    unknown_glyphs.append(clusters[a])
+                    run.unknown_glyphs.append(clusters[a])
                     a += 1
                     continue
                 b, stored = match
-                start, end = clusters[a][0], clusters[b - 1][1]
-                lx = self._lexeme(
-                    stored, "exact", BASE_SCORE["exact"], lang, (start, end), text, tokens[i].phase
+                span = (clusters[a][0], clusters[b - 1][1])
+                run.lexemes.append(
+                    self._lexeme(
+                        stored, "exact", BASE_SCORE["exact"], run.lang, span, text, tokens[i].phase
+                    )
                 )
-                lexemes.append(lx)
                 a = b
         # words, Δ-codes and phrases: longest n-gram first
         i = 0
@@ -318,32 +356,22 @@ class Bridge:
                 i += 1
                 continue
             last, stored = hit
-            lx = self._lexeme(
-                stored,
-                "exact",
-                BASE_SCORE["exact"],
-                lang,
-                (tok.start, tokens[last].end),
-                text,
-                tok.phase,
-            )
-            lexemes.append(lx)
+            span = (tok.start, tokens[last].end)
+            lx = self._lexeme(stored, "exact", BASE_SCORE["exact"], run.lang, span, text, tok.phase)
+            run.lexemes.append(lx)
             for j in range(i, last + 1):
                 claimed[j] = lx
             i = last + 1
 
-    def _lemmas(
-        self, tokens: list[Token], claimed: list[Lexeme | None], lexemes: list[Lexeme], lang: str
-    ) -> None:
+    def _lemmas(self, run: _Run) -> None:
+        tokens, claimed = run.tokens, run.claimed
         keys: set[str] = set()
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None:
                 continue
             for n in range(1, MAX_NGRAM + 1):
                 last = _ngram(tokens, i, n, words_only=True, free=claimed)
-                if last is None:
-                    continue
-                if n == 1 and not tok.content:
+                if last is None or (n == 1 and not tok.content):
                     continue
                 keys.add(" ".join(t.lemma for t in tokens[i : last + 1]))
         hits = self.store.by_lemmas(self.name, keys)
@@ -355,11 +383,10 @@ class Bridge:
             stored = entries.get(h.entry_id)
             if stored is None:
                 continue
-            base = (
-                BASE_SCORE["component"]
-                if h.field == "component"
-                else (BASE_SCORE["gloss0"] if h.position == 0 else BASE_SCORE["gloss"])
-            )
+            if h.field == "component":
+                base = BASE_SCORE["component"]
+            else:
+                base = BASE_SCORE["gloss0"] if h.position == 0 else BASE_SCORE["gloss"]
             by_key.setdefault(h.lemma, []).append(
                 (_weighted(base, stored.data), h.entry_id, stored)
             )
@@ -375,35 +402,28 @@ class Bridge:
                 if last is None or (n == 1 and not tok.content):
                     continue
                 key = " ".join(t.lemma for t in tokens[i : last + 1])
-                if key in by_key:
-                    best = (last, _rank(by_key[key]))
+                ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
+                if ranked:
+                    best = (last, ranked)
                     break
             if best is None:
                 i += 1
                 continue
             last, ranked = best
             score, _, stored = ranked[0]
+            span = (tok.start, tokens[last].end)
             lx = self._lexeme(
-                stored,
-                "lemma",
-                score,
-                lang,
-                (tok.start, tokens[last].end),
-                None,
-                tok.phase,
-                base_applied=True,
+                stored, "lemma", score, run.lang, span, run.text, tok.phase, base_applied=True
             )
-            lx.source = " ".join(t.text for t in tokens[i : last + 1])
             lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
-            lexemes.append(lx)
+            run.lexemes.append(lx)
             for j in range(i, last + 1):
                 claimed[j] = lx
             i = last + 1
 
-    def _compounds(
-        self, tokens: list[Token], claimed: list[Lexeme | None], lexemes: list[Lexeme], lang: str
-    ) -> dict[int, list[str]]:
+    def _compounds(self, run: _Run) -> None:
         """Fused words: split into known meanings; match the compound made of them."""
+        tokens, claimed = run.tokens, run.claimed
         words = [
             i
             for i, tok in enumerate(tokens)
@@ -413,7 +433,7 @@ class Bridge:
             and script_language(tok.text) == "ru"
         ]
         if not words:
-            return {}
+            return
         pieces = {
             tokens[i].text.casefold()[a:b]
             for i in words
@@ -421,46 +441,39 @@ class Bridge:
             for b in range(a + 3, len(tokens[i].text) + 1)
         }
         known = self.store.known_meanings(self.name, pieces)
-        splits: dict[int, list[str]] = {}
         for i in words:
             parts = _segment(tokens[i].text.casefold(), known)
             if parts is None or len(parts) < 2:
                 continue
-            splits[i] = parts
             ids = self.store.with_component_norms(self.name, parts)
-            if not ids:
-                continue
-            entries = self.store.get_many(self.name, ids)
-            ranked = _rank(
-                [(_weighted(BASE_SCORE["compound"], e.data), e.id, e) for e in entries.values()]
+            entries = self.store.get_many(self.name, ids) if ids else {}
+            ranked = self._usable(
+                _rank(
+                    [(_weighted(BASE_SCORE["compound"], e.data), e.id, e) for e in entries.values()]
+                ),
+                run,
             )
+            if not ranked:
+                run.splits[i] = parts
+                continue
             score, _, stored = ranked[0]
             tok = tokens[i]
             lx = self._lexeme(
                 stored,
                 "compound",
                 score,
-                lang,
+                run.lang,
                 (tok.start, tok.end),
-                None,
+                run.text,
                 tok.phase,
                 base_applied=True,
             )
-            lx.source = tok.text
             lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
-            lexemes.append(lx)
+            run.lexemes.append(lx)
             claimed[i] = lx
-        return {i: parts for i, parts in splits.items() if claimed[i] is None}
 
-    def _semantic(
-        self,
-        text: str,
-        tokens: list[Token],
-        claimed: list[Lexeme | None],
-        lexemes: list[Lexeme],
-        lang: str,
-        register: str | None,
-    ) -> None:
+    def _semantic(self, run: _Run) -> None:
+        text, tokens, claimed = run.text, run.tokens, run.claimed
         runs = _free_runs(tokens, claimed)
         sentences = _sentences(tokens)
         queries = [text[tokens[a].start : tokens[b].end] for a, b in runs]
@@ -468,40 +481,48 @@ class Bridge:
         if not queries:
             return
         results = self.lexicon.synced_index().query_many(self.name, queries, k=3, status="active")
-        present = {lx.entry_id for lx in lexemes}
-        threshold = self.thresholds.semantic_for(register)
+        present = {lx.entry_id for lx in run.lexemes}
+        threshold = self.thresholds.semantic_for(run.register)
         hit_ids = sorted({h.entry_id for hits in results for h in hits})
         entries = self.store.get_many(self.name, hit_ids)
         for (a, b), hits in zip(runs, results[: len(runs)], strict=True):
-            ranked = self._ranked_hits(hits, entries)
-            if not ranked or ranked[0][0] < threshold:
+            ranked = self._usable(self._ranked_hits(hits, entries), run)
+            if not ranked:
+                continue
+            span = (tokens[a].start, tokens[b].end)
+            if ranked[0][0] < threshold:  # a near miss: kept for calibration to learn from
+                score, entry_id, stored = ranked[0]
+                run.near.append(
+                    {
+                        "span": list(span),
+                        "text": text[span[0] : span[1]],
+                        "form": stored.data.form,
+                        "entry_id": entry_id,
+                        "score": round(score, 4),
+                    }
+                )
                 continue
             score, _, stored = ranked[0]
             lx = self._lexeme(
-                stored,
-                "semantic",
-                score,
-                lang,
-                (tokens[a].start, tokens[b].end),
-                text,
-                tokens[a].phase,
-                base_applied=True,
+                stored, "semantic", score, run.lang, span, text, tokens[a].phase, base_applied=True
             )
             lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
-            lexemes.append(lx)
+            run.lexemes.append(lx)
             present.add(stored.id)
             for j in range(a, b + 1):
                 if tokens[j].kind == "word":
                     claimed[j] = lx
         for (a, b), hits in zip(sentences, results[len(runs) :], strict=True):
-            ranked = self._ranked_hits(hits, entries)
+            ranked = self._usable(self._ranked_hits(hits, entries), run)
             if not ranked or ranked[0][0] < self.thresholds.sentence:
                 continue
             score, _, stored = ranked[0]
             if stored.id in present:
                 continue
             start, end = tokens[a].start, tokens[b].end
-            inside = [lx for lx in lexemes if lx.span and start <= lx.span[0] and lx.span[1] <= end]
+            inside = [
+                lx for lx in run.lexemes if lx.span and start <= lx.span[0] and lx.span[1] <= end
+            ]
             refs = {form_key(c.ref) for c in stored.data.components if c.ref}
             if {form_key(lx.form) for lx in inside} >= refs | {stored.data.key}:
                 continue  # the sentence's own lexemes already say all the template says
@@ -509,7 +530,7 @@ class Bridge:
                 stored,
                 "semantic",
                 score,
-                lang,
+                run.lang,
                 (start, end),
                 text,
                 tokens[a].phase,
@@ -520,8 +541,8 @@ class Bridge:
             # (the tokens stay explained: coverage reads the claims, not the list)
             for part in inside:
                 if form_key(part.form) in refs:
-                    lexemes.remove(part)
-            lexemes.append(lx)
+                    run.lexemes.remove(part)
+            run.lexemes.append(lx)
             present.add(stored.id)
 
     def _ranked_hits(
@@ -534,55 +555,32 @@ class Bridge:
         ]
         return _rank(scored)
 
-    def _archetype(self, scene: Scene, text: str, lang: str) -> None:
+    def _archetype(self, scene: Scene, run: _Run) -> None:
         """The scene falls apart: anchor it on the nearest archetypal node."""
         [hits] = self.lexicon.synced_index().query_many(
-            self.name, [text], k=3, kind="delta", status="active"
+            self.name, [run.text], k=3, kind="delta", status="active"
         )
-        if not hits:
+        entries = self.store.get_many(self.name, [h.entry_id for h in hits])
+        ranked = self._usable(self._ranked_hits(hits, entries), run)
+        if not ranked:
             scene.notes.append("no Δ-code in the lexicon to fall back on")
             return
-        entries = self.store.get_many(self.name, [h.entry_id for h in hits])
-        ranked = self._ranked_hits(hits, entries)
         score, _, stored = ranked[0]
-        lx = self._lexeme(stored, "archetype", score, lang, None, text, 0, base_applied=True)
+        lx = self._lexeme(
+            stored, "archetype", score, run.lang, None, run.text, 0, base_applied=True
+        )
         lx.anchor = True
         scene.lexemes.insert(0, lx)
         scene.notes.append(
             f"no lexeme could anchor the scene: fell back on the archetype {stored.form}"
         )
 
-    def _filter(self, lexemes: list[Lexeme], scene: Scene) -> list[Lexeme]:
-        floor = self.thresholds.weight_floor
-        if floor <= 0:
-            return lexemes
-        kept = [lx for lx in lexemes if lx.weight >= floor]
-        dropped = [lx for lx in lexemes if lx.weight < floor]
-        if dropped:
-            scene.diagnostics.append(
-                Diagnostic(
-                    "filtered",
-                    f"{len(dropped)} weak lexeme(s) left out (weight under {floor:.2f}): "
-                    + ", ".join(lx.form for lx in dropped),
-                    None,
-                    floor,
-                    [lx.form for lx in dropped],
-                )
-            )
-        return kept
-
-    def _coverage(
-        self,
-        scene: Scene,
-        tokens: list[Token],
-        claimed: list[Lexeme | None],
-        unknown_glyphs: list[tuple[int, int, str]],
-        splits: dict[int, list[str]],
-    ) -> None:
+    def _coverage(self, scene: Scene, run: _Run) -> None:
+        tokens, claimed, splits = run.tokens, run.claimed, run.splits
         spans = [lx.span for lx in scene.lexemes if lx.span and lx.how != "archetype"]
         content, covered = 0, 0
         unmatched: list[Unmatched] = []
-        unknown_at = {(a, b) for a, b, _ in unknown_glyphs}
+        unknown_at = {(a, b) for a, b, _ in run.unknown_glyphs}
         for i, tok in enumerate(tokens):
             if tok.kind == "glyph":
                 for a, b, g in _clusters(tok):
@@ -656,8 +654,9 @@ class Bridge:
             return None
         flat = [n for p in names for n in p]
         resolved = self.resolve_names(flat, lang)
-        if resolved is None:
-            return None
+        floor = self.thresholds.weight_floor
+        if resolved is None or any(e.data.weight < floor for e in resolved):
+            return None  # not a formula of usable entries: encode it as text (which filters)
         scene = Scene(
             text=text, lang=lang, lexicon=self.name, revision=self.store.last_revision(self.name)
         )
@@ -1070,6 +1069,16 @@ def _weighted(score: float, d: EntryData) -> float:
 
 def _rank(items: Iterable[tuple[float, int, Any]]) -> list[tuple[float, int, Any]]:
     return sorted(items, key=lambda t: (-round(t[0], 6), KIND_ORDER.get(t[2].data.kind, 9), t[1]))
+
+
+def _best_per_entry(items: Iterable[tuple[float, int, Any]]) -> list[tuple[float, int, Any]]:
+    """One candidate per entry (its best score): an entry whose gloss and component both
+    match is one candidate, not its own runner-up."""
+    best: dict[int, tuple[float, int, Any]] = {}
+    for item in items:
+        if item[1] not in best or best[item[1]][0] < item[0]:
+            best[item[1]] = item
+    return list(best.values())
 
 
 def _clusters(tok: Token) -> list[tuple[int, int, str]]:

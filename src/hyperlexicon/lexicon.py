@@ -389,9 +389,11 @@ class Lexicon:
 
     @property
     def bridge(self) -> Bridge:
+        """HyperBridge with the thresholds of the latest calibration (or the defaults)."""
         from .bridge import Bridge
+        from .calibration import current_thresholds
 
-        return Bridge(self)
+        return Bridge(self, current_thresholds(self))
 
     def encode(
         self,
@@ -415,6 +417,10 @@ class Lexicon:
             start,
             log,
         )
+        if scene.query_id is not None and scene.unmatched:
+            from .calibration import observe
+
+            observe(self, scene.query_id, scene, scene.text or text)  # growth from use
         return scene
 
     def decode(
@@ -503,6 +509,19 @@ class Lexicon:
             author=self.author,
             connector=connector,
         )
+
+    # --- calibration ----------------------------------------------------------------------
+
+    def feedback(self, query_id: int, kind: str, **details: Any) -> Any:
+        """Accept, reject, correct or rate a logged query (see calibration.give_feedback)."""
+        from .calibration import give_feedback
+
+        return give_feedback(self, query_id, kind, **details)
+
+    def calibrate(self, **options: Any) -> Any:
+        from .calibration import calibrate
+
+        return calibrate(self, **options)
 
     def queries(self, *, mode: str | None = None, limit: int = 50) -> list[Any]:
         return self.store.queries(self.name, mode=mode, limit=limit)

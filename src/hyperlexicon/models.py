@@ -85,6 +85,8 @@ class Entry(Base):
     provenance: Mapped[str] = mapped_column(String(16), default="user")
     notes: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(32))
+    # The weight a person gave (learned weights start from it; see calibration.py)
+    prior_weight: Mapped[float | None] = mapped_column(Float)
     # The whole entry as its native record (EntryData.to_dict). The child tables below hold
     # the same glosses, components and registers in searchable form; reading an entry takes
     # this one column, so a lookup is one indexed select.
@@ -211,3 +213,101 @@ class QueryLog(Base):
     author: Mapped[str] = mapped_column(String(200))
     connector: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Feedback(Base):
+    """A person's verdict on a logged query: accept or reject the scene or one lexeme,
+    correct a span, or rate the style for a register."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_lexicon_id_user_created_at", "lexicon_id", "user", "created_at"),
+        Index("ix_feedback_lexicon_id_entry_id", "lexicon_id", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    query_id: Mapped[int] = mapped_column(ForeignKey("query_log.id", ondelete="CASCADE"))
+    user: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # accept | reject | correct | rate
+    target: Mapped[str] = mapped_column(String(16))  # scene | lexeme | span
+    form: Mapped[str | None] = mapped_column(String(400))  # the lexeme judged
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)  # the lexeme's score in that scene
+    how: Mapped[str | None] = mapped_column(String(16))  # how it had matched
+    register: Mapped[str | None] = mapped_column(String(16))
+    span: Mapped[str | None] = mapped_column(Text)  # the text a correction is about
+    correction: Mapped[str | None] = mapped_column(Text)  # the right form or meaning
+    correction_entry_id: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Proposal(Base):
+    """A candidate entry grown from use; becomes an entry only when accepted."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (UniqueConstraint("lexicon_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(400))
+    source: Mapped[str] = mapped_column(String(16))  # unmatched | compound | correction
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the proposed entry's native record
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|accepted|rejected
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProposalEvidence(Base):
+    """One observation for or against a proposal key: a query where the span went unexplained,
+    or a correction. Support counts distinct queries and distinct users."""
+
+    __tablename__ = "proposal_evidence"
+    __table_args__ = (
+        UniqueConstraint("lexicon_id", "key", "query_id", "feedback_id"),
+        Index("ix_proposal_evidence_lexicon_id_key", "lexicon_id", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(400))
+    query_id: Mapped[int] = mapped_column(Integer)
+    feedback_id: Mapped[int] = mapped_column(Integer, default=0)  # 0: not from feedback
+    user: Mapped[str] = mapped_column(String(200))
+    polarity: Mapped[int] = mapped_column(Integer)  # +1 for, -1 against
+    context: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Calibration(Base):
+    """A fitted set of thresholds, with the held-out figures that justified it."""
+
+    __tablename__ = "calibration"
+    __table_args__ = (Index("ix_calibration_lexicon_id_id", "lexicon_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lexicon_id: Mapped[int] = mapped_column(ForeignKey("lexicon.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(32))
+    folds: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[int] = mapped_column(Integer)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LexiconSetting(Base):
+    """Per-lexicon settings kept with the data (the auto-accept rule, the feedback rate)."""
+
+    __tablename__ = "lexicon_setting"
+
+    lexicon_id: Mapped[int] = mapped_column(
+        ForeignKey("lexicon.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

@@ -86,6 +86,8 @@ class Scene:
     revision: int = 0  # the lexicon's last revision when the scene was made (its version)
     notes: list[str] = field(default_factory=list)
     query_id: int | None = None  # the query log row, once logged
+    # candidates the bridge saw but left under the threshold: what a correction can confirm
+    near_misses: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def anchors(self) -> list[Lexeme]:
@@ -138,6 +140,7 @@ class Scene:
             "revision": self.revision,
             "notes": list(self.notes),
             "query_id": self.query_id,
+            "near_misses": list(self.near_misses),
         }
 
     @classmethod
@@ -156,4 +159,5 @@ class Scene:
             revision=int(d.get("revision", 0)),
             notes=list(d.get("notes", ())),
             query_id=d.get("query_id"),
+            near_misses=list(d.get("near_misses", ())),
         )

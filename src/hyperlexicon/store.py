@@ -926,6 +926,46 @@ class Store:
             self._create(s, lexicon_id, created, author=author, reason=reason)
         return {"created": len(created), "updated": len(changed), "deleted": len(removed)}
 
+    def set_weights(
+        self,
+        lexicon: str,
+        weights: dict[int, float],
+        *,
+        author: str,
+        reason: str,
+    ) -> int:
+        """Write learned weights (entry id -> weight) as revisions; returns how many changed."""
+        changed = 0
+        with self.write() as s:
+            lx = self.lexicon_id(s, lexicon)
+            for chunk in _chunks(sorted(weights), BATCH):
+                rows = s.scalars(
+                    _entry_query().where(M.Entry.lexicon_id == lx, M.Entry.id.in_(chunk))
+                )
+                batch = []
+                for row in rows:
+                    before = _data(row)
+                    new = round(weights[row.id], 6)
+                    if new != before.weight:
+                        batch.append((row.id, row.row_version, before, before.evolve(weight=new)))
+                if batch:
+                    self._replace(s, lx, batch, author, reason, learned=True)
+                    changed += len(batch)
+        return changed
+
+    def prior_weights(self, lexicon: str, ids: Iterable[int]) -> dict[int, float]:
+        ids = sorted(set(ids))
+        out: dict[int, float] = {}
+        with self.read() as s:
+            for chunk in _chunks(ids, BATCH):
+                for row in s.execute(
+                    select(M.Entry.id, M.Entry.prior_weight, M.Entry.weight).where(
+                        M.Entry.id.in_(chunk)
+                    )
+                ):
+                    out[row.id] = row.prior_weight if row.prior_weight is not None else row.weight
+        return out
+
     # --- set-based write helpers (inside a write transaction) ----------------------------
 
     def _create(
@@ -939,7 +979,9 @@ class Store:
     ) -> list[int]:
         now = M.utcnow()
         rows = [
-            _entry_row(lexicon_id, d, now) | {"created_at": now, "row_version": 1} for d in items
+            _entry_row(lexicon_id, d, now)
+            | {"created_at": now, "row_version": 1, "prior_weight": d.weight}
+            for d in items
         ]
         # Core statements on the tables: the ORM's bulk layer costs more than the database
         table = M.Entry.__table__
@@ -966,13 +1008,20 @@ class Store:
         changes: Sequence[tuple[int, int, EntryData, EntryData]],
         author: str,
         reason: str | None,
+        *,
+        learned: bool = False,
     ) -> None:
+        """Write new data for entries. A weight a person changes becomes the entry's prior
+        weight; a ``learned`` weight (calibration) leaves the prior alone."""
         now = M.utcnow()
-        for entry_id, version, _before, after in changes:
+        for entry_id, version, before, after in changes:
+            values = _entry_row(lexicon_id, after, now)
+            if not learned and after.weight != before.weight:
+                values["prior_weight"] = after.weight
             result = s.execute(
                 update(M.Entry)
                 .where(M.Entry.id == entry_id, M.Entry.row_version == version)
-                .values(**_entry_row(lexicon_id, after, now), row_version=version + 1)
+                .values(**values, row_version=version + 1)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]

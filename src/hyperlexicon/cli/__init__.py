@@ -116,6 +116,6 @@ def main(ctx: click.Context, **overrides: str | None) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-from . import admin, bridge, indexing, io, lex, versions  # noqa: E402  (commands register on main)
+from . import admin, bridge, calibration, indexing, io, lex, versions  # noqa: E402  (register on main)
 
-__all__ = ["App", "admin", "bridge", "indexing", "io", "lex", "main", "versions"]
+__all__ = ["App", "admin", "bridge", "calibration", "indexing", "io", "lex", "main", "versions"]

@@ -204,16 +204,23 @@ def lexicons_rm(app: App, name: str, yes: bool) -> None:
 @click.option(
     "--all", "all_lexicons", is_flag=True, help="Every lexicon, not just the current one."
 )
+@click.option(
+    "--calibration", "show_calibration", is_flag=True, help="Feedback, thresholds, proposals."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def stats(app: App, all_lexicons: bool, as_json: bool) -> None:
+def stats(app: App, all_lexicons: bool, show_calibration: bool, as_json: bool) -> None:
     """Counts: entries by kind, status and register; glosses by language; history.
 
     \b
     Example:
       hyperlexicon stats --json
+      hyperlexicon stats --calibration
     """
     lexicon = app.lexicon
+    if show_calibration:
+        _calibration_report(lexicon, as_json)
+        return
     figures = lexicon.store.stats(None if all_lexicons else lexicon.name)
     if as_json:
         emit_json(figures)
@@ -245,4 +252,70 @@ def stats(app: App, all_lexicons: bool, as_json: bool) -> None:
             "versions",
         ],
         rows,
+    )
+
+
+def _calibration_report(lexicon: object, as_json: bool) -> None:
+    from .. import calibration
+    from .output import console
+
+    report = calibration.report(lexicon)  # type: ignore[arg-type]
+    if as_json:
+        emit_json(report)
+        return
+    out = console()
+    out.print(
+        "feedback: " + (", ".join(f"{k} {v}" for k, v in report["feedback"].items()) or "none")
+    )
+    if report["acceptance_by_register"]:
+        table(
+            "acceptance of lexemes by register",
+            ["register", "accepted", "rejected", "rate"],
+            [
+                [
+                    r,
+                    v["accepted"],
+                    v["rejected"],
+                    f"{v['rate']:.2f}" if v["rate"] is not None else "-",
+                ]
+                for r, v in report["acceptance_by_register"].items()
+            ],
+        )
+    for reg, v in report["style_ratings"].items():
+        out.print(f"style rating {reg}: {v['mean']:.2f} over {v['count']}")
+    t = report["thresholds"]
+    out.print(
+        "thresholds now: semantic "
+        + ", ".join(f"{k} {v:.3f}" for k, v in t["semantic"].items())
+        + f"; anchor {t['anchor']:.3f}; weight floor {t['weight_floor']:.2f}"
+    )
+    if report["history"]:
+        table(
+            "threshold history",
+            ["id", "when", "method", "pairs", "semantic default", "anchor"],
+            [
+                [
+                    h["id"],
+                    h["created_at"][:19],
+                    h["method"],
+                    h["pairs"],
+                    f"{h['thresholds']['semantic'].get('default', 0):.3f}",
+                    f"{h['thresholds']['anchor']:.3f}",
+                ]
+                for h in report["history"]
+            ],
+        )
+    if report["top_proposals"]:
+        table(
+            "top proposals",
+            ["id", "form", "support", "users", "ratio"],
+            [
+                [p["id"], p["entry"]["form"], p["support"], p["users"], f"{p['ratio']:.2f}"]
+                for p in report["top_proposals"]
+            ],
+        )
+    rule = report["auto_accept"]
+    out.print(
+        f"auto-accept {'on' if rule['enabled'] else 'off'} "
+        f"(≥{rule['min_users']} users, ratio ≥{rule['min_ratio']})"
     )

