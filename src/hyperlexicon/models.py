@@ -98,7 +98,11 @@ class Entry(Base):
 
 class Gloss(Base):
     __tablename__ = "gloss"
-    __table_args__ = (Index("ix_gloss_entry_id", "entry_id"),)
+    __table_args__ = (
+        Index("ix_gloss_entry_id", "entry_id"),
+        # lemma lookups take the first few matches per lemma in this order (store.by_lemmas)
+        Index("ix_gloss_lemma_position_entry_id", "lemma", "position", "entry_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
@@ -107,12 +111,15 @@ class Gloss(Base):
     text: Mapped[str] = mapped_column(String(1000))
     # casefolded text, and its lemmas joined by spaces: indexed for exact and lemma search
     norm: Mapped[str] = mapped_column(String(1000), index=True)
-    lemma: Mapped[str] = mapped_column(String(1000), index=True)
+    lemma: Mapped[str] = mapped_column(String(1000))
 
 
 class Component(Base):
     __tablename__ = "component"
-    __table_args__ = (Index("ix_component_entry_id", "entry_id"),)
+    __table_args__ = (
+        Index("ix_component_entry_id", "entry_id"),
+        Index("ix_component_lemma_position_entry_id", "lemma", "position", "entry_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
@@ -123,7 +130,7 @@ class Component(Base):
     ref_key: Mapped[str | None] = mapped_column(String(400))
     ref: Mapped[str | None] = mapped_column(String(400))
     norm: Mapped[str] = mapped_column(String(1000), index=True)
-    lemma: Mapped[str] = mapped_column(String(1000), index=True)
+    lemma: Mapped[str] = mapped_column(String(1000))
 
 
 class EntryRegister(Base):

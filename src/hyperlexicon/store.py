@@ -20,13 +20,18 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    String,
+    bindparam,
     create_engine,
     delete,
     event,
+    exists,
     func,
     insert,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -544,13 +549,14 @@ class Store:
         *,
         status: str | None = "active",
         per_key: int = 5,
-        min_weight: float = 0.0,
     ) -> list[LemmaHit]:
         """Glosses and components whose lemma key is one of ``lemma_keys``: for each key and
-        field, the ``per_key`` best (first glosses first, then by weight), in a fixed order.
+        field, the first ``per_key`` (first glosses first), in a fixed order.
 
         The cap matters: a common meaning ("огонь") can be a component of thousands of
-        entries, and the bridge only ever wants the best few.
+        entries, and the bridge only ever wants the best few. Each key is its own small query
+        walking the (lemma, position, entry_id) index and stopping after ``per_key`` rows,
+        instead of one query that reads (and ranks) every match.
         """
         lemma_keys = sorted(set(lemma_keys))
         hits: list[LemmaHit] = []
@@ -559,37 +565,27 @@ class Store:
         with self.read() as s:
             lx = self.lexicon_id(s, lexicon)
             for table, field_name in ((M.Gloss, "gloss"), (M.Component, "component")):
-                for chunk in _chunks(lemma_keys, BATCH):
-                    rank = (
-                        func.row_number()
-                        .over(
-                            partition_by=table.lemma,
-                            order_by=(table.position, M.Entry.weight.desc(), table.entry_id),
-                        )
-                        .label("rank")
-                    )
-                    inner = (
-                        select(table.lemma, table.entry_id, table.position, table.lang, rank)
-                        .join(M.Entry, M.Entry.id == table.entry_id)
-                        .where(
-                            M.Entry.lexicon_id == lx,
-                            table.lemma.in_(chunk),
-                            M.Entry.weight >= min_weight,
-                        )
-                    )
-                    if status:
-                        inner = inner.where(M.Entry.status == status)
-                    sub = inner.subquery()
-                    q = select(sub).where(sub.c.rank <= per_key)
+                # one statement, compiled once and cached, run per key
+                q = (
+                    select(table.lemma, table.entry_id, table.position, table.lang)
+                    .join(M.Entry, M.Entry.id == table.entry_id)
+                    .where(table.lemma == bindparam("key"), M.Entry.lexicon_id == lx)
+                    .order_by(table.position, table.entry_id)
+                    .limit(per_key)
+                )
+                if status:
+                    q = q.where(M.Entry.status == status)
+                for key in lemma_keys:
                     hits.extend(
                         LemmaHit(row.lemma, row.entry_id, field_name, row.position, row.lang)
-                        for row in s.execute(q)
+                        for row in s.execute(q, {"key": key})
                     )
         hits.sort(key=lambda h: (h.lemma, h.field, h.position, h.entry_id))
         return hits
 
     def known_meanings(self, lexicon: str, norms: Iterable[str]) -> set[str]:
-        """Which of ``norms`` are a gloss or a component meaning of an active entry."""
+        """Which of ``norms`` are a gloss or a component meaning of an active entry (an
+        existence test per candidate: it stops at the first match)."""
         norms = sorted(set(norms))
         found: set[str] = set()
         if not norms:
@@ -597,14 +593,17 @@ class Store:
         with self.read() as s:
             lx = self.lexicon_id(s, lexicon)
             for table in (M.Gloss, M.Component):
-                for chunk in _chunks(norms, BATCH):
-                    q = (
-                        select(table.norm)
-                        .join(M.Entry, M.Entry.id == table.entry_id)
-                        .where(
+                for chunk in _chunks(norms, 400):  # SQLite: at most 500 terms in a compound
+                    # (a VALUES list with column names is not portable to SQLite)
+                    wanted = union_all(
+                        *(select(literal(n, String).label("piece")) for n in chunk)
+                    ).cte("pieces")
+                    q = select(wanted.c.piece).where(
+                        exists().where(
+                            table.norm == wanted.c.piece,
+                            M.Entry.id == table.entry_id,
                             M.Entry.lexicon_id == lx,
                             M.Entry.status == "active",
-                            table.norm.in_(chunk),
                         )
                     )
                     found.update(s.scalars(q))
