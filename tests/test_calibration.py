@@ -21,7 +21,7 @@ from hyperlexicon.errors import BadInputError, ConflictError, NotFoundError
 from hyperlexicon.lexicon import Lexicon
 from hyperlexicon.stability import Thresholds
 
-from .conftest import DATA
+from .fixtures import DATA
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hyperlexicon.errors import BadInputError, ConflictError
 from hyperlexicon.lexicon import Lexicon
 
-from .conftest import DATA
+from .fixtures import DATA
 from .test_entry import entries
 
 

@@ -17,7 +17,7 @@ from hyperlexicon.errors import BadInputError, ConfigError
 from hyperlexicon.index import IndexMismatchError, documents
 from hyperlexicon.lexicon import Lexicon
 
-from .conftest import DATA
+from .fixtures import DATA
 
 
 def queries() -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from hyperlexicon.formats import native
 from hyperlexicon.lexicon import Lexicon, seeds_dir
 from hyperlexicon.text import form_key
 
-from .conftest import ROOT
+from .fixtures import ROOT
 
 REQUIRED = [
     "🜂",

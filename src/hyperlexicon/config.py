@@ -43,6 +43,8 @@ class Settings:
     lexicon: str = DEFAULT_LEXICON
     author: str | None = None
     auto_index: bool = True
+    # [connectors.<name>] tables of config.toml: options for each connector
+    connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -64,7 +66,7 @@ class Settings:
                 )
             values.pop("home", None)
         for f in fields(cls):
-            if f.name == "home":
+            if f.name in ("home", "connectors"):
                 continue
             env_value = env.get(ENV_PREFIX + f.name.upper())
             if env_value:

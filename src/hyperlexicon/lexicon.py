@@ -510,6 +510,117 @@ class Lexicon:
             connector=connector,
         )
 
+    # --- connectors -----------------------------------------------------------------------
+
+    def glossary(self, mode: str, text: str, lang: str = "ru") -> list[Any]:
+        """Only the relevant, active entries for a request, as a connector's glossary: what
+        the lexicon alone finds in the text, its nearest meanings in the index (and, for a
+        question, the nearest Δ-codes), and what those entries' components link to."""
+        from .connectors import GLOSSARY_LIMIT, GlossaryEntry
+        from .text import form_key
+
+        bridge = self.bridge
+        ids: list[int] = []
+        if not text.strip():  # an image alone: the lexicon's strongest entries
+            ids += [
+                e.id
+                for e in sorted(
+                    self.store.iter_entries(self.name, status="active"),
+                    key=lambda e: (-e.data.weight, e.id),
+                )[:GLOSSARY_LIMIT]
+            ]
+        elif mode in ("encode", "ask"):
+            scene = bridge.encode(text, stability=False)
+            ids += [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+            index = self.synced_index()
+            ids += [h.entry_id for h in index.query(self.name, text, k=15, status="active")]
+            if mode == "ask":
+                ids += [
+                    h.entry_id
+                    for h in index.query(self.name, text, k=5, kind="delta", status="active")
+                ]
+        else:
+            for part in text.splitlines() if mode == "compress" else [text]:
+                if part.strip():
+                    parsed, _, _ = bridge.parse(part, lang)
+                    ids += [lx.entry_id for lx in parsed.lexemes if lx.entry_id]
+        ids = list(dict.fromkeys(ids))
+        entries = self.store.get_many(self.name, ids)
+        refs = [form_key(c.ref) for e in entries.values() for c in e.data.components if c.ref]
+        linked = self.store.by_keys(self.name, refs)
+        floor = bridge.thresholds.weight_floor
+        out: list[Any] = []
+        seen: set[int] = set()
+        for stored in [*(entries[i] for i in ids if i in entries), *linked.values()]:
+            d = stored.data
+            if stored.id in seen or d.status != "active" or d.weight < floor:
+                continue
+            seen.add(stored.id)
+            out.append(
+                GlossaryEntry(
+                    form=d.form,
+                    kind=d.kind,
+                    meanings={
+                        lg: list(d.glosses.get(lg, ()))[:3]
+                        for lg in ("ru", "en")
+                        if d.glosses.get(lg)
+                    },
+                    components=[c.meaning for c in d.components],
+                    registers=list(d.registers),
+                )
+            )
+            if len(out) >= GLOSSARY_LIMIT:
+                break
+        return out
+
+    def translate(
+        self,
+        mode: str,
+        text: str,
+        *,
+        connectors: list[str],
+        register: str | None = None,
+        style: str = "narrative",
+        lang: str = "ru",
+        image: bytes | None = None,
+        image_type: str | None = None,
+        log: bool = True,
+    ) -> Any:
+        """A request through a chain of connectors (the first good answer wins), logged with
+        the connector that served and why the others did not."""
+        from . import connectors as conn
+
+        start = time.perf_counter()
+        needs_glossary = any(name != "lexicon" for name in connectors)
+        request = conn.TranslationRequest(
+            mode=mode,
+            text=text,
+            glossary=self.glossary(mode, text, lang) if needs_glossary else [],
+            register=register,
+            style=style,
+            lang=lang,
+            image=image,
+            image_type=image_type,
+        )
+        result = conn.translate(self, connectors, request)
+        revision = self.store.last_revision(self.name)
+        query_id = self._log(
+            mode,
+            text if image is None else f"[image {image_type}, {len(image)} bytes] {text}".strip(),
+            {"register": register, "style": style, "lang": lang, "connectors": connectors},
+            result.to_dict(),
+            result.text
+            if mode in ("decode", "ask")
+            else (result.scene.hyperstring if result.scene else ""),
+            revision,
+            start,
+            log,
+            connector=result.connector,
+        )
+        if result.scene is not None:
+            result.scene.query_id = query_id
+        return result
+
     # --- calibration ----------------------------------------------------------------------
 
     def feedback(self, query_id: int, kind: str, **details: Any) -> Any:

