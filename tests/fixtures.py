@@ -270,6 +270,10 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "4096",
             "--seed",
             "0",
+            "--chat_format",
+            "gemma",  # the GGUF carries no chat template
+            "--n_threads",
+            "2",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

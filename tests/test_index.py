@@ -14,7 +14,7 @@ from hyperlexicon.config import Settings
 from hyperlexicon.embeddings import get_embedder
 from hyperlexicon.entry import Component, EntryData
 from hyperlexicon.errors import BadInputError, ConfigError
-from hyperlexicon.index import IndexMismatchError, documents
+from hyperlexicon.index import IndexDamagedError, IndexMismatchError, documents
 from hyperlexicon.lexicon import Lexicon
 
 from .fixtures import DATA
@@ -335,3 +335,28 @@ def test_postgres_store_with_chroma_server(pg_url: str, chroma_server: str, tmp_
     finally:
         lex.index.client.delete_collection(lex.index.collection_name("pgcore"))
         lex.close()
+
+
+def test_a_damaged_collection_is_rebuilt_from_sql(indexed: Lexicon) -> None:
+    """Chroma reports its own files unreadable (as after a process died mid-write): the index
+    throws the collection away, rebuilds it from SQL and answers."""
+    from chromadb.errors import InternalError
+
+    index = indexed.index
+    calls = {"n": 0}
+
+    def flaky() -> str:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise InternalError(
+                "Error executing plan: Failed to apply logs to the hnsw segment writer"
+            )
+        return "answered"
+
+    assert index._heal("core", indexed.store, flaky) == "answered"
+    assert calls["n"] == 2 and "rebuilt from SQL" in index.repairs[0]
+    assert indexed.doctor().clean
+    index.store = None  # without SQL to rebuild from, the damage is reported, not hidden
+    calls["n"] = 0
+    with pytest.raises(IndexDamagedError, match="index rebuild"):
+        index._heal("core", None, flaky)

@@ -18,13 +18,15 @@ it; a second process fails fast with a clear message. ``HYPERLEXICON_CHROMA_URL`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlparse
 
 from sqlalchemy import delete, func, select
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from .embeddings import Embedder
     from .store import Store
 
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
 DRAIN_BATCH = 512
 UPSERT_BATCH = 1000
 SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
@@ -46,6 +51,12 @@ SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
 
 class IndexBusyError(HyperlexiconError):
     """Another process holds the embedded index."""
+
+    exit_code = 1
+
+
+class IndexDamagedError(HyperlexiconError):
+    """Chroma cannot read its own files (a process died in the middle of a write)."""
 
     exit_code = 1
 
@@ -260,6 +271,12 @@ def _lock_directory(path: Path) -> _DirectoryLock:
     return _DirectoryLock(fd, lock_path)
 
 
+def _damage_errors() -> tuple[type[BaseException], ...]:
+    from chromadb.errors import InternalError
+
+    return (InternalError,)
+
+
 def http_client(url: str) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -281,11 +298,48 @@ def http_client(url: str) -> Any:
 class Index:
     """The Chroma side of one store, with one embedder."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, store: Store | None = None
+    ) -> None:
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         self.settings = settings
+        self.store = store  # lets the index rebuild itself from SQL when Chroma is damaged
         self._embedder = embedder
         self._client: Any = None
+        self.repairs: list[str] = []
+
+    def _heal(self, lexicon: str, store: Store | None, op: Callable[[], _T]) -> _T:
+        """Run ``op``; if Chroma finds its own files damaged, rebuild the lexicon's collection
+        from SQL (the source of truth) and run it once more.
+
+        Embedded Chroma is not safe against a process killed in the middle of a write: its
+        HNSW segment can be left unreadable ("Failed to apply logs to the hnsw segment
+        writer"). The outbox keeps SQL's side whole; this makes the index whole again.
+        """
+        try:
+            return op()
+        except _damage_errors() as exc:
+            store = store or self.store
+            if store is None:
+                raise IndexDamagedError(
+                    f"the index of lexicon {lexicon!r} is damaged ({str(exc).splitlines()[0]}): "
+                    "run 'hyperlexicon index rebuild'"
+                ) from None
+            self.repair(store, lexicon, str(exc).splitlines()[0])
+            return op()
+
+    def repair(self, store: Store, lexicon: str, reason: str = "") -> int:
+        """Throw away a damaged collection and rebuild it from SQL."""
+        log.warning("index of %r damaged (%s): rebuilding it from SQL", lexicon, reason)
+        for suffix in ("idx", "next"):
+            # already gone, or too damaged to delete cleanly: either way it is not in the way
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(self.collection_name(lexicon, suffix))
+        count = self.rebuild(store, lexicon)
+        self.repairs.append(
+            f"the index of {lexicon!r} was damaged ({reason}) and was rebuilt from SQL"
+        )
+        return count
 
     @property
     def embedder(self) -> Embedder:
@@ -386,6 +440,15 @@ class Index:
         progress: Callable[[int], None] | None = None,
     ) -> DrainReport:
         """Apply pending outbox rows to Chroma, then delete them. Idempotent."""
+        return self._heal(lexicon, store, lambda: self._drain(store, lexicon, batch, progress))
+
+    def _drain(
+        self,
+        store: Store,
+        lexicon: str,
+        batch: int,
+        progress: Callable[[int], None] | None,
+    ) -> DrainReport:
         report = DrainReport()
         with store.read() as s:
             lx = store.lexicon_id(s, lexicon)
@@ -554,6 +617,22 @@ class Index:
         ``where`` costs about three times the unfiltered query (18 vs 60 ms on 20k vectors,
         four queries), so we over-fetch and drop the few inactive ones.
         """
+        return self._heal(
+            lexicon,
+            None,
+            lambda: self._search_once(lexicon, vectors, k, kind, register, status, lang),
+        )
+
+    def _search_once(
+        self,
+        lexicon: str,
+        vectors: Any,
+        k: int,
+        kind: str | None,
+        register: str | None,
+        status: str | None,
+        lang: str | None,
+    ) -> list[list[VectorHit]]:
         col = self.collection(lexicon)
         size = col.count()
         if size == 0:
@@ -578,9 +657,11 @@ class Index:
         return out
 
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
-        col = self.collection(lexicon)
-        got = col.get(ids=list(ids), include=["embeddings"])
-        return dict(zip(got["ids"], got["embeddings"], strict=True))
+        def fetch() -> dict[str, Any]:
+            got = self.collection(lexicon).get(ids=list(ids), include=["embeddings"])
+            return dict(zip(got["ids"], got["embeddings"], strict=True))
+
+        return self._heal(lexicon, None, fetch)
 
     def status(self, store: Store, lexicon: str) -> dict[str, Any]:
         with store.read() as s:

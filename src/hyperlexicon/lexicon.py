@@ -80,7 +80,7 @@ class Lexicon:
         if self._index is None:
             from .index import Index
 
-            self._index = Index(self.settings)
+            self._index = Index(self.settings, store=self.store)
         return self._index
 
     def using(self, name: str) -> Lexicon:
@@ -248,6 +248,8 @@ class Lexicon:
             self.sync()
         except IndexBusyError as exc:
             self.index_note = f"saved; the index will catch up later ({exc})"
+        if self._index is not None and self._index.repairs:
+            self.index_note = "; ".join(self._index.repairs)
 
     def rebuild_index(self, progress: Callable[[int], None] | None = None) -> int:
         count = self.index.rebuild(self.store, self.name, progress=progress)

@@ -86,9 +86,12 @@ def index_sync(app: App, as_json: bool) -> None:
     with progress_bar("indexing") as bar:
         task = bar.add_task("sync", total=None)
         report = lexicon.sync(progress=lambda n: bar.advance(task, n))
+    repairs = lexicon.index.repairs
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "repairs": repairs})
     else:
+        for line in repairs:
+            click.echo(f"note: {line}", err=True)
         click.echo(
             f"{lexicon.name}: {report.rows} changes applied ({report.embedded} documents "
             f"embedded, {report.updated} relabelled, {report.deleted} removed)"

@@ -7,13 +7,15 @@ Options (config ``[connectors.local]`` or ``HYPERLEXICON_LOCAL_<OPTION>``):
 ``n_ctx``       context size, default 4096
 ``n_threads``   default: all cores
 ``max_tokens``  default 256
+``chat_format`` llama-cpp-python's name for the chat format (``gemma``, ``chatml``, …);
+                default: the template in the GGUF's metadata
 
-The model's own chat template (from the GGUF metadata) formats the conversation. A model is
-loaded once per process and file.
+A model is loaded once per process, file and chat format.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import threading
@@ -25,8 +27,18 @@ import hyperlexicon
 from hyperlexicon.connectors import ChatConnector, ConnectorContext, TranslationRequest
 from hyperlexicon.errors import ConfigError
 
-_models: dict[tuple[str, int], Any] = {}
+_models: dict[tuple[str, int, str | None], Any] = {}
 _lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free the models while the interpreter is whole: llama-cpp-python's own finaliser runs
+    too late at exit and prints a traceback."""
+    with _lock:
+        for llm in _models.values():
+            llm.close()
+        _models.clear()
 
 
 def resolve_gguf(spec: str | None) -> Path:
@@ -48,9 +60,11 @@ def resolve_gguf(spec: str | None) -> Path:
     raise ConfigError(f"model package {spec!r} offers no GGUF file")
 
 
-def load_model(path: Path, n_ctx: int = 4096, n_threads: int | None = None) -> Any:
-    """One llama.cpp model per file and context size, shared by the process."""
-    key = (str(path), n_ctx)
+def load_model(
+    path: Path, n_ctx: int = 4096, n_threads: int | None = None, chat_format: str | None = None
+) -> Any:
+    """One llama.cpp model per file, context size and chat format, shared by the process."""
+    key = (str(path), n_ctx, chat_format)
     with _lock:
         if key not in _models:
             from llama_cpp import Llama
@@ -59,6 +73,7 @@ def load_model(path: Path, n_ctx: int = 4096, n_threads: int | None = None) -> A
                 model_path=str(path),
                 n_ctx=n_ctx,
                 n_threads=n_threads or os.cpu_count(),
+                chat_format=chat_format,
                 verbose=False,
                 seed=0,
             )
@@ -76,10 +91,13 @@ class LocalConnector(ChatConnector):
         threads = context.option("n_threads")
         self.n_threads = int(threads) if threads else None
         self.max_tokens = int(context.option("max_tokens", 256))
+        self.chat_format = context.option("chat_format")
 
     @property
     def llm(self) -> Any:
-        return load_model(resolve_gguf(self.model_spec), self.n_ctx, self.n_threads)
+        return load_model(
+            resolve_gguf(self.model_spec), self.n_ctx, self.n_threads, self.chat_format
+        )
 
     def _messages(self, system: str, user: str) -> list[dict[str, str]]:
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
