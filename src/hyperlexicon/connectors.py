@@ -71,6 +71,9 @@ class TranslationRequest:
     lang: str = "ru"
     image: bytes | None = None
     image_type: str | None = None  # image/png, image/jpeg, ...
+    keep: list[str] = field(default_factory=list)  # anchors to keep (a HyperPrompt's)
+    require: list[str] = field(default_factory=list)  # lexemes that must appear
+    exclude: list[str] = field(default_factory=list)  # lexemes that must not appear
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -224,6 +227,17 @@ def build_prompt(request: TranslationRequest, *, instructions: str = "en") -> tu
     task = tasks[request.mode].format(
         language=names.get(request.lang, request.lang), style=request.style, register=register
     )
+    rules = []
+    for label_en, label_ru, forms in (
+        ("Keep these as anchors", "Сохрани как якоря", request.keep),
+        ("These must appear", "Обязательно используй", request.require),
+        ("These must not appear", "Не используй", request.exclude),
+    ):
+        if forms:
+            label = label_ru if instructions == "ru" else label_en
+            rules.append(f"{label}: {' '.join(forms)}")
+    if rules:
+        task += "\n" + "\n".join(rules)
     text = request.text.replace("</text>", "<\\/text>")
     user = f"{glossary_block(request.glossary)}\n\n{task}\n\n<text>\n{text}\n</text>"
     return system, user

@@ -30,3 +30,9 @@ class BadInputError(HyperlexiconError):
 
 class ConfigError(HyperlexiconError):
     exit_code = 2
+
+
+class ForbiddenError(HyperlexiconError):
+    """The caller's role may not do this (a server with tokens)."""
+
+    exit_code = 2

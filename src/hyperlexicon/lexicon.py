@@ -586,6 +586,7 @@ class Lexicon:
         lang: str = "ru",
         image: bytes | None = None,
         image_type: str | None = None,
+        constraints: dict[str, list[str]] | None = None,
         log: bool = True,
     ) -> Any:
         """A request through a chain of connectors (the first good answer wins), logged with
@@ -593,8 +594,69 @@ class Lexicon:
         from . import connectors as conn
 
         start = time.perf_counter()
+        request = self._request(
+            mode, text, connectors, register, style, lang, image, image_type, constraints
+        )
+        result = conn.translate(self, connectors, request)
+        return self._finish(result, request, connectors, start, log)
+
+    def translate_stream(
+        self,
+        mode: str,
+        text: str,
+        *,
+        connectors: list[str],
+        register: str | None = None,
+        style: str = "narrative",
+        lang: str = "ru",
+        image: bytes | None = None,
+        image_type: str | None = None,
+        constraints: dict[str, list[str]] | None = None,
+        log: bool = True,
+    ) -> Iterator[Any]:
+        """Like ``translate``, yielding the connector's output pieces as they arrive and then
+        the (logged) result."""
+        from . import connectors as conn
+
+        start = time.perf_counter()
+        request = self._request(
+            mode, text, connectors, register, style, lang, image, image_type, constraints
+        )
+        for event in conn.translate_stream(self, connectors, request):
+            if isinstance(event, conn.TranslationResult):
+                yield self._finish(event, request, connectors, start, log)
+            else:
+                yield event
+
+    def run_prompt(self, prompt: Any) -> Any:
+        """Carry out a HyperPrompt (see ``prompt.py``)."""
+        return self.translate(
+            prompt.mode,
+            prompt.text,
+            connectors=prompt.connectors or ["lexicon"],
+            register=prompt.register,
+            style=prompt.style or "narrative",
+            lang=prompt.lang or "ru",
+            constraints={"keep": prompt.keep, "require": prompt.require, "exclude": prompt.exclude},
+        )
+
+    def _request(
+        self,
+        mode: str,
+        text: str,
+        connectors: list[str],
+        register: str | None,
+        style: str,
+        lang: str,
+        image: bytes | None,
+        image_type: str | None,
+        constraints: dict[str, list[str]] | None,
+    ) -> Any:
+        from . import connectors as conn
+
+        c = constraints or {}
         needs_glossary = any(name != "lexicon" for name in connectors)
-        request = conn.TranslationRequest(
+        return conn.TranslationRequest(
             mode=mode,
             text=text,
             glossary=self.glossary(mode, text, lang) if needs_glossary else [],
@@ -603,13 +665,36 @@ class Lexicon:
             lang=lang,
             image=image,
             image_type=image_type,
+            keep=list(c.get("keep") or []),
+            require=list(c.get("require") or []),
+            exclude=list(c.get("exclude") or []),
         )
-        result = conn.translate(self, connectors, request)
+
+    def _finish(
+        self, result: Any, request: Any, connectors: list[str], start: float, log: bool
+    ) -> Any:
+        """Apply a prompt's constraints to the scene, log the query, return the result."""
+        mode, text = request.mode, request.text
+        image = request.image
+        if result.scene is not None and (request.keep or request.require or request.exclude):
+            self._constrain(result.scene, request.keep, request.require, request.exclude)
+            if mode in ("encode", "compress"):
+                result.text = result.scene.hyperstring
         revision = self.store.last_revision(self.name)
         query_id = self._log(
             mode,
-            text if image is None else f"[image {image_type}, {len(image)} bytes] {text}".strip(),
-            {"register": register, "style": style, "lang": lang, "connectors": connectors},
+            text
+            if image is None
+            else f"[image {request.image_type}, {len(image)} bytes] {text}".strip(),
+            {
+                "register": request.register,
+                "style": request.style,
+                "lang": request.lang,
+                "connectors": connectors,
+                "keep": request.keep,
+                "require": request.require,
+                "exclude": request.exclude,
+            },
             result.to_dict(),
             result.text
             if mode in ("decode", "ask")
@@ -623,6 +708,51 @@ class Lexicon:
             result.scene.query_id = query_id
         return result
 
+    def _constrain(
+        self, scene: Any, keep: list[str], require: list[str], exclude: list[str]
+    ) -> None:
+        """A prompt's "keep", "must" and "must not": enforced on the scene, whatever the
+        connector did, and said in its notes."""
+        from .bridge import _meaning
+        from .scene import Lexeme
+        from .text import form_key
+
+        banned = {form_key(f) for f in exclude}
+        dropped = [lx.form for lx in scene.lexemes if form_key(lx.form) in banned]
+        scene.lexemes = [lx for lx in scene.lexemes if form_key(lx.form) not in banned]
+        if dropped:
+            scene.notes.append("left out as the prompt asked: " + " ".join(dropped))
+        wanted = list(dict.fromkeys([*keep, *require]))
+        found = self.store.by_keys(self.name, [form_key(f) for f in wanted])
+        present = {form_key(lx.form) for lx in scene.lexemes}
+        for form in wanted:
+            key = form_key(form)
+            stored = found.get(key)
+            if stored is None:
+                scene.notes.append(f"the prompt asks for {form}, which is not an active entry")
+                continue
+            if key not in present:
+                d = stored.data
+                scene.lexemes.append(
+                    Lexeme(
+                        entry_id=stored.id,
+                        form=d.form,
+                        how="exact",
+                        score=1.0,
+                        meaning=_meaning(d, scene.lang),
+                        kind=d.kind,
+                        registers=tuple(d.registers),
+                        weight=d.weight,
+                        source="prompt",
+                    )
+                )
+                present.add(key)
+                scene.notes.append(f"added as the prompt asked: {d.form}")
+        keep_keys = {form_key(f) for f in keep}
+        for lx in scene.lexemes:
+            if form_key(lx.form) in keep_keys:
+                lx.anchor = True
+
     # --- calibration ----------------------------------------------------------------------
 
     def feedback(self, query_id: int, kind: str, **details: Any) -> Any:
@@ -635,6 +765,12 @@ class Lexicon:
         from .calibration import calibrate
 
         return calibrate(self, **options)
+
+    def jobs(self) -> Any:
+        """The service's background jobs, read from the database (the server runs them)."""
+        from .server.jobs import JobManager
+
+        return JobManager(self.store, workers=1)
 
     def queries(self, *, mode: str | None = None, limit: int = 50) -> list[Any]:
         return self.store.queries(self.name, mode=mode, limit=limit)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -318,3 +319,51 @@ class LexiconSetting(Base):
     )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class Job(Base):
+    """Long work run in the background (import, index rebuild, calibrate, batch encode): its
+    state is kept here so that it outlives the client, and a restart can tell the truth."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_state_created_at", "state", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    lexicon: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))  # import | rebuild | calibrate | encode-batch
+    # queued | running | done | failed | cancelled | interrupted
+    state: Mapped[str] = mapped_column(String(16))
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Dialogue(Base):
+    """A WebSocket conversation, kept so that a client can resume it after a reconnect."""
+
+    __tablename__ = "dialogue"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    lexicon: Mapped[str] = mapped_column(String(100))
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DialogueTurn(Base):
+    __tablename__ = "dialogue_turn"
+    __table_args__ = (UniqueConstraint("dialogue_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dialogue_id: Mapped[str] = mapped_column(ForeignKey("dialogue.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    query_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -147,6 +147,7 @@ from . import (  # noqa: E402  (commands register themselves on main)
     io,
     lex,
     plugins,
+    service,
     versions,
 )
 
@@ -160,5 +161,6 @@ __all__ = [
     "lex",
     "main",
     "plugins",
+    "service",
     "versions",
 ]

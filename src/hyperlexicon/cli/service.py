@@ -1,0 +1,159 @@
+"""``serve``, ``jobs`` and ``prompt``: the HyperBridge service and what runs in it."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from . import App, main
+from .output import emit_json, table
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.pass_obj
+def serve(app: App, host: str, port: int) -> None:
+    """Serve REST and WebSocket (the 'server' extra: FastAPI on uvicorn).
+
+    On 127.0.0.1 with no tokens it serves the local user; on any other address it needs
+    tokens (HYPERLEXICON_API_TOKENS or tokens.json, mode 0600). Docs at /docs.
+
+    \b
+    Example:
+      hyperlexicon serve
+      HYPERLEXICON_API_TOKENS=$(cat ~/.tokens) hyperlexicon serve --host 0.0.0.0 --port 8080
+    """
+    from ..errors import ConfigError
+
+    try:
+        from ..server import serve as run
+    except ImportError:
+        raise ConfigError(
+            "the server needs the 'server' extra: pip install 'hyperlexicon[server]'"
+        ) from None
+    run(app.settings, host=host, port=port)
+
+
+@main.group()
+def jobs() -> None:
+    """Background jobs of the service: imports, index rebuilds, calibrations, batch encodes."""
+
+
+def _jobs(app: App) -> Any:
+    """Jobs through the server when one is configured, else straight from the database."""
+    return app.lexicon.jobs()
+
+
+@jobs.command("list")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def jobs_list(app: App, limit: int, as_json: bool) -> None:
+    """Jobs, newest first.
+
+    \b
+    Example:
+      hyperlexicon jobs list
+    """
+    items = _jobs(app).list(limit=limit)
+    if as_json:
+        emit_json([j.to_dict() for j in items])
+        return
+    table(
+        None,
+        ["id", "kind", "lexicon", "state", "progress", "who", "updated (UTC)", "error"],
+        [
+            [
+                j.id,
+                j.kind,
+                j.lexicon,
+                j.state,
+                f"{j.done}/{j.total if j.total is not None else '?'}",
+                j.author,
+                j.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+                j.error or "",
+            ]
+            for j in items
+        ],
+    )
+
+
+@jobs.command("show")
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def jobs_show(app: App, job_id: str, as_json: bool) -> None:
+    """One job: state, progress, result or error.
+
+    \b
+    Example:
+      hyperlexicon jobs show 2f1c…
+    """
+    job = _jobs(app).get(job_id)
+    if as_json:
+        emit_json(job.to_dict())
+        return
+    d = job.to_dict()
+    for key in ("id", "kind", "lexicon", "state", "author", "created_at", "updated_at"):
+        click.echo(f"{key}: {d[key]}")
+    click.echo(f"progress: {job.done}/{job.total if job.total is not None else '?'}")
+    if job.error:
+        click.echo(f"error: {job.error}")
+    if job.result is not None:
+        import json
+
+        click.echo("result: " + json.dumps(job.result, ensure_ascii=False))
+
+
+@jobs.command("cancel")
+@click.argument("job_id")
+@click.pass_obj
+def jobs_cancel(app: App, job_id: str) -> None:
+    """Ask a job to stop; an import that stops keeps nothing.
+
+    \b
+    Example:
+      hyperlexicon jobs cancel 2f1c…
+    """
+    job = _jobs(app).cancel(job_id)
+    click.echo(
+        f"job {job.id}: {job.state}"
+        + (
+            " (cancel requested)"
+            if job.state not in ("cancelled", "done", "failed", "interrupted")
+            else ""
+        )
+    )
+
+
+@main.command("prompt")
+@click.argument("source", default="-")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def prompt_command(app: App, source: str, as_json: bool) -> None:
+    """Carry out a HyperPrompt (a request to meaning) from FILE or stdin ('-').
+
+    \b
+    Example:
+      printf 'encode: Что ты чувствуешь перед бурей?\\nregister: poetic\\n' | hyperlexicon prompt
+      hyperlexicon prompt request.hp --json
+    """
+    from pathlib import Path
+
+    from ..errors import BadInputError
+    from ..prompt import parse
+    from .bridge import show_result
+
+    if source == "-":
+        text, where = sys.stdin.read(), "<stdin>"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise BadInputError(f"{source}: no such file")
+        text, where = path.read_text("utf-8"), source
+    p = parse(text, where=where)
+    result = app.lexicon.run_prompt(p)
+    show_result(result, as_json)

@@ -1,0 +1,117 @@
+"""The HyperBridge service: REST and WebSocket over the same ``Lexicon`` facade as the CLI.
+
+Install the ``server`` extra and run ``hyperlexicon serve``; the OpenAPI schema is at
+``/openapi.json`` and interactive docs at ``/docs``.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from ..config import Settings
+
+
+def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> Any:
+    from fastapi import FastAPI
+    from fastapi.middleware.cors import CORSMiddleware
+
+    from .. import __version__
+    from . import api, problems, ws
+    from .security import check_binding
+    from .service import Service
+
+    service = Service(settings or Settings.load(), host=host)
+    check_binding(host, service.tokens)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        service.start()
+        yield
+        service.stop()
+
+    app = FastAPI(
+        title="hyperlexicon",
+        version=__version__,
+        summary="HyperBridge: a versioned hyperlexeme dictionary and a translator to hyperscenes.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    problems.install(app)
+    app.add_middleware(BodyLimit, limit=service.max_body)
+    if service.cors:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=service.cors,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location"],
+        )
+    app.include_router(api.router)
+    app.add_api_websocket_route("/ws", ws.endpoint)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["health"], responses={503: {"model": problems.Problem}})
+    def ready() -> dict[str, Any]:
+        """The database answers and is at the current schema."""
+        try:
+            service.store.check_schema()
+            lexicons = len(service.store.lexicons())
+        except Exception as exc:  # not ready is an answer, not a crash
+            raise problems.ProblemError(503, f"not ready: {str(exc).splitlines()[0]}") from None
+        return {"status": "ready", "lexicons": lexicons}
+
+    return app
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, whether or not they announce their
+    length, before any of it reaches a route."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await self._refuse(scope, send)
+            return
+        seen = 0
+
+        async def limited() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: dict[str, Any], send: Any) -> None:
+        from .problems import problem
+
+        response = problem(413, f"request body over {self.limit} bytes")
+        await response(scope, None, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8765) -> None:
+    import uvicorn
+
+    app = create_app(settings, host=host)
+    uvicorn.run(app, host=host, port=port, log_level="info", ws_ping_interval=None)

@@ -1,0 +1,904 @@
+"""The REST resources. Every route is a thin call into the ``Lexicon`` facade (the same one the
+CLI uses) with the caller's identity; nothing here decides anything about the lexicon."""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from ..entry import EntryData
+from ..errors import BadInputError
+from .problems import Problem, ProblemError
+from .security import Principal, authenticate
+from .service import Service
+
+# ``register`` is the domain's word (a lexeme's register); pydantic warns only because ABCMeta
+# gives every model a ``register`` classmethod, which no model here uses.
+warnings.filterwarnings("ignore", 'Field name "register"', UserWarning)
+
+Mode = Literal["hybrid", "exact", "semantic"]
+Kind = Literal["glyph", "compound", "delta", "phrase"]
+Register = Literal["emotional", "logical", "poetic", "philosophical", "technical"]
+Status = Literal["proposed", "active", "deprecated", "rejected"]
+Style = Literal["narrative", "essay", "formula", "poem"]
+Lang = Literal["ru", "en"]
+FREE_CONNECTORS = ("lexicon", "local", "saiga", "keywords")  # no per-call cost
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": desc}
+    for code, desc in {
+        401: "missing or wrong token",
+        403: "the token's role may not do this",
+        404: "no such thing",
+        409: "conflict",
+        413: "request body too large",
+        422: "bad input",
+        429: "rate limit",
+    }.items()
+}
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    svc = service(request)
+    who = authenticate(authorization, svc.tokens)
+    if who is None:
+        raise ProblemError(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+    key = who.name if svc.tokens else (request.client.host if request.client else "local")
+    allowed, wait = svc.limiter.allow(key)
+    if not allowed:
+        raise ProblemError(
+            429, f"rate limit reached: retry in {wait:.1f} s", {"Retry-After": str(math.ceil(wait))}
+        )
+    return who
+
+
+def role(required: str) -> Any:
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not who.can(required):
+            raise ProblemError(403, f"this needs the {required} role; the token has {who.role}")
+        return who
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(role("reader"))]
+Editor = Annotated[Principal, Depends(role("editor"))]
+Admin = Annotated[Principal, Depends(role("admin"))]
+
+
+def check_connectors(who: Principal, connectors: list[str]) -> None:
+    paid = [c for c in connectors if c not in FREE_CONNECTORS]
+    if paid and not who.can("admin"):
+        raise ProblemError(
+            403, f"connectors that cost money ({', '.join(paid)}) need the admin role"
+        )
+
+
+# --- models ---------------------------------------------------------------------------------
+
+
+class ComponentModel(BaseModel):
+    meaning: str
+    lang: str | None = None
+    ref: str | None = None
+
+
+class EntryIn(BaseModel):
+    form: str
+    kind: Kind | None = None
+    glosses: dict[str, list[str]] = Field(default_factory=dict)
+    components: list[ComponentModel] = Field(default_factory=list)
+    registers: list[Register] = Field(default_factory=list)
+    weight: float = Field(0.5, ge=0, le=1)
+    status: Status = "active"
+    provenance: Literal["seed", "user", "import", "feedback", "connector"] = "user"
+    notes: str = ""
+    examples: list[str] = Field(default_factory=list)
+
+    def data(self) -> EntryData:
+        record = self.model_dump(exclude_none=True)
+        record["components"] = [c.model_dump(exclude_none=True) for c in self.components]
+        return EntryData.from_dict(record, where="body")
+
+
+class EntryPatch(BaseModel):
+    form: str | None = None
+    kind: Kind | None = None
+    glosses: dict[str, list[str]] | None = None
+    components: list[ComponentModel] | None = None
+    registers: list[Register] | None = None
+    weight: float | None = Field(None, ge=0, le=1)
+    status: Status | None = None
+    notes: str | None = None
+    examples: list[str] | None = None
+
+
+class EntryOut(BaseModel):
+    id: int
+    lexicon: str
+    form: str
+    kind: str
+    glosses: dict[str, list[str]]
+    components: list[ComponentModel] = Field(default_factory=list)
+    registers: list[str]
+    weight: float
+    status: str
+    provenance: str
+    notes: str = ""
+    examples: list[str] = Field(default_factory=list)
+    row_version: int
+    created_at: str
+    updated_at: str
+
+
+class Revision(BaseModel):
+    id: int
+    entry_id: int
+    form: str
+    op: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    author: str
+    reason: str | None
+    created_at: str
+
+
+class Hit(BaseModel):
+    form: str
+    match: str
+    field: str
+    text: str
+    score: float
+    entry: EntryOut
+
+
+class SceneOut(BaseModel):
+    hyperstring: str
+    lexemes: list[dict[str, Any]]
+    anchors: list[str]
+    field: dict[str, Any]
+    coverage: float
+    unmatched: list[dict[str, Any]]
+    diagnostics: list[dict[str, Any]]
+    text: str | None = None
+    lang: str
+    lexicon: str
+    revision: int
+    notes: list[str] = Field(default_factory=list)
+    query_id: int | None = None
+    near_misses: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class EncodeIn(BaseModel):
+    text: str = Field("", max_length=20_000)
+    register: Register | None = None
+    lang: Lang | None = None
+    stability: bool = True
+    connectors: list[str] = Field(default_factory=list, max_length=8)
+    image_base64: str | None = Field(
+        None, description="an image to encode (a connector that reads images)"
+    )
+    image_type: Literal["image/png", "image/jpeg", "image/gif", "image/webp"] | None = None
+
+
+class DecodeIn(BaseModel):
+    hyperstring: str = Field(..., min_length=1, max_length=20_000)
+    style: Style = "narrative"
+    lang: Lang = "ru"
+    register: Register | None = None
+    connectors: list[str] = Field(default_factory=list, max_length=8)
+
+
+class CompressIn(BaseModel):
+    scenes: list[str] = Field(..., min_length=1, max_length=100)
+    lang: Lang = "ru"
+    limit: int | None = Field(None, ge=1)
+    connectors: list[str] = Field(default_factory=list, max_length=8)
+
+
+class AskIn(BaseModel):
+    question: str = Field(..., min_length=1, max_length=20_000)
+    lang: Lang | None = None
+    connectors: list[str] = Field(default_factory=list, max_length=8)
+
+
+class Translation(BaseModel):
+    """What any of encode, decode, compress, ask returns over HTTP."""
+
+    mode: str
+    connector: str
+    text: str
+    hyperstring: str
+    scene: SceneOut | None
+    unknown: list[str] = Field(default_factory=list)
+    failures: list[dict[str, str]] = Field(default_factory=list)
+    usage: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+
+
+class VersionIn(BaseModel):
+    name: str = Field(..., min_length=1, max_length=100)
+    message: str = ""
+
+
+class VersionOut(BaseModel):
+    name: str
+    message: str
+    author: str
+    revision: int
+    created_at: str
+    entries: int | None = None
+
+
+class FeedbackIn(BaseModel):
+    query_id: int
+    kind: Literal["accept", "reject", "correct", "rate"]
+    lexeme: str | None = None
+    span: str | None = Field(None, max_length=1000)
+    correction: str | None = Field(None, max_length=1000)
+    register: Register | None = None
+    rating: int | None = Field(None, ge=1, le=5)
+
+
+class ProposalPatch(BaseModel):
+    form: str | None = None
+    kind: Kind | None = None
+    glosses: dict[str, list[str]] | None = None
+    components: list[ComponentModel] | None = None
+    registers: list[Register] | None = None
+
+
+class CalibrateIn(BaseModel):
+    target_precision: float | None = Field(None, gt=0, le=1)
+    folds: int = Field(5, ge=2, le=20)
+    dry_run: bool = False
+    weight_floor: float | None = Field(None, ge=0, le=1)
+    weights: bool = False
+
+
+class EncodeBatchIn(BaseModel):
+    texts: list[str] = Field(..., min_length=1, max_length=10_000)
+    register: Register | None = None
+
+
+class JobOut(BaseModel):
+    id: str
+    lexicon: str
+    kind: str
+    state: str
+    progress: dict[str, int | None]
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    error: str | None
+    author: str
+    created_at: str
+    updated_at: str
+
+
+class PromptIn(BaseModel):
+    prompt: str = Field(
+        ..., min_length=1, max_length=50_000, description="a HyperPrompt, text or JSON form"
+    )
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def etag(entry: Any) -> str:
+    return f'"{entry.id}-{entry.row_version}"'
+
+
+def expected_version(if_match: str | None, current: Any) -> int:
+    """The row version an If-Match names: 428 without one, 412 when it is not current."""
+    if if_match is None:
+        raise ProblemError(
+            428, "send If-Match with the entry's ETag (a stale edit is refused, not lost)"
+        )
+    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    if "*" in tags or etag(current) in tags:
+        return current.row_version
+    raise ProblemError(412, f"the entry changed: it is at {etag(current)}, not {if_match}")
+
+
+def translation(result: Any) -> dict[str, Any]:
+    d = result.to_dict()
+    return {
+        "mode": d["mode"],
+        "connector": d["connector"],
+        "text": d["text"],
+        "hyperstring": d["hyperstring"] or "",
+        "scene": d["scene"],
+        "unknown": d["unknown"],
+        "failures": d["failures"],
+        "usage": d["usage"],
+        "note": (d["usage"] or {}).get("note"),
+    }
+
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+LexiconName = Annotated[
+    str, Query(pattern=r"^[a-z0-9._-]{1,100}$", description="the lexicon (default: core)")
+]
+
+
+# --- lexicons ---------------------------------------------------------------------------------
+
+
+@router.get("/lexicons", tags=["lexicons"])
+def list_lexicons(request: Request, who: Reader) -> list[dict[str, Any]]:
+    return service(request).store.lexicons()
+
+
+class LexiconIn(BaseModel):
+    name: str = Field(..., pattern=r"^[a-z0-9._-]{1,100}$")
+    description: str = ""
+
+
+@router.post("/lexicons", status_code=201, tags=["lexicons"])
+def create_lexicon(request: Request, body: LexiconIn, who: Admin) -> dict[str, str]:
+    service(request).store.create_lexicon(body.name, body.description)
+    return {"name": body.name}
+
+
+# --- entries ----------------------------------------------------------------------------------
+
+
+@router.get("/entries", response_model=list[EntryOut], tags=["entries"])
+def list_entries(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    kind: Kind | None = None,
+    register: Register | None = None,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    lex = service(request).lexicon(lexicon, who)
+    return [
+        e.to_dict()
+        for e in lex.entries(
+            kind=kind, register=register, status=status, limit=limit, offset=offset
+        )
+    ]
+
+
+@router.post("/entries", status_code=201, response_model=EntryOut, tags=["entries"])
+def create_entry(
+    request: Request,
+    response: Response,
+    body: EntryIn,
+    who: Editor,
+    lexicon: LexiconName = "core",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    lex = service(request).lexicon(lexicon, who)
+    stored = lex.add(body.data(), reason=reason)
+    response.headers["ETag"] = etag(stored)
+    response.headers["Location"] = f"/api/v1/entries/{stored.form}?lexicon={lexicon}"
+    return stored.to_dict()
+
+
+@router.get("/entries/{form}", response_model=EntryOut, tags=["entries"])
+def get_entry(
+    request: Request, response: Response, form: str, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    stored = service(request).lexicon(lexicon, who).get(form)
+    response.headers["ETag"] = etag(stored)
+    return stored.to_dict()
+
+
+@router.put(
+    "/entries/{form}",
+    response_model=EntryOut,
+    tags=["entries"],
+    responses={412: {"model": Problem}, 428: {"model": Problem}},
+)
+def replace_entry(
+    request: Request,
+    response: Response,
+    form: str,
+    body: EntryIn,
+    who: Editor,
+    if_match: Annotated[str | None, Header()] = None,
+    lexicon: LexiconName = "core",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    lex = service(request).lexicon(lexicon, who)
+    version = expected_version(if_match, lex.get(form))
+    data = body.data()
+    stored = lex.edit(form, lambda _current: data, expect_version=version, reason=reason)
+    response.headers["ETag"] = etag(stored)
+    return stored.to_dict()
+
+
+@router.patch(
+    "/entries/{form}",
+    response_model=EntryOut,
+    tags=["entries"],
+    responses={412: {"model": Problem}, 428: {"model": Problem}},
+)
+def patch_entry(
+    request: Request,
+    response: Response,
+    form: str,
+    body: EntryPatch,
+    who: Editor,
+    if_match: Annotated[str | None, Header()] = None,
+    lexicon: LexiconName = "core",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    lex = service(request).lexicon(lexicon, who)
+    version = expected_version(if_match, lex.get(form))
+    changes = body.model_dump(exclude_none=True)
+    if "components" in changes:
+        changes["components"] = [c.model_dump(exclude_none=True) for c in body.components or []]
+    if not changes:
+        raise BadInputError("body: nothing to change")
+    stored = lex.edit(form, expect_version=version, reason=reason, **changes)
+    response.headers["ETag"] = etag(stored)
+    return stored.to_dict()
+
+
+@router.delete(
+    "/entries/{form}",
+    status_code=204,
+    tags=["entries"],
+    responses={412: {"model": Problem}, 428: {"model": Problem}},
+)
+def delete_entry(
+    request: Request,
+    form: str,
+    who: Editor,
+    if_match: Annotated[str | None, Header()] = None,
+    lexicon: LexiconName = "core",
+    reason: str | None = None,
+) -> Response:
+    lex = service(request).lexicon(lexicon, who)
+    version = expected_version(if_match, lex.get(form))
+    lex.remove(form, expect_version=version, reason=reason)
+    return Response(status_code=204)
+
+
+@router.get("/entries/{form}/history", response_model=list[Revision], tags=["entries"])
+def entry_history(
+    request: Request, form: str, who: Reader, lexicon: LexiconName = "core"
+) -> list[dict[str, Any]]:
+    lex = service(request).lexicon(lexicon, who)
+    revisions = lex.history(form)
+    if not revisions:
+        lex.get(form)  # 404 when there never was such an entry
+    return [r.to_dict() for r in revisions]
+
+
+@router.get("/search", response_model=list[Hit], tags=["entries"])
+def search(
+    request: Request,
+    who: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=1000)],
+    lexicon: LexiconName = "core",
+    mode: Mode = "hybrid",
+    kind: Kind | None = None,
+    register: Register | None = None,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> list[dict[str, Any]]:
+    lex = service(request).lexicon(lexicon, who)
+    hits = lex.search(q, mode=mode, limit=limit, kind=kind, register=register, status=status)
+    return [h.to_dict() for h in hits]
+
+
+# --- HyperBridge ------------------------------------------------------------------------------
+
+
+def _run(
+    request: Request,
+    who: Principal,
+    lexicon: str,
+    mode: str,
+    text: str,
+    connectors: list[str],
+    **kw: Any,
+) -> dict[str, Any]:
+    check_connectors(who, connectors)
+    lex = service(request).lexicon(lexicon, who)
+    return translation(lex.translate(mode, text, connectors=connectors or ["lexicon"], **kw))
+
+
+@router.post("/encode", response_model=Translation, tags=["bridge"])
+def encode(
+    request: Request, body: EncodeIn, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    if body.image_base64 is not None:
+        from .ws import image_options
+
+        return _run(
+            request,
+            who,
+            lexicon,
+            "encode",
+            body.text,
+            body.connectors,
+            register=body.register,
+            lang=body.lang or "ru",
+            **image_options(body.image_base64, body.image_type),
+        )
+    if not body.connectors or body.connectors == ["lexicon"]:
+        lex = service(request).lexicon(lexicon, who)
+        scene = lex.encode(
+            body.text, register=body.register, lang=body.lang, stability=body.stability
+        )
+        return {
+            "mode": "encode",
+            "connector": "lexicon",
+            "text": scene.hyperstring,
+            "hyperstring": scene.hyperstring,
+            "scene": scene.to_dict(),
+        }
+    return _run(
+        request,
+        who,
+        lexicon,
+        "encode",
+        body.text,
+        body.connectors,
+        register=body.register,
+        lang=body.lang or "ru",
+    )
+
+
+@router.post("/decode", response_model=Translation, tags=["bridge"])
+def decode(
+    request: Request, body: DecodeIn, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    return _run(
+        request,
+        who,
+        lexicon,
+        "decode",
+        body.hyperstring,
+        body.connectors,
+        style=body.style,
+        lang=body.lang,
+        register=body.register,
+    )
+
+
+@router.post("/compress", response_model=Translation, tags=["bridge"])
+def compress(
+    request: Request, body: CompressIn, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    if not body.connectors or body.connectors == ["lexicon"]:
+        lex = service(request).lexicon(lexicon, who)
+        scene = lex.compress(body.scenes, lang=body.lang, limit=body.limit)
+        return {
+            "mode": "compress",
+            "connector": "lexicon",
+            "text": scene.hyperstring,
+            "hyperstring": scene.hyperstring,
+            "scene": scene.to_dict(),
+        }
+    return _run(
+        request, who, lexicon, "compress", "\n".join(body.scenes), body.connectors, lang=body.lang
+    )
+
+
+@router.post("/ask", response_model=Translation, tags=["bridge"])
+def ask(
+    request: Request, body: AskIn, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    from ..bridge import dominant_language
+
+    return _run(
+        request,
+        who,
+        lexicon,
+        "ask",
+        body.question,
+        body.connectors,
+        lang=body.lang or dominant_language(body.question),
+    )
+
+
+@router.post("/prompt", response_model=Translation, tags=["bridge"])
+def run_prompt(
+    request: Request, body: PromptIn, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    from ..prompt import parse
+
+    p = parse(body.prompt, where="prompt")
+    check_connectors(who, p.connectors)
+    lex = service(request).lexicon(lexicon, who)
+    return translation(lex.run_prompt(p))
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+@router.get("/versions", response_model=list[VersionOut], tags=["versions"])
+def list_versions(
+    request: Request, who: Reader, lexicon: LexiconName = "core"
+) -> list[dict[str, Any]]:
+    return [v.to_dict() for v in service(request).lexicon(lexicon, who).versions()]
+
+
+@router.post("/versions", status_code=201, response_model=VersionOut, tags=["versions"])
+def create_version(
+    request: Request, body: VersionIn, who: Editor, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    return (
+        service(request)
+        .lexicon(lexicon, who)
+        .create_version(body.name, message=body.message)
+        .to_dict()
+    )
+
+
+@router.get("/versions/{name}", tags=["versions"])
+def show_version(
+    request: Request, name: str, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    state = service(request).lexicon(lexicon, who).at(name)
+    return {"version": name, "entries": [d.to_dict() for d in state.values()]}
+
+
+@router.get("/diff", tags=["versions"])
+def diff(
+    request: Request, who: Reader, a: str, b: str = "working", lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    return service(request).lexicon(lexicon, who).diff(a, b).to_dict()
+
+
+@router.post("/versions/{name}/rollback", tags=["versions"])
+def rollback(
+    request: Request,
+    name: str,
+    who: Admin,
+    lexicon: LexiconName = "core",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    tag, counts = service(request).lexicon(lexicon, who).rollback(name, reason=reason)
+    return {"undo_with": tag, **counts}
+
+
+# --- import / export --------------------------------------------------------------------------
+
+
+@router.post("/import", status_code=202, response_model=JobOut, tags=["io"])
+async def import_file(
+    request: Request,
+    response: Response,
+    who: Admin,
+    file: Annotated[UploadFile, File(description="a jsonl, yaml, csv or tbx file")],
+    format: Annotated[str | None, Form()] = None,
+    on_conflict: Annotated[Literal["fail", "skip", "update"], Form()] = "fail",
+    repair: Annotated[bool, Form()] = True,
+    lexicon: LexiconName = "core",
+) -> dict[str, Any]:
+    from ..formats import choose
+
+    svc = service(request)
+    name = file.filename or "upload"
+    fmt = choose(name, format)
+    data = await file.read()
+    path = svc.save_upload(data, suffix=f".{fmt.name}")
+    job = svc.start_job(
+        "import",
+        lexicon,
+        {
+            "path": str(path),
+            "format": fmt.name,
+            "on_conflict": on_conflict,
+            "repair": repair,
+            "filename": name,
+        },
+        who,
+    )
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return job.to_dict()
+
+
+@router.get("/export", tags=["io"], responses={200: {"content": {"application/octet-stream": {}}}})
+def export(
+    request: Request,
+    who: Reader,
+    format: Literal["jsonl", "yaml", "csv", "tbx"] = "jsonl",
+    version: str | None = None,
+    lexicon: LexiconName = "core",
+) -> StreamingResponse:
+    lex = service(request).lexicon(lexicon, who)
+    buffer = io.BytesIO()
+    lex.export_stream(buffer, format=format, version=version)
+    media = {
+        "jsonl": "application/x-ndjson",
+        "yaml": "application/yaml",
+        "csv": "text/csv",
+        "tbx": "application/x-tbx+xml",
+    }[format]
+    filename = f"{lexicon}{'-' + version if version else ''}.{format}"
+    return StreamingResponse(
+        iter([buffer.getvalue()]),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- calibration ------------------------------------------------------------------------------
+
+
+@router.post("/feedback", status_code=201, tags=["calibration"])
+def feedback(
+    request: Request, body: FeedbackIn, who: Editor, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    lex = service(request).lexicon(lexicon, who)
+    details = body.model_dump(exclude={"query_id", "kind"}, exclude_none=True)
+    return lex.feedback(body.query_id, body.kind, **details).to_dict()
+
+
+@router.get("/queries", tags=["calibration"])
+def queries(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    mode: Literal["encode", "decode", "compress", "ask"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[dict[str, Any]]:
+    return [
+        r.to_dict() for r in service(request).lexicon(lexicon, who).queries(mode=mode, limit=limit)
+    ]
+
+
+@router.get("/queries/{query_id}", tags=["calibration"])
+def query(
+    request: Request, query_id: int, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    return service(request).lexicon(lexicon, who).query(query_id).to_dict()
+
+
+@router.get("/proposals", tags=["calibration"])
+def proposals(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    status: Literal["open", "accepted", "rejected", "all"] = "open",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[dict[str, Any]]:
+    from .. import calibration
+
+    lex = service(request).lexicon(lexicon, who)
+    return [
+        v.to_dict()
+        for v in calibration.proposals(lex, status=None if status == "all" else status, limit=limit)
+    ]
+
+
+@router.post("/proposals/{proposal_id}/accept", tags=["calibration"])
+def accept_proposal(
+    request: Request,
+    proposal_id: int,
+    who: Editor,
+    lexicon: LexiconName = "core",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    from .. import calibration
+
+    entry_id = calibration.accept(
+        service(request).lexicon(lexicon, who), proposal_id, reason=reason
+    )
+    return {"proposal": proposal_id, "entry_id": entry_id}
+
+
+@router.post("/proposals/{proposal_id}/reject", tags=["calibration"])
+def reject_proposal(
+    request: Request,
+    proposal_id: int,
+    who: Editor,
+    lexicon: LexiconName = "core",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    from .. import calibration
+
+    calibration.reject(service(request).lexicon(lexicon, who), proposal_id, reason=reason)
+    return {"proposal": proposal_id, "status": "rejected"}
+
+
+@router.patch("/proposals/{proposal_id}", tags=["calibration"])
+def edit_proposal(
+    request: Request,
+    proposal_id: int,
+    body: ProposalPatch,
+    who: Editor,
+    lexicon: LexiconName = "core",
+) -> dict[str, Any]:
+    from .. import calibration
+
+    changes = body.model_dump(exclude_none=True)
+    if body.components is not None:
+        changes["components"] = [c.model_dump(exclude_none=True) for c in body.components]
+    return calibration.edit(
+        service(request).lexicon(lexicon, who), proposal_id, **changes
+    ).to_dict()
+
+
+@router.post("/calibrate", status_code=202, response_model=JobOut, tags=["calibration"])
+def calibrate(
+    request: Request,
+    response: Response,
+    body: CalibrateIn,
+    who: Admin,
+    lexicon: LexiconName = "core",
+) -> dict[str, Any]:
+    job = service(request).start_job("calibrate", lexicon, body.model_dump(), who)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return job.to_dict()
+
+
+@router.get("/stats", tags=["stats"])
+def stats(request: Request, who: Reader, lexicon: LexiconName = "core") -> dict[str, Any]:
+    return service(request).lexicon(lexicon, who).stats()
+
+
+@router.get("/stats/calibration", tags=["stats"])
+def calibration_stats(
+    request: Request, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    from .. import calibration
+
+    return calibration.report(service(request).lexicon(lexicon, who))
+
+
+# --- the index and jobs -----------------------------------------------------------------------
+
+
+@router.get("/index", tags=["index"])
+def index_status(request: Request, who: Reader, lexicon: LexiconName = "core") -> dict[str, Any]:
+    return service(request).lexicon(lexicon, who).index_status()
+
+
+@router.post("/index/rebuild", status_code=202, response_model=JobOut, tags=["index"])
+def rebuild(
+    request: Request, response: Response, who: Admin, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    job = service(request).start_job("rebuild", lexicon, {}, who)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return job.to_dict()
+
+
+@router.post("/encode-batch", status_code=202, response_model=JobOut, tags=["bridge"])
+def encode_batch(
+    request: Request,
+    response: Response,
+    body: EncodeBatchIn,
+    who: Editor,
+    lexicon: LexiconName = "core",
+) -> dict[str, Any]:
+    job = service(request).start_job("encode-batch", lexicon, body.model_dump(), who)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return job.to_dict()
+
+
+@router.get("/jobs", response_model=list[JobOut], tags=["jobs"])
+def list_jobs(
+    request: Request, who: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> list[dict[str, Any]]:
+    return [j.to_dict() for j in service(request).jobs.list(limit=limit)]
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
+def get_job(request: Request, job_id: str, who: Reader) -> dict[str, Any]:
+    return service(request).jobs.get(job_id).to_dict()
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut, tags=["jobs"])
+def cancel_job(request: Request, job_id: str, who: Editor) -> dict[str, Any]:
+    return service(request).jobs.cancel(job_id).to_dict()
