@@ -170,6 +170,18 @@ class Decoded:
             "scene": self.scene.to_dict(),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Decoded:
+        return cls(
+            d["text"],
+            Scene.from_dict(d["scene"]),
+            d["style"],
+            d["lang"],
+            d.get("register"),
+            list(d.get("unknown") or ()),
+            d.get("template"),
+        )
+
 
 @dataclass
 class Answer:
@@ -188,6 +200,16 @@ class Answer:
             "connector": self.connector,
             "note": self.note,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        return cls(
+            Scene.from_dict(d["question"]),
+            Scene.from_dict(d["answer"]),
+            d.get("text") or "",
+            d["connector"],
+            d.get("note") or "",
+        )
 
 
 # --- the bridge ---------------------------------------------------------------------------

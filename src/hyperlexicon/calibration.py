@@ -97,6 +97,15 @@ class FeedbackResult:
             "auto_accepted": self.auto_accepted,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeedbackResult:
+        return cls(
+            int(d["id"]),
+            int(d.get("weights_changed", 0)),
+            d.get("proposal_id"),
+            bool(d.get("auto_accepted", False)),
+        )
+
 
 def give_feedback(
     lex: Lexicon,
@@ -178,9 +187,11 @@ def give_feedback(
 
 
 def _scene_of(mode: str, result: dict[str, Any] | None) -> dict[str, Any]:
-    """The scene a logged result holds (a decode and an ask wrap theirs)."""
+    """The scene a logged result holds (a decode and an ask wrap theirs, and so does any
+    result that came through a connector: the WebSocket's, or /encode with connectors)."""
     result = result or {}
-    if mode in ("decode", "ask"):
+    wrapped = "lexemes" not in result and isinstance(result.get("scene"), dict)
+    if mode in ("decode", "ask") or wrapped:
         return result.get("scene") or result.get("answer") or {}
     return result
 
@@ -407,6 +418,8 @@ class CalibrationResult:
     method: str = "f1"
     folds: int = 5
     stored_id: int | None = None
+    weights_changed: int = 0  # learned weights recomputed with it (``calibrate --weights``)
+    dry_run: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -416,7 +429,22 @@ class CalibrationResult:
             "pairs": self.pairs,
             "thresholds": self.thresholds.to_dict(),
             "metrics": self.metrics,
+            "weights_changed": self.weights_changed,
+            "dry_run": self.dry_run,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CalibrationResult:
+        return cls(
+            Thresholds.from_dict(d["thresholds"]),
+            dict(d.get("metrics") or {}),
+            int(d.get("pairs", 0)),
+            d.get("method", "f1"),
+            int(d.get("folds", 5)),
+            d.get("id"),
+            int(d.get("weights_changed", 0)),
+            bool(d.get("dry_run", False)),
+        )
 
 
 def calibrate(
@@ -462,7 +490,7 @@ def calibrate(
         anchor=anchor,
         weight_floor=current.weight_floor if weight_floor is None else weight_floor,
     )
-    result = CalibrationResult(thresholds, metrics, len(data), method, folds)
+    result = CalibrationResult(thresholds, metrics, len(data), method, folds, dry_run=dry_run)
     if not dry_run:
         with lex.store.write() as s:
             lx = lex.store.lexicon_id(s, lex.name)
@@ -778,6 +806,28 @@ class ProposalView:
             "decided_by": self.decided_by,
             "reason": self.reason,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ProposalView:
+        support = {
+            "queries": d["support"],
+            "users": d["users"],
+            "against": d["against"],
+            "ratio": d["ratio"],
+            "examples": list(d.get("examples") or ()),
+            "sources": list(d.get("sources") or ()),
+        }
+        return cls(
+            int(d["id"]),
+            d["key"],
+            d["source"],
+            dict(d["entry"]),
+            d["status"],
+            support,
+            d.get("entry_id"),
+            d.get("decided_by"),
+            d.get("reason"),
+        )
 
 
 def proposals(lex: Lexicon, *, status: str | None = "open", limit: int = 100) -> list[ProposalView]:

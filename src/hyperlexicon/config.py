@@ -10,6 +10,9 @@
     HYPERLEXICON_AUTHOR           who is recorded as making changes (default: the OS user)
     HYPERLEXICON_AUTO_INDEX       0 to leave index updates to 'index sync' (default: 1, after
                                   every write)
+    HYPERLEXICON_SERVER_URL       talk to a running 'hyperlexicon serve' instead of the local
+                                  store (the CLI and ``open_lexicon``)
+    HYPERLEXICON_SERVER_TOKEN     the bearer token for that server, when it has tokens
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Settings:
     lexicon: str = DEFAULT_LEXICON
     author: str | None = None
     auto_index: bool = True
+    server_url: str | None = None
+    server_token: str | None = None
     # [connectors.<name>] tables of config.toml: options for each connector
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -111,6 +111,22 @@ class TranslationResult:
             "output": self.output,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TranslationResult:
+        from .scene import Scene
+
+        return cls(
+            connector=d["connector"],
+            mode=d["mode"],
+            output=d.get("output") or "",
+            text=d.get("text") or "",
+            scene=Scene.from_dict(d["scene"]) if d.get("scene") else None,
+            unknown=list(d.get("unknown") or ()),
+            usage=dict(d.get("usage") or {}),
+            error=d.get("error"),
+            failures=list(d.get("failures") or ()),
+        )
+
 
 class Connector(Protocol):
     name: str

@@ -42,6 +42,17 @@ class VersionInfo:
             "entries": self.entries,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> VersionInfo:
+        return cls(
+            d["name"],
+            d.get("message") or "",
+            d["author"],
+            int(d["revision"]),
+            datetime.fromisoformat(d["created_at"]),
+            d.get("entries"),
+        )
+
 
 @dataclass
 class Diff:
@@ -67,10 +78,32 @@ class Diff:
                 {
                     "form": new.form,
                     "fields": {k: {"a": va, "b": vb} for k, (va, vb) in fields.items()},
+                    "before": old.to_dict(),
+                    "after": new.to_dict(),
                 }
-                for _old, new, fields in self.changed
+                for old, new, fields in self.changed
             ],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Diff:
+        def entry(x: dict[str, Any], where: str) -> EntryData:
+            return EntryData.from_dict(x, where=where, repair=False)
+
+        return cls(
+            d["a"],
+            d["b"],
+            [entry(x, "added") for x in d.get("added", ())],
+            [entry(x, "removed") for x in d.get("removed", ())],
+            [
+                (
+                    entry(c["before"], "changed"),
+                    entry(c["after"], "changed"),
+                    {k: (v["a"], v["b"]) for k, v in c["fields"].items()},
+                )
+                for c in d.get("changed", ())
+            ],
+        )
 
 
 def validate_name(name: str) -> str:

@@ -295,6 +295,17 @@ def http_client(url: str) -> Any:
 # --- the index ----------------------------------------------------------------------------
 
 
+_REBUILDS: dict[tuple[str, str], threading.Lock] = {}
+_REBUILDS_GUARD = threading.Lock()
+
+
+def _rebuild_lock(target: str, lexicon: str) -> threading.Lock:
+    """One rebuild of a lexicon's collection at a time in this process: a second would delete
+    the ``next`` collection the first is filling (two rebuild jobs on a server's workers)."""
+    with _REBUILDS_GUARD:
+        return _REBUILDS.setdefault((target, lexicon), threading.Lock())
+
+
 class Index:
     """The Chroma side of one store, with one embedder."""
 
@@ -511,6 +522,10 @@ class Index:
         self, store: Store, lexicon: str, *, progress: Callable[[int], None] | None = None
     ) -> int:
         """Embed every entry into a fresh collection, then switch to it. Returns documents."""
+        with _rebuild_lock(self.target, lexicon):
+            return self._rebuild(store, lexicon, progress)
+
+    def _rebuild(self, store: Store, lexicon: str, progress: Callable[[int], None] | None) -> int:
         next_name = self.collection_name(lexicon, "next")
         if self._find(next_name) is not None:
             self.client.delete_collection(next_name)

@@ -61,8 +61,16 @@ class Lexicon:
 
     @classmethod
     def open(cls, name: str | None = None, **overrides: Any) -> Lexicon:
-        """Open with settings resolved from ``overrides`` (flags), environment and config file."""
-        return cls(Settings.load(**overrides), name=name)
+        """Open with settings resolved from ``overrides`` (flags), environment and config file.
+
+        With a server configured (``HYPERLEXICON_SERVER_URL``), this is a ``RemoteLexicon``:
+        the same methods, carried out by that server."""
+        settings = Settings.load(**overrides)
+        if settings.server_url:
+            from .remote import RemoteLexicon
+
+            return RemoteLexicon(settings, name=name)  # type: ignore[return-value]
+        return cls(settings, name=name)
 
     @property
     def store(self) -> Store:
@@ -193,6 +201,9 @@ class Lexicon:
 
     def entries(self, **filters: Any) -> list[StoredEntry]:
         return self.store.list(self.name, **filters)
+
+    def count(self) -> int:
+        return self.store.count(self.name)
 
     def search(
         self, query: str, *, mode: str = "exact", limit: int = 20, **filters: Any
@@ -384,8 +395,20 @@ class Lexicon:
             self.store, self.name, version, author=self.author, reason=reason
         )
 
-    def stats(self) -> dict[str, Any]:
-        return self.store.stats(self.name)
+    def stats(self, *, all_lexicons: bool = False) -> dict[str, Any]:
+        """Counts by kind, status, register and language, for this lexicon or all of them."""
+        return self.store.stats(None if all_lexicons else self.name)
+
+    # --- lexicons in the store ----------------------------------------------------------
+
+    def lexicons(self) -> list[dict[str, Any]]:
+        return self.store.lexicons()
+
+    def create_lexicon(self, name: str, description: str = "") -> None:
+        self.store.create_lexicon(name, description)
+
+    def delete_lexicon(self, name: str) -> None:
+        self.store.delete_lexicon(name)
 
     # --- HyperBridge --------------------------------------------------------------------
 
@@ -484,6 +507,44 @@ class Lexicon:
             connector=answer.connector,
         )
         return answer
+
+    def links(self, scene: Scene) -> list[tuple[str, str, str]]:
+        """How the scene's lexemes hold together in the lexicon: A's component names B
+        (``ref``), or A and B share a component meaning. ``(form_a, form_b, label)``."""
+        from .morphology import lemma_key
+        from .text import form_key
+
+        ids = list(dict.fromkeys(lx.entry_id for lx in scene.lexemes if lx.entry_id))
+        stored = self.store.get_many(self.name, ids)
+        forms = {form_key(s.data.form): s.data.form for s in stored.values()}
+        out: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+
+        def link(a: str, b: str, label: str) -> None:
+            pair = (min(a, b), max(a, b))
+            if a != b and pair not in seen:
+                seen.add(pair)
+                out.append((a, b, label))
+
+        meanings: dict[str, list[str]] = {}
+        for s in stored.values():
+            for c in s.data.components:
+                if c.ref and form_key(c.ref) in forms:
+                    link(s.data.form, forms[form_key(c.ref)], c.meaning)
+                key = lemma_key(c.meaning, c.lang)
+                meanings.setdefault(key, []).append(s.data.form)
+        for meaning, holders in sorted(meanings.items()):
+            holders = list(dict.fromkeys(holders))
+            for i, a in enumerate(holders):
+                for b in holders[i + 1 :]:
+                    link(a, b, f"share «{meaning}»")
+        return out
+
+    def picture(self, scene: Scene, *, title: str | None = None, width: int = 880) -> str:
+        """The scene as an SVG drawing (``picture.render_svg``) with its lexicon links."""
+        from .picture import render_svg
+
+        return render_svg(scene, links=self.links(scene), title=title, width=width)
 
     def _log(
         self,
@@ -761,10 +822,101 @@ class Lexicon:
 
         return give_feedback(self, query_id, kind, **details)
 
-    def calibrate(self, **options: Any) -> Any:
-        from .calibration import calibrate
+    def calibrate(
+        self,
+        *,
+        target_precision: float | None = None,
+        folds: int = 5,
+        dry_run: bool = False,
+        weight_floor: float | None = None,
+        weights: bool = False,
+    ) -> Any:
+        """Fit thresholds from feedback (and, with ``weights``, recompute learned weights
+        first); see ``calibration.calibrate``."""
+        from . import calibration as c
 
-        return calibrate(self, **options)
+        changed = (
+            c.recompute_weights(self, reason="calibrate --weights")
+            if weights and not (dry_run)
+            else 0
+        )
+        result = c.calibrate(
+            self,
+            target_precision=target_precision,
+            folds=folds,
+            dry_run=dry_run,
+            weight_floor=weight_floor,
+        )
+        result.weights_changed = changed
+        return result
+
+    def calibration_history(self, *, limit: int | None = None) -> list[dict[str, Any]]:
+        from .calibration import history
+
+        return history(self, limit=limit)
+
+    def calibration_report(self) -> dict[str, Any]:
+        """Feedback counts, acceptance per register, threshold history, top proposals."""
+        from .calibration import report
+
+        return report(self)
+
+    def proposals(self, *, status: str | None = "open", limit: int = 100) -> list[Any]:
+        from .calibration import proposals
+
+        return proposals(self, status=status, limit=limit)
+
+    def proposal(self, proposal_id: int) -> Any:
+        from .calibration import proposal
+
+        return proposal(self, proposal_id)
+
+    def accept_proposal(self, proposal_id: int, *, reason: str | None = None) -> int:
+        """Make the proposal an entry (an ordinary, versioned revision); its entry id."""
+        from .calibration import accept
+
+        return accept(self, proposal_id, reason=reason)
+
+    def reject_proposal(self, proposal_id: int, *, reason: str | None = None) -> None:
+        from .calibration import reject
+
+        reject(self, proposal_id, reason=reason)
+
+    def edit_proposal(self, proposal_id: int, **changes: Any) -> Any:
+        from .calibration import edit
+
+        return edit(self, proposal_id, **changes)
+
+    def growth_rules(self, **changes: Any) -> dict[str, Any]:
+        """The growth rules and poisoning guard, after applying ``changes``: ``auto_accept``
+        (bool), ``min_users``, ``min_ratio``, ``proposal_support``, ``feedback_rate_per_hour``."""
+        from . import calibration as c
+
+        unknown = set(changes) - {
+            "auto_accept",
+            "min_users",
+            "min_ratio",
+            "proposal_support",
+            "feedback_rate_per_hour",
+        }
+        if unknown:
+            raise BadInputError(f"unknown rule(s): {', '.join(sorted(unknown))}")
+        rule = dict(c.auto_accept_rule(self))
+        for key, name in (("auto_accept", "enabled"), ("min_users", "min_users")):
+            if changes.get(key) is not None:
+                rule[name] = changes[key]
+        if changes.get("min_ratio") is not None:
+            rule["min_ratio"] = changes["min_ratio"]
+        if any(changes.get(k) is not None for k in ("auto_accept", "min_users", "min_ratio")):
+            c.set_setting(self, "auto_accept", rule)
+        for key in ("proposal_support", "feedback_rate_per_hour"):
+            if changes.get(key) is not None:
+                c.set_setting(self, key, changes[key])
+        return {
+            "auto_accept": rule,
+            "proposal_support": c.get_setting(self, "proposal_support", c.DEFAULT_SUPPORT),
+            "feedback_rate_per_hour": c.get_setting(self, "feedback_rate_per_hour", c.DEFAULT_RATE),
+        }
 
     def jobs(self) -> Any:
         """The service's background jobs, read from the database (the server runs them)."""

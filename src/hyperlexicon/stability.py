@@ -68,6 +68,14 @@ class Thresholds:
             "weight_floor": self.weight_floor,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Thresholds:
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in d.items() if k in known}
+        if "semantic" in values:
+            values["semantic"] = {k: float(v) for k, v in values["semantic"].items()}
+        return cls(**values)
+
 
 def coupling(scene: Scene, vectors: dict[int, Any], t: Thresholds) -> Diagnostic | None:
     """Mean pairwise cosine of the distinct lexemes' vectors (unit vectors: dot product)."""

@@ -77,6 +77,22 @@ class StoredEntry:
         )
         return out
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StoredEntry:
+        """The inverse of ``to_dict`` (what a server sends back)."""
+        record = {k: v for k, v in d.items() if k not in _BOOKKEEPING}
+        return cls(
+            int(d["id"]),
+            str(d["lexicon"]),
+            EntryData.from_dict(record, where="entry"),
+            int(d["row_version"]),
+            datetime.fromisoformat(d["created_at"]),
+            datetime.fromisoformat(d["updated_at"]),
+        )
+
+
+_BOOKKEEPING = ("id", "lexicon", "row_version", "created_at", "updated_at")
+
 
 @dataclass(frozen=True)
 class RevisionRecord:
@@ -108,6 +124,21 @@ class RevisionRecord:
             "created_at": self.created_at.isoformat(),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RevisionRecord:
+        snap = d.get("after") or d.get("before") or {}
+        return cls(
+            int(d["id"]),
+            int(d["entry_id"]),
+            str(snap.get("form", d.get("form", ""))),
+            d["op"],
+            d.get("before"),
+            d.get("after"),
+            d["author"],
+            d.get("reason"),
+            datetime.fromisoformat(d["created_at"]),
+        )
+
 
 @dataclass
 class ImportReport:
@@ -129,6 +160,16 @@ class ImportReport:
             "skipped": self.skipped,
             "repairs": self.repairs,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ImportReport:
+        return cls(
+            int(d.get("created", 0)),
+            int(d.get("updated", 0)),
+            int(d.get("unchanged", 0)),
+            int(d.get("skipped", 0)),
+            list(d.get("repairs", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -160,6 +201,22 @@ class QueryRecord:
             "created_at": self.created_at.isoformat(),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> QueryRecord:
+        return cls(
+            int(d["id"]),
+            d["mode"],
+            d["input"],
+            dict(d.get("params") or {}),
+            dict(d.get("result") or {}),
+            d.get("output") or "",
+            int(d.get("revision") or 0),
+            float(d.get("latency_ms") or 0.0),
+            d.get("author") or "",
+            d.get("connector"),
+            datetime.fromisoformat(d["created_at"]),
+        )
+
 
 @dataclass(frozen=True)
 class LemmaHit:
@@ -187,6 +244,12 @@ class SearchHit:
             "score": round(self.score, 4),
             "entry": self.entry.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SearchHit:
+        return cls(
+            StoredEntry.from_dict(d["entry"]), d["match"], d["field"], d["text"], float(d["score"])
+        )
 
 
 # --- engines ------------------------------------------------------------------------------

@@ -34,9 +34,14 @@ class App:
     @property
     def lexicon(self) -> Any:
         if self._lexicon is None:
-            from ..lexicon import Lexicon
+            if self.settings.server_url:
+                from ..remote import RemoteLexicon
 
-            self._lexicon = Lexicon(self.settings)
+                self._lexicon = RemoteLexicon(self.settings)
+            else:
+                from ..lexicon import Lexicon
+
+                self._lexicon = Lexicon(self.settings)
         return self._lexicon
 
     def close(self) -> None:

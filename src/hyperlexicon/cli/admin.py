@@ -156,7 +156,7 @@ def lexicons_list(app: App, as_json: bool) -> None:
     Example:
       hyperlexicon lexicons list
     """
-    items = app.lexicon.store.lexicons()
+    items = app.lexicon.lexicons()
     if as_json:
         emit_json(items)
     else:
@@ -179,7 +179,7 @@ def lexicons_create(app: App, name: str, description: str) -> None:
       hyperlexicon lexicons create mine -d "my own glyphs"
       hyperlexicon -l mine lex add ✶ -g en:star
     """
-    app.lexicon.store.create_lexicon(name, description)
+    app.lexicon.create_lexicon(name, description)
     click.echo(f"created lexicon {name}")
 
 
@@ -196,7 +196,7 @@ def lexicons_rm(app: App, name: str, yes: bool) -> None:
     """
     if not yes:
         click.confirm(f"delete lexicon {name!r} with all its history?", abort=True)
-    app.lexicon.store.delete_lexicon(name)
+    app.lexicon.delete_lexicon(name)
     click.echo(f"deleted lexicon {name}")
 
 
@@ -221,7 +221,7 @@ def stats(app: App, all_lexicons: bool, show_calibration: bool, as_json: bool) -
     if show_calibration:
         _calibration_report(lexicon, as_json)
         return
-    figures = lexicon.store.stats(None if all_lexicons else lexicon.name)
+    figures = lexicon.stats(all_lexicons=all_lexicons)
     if as_json:
         emit_json(figures)
         return
@@ -256,10 +256,9 @@ def stats(app: App, all_lexicons: bool, show_calibration: bool, as_json: bool) -
 
 
 def _calibration_report(lexicon: object, as_json: bool) -> None:
-    from .. import calibration
     from .output import console
 
-    report = calibration.report(lexicon)  # type: ignore[arg-type]
+    report = lexicon.calibration_report()  # type: ignore[attr-defined]
     if as_json:
         emit_json(report)
         return

@@ -80,47 +80,115 @@ def show_scene(scene: Any) -> None:
         out.print(f"logged as query {scene.query_id}", style="dim")
 
 
+def save_picture(app: App, scene: Any, path: str | None) -> None:
+    """``--svg FILE``: the scene as a picture (anchors, registers, links, diagnostics)."""
+    if path is None or scene is None:
+        return
+    from pathlib import Path
+
+    Path(path).write_text(app.lexicon.picture(scene), encoding="utf-8")
+    click.echo(f"picture written to {path}", err=True)
+
+
+SVG_HELP = "Also draw the scene as an SVG picture into FILE."
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+
+
+def _image(path: str) -> tuple[bytes, str]:
+    from pathlib import Path
+
+    from ..errors import BadInputError
+
+    p = Path(path)
+    media = IMAGE_TYPES.get(p.suffix.lower())
+    if media is None:
+        raise BadInputError(f"{path}: an image is .png, .jpg, .gif or .webp")
+    try:
+        return p.read_bytes(), media
+    except OSError as exc:
+        raise BadInputError(f"{path}: {exc.strerror}") from None
+
+
 @main.command()
-@click.argument("text")
+@click.argument("text", required=False)
 @click.option(
     "-r", "--register", type=click.Choice(REGISTERS), help="Match with this register's threshold."
 )
 @click.option("--lang", type=click.Choice(["ru", "en"]), help="Default: from the text's script.")
 @click.option("--no-stability", is_flag=True, help="Skip the encode → decode → encode check.")
 @click.option("-c", "--connector", "chain", metavar="A,B", help=CONNECTOR_HELP)
+@click.option(
+    "--image",
+    type=click.Path(dir_okay=False),
+    help="Encode this image (png, jpg, gif, webp) through a connector that reads images.",
+)
+@click.option("--svg", "svg", type=click.Path(dir_okay=False, writable=True), help=SVG_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def encode(
     app: App,
-    text: str,
+    text: str | None,
     register: str | None,
     lang: str | None,
     no_stability: bool,
     chain: str | None,
+    image: str | None,
+    svg: str | None,
     as_json: bool,
 ) -> None:
-    """Text → hyperscene. TEXT '-' reads stdin.
+    """Text (or an image) → hyperscene. TEXT '-' reads stdin.
 
     \b
     Example:
       hyperlexicon encode "Что ты чувствуешь перед бурей?"
-      hyperlexicon encode "fire + time + candle"
+      hyperlexicon encode "fire + time + candle" --svg scene.svg
       echo "A breath like lightning" | hyperlexicon encode - --json
       hyperlexicon encode "Что ты чувствуешь?" --connector claude,openai,lexicon
+      hyperlexicon encode --image storm.png --connector claude "что на картинке?"
     """
-    text = _read(text)
+    from ..errors import BadInputError
+
+    if text is None and image is None:
+        raise BadInputError("encode: give TEXT, '-' for stdin, or --image FILE")
+    text = _read(text) if text is not None else ""
     connectors = _chain(chain)
+    if image is not None:
+        if not connectors:
+            raise BadInputError(
+                "--image needs a connector that reads images (--connector claude or openai)"
+            )
+        data, media = _image(image)
+        result = app.lexicon.translate(
+            "encode",
+            text,
+            connectors=connectors,
+            register=register,
+            lang=lang or "ru",
+            image=data,
+            image_type=media,
+        )
+        show_result(result, as_json)
+        save_picture(app, result.scene, svg)
+        return
     if connectors:
         result = app.lexicon.translate(
             "encode", text, connectors=connectors, register=register, lang=lang or "ru"
         )
         show_result(result, as_json)
+        save_picture(app, result.scene, svg)
         return
     scene = app.lexicon.encode(text, register=register, lang=lang, stability=not no_stability)
     if as_json:
         emit_json(scene.to_dict())
     else:
         show_scene(scene)
+    save_picture(app, scene, svg)
 
 
 @main.command()
@@ -135,6 +203,7 @@ def encode(
 @click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True)
 @click.option("-r", "--register", type=click.Choice(REGISTERS))
 @click.option("-c", "--connector", "chain", metavar="A,B", help=CONNECTOR_HELP)
+@click.option("--svg", "svg", type=click.Path(dir_okay=False, writable=True), help=SVG_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def decode(
@@ -144,6 +213,7 @@ def decode(
     lang: str,
     register: str | None,
     chain: str | None,
+    svg: str | None,
     as_json: bool,
 ) -> None:
     """Hyperstring → text in a style and language. HYPERSTRING '-' reads stdin.
@@ -156,6 +226,7 @@ def decode(
       hyperlexicon decode "🜂⧖🕯" --style formula --lang en      (fire + time + candle)
       hyperlexicon decode "🜂⧖🕯 → ⟁☰☉⚭" --style essay --register philosophical
       hyperlexicon decode "♁🜂🜍" --lang en --connector local
+      hyperlexicon decode "🜂⧖🕯" --svg scene.svg
     """
     hs = _read(hyperstring).strip()
     connectors = _chain(chain)
@@ -164,8 +235,10 @@ def decode(
             "decode", hs, connectors=connectors, style=style, lang=lang, register=register
         )
         show_result(result, as_json)
+        save_picture(app, result.scene, svg)
         return
     decoded = app.lexicon.decode(hs, style=style, lang=lang, register=register)
+    save_picture(app, decoded.scene, svg)
     if as_json:
         emit_json(decoded.to_dict())
         return

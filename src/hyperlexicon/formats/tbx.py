@@ -72,8 +72,15 @@ def read_tbx(stream: BinaryIO, source: str) -> tuple[Header, Iterator[Record]]:
         concept_tag, lang_tag, term_tag = "conceptEntry", "langSec", "termSec"
     else:
         raise BadInputError(f"{source}: root element <{kind}> is neither <martif> nor <tbx>")
+    # the description is written to sourceDesc/p; files from elsewhere often only have a title
+    source_desc = next((el for el in root.iter() if _local(el.tag) == "sourceDesc"), None)
+    described = (
+        next((_text(el) for el in source_desc.iter() if _local(el.tag) == "p"), None)
+        if source_desc is not None
+        else None
+    )
     title = next((_text(el) for el in root.iter() if _local(el.tag) == "title"), None)
-    header = Header(description=title)
+    header = Header(description=described or title)
     concepts = [el for el in root.iter() if _local(el.tag) == concept_tag]
 
     def records() -> Iterator[Record]:

@@ -6,7 +6,7 @@ Install the ``server`` extra and run ``hyperlexicon serve``; the OpenAPI schema 
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from ..config import Settings
@@ -38,7 +38,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
     )
     app.state.service = service
     problems.install(app)
-    app.add_middleware(BodyLimit, limit=service.max_body)
+    problems.document(app)
+    app.add_middleware(BodyLimit, service=service)
     if service.cors:
         app.add_middleware(
             CORSMiddleware,
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
         )
     app.include_router(api.router)
     app.add_api_websocket_route("/ws", ws.endpoint)
+    from . import web  # the page at / (templates, static files, its REST additions)
+
+    web.install(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -69,40 +73,51 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, whether or not they announce their
-    length, before any of it reaches a route."""
+    """Refuse request bodies over the service's ``max_body`` bytes with 413, whether or not
+    they announce their length, before any of it reaches a route."""
 
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: Any, service: Any) -> None:
+        self.app, self.service = app, service
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = int(self.service.max_body)  # read per request: a setting, not a constant
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            await self._refuse(scope, send)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._refuse(scope, send, limit)
             return
-        seen = 0
+        seen, tripped, started = 0, False, False
 
         async def limited() -> dict[str, Any]:
-            nonlocal seen
+            nonlocal seen, tripped
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
+                    tripped = True
                     raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(scope, send)
+        async def guarded(message: dict[str, Any]) -> None:
+            # what the app answers to a body it could not read (FastAPI turns the error into
+            # 400 "error parsing the body") is replaced by the 413 below
+            nonlocal started
+            if tripped:
+                return
+            started = True
+            await send(message)
 
-    async def _refuse(self, scope: dict[str, Any], send: Any) -> None:
+        with suppress(_TooLarge):
+            await self.app(scope, limited, guarded)
+        if tripped and not started:
+            await self._refuse(scope, send, limit)
+
+    async def _refuse(self, scope: dict[str, Any], send: Any, limit: int) -> None:
         from .problems import problem
 
-        response = problem(413, f"request body over {self.limit} bytes")
+        response = problem(413, f"request body over {limit} bytes")
         await response(scope, None, send)
 
 

@@ -7,10 +7,22 @@ import io
 import math
 import warnings
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..entry import EntryData
 from ..errors import BadInputError
@@ -33,6 +45,7 @@ FREE_CONNECTORS = ("lexicon", "local", "saiga", "keywords")  # no per-call cost
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "description": desc}
     for code, desc in {
+        400: "the body could not be parsed (not JSON, or not form data)",
         401: "missing or wrong token",
         403: "the token's role may not do this",
         404: "no such thing",
@@ -40,7 +53,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         413: "request body too large",
         422: "bad input",
         429: "rate limit",
+        503: "the index is busy, damaged or built with another embedder",
     }.items()
+}
+BRIDGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    502: {"model": Problem, "description": "every connector in the chain failed"}
 }
 
 
@@ -76,24 +93,71 @@ Editor = Annotated[Principal, Depends(role("editor"))]
 Admin = Annotated[Principal, Depends(role("admin"))]
 
 
-def check_connectors(who: Principal, connectors: list[str]) -> None:
+def check_connectors(
+    who: Principal, connectors: list[str], *, image: bool = False, field: str = "connectors"
+) -> None:
+    """Installed connectors only (a typo is bad input, not a failed upstream), paid ones for
+    admins only, and for an image, a chain with a connector that reads images."""
+    from ..plugins import registered_connectors
+
+    registry = registered_connectors()
+    unknown = [c for c in connectors if c not in registry]
+    if unknown:
+        raise ProblemError(
+            422,
+            f"{field}: unknown connector(s) {', '.join(map(repr, unknown))} "
+            f"(installed: {', '.join(sorted(registry))})",
+        )
     paid = [c for c in connectors if c not in FREE_CONNECTORS]
     if paid and not who.can("admin"):
         raise ProblemError(
             403, f"connectors that cost money ({', '.join(paid)}) need the admin role"
         )
+    if image:
+        chain = connectors or ["lexicon"]
+        if not any(getattr(registry[c], "supports_images", False) for c in chain):
+            readers = sorted(c for c, f in registry.items() if getattr(f, "supports_images", False))
+            raise ProblemError(
+                422,
+                f"{field}: {', '.join(chain)} cannot read images; "
+                f"use one that can ({', '.join(readers) or 'none installed'})",
+            )
 
 
 # --- models ---------------------------------------------------------------------------------
 
+MAX_ID = 2**31 - 1  # ids and counts fit the databases' integer columns (PostgreSQL: 32 bits)
 
-class ComponentModel(BaseModel):
+
+def _integral(value: Any) -> Any:
+    """5.0 is the integer 5 in JSON; "5" is not (the body models are strict)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+ConnectorName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
+Chain = Annotated[
+    list[ConnectorName],
+    Field(max_length=8, description="connectors to try in order; empty: the lexicon alone"),
+]
+
+
+class Body(BaseModel):
+    """A request body: JSON types as the schema says them (no "5" for 5, no 0 for false)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class ComponentModel(Body):
     meaning: str
     lang: str | None = None
     ref: str | None = None
 
 
-class EntryIn(BaseModel):
+class EntryIn(Body):
     form: str
     kind: Kind | None = None
     glosses: dict[str, list[str]] = Field(default_factory=dict)
@@ -111,7 +175,7 @@ class EntryIn(BaseModel):
         return EntryData.from_dict(record, where="body")
 
 
-class EntryPatch(BaseModel):
+class EntryPatch(Body):
     form: str | None = None
     kind: Kind | None = None
     glosses: dict[str, list[str]] | None = None
@@ -179,37 +243,37 @@ class SceneOut(BaseModel):
     near_misses: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class EncodeIn(BaseModel):
+class EncodeIn(Body):
     text: str = Field("", max_length=20_000)
     register: Register | None = None
     lang: Lang | None = None
     stability: bool = True
-    connectors: list[str] = Field(default_factory=list, max_length=8)
+    connectors: Chain = Field(default_factory=list)
     image_base64: str | None = Field(
         None, description="an image to encode (a connector that reads images)"
     )
     image_type: Literal["image/png", "image/jpeg", "image/gif", "image/webp"] | None = None
 
 
-class DecodeIn(BaseModel):
+class DecodeIn(Body):
     hyperstring: str = Field(..., min_length=1, max_length=20_000)
     style: Style = "narrative"
     lang: Lang = "ru"
     register: Register | None = None
-    connectors: list[str] = Field(default_factory=list, max_length=8)
+    connectors: Chain = Field(default_factory=list)
 
 
-class CompressIn(BaseModel):
+class CompressIn(Body):
     scenes: list[str] = Field(..., min_length=1, max_length=100)
     lang: Lang = "ru"
-    limit: int | None = Field(None, ge=1)
-    connectors: list[str] = Field(default_factory=list, max_length=8)
+    limit: JsonInt | None = Field(None, ge=1, le=MAX_ID)
+    connectors: Chain = Field(default_factory=list)
 
 
-class AskIn(BaseModel):
+class AskIn(Body):
     question: str = Field(..., min_length=1, max_length=20_000)
     lang: Lang | None = None
-    connectors: list[str] = Field(default_factory=list, max_length=8)
+    connectors: Chain = Field(default_factory=list)
 
 
 class Translation(BaseModel):
@@ -226,7 +290,7 @@ class Translation(BaseModel):
     note: str | None = None
 
 
-class VersionIn(BaseModel):
+class VersionIn(Body):
     name: str = Field(..., min_length=1, max_length=100)
     message: str = ""
 
@@ -240,17 +304,17 @@ class VersionOut(BaseModel):
     entries: int | None = None
 
 
-class FeedbackIn(BaseModel):
-    query_id: int
+class FeedbackIn(Body):
+    query_id: JsonInt = Field(..., ge=1, le=MAX_ID)
     kind: Literal["accept", "reject", "correct", "rate"]
     lexeme: str | None = None
     span: str | None = Field(None, max_length=1000)
     correction: str | None = Field(None, max_length=1000)
     register: Register | None = None
-    rating: int | None = Field(None, ge=1, le=5)
+    rating: JsonInt | None = Field(None, ge=1, le=5)
 
 
-class ProposalPatch(BaseModel):
+class ProposalPatch(Body):
     form: str | None = None
     kind: Kind | None = None
     glosses: dict[str, list[str]] | None = None
@@ -258,15 +322,15 @@ class ProposalPatch(BaseModel):
     registers: list[Register] | None = None
 
 
-class CalibrateIn(BaseModel):
+class CalibrateIn(Body):
     target_precision: float | None = Field(None, gt=0, le=1)
-    folds: int = Field(5, ge=2, le=20)
+    folds: JsonInt = Field(5, ge=2, le=20)
     dry_run: bool = False
     weight_floor: float | None = Field(None, ge=0, le=1)
     weights: bool = False
 
 
-class EncodeBatchIn(BaseModel):
+class EncodeBatchIn(Body):
     texts: list[str] = Field(..., min_length=1, max_length=10_000)
     register: Register | None = None
 
@@ -285,7 +349,7 @@ class JobOut(BaseModel):
     updated_at: str
 
 
-class PromptIn(BaseModel):
+class PromptIn(Body):
     prompt: str = Field(
         ..., min_length=1, max_length=50_000, description="a HyperPrompt, text or JSON form"
     )
@@ -339,7 +403,7 @@ def list_lexicons(request: Request, who: Reader) -> list[dict[str, Any]]:
     return service(request).store.lexicons()
 
 
-class LexiconIn(BaseModel):
+class LexiconIn(Body):
     name: str = Field(..., pattern=r"^[a-z0-9._-]{1,100}$")
     description: str = ""
 
@@ -362,7 +426,7 @@ def list_entries(
     register: Register | None = None,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[dict[str, Any]]:
     lex = service(request).lexicon(lexicon, who)
     return [
@@ -385,7 +449,9 @@ def create_entry(
     lex = service(request).lexicon(lexicon, who)
     stored = lex.add(body.data(), reason=reason)
     response.headers["ETag"] = etag(stored)
-    response.headers["Location"] = f"/api/v1/entries/{stored.form}?lexicon={lexicon}"
+    # header values are Latin-1: a form like 🜂 goes percent-encoded
+    location = f"/api/v1/entries/{quote(stored.form, safe='')}?lexicon={lexicon}"
+    response.headers["Location"] = location
     return stored.to_dict()
 
 
@@ -515,13 +581,15 @@ def _run(
     return translation(lex.translate(mode, text, connectors=connectors or ["lexicon"], **kw))
 
 
-@router.post("/encode", response_model=Translation, tags=["bridge"])
+@router.post("/encode", response_model=Translation, tags=["bridge"], responses=BRIDGE_ERRORS)
 def encode(
     request: Request, body: EncodeIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
     if body.image_base64 is not None:
         from .ws import image_options
 
+        image = image_options(body.image_base64, body.image_type)
+        check_connectors(who, body.connectors, image=True)
         return _run(
             request,
             who,
@@ -531,7 +599,7 @@ def encode(
             body.connectors,
             register=body.register,
             lang=body.lang or "ru",
-            **image_options(body.image_base64, body.image_type),
+            **image,
         )
     if not body.connectors or body.connectors == ["lexicon"]:
         lex = service(request).lexicon(lexicon, who)
@@ -557,7 +625,7 @@ def encode(
     )
 
 
-@router.post("/decode", response_model=Translation, tags=["bridge"])
+@router.post("/decode", response_model=Translation, tags=["bridge"], responses=BRIDGE_ERRORS)
 def decode(
     request: Request, body: DecodeIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
@@ -574,7 +642,7 @@ def decode(
     )
 
 
-@router.post("/compress", response_model=Translation, tags=["bridge"])
+@router.post("/compress", response_model=Translation, tags=["bridge"], responses=BRIDGE_ERRORS)
 def compress(
     request: Request, body: CompressIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
@@ -593,7 +661,7 @@ def compress(
     )
 
 
-@router.post("/ask", response_model=Translation, tags=["bridge"])
+@router.post("/ask", response_model=Translation, tags=["bridge"], responses=BRIDGE_ERRORS)
 def ask(
     request: Request, body: AskIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
@@ -610,7 +678,7 @@ def ask(
     )
 
 
-@router.post("/prompt", response_model=Translation, tags=["bridge"])
+@router.post("/prompt", response_model=Translation, tags=["bridge"], responses=BRIDGE_ERRORS)
 def run_prompt(
     request: Request, body: PromptIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
@@ -708,7 +776,25 @@ async def import_file(
     return job.to_dict()
 
 
-@router.get("/export", tags=["io"], responses={200: {"content": {"application/octet-stream": {}}}})
+EXPORT_TYPES = {
+    "jsonl": "application/x-ndjson",
+    "yaml": "application/yaml",
+    "csv": "text/csv",
+    "tbx": "application/x-tbx+xml",
+}
+
+
+@router.get(
+    "/export",
+    tags=["io"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the lexicon (or a version of it) as a file in the format asked for",
+            "content": {media: {} for media in EXPORT_TYPES.values()},
+        }
+    },
+)
 def export(
     request: Request,
     who: Reader,
@@ -719,12 +805,7 @@ def export(
     lex = service(request).lexicon(lexicon, who)
     buffer = io.BytesIO()
     lex.export_stream(buffer, format=format, version=version)
-    media = {
-        "jsonl": "application/x-ndjson",
-        "yaml": "application/yaml",
-        "csv": "text/csv",
-        "tbx": "application/x-tbx+xml",
-    }[format]
+    media = EXPORT_TYPES[format]
     filename = f"{lexicon}{'-' + version if version else ''}.{format}"
     return StreamingResponse(
         iter([buffer.getvalue()]),
@@ -760,7 +841,7 @@ def queries(
 
 @router.get("/queries/{query_id}", tags=["calibration"])
 def query(
-    request: Request, query_id: int, who: Reader, lexicon: LexiconName = "core"
+    request: Request, query_id: Id, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
     return service(request).lexicon(lexicon, who).query(query_id).to_dict()
 
@@ -785,7 +866,7 @@ def proposals(
 @router.post("/proposals/{proposal_id}/accept", tags=["calibration"])
 def accept_proposal(
     request: Request,
-    proposal_id: int,
+    proposal_id: Id,
     who: Editor,
     lexicon: LexiconName = "core",
     reason: str | None = None,
@@ -801,7 +882,7 @@ def accept_proposal(
 @router.post("/proposals/{proposal_id}/reject", tags=["calibration"])
 def reject_proposal(
     request: Request,
-    proposal_id: int,
+    proposal_id: Id,
     who: Editor,
     lexicon: LexiconName = "core",
     reason: str | None = None,
@@ -815,7 +896,7 @@ def reject_proposal(
 @router.patch("/proposals/{proposal_id}", tags=["calibration"])
 def edit_proposal(
     request: Request,
-    proposal_id: int,
+    proposal_id: Id,
     body: ProposalPatch,
     who: Editor,
     lexicon: LexiconName = "core",

@@ -71,6 +71,23 @@ class JobView:
             "updated_at": self.updated_at.isoformat(),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> JobView:
+        return cls(
+            d["id"],
+            d["lexicon"],
+            d["kind"],
+            d["state"],
+            int(d["progress"]["done"]),
+            d["progress"].get("total"),
+            dict(d.get("params") or {}),
+            d.get("result"),
+            d.get("error"),
+            d["author"],
+            datetime.fromisoformat(d["created_at"]),
+            datetime.fromisoformat(d["updated_at"]),
+        )
+
 
 class JobContext:
     """What a running job sees: a way to report progress, which also checks for cancel."""

@@ -107,6 +107,39 @@ def status_for(exc: HyperlexiconError) -> int:
     return 409
 
 
+def document(app: FastAPI) -> None:
+    """Say in the OpenAPI schema what the server sends: error bodies are
+    ``application/problem+json`` (FastAPI would list the route's ``application/json``)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content") or {}
+                        body = content.get("application/json", {}).get("schema", {})
+                        if status[:1] in "45" and body.get("$ref", "").endswith("/Problem"):
+                            response["content"] = {MEDIA_TYPE: {"schema": body}}
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on the request's path (asking the router itself, so
+    included routers and mounts count)."""
+    from starlette.routing import Match
+
+    routes = request.app.router.routes
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -120,15 +153,22 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return problem(422, f"{where}: {first.get('msg', 'invalid')}", request)
+        # a body that is not JSON at all is malformed (400); JSON that says the wrong thing, 422
+        status = 400 if first.get("type") == "json_invalid" else 422
+        return problem(status, f"{where}: {first.get('msg', 'invalid')}", request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on the path; a path served
+            # by several routes (GET and POST /lexicons) allows all of theirs
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem(
             exc.status_code,
             str(exc.detail) if exc.detail else None,
             request,
-            getattr(exc, "headers", None),
+            headers or None,
         )
 
     @app.exception_handler(Exception)

@@ -8,10 +8,12 @@ import contextlib
 import os
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import models as M
 from ..config import Settings
@@ -21,7 +23,7 @@ from ..store import Store
 from .jobs import JobContext, JobManager, JobView
 from .security import Principal, RateLimiter, load_tokens
 
-MAX_BODY = int(os.environ.get("HYPERLEXICON_MAX_BODY", 10 * 1024 * 1024))
+MAX_BODY = 10 * 1024 * 1024  # bytes of a request body, unless HYPERLEXICON_MAX_BODY says
 
 
 class Service:
@@ -33,7 +35,7 @@ class Service:
             float(os.environ.get("HYPERLEXICON_RATE", 20)),
             int(os.environ.get("HYPERLEXICON_BURST", 60)),
         )
-        self.max_body = MAX_BODY
+        self.max_body = int(os.environ.get("HYPERLEXICON_MAX_BODY", MAX_BODY))
         self.cors = [
             o.strip()
             for o in os.environ.get("HYPERLEXICON_CORS_ORIGINS", "").split(",")
@@ -42,6 +44,11 @@ class Service:
         self.store = Store(settings.database_url)
         self._root = Lexicon(settings, store=self.store)
         self.jobs = JobManager(self.store)
+        # WebSocket requests run here: a bounded pool, not a thread per request
+        self.ws_pool = ThreadPoolExecutor(
+            max_workers=int(os.environ.get("HYPERLEXICON_WS_WORKERS", 32)),
+            thread_name_prefix="hyperlexicon-ws",
+        )
         self.uploads = settings.home / "uploads"
         self.uploads.mkdir(parents=True, exist_ok=True)
 
@@ -54,6 +61,7 @@ class Service:
                     self.lexicon(lx["name"]).sync()
 
     def stop(self) -> None:
+        self.ws_pool.shutdown(wait=False, cancel_futures=True)
         self.jobs.shutdown()
         self._root.close()
 
@@ -102,19 +110,16 @@ class Service:
             return {"documents": lex.rebuild_index(progress=ctx.advance)}
 
         def run_calibrate(ctx: JobContext) -> dict[str, Any]:
-            from .. import calibration
-
             ctx.set_total(1)
-            changed = calibration.recompute_weights(lex) if params.get("weights") else 0
-            result = calibration.calibrate(
-                lex,
+            result = lex.calibrate(
                 target_precision=params.get("target_precision"),
                 folds=int(params.get("folds", 5)),
                 dry_run=bool(params.get("dry_run", False)),
                 weight_floor=params.get("weight_floor"),
+                weights=bool(params.get("weights", False)),
             )
             ctx.advance()
-            return {**result.to_dict(), "weights_changed": changed}
+            return result.to_dict()
 
         def run_encode_batch(ctx: JobContext) -> dict[str, Any]:
             texts = [t for t in params["texts"] if t.strip()]
@@ -147,6 +152,11 @@ class Service:
         return dialogue_id
 
     def dialogue_turns(self, dialogue_id: str) -> tuple[str, list[dict[str, Any]]]:
+        lexicon, _, turns = self.dialogue(dialogue_id)
+        return lexicon, turns
+
+    def dialogue(self, dialogue_id: str) -> tuple[str, str, list[dict[str, Any]]]:
+        """A dialogue's lexicon, author and turns."""
         with self.store.read() as s:
             d = s.get(M.Dialogue, dialogue_id)
             if d is None:
@@ -156,12 +166,38 @@ class Service:
                 .where(M.DialogueTurn.dialogue_id == dialogue_id)
                 .order_by(M.DialogueTurn.seq)
             )
-            return d.lexicon, [
-                {"turn": t.seq, "request": t.request, "result": t.result, "query_id": t.query_id}
-                for t in turns
-            ]
+            return (
+                d.lexicon,
+                d.author,
+                [
+                    {
+                        "turn": t.seq,
+                        "request": t.request,
+                        "result": t.result,
+                        "query_id": t.query_id,
+                    }
+                    for t in turns
+                ],
+            )
 
     def add_turn(
+        self,
+        dialogue_id: str,
+        request: dict[str, Any],
+        result: dict[str, Any],
+        query_id: int | None,
+    ) -> int:
+        """Append a turn. Two connections on one dialogue may both take the next number; on
+        PostgreSQL the unique (dialogue, seq) then refuses one, which takes the next."""
+        for attempt in range(5):
+            try:
+                return self._add_turn(dialogue_id, request, result, query_id)
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _add_turn(
         self,
         dialogue_id: str,
         request: dict[str, Any],
@@ -189,4 +225,8 @@ class Service:
                     query_id=query_id,
                 )
             )
+            s.execute(
+                update(M.Dialogue).where(M.Dialogue.id == dialogue_id).values(updated_at=M.utcnow())
+            )
+            s.flush()  # a taken number fails here, inside the retry
             return seq

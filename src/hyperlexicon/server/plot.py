@@ -1,0 +1,213 @@
+"""Calibration over time as an SVG plot, drawn on the server (no script, no library).
+
+Two panels share one x axis, the stored calibrations in order: the semantic threshold of each
+register (and the anchor threshold), and the held-out precision (solid) and recall (dashed)
+each calibration measured for them. Colours are the scene picture's register palette, so a
+register looks the same everywhere on the page; the ``<desc>`` and the page's table say the
+same in words.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..entry import REGISTERS
+from ..picture import ANCHOR_COLOR, FONT_STACK, NEUTRAL, PALETTE
+from ..stability import REGISTER_DEFAULT
+
+INK = "#111827"
+SUBTLE = "#374151"
+GRID = "#E5E7EB"
+SERIES = (*REGISTERS, REGISTER_DEFAULT, "anchor")
+
+
+def _esc(text: object) -> str:
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def _color(series: str) -> str:
+    if series == "anchor":
+        return ANCHOR_COLOR
+    return PALETTE.get(series, NEUTRAL)
+
+
+def _n(value: float) -> str:
+    s = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def series(history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plot's data from ``calibration.history`` (newest first): per calibration, its label
+    and, per series, the threshold and the held-out precision and recall (None when not
+    measured)."""
+    points = list(reversed(history))
+    labels = [f"#{h['id']}" for h in points]
+    dates = [str(h.get("created_at", ""))[:10] for h in points]
+    thresholds: dict[str, list[float | None]] = {s: [] for s in SERIES}
+    precision: dict[str, list[float | None]] = {s: [] for s in SERIES}
+    recall: dict[str, list[float | None]] = {s: [] for s in SERIES}
+    for h in points:
+        t = h.get("thresholds") or {}
+        semantic = t.get("semantic") or {}
+        metrics = h.get("metrics") or {}
+        for s in SERIES:
+            if s == "anchor":
+                thresholds[s].append(_number(t.get("anchor")))
+                m = metrics.get("anchor") or {}
+            else:
+                thresholds[s].append(_number(semantic.get(s)))
+                m = metrics.get(f"semantic:{s}") or {}
+            held = m.get("held_out_after") or {}
+            precision[s].append(_number(held.get("precision")))
+            recall[s].append(_number(held.get("recall")))
+    return {
+        "labels": labels,
+        "dates": dates,
+        "thresholds": thresholds,
+        "precision": precision,
+        "recall": recall,
+    }
+
+
+def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
+    """The plot as a standalone SVG document."""
+    data = series(history)
+    n = len(data["labels"])
+    width = max(480, int(width))
+    margin_l, margin_r, panel_h, gap, top = 56, 150, 190, 70, 44
+    height = top + 2 * panel_h + gap + 56 if n else top + 50
+    plot_w = width - margin_l - margin_r
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="calplot-title calplot-desc" '
+        f'font-family="{_esc(FONT_STACK)}" class="calibration-plot">',
+        '  <title id="calplot-title">Calibration over time</title>',
+        f'  <desc id="calplot-desc">{_esc(describe(history))}</desc>',
+        f'  <rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
+    ]
+    if n == 0:
+        out.append(
+            f'  <text x="{margin_l}" y="{top}" font-size="14" fill="{SUBTLE}" '
+            'font-style="italic">No calibrations yet: give feedback, then calibrate.</text>'
+        )
+        out.append("</svg>")
+        return "\n".join(out)
+
+    def x_at(i: int) -> float:
+        return margin_l + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
+
+    panels = [
+        ("Semantic threshold per register (and the anchor threshold)", "thresholds", top),
+        (
+            "Held-out precision (solid) and recall (dashed) per register",
+            "metrics",
+            top + panel_h + gap,
+        ),
+    ]
+    for title, kind, y0 in panels:
+        out.append(f'  <g class="panel" data-panel="{kind}">')
+        out.append(
+            f'    <text x="{margin_l}" y="{y0 - 14}" font-size="13" font-weight="bold" '
+            f'fill="{INK}">{_esc(title)}</text>'
+        )
+        for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+            y = y0 + panel_h * (1 - tick)
+            out.append(
+                f'    <line x1="{margin_l}" x2="{margin_l + plot_w}" y1="{_n(y)}" y2="{_n(y)}" '
+                f'stroke="{GRID}"/>'
+            )
+            out.append(
+                f'    <text x="{margin_l - 8}" y="{_n(y + 4)}" font-size="11" fill="{SUBTLE}" '
+                f'text-anchor="end">{tick:.2f}</text>'
+            )
+        for i, label in enumerate(data["labels"]):
+            x = x_at(i)
+            out.append(
+                f'    <text x="{_n(x)}" y="{y0 + panel_h + 16}" font-size="11" fill="{SUBTLE}" '
+                f'text-anchor="middle">{_esc(label)}</text>'
+            )
+            if kind == "metrics":
+                out.append(
+                    f'    <text x="{_n(x)}" y="{y0 + panel_h + 30}" font-size="10" '
+                    f'fill="{SUBTLE}" text-anchor="middle">{_esc(data["dates"][i])}</text>'
+                )
+        lines = (
+            [("thresholds", "", s) for s in SERIES]
+            if kind == "thresholds"
+            else [("precision", "", s) for s in SERIES] + [("recall", "6 4", s) for s in SERIES]
+        )
+        for key, dash, s in lines:
+            values = data[key][s]
+            if all(v is None for v in values):
+                continue
+            color = _color(s)
+            pts = [(x_at(i), y0 + panel_h * (1 - v)) for i, v in enumerate(values) if v is not None]
+            what = {"thresholds": "threshold", "precision": "precision", "recall": "recall"}[key]
+            out.append(f'    <g class="series" data-series="{s}" data-measure="{what}">')
+            out.append(f"      <title>{_esc(s)} {what}</title>")
+            if len(pts) > 1:
+                path = " ".join(f"{_n(x)},{_n(y)}" for x, y in pts)
+                dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+                out.append(
+                    f'      <polyline points="{path}" fill="none" stroke="{color}" '
+                    f'stroke-width="2"{dash_attr}/>'
+                )
+            for (x, y), v in zip(pts, [v for v in values if v is not None], strict=True):
+                out.append(
+                    f'      <circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{color}">'
+                    f"<title>{_esc(s)} {what}: {v:.2f}</title></circle>"
+                )
+            out.append("    </g>")
+        out.append("  </g>")
+    # the legend: every series drawn, in palette order
+    drawn = [
+        s
+        for s in SERIES
+        if any(v is not None for key in ("thresholds", "precision", "recall") for v in data[key][s])
+    ]
+    lx, ly = width - margin_r + 16, top
+    out.append('  <g class="legend">')
+    for i, s in enumerate(drawn):
+        y = ly + i * 20
+        out.append(
+            f'    <rect x="{lx}" y="{y}" width="12" height="12" rx="2" fill="{_color(s)}"/>'
+            f'<text x="{lx + 18}" y="{y + 11}" font-size="12" fill="{SUBTLE}">{_esc(s)}</text>'
+        )
+    out.append("  </g>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def describe(history: list[dict[str, Any]]) -> str:
+    """The plot in words: each calibration's thresholds and held-out figures."""
+    data = series(history)
+    if not data["labels"]:
+        return "No calibrations yet."
+    lines = [f"{len(data['labels'])} calibration(s), oldest first."]
+    for i, label in enumerate(data["labels"]):
+        parts = []
+        for s in SERIES:
+            t = data["thresholds"][s][i]
+            p, r = data["precision"][s][i], data["recall"][s][i]
+            if t is None and p is None:
+                continue
+            part = f"{s} threshold {t:.2f}" if t is not None else f"{s}"
+            if p is not None and r is not None:
+                part += f" (precision {p:.2f}, recall {r:.2f})"
+            parts.append(part)
+        lines.append(f"{label} ({data['dates'][i]}): " + "; ".join(parts) + ".")
+    return "\n".join(lines)

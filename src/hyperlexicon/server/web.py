@@ -1,0 +1,621 @@
+"""The web page at ``/``: browse and edit the lexicon, translate in a dialogue, see each scene as
+a picture, give feedback, follow calibration and versions.
+
+The page is server-rendered (Jinja2 templates under ``web/templates``) with one small script
+(``web/static/app.js``) that swaps in HTML fragments from ``/ui/…``, sends edits to the REST
+API (``/api/v1``, with ``If-Match``), and holds the ``/ws`` dialogue. Nothing is fetched from
+anywhere else: no CDN, no web fonts; glyphs come from the fonts installed locally, named by
+:data:`hyperlexicon.picture.FONT_STACK`.
+
+Fragments and the few REST routes added here (``whoami``, the scene picture, the feedback on
+a query, the versions an entry appears in, the calibration plot) check the caller's role
+exactly like the rest of the API, and call the same ``Lexicon`` facade; the scene picture is
+:func:`hyperlexicon.picture.render_svg`, the very drawing the CLI saves.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from .. import models as M
+from .. import picture
+from ..entry import KINDS, PROVENANCES, REGISTERS, STATUSES
+from ..errors import BadInputError
+from ..scene import HOW, Diagnostic, Lexeme, Scene, Unmatched
+from ..text import form_key
+from . import plot
+from .api import ERRORS, Body, Editor, LexiconName, Reader, etag, service
+from .security import Principal
+
+WEB = Path(__file__).resolve().parent / "web"
+STYLES = ("narrative", "essay", "formula", "poem")
+LANGS = ("ru", "en")
+FORMATS = ("jsonl", "yaml", "csv", "tbx")
+SVG = "image/svg+xml"
+SVG_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {SVG: {"schema": {"type": "string"}}}, "description": "an SVG document"}
+}
+# the page and its fragments load nothing from anywhere but this server
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+# an SVG opened on its own may not run or fetch anything
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+_env = Environment(
+    loader=FileSystemLoader(str(WEB / "templates")),
+    autoescape=select_autoescape(("html",)),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=StrictUndefined,
+)
+
+
+def _when(iso: Any) -> str:
+    """An ISO timestamp as ``YYYY-MM-DD HH:MM`` (UTC, as stored)."""
+    return str(iso or "")[:16].replace("T", " ")
+
+
+def _show(value: Any) -> str:
+    """A field's value in a diff or a proposal, compact: lists joined, components written as
+    ``lang:meaning@ref`` (the CSV notation), glosses as ``lang: a, b``."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        if "meaning" in value:
+            lang = f"{value['lang']}:" if value.get("lang") else ""
+            ref = f"@{value['ref']}" if value.get("ref") else ""
+            return f"{lang}{value['meaning']}{ref}"
+        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v) for v in value) or "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+_env.filters["when"] = _when
+_env.filters["show"] = _show
+
+
+def install(app: Any) -> None:
+    """Add the page, its fragments, its REST additions and its static files to ``app``."""
+    app.include_router(api)
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+
+def _html(template: str, **context: Any) -> HTMLResponse:
+    body = _env.get_template(template).render(
+        registers=REGISTERS,
+        kinds=KINDS,
+        statuses=STATUSES,
+        styles=STYLES,
+        langs=LANGS,
+        formats=FORMATS,
+        palette=picture.PALETTE,
+        neutral=picture.NEUTRAL,
+        **context,
+    )
+    return HTMLResponse(
+        body,
+        headers={"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _svg(body: str) -> Response:
+    return Response(
+        body,
+        media_type=SVG,
+        headers={"Content-Security-Policy": SVG_CSP, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _full(record: dict[str, Any]) -> dict[str, Any]:
+    """An entry record with every field a template reads (``to_dict`` leaves empty ones out)."""
+    out = {
+        "kind": "glyph",
+        "glosses": {},
+        "registers": [],
+        "notes": "",
+        "examples": [],
+        "weight": 0.5,
+        "status": "active",
+        "provenance": "user",
+        **record,
+    }
+    out["components"] = [
+        {"lang": None, "ref": None, **c}
+        for c in record.get("components") or ()
+        if isinstance(c, dict)
+    ]
+    return out
+
+
+def _roles(who: Principal) -> dict[str, bool]:
+    return {"can_edit": who.can("editor"), "can_admin": who.can("admin")}
+
+
+# --- the scene, its links and its picture -----------------------------------------------------
+
+
+class LexemeIn(Body):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    entry_id: int | None = None
+    form: str = Field(..., min_length=1, max_length=400)
+    how: str = Field("exact", max_length=16)
+    score: float = Field(1.0, ge=0, le=1)
+    meaning: str = Field("", max_length=1000)
+    kind: str = Field("glyph", max_length=16)
+    registers: list[str] = Field(default_factory=list, max_length=10)
+    weight: float = Field(0.5, ge=0, le=1)
+    source: str = Field("", max_length=1000)
+    phase: int = Field(0, ge=0, le=50)
+    anchor: bool = False
+
+
+class UnmatchedIn(Body):
+    text: str = Field(..., max_length=1000)
+    split: list[str] = Field(default_factory=list, max_length=20)
+
+
+class DiagnosticIn(Body):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    code: str = Field(..., max_length=100)
+    message: str = Field("", max_length=1000)
+    value: float | None = None
+    threshold: float | None = None
+    forms: list[str] = Field(default_factory=list, max_length=50)
+
+
+class SceneIn(Body):
+    """What the picture needs of a scene (a scene from /encode, /decode or /ws fits as is)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    lexemes: list[LexemeIn] = Field(default_factory=list, max_length=300)
+    unmatched: list[UnmatchedIn] = Field(default_factory=list, max_length=100)
+    coverage: float = Field(0.0, ge=0, le=1)
+    diagnostics: list[DiagnosticIn] = Field(default_factory=list, max_length=50)
+    text: str | None = Field(None, max_length=20_000)
+    lang: str = Field("ru", max_length=16)
+
+    def scene(self) -> Scene:
+        return Scene(
+            lexemes=[
+                Lexeme(
+                    entry_id=x.entry_id,
+                    form=x.form,
+                    how=x.how if x.how in HOW else "exact",
+                    score=x.score,
+                    meaning=x.meaning,
+                    kind=x.kind,
+                    registers=tuple(x.registers),
+                    weight=x.weight,
+                    source=x.source,
+                    phase=x.phase,
+                    anchor=x.anchor,
+                )
+                for x in self.lexemes
+            ],
+            unmatched=[Unmatched(u.text, (0, 0), list(u.split)) for u in self.unmatched],
+            coverage=self.coverage,
+            diagnostics=[Diagnostic(**d.model_dump()) for d in self.diagnostics],
+            text=self.text,
+            lang=self.lang,
+        )
+
+
+class LinkIn(Body):
+    a: str = Field(..., max_length=400)
+    b: str = Field(..., max_length=400)
+    label: str = Field("", max_length=400)
+
+
+class PictureIn(Body):
+    scene: SceneIn
+    title: str | None = Field(None, max_length=400)
+    width: int = Field(880, ge=320, le=4000)
+    links: list[LinkIn] | None = Field(
+        None,
+        max_length=500,
+        description="links to draw; left out, they come from the lexicon's entries",
+    )
+
+
+def _logged_scene(lex: Any, query_id: int) -> tuple[Any, Scene]:
+    from ..calibration import _scene_of
+
+    q = lex.query(query_id)
+    return q, Scene.from_dict(_scene_of(q.mode, q.result))
+
+
+def _title(q: Any) -> str:
+    text = " ".join((q.input or "").split())
+    text = text if len(text) <= 80 else text[:79] + "…"
+    return f"{q.mode} #{q.id}: {text}" if text else f"{q.mode} #{q.id}"
+
+
+# --- REST additions ---------------------------------------------------------------------------
+
+api = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+class WhoAmI(BaseModel):
+    name: str
+    role: str
+    can_edit: bool
+    can_admin: bool
+    tokens: bool = Field(description="whether this server asks for tokens")
+
+
+@api.get("/whoami", response_model=WhoAmI, tags=["auth"])
+def whoami(request: Request, who: Reader) -> dict[str, Any]:
+    """The caller's name and role (what the page shows and which controls it offers)."""
+    return {
+        "name": who.name,
+        "role": who.role,
+        **_roles(who),
+        "tokens": bool(service(request).tokens),
+    }
+
+
+@api.post("/picture", tags=["bridge"], response_class=Response, responses=SVG_RESPONSE)
+def scene_picture(
+    request: Request, body: PictureIn, who: Reader, lexicon: LexiconName = "core"
+) -> Response:
+    """Draw a scene (as /encode, /decode or /ws return it) as the SVG picture."""
+    scene = body.scene.scene()
+    if body.links is None:
+        links = service(request).lexicon(lexicon, who).links(scene)
+    else:
+        links = [(x.a, x.b, x.label) for x in body.links]
+    return _svg(picture.render_svg(scene, links=links, title=body.title, width=body.width))
+
+
+@api.get(
+    "/queries/{query_id}/picture", tags=["bridge"], response_class=Response, responses=SVG_RESPONSE
+)
+def query_picture(
+    request: Request,
+    query_id: int,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    width: Annotated[int, Query(ge=320, le=4000)] = 880,
+) -> Response:
+    """The picture of a logged query's scene."""
+    lex = service(request).lexicon(lexicon, who)
+    q, scene = _logged_scene(lex, query_id)
+    svg = picture.render_svg(scene, links=lex.links(scene), title=_title(q), width=width)
+    return _svg(svg)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    query_id: int
+    user: str
+    kind: str
+    target: str
+    form: str | None
+    entry_id: int | None
+    score: float | None
+    how: str | None
+    register: str | None = None
+    span: str | None
+    correction: str | None
+    rating: int | None
+    created_at: str
+
+
+def _feedback(lex: Any, query_id: int) -> list[dict[str, Any]]:
+    lex.query(query_id)  # 404 for a query this lexicon never logged
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        rows = s.scalars(
+            select(M.Feedback)
+            .where(M.Feedback.lexicon_id == lx, M.Feedback.query_id == query_id)
+            .order_by(M.Feedback.id)
+        )
+        return [
+            {
+                **{k: getattr(r, k) for k in FeedbackOut.model_fields if k != "created_at"},
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ]
+
+
+@api.get("/queries/{query_id}/feedback", response_model=list[FeedbackOut], tags=["calibration"])
+def query_feedback(
+    request: Request, query_id: int, who: Reader, lexicon: LexiconName = "core"
+) -> list[dict[str, Any]]:
+    """Every verdict given on one logged query, oldest first."""
+    return _feedback(service(request).lexicon(lexicon, who), query_id)
+
+
+class EntryVersion(BaseModel):
+    name: str
+    message: str
+    author: str
+    revision: int
+    created_at: str
+    entry_revision: int = Field(description="the entry's revision that version holds")
+    weight: float | None = None
+    status: str | None = None
+
+
+def _entry_versions(lex: Any, form: str, revisions: list[Any]) -> list[dict[str, Any]]:
+    """The versions whose lexicon holds ``form``: for each, the entry's latest revision up to
+    the version's mark must exist, not be a delete, and carry this form."""
+    key = form_key(form)
+    out = []
+    for v in lex.versions():
+        latest: dict[int, Any] = {}
+        for r in revisions:  # newest first
+            if r.id <= v.revision_id:
+                latest.setdefault(r.entry_id, r)
+        held = [
+            r
+            for r in latest.values()
+            if r.op != "delete" and r.after and form_key(str(r.after.get("form", ""))) == key
+        ]
+        if held:
+            r = max(held, key=lambda x: x.id)
+            out.append(
+                {
+                    **v.to_dict(),
+                    "entry_revision": r.id,
+                    "weight": r.after.get("weight"),
+                    "status": r.after.get("status"),
+                }
+            )
+    return out
+
+
+@api.get("/entries/{form}/versions", response_model=list[EntryVersion], tags=["entries"])
+def entry_versions(
+    request: Request, form: str, who: Reader, lexicon: LexiconName = "core"
+) -> list[dict[str, Any]]:
+    """The named versions this entry appears in, with the revision each holds."""
+    lex = service(request).lexicon(lexicon, who)
+    revisions = lex.history(form)
+    if not revisions:
+        lex.get(form)  # 404 when there never was such an entry
+    return _entry_versions(lex, form, revisions)
+
+
+@api.get("/calibration/plot", tags=["stats"], response_class=Response, responses=SVG_RESPONSE)
+def calibration_plot(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    width: Annotated[int, Query(ge=480, le=4000)] = 880,
+) -> Response:
+    """Thresholds and held-out precision/recall per register, calibration by calibration."""
+    from .. import calibration
+
+    lex = service(request).lexicon(lexicon, who)
+    return _svg(plot.render(calibration.history(lex), width=width))
+
+
+# --- the page and its fragments ---------------------------------------------------------------
+
+pages = APIRouter(include_in_schema=False)
+
+
+@pages.get("/")
+def index(request: Request) -> HTMLResponse:
+    """The page itself: no data in it, so it needs no token (the data do)."""
+    return _html("index.html", font_stack=picture.FONT_STACK)
+
+
+@pages.get("/ui/theme.css")
+def theme() -> Response:
+    """The font stack and register colours, from the same constants the picture uses."""
+    body = _env.get_template("theme.css").render(
+        font_stack=picture.FONT_STACK, palette=picture.PALETTE, neutral=picture.NEUTRAL
+    )
+    return Response(body, media_type="text/css")
+
+
+@pages.get("/ui/entries")
+def ui_entries(
+    request: Request,
+    who: Reader,
+    q: Annotated[str, Query(max_length=1000)] = "",
+    lexicon: LexiconName = "core",
+    mode: Annotated[str, Query(pattern="^(hybrid|exact|semantic)$")] = "hybrid",
+    kind: Annotated[str, Query(max_length=20)] = "",
+    register: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    for name, value, allowed in (
+        ("kind", kind, KINDS),
+        ("register", register, REGISTERS),
+        ("status", status, STATUSES),
+    ):
+        if value and value not in allowed:
+            raise BadInputError(f"{name}: one of {', '.join(allowed)}")
+    lex = service(request).lexicon(lexicon, who)
+    filters = {"kind": kind or None, "register": register or None, "status": status or None}
+    if q.strip():
+        hits = lex.search(q.strip(), mode=mode, limit=min(limit, 20), **filters)
+        rows = [{"entry": _full(h.entry.to_dict()), "match": h.match, "text": h.text} for h in hits]
+    else:
+        found = lex.entries(limit=limit, offset=offset, **filters)
+        rows = [{"entry": _full(e.to_dict()), "match": None, "text": None} for e in found]
+    return _html(
+        "_entries.html",
+        rows=rows,
+        q=q.strip(),
+        mode=mode,
+        offset=offset,
+        limit=limit,
+        lexicon=lexicon,
+        **_roles(who),
+    )
+
+
+def _changed_fields(r: Any) -> list[str]:
+    if r.op == "create":
+        return ["created"]
+    if r.op == "delete":
+        return ["deleted"]
+    before, after = r.before or {}, r.after or {}
+    return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+
+
+@pages.get("/ui/entries/{form}")
+def ui_entry(request: Request, form: str, who: Reader, lexicon: LexiconName = "core") -> Response:
+    lex = service(request).lexicon(lexicon, who)
+    stored = lex.get(form)
+    revisions = lex.history(form)
+    history = [{**r.to_dict(), "fields": _changed_fields(r)} for r in revisions]
+    response = _html(
+        "_entry.html",
+        entry=_full(stored.to_dict()),
+        etag=etag(stored),
+        history=history,
+        versions=_entry_versions(lex, stored.form, revisions),
+        lexicon=lexicon,
+        **_roles(who),
+    )
+    response.headers["ETag"] = etag(stored)
+    return response
+
+
+@pages.get("/ui/entry-form")
+def ui_entry_form(
+    request: Request,
+    who: Editor,
+    form: Annotated[str, Query(max_length=400)] = "",
+    lexicon: LexiconName = "core",
+) -> HTMLResponse:
+    entry, tag = None, None
+    if form:
+        stored = service(request).lexicon(lexicon, who).get(form)
+        entry, tag = _full(stored.to_dict()), etag(stored)
+    return _html(
+        "_entry_form.html",
+        entry=entry,
+        etag=tag,
+        lexicon=lexicon,
+        provenances=PROVENANCES,
+        **_roles(who),
+    )
+
+
+def _scene_fragment(
+    lex: Any, who: Principal, scene: Scene, query: Any | None, title: str | None
+) -> HTMLResponse:
+    links = lex.links(scene)  # what the CLI's --svg draws too
+    svg = picture.render_svg(scene, links=links, title=title)
+    return _html(
+        "_scene.html",
+        svg=Markup(svg),
+        description=picture.describe(scene, links=links),
+        scene=scene,
+        query=query,
+        feedback=_feedback(lex, query.id) if query is not None else [],
+        **_roles(who),
+    )
+
+
+@pages.get("/ui/queries/{query_id}")
+def ui_query(
+    request: Request, query_id: int, who: Reader, lexicon: LexiconName = "core"
+) -> HTMLResponse:
+    lex = service(request).lexicon(lexicon, who)
+    q, scene = _logged_scene(lex, query_id)
+    return _scene_fragment(lex, who, scene, q, _title(q))
+
+
+@pages.post("/ui/scene")
+def ui_scene(
+    request: Request, body: PictureIn, who: Reader, lexicon: LexiconName = "core"
+) -> HTMLResponse:
+    lex = service(request).lexicon(lexicon, who)
+    return _scene_fragment(lex, who, body.scene.scene(), None, body.title)
+
+
+@pages.get("/ui/versions")
+def ui_versions(request: Request, who: Reader, lexicon: LexiconName = "core") -> HTMLResponse:
+    lex = service(request).lexicon(lexicon, who)
+    versions = [{**v.to_dict(), "previous": None} for v in reversed(lex.versions())]  # newest first
+    for newer, older in itertools.pairwise(versions):
+        newer["previous"] = older["name"]
+    return _html("_versions.html", versions=versions, lexicon=lexicon, **_roles(who))
+
+
+@pages.get("/ui/diff")
+def ui_diff(
+    request: Request,
+    who: Reader,
+    a: Annotated[str, Query(min_length=1, max_length=200)],
+    b: Annotated[str, Query(min_length=1, max_length=200)] = "working",
+    lexicon: LexiconName = "core",
+) -> HTMLResponse:
+    d = service(request).lexicon(lexicon, who).diff(a, b).to_dict()
+    d["added"] = [_full(e) for e in d["added"]]
+    d["removed"] = [_full(e) for e in d["removed"]]
+    return _html("_diff.html", diff=d, lexicon=lexicon, **_roles(who))
+
+
+@pages.get("/ui/proposals")
+def ui_proposals(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    status: Annotated[str, Query(pattern="^(open|accepted|rejected|all)$")] = "open",
+) -> HTMLResponse:
+    from .. import calibration
+
+    lex = service(request).lexicon(lexicon, who)
+    items = calibration.proposals(lex, status=None if status == "all" else status, limit=200)
+    return _html(
+        "_proposals.html",
+        proposals=[{**p.to_dict(), "entry": _full(p.to_dict()["entry"])} for p in items],
+        status=status,
+        lexicon=lexicon,
+        **_roles(who),
+    )
+
+
+@pages.get("/ui/calibration")
+def ui_calibration(request: Request, who: Reader, lexicon: LexiconName = "core") -> HTMLResponse:
+    from .. import calibration
+
+    lex = service(request).lexicon(lexicon, who)
+    report = calibration.report(lex)
+    history = calibration.history(lex)
+    return _html(
+        "_calibration.html",
+        report=report,
+        plot=Markup(plot.render(history)),
+        table=plot.series(history),
+        series=plot.SERIES,
+        lexicon=lexicon,
+        **_roles(who),
+    )
+
+
+@pages.get("/ui/jobs")
+def ui_jobs(request: Request, who: Reader) -> HTMLResponse:
+    jobs = [j.to_dict() for j in service(request).jobs.list(limit=20)]
+    return _html("_jobs.html", jobs=jobs, **_roles(who))

@@ -1,0 +1,228 @@
+"""Remote use: with HYPERLEXICON_SERVER_URL the CLI talks to a running server, with the same
+output as on the local store.
+
+Two homes start from the same seeded lexicon: one is served by a real ``hyperlexicon serve``
+subprocess, the other is used directly. The same command sequence runs against each, and
+every command's exit code, stdout and stderr must match (timestamps and timings aside).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hyperlexicon.cli import main
+
+from .fixtures import HyperServer, seeded_home
+
+pytestmark = pytest.mark.slow
+
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(\+00:00| UTC)?")
+TIMING = re.compile(r'("latency_ms": )[\d.]+|\b\d+ ms\b')
+
+
+def normal(text: str) -> str:
+    text = TIMESTAMP.sub("<time>", text)
+    return TIMING.sub(lambda m: (m.group(1) or "") + "<ms>", text)
+
+
+# Each step runs locally and remotely; a step may name a file written into the cwd.
+STEPS: list[tuple[str, ...]] = [
+    ("lex", "show", "🜂"),
+    ("lex", "show", "🜂", "--json"),
+    ("lex", "list", "--kind", "glyph", "--limit", "7"),
+    ("lex", "list", "--register", "poetic", "--json"),
+    ("lex", "search", "огонь", "--exact"),
+    ("lex", "search", "fire", "--json", "--exact"),
+    ("lex", "search", "пламя свечи", "--semantic", "-n", "5"),
+    ("lex", "search", "гроза", "--hybrid", "-n", "5", "--json"),
+    ("lex", "add", "✶", "-g", "ru:звезда", "-g", "en:star", "-r", "poetic", "--reason", "r1"),
+    ("lex", "add", "✶", "-g", "ru:звезда"),  # already there: 1, same message
+    ("lex", "edit", "✶", "--add-gloss", "ru:светило", "--weight", "0.7", "--reason", "r2"),
+    ("lex", "edit", "✶", "--expect-version", "1", "--notes", "stale"),  # refused
+    ("lex", "show", "✶", "--json"),
+    ("lex", "history", "✶"),
+    ("lex", "history", "✶", "--json"),
+    ("lex", "show", "🜁"),  # no such entry
+    ("version", "create", "v1", "-m", "with a star"),
+    ("version", "list"),
+    ("version", "show", "v1"),
+    ("lex", "rm", "✶", "--reason", "r3"),
+    ("version", "diff", "v1"),
+    ("version", "diff", "seed-core-1", "v1", "--json"),
+    ("version", "rollback", "v1"),
+    ("lex", "show", "✶"),
+    ("encode", "Что ты чувствуешь перед бурей?"),
+    ("encode", "fire + time + candle", "--json"),
+    ("encode", "Вдох, как молния", "--register", "poetic", "--no-stability"),
+    ("decode", "⚡🜂🫁", "--style", "poem"),
+    ("decode", "🜂⧖🕯", "--style", "formula", "--lang", "en", "--json"),
+    ("decode", "🜂⧖🕯 → ⟁☰☉⚭", "--style", "essay", "--register", "philosophical"),
+    ("compress", "😨🤫", "🔥⏳"),
+    ("compress", "🜂⧖🕯", "⟁☰☉⚭", "🜂", "--max", "4", "--json"),
+    ("ask", "Как найти дорогу домой?"),
+    ("ask", "What is home?", "--json"),
+    ("encode", "Что ты чувствуешь?", "--connector", "keywords,lexicon"),
+    ("log", "list", "-n", "5"),
+    ("log", "show", "1"),
+    ("log", "show", "2", "--json"),
+    ("feedback", "1", "accept"),
+    ("feedback", "1", "reject", "--lexeme", "🫀"),
+    ("feedback", "3", "rate", "4", "--register", "poetic"),
+    ("feedback", "999", "accept"),  # no such query
+    ("proposals", "list"),
+    ("proposals", "rule"),
+    ("proposals", "rule", "--support", "2", "--json"),
+    ("calibrate", "--dry-run", "--json"),
+    ("calibrate",),
+    ("calibrate", "--history", "--json"),
+    ("stats",),
+    ("stats", "--json"),
+    ("stats", "--calibration"),
+    ("lexicons", "create", "mine", "-d", "my own"),
+    ("lexicons", "list"),
+    ("lexicons", "create", "mine"),  # exists
+    ("-l", "mine", "lex", "add", "✷", "-g", "en:spark"),
+    ("-l", "mine", "lex", "list", "--json"),
+    ("lexicons", "rm", "mine", "--yes"),
+    ("export", "-", "--format", "csv"),
+    ("export", "-", "--format", "jsonl", "--version", "seed-core-1"),
+    ("export", "out.yaml"),
+    ("import", "extra.jsonl"),
+    ("import", "extra.jsonl"),  # conflicts: nothing stored
+    ("import", "extra.jsonl", "--on-conflict", "update", "--json"),
+    ("import", "bad.jsonl"),
+    ("lex", "show", "☄"),
+    ("prompt", "request.hp"),
+    ("prompt", "request.hp", "--json"),
+    ("decode", "🜂🜁🜃"),  # unknown glyphs are reported
+    ("encode", ""),  # empty: bad input
+]
+
+EXTRA = [
+    {"form": "☄", "glosses": {"ru": ["комета"], "en": ["comet"]}, "registers": ["poetic"]},
+    {"form": "🌠", "glosses": {"ru": ["падающая звезда"], "en": ["shooting star"]}},
+]
+PROMPT = "encode[poetic] =🜂 -🫀: Что ты чувствуешь перед бурей?\n"
+
+
+def _files(cwd: Path) -> None:
+    cwd.mkdir(parents=True, exist_ok=True)
+    (cwd / "extra.jsonl").write_text(
+        "\n".join(json.dumps(e, ensure_ascii=False) for e in EXTRA) + "\n", "utf-8"
+    )
+    (cwd / "bad.jsonl").write_text('{"form": "☄☄", "glosses": {"ru": ["x"]}}\n{"form": \n')
+    (cwd / "request.hp").write_text(PROMPT, "utf-8")
+
+
+def _run(
+    args: tuple[str, ...], env: dict[str, str], cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, normal(result.stdout), normal(result.stderr)
+
+
+def test_every_command_gives_the_same_output_remotely(
+    tmp_path: Path, _seeded_sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local_home = seeded_home(tmp_path / "local", _seeded_sqlite_template)
+    served_home = seeded_home(tmp_path / "served", _seeded_sqlite_template)
+    server = HyperServer(served_home, {"HYPERLEXICON_LOAD_PLUGINS": ""}).start()
+    local_env = {"HYPERLEXICON_HOME": str(local_home), "HYPERLEXICON_AUTO_INDEX": "1"}
+    remote_env = {
+        "HYPERLEXICON_HOME": str(tmp_path / "client-home"),
+        "HYPERLEXICON_SERVER_URL": server.url,
+    }
+    for cwd in (tmp_path / "local-cwd", tmp_path / "remote-cwd"):
+        _files(cwd)
+    try:
+        for step in STEPS:
+            args = (step,) if isinstance(step, str) else step
+            local = _run(args, local_env, tmp_path / "local-cwd", monkeypatch)
+            remote = _run(args, remote_env, tmp_path / "remote-cwd", monkeypatch)
+            assert remote == local, f"hyperlexicon {' '.join(args)}"
+        written = [
+            (tmp_path / d / "out.yaml").read_text("utf-8") for d in ("local-cwd", "remote-cwd")
+        ]
+        assert written[0] == written[1] and "🜂" in written[0]
+    finally:
+        server.stop()
+
+
+def test_remote_jobs_and_local_only_commands(
+    hyper_server: HyperServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        "HYPERLEXICON_HOME": str(tmp_path / "client"),
+        "HYPERLEXICON_SERVER_URL": hyper_server.url,
+    }
+    _files(tmp_path)
+    code, out, err = _run(("import", "extra.jsonl"), env, tmp_path, monkeypatch)
+    assert code == 0, err
+    code, out, err = _run(("jobs", "list", "--json"), env, tmp_path, monkeypatch)
+    jobs = json.loads(out)
+    assert jobs[0]["kind"] == "import" and jobs[0]["state"] == "done"
+    assert jobs[0]["result"]["created"] == 2
+    code, out, _ = _run(("jobs", "show", jobs[0]["id"]), env, tmp_path, monkeypatch)
+    assert code == 0 and "state: done" in out
+    code, out, err = _run(("index", "sync"), env, tmp_path, monkeypatch)
+    assert (
+        code == 2 and "not offered through the server" in err and "HYPERLEXICON_SERVER_URL" in err
+    )
+
+
+def test_unreachable_server_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .fixtures import _free_port
+
+    env = {"HYPERLEXICON_SERVER_URL": f"http://127.0.0.1:{_free_port()}"}
+    code, out, err = _run(("lex", "show", "🜂"), env, tmp_path, monkeypatch)
+    assert code == 1 and err.startswith("error: cannot reach the server at http://127.0.0.1:")
+    assert len(err.strip().splitlines()) == 1 and out == ""
+
+
+def test_python_api_goes_remote(hyper_server: HyperServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hyperlexicon import Lexicon
+    from hyperlexicon.remote import RemoteLexicon
+    from hyperlexicon.scene import Scene
+
+    monkeypatch.setenv("HYPERLEXICON_SERVER_URL", hyper_server.url)
+    with Lexicon.open() as lex:
+        assert isinstance(lex, RemoteLexicon)
+        scene = lex.encode("огонь и время", stability=False)
+        assert isinstance(scene, Scene) and scene.hyperstring.startswith("🜂")
+        assert lex.get("🜂").data.glosses["en"][0] == "fire"
+        assert lex.query(scene.query_id).mode == "encode"
+
+
+def test_tokens_reach_the_server(
+    tmp_path: Path, _seeded_sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader, editor = "r" * 20, "e" * 20
+    server = HyperServer(
+        seeded_home(tmp_path / "served", _seeded_sqlite_template),
+        {"HYPERLEXICON_API_TOKENS": f"{reader}=reader:rita,{editor}=editor:ed"},
+    ).start()
+    try:
+        base = {
+            "HYPERLEXICON_HOME": str(tmp_path / "client"),
+            "HYPERLEXICON_SERVER_URL": server.url,
+        }
+        code, _, err = _run(("lex", "show", "🜂"), base, tmp_path, monkeypatch)
+        assert code == 2 and "token" in err
+        as_reader = {**base, "HYPERLEXICON_SERVER_TOKEN": reader}
+        assert _run(("lex", "show", "🜂"), as_reader, tmp_path, monkeypatch)[0] == 0
+        code, _, err = _run(("lex", "add", "✶", "-g", "en:star"), as_reader, tmp_path, monkeypatch)
+        assert code == 2 and "editor role" in err
+        as_editor = {**base, "HYPERLEXICON_SERVER_TOKEN": editor, "HYPERLEXICON_AUTHOR": "mallory"}
+        assert _run(("lex", "add", "✶", "-g", "en:star"), as_editor, tmp_path, monkeypatch)[0] == 0
+        code, out, _ = _run(("lex", "history", "✶", "--json"), as_editor, tmp_path, monkeypatch)
+        assert json.loads(out)[0]["author"] == "ed"  # the token's name, not what the client says
+    finally:
+        server.stop()

@@ -1,0 +1,892 @@
+"""The web page at ``/`` in a real browser: Debian's Chromium driven by playwright against a real
+``hyperlexicon serve`` on 127.0.0.1, in a home seeded by ``hyperlexicon init --seed core``.
+
+The issue's scenario (search, open an entry, encode over the WebSocket, see the picture,
+reject a lexeme, find the feedback through the API), the stale edit in a second tab, a reader
+who sees no edit controls and is refused by the API, import with job progress, export,
+versions and diffs, proposals, calibration, the dialogue keeping its turns, glyphs that render
+(no seed glyph drawn as the missing-glyph box), keyboard use, labels and contrast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+import yaml
+
+from hyperlexicon.picture import FONT_STACK
+
+from .fixtures import ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+READER = "reader-token-web-7c1d9e2f"
+EDITOR = "editor-token-web-4b8a6e0d"
+WAIT = 20_000  # ms: the longest any single step of a page may take
+QUESTION = "Что ты чувствуешь перед бурей?"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+# --- a real server ----------------------------------------------------------------------------
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPERLEXICON_")}
+    env.update(
+        HYPERLEXICON_HOME=str(home),
+        HYPERLEXICON_AUTO_INDEX="1",
+        HYPERLEXICON_LOAD_PLUGINS="",
+        **extra,
+    )
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``hyperlexicon serve`` in a subprocess, ready when /ready says so (bounded)."""
+
+    def __init__(self, home: Path, log: Path, **env: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self._out = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hyperlexicon", "serve", "--port", str(self.port)],
+            env=_env(home, **env),
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 90
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the server did not get ready in 90 s")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=15)
+        self._out.close()
+
+    def api(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=f"{self.url}/api/v1", headers=headers, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("web-seed") / "home"
+    subprocess.run(
+        [sys.executable, "-m", "hyperlexicon", "init", "--seed", "core"],
+        env=_env(home, HYPERLEXICON_AUTHOR="seeder"),
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return home
+
+
+def _start(seeded_home: Path, tmp: Path, **env: str) -> Server:
+    home = tmp / "home"
+    shutil.copytree(seeded_home, home)
+    return Server(home, tmp / "server.log", **env)
+
+
+@pytest.fixture(scope="module")
+def server(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """No tokens: the local user, with every role."""
+    srv = _start(seeded_home, tmp_path_factory.mktemp("web-open"))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+    # nothing the page did may have crashed a route
+    assert "Traceback" not in srv.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def token_server(seeded_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = _start(
+        seeded_home,
+        tmp_path_factory.mktemp("web-tokens"),
+        HYPERLEXICON_API_TOKENS=f"{READER}=reader:rita,{EDITOR}=editor:eddie",
+    )
+    try:
+        yield srv
+    finally:
+        srv.stop()
+    assert "Traceback" not in srv.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Page:
+    """A browser tab on the page, collecting script errors and every URL it asked for."""
+
+    def __init__(self, browser: Any, server: Server, context: Any = None) -> None:
+        self.context = context or browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(WAIT)
+        self.server = server
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, hash_: str = "") -> Any:
+        self.page.goto(f"{self.server.url}/{hash_}")
+        return self.page
+
+    def ready(self) -> Any:
+        self.page.wait_for_selector("#nav:not([hidden])")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.errors == [], self.errors
+        outside = [
+            u
+            for u in self.requests
+            if not u.startswith((self.server.url, self.server.url.replace("http", "ws")))
+            and not u.startswith(("data:", "blob:"))
+        ]
+        assert outside == [], f"the page fetched from elsewhere: {outside}"
+
+
+@pytest.fixture
+def tab(browser: Any, server: Server) -> Iterator[Page]:
+    t = Page(browser, server)
+    try:
+        yield t
+    finally:
+        t.close()
+
+
+def _search(page: Any, text: str) -> None:
+    page.fill("#q", text)
+    page.click("#search-form button[type=submit]")
+
+
+def _encode(page: Any, text: str) -> Any:
+    """Send an encode over /ws from the dialogue view; the finished turn."""
+    before = page.locator("#turns .turn.done").count()
+    page.click("nav a[data-view=dialogue]")
+    page.wait_for_selector("#ws-state:has-text('connected')")
+    page.check("input[name=type][value=encode]")
+    page.fill("#say", text)
+    page.click("#send")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#turns .turn.done .scene svg.hyperscene').length > {before}"
+    )
+    return page.locator("#turns .turn.done").nth(before)
+
+
+def _svg_desc(svg: str) -> str:
+    root = ET.fromstring(svg)
+    desc = root.find(f"{SVG_NS}desc")
+    assert desc is not None
+    return desc.text or ""
+
+
+# --- the issue's scenario ---------------------------------------------------------------------
+
+
+def test_search_open_encode_picture_reject_and_feedback_is_stored(
+    tab: Page, server: Server
+) -> None:
+    page = tab.open()
+    tab.ready()
+    # browse: search огонь, open 🜂
+    _search(page, "огонь")
+    page.wait_for_selector("#results a[data-form='🜂']")
+    assert "for «огонь»" in page.inner_text("#results .count")
+    page.click("#results a[data-form='🜂']")
+    entry = page.wait_for_selector("#entry article[data-form='🜂']")
+    assert page.evaluate("document.activeElement.id") == "entry-h"  # focus moves to the entry
+    glosses = page.inner_text("#entry dl.glosses")
+    assert "огонь" in glosses and "fire" in glosses
+    history = page.locator("#entry table.history tr.revision")
+    assert history.count() >= 1
+    assert "seed core" in history.last.inner_text()  # why
+    assert "seeder" in history.last.inner_text()  # who
+    assert "seed-core-1" in page.inner_text("#entry .in-versions")
+    assert (
+        entry.get_attribute("data-etag")
+        == httpx.get(f"{server.url}/api/v1/entries/{quote('🜂')}").headers["ETag"]
+    )
+
+    # encode over the WebSocket: lexemes stream in, then the scene and its picture
+    turn = _encode(page, QUESTION)
+    scene = turn.locator(".scene")
+    query_id = int(scene.get_attribute("data-query"))
+    lexemes = [r.get_attribute("data-form") for r in scene.locator("table.lexemes tbody tr").all()]
+    assert lexemes, "the scene has lexemes"
+    streamed = [li.inner_text() for li in turn.locator(".stream-chips li").all()]
+    assert streamed == lexemes  # each lexeme arrived as its own event, in order
+    assert turn.locator(".scene-string").inner_text() == "".join(lexemes)
+
+    # the picture is the server's picture of that query, with its text equivalent
+    svg = turn.locator("svg.hyperscene")
+    assert svg.get_attribute("role") == "img"
+    assert svg.locator("g.lexeme").count() == len(lexemes)
+    api_svg = httpx.get(f"{server.url}/api/v1/queries/{query_id}/picture")
+    assert api_svg.headers["content-type"].startswith("image/svg+xml")
+    desc = _svg_desc(api_svg.text)
+    assert svg.locator("desc").text_content() == desc
+    assert turn.locator("pre.describe").text_content() == desc
+    assert desc.startswith(f"Hyperscene: {''.join(lexemes)}")
+
+    # reject one lexeme; the page says so, and the API has it
+    target = lexemes[-1]
+    turn.locator(f"button[data-feedback=reject][data-lexeme='{target}']").click()
+    status = turn.locator(".fb-status")
+    status.wait_for()
+    page.wait_for_function(
+        "el => /recorded/.test(el.textContent)", arg=status.element_handle(), timeout=WAIT
+    )
+    assert f"reject {target}" in status.inner_text()
+    stored = httpx.get(f"{server.url}/api/v1/queries/{query_id}/feedback").json()
+    assert [(f["kind"], f["target"], f["form"]) for f in stored] == [("reject", "lexeme", target)]
+    assert stored[0]["score"] is not None  # the lexeme's score in that scene, for calibration
+    query = httpx.get(f"{server.url}/api/v1/queries/{query_id}").json()
+    assert (query["mode"], query["input"]) == ("encode", QUESTION)
+    counts = httpx.get(f"{server.url}/api/v1/stats/calibration").json()["feedback"]
+    assert counts.get("reject:lexeme", 0) >= 1
+    # the page lists it under the scene too
+    assert turn.locator(f".feedback-list li[data-kind=reject][data-form='{target}']").count() == 1
+
+
+def test_dialogue_keeps_turns_decodes_in_styles_and_resumes(tab: Page, server: Server) -> None:
+    page = tab.open("#/dialogue")
+    tab.ready()
+    page.click("#new-dialogue")
+    page.wait_for_selector("#ws-state:has-text('connected')")
+    _encode(page, "fire + time + candle")
+    # decode the previous scene as a poem in English: no text given
+    page.check("input[name=type][value=decode]")
+    page.select_option("#say-style", "poem")
+    page.select_option("#say-lang", "en")
+    page.click("#send")
+    page.wait_for_function("() => document.querySelectorAll('#turns .turn.done').length === 2")
+    # a hyperstring, formula style: lossless
+    page.check("input[name=type][value=decode]")
+    page.fill("#say", "🜂⧖🕯")
+    page.select_option("#say-style", "formula")
+    page.click("#send")
+    page.wait_for_function("() => document.querySelectorAll('#turns .turn.done').length === 3")
+    turns = page.locator("#turns .turn.done")
+    assert turns.nth(0).locator(".scene-string").inner_text() == "🜂⧖🕯"
+    assert turns.nth(1).locator(".opts").inner_text() == "style: poem · lang: en"
+    assert turns.nth(1).locator(".output").inner_text().strip()
+    assert turns.nth(2).locator(".output").inner_text() == "fire + time + candle"
+    # earlier turns keep their pictures
+    assert page.locator("#turns .turn.done svg.hyperscene").count() == 3
+    # a reload resumes the stored dialogue: the same turns come back from the server
+    page.reload()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#turns .turn.done svg.hyperscene').length === 3"
+    )
+    assert page.locator("#turns .turn.done .output").last.inner_text() == "fire + time + candle"
+    # and it goes on
+    _encode(page, "буря")
+    assert page.locator("#turns .turn.done").count() == 4
+
+
+# --- editing --------------------------------------------------------------------------------
+
+
+def test_stale_edit_in_a_second_tab_is_refused(browser: Any, server: Server) -> None:
+    form = "⚗"
+    one = Page(browser, server)
+    two = Page(browser, server, context=one.context)  # two tabs of one browser
+    try:
+        for t in (one, two):
+            t.open(f"#/edit/{quote(form)}")
+            t.page.wait_for_selector("form.entry-form")
+        tag = one.page.get_attribute("form.entry-form", "data-etag")
+        assert tag == two.page.get_attribute("form.entry-form", "data-etag")
+        before = httpx.get(f"{server.url}/api/v1/entries/{quote(form)}").json()["weight"]
+        first, second = (0.31, 0.32) if before != 0.31 else (0.33, 0.34)
+
+        one.page.fill("#e-weight", str(first))
+        one.page.fill("#e-reason", "tab one was first")
+        one.page.click("form.entry-form button[type=submit]")
+        one.page.wait_for_selector(f"#entry article[data-form='{form}']")
+        assert (
+            one.page.locator("#entry table.history tr.revision")
+            .first.locator(".reason")
+            .inner_text()
+            == "tab one was first"
+        )
+
+        two.page.fill("#e-weight", str(second))
+        two.page.click("form.entry-form button[type=submit]")
+        problem = two.page.wait_for_selector("form.entry-form .problem:not([hidden])")
+        text = problem.inner_text()
+        assert "412" in text and "Precondition failed" in text and "the entry changed" in text
+        assert problem.get_attribute("role") == "alert"
+        assert two.page.is_visible("form.entry-form [data-action=reload-form]")
+        assert httpx.get(f"{server.url}/api/v1/entries/{quote(form)}").json()["weight"] == first
+        # loading the current entry and saving again works
+        two.page.click("form.entry-form [data-action=reload-form]")
+        two.page.wait_for_function(
+            f"() => document.querySelector('form.entry-form').dataset.etag !== {json.dumps(tag)}"
+        )
+        two.page.fill("#e-weight", str(second))
+        two.page.click("form.entry-form button[type=submit]")
+        two.page.wait_for_selector(f"#entry article[data-form='{form}']")
+        assert httpx.get(f"{server.url}/api/v1/entries/{quote(form)}").json()["weight"] == second
+    finally:
+        two.page.close()
+        one.close()
+        assert two.errors == []
+
+
+def test_add_an_entry_and_see_the_apis_refusal(tab: Page, server: Server) -> None:
+    page = tab.open("#/new")
+    page.wait_for_selector("form.entry-form")
+    page.fill("#e-form", "🜅")
+    page.fill("#e-glosses", "ru: кислота\nen: acid")
+    page.fill("#e-components", "ru:разъедание\nen:fire@🜂")
+    page.check("form.entry-form input[name=registers][value=technical]")
+    page.fill("#e-reason", "added on the page")
+    page.click("form.entry-form button[type=submit]")
+    page.wait_for_selector("#entry article[data-form='🜅']")
+    stored = httpx.get(f"{server.url}/api/v1/entries/{quote('🜅')}").json()
+    assert stored["glosses"] == {"en": ["acid"], "ru": ["кислота"]}
+    assert stored["components"] == [
+        {"meaning": "разъедание", "lang": "ru", "ref": None},
+        {"meaning": "fire", "lang": "en", "ref": "🜂"},
+    ]
+    assert stored["registers"] == ["technical"]
+    assert page.locator("#entry .components a[data-form='🜂']").count() == 1
+    # the same form again: the API's 409, shown as it came
+    page.goto(f"{server.url}/#/new")
+    page.wait_for_selector("form.entry-form")
+    page.fill("#e-form", "🜅")
+    page.fill("#e-glosses", "en: acid again")
+    page.click("form.entry-form button[type=submit]")
+    problem = page.wait_for_selector("form.entry-form .problem:not([hidden])")
+    assert problem.inner_text().startswith("409 Conflict")
+    # a gloss line the page cannot read is refused before anything is sent
+    page.fill("#e-form", "🜆")
+    page.fill("#e-glosses", "acid without a language")
+    page.click("form.entry-form button[type=submit]")
+    page.wait_for_function(
+        "() => document.querySelector('form.entry-form .problem').textContent.includes('language: gloss')"
+    )
+    assert httpx.get(f"{server.url}/api/v1/entries/{quote('🜆')}").status_code == 404
+
+
+# --- roles ----------------------------------------------------------------------------------
+
+
+def test_reader_sees_no_edit_controls_and_the_api_refuses(
+    browser: Any, token_server: Server
+) -> None:
+    t = Page(browser, token_server)
+    page = t.open()
+    try:
+        page.wait_for_selector("#view-login:not([hidden])")
+        assert page.evaluate("document.activeElement.id") == "token"
+        page.fill("#token", "not-a-token-at-all-0000")
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#login-error:has-text('not accepted')")
+        page.fill("#token", READER)
+        page.click("#login-form button[type=submit]")
+        t.ready()
+        assert page.inner_text("#whoami") == "rita (reader)"
+        assert page.evaluate("sessionStorage.getItem('hl.token')") == READER
+        # no edit controls anywhere
+        assert page.locator("#add-entry").count() == 0
+        _search(page, "огонь")
+        page.click("#results a[data-form='🜂']")
+        page.wait_for_selector("#entry article[data-form='🜂']")
+        assert page.locator("#edit-entry, [data-action=delete-entry]").count() == 0
+        page.click("nav a[data-view=versions]")
+        page.wait_for_selector("#versions .timeline")
+        assert page.locator("form[data-action=create-version]").count() == 0
+        page.click("nav a[data-view=io]")
+        page.wait_for_selector("#jobs :is(table, .none)")
+        assert page.locator("#import-form").count() == 0
+        assert page.locator("#export-form").count() == 1  # reading is allowed
+        page.click("nav a[data-view=calibration]")
+        page.wait_for_selector("#calibration svg.calibration-plot")
+        assert page.locator("form[data-action=calibrate]").count() == 0
+        # a reader may encode (over /ws with ?token=), and sees no feedback buttons
+        turn = _encode(page, QUESTION)
+        assert turn.locator("[data-feedback]").count() == 0
+        assert turn.locator("svg.hyperscene").count() == 1
+        # typing the edit address shows the API's refusal, not a form
+        page.goto(f"{token_server.url}/#/edit/{quote('🜂')}")
+        page.wait_for_selector("#notice:has-text('403')")
+        assert page.locator("form.entry-form").count() == 0
+        query_id = int(turn.locator(".scene").get_attribute("data-query"))
+    finally:
+        t.close()
+    # and the API refuses a reader whatever the page shows
+    with token_server.api(READER) as api:
+        current = api.get(f"/entries/{quote('🜂')}")
+        assert current.status_code == 200
+        refused = api.patch(
+            f"/entries/{quote('🜂')}",
+            json={"weight": 0.1},
+            headers={"If-Match": current.headers["ETag"]},
+        )
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (
+            api.post("/feedback", json={"query_id": query_id, "kind": "accept"}).status_code == 403
+        )
+        assert api.get("/whoami").json() == {
+            "name": "rita",
+            "role": "reader",
+            "can_edit": False,
+            "can_admin": False,
+            "tokens": True,
+        }
+    assert (
+        httpx.get(
+            f"{token_server.url}/ui/entry-form?form=x",
+            headers={"Authorization": f"Bearer {READER}"},
+        ).status_code
+        == 403
+    )
+    assert httpx.get(f"{token_server.url}/api/v1/whoami").status_code == 401
+    assert httpx.get(f"{token_server.url}/ui/entries/{quote('🜂')}").status_code == 401
+
+
+def test_editor_sees_edit_controls(browser: Any, token_server: Server) -> None:
+    """The other side of the reader test: the controls are there for a role that may use them,
+    and the page's requests carry the token."""
+    t = Page(browser, token_server)
+    page = t.open(f"#/entry/{quote('🜂')}")
+    try:
+        page.wait_for_selector("#view-login:not([hidden])")
+        page.fill("#token", EDITOR)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#entry article[data-form='🜂']")
+        assert page.inner_text("#whoami") == "eddie (editor)"
+        assert page.locator("#edit-entry").count() == 1
+        assert page.locator("#add-entry").count() == 1
+        assert page.locator("#import-form").count() == 0  # import needs admin
+        turn = _encode(page, QUESTION)
+        assert turn.locator("[data-feedback][data-lexeme]").count() >= 2
+        page.click("#logout")
+        page.wait_for_selector("#view-login:not([hidden])")
+        assert page.evaluate("sessionStorage.getItem('hl.token')") is None
+    finally:
+        t.close()
+
+
+# --- import, export, versions, proposals, calibration -------------------------------------
+
+
+def test_import_with_job_progress_and_export_a_version(
+    tab: Page, server: Server, tmp_path: Path
+) -> None:
+    upload = tmp_path / "new.yaml"
+    upload.write_text(
+        "hyperlexicon: 1\nentries:\n"
+        "  - {form: ✺, glosses: {en: [radiance], ru: [сияние]}, registers: [poetic]}\n"
+        "  - {form: ⛆, glosses: {en: [downpour], ru: [ливень]}}\n",
+        encoding="utf-8",
+    )
+    page = tab.open("#/io")
+    page.wait_for_selector("#import-form")
+    page.set_input_files("#i-file", str(upload))
+    page.click("#import-form button[type=submit]")
+    job = page.wait_for_selector("#import-form .job[data-state=done]")
+    assert "import job" in job.inner_text() and "done" in job.inner_text()
+    assert json.loads(page.inner_text("#import-form .job-result"))["created"] == 2
+    assert page.get_attribute("#import-form progress", "value") == page.get_attribute(
+        "#import-form progress", "max"
+    )
+    assert httpx.get(f"{server.url}/api/v1/entries/{quote('✺')}").json()["glosses"]["ru"] == [
+        "сияние"
+    ]
+    page.wait_for_selector("#jobs table.jobs")
+    # a file that is not valid: the job fails, and says why; nothing is stored
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("hyperlexicon: 1\nentries:\n  - {form: ✻, weight: 7}\n", encoding="utf-8")
+    page.set_input_files("#i-file", str(bad))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-form .job[data-state=failed]")
+    assert "weight" in page.inner_text("#import-form .job-result")
+    assert httpx.get(f"{server.url}/api/v1/entries/{quote('✻')}").status_code == 404
+    # export the seed version as YAML: the download is the API's export
+    page.select_option("#x-version", "seed-core-1")
+    page.select_option("#x-format", "yaml")
+    with page.expect_download(timeout=WAIT) as info:
+        page.click("#export-form button[type=submit]")
+    download = info.value
+    assert download.suggested_filename == "core-seed-core-1.yaml"
+    data = yaml.safe_load(Path(download.path()).read_text("utf-8"))
+    forms = {e["form"] for e in data["entries"]}
+    assert len(forms) == 146 and "🜂" in forms and "✺" not in forms
+    page.wait_for_selector("#export-form .status:has-text('Downloaded core-seed-core-1.yaml')")
+
+
+def test_versions_timeline_and_diff(tab: Page, server: Server) -> None:
+    form = "☉"
+    with server.api() as api:
+        current = api.get(f"/entries/{quote(form)}")
+        weight = 0.42 if current.json()["weight"] != 0.42 else 0.43
+        assert (
+            api.patch(
+                f"/entries/{quote(form)}?reason=for+the+diff",
+                json={"weight": weight},
+                headers={"If-Match": current.headers["ETag"]},
+            ).status_code
+            == 200
+        )
+    page = tab.open("#/versions")
+    page.wait_for_selector("#versions .timeline")
+    page.fill("#v-name", "web-v1")
+    page.fill("#v-message", "made on the page")
+    page.click("form[data-action=create-version] button[type=submit]")
+    page.wait_for_selector("#versions li.version[data-version='web-v1']")
+    names = [li.get_attribute("data-version") for li in page.locator("#versions li.version").all()]
+    assert names[0] == "web-v1" and names[-1] == "seed-core-1"  # newest first
+    assert "made on the page" in page.inner_text("#versions li.version[data-version='web-v1']")
+    page.click("#versions li.version[data-version='web-v1'] a:has-text('Diff with')")
+    page.wait_for_selector("#diff .diff")
+    assert page.get_attribute("#diff .diff", "data-b") == "web-v1"
+    row = page.locator("#diff table.changed tr", has=page.locator(f"a[data-form='{form}']"))
+    assert "weight" in row.inner_text()
+    assert page.locator("#diff table.changed ins", has_text=f"{weight:g}").count() >= 1
+    page.wait_for_function("() => document.activeElement.id === 'diff-h'")  # focus follows
+    # the entry lists the versions it appears in
+    page.goto(f"{server.url}/#/entry/{quote(form)}")
+    page.wait_for_selector(f"#entry article[data-form='{form}']")
+    in_versions = [
+        li.get_attribute("data-version") for li in page.locator("#entry .in-versions li").all()
+    ]
+    assert in_versions[:1] == ["seed-core-1"] and "web-v1" in in_versions
+    api_versions = httpx.get(f"{server.url}/api/v1/entries/{quote(form)}/versions").json()
+    assert [v["name"] for v in api_versions] == in_versions
+    assert api_versions[-1]["weight"] == weight
+
+
+def test_review_proposals(tab: Page, server: Server) -> None:
+    with server.api() as api:
+        made = []
+        for form in ("🝆", "🝇"):
+            scene = api.post("/encode", json={"text": "ртуть и соль в тигле"}).json()["scene"]
+            fb = api.post(
+                "/feedback",
+                json={
+                    "query_id": scene["query_id"],
+                    "kind": "correct",
+                    "span": "тигле",
+                    "correction": form,
+                },
+            ).json()
+            assert fb["proposal_id"], fb
+            made.append(fb["proposal_id"])
+    page = tab.open("#/proposals")
+    page.wait_for_selector(f"#proposals li.proposal[data-proposal='{made[0]}']")
+    first = page.locator(f"li.proposal[data-proposal='{made[0]}']")
+    first.locator("summary").click()
+    first.locator("textarea[name=glosses]").fill("ru: тигель\nen: crucible")
+    first.locator("input[name=registers][value=technical]").check()
+    first.locator("form[data-action=edit-proposal] button[type=submit]").click()
+    page.wait_for_selector("#notice:has-text('saved')")
+    proposal = next(
+        p for p in httpx.get(f"{server.url}/api/v1/proposals").json() if p["id"] == made[0]
+    )
+    assert proposal["entry"]["glosses"] == {"ru": ["тигель"], "en": ["crucible"]}
+    page.locator(f"li.proposal[data-proposal='{made[0]}'] [data-action=accept-proposal]").click()
+    page.wait_for_selector("#notice:has-text('accepted')")
+    assert httpx.get(f"{server.url}/api/v1/entries/{quote('🝆')}").json()["registers"] == [
+        "technical"
+    ]
+    page.locator(f"li.proposal[data-proposal='{made[1]}'] [data-action=reject-proposal]").click()
+    page.wait_for_selector("#notice:has-text('rejected')")
+    page.wait_for_function(
+        f"() => !document.querySelector(\"li.proposal[data-proposal='{made[1]}']\")"
+    )
+    assert httpx.get(f"{server.url}/api/v1/entries/{quote('🝇')}").status_code == 404
+
+
+def test_calibration_plot_over_time(tab: Page, server: Server) -> None:
+    texts = [
+        "огонь и время", "свеча в темноте", "буря над морем", "тишина перед грозой",
+        "страх и ожидание", "дыхание как молния", "путь домой", "солнце и закон",
+        "fire and water", "a candle in the storm", "the silence of the sea", "a heart of fire",
+    ]  # fmt: skip
+    with server.api() as api:
+        for text in texts:
+            scene = api.post("/encode", json={"text": text}).json()["scene"]
+            for lx in scene["lexemes"]:
+                kind = "accept" if lx["score"] >= 0.75 else "reject"
+                r = api.post(
+                    "/feedback",
+                    json={"query_id": scene["query_id"], "kind": kind, "lexeme": lx["form"]},
+                )
+                assert r.status_code == 201, r.text
+    page = tab.open("#/calibration")
+    page.wait_for_selector("#calibration svg.calibration-plot")
+    jobs = []
+    for n in (1, 2):  # two calibrations: a line over time
+        page.click("form[data-action=calibrate] button[type=submit]")
+        page.wait_for_function(
+            "(seen) => { const j = document.querySelector('form[data-action=calibrate] .job');"
+            " return j.dataset.job && !seen.includes(j.dataset.job) && j.dataset.state === 'done'; }",
+            arg=jobs,
+        )
+        jobs.append(page.get_attribute("form[data-action=calibrate] .job", "data-job"))
+        # the plot reloads when the job is done: one point per calibration
+        page.wait_for_function(
+            "(n) => document.querySelectorAll("
+            "'#calibration svg.calibration-plot g.series[data-series=anchor][data-measure=threshold] circle').length === n",
+            arg=n,
+        )
+    plot = page.locator("#calibration svg.calibration-plot")
+    assert plot.get_attribute("role") == "img"
+    assert plot.locator("g.series[data-measure=threshold][data-series=anchor]").count() == 1
+    assert plot.locator("g.series[data-measure=precision]").count() >= 1
+    assert plot.locator("g.series[data-measure=recall]").count() >= 1
+    assert plot.locator("g.series polyline").count() >= 1  # two points make a line
+    history = httpx.get(f"{server.url}/api/v1/stats/calibration").json()["history"]
+    assert len(history) >= 2
+    desc = plot.locator("desc").text_content()
+    assert f"#{history[0]['id']}" in desc and "precision" in desc
+    assert page.locator("#calibration table.cal-table tbody tr").count() >= 2
+    api_plot = httpx.get(f"{server.url}/api/v1/calibration/plot")
+    assert api_plot.headers["content-type"].startswith("image/svg+xml")
+    assert _svg_desc(api_plot.text) == desc
+
+
+# --- glyphs, keyboard, labels, contrast ----------------------------------------------------
+
+
+def _seed_characters() -> list[str]:
+    data = yaml.safe_load((ROOT / "seeds" / "core.yaml").read_text("utf-8"))
+    entries = data["entries"] if isinstance(data, dict) else data
+    chars = {
+        ch
+        for e in entries
+        for ch in e["form"]
+        if not unicodedata.category(ch).startswith(("M", "C", "Z"))  # marks, VS16, ZWJ, space
+    }
+    return sorted(chars)
+
+
+GLYPH_PROBE = """
+([chars, missing]) => {
+  const family = getComputedStyle(document.querySelector('.brand .glyph')).fontFamily;
+  const canvas = document.createElement('canvas');
+  canvas.width = 96; canvas.height = 96;
+  const ctx = canvas.getContext('2d', {willReadFrequently: true});
+  ctx.font = `64px ${family}`;
+  ctx.textBaseline = 'middle';
+  const draw = (ch) => {
+    ctx.clearRect(0, 0, 96, 96);
+    ctx.fillStyle = '#000';
+    ctx.fillText(ch, 8, 48);
+    return {pixels: Array.from(ctx.getImageData(0, 0, 96, 96).data).join(','), width: ctx.measureText(ch).width};
+  };
+  const box = draw(String.fromCodePoint(missing[0]));
+  const same = (a, b) => a.pixels === b.pixels && a.width === b.width;
+  const blank = draw(' ').pixels;
+  return {
+    family,
+    referencesAgree: missing.every(cp => same(draw(String.fromCodePoint(cp)), box)),
+    boxIsDrawn: box.pixels !== blank,
+    aDiffers: !same(draw('A'), box),
+    boxes: chars.filter(ch => { const r = draw(ch); return same(r, box) || r.pixels === blank; }),
+  };
+}
+"""
+
+
+def test_no_seed_glyph_renders_as_the_missing_glyph_box(tab: Page) -> None:
+    page = tab.open()
+    tab.ready()
+    chars = _seed_characters()
+    assert len(chars) > 90 and "🜂" in chars and "Ꙩ" in chars
+    # U+10FFFD (private use, plane 16) and U+0378 (unassigned): no font has them
+    result = page.evaluate(GLYPH_PROBE, [chars, [0x10FFFD, 0x0378]])
+    # the page's glyph font stack is the picture's
+    assert result["family"].replace('"', "") == FONT_STACK.replace('"', "")
+    # the probe itself can tell a box: the unknown code points agree, and differ from "A"
+    assert result["referencesAgree"] and result["boxIsDrawn"] and result["aDiffers"]
+    assert result["boxes"] == [], [f"U+{ord(c):04X} {c}" for c in result["boxes"]]
+    # a code point no installed font covers is caught (U+1F7D9, Alchemical Extended)
+    probe = page.evaluate(GLYPH_PROBE, [["\U0001f7d9"], [0x10FFFD, 0x0378]])
+    assert probe["boxes"] == ["\U0001f7d9"]
+
+
+def test_keyboard_alone_searches_and_opens_an_entry(tab: Page) -> None:
+    page = tab.open()
+    tab.ready()
+
+    def tab_to(predicate: str, limit: int = 40) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(predicate):
+                return
+        raise AssertionError(f"Tab never reached: {predicate}")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    tab_to("document.activeElement.id === 'q'")
+    page.keyboard.type("огонь")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results a[data-form='🜂']")
+    tab_to("document.activeElement.dataset && document.activeElement.dataset.form === '🜂'")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#entry article[data-form='🜂']")
+    assert page.evaluate("document.activeElement.id") == "entry-h"
+    # the focus ring is visible
+    tab_to("document.activeElement.tagName === 'A'")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("none", "")
+
+
+LABEL_AND_CONTRAST_PROBE = """
+() => {
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const unlabelled = Array.from(document.querySelectorAll('input, select, textarea, button'))
+    .filter(el => el.type !== 'hidden' && visible(el))
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+    .map(el => el.outerHTML.slice(0, 80));
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!visible(el) || el.closest('svg') || el.disabled) continue;
+    const text = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join('');
+    if (!text) continue;
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+    const [a, b] = [lum(fg), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} «${text.slice(0, 30)}»`);
+  }
+  return {unlabelled, low};
+}
+"""
+
+
+def test_every_control_is_labelled_and_text_has_contrast(tab: Page) -> None:
+    page = tab.open()
+    tab.ready()
+    for hash_, ready in (
+        ("#/lexicon", "#results"),
+        (f"#/entry/{quote('🜂')}", "#entry article"),
+        (f"#/edit/{quote('🜂')}", "form.entry-form"),
+        ("#/dialogue", "#ws-state:has-text('connected')"),
+        ("#/versions", "#versions .timeline"),
+        ("#/calibration", "#calibration svg"),
+        ("#/io", "#jobs :is(table, .none)"),
+    ):
+        page.goto(f"{tab.server.url}/{hash_}")
+        page.wait_for_selector(ready)
+        if hash_ == "#/lexicon":
+            _search(page, "огонь")
+            page.wait_for_selector("#results table")
+        if hash_ == "#/dialogue":
+            _encode(page, QUESTION)
+        result = page.evaluate(LABEL_AND_CONTRAST_PROBE)
+        assert result["unlabelled"] == [], (hash_, result["unlabelled"])
+        assert result["low"] == [], (hash_, result["low"])
+
+
+def test_page_routes_answer_with_problems_not_crashes(server: Server) -> None:
+    """Fragments and the added REST routes: bad input is a problem (4xx), never a 500."""
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        assert http.get("/").headers["content-security-policy"].startswith("default-src 'self'")
+        css = http.get("/ui/theme.css")
+        assert css.headers["content-type"].startswith("text/css")
+        assert FONT_STACK in css.text
+        assert http.get("/static/app.js").status_code == 200
+        for path, status in (
+            ("/ui/entries/%E2%9C%BF%E2%9C%BF", 404),
+            ("/ui/entries?kind=nope", 422),
+            ("/ui/queries/999999", 404),
+            ("/ui/diff?a=no-such-version", 404),
+            ("/ui/proposals?status=maybe", 422),
+            ("/api/v1/queries/999999/picture", 404),
+            ("/api/v1/queries/999999/feedback", 404),
+            ("/api/v1/entries/%E2%9C%BF%E2%9C%BF/versions", 404),
+        ):
+            r = http.get(path)
+            assert r.status_code == status, (path, r.status_code, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+        bad = http.post("/api/v1/picture", json={"scene": {"lexemes": [{"form": "🜂", "score": 7}]}})
+        assert bad.status_code == 422
+        # a scene as /encode returns it draws as the picture of its logged query: same links
+        scene = http.post("/api/v1/encode", json={"text": "🜂⧖🕯 и 🜂"}).json()["scene"]
+        drawn = http.post("/api/v1/picture", json={"scene": scene, "title": "как есть"})
+        assert drawn.headers["content-type"].startswith("image/svg+xml")
+        assert "default-src 'none'" in drawn.headers["content-security-policy"]
+        logged = http.get(f"/api/v1/queries/{scene['query_id']}/picture")
+        assert _svg_desc(drawn.text) == _svg_desc(logged.text)
+        root = ET.fromstring(drawn.text)
+        assert root.find(f"{SVG_NS}title").text == "как есть"
+        assert root.findall(f".//{SVG_NS}g[@class='link']"), "the entries' links are drawn"
+        # links given by the caller replace the lexicon's
+        mine = http.post(
+            "/api/v1/picture",
+            json={"scene": scene, "links": [{"a": "🜂", "b": "🜂⧖🕯", "label": "mine"}]},
+        )
+        labels = [g.get("data-label") for g in ET.fromstring(mine.text).iter(f"{SVG_NS}g")]
+        assert "mine" in labels
