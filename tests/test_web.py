@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ import pytest
 import yaml
 
 from hyperlexicon.picture import FONT_STACK
+from hyperlexicon.styles import LANGS, STYLES
 
 from .fixtures import ROOT
 
@@ -337,6 +339,86 @@ def test_dialogue_keeps_turns_decodes_in_styles_and_resumes(tab: Page, server: S
     assert page.locator("#turns .turn.done").count() == 4
 
 
+def test_decode_a_hyperstring_in_every_style_and_language(tab: Page) -> None:
+    page = tab.open("#/dialogue")
+    tab.ready()
+    page.click("#new-dialogue")
+    page.wait_for_selector("#ws-state:has-text('connected')")
+    outputs: dict[tuple[str, str], str] = {}
+    for style in STYLES:
+        for lang in LANGS:
+            n = len(outputs)
+            page.check("input[name=type][value=decode]")
+            page.fill("#say", "🜂⧖🕯")
+            page.select_option("#say-style", style)
+            page.select_option("#say-lang", lang)
+            page.click("#send")
+            page.wait_for_function(
+                f"() => document.querySelectorAll('#turns .turn.done').length === {n + 1}"
+            )
+            turn = page.locator("#turns .turn.done").nth(n)
+            assert turn.locator(".opts").inner_text() == f"style: {style} · lang: {lang}"
+            assert turn.locator(".scene-string").inner_text() == "🜂⧖🕯"
+            outputs[style, lang] = turn.locator(".output").inner_text().strip()
+    assert all(outputs.values()), outputs
+    # each style and language reads differently; the formula is the lossless one
+    assert len(set(outputs.values())) == len(outputs), outputs
+    assert outputs["formula", "en"] == "fire + time + candle"
+    cyrillic = re.compile("[а-яё]", re.IGNORECASE)
+    for style in STYLES:
+        ru, en = outputs[style, "ru"], outputs[style, "en"]
+        assert cyrillic.search(ru) and not cyrillic.search(en), (ru, en)
+    # every turn stays on screen with its picture
+    assert page.locator("#turns .turn.done svg.hyperscene").count() == len(outputs)
+
+
+def test_feedback_accept_the_scene_correct_a_span_and_rate_the_style(
+    tab: Page, server: Server
+) -> None:
+    page = tab.open("#/dialogue")
+    tab.ready()
+    turn = _encode(page, "огонь и время")
+    query_id = int(turn.locator(".scene").get_attribute("data-query"))
+
+    def recorded(what: str) -> None:
+        page.wait_for_function(
+            "([el, what]) => el.textContent.includes('recorded: ' + what)",
+            arg=[turn.locator(".scene-view").element_handle(), what],
+        )
+
+    turn.locator(".feedback-forms button[data-feedback=accept]:not([data-lexeme])").click()
+    recorded("accept the scene")
+    turn.locator("form[data-action=correct] input[name=span]").fill("время")
+    turn.locator("form[data-action=correct] input[name=correction]").fill("⌛")
+    turn.locator("form[data-action=correct] button[type=submit]").click()
+    recorded("correct «время»")
+    turn.locator("form[data-action=rate] select[name=rating]").select_option("5")
+    turn.locator("form[data-action=rate] select[name=register]").select_option("poetic")
+    turn.locator("form[data-action=rate] button[type=submit]").click()
+    recorded("rate the scene")
+    # the focus goes to the status, so a screen reader hears it
+    assert page.evaluate("document.activeElement.className") == "fb-status"
+    stored = httpx.get(f"{server.url}/api/v1/queries/{query_id}/feedback").json()
+    assert [(f["kind"], f["target"]) for f in stored] == [
+        ("accept", "scene"),
+        ("correct", "span"),
+        ("rate", "scene"),
+    ]
+    assert (stored[1]["span"], stored[1]["correction"]) == ("время", "⌛")
+    assert (stored[2]["rating"], stored[2]["register"]) == (5, "poetic")
+    items = turn.locator(".feedback-list li")
+    assert [li.get_attribute("data-kind") for li in items.all()] == ["accept", "correct", "rate"]
+    assert "5/5" in items.last.inner_text()
+    # a span that is not in the text: the API's refusal, shown under the scene
+    turn.locator("form[data-action=correct] input[name=span]").fill("нет такого")
+    turn.locator("form[data-action=correct] input[name=correction]").fill("⌛")
+    turn.locator("form[data-action=correct] button[type=submit]").click()
+    problem = turn.locator("form[data-action=correct] .problem")
+    problem.wait_for()
+    assert "422" in problem.inner_text() and "does not occur" in problem.inner_text()
+    assert len(httpx.get(f"{server.url}/api/v1/queries/{query_id}/feedback").json()) == 3
+
+
 # --- editing --------------------------------------------------------------------------------
 
 
@@ -368,7 +450,8 @@ def test_stale_edit_in_a_second_tab_is_refused(browser: Any, server: Server) -> 
         two.page.click("form.entry-form button[type=submit]")
         problem = two.page.wait_for_selector("form.entry-form .problem:not([hidden])")
         text = problem.inner_text()
-        assert "412" in text and "Precondition failed" in text and "the entry changed" in text
+        assert text.startswith("412 Precondition failed: ")
+        assert "stale edit refused" in text or "the entry changed" in text, text
         assert problem.get_attribute("role") == "alert"
         assert two.page.is_visible("form.entry-form [data-action=reload-form]")
         assert httpx.get(f"{server.url}/api/v1/entries/{quote(form)}").json()["weight"] == first

@@ -32,14 +32,13 @@ from .. import picture
 from ..entry import KINDS, PROVENANCES, REGISTERS, STATUSES
 from ..errors import BadInputError
 from ..scene import HOW, Diagnostic, Lexeme, Scene, Unmatched
+from ..styles import LANGS, STYLES
 from ..text import form_key
 from . import plot
 from .api import ERRORS, Body, Editor, LexiconName, Reader, etag, service
 from .security import Principal
 
 WEB = Path(__file__).resolve().parent / "web"
-STYLES = ("narrative", "essay", "formula", "poem")
-LANGS = ("ru", "en")
 FORMATS = ("jsonl", "yaml", "csv", "tbx")
 SVG = "image/svg+xml"
 SVG_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -477,7 +477,17 @@
 
   async function showResult(li, result, number) {
     li.dataset.turn = number;
-    li.classList.add("done");
+    li.setAttribute("aria-busy", "true");
+    try {
+      await showAnswer(li, result, number);
+    } finally {
+      // "done" once the answer and its picture are both on screen
+      li.removeAttribute("aria-busy");
+      li.classList.add("done");
+    }
+  }
+
+  async function showAnswer(li, result, number) {
     $(".stream", li).hidden = true;
     $(".stream-chips", li).hidden = true;
     const answer = $(".answer", li);
