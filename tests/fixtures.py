@@ -12,7 +12,6 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -301,86 +300,3 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-# --- the HyperBridge service ----------------------------------------------------------------
-
-
-class HyperServer:
-    """A real ``hyperlexicon serve`` subprocess on a free 127.0.0.1 port, for one home."""
-
-    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
-        self.home = home
-        self.env = env or {}
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: Any = None
-        self.log_path = home / f"server-{self.port}.log"
-
-    def start(self, timeout: float = 90) -> HyperServer:
-        import subprocess
-        import sys
-        import time
-        import urllib.request
-
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HYPERLEXICON_")},
-            "HYPERLEXICON_HOME": str(self.home),
-            "HYPERLEXICON_AUTO_INDEX": "1",
-            **self.env,
-        }
-        exe = Path(sys.executable).with_name("hyperlexicon")
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [str(exe), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/ready", timeout=2):
-                    return self
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"server did not start:\n{self.log()}") from None
-                time.sleep(0.2)
-
-    def log(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
-
-    def stop(self) -> None:
-        import subprocess
-
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handlers, no chance to tidy up."""
-        self.proc.kill()
-        self.proc.wait(timeout=20)
-
-
-def seeded_home(home: Path, template: Path) -> Path:
-    """A home directory holding a copy of the seeded core lexicon (SQLite)."""
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(template, home / "lexicon.sqlite3")
-    return home
-
-
-@pytest.fixture
-def hyper_server(tmp_path: Path, _seeded_sqlite_template: Path) -> Iterator[HyperServer]:
-    """A served copy of the seeded core lexicon (no tokens, loopback)."""
-    server = HyperServer(seeded_home(tmp_path / "served", _seeded_sqlite_template)).start()
-    try:
-        yield server
-    finally:
-        server.stop()

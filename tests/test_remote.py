@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,16 +18,36 @@ from click.testing import CliRunner
 
 from hyperlexicon.cli import main
 
-from .fixtures import HyperServer, seeded_home
+from .live_server import LiveServer, free_port, init_home, make_home
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home made by ``hyperlexicon init --seed core``, copied for each server and client."""
+    home = tmp_path_factory.mktemp("remote-template") / "home"
+    init_home(home)
+    return home
+
+
+@pytest.fixture
+def served(template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    """A served copy of the seeded core lexicon (no tokens, loopback)."""
+    server = LiveServer(make_home(template, tmp_path / "served")).start()
+    yield server
+    server.stop()
+
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(\+00:00| UTC)?")
 TIMING = re.compile(r'("latency_ms": )[\d.]+|\b\d+ ms\b')
 
 
+DATABASE = re.compile(r"sqlite:///\S+/lexicon\.sqlite3")  # the store's, wherever it is
+
+
 def normal(text: str) -> str:
-    text = TIMESTAMP.sub("<time>", text)
+    text = DATABASE.sub("<database>", TIMESTAMP.sub("<time>", text))
     return TIMING.sub(lambda m: (m.group(1) or "") + "<ms>", text)
 
 
@@ -40,22 +61,22 @@ STEPS: list[tuple[str, ...]] = [
     ("lex", "search", "fire", "--json", "--exact"),
     ("lex", "search", "пламя свечи", "--semantic", "-n", "5"),
     ("lex", "search", "гроза", "--hybrid", "-n", "5", "--json"),
-    ("lex", "add", "✶", "-g", "ru:звезда", "-g", "en:star", "-r", "poetic", "--reason", "r1"),
-    ("lex", "add", "✶", "-g", "ru:звезда"),  # already there: 1, same message
-    ("lex", "edit", "✶", "--add-gloss", "ru:светило", "--weight", "0.7", "--reason", "r2"),
-    ("lex", "edit", "✶", "--expect-version", "1", "--notes", "stale"),  # refused
-    ("lex", "show", "✶", "--json"),
-    ("lex", "history", "✶"),
-    ("lex", "history", "✶", "--json"),
+    ("lex", "add", "✺", "-g", "ru:звезда", "-g", "en:star", "-r", "poetic", "--reason", "r1"),
+    ("lex", "add", "✺", "-g", "ru:звезда"),  # already there: 1, same message
+    ("lex", "edit", "✺", "--add-gloss", "ru:светило", "--weight", "0.7", "--reason", "r2"),
+    ("lex", "edit", "✺", "--expect-version", "1", "--notes", "stale"),  # refused
+    ("lex", "show", "✺", "--json"),
+    ("lex", "history", "✺"),
+    ("lex", "history", "✺", "--json"),
     ("lex", "show", "🜁"),  # no such entry
     ("version", "create", "v1", "-m", "with a star"),
     ("version", "list"),
     ("version", "show", "v1"),
-    ("lex", "rm", "✶", "--reason", "r3"),
+    ("lex", "rm", "✺", "--reason", "r3"),
     ("version", "diff", "v1"),
     ("version", "diff", "seed-core-1", "v1", "--json"),
     ("version", "rollback", "v1"),
-    ("lex", "show", "✶"),
+    ("lex", "show", "✺"),
     ("encode", "Что ты чувствуешь перед бурей?"),
     ("encode", "fire + time + candle", "--json"),
     ("encode", "Вдох, как молния", "--register", "poetic", "--no-stability"),
@@ -67,7 +88,7 @@ STEPS: list[tuple[str, ...]] = [
     ("ask", "Как найти дорогу домой?"),
     ("ask", "What is home?", "--json"),
     ("encode", "Что ты чувствуешь?", "--connector", "keywords,lexicon"),
-    ("log", "list", "-n", "5"),
+    ("log", "list", "-n", "5", "--json"),  # (the table's ms column sets its width)
     ("log", "show", "1"),
     ("log", "show", "2", "--json"),
     ("feedback", "1", "accept"),
@@ -99,6 +120,8 @@ STEPS: list[tuple[str, ...]] = [
     ("lex", "show", "☄"),
     ("prompt", "request.hp"),
     ("prompt", "request.hp", "--json"),
+    ("encode", "Что ты чувствуешь перед бурей?", "--svg", "storm.svg"),
+    ("decode", "🜂⧖🕯 → ⟁☰☉⚭", "--svg", "formula.svg", "--style", "formula"),
     ("decode", "🜂🜁🜃"),  # unknown glyphs are reported
     ("encode", ""),  # empty: bad input
 ]
@@ -127,16 +150,33 @@ def _run(
     return result.exit_code, normal(result.stdout), normal(result.stderr)
 
 
+def _difference(
+    args: tuple[str, ...], local: tuple[int, str, str], remote: tuple[int, str, str]
+) -> str:
+    import difflib
+
+    lines = [f"hyperlexicon {' '.join(args)}: exit {local[0]} locally, {remote[0]} remotely"]
+    for name, a, b in (("stdout", local[1], remote[1]), ("stderr", local[2], remote[2])):
+        lines += difflib.unified_diff(
+            a.splitlines(), b.splitlines(), f"local {name}", f"remote {name}", lineterm=""
+        )
+    return "\n".join(lines)
+
+
 def test_every_command_gives_the_same_output_remotely(
-    tmp_path: Path, _seeded_sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    local_home = seeded_home(tmp_path / "local", _seeded_sqlite_template)
-    served_home = seeded_home(tmp_path / "served", _seeded_sqlite_template)
-    server = HyperServer(served_home, {"HYPERLEXICON_LOAD_PLUGINS": ""}).start()
-    local_env = {"HYPERLEXICON_HOME": str(local_home), "HYPERLEXICON_AUTO_INDEX": "1"}
+    local_home = make_home(template, tmp_path / "local")
+    server = LiveServer(make_home(template, tmp_path / "served")).start()
+    local_env = {
+        "HYPERLEXICON_HOME": str(local_home),
+        "HYPERLEXICON_AUTHOR": "tester",
+        "HYPERLEXICON_AUTO_INDEX": "1",  # as the server keeps its index in step
+    }
     remote_env = {
         "HYPERLEXICON_HOME": str(tmp_path / "client-home"),
         "HYPERLEXICON_SERVER_URL": server.url,
+        "HYPERLEXICON_AUTHOR": "tester",
     }
     for cwd in (tmp_path / "local-cwd", tmp_path / "remote-cwd"):
         _files(cwd)
@@ -145,21 +185,22 @@ def test_every_command_gives_the_same_output_remotely(
             args = (step,) if isinstance(step, str) else step
             local = _run(args, local_env, tmp_path / "local-cwd", monkeypatch)
             remote = _run(args, remote_env, tmp_path / "remote-cwd", monkeypatch)
-            assert remote == local, f"hyperlexicon {' '.join(args)}"
-        written = [
-            (tmp_path / d / "out.yaml").read_text("utf-8") for d in ("local-cwd", "remote-cwd")
-        ]
-        assert written[0] == written[1] and "🜂" in written[0]
+            assert remote == local, _difference(args, local, remote)
+        for name in ("out.yaml", "storm.svg", "formula.svg"):
+            local, remote = (
+                (tmp_path / d / name).read_text("utf-8") for d in ("local-cwd", "remote-cwd")
+            )
+            assert remote == local and ("🜂" in local if name != "storm.svg" else "⛈" in local)
     finally:
         server.stop()
 
 
 def test_remote_jobs_and_local_only_commands(
-    hyper_server: HyperServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    served: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = {
         "HYPERLEXICON_HOME": str(tmp_path / "client"),
-        "HYPERLEXICON_SERVER_URL": hyper_server.url,
+        "HYPERLEXICON_SERVER_URL": served.url,
     }
     _files(tmp_path)
     code, out, err = _run(("import", "extra.jsonl"), env, tmp_path, monkeypatch)
@@ -179,20 +220,18 @@ def test_remote_jobs_and_local_only_commands(
 def test_unreachable_server_is_one_clear_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from .fixtures import _free_port
-
-    env = {"HYPERLEXICON_SERVER_URL": f"http://127.0.0.1:{_free_port()}"}
+    env = {"HYPERLEXICON_SERVER_URL": f"http://127.0.0.1:{free_port()}"}
     code, out, err = _run(("lex", "show", "🜂"), env, tmp_path, monkeypatch)
     assert code == 1 and err.startswith("error: cannot reach the server at http://127.0.0.1:")
     assert len(err.strip().splitlines()) == 1 and out == ""
 
 
-def test_python_api_goes_remote(hyper_server: HyperServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_api_goes_remote(served: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from hyperlexicon import Lexicon
     from hyperlexicon.remote import RemoteLexicon
     from hyperlexicon.scene import Scene
 
-    monkeypatch.setenv("HYPERLEXICON_SERVER_URL", hyper_server.url)
+    monkeypatch.setenv("HYPERLEXICON_SERVER_URL", served.url)
     with Lexicon.open() as lex:
         assert isinstance(lex, RemoteLexicon)
         scene = lex.encode("огонь и время", stability=False)
@@ -202,12 +241,12 @@ def test_python_api_goes_remote(hyper_server: HyperServer, monkeypatch: pytest.M
 
 
 def test_tokens_reach_the_server(
-    tmp_path: Path, _seeded_sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reader, editor = "r" * 20, "e" * 20
-    server = HyperServer(
-        seeded_home(tmp_path / "served", _seeded_sqlite_template),
-        {"HYPERLEXICON_API_TOKENS": f"{reader}=reader:rita,{editor}=editor:ed"},
+    server = LiveServer(
+        make_home(template, tmp_path / "served"),
+        HYPERLEXICON_API_TOKENS=f"{reader}=reader:rita,{editor}=editor:ed",
     ).start()
     try:
         base = {
@@ -218,11 +257,12 @@ def test_tokens_reach_the_server(
         assert code == 2 and "token" in err
         as_reader = {**base, "HYPERLEXICON_SERVER_TOKEN": reader}
         assert _run(("lex", "show", "🜂"), as_reader, tmp_path, monkeypatch)[0] == 0
-        code, _, err = _run(("lex", "add", "✶", "-g", "en:star"), as_reader, tmp_path, monkeypatch)
+        code, _, err = _run(("lex", "add", "✺", "-g", "en:star"), as_reader, tmp_path, monkeypatch)
         assert code == 2 and "editor role" in err
         as_editor = {**base, "HYPERLEXICON_SERVER_TOKEN": editor, "HYPERLEXICON_AUTHOR": "mallory"}
-        assert _run(("lex", "add", "✶", "-g", "en:star"), as_editor, tmp_path, monkeypatch)[0] == 0
-        code, out, _ = _run(("lex", "history", "✶", "--json"), as_editor, tmp_path, monkeypatch)
+        code, _, err = _run(("lex", "add", "✺", "-g", "en:star"), as_editor, tmp_path, monkeypatch)
+        assert code == 0, err
+        code, out, _ = _run(("lex", "history", "✺", "--json"), as_editor, tmp_path, monkeypatch)
         assert json.loads(out)[0]["author"] == "ed"  # the token's name, not what the client says
     finally:
         server.stop()

@@ -445,6 +445,11 @@ class RemoteLexicon:
         )
         return Scene.from_dict(body["scene"])
 
+    def picture(self, scene: Scene, *, title: str | None = None, width: int = 880) -> str:
+        """The scene's SVG drawing, with the links the server's lexicon knows."""
+        body = {"scene": scene.to_dict(), "title": title, "width": width}
+        return self._call("POST", "/picture", json=body).text
+
     def ask(self, question: str, *, lang: str | None = None, log: bool = True) -> Answer:
         from .bridge import Answer
 
@@ -602,7 +607,8 @@ class RemoteLexicon:
                 progress(view.done - done)
                 done = view.done
         if view.state != "done":
-            raise error_for(409 if view.state != "failed" else 422, view.error or view.state)
+            status = (view.result or {}).get("status", 422) if view.state == "failed" else 409
+            raise error_for(int(status), view.error or view.state)
         return view
 
 

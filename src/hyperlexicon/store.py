@@ -241,7 +241,7 @@ class SearchHit:
             "match": self.match,
             "field": self.field,
             "text": self.text,
-            "score": round(self.score, 4),
+            "score": self.score,
             "entry": self.entry.to_dict(),
         }
 
@@ -841,10 +841,7 @@ class Store:
             if row is None:
                 raise NotFoundError(f"no entry {form!r} in lexicon {lexicon!r}")
             if expect_version is not None and row.row_version != expect_version:
-                raise ConflictError(
-                    f"stale edit refused: entry {row.form!r} is at version {row.row_version}, "
-                    f"the edit was based on version {expect_version}; nothing was changed"
-                )
+                raise ConflictError(stale_edit(row.form, row.row_version, expect_version))
             before = _data(row)
             after = change(before) if callable(change) else change
             if after == before:
@@ -1265,6 +1262,14 @@ def validate_lexicon_name(name: str) -> None:
         raise BadInputError(
             f"lexicon name {name!r}: use lower-case letters, digits, '-', '_' or '.' (1-100)"
         )
+
+
+def stale_edit(form: str, at: int, based_on: int) -> str:
+    """What a refused stale edit says, here and over HTTP (412)."""
+    return (
+        f"stale edit refused: entry {form!r} is at version {at}, "
+        f"the edit was based on version {based_on}; nothing was changed"
+    )
 
 
 def _entry_query() -> Any:

@@ -65,11 +65,24 @@ def service(request: Request) -> Service:
     return request.app.state.service
 
 
-def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+def principal(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_hyperlexicon_author: Annotated[
+        str | None,
+        Header(
+            max_length=100,
+            description="who made a change, when the server has no tokens (the local user); "
+            "with tokens the token's name is the author and this is ignored",
+        ),
+    ] = None,
+) -> Principal:
     svc = service(request)
     who = authenticate(authorization, svc.tokens)
     if who is None:
         raise ProblemError(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+    if not svc.tokens and x_hyperlexicon_author and x_hyperlexicon_author.isprintable():
+        who = Principal(x_hyperlexicon_author.strip() or who.name, who.role)
     key = who.name if svc.tokens else (request.client.host if request.client else "local")
     allowed, wait = svc.limiter.allow(key)
     if not allowed:
@@ -288,6 +301,11 @@ class Translation(BaseModel):
     failures: list[dict[str, str]] = Field(default_factory=list)
     usage: dict[str, Any] = Field(default_factory=dict)
     note: str | None = None
+    output: str = Field("", description="what the connector said, as it said it")
+    detail: dict[str, Any] | None = Field(
+        None,
+        description="the lexicon's own decoding or answer in full, when no connector was asked",
+    )
 
 
 class VersionIn(Body):
@@ -371,7 +389,15 @@ def expected_version(if_match: str | None, current: Any) -> int:
     tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
     if "*" in tags or etag(current) in tags:
         return current.row_version
-    raise ProblemError(412, f"the entry changed: it is at {etag(current)}, not {if_match}")
+    from ..store import stale_edit
+
+    mine = [t for t in tags if t.startswith(f'"{current.id}-') and t[:-1].split("-")[-1].isdigit()]
+    if len(mine) == 1:  # an earlier ETag of this entry: say it as the library does
+        based_on = int(mine[0][:-1].split("-")[-1])
+        detail = stale_edit(current.data.form, current.row_version, based_on)
+    else:
+        detail = f"the entry changed: it is at {etag(current)}, not {if_match}"
+    raise ProblemError(412, detail)
 
 
 def translation(result: Any) -> dict[str, Any]:
@@ -386,6 +412,7 @@ def translation(result: Any) -> dict[str, Any]:
         "failures": d["failures"],
         "usage": d["usage"],
         "note": (d["usage"] or {}).get("note"),
+        "output": d.get("output") or "",
     }
 
 
@@ -400,7 +427,7 @@ LexiconName = Annotated[
 
 @router.get("/lexicons", tags=["lexicons"])
 def list_lexicons(request: Request, who: Reader) -> list[dict[str, Any]]:
-    return service(request).store.lexicons()
+    return service(request).lexicon("core", who).lexicons()
 
 
 class LexiconIn(Body):
@@ -410,8 +437,19 @@ class LexiconIn(Body):
 
 @router.post("/lexicons", status_code=201, tags=["lexicons"])
 def create_lexicon(request: Request, body: LexiconIn, who: Admin) -> dict[str, str]:
-    service(request).store.create_lexicon(body.name, body.description)
+    service(request).lexicon("core", who).create_lexicon(body.name, body.description)
     return {"name": body.name}
+
+
+@router.delete("/lexicons/{name}", status_code=204, tags=["lexicons"])
+def delete_lexicon(
+    request: Request,
+    name: Annotated[str, Path(pattern=r"^[a-z0-9._-]{1,100}$")],
+    who: Admin,
+) -> Response:
+    """The lexicon, its entries, history and versions: gone (the CLI asks first)."""
+    service(request).lexicon("core", who).delete_lexicon(name)
+    return Response(status_code=204)
 
 
 # --- entries ----------------------------------------------------------------------------------
@@ -547,6 +585,20 @@ def entry_history(
     return [r.to_dict() for r in revisions]
 
 
+@router.get("/history", response_model=list[Revision], tags=["entries"])
+def history(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    form: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> list[dict[str, Any]]:
+    """Revisions of the lexicon, newest first (of one form, when ``form`` is given: a form
+    removed long ago still has its history here)."""
+    lex = service(request).lexicon(lexicon, who)
+    return [r.to_dict() for r in lex.history(form, limit=limit)]
+
+
 @router.get("/search", response_model=list[Hit], tags=["entries"])
 def search(
     request: Request,
@@ -629,6 +681,20 @@ def encode(
 def decode(
     request: Request, body: DecodeIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    if not body.connectors or body.connectors == ["lexicon"]:
+        lex = service(request).lexicon(lexicon, who)
+        done = lex.decode(
+            body.hyperstring, style=body.style, lang=body.lang, register=body.register
+        )
+        return {
+            "mode": "decode",
+            "connector": "lexicon",
+            "text": done.text,
+            "hyperstring": done.scene.hyperstring,
+            "scene": done.scene.to_dict(),
+            "unknown": done.unknown,
+            "detail": done.to_dict(),
+        }
     return _run(
         request,
         who,
@@ -667,6 +733,18 @@ def ask(
 ) -> dict[str, Any]:
     from ..bridge import dominant_language
 
+    if not body.connectors or body.connectors == ["lexicon"]:
+        lex = service(request).lexicon(lexicon, who)
+        answer = lex.ask(body.question, lang=body.lang)
+        return {
+            "mode": "ask",
+            "connector": "lexicon",
+            "text": answer.text,
+            "hyperstring": answer.answer.hyperstring,
+            "scene": answer.answer.to_dict(),
+            "note": answer.note,
+            "detail": answer.to_dict(),
+        }
     return _run(
         request,
         who,
@@ -751,6 +829,7 @@ async def import_file(
     format: Annotated[str | None, Form()] = None,
     on_conflict: Annotated[Literal["fail", "skip", "update"], Form()] = "fail",
     repair: Annotated[bool, Form()] = True,
+    reason: Annotated[str | None, Form(max_length=1000)] = None,
     lexicon: LexiconName = "core",
 ) -> dict[str, Any]:
     from ..formats import choose
@@ -769,6 +848,7 @@ async def import_file(
             "on_conflict": on_conflict,
             "repair": repair,
             "filename": name,
+            "reason": reason,
         },
         who,
     )
@@ -804,13 +884,16 @@ def export(
 ) -> StreamingResponse:
     lex = service(request).lexicon(lexicon, who)
     buffer = io.BytesIO()
-    lex.export_stream(buffer, format=format, version=version)
+    count = lex.export_stream(buffer, format=format, version=version)
     media = EXPORT_TYPES[format]
     filename = f"{lexicon}{'-' + version if version else ''}.{format}"
     return StreamingResponse(
         iter([buffer.getvalue()]),
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Entry-Count": str(count),
+        },
     )
 
 
@@ -854,13 +937,17 @@ def proposals(
     status: Literal["open", "accepted", "rejected", "all"] = "open",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[dict[str, Any]]:
-    from .. import calibration
-
     lex = service(request).lexicon(lexicon, who)
     return [
-        v.to_dict()
-        for v in calibration.proposals(lex, status=None if status == "all" else status, limit=limit)
+        v.to_dict() for v in lex.proposals(status=None if status == "all" else status, limit=limit)
     ]
+
+
+@router.get("/proposals/{proposal_id}", tags=["calibration"])
+def proposal(
+    request: Request, proposal_id: Id, who: Reader, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    return service(request).lexicon(lexicon, who).proposal(proposal_id).to_dict()
 
 
 @router.post("/proposals/{proposal_id}/accept", tags=["calibration"])
@@ -871,11 +958,7 @@ def accept_proposal(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
-    from .. import calibration
-
-    entry_id = calibration.accept(
-        service(request).lexicon(lexicon, who), proposal_id, reason=reason
-    )
+    entry_id = service(request).lexicon(lexicon, who).accept_proposal(proposal_id, reason=reason)
     return {"proposal": proposal_id, "entry_id": entry_id}
 
 
@@ -887,9 +970,7 @@ def reject_proposal(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
-    from .. import calibration
-
-    calibration.reject(service(request).lexicon(lexicon, who), proposal_id, reason=reason)
+    service(request).lexicon(lexicon, who).reject_proposal(proposal_id, reason=reason)
     return {"proposal": proposal_id, "status": "rejected"}
 
 
@@ -901,14 +982,10 @@ def edit_proposal(
     who: Editor,
     lexicon: LexiconName = "core",
 ) -> dict[str, Any]:
-    from .. import calibration
-
     changes = body.model_dump(exclude_none=True)
     if body.components is not None:
         changes["components"] = [c.model_dump(exclude_none=True) for c in body.components]
-    return calibration.edit(
-        service(request).lexicon(lexicon, who), proposal_id, **changes
-    ).to_dict()
+    return service(request).lexicon(lexicon, who).edit_proposal(proposal_id, **changes).to_dict()
 
 
 @router.post("/calibrate", status_code=202, response_model=JobOut, tags=["calibration"])
@@ -925,17 +1002,51 @@ def calibrate(
 
 
 @router.get("/stats", tags=["stats"])
-def stats(request: Request, who: Reader, lexicon: LexiconName = "core") -> dict[str, Any]:
-    return service(request).lexicon(lexicon, who).stats()
+def stats(
+    request: Request, who: Reader, lexicon: LexiconName = "core", all: bool = False
+) -> dict[str, Any]:
+    return service(request).lexicon(lexicon, who).stats(all_lexicons=all)
 
 
 @router.get("/stats/calibration", tags=["stats"])
 def calibration_stats(
     request: Request, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
-    from .. import calibration
+    return service(request).lexicon(lexicon, who).calibration_report()
 
-    return calibration.report(service(request).lexicon(lexicon, who))
+
+@router.get("/calibrations", tags=["calibration"])
+def calibrations(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+) -> list[dict[str, Any]]:
+    """Every calibration run, newest first: thresholds, held-out precision and recall."""
+    return service(request).lexicon(lexicon, who).calibration_history(limit=limit)
+
+
+class RulesPatch(Body):
+    auto_accept: bool | None = None
+    min_users: JsonInt | None = Field(None, ge=1, le=10_000)
+    min_ratio: float | None = Field(None, ge=0, le=1)
+    proposal_support: JsonInt | None = Field(None, ge=1, le=10_000)
+    feedback_rate_per_hour: JsonInt | None = Field(None, ge=1, le=1_000_000)
+
+
+@router.get("/rules", tags=["calibration"])
+def rules(request: Request, who: Reader, lexicon: LexiconName = "core") -> dict[str, Any]:
+    """The growth rules: when a proposal is made, when it is accepted by itself, and how much
+    feedback one author may give an hour (the poisoning guard)."""
+    return service(request).lexicon(lexicon, who).growth_rules()
+
+
+@router.patch("/rules", tags=["calibration"])
+def change_rules(
+    request: Request, body: RulesPatch, who: Admin, lexicon: LexiconName = "core"
+) -> dict[str, Any]:
+    lex = service(request).lexicon(lexicon, who)
+    return lex.growth_rules(**body.model_dump(exclude_none=True))
 
 
 # --- the index and jobs -----------------------------------------------------------------------

@@ -216,7 +216,11 @@ class JobManager:
         except JobCancelled:
             self._set(job_id, state="cancelled", error="cancelled; nothing of it was kept")
         except HyperlexiconError as exc:
-            self._set(job_id, state="failed", error=str(exc))
+            from .problems import status_for
+
+            # the status a request doing this work at once would have answered with, so a
+            # client tells a conflict from bad input as it would without the job
+            self._set(job_id, state="failed", error=str(exc), result={"status": status_for(exc)})
         except Exception:  # the job failed; the server goes on
             log.exception("job %s failed", job_id)
             self._set(job_id, state="failed", error="the job failed on an unexpected error")

@@ -93,14 +93,16 @@ class Service:
         def run_import(ctx: JobContext) -> dict[str, Any]:
             path = Path(params["path"])
             try:
-                report = lex.import_file(
-                    path,
-                    format=params["format"],
-                    on_conflict=params.get("on_conflict", "fail"),
-                    repair=params.get("repair", True),
-                    reason=f"import {params.get('filename') or path.name}",
-                    progress=ctx.advance,
-                )
+                with path.open("rb") as stream:  # errors name the uploaded file, not the copy
+                    report = lex.import_stream(
+                        stream,
+                        params.get("filename") or path.name,
+                        format=params["format"],
+                        on_conflict=params.get("on_conflict", "fail"),
+                        repair=params.get("repair", True),
+                        reason=params.get("reason"),
+                        progress=ctx.advance,
+                    )
             finally:
                 path.unlink(missing_ok=True)
             return report.to_dict()
