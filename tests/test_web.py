@@ -303,6 +303,38 @@ def test_search_open_encode_picture_reject_and_feedback_is_stored(
     assert turn.locator(f".feedback-list li[data-kind=reject][data-form='{target}']").count() == 1
 
 
+def test_filters_narrow_the_list_and_the_search(tab: Page, server: Server) -> None:
+    api = httpx.get(
+        f"{server.url}/api/v1/entries", params={"kind": "glyph", "register": "technical"}
+    ).json()
+    assert 1 < len(api) < 50
+    page = tab.open("#/lexicon")
+    page.wait_for_selector("#results .count:has-text('50 entries')")  # the first page, unfiltered
+    page.select_option("#f-kind", "glyph")
+    page.select_option("#f-register", "technical")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector(f"#results .count:text-is('{len(api)} entries')")
+    shown = [r.get_attribute("data-form") for r in page.locator("#results tbody tr").all()]
+    assert shown and shown == [e["form"] for e in api]
+    for row in page.locator("#results tbody tr").all():
+        assert row.locator("td").nth(1).inner_text() == "glyph"
+        assert row.locator(".chip.reg-technical").count() == 1
+    # a search keeps the filters: «огонь» among technical glyphs only
+    page.fill("#q", "огонь")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#results .count:has-text('for «огонь»')")
+    for row in page.locator("#results tbody tr").all():
+        assert row.locator(".chip.reg-technical").count() == 1
+    assert page.locator("#results a[data-form='🜂']").count() == 0  # 🜂 is not technical
+    # a status no entry has: an empty list, said in words
+    page.fill("#q", "")
+    page.select_option("#f-kind", "")
+    page.select_option("#f-register", "")
+    page.select_option("#f-status", "deprecated")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#results .count:has-text('0 entries')")
+
+
 def test_dialogue_keeps_turns_decodes_in_styles_and_resumes(tab: Page, server: Server) -> None:
     page = tab.open("#/dialogue")
     tab.ready()
@@ -468,6 +500,31 @@ def test_stale_edit_in_a_second_tab_is_refused(browser: Any, server: Server) -> 
         two.page.close()
         one.close()
         assert two.errors == []
+
+
+def test_an_entry_with_a_learned_weight_saves_as_it_is(tab: Page, server: Server) -> None:
+    """Learned weights have many digits: the form must not refuse them (no step mismatch)."""
+    form = "☿"
+    with server.api() as api:
+        current = api.get(f"/entries/{quote(form)}")
+        patched = api.patch(
+            f"/entries/{quote(form)}",
+            json={"weight": 0.8666666666666667},
+            headers={"If-Match": current.headers["ETag"]},
+        )
+        assert patched.status_code == 200, patched.text
+        weight = patched.json()["weight"]
+        assert round(weight, 2) != weight  # more digits than a 0.01 step allows
+    page = tab.open(f"#/edit/{quote(form)}")
+    page.wait_for_selector("form.entry-form")
+    assert page.evaluate("document.querySelector('#e-weight').validity.valid")
+    page.fill("#e-reason", "only the notes")
+    page.fill("#e-notes", "saved from the page with its learned weight")
+    page.click("form.entry-form button[type=submit]")
+    page.wait_for_selector(f"#entry article[data-form='{form}']")
+    stored = httpx.get(f"{server.url}/api/v1/entries/{quote(form)}").json()
+    assert stored["weight"] == weight
+    assert stored["notes"] == "saved from the page with its learned weight"
 
 
 def test_add_an_entry_and_see_the_apis_refusal(tab: Page, server: Server) -> None:
