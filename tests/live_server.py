@@ -256,7 +256,7 @@ def sse_chat_server(tokens: list[str], delay: float, firehose: int = 50_000) -> 
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    state: dict[str, Any] = {"requests": 0, "sent": []}
+    state: dict[str, Any] = {"requests": 0, "sent": [], "bodies": []}
 
     def openai_chunk(model: str, token: str) -> bytes:
         chunk = {
@@ -279,6 +279,7 @@ def sse_chat_server(tokens: list[str], delay: float, firehose: int = 50_000) -> 
             length = int(self.headers.get("content-length", 0))
             body = json.loads(self.rfile.read(length))
             state["requests"] += 1
+            state["bodies"].append(body)
             model = body["model"]
             anthropic = self.path.endswith("/messages")
             if not body.get("stream"):

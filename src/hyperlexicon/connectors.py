@@ -128,6 +128,21 @@ class TranslationResult:
         )
 
 
+def require_image_reader(chain: list[str], *, field: str = "connectors") -> None:
+    """Refuse an image for a chain in which no connector reads images, before any of them is
+    asked (and paid): a chain that could only fail is bad input, not a failed upstream."""
+    from .plugins import registered_connectors
+
+    registry = registered_connectors()
+    chain = chain or ["lexicon"]
+    if not any(getattr(registry.get(c), "supports_images", False) for c in chain):
+        readers = sorted(c for c, f in registry.items() if getattr(f, "supports_images", False))
+        raise BadInputError(
+            f"{field}: {', '.join(chain)} cannot read images; "
+            f"use one that can ({', '.join(readers) or 'none installed'})"
+        )
+
+
 class Connector(Protocol):
     name: str
     supports_images: bool

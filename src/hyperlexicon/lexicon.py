@@ -716,6 +716,8 @@ class Lexicon:
         from . import connectors as conn
 
         c = constraints or {}
+        if image is not None:
+            conn.require_image_reader(connectors)
         needs_glossary = any(name != "lexicon" for name in connectors)
         return conn.TranslationRequest(
             mode=mode,

@@ -127,14 +127,9 @@ def check_connectors(
             403, f"connectors that cost money ({', '.join(paid)}) need the admin role"
         )
     if image:
-        chain = connectors or ["lexicon"]
-        if not any(getattr(registry[c], "supports_images", False) for c in chain):
-            readers = sorted(c for c, f in registry.items() if getattr(f, "supports_images", False))
-            raise ProblemError(
-                422,
-                f"{field}: {', '.join(chain)} cannot read images; "
-                f"use one that can ({', '.join(readers) or 'none installed'})",
-            )
+        from ..connectors import require_image_reader
+
+        require_image_reader(connectors, field=field)
 
 
 # --- models ---------------------------------------------------------------------------------
