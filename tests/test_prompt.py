@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -455,3 +456,69 @@ def test_the_documented_error_messages_are_the_real_ones() -> None:
     assert len(documented) >= 10
     real = {message for _, message in MALFORMED + JSON_MALFORMED}
     assert set(documented) <= real
+
+
+# --- the CLI: hyperlexicon prompt FILE|- ------------------------------------------------------
+
+
+@pytest.fixture
+def prompt_cli(tmp_path: Path, _seeded_sqlite_template: Path) -> Any:
+    """``hyperlexicon prompt`` on a copy of the seeded core lexicon, in ``tmp_path``."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from hyperlexicon.cli import main
+
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+
+    def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+        result = CliRunner().invoke(
+            main, ["--db", f"sqlite:///{db}", *args], input=input, catch_exceptions=False
+        )
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+def test_cli_runs_a_prompt_from_a_file_or_stdin_in_either_form(
+    prompt_cli: Any, tmp_path: Path
+) -> None:
+    text = "encode[poetic] =⛈ -🫀: Что ты чувствуешь перед бурей?\n"
+    (tmp_path / "storm.hp").write_text(text, "utf-8")
+    (tmp_path / "storm.json").write_text(parse(text).to_json(), "utf-8")
+    outputs = []
+    for args, stdin in (((str(tmp_path / "storm.hp"),), None), (("-",), text)):
+        code, out, err = prompt_cli("prompt", *args, "--json", input=stdin)
+        assert code == 0, err
+        outputs.append(json.loads(out))
+    code, out, err = prompt_cli("prompt", str(tmp_path / "storm.json"), "--json")
+    assert code == 0, err
+    outputs.append(json.loads(out))
+    hyperstrings = {o["hyperstring"] for o in outputs}
+    assert len(hyperstrings) == 1  # the text form, stdin and the JSON form ask the same
+    [hyperstring] = hyperstrings
+    assert "⛈" in hyperstring and "🫀" not in hyperstring  # kept, and excluded
+    # it was logged like any request, with its constraints
+    code, out, _ = prompt_cli("log", "list", "--json")
+    logged = json.loads(out)[0]
+    assert logged["params"]["keep"] == ["⛈"] and logged["params"]["exclude"] == ["🫀"]
+
+
+@pytest.mark.parametrize(
+    "source, where",
+    [
+        ("encode[poetc]: x\n", "<stdin>:1:8: expected a register, style or language"),
+        ("encode: x\nregister: loud\n", "<stdin>:2:"),
+        ('{"mode": "encode", "text": 5}', "<stdin>: text: expected the text"),
+    ],
+)
+def test_cli_names_the_line_and_column_of_a_malformed_prompt(
+    prompt_cli: Any, source: str, where: str
+) -> None:
+    code, out, err = prompt_cli("prompt", "-", input=source)
+    assert code == 2 and err.startswith(f"error: {where}"), err
+    assert len(err.strip().splitlines()) == 1 and out == ""
+    code, out, _ = prompt_cli("log", "list", "--json")
+    assert json.loads(out) == []  # nothing ran
