@@ -684,3 +684,36 @@ def test_the_rate_limit_applies_to_websocket_requests(token_server: LiveServer) 
     run(go(), timeout=60)
     r = token_server.get("/api/v1/lexicons", headers={"Authorization": f"Bearer {LIMITED}"})
     assert r.status_code == 429
+
+
+def test_a_hyperprompt_over_the_websocket(server: LiveServer) -> None:
+    """The same parser as the CLI and REST: the text form runs, the JSON form runs the same,
+    and a malformed prompt gets an error frame naming line and column."""
+    text = f"encode[poetic] =⛈ -🫀: {QUESTION}"
+
+    async def go() -> None:
+        async with connect(server.ws_url, open_timeout=10) as ws:
+            c = WsClient(ws)
+            await c.hello()
+            await c.send(type="prompt", id="t", prompt=text)
+            by_text = (await c.finished("t"))[-1]
+            assert by_text["type"] == "result", by_text
+            hyperstring = by_text["result"]["hyperstring"]
+            assert "⛈" in hyperstring and "🫀" not in hyperstring
+            as_json = json.dumps(
+                {"mode": "encode", "text": QUESTION, "register": "poetic", "keep": ["⛈"]}
+                | {"exclude": ["🫀"]},
+                ensure_ascii=False,
+            )
+            await c.send(type="prompt", id="j", prompt=as_json)
+            by_json = (await c.finished("j"))[-1]
+            assert by_json["result"]["hyperstring"] == hyperstring
+            rest = server.post("/api/v1/prompt", json={"prompt": text}).json()
+            assert rest["hyperstring"] == hyperstring
+            await c.send(type="prompt", id="bad", prompt="encode: x\nregister: loud")
+            error = (await c.finished("bad"))[-1]
+            assert error["type"] == "error" and error["error"]["status"] == 422
+            assert error["error"]["detail"].startswith("prompt:2:"), error
+            assert (await c.ping())["type"] == "pong"
+
+    run(go())
