@@ -43,7 +43,39 @@ def available_seeds() -> list[str]:
     return sorted(p.stem for p in seeds_dir().glob("*.yaml"))
 
 
-class Lexicon:
+class FileTransfer:
+    """Import and export by path, over ``import_stream`` and ``export_stream``: the one place
+    for it, whether the lexicon is local or on a server (``RemoteLexicon``)."""
+
+    def import_file(
+        self, path: str | Path, *, format: str | None = None, **options: Any
+    ) -> ImportReport:
+        from .formats import choose
+
+        path = Path(path)
+        fmt = choose(path, format)
+        try:
+            with path.open("rb") as stream:
+                return self.import_stream(stream, str(path), format=fmt.name, **options)
+        except FileNotFoundError:
+            raise BadInputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise BadInputError(f"{path}: is a directory") from None
+
+    def export_file(
+        self, path: str | Path, *, format: str | None = None, version: str | None = None, **kw: Any
+    ) -> int:
+        from .formats import choose
+
+        path = Path(path)
+        fmt = choose(path, format, for_writing=True)
+        buffer = io.BytesIO()
+        count = self.export_stream(buffer, format=fmt.name, version=version, **kw)
+        path.write_bytes(buffer.getvalue())  # only a complete export replaces the file
+        return count
+
+
+class Lexicon(FileTransfer):
     """One named lexicon in a store, with the settings it was opened with."""
 
     def __init__(
@@ -316,21 +348,6 @@ class Lexicon:
         self._after_write()
         return report
 
-    def import_file(
-        self, path: str | Path, *, format: str | None = None, **options: Any
-    ) -> ImportReport:
-        from .formats import choose
-
-        path = Path(path)
-        fmt = choose(path, format)
-        try:
-            with path.open("rb") as stream:
-                return self.import_stream(stream, str(path), format=fmt.name, **options)
-        except FileNotFoundError:
-            raise BadInputError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise BadInputError(f"{path}: is a directory") from None
-
     def export_stream(
         self,
         stream: BinaryIO,
@@ -361,18 +378,6 @@ class Lexicon:
                 yield data
 
         fmt.write(stream, Header(self.name, description or None, version), counted())
-        return count
-
-    def export_file(
-        self, path: str | Path, *, format: str | None = None, version: str | None = None, **kw: Any
-    ) -> int:
-        from .formats import choose
-
-        path = Path(path)
-        fmt = choose(path, format, for_writing=True)
-        buffer = io.BytesIO()
-        count = self.export_stream(buffer, format=fmt.name, version=version, **kw)
-        path.write_bytes(buffer.getvalue())  # only a complete export replaces the file
         return count
 
     # --- versions -----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .errors import (
     HyperlexiconError,
     NotFoundError,
 )
+from .lexicon import FileTransfer
 from .store import ImportReport, QueryRecord, RevisionRecord, SearchHit, StoredEntry
 from .text import form_key
 
@@ -83,7 +84,7 @@ def error_for(status: int, detail: str) -> HyperlexiconError:
     return kinds.get(status, ServerError)(detail)
 
 
-class RemoteLexicon:
+class RemoteLexicon(FileTransfer):
     """One lexicon on a server, through the same methods as ``Lexicon``."""
 
     def __init__(
@@ -307,21 +308,6 @@ class RemoteLexicon:
         )
         return ImportReport.from_dict(self._wait(job, progress).result or {})
 
-    def import_file(
-        self, path: str | Path, *, format: str | None = None, **options: Any
-    ) -> ImportReport:
-        from .formats import choose
-
-        path = Path(path)
-        fmt = choose(path, format)
-        try:
-            with path.open("rb") as stream:
-                return self.import_stream(stream, str(path), format=fmt.name, **options)
-        except FileNotFoundError:
-            raise BadInputError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise BadInputError(f"{path}: is a directory") from None
-
     def export_stream(
         self,
         stream: BinaryIO,
@@ -335,20 +321,6 @@ class RemoteLexicon:
         count = int(response.headers.get("X-Entry-Count", 0))
         if progress and count:
             progress(count)
-        return count
-
-    def export_file(
-        self, path: str | Path, *, format: str | None = None, version: str | None = None, **kw: Any
-    ) -> int:
-        import io
-
-        from .formats import choose
-
-        path = Path(path)
-        fmt = choose(path, format, for_writing=True)
-        buffer = io.BytesIO()
-        count = self.export_stream(buffer, format=fmt.name, version=version, **kw)
-        path.write_bytes(buffer.getvalue())
         return count
 
     # --- versions and lexicons ------------------------------------------------------------
