@@ -313,7 +313,9 @@ class Store:
         """Refuse to work on a database that is not migrated to this code's schema."""
         from .migrate import head_revision
 
-        with self.engine.connect() as conn:  # an unreachable server is not "uninitialized"
+        # a read (plain BEGIN on SQLite): a running import's write lock must not hold up
+        # every process that opens the store, nor the server's /ready
+        with self._read_engine.connect() as conn:  # an unreachable server is not "uninitialized"
             try:
                 current = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
             except (OperationalError, ProgrammingError):
