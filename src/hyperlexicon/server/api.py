@@ -392,7 +392,7 @@ def expected_version(if_match: str | None, current: Any) -> int:
         detail = stale_edit(current.data.form, current.row_version, based_on)
     else:
         detail = f"the entry changed: it is at {etag(current)}, not {if_match}"
-    raise ProblemError(412, detail)
+    raise ProblemError(412, detail, {"ETag": etag(current)})  # the tag to base a retry on
 
 
 def translation(result: Any) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from ..scene import HOW, Diagnostic, Lexeme, Scene, Unmatched
 from ..styles import LANGS, STYLES
 from ..text import form_key
 from . import plot
-from .api import ERRORS, Body, Editor, LexiconName, Reader, etag, service
+from .api import ERRORS, Body, Editor, Id, LexiconName, Reader, etag, service
 from .security import Principal
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -291,7 +291,7 @@ def scene_picture(
 )
 def query_picture(
     request: Request,
-    query_id: int,
+    query_id: Id,
     who: Reader,
     lexicon: LexiconName = "core",
     width: Annotated[int, Query(ge=320, le=4000)] = 880,
@@ -340,7 +340,7 @@ def _feedback(lex: Any, query_id: int) -> list[dict[str, Any]]:
 
 @api.get("/queries/{query_id}/feedback", response_model=list[FeedbackOut], tags=["calibration"])
 def query_feedback(
-    request: Request, query_id: int, who: Reader, lexicon: LexiconName = "core"
+    request: Request, query_id: Id, who: Reader, lexicon: LexiconName = "core"
 ) -> list[dict[str, Any]]:
     """Every verdict given on one logged query, oldest first."""
     return _feedback(service(request).lexicon(lexicon, who), query_id)
@@ -538,7 +538,7 @@ def _scene_fragment(
 
 @pages.get("/ui/queries/{query_id}")
 def ui_query(
-    request: Request, query_id: int, who: Reader, lexicon: LexiconName = "core"
+    request: Request, query_id: Id, who: Reader, lexicon: LexiconName = "core"
 ) -> HTMLResponse:
     lex = service(request).lexicon(lexicon, who)
     q, scene = _logged_scene(lex, query_id)
