@@ -110,23 +110,43 @@ def jobs_show(app: App, job_id: str, as_json: bool) -> None:
 
 @jobs.command("cancel")
 @click.argument("job_id")
+@click.option("--wait", is_flag=True, help="Wait until the job has stopped, and say how.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    help="Seconds --wait waits.",
+)
 @click.pass_obj
-def jobs_cancel(app: App, job_id: str) -> None:
+def jobs_cancel(app: App, job_id: str, wait: bool, timeout: float) -> None:
     """Ask a job to stop; an import that stops keeps nothing.
+
+    The job stops at its next progress report; the server records how it ended (``jobs
+    show``). An import that has already committed cannot be cancelled: it ends ``done``.
 
     \b
     Example:
       hyperlexicon jobs cancel 2f1c…
+      hyperlexicon jobs cancel 2f1c… --wait
     """
-    job = _jobs(app).cancel(job_id)
-    click.echo(
-        f"job {job.id}: {job.state}"
-        + (
-            " (cancel requested)"
-            if job.state not in ("cancelled", "done", "failed", "interrupted")
-            else ""
-        )
-    )
+    import time
+
+    from ..errors import HyperlexiconError
+    from ..server.jobs import FINAL
+
+    manager = _jobs(app)
+    job = manager.cancel(job_id)
+    deadline = time.monotonic() + timeout
+    while wait and job.state not in FINAL and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = manager.get(job_id)
+    if job.state in FINAL:
+        click.echo(f"job {job.id}: {job.state}" + (f" ({job.error})" if job.error else ""))
+        return
+    click.echo(f"job {job.id}: {job.state} (cancel requested)")
+    if wait:
+        raise HyperlexiconError(f"job {job.id} is still {job.state} after {timeout:g} s")
 
 
 @main.command("prompt")

@@ -5,27 +5,40 @@ A job's state lives in SQL (the ``job`` table), so any client can follow it (``G
 /api/v1/jobs/{id}``, pushes over the WebSocket, ``hyperlexicon jobs``) and a restart can tell
 the truth: a job that was running when the server stopped is marked ``interrupted`` — an
 import ran in one transaction, so nothing of it was kept — except an index rebuild, which is
-idempotent and simply runs again.
+idempotent and simply runs again, and a job whose work had already been kept (an import killed
+after its commit, while it indexed) which the service settles as what it is: ``done``.
 
 Progress while a job runs is kept in this process and pushed to listeners, and written to SQL
 only with the job's final state: on SQLite an import holds the one write lock for its whole
-transaction, so a progress row could not be written until the import had finished anyway.
+transaction, so a progress row could not be written until the import had finished anyway. For
+the same reason a cancel on SQLite goes through a file next to the database (``<db>-jobs/<id>
+.cancel``), which another process (``hyperlexicon jobs cancel``) can write while the import
+holds the lock; on other databases it is the job row's ``cancel_requested`` flag.
+
+A server that stops (SIGTERM) asks its running jobs to stop at their next progress report and
+waits a little for them: an import rolls back and is marked ``interrupted``, a rebuild is left
+``queued`` to run again at the next start.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import dataclasses
+import json
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from .. import models as M
 from ..errors import HyperlexiconError, NotFoundError
@@ -35,10 +48,24 @@ log = logging.getLogger("hyperlexicon.jobs")
 STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 FINAL = ("done", "failed", "cancelled", "interrupted")
 RESUMABLE = ("rebuild",)  # idempotent: after a restart they run again from the start
+STOP_WAIT = 10.0  # seconds a stopping server waits for its running jobs to wind down
+# what a job that stopped before its end leaves behind, by kind
+NOT_KEPT = {
+    "import": "nothing of it was kept (it ran in one transaction)",
+    "rebuild": "the index was left as it was",
+}
+NOT_FINISHED = "its work was not finished"
+
+# (state, result, error) a service decides for a job found unfinished at start-up
+Settlement = tuple[str, dict[str, Any] | None, str | None]
 
 
 class JobCancelled(Exception):
     """Raised inside a job (from its progress callback) when someone asked to cancel it."""
+
+
+class JobStopped(Exception):
+    """Raised inside a job (from its progress callback) when the server is stopping."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +90,10 @@ class JobView:
             "kind": self.kind,
             "state": self.state,
             "progress": {"done": self.done, "total": self.total},
-            "params": {k: v for k, v in self.params.items() if k != "path"},
+            # the upload's path and the job's own checkpoints ("_…") are not the client's
+            "params": {
+                k: v for k, v in self.params.items() if k != "path" and not k.startswith("_")
+            },
             "result": self.result,
             "error": self.error,
             "author": self.author,
@@ -96,6 +126,7 @@ class JobContext:
         self.manager, self.job_id = manager, job_id
         self.done = 0
         self.total: int | None = None
+        self.kept = False  # past the point where the work is kept: cancel comes too late
         self._last = 0.0
 
     def set_total(self, total: int | None) -> None:
@@ -106,12 +137,27 @@ class JobContext:
         self.done += n
         self._flush()
 
+    def check(self) -> None:
+        """Raise JobStopped or JobCancelled if the job should stop (throttled, like progress)."""
+        self._flush()
+
+    def keep(self) -> None:
+        """The job's work is now kept (an import committed): cancel is no longer honoured,
+        and what runs after this is a follow-up that a stop may cut short."""
+        self.kept = True
+
+    def note(self, **values: Any) -> None:
+        """Record checkpoints in the job's row (names start with ``_``), for the restart."""
+        self.manager._note(self.job_id, values)
+
     def _flush(self, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last < 0.25:
             return
         self._last = now
-        if self.manager.cancel_requested(self.job_id):
+        if self.manager.stopping:
+            raise JobStopped
+        if not self.kept and self.manager.cancel_requested(self.job_id):
             raise JobCancelled
         self.manager._progress(self.job_id, self.done, self.total)
 
@@ -125,32 +171,48 @@ class JobManager:
         self._cancel: set[str] = set()
         self._lock = threading.Lock()
         self._live: dict[str, tuple[int, int | None]] = {}  # progress of running jobs
+        self._futures: set[Future[None]] = set()
+        self._stopping = threading.Event()
 
     # --- life cycle -------------------------------------------------------------------
 
     def recover(
-        self, runner_for: Callable[[JobView], Callable[[JobContext], dict[str, Any]] | None]
+        self,
+        runner_for: Callable[[JobView], Callable[[JobContext], dict[str, Any]] | None],
+        settle: Callable[[JobView], Settlement | None] | None = None,
     ) -> None:
-        """At start-up: jobs left queued or running by a stopped server."""
+        """At start-up: jobs left queued or running by a stopped server. A rebuild runs again;
+        ``settle`` may say what became of another (an import that had committed is done);
+        the rest are ``interrupted``. A cancel asked for meanwhile is honoured."""
         for job in self.list(states=("queued", "running"), limit=10_000):
-            runner = runner_for(job) if job.kind in RESUMABLE else None
-            if runner is not None:
-                self._set(job.id, state="queued", progress_done=0, error=None)
-                self.pool.submit(self._run, job.id, runner)
-                log.info("job %s (%s) resumed after a restart", job.id, job.kind)
-            else:
-                self._set(
+            settled = settle(job) if settle is not None else None
+            if settled is None and self.cancel_requested(job.id):
+                self._finish(
                     job.id,
-                    state="interrupted",
-                    error=(
-                        "the server stopped while this job was running; "
-                        + (
-                            "nothing of it was kept (it ran in one transaction)"
-                            if job.kind == "import"
-                            else "its work was not finished"
-                        )
-                    ),
+                    state="cancelled",
+                    error=f"cancelled while the server was stopped; {_not_kept(job.kind)}",
                 )
+                continue
+            runner = runner_for(job) if settled is None and job.kind in RESUMABLE else None
+            if runner is not None:
+                stale = self._side(job.id, "progress")
+                if stale is not None:
+                    stale.unlink(missing_ok=True)
+                self._set(job.id, state="queued", progress_done=0, error=None)
+                self._start(job.id, job.kind, runner)
+                log.warning("job %s (%s) resumed after a restart", job.id, job.kind)
+                continue
+            if settled is None:
+                settled = (
+                    "interrupted",
+                    None,
+                    "the server stopped before this job started; nothing of it was done"
+                    if job.state == "queued"
+                    else f"the server stopped while this job was running; {_not_kept(job.kind)}",
+                )
+            state, result, error = settled
+            self._finish(job.id, state=state, result=result, error=error)
+            log.warning("job %s (%s) found unfinished after a restart: %s", job.id, job.kind, state)
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -160,9 +222,22 @@ class JobManager:
             )
         return self._pool
 
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def shutdown(self, timeout: float = STOP_WAIT) -> None:
+        """Queued jobs do not start (they stay queued for the next start); running ones stop
+        at their next progress report and record why; wait up to ``timeout`` s for them."""
+        self._stopping.set()
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            running = list(self._futures)
+        _, late = concurrent.futures.wait(running, timeout=timeout)
+        if late:
+            log.warning("%d job(s) still running at shutdown", len(late))
 
     def subscribe(self, listener: Callable[[JobView], None]) -> Callable[[], None]:
         with self._lock:
@@ -202,30 +277,68 @@ class JobManager:
                     updated_at=now,
                 )
             )
-        self.pool.submit(self._run, job_id, runner)
+        self._start(job_id, kind, runner)
         return self.get(job_id)
 
-    def _run(self, job_id: str, runner: Callable[[JobContext], dict[str, Any]]) -> None:
+    def _start(self, job_id: str, kind: str, runner: Callable[[JobContext], Any]) -> None:
+        if self.stopping:
+            return  # left queued: the next start decides
+        future = self.pool.submit(self._run, job_id, kind, runner)
+        with self._lock:
+            self._futures.add(future)
+
+        def forget(f: Future[None]) -> None:
+            with self._lock:
+                self._futures.discard(f)
+
+        future.add_done_callback(forget)
+
+    def _run(self, job_id: str, kind: str, runner: Callable[[JobContext], dict[str, Any]]) -> None:
+        try:
+            self._run_job(job_id, kind, runner)
+        except Exception:  # its state could not be written: say so, once more, if we can
+            log.exception("job %s: recording its state failed", job_id)
+            with contextlib.suppress(Exception):
+                self._finish(job_id, state="failed", error="the job's state could not be saved")
+        finally:
+            with self._lock:
+                self._cancel.discard(job_id)
+                self._live.pop(job_id, None)
+
+    def _run_job(
+        self, job_id: str, kind: str, runner: Callable[[JobContext], dict[str, Any]]
+    ) -> None:
+        if self.stopping:
+            return
         if self.cancel_requested(job_id):
-            self._set(job_id, state="cancelled")
+            self._finish(job_id, state="cancelled", error="cancelled before it started")
             return
         self._set(job_id, state="running")
         ctx = JobContext(self, job_id)
         try:
             result = runner(ctx)
         except JobCancelled:
-            self._set(job_id, state="cancelled", error="cancelled; nothing of it was kept")
+            self._finish(job_id, state="cancelled", error=f"cancelled; {_not_kept(kind)}")
+        except JobStopped:
+            if kind in RESUMABLE:  # runs again at the next start
+                self._set(job_id, state="queued", progress_done=0)
+            else:
+                self._finish(
+                    job_id,
+                    state="interrupted",
+                    error=f"the server stopped while this job was running; {_not_kept(kind)}",
+                )
         except HyperlexiconError as exc:
             from .problems import status_for
 
             # the status a request doing this work at once would have answered with, so a
             # client tells a conflict from bad input as it would without the job
-            self._set(job_id, state="failed", error=str(exc), result={"status": status_for(exc)})
+            self._finish(job_id, state="failed", error=str(exc), result={"status": status_for(exc)})
         except Exception:  # the job failed; the server goes on
             log.exception("job %s failed", job_id)
-            self._set(job_id, state="failed", error="the job failed on an unexpected error")
+            self._finish(job_id, state="failed", error="the job failed on an unexpected error")
         else:
-            self._set(
+            self._finish(
                 job_id,
                 state="done",
                 result=result,
@@ -236,26 +349,106 @@ class JobManager:
     # --- state ------------------------------------------------------------------------
 
     def cancel(self, job_id: str) -> JobView:
+        """Ask a job to stop; it stops at its next progress report. Works from any process
+        on the database (``hyperlexicon jobs cancel``), and never waits for a write lock."""
         job = self.get(job_id)
         if job.state in FINAL:
             return job
         with self._lock:
             self._cancel.add(job_id)
-        self._set(job_id, cancel_requested=True)
+        signal = self._signal(job_id)
+        if signal is not None:  # SQLite: the running job may hold the one write lock
+            signal.parent.mkdir(parents=True, exist_ok=True)
+            signal.touch()
+        else:
+            self._set(job_id, cancel_requested=True)
         return self.get(job_id)
 
     def cancel_requested(self, job_id: str) -> bool:
-        """Asked here, or by another process (``hyperlexicon jobs cancel`` writes the flag)."""
+        """Asked here, or by another process (``hyperlexicon jobs cancel``): the file on
+        SQLite, the row's flag elsewhere."""
         with self._lock:
             if job_id in self._cancel:
                 return True
+        signal = self._signal(job_id)
+        if signal is not None and signal.exists():
+            return True
         with self.store.read() as s:
             return bool(s.scalar(select(M.Job.cancel_requested).where(M.Job.id == job_id)))
+
+    def _side(self, job_id: str, what: str) -> Path | None:
+        """A file beside a SQLite database about one job (``cancel``, ``progress``): what
+        other processes must see while a job holds the one write lock. None elsewhere."""
+        url = self.store.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        db = Path(url.database)
+        return db.with_name(db.name + "-jobs") / f"{job_id}.{what}"
+
+    def _signal(self, job_id: str) -> Path | None:
+        return self._side(job_id, "cancel")
 
     def _progress(self, job_id: str, done: int, total: int | None) -> None:
         with self._lock:
             self._live[job_id] = (done, total)
+        self._share_progress(job_id, done, total)
         self._notify(self.get(job_id))
+
+    def _share_progress(self, job_id: str, done: int, total: int | None) -> None:
+        """Progress for other processes (``hyperlexicon jobs`` on the same database): a file
+        on SQLite, whose write lock a running import holds; the row elsewhere. Best effort."""
+        path = self._side(job_id, "progress")
+        try:
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(path.name + ".tmp")
+                tmp.write_text(json.dumps([done, total]))
+                tmp.replace(path)
+            else:
+                with self.store.write() as s:
+                    s.execute(
+                        update(M.Job)
+                        .where(M.Job.id == job_id, M.Job.state == "running")
+                        .values(progress_done=done, progress_total=total)
+                    )
+        except Exception as exc:  # progress is a courtesy; the job goes on
+            log.debug("job %s: progress not shared: %s", job_id, exc)
+
+    def _shared_progress(self, job_id: str) -> tuple[int, int | None] | None:
+        path = self._side(job_id, "progress")
+        if path is None:
+            return None
+        try:
+            done, total = json.loads(path.read_text())
+            return int(done), total
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _note(self, job_id: str, values: dict[str, Any]) -> None:
+        with self.store.write() as s:
+            row = s.get(M.Job, job_id)
+            if row is None:
+                raise NotFoundError(f"no job {job_id}")
+            row.params = {**(row.params or {}), **values}
+            row.updated_at = M.utcnow()
+
+    def _finish(self, job_id: str, **values: Any) -> None:
+        """Record a job's final state: retried, so that a busy database does not leave the
+        job looking as if it still ran; a cancel asked for is recorded with it."""
+        if values.get("state") == "cancelled":
+            values["cancel_requested"] = True
+        for attempt in range(3):
+            try:
+                self._set(job_id, **values)
+                break
+            except OperationalError:
+                if attempt == 2:
+                    raise
+                log.warning("job %s: the database is busy; recording its end again", job_id)
+        for what in ("cancel", "progress"):
+            side = self._side(job_id, what)
+            if side is not None:
+                side.unlink(missing_ok=True)
 
     def _set(self, job_id: str, **values: Any) -> None:
         values["updated_at"] = M.utcnow()
@@ -283,9 +476,14 @@ class JobManager:
             return self._overlay(_view(row))
 
     def _overlay(self, view: JobView) -> JobView:
+        """A running job's progress: this process's own, or what the running process shared."""
+        if view.state in FINAL:
+            return view
         with self._lock:
             live = self._live.get(view.id)
-        if live is None or view.state in FINAL:
+        if live is None and view.state == "running":
+            live = self._shared_progress(view.id)
+        if live is None:
             return view
         return dataclasses.replace(view, done=live[0], total=live[1])
 
@@ -295,6 +493,10 @@ class JobManager:
             if states:
                 q = q.where(M.Job.state.in_(states))
             return [self._overlay(_view(r)) for r in s.scalars(q)]
+
+
+def _not_kept(kind: str) -> str:
+    return NOT_KEPT.get(kind, NOT_FINISHED)
 
 
 def _view(r: M.Job) -> JobView:

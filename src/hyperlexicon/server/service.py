@@ -5,8 +5,10 @@ work is the same ``Lexicon`` facade the CLI uses."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,9 +22,10 @@ from ..config import Settings
 from ..errors import NotFoundError
 from ..lexicon import Lexicon
 from ..store import Store
-from .jobs import JobContext, JobManager, JobView
+from .jobs import JobContext, JobManager, JobStopped, JobView, Settlement
 from .security import Principal, RateLimiter, load_tokens
 
+log = logging.getLogger("hyperlexicon.service")
 MAX_BODY = 10 * 1024 * 1024  # bytes of a request body, unless HYPERLEXICON_MAX_BODY says
 
 
@@ -53,12 +56,17 @@ class Service:
         self.uploads.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> None:
-        self.jobs.recover(self.runner_for)
-        if self.settings.auto_index:  # start-up drain: changes made while we were away
-            for lx in self.store.lexicons():
-                # a damaged or busy index must not keep the server down
-                with contextlib.suppress(Exception):
-                    self.lexicon(lx["name"]).sync()
+        self.jobs.recover(self.runner_for, self.settle)
+        if self.settings.auto_index:
+            # start-up drain (changes made while we were away, an import killed while it
+            # indexed): behind a ready server, since embedding a big outbox takes minutes
+            threading.Thread(target=self._drain_all, name="hyperlexicon-drain", daemon=True).start()
+
+    def _drain_all(self) -> None:
+        for lx in self.store.lexicons():
+            # a damaged or busy index must not keep the server down
+            with contextlib.suppress(Exception):
+                self.lexicon(lx["name"]).sync()
 
     def stop(self) -> None:
         self.ws_pool.shutdown(wait=False, cancel_futures=True)
@@ -87,25 +95,88 @@ class Service:
     def runner_for(self, job: JobView) -> Any:
         return self._runner(job.kind, job.lexicon, job.params, job.author)
 
+    def settle(self, job: JobView) -> Settlement | None:
+        """At start-up, what became of an import the server left unfinished: its upload
+        goes; if its transaction had committed (the server died while it indexed, or
+        between the commit and the job's end) it is ``done``, with what it kept. ``None``:
+        nothing of it was kept (the job manager says so)."""
+        if job.kind != "import":
+            return None
+        if job.params.get("path"):
+            Path(job.params["path"]).unlink(missing_ok=True)
+        result = job.params.get("_committed")
+        if result is None and job.params.get("_revision_before") is not None:
+            result = self._import_revisions(job)
+        if result is None:
+            return None
+        note = (
+            "the server stopped after this import was committed: all of it was kept; "
+            "the index catches up from the outbox"
+        )
+        return "done", {**result, "recovered": note}, None
+
+    def _last_revision(self) -> int:
+        with self.store.read() as s:
+            return int(s.scalar(select(func.max(M.Revision.id))) or 0)
+
+    def _import_revisions(self, job: JobView) -> dict[str, Any] | None:
+        """The revisions an import's transaction wrote, if it committed (found by where
+        history stood when it began, its author and its reason)."""
+        with self.store.read() as s:
+            counts = dict(
+                s.execute(
+                    select(M.Revision.op, func.count())
+                    .join(M.Lexicon, M.Lexicon.id == M.Revision.lexicon_id)
+                    .where(
+                        M.Lexicon.name == job.lexicon,
+                        M.Revision.id > int(job.params["_revision_before"]),
+                        M.Revision.author == job.author,
+                        M.Revision.reason == import_reason(job.params),
+                    )
+                    .group_by(M.Revision.op)
+                ).all()
+            )
+        if not counts:
+            return None
+        return {"created": counts.get("create", 0), "updated": counts.get("update", 0)}
+
     def _runner(self, kind: str, lexicon: str, params: dict[str, Any], author: str) -> Any:
         lex = self.lexicon(lexicon, Principal(author, "admin"))
 
         def run_import(ctx: JobContext) -> dict[str, Any]:
             path = Path(params["path"])
+            # where history stood: a restart finds this import's revisions after it
+            ctx.note(_revision_before=self._last_revision())
+            # the transaction first, without indexing, so the job can say it was kept
+            quiet = Lexicon(
+                self.settings.with_(author=author, auto_index=False), name=lexicon, store=self.store
+            )
             try:
                 with path.open("rb") as stream:  # errors name the uploaded file, not the copy
-                    report = lex.import_stream(
+                    report = quiet.import_stream(
                         stream,
                         params.get("filename") or path.name,
                         format=params["format"],
                         on_conflict=params.get("on_conflict", "fail"),
                         repair=params.get("repair", True),
-                        reason=params.get("reason"),
+                        reason=import_reason(params),
                         progress=ctx.advance,
                     )
             finally:
                 path.unlink(missing_ok=True)
-            return report.to_dict()
+            ctx.keep()  # committed: from here on the job ends done, whatever happens
+            result = report.to_dict()
+            ctx.note(_committed=result)
+            try:
+                ctx.set_total(ctx.done)
+                if self.settings.auto_index:  # then the index; the outbox has it if this stops
+                    lex.sync(progress=lambda _n: ctx.check())
+            except JobStopped:
+                result["index"] = "the server stopped; the index catches up when it starts"
+            except Exception as exc:  # the entries are kept whatever the index does
+                log.warning("import job %s: indexing failed: %s", ctx.job_id, exc)
+                result["index"] = f"saved; the index will catch up later ({exc})"
+            return result
 
         def run_rebuild(ctx: JobContext) -> dict[str, Any]:
             ctx.set_total(lex.store.count(lex.name))
@@ -232,3 +303,8 @@ class Service:
             )
             s.flush()  # a taken number fails here, inside the retry
             return seq
+
+
+def import_reason(params: dict[str, Any]) -> str:
+    """The reason an import job's revisions carry."""
+    return params.get("reason") or f"import {Path(params.get('filename') or params['path']).name}"
