@@ -385,3 +385,41 @@ def test_cli(scratch: Lexicon) -> None:
     assert r.exit_code == 2
     r = run("encode", "")
     assert r.exit_code == 2 and "empty input" in r.stderr
+
+
+def test_encode_steps_yield_lexemes_before_the_slow_parts_and_return_the_scene(
+    core: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a dialogue streams: each layer's lexemes as it matches them, before the stability
+    re-encode runs; the scene returned is the one ``encode`` gives."""
+    bridge = core.bridge
+    events: list[str] = []
+    unstable = bridge._unstable
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        events.append("stability")
+        return unstable(*args, **kwargs)
+
+    monkeypatch.setattr(bridge, "_unstable", recorded)
+    text = "Что ты чувствуешь перед бурей? Огонь и время, 🕯"
+    steps = bridge.encode_steps(text)
+    yielded = []
+    while True:
+        try:
+            lexeme = next(steps)
+        except StopIteration as done:
+            scene = done.value
+            break
+        events.append(f"{lexeme.how}:{lexeme.form}")
+        yielded.append(lexeme)
+    assert events[-1] == "stability" and len(events) > 3
+    layers = ["exact", "lemma", "compound", "semantic"]
+    assert [layers.index(lx.how) for lx in yielded] == sorted(
+        layers.index(lx.how) for lx in yielded
+    )
+    assert {lx.how for lx in yielded} >= {"exact", "lemma"}
+    final = {(lx.form, lx.span) for lx in scene.lexemes if lx.how != "archetype"}
+    assert final <= {(lx.form, lx.span) for lx in yielded}
+    assert scene.to_dict() | {"latency_ms": None} == core.bridge.encode(text).to_dict() | {
+        "latency_ms": None
+    }

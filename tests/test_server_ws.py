@@ -105,10 +105,17 @@ def test_three_turn_dialogue_with_follow_ups(server: LiveServer) -> None:
             scene = result["result"]["scene"]
             hyperstring = result["result"]["hyperstring"]
             assert hyperstring == scene["hyperstring"] and "⛈" in hyperstring
-            lexemes = [f["lexeme"] for f in frames if f["type"] == "lexeme"]
-            assert len(lexemes) >= 2
-            assert [lx["form"] for lx in lexemes] == [lx["form"] for lx in scene["lexemes"]]
-            assert "".join(lx["form"] for lx in lexemes) == hyperstring
+            streamed = [f["lexeme"] for f in frames if f["type"] == "lexeme"]
+            assert len(streamed) >= 2
+            # each lexeme as its layer matched it: layer by layer, strongest first, and
+            # every lexeme of the scene among them (the scene is the final word on order)
+            layers = ["exact", "lemma", "compound", "semantic", "archetype"]
+            order = [layers.index(lx["how"]) for lx in streamed]
+            assert order == sorted(order), [lx["how"] for lx in streamed]
+            assert {(lx["form"], tuple(lx["span"] or ())) for lx in scene["lexemes"]} <= {
+                (lx["form"], tuple(lx["span"] or ())) for lx in streamed
+            }
+            lexemes = scene["lexemes"]
             assert all(f["type"] != "result" for f in frames[:-1])
             assert "diagnostics" in scene and scene["query_id"]
             # the same question over REST gives the same scene

@@ -21,7 +21,7 @@ version give the same scene.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -241,6 +241,26 @@ class Bridge:
         stability: bool = True,
     ) -> Scene:
         """Text → scene. ``stability`` also runs encode → decode → encode (a second encode)."""
+        steps = self.encode_steps(text, register=register, lang=lang, stability=stability)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def encode_steps(
+        self,
+        text: str,
+        *,
+        register: str | None = None,
+        lang: str | None = None,
+        stability: bool = True,
+    ) -> Generator[Lexeme, None, Scene]:
+        """``encode``, yielding each lexeme as its layer matches it (exact, lemma, compound,
+        semantic) and returning the scene, so a dialogue shows lexemes before the slower
+        parts — the archetype fall-back, the diagnostics, the stability re-encode — are done.
+        A later layer may merge what an earlier one yielded (a phrase over its words): the
+        returned scene is the truth."""
         text = _clean_input(text)
         lang = lang or dominant_language(text)
         t = self.thresholds
@@ -249,10 +269,12 @@ class Bridge:
             return scene
         run = _Run(text, tokenize(text), lang, register)
         run.claimed = [None] * len(run.tokens)
-        self._exact(run)
-        self._lemmas(run)
-        self._compounds(run)
-        self._semantic(run)
+        yielded: set[int] = set()
+        for layer in (self._exact, self._lemmas, self._compounds, self._semantic):
+            layer(run)
+            fresh = [lx for lx in run.lexemes if id(lx) not in yielded]
+            yielded.update(id(lx) for lx in fresh)
+            yield from sorted(fresh, key=lambda lx: lx.span[0] if lx.span else -1)
         scene = Scene(
             lexemes=sorted(
                 run.lexemes,

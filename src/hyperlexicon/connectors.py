@@ -403,7 +403,18 @@ class LexiconConnector:
         result.output = result.text
         return result
 
-    def stream(self, request: TranslationRequest) -> Iterator[str | TranslationResult]:
+    def stream(self, request: TranslationRequest) -> Iterator[Any]:
+        """Encode yields each ``Lexeme`` as the bridge matches it, then the result; the other
+        modes are done at once, so their pieces follow the work."""
+        if request.mode == "encode" and request.image is None:
+            steps = self.lexicon.bridge.encode_steps(
+                request.text, register=request.register, lang=None, stability=True
+            )
+            scene = yield from steps
+            result = TranslationResult(self.name, "encode", output=scene.hyperstring)
+            result.scene, result.text = scene, scene.hyperstring
+            yield result
+            return
         result = self.translate(request)
         if result.scene is not None and request.mode != "decode":
             for lx in result.scene.lexemes:

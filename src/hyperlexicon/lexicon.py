@@ -688,11 +688,14 @@ class Lexicon(FileTransfer):
         request = self._request(
             mode, text, connectors, register, style, lang, image, image_type, constraints
         )
+        from .text import form_key
+
+        excluded = {form_key(f) for f in request.exclude}
         for event in conn.translate_stream(self, connectors, request):
             if isinstance(event, conn.TranslationResult):
                 yield self._finish(event, request, connectors, start, log)
-            else:
-                yield event
+            elif not (excluded and form_key(getattr(event, "form", "")) in excluded):
+                yield event  # (a lexeme the request excludes never shows, even in passing)
 
     def run_prompt(self, prompt: Any) -> Any:
         """Carry out a HyperPrompt (see ``prompt.py``)."""

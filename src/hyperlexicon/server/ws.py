@@ -19,7 +19,7 @@ Server → client::
 
     {"v":1,"type":"dialogue","dialogue":"<id>","lexicon":"core","turns":[…]}
     {"v":1,"type":"token","id":"a","text":"…"}               connector output as it arrives
-    {"v":1,"type":"lexeme","id":"a","lexeme":{…}}            each lexeme of the scene
+    {"v":1,"type":"lexeme","id":"a","lexeme":{…}}            each lexeme, as it is matched
     {"v":1,"type":"result","id":"a","turn":3,"result":{…}}   the whole result, diagnostics too
     {"v":1,"type":"cancelled","id":"a"}
     {"v":1,"type":"error","id":"a","error":{problem details}}  the connection stays open
@@ -379,7 +379,10 @@ class Connection:
             raise ForbiddenError(
                 f"connectors that cost money ({', '.join(paid)}) need the admin role"
             )
+        from ..scene import Lexeme
+
         result: TranslationResult | None = None
+        streamed: set[tuple[str, Any]] = set()  # lexemes sent as the bridge matched them
         stream: Iterator[Any] = lex.translate_stream(mode, text, connectors=connectors, **options)
         try:
             for event in stream:
@@ -387,6 +390,11 @@ class Connection:
                     raise Cancelled
                 if isinstance(event, TranslationResult):
                     result = event
+                elif isinstance(event, Lexeme):
+                    streamed.add((event.form, event.span))
+                    self.send_from_thread(
+                        {"type": "lexeme", "id": request_id, "lexeme": event.to_dict()}, cancel
+                    )
                 else:
                     self.send_from_thread(
                         {"type": "token", "id": request_id, "text": event}, cancel
@@ -398,7 +406,11 @@ class Connection:
                 close()
         assert result is not None
         if result.scene is not None:
+            # the rest: a connector's scene, parsed once its output was whole, or what the
+            # bridge added after its layers (the archetype fall-back)
             for lx in result.scene.lexemes:
+                if (lx.form, lx.span) in streamed:
+                    continue
                 self.send_from_thread(
                     {"type": "lexeme", "id": request_id, "lexeme": lx.to_dict()}, cancel
                 )
