@@ -157,3 +157,18 @@ def test_wheel_ships_migrations_and_seeds_and_runs_from_them(tmp_path: Path) -> 
     )
     assert run.returncode == 0, run.stderr
     assert "146 entries" in run.stdout or "entries loaded" in run.stdout
+    # the web page comes with it: its templates and static files are package data
+    assert "hyperlexicon/server/web/templates/index.html" in names
+    assert "hyperlexicon/server/web/static/app.js" in names
+    page = (
+        "from fastapi.testclient import TestClient;"
+        "from hyperlexicon.server import create_app;"
+        "import hyperlexicon.server.web as w; print(w.__file__);"
+        "c = TestClient(create_app());"
+        "r = c.get('/'); s = c.get('/static/app.js');"
+        "print(r.status_code, s.status_code, 'hyperlexicon' in r.text)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", page], env=env, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0].startswith(str(target)) and out[-1] == "200 200 True", out
