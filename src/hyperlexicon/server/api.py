@@ -628,6 +628,18 @@ def _run(
     return translation(lex.translate(mode, text, connectors=connectors or ["lexicon"], **kw))
 
 
+def _alone(mode: str, text: str, scene: Any, **extra: Any) -> dict[str, Any]:
+    """A Translation served by the lexicon alone (no connector, no chain to report)."""
+    return {
+        "mode": mode,
+        "connector": "lexicon",
+        "text": text,
+        "hyperstring": scene.hyperstring,
+        "scene": scene.to_dict(),
+        **extra,
+    }
+
+
 @router.post("/encode", response_model=Translation, tags=["bridge"], responses=BRIDGE_ERRORS)
 def encode(
     request: Request, body: EncodeIn, who: Reader, lexicon: LexiconName = "core"
@@ -653,13 +665,7 @@ def encode(
         scene = lex.encode(
             body.text, register=body.register, lang=body.lang, stability=body.stability
         )
-        return {
-            "mode": "encode",
-            "connector": "lexicon",
-            "text": scene.hyperstring,
-            "hyperstring": scene.hyperstring,
-            "scene": scene.to_dict(),
-        }
+        return _alone("encode", scene.hyperstring, scene)
     return _run(
         request,
         who,
@@ -681,15 +687,7 @@ def decode(
         done = lex.decode(
             body.hyperstring, style=body.style, lang=body.lang, register=body.register
         )
-        return {
-            "mode": "decode",
-            "connector": "lexicon",
-            "text": done.text,
-            "hyperstring": done.scene.hyperstring,
-            "scene": done.scene.to_dict(),
-            "unknown": done.unknown,
-            "detail": done.to_dict(),
-        }
+        return _alone("decode", done.text, done.scene, unknown=done.unknown, detail=done.to_dict())
     return _run(
         request,
         who,
@@ -710,13 +708,7 @@ def compress(
     if not body.connectors or body.connectors == ["lexicon"]:
         lex = service(request).lexicon(lexicon, who)
         scene = lex.compress(body.scenes, lang=body.lang, limit=body.limit)
-        return {
-            "mode": "compress",
-            "connector": "lexicon",
-            "text": scene.hyperstring,
-            "hyperstring": scene.hyperstring,
-            "scene": scene.to_dict(),
-        }
+        return _alone("compress", scene.hyperstring, scene)
     return _run(
         request, who, lexicon, "compress", "\n".join(body.scenes), body.connectors, lang=body.lang
     )
@@ -731,15 +723,7 @@ def ask(
     if not body.connectors or body.connectors == ["lexicon"]:
         lex = service(request).lexicon(lexicon, who)
         answer = lex.ask(body.question, lang=body.lang)
-        return {
-            "mode": "ask",
-            "connector": "lexicon",
-            "text": answer.text,
-            "hyperstring": answer.answer.hyperstring,
-            "scene": answer.answer.to_dict(),
-            "note": answer.note,
-            "detail": answer.to_dict(),
-        }
+        return _alone("ask", answer.text, answer.answer, note=answer.note, detail=answer.to_dict())
     return _run(
         request,
         who,
