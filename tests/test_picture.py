@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -409,3 +412,47 @@ def test_no_lexemes_but_unexplained_text() -> None:
 def test_width_too_small() -> None:
     with pytest.raises(ValueError, match="width"):
         render_svg(_scene(), width=100)
+
+
+# --- from the CLI: encode|decode ... --svg FILE ------------------------------------------------
+
+
+@pytest.fixture
+def cli(tmp_path: Path, _seeded_sqlite_template: Path) -> Any:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from hyperlexicon.cli import main
+
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, ["--db", f"sqlite:///{db}", *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+def test_encode_and_decode_write_the_scene_picture(cli: Any, tmp_path: Path) -> None:
+    storm, formula = tmp_path / "storm.svg", tmp_path / "formula.svg"
+    code, _, err = cli("encode", "Что ты чувствуешь перед бурей?", "--svg", str(storm))
+    assert code == 0 and f"picture written to {storm}" in err
+    root = _parse(storm.read_text("utf-8"))
+    assert "⛈" in "".join(root.itertext())
+    code, _, err = cli("decode", "🜂⧖🕯 → ⟁☰☉⚭", "--style", "formula", "--svg", str(formula))
+    assert code == 0, err
+    text = "".join(_parse(formula.read_text("utf-8")).itertext())
+    assert all(glyph in text for glyph in "🜂⧖🕯⟁☰☉⚭")
+
+
+@pytest.mark.parametrize("where", ["{tmp}/missing/x.svg", "{tmp}"])
+def test_a_picture_that_cannot_be_written_is_refused_before_any_work(
+    cli: Any, tmp_path: Path, where: str
+) -> None:
+    code, out, err = cli("encode", "огонь", "--svg", where.format(tmp=tmp_path))
+    assert code == 2 and err.startswith("error: Invalid value for '--svg'"), err
+    assert len(err.strip().splitlines()) == 1 and out == ""
+    code, out, _ = cli("log", "list", "--json")
+    assert json.loads(out) == []  # nothing was encoded, nothing logged

@@ -226,6 +226,18 @@ def test_unreachable_server_is_one_clear_line(
     assert len(err.strip().splitlines()) == 1 and out == ""
 
 
+def test_a_server_url_that_is_not_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"HYPERLEXICON_SERVER_URL": "127.0.0.1:8765"}
+    code, out, err = _run(("lex", "show", "🜂"), env, tmp_path, monkeypatch)
+    assert code == 2 and out == ""
+    assert (
+        err
+        == "error: HYPERLEXICON_SERVER_URL: expected http://host:port or https://…, got '127.0.0.1:8765'\n"
+    )
+
+
 def test_python_api_goes_remote(served: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from hyperlexicon import Lexicon
     from hyperlexicon.remote import RemoteLexicon

@@ -80,6 +80,11 @@ class Settings:
                 values[f.name] = overrides[f.name]
         if isinstance(values.get("auto_index"), str):
             values["auto_index"] = _boolean(values["auto_index"], "auto_index")
+        url = values.get("server_url")
+        if url and not str(url).startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{ENV_PREFIX}SERVER_URL: expected http://host:port or https://…, got {url!r}"
+            )
         return cls(home=home, **values)
 
     def with_(self, **changes: Any) -> Settings:

@@ -80,6 +80,21 @@ def show_scene(scene: Any) -> None:
         out.print(f"logged as query {scene.query_id}", style="dim")
 
 
+def _svg_target(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a picture that could not be written before any work is done (or logged)."""
+    if value is None:
+        return None
+    import os
+    from pathlib import Path
+
+    folder = Path(value).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"{folder}: no such directory", ctx, param)
+    if not os.access(folder, os.W_OK):
+        raise click.BadParameter(f"{folder}: not writable", ctx, param)
+    return value
+
+
 def save_picture(app: App, scene: Any, path: str | None) -> None:
     """``--svg FILE``: the scene as a picture (anchors, registers, links, diagnostics)."""
     if path is None or scene is None:
@@ -128,7 +143,13 @@ def _image(path: str) -> tuple[bytes, str]:
     type=click.Path(dir_okay=False),
     help="Encode this image (png, jpg, gif, webp) through a connector that reads images.",
 )
-@click.option("--svg", "svg", type=click.Path(dir_okay=False, writable=True), help=SVG_HELP)
+@click.option(
+    "--svg",
+    "svg",
+    type=click.Path(dir_okay=False, writable=True),
+    callback=_svg_target,
+    help=SVG_HELP,
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def encode(
@@ -203,7 +224,13 @@ def encode(
 @click.option("--lang", type=click.Choice(["ru", "en"]), default="ru", show_default=True)
 @click.option("-r", "--register", type=click.Choice(REGISTERS))
 @click.option("-c", "--connector", "chain", metavar="A,B", help=CONNECTOR_HELP)
-@click.option("--svg", "svg", type=click.Path(dir_okay=False, writable=True), help=SVG_HELP)
+@click.option(
+    "--svg",
+    "svg",
+    type=click.Path(dir_okay=False, writable=True),
+    callback=_svg_target,
+    help=SVG_HELP,
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def decode(
