@@ -10,6 +10,7 @@ versions and diffs, proposals, calibration, the dialogue keeping its turns, glyp
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -42,6 +43,8 @@ EDITOR = "editor-token-web-4b8a6e0d"
 WAIT = 20_000  # ms: the longest any single step of a page may take
 QUESTION = "Что ты чувствуешь перед бурей?"
 SVG_NS = "{http://www.w3.org/2000/svg}"
+CLAUDE_KEY = "sk-ant-test-web-images-0123456789"
+PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 
 # --- a real server ----------------------------------------------------------------------------
@@ -53,8 +56,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
         HYPERLEXICON_HOME=str(home),
         HYPERLEXICON_AUTO_INDEX="1",
         HYPERLEXICON_LOAD_PLUGINS="",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -369,6 +372,67 @@ def test_dialogue_keeps_turns_decodes_in_styles_and_resumes(tab: Page, server: S
     # and it goes on
     _encode(page, "буря")
     assert page.locator("#turns .turn.done").count() == 4
+
+
+def test_encode_an_image_from_the_dialogue(browser: Any, seeded_home: Path, tmp_path: Path) -> None:
+    """A picture chosen in the dialogue goes over /ws to Claude (a local Messages API); a chain
+    that cannot read images answers with the server's 422 in the turn, and the page goes on."""
+    from .peers.messages_api import MessagesAPI
+
+    png = tmp_path / "storm.png"
+    png.write_bytes(base64.b64decode(PNG_1X1))
+    with MessagesAPI(CLAUDE_KEY) as claude:
+        srv = _start(
+            seeded_home,
+            tmp_path,
+            ANTHROPIC_API_KEY=CLAUDE_KEY,
+            HYPERLEXICON_CLAUDE_BASE_URL=claude.url,
+            HYPERLEXICON_CLAUDE_MODEL="fake-hyperbridge",
+            # Claude's connector, and one that cannot read images
+            HYPERLEXICON_LOAD_PLUGINS="hyperlexicon-anthropic,hyperlexicon-example",
+        )
+        tab = Page(browser, srv)
+        try:
+            page = tab.open("#/dialogue")
+            tab.ready()
+            page.wait_for_selector("#ws-state:has-text('connected')")
+            assert page.locator("label[for=say-image]").inner_text().startswith("Image")
+            page.check("input[name=type][value=encode]")
+            page.set_input_files("#say-image", str(png))
+            page.fill("#say-connectors", "claude")
+            page.click("#send")
+            page.wait_for_function(
+                "() => document.querySelector('#turns .turn.done .scene svg.hyperscene')"
+            )
+            turn = page.locator("#turns .turn.done").first
+            assert "storm.png" in turn.locator(".said").inner_text()
+            assert "claude" in turn.locator(".turn-head").inner_text()
+            assert turn.locator(".scene-string").inner_text().strip()
+            [message] = claude.requests[-1]["messages"]
+            image = next(b for b in message["content"] if b["type"] == "image")
+            assert image["source"]["media_type"] == "image/png"
+            assert image["source"]["data"] == PNG_1X1
+            assert page.locator("#say-image").input_value() == ""  # cleared once sent
+            # a chain that cannot read images: the server's refusal, shown in the turn
+            asked = len(claude.requests)
+            page.set_input_files("#say-image", str(png))
+            page.fill("#say-connectors", "keywords")
+            page.click("#send")
+            failed = page.locator("#turns .turn.failed").first
+            failed.locator(".problem").wait_for()
+            problem = failed.locator(".problem").inner_text()
+            assert "422" in problem and "cannot read images" in problem, problem
+            assert len(claude.requests) == asked
+            # and the page still works: a text encode through the lexicon
+            page.fill("#say-connectors", "")
+            _encode(page, "fire + time + candle")
+            assert page.locator("#turns .turn.done svg.hyperscene").count() == 2
+        finally:
+            try:
+                tab.close()
+            finally:
+                srv.stop()
+    assert "Traceback" not in srv.log.read_text(errors="replace")
 
 
 def test_decode_a_hyperstring_in_every_style_and_language(tab: Page) -> None:

@@ -446,7 +446,8 @@
     const text = document.createElement("span");
     text.className = "glyph said";
     text.textContent =
-      request.text || request.question || request.hyperstring || (Array.isArray(request.scenes) ? request.scenes.join(" · ") : "") ||
+      [request.image_name ? `[image ${request.image_name}]` : "", request.text].filter(Boolean).join(" ") ||
+      request.question || request.hyperstring || (Array.isArray(request.scenes) ? request.scenes.join(" · ") : "") ||
       (request.type === "decode" ? `the ${request.scene || "previous"} scene` : request.type === "compress" ? "the whole dialogue" : "");
     const opts = document.createElement("span");
     opts.className = "opts";
@@ -531,18 +532,34 @@
     }
   }
 
-  function say(form) {
+  // A chosen file as base64, without the "data:…;base64," prefix.
+  function readBase64(file) {
+    return new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+      reader.onerror = () => reject(new Problem({ title: "The image cannot be read", detail: file.name }));
+      reader.readAsDataURL(file);
+    });
+  }
+
+  async function say(form) {
     const f = form.elements;
     const type = f.type.value;
     const text = f.text.value.trim();
+    const image = type === "encode" && f.image.files.length ? f.image.files[0] : null;
     const msg = { type, id: `r${Date.now().toString(36)}${state.seq++}` };
     for (const k of ["register", "lang"]) if (f[k].value) msg[k] = f[k].value;
     if (type === "decode") msg.style = f.style.value;
     const connectors = f.connectors.value.split(",").map((s) => s.trim()).filter(Boolean);
     if (connectors.length) msg.connectors = connectors;
     if (type === "encode") {
-      if (!text) return f.text.focus();
+      if (!text && !image) return f.text.focus();
       msg.text = text;
+      if (image) {
+        msg.image_base64 = await readBase64(image);
+        msg.image_type = image.type;
+        msg.image_name = image.name; // shown in the turn, not sent
+      }
     } else if (type === "ask") {
       if (!text) return f.text.focus();
       msg.question = text;
@@ -560,8 +577,10 @@
     const turn = newTurn(msg);
     state.running.set(msg.id, turn);
     updateSending();
-    send(msg);
+    const { image_name: _, ...wire } = msg;
+    send(wire);
     f.text.value = "";
+    if (image) f.image.value = "";
   }
 
   // --- feedback and proposals ----------------------------------------------------------------
