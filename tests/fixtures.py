@@ -7,6 +7,7 @@ being unreachable is an error, not a skip: the suite promises both backends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -144,46 +145,66 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `chroma run` server on 127.0.0.1, for the scale path."""
+@contextlib.contextmanager
+def serving(
+    args: list[str],
+    *,
+    name: str,
+    log_path: Path,
+    ready: str,
+    timeout: float,
+    env: dict[str, str] | None = None,
+) -> Iterator[None]:
+    """A server subprocess for a test session: started with its output in ``log_path``,
+    waited for until ``ready`` answers (its log in the error if it never does), and stopped
+    at the end, killed if it does not stop."""
     import subprocess
-    import sys
     import time
     import urllib.request
 
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    exe = Path(sys.executable).with_name("chroma")
-    log = (path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(exe), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(
-                    f"chroma run did not start: {(path / 'server.log').read_text()}"
-                ) from None
-            time.sleep(0.2)
+    log = log_path.open("wb")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + timeout
     try:
-        yield url
+        while True:
+            try:
+                with urllib.request.urlopen(ready, timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{name} did not start: {log_path.read_text(errors='replace')[-2000:]}"
+                    ) from None
+                time.sleep(0.2)
+        yield
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on 127.0.0.1, for the scale path."""
+    import sys
+
+    port = _free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    exe = Path(sys.executable).with_name("chroma")
+    url = f"http://127.0.0.1:{port}"
+    with serving(
+        [str(exe), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        name="chroma run",
+        log_path=path / "server.log",
+        ready=f"{url}/api/v2/heartbeat",
+        timeout=60,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    ):
+        yield url
 
 
 @pytest.fixture(params=["embedded", "server"])
@@ -245,15 +266,12 @@ def gemma_path() -> Path:
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama.cpp's OpenAI-compatible server (llama-cpp-python's) on 127.0.0.1, serving the
     Gemma 3 270M GGUF from PyPI. Returns its /v1 base URL."""
-    import subprocess
     import sys
-    import time
-    import urllib.request
 
     port = _free_port()
     log_path = tmp_path_factory.mktemp("llama") / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
+    url = f"http://127.0.0.1:{port}/v1"
+    with serving(
         [
             sys.executable,
             "-m",
@@ -275,28 +293,9 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--n_threads",
             "2",
         ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(
-                    f"llama.cpp server did not start: {log_path.read_text()[-2000:]}"
-                ) from None
-            time.sleep(0.5)
-    try:
+        name="llama.cpp server",
+        log_path=log_path,
+        ready=f"{url}/models",
+        timeout=180,
+    ):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

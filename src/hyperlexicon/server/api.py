@@ -497,6 +497,24 @@ def get_entry(
     return stored.to_dict()
 
 
+def _write(
+    request: Request,
+    response: Response,
+    who: Principal,
+    lexicon: str,
+    form: str,
+    if_match: str | None,
+    change: Any,
+) -> dict[str, Any]:
+    """An entry write under If-Match: ``change(lex, row_version)`` runs only when the tag is
+    current (the store checks the version again inside its transaction); the new ETag goes
+    back."""
+    lex = service(request).lexicon(lexicon, who)
+    stored = change(lex, expected_version(if_match, lex.get(form)))
+    response.headers["ETag"] = etag(stored)
+    return stored.to_dict()
+
+
 @router.put(
     "/entries/{form}",
     response_model=EntryOut,
@@ -513,12 +531,18 @@ def replace_entry(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
-    lex = service(request).lexicon(lexicon, who)
-    version = expected_version(if_match, lex.get(form))
     data = body.data()
-    stored = lex.edit(form, lambda _current: data, expect_version=version, reason=reason)
-    response.headers["ETag"] = etag(stored)
-    return stored.to_dict()
+    return _write(
+        request,
+        response,
+        who,
+        lexicon,
+        form,
+        if_match,
+        lambda lex, version: lex.edit(
+            form, lambda _current: data, expect_version=version, reason=reason
+        ),
+    )
 
 
 @router.patch(
@@ -537,16 +561,20 @@ def patch_entry(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
-    lex = service(request).lexicon(lexicon, who)
-    version = expected_version(if_match, lex.get(form))
     changes = body.model_dump(exclude_none=True)
     if "components" in changes:
         changes["components"] = [c.model_dump(exclude_none=True) for c in body.components or []]
     if not changes:
         raise BadInputError("body: nothing to change")
-    stored = lex.edit(form, expect_version=version, reason=reason, **changes)
-    response.headers["ETag"] = etag(stored)
-    return stored.to_dict()
+    return _write(
+        request,
+        response,
+        who,
+        lexicon,
+        form,
+        if_match,
+        lambda lex, version: lex.edit(form, expect_version=version, reason=reason, **changes),
+    )
 
 
 @router.delete(
