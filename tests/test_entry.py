@@ -97,3 +97,64 @@ def test_component_spec_round_trips() -> None:
     assert c == Component("страх", "ru", "😨")
     assert Component.parse(c.spec()) == c
     assert Component.parse("тишина") == Component("тишина")
+
+
+# --- the component notation: what the web page's form and CSV cells are read with ---------------
+
+MEANING = st.text(
+    alphabet="абвгдежзиклмнопрстуфхцчшщэюя abcdefghijklmnopqrstuvwxyz-'", min_size=1, max_size=30
+).filter(lambda m: m.strip() and not m.strip().startswith(("-", "'")))
+
+
+@given(
+    MEANING,
+    st.sampled_from([None, "ru", "en", "pt-BR"]),
+    st.sampled_from([None, "🜂", "⚡🜂🫁", "Δ-threshold", "перед бурей"]),
+)
+def test_every_valid_component_comes_back_from_its_notation(
+    meaning: str, lang: str | None, ref: str | None
+) -> None:
+    try:
+        c = EntryData.create("🜂", components=[Component(meaning, lang, ref)]).components[0]
+    except BadInputError:  # e.g. "ab:x" inside a meaning: refused, so never written
+        return
+    assert Component.parse(c.spec()) == c
+    lines = "\n".join(x.spec() for x in [c, c, c]).split("\n")
+    assert EntryData.create("🜂", components=lines).components == (c, c, c)
+
+
+def test_every_seed_component_comes_back_from_its_notation() -> None:
+    import yaml
+
+    from .fixtures import ROOT
+
+    seed = yaml.safe_load((ROOT / "seeds" / "core.yaml").read_text("utf-8"))["entries"]
+    for record in seed:
+        data = EntryData.from_dict(record)
+        specs = [c.spec() for c in data.components]
+        assert EntryData.create(data.form, components=specs).components == data.components
+
+
+@pytest.mark.parametrize(
+    "component, held",
+    [
+        ({"meaning": "огонь@🜂ru:время@⧖ru:свеча", "lang": "ru", "ref": "🕯"}, "'@'"),
+        ({"meaning": "огонь ru:время"}, "'ru:'"),
+        ({"meaning": "fire", "ref": "🜂@⧖"}, "'@'"),
+        ("ru:огонь@🜂ru:время@⧖ru:свеча@🕯", "'ru:'"),
+        ("ru:огонь en:fire", "'en:'"),
+    ],
+)
+def test_a_meaning_holding_a_second_component_is_refused(component: object, held: str) -> None:
+    with pytest.raises(BadInputError, match=r"components\[0\]: .*" + held) as info:
+        EntryData.from_dict({"form": "🜂⧖🕯", "components": [component]}, where="body")
+    assert "one component each" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_colon_in_prose_is_not_a_language_tag() -> None:
+    data = EntryData.create("🜂", components=["ru:время: поток", "en:the hour: 12:30"])
+    assert [c.meaning for c in data.components] == ["время: поток", "the hour: 12:30"]
+    # a meaning that starts like a tag would come back as one: refused as an object
+    with pytest.raises(BadInputError, match="'war:'"):
+        EntryData.create("🜂", components=[{"meaning": "war: peace"}])

@@ -433,6 +433,90 @@ def test_create_answers_with_etag_and_location(client: TestClient) -> None:
     assert client.get(r.headers["location"]).headers["etag"] == r.headers["etag"]
 
 
+def test_components_in_their_notation_and_a_fused_meaning_refused(client: TestClient) -> None:
+    url = f"{API}/entries/{'🜂⧖🕯'}"
+    current = client.get(url)
+    record = current.json()
+    history = len(client.get(f"{url}/history").json())
+    # the notation the web page sends: one string a component, read by the library's parser
+    body = {k: record[k] for k in ("form", "kind", "glosses", "registers", "weight", "status")}
+    body["components"] = [
+        (f"{c['lang']}:" if c.get("lang") else "")
+        + c["meaning"]
+        + (f"@{c['ref']}" if c.get("ref") else "")
+        for c in record["components"]
+    ]
+    body.update(provenance=record["provenance"], notes=record.get("notes", ""))
+    body["examples"] = record.get("examples", [])
+    r = client.put(url, json=body, headers={"If-Match": current.headers["ETag"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["components"] == record["components"]
+    assert r.headers["ETag"] == current.headers["ETag"]  # unchanged: no new revision
+    assert len(client.get(f"{url}/history").json()) == history
+    # what the old page sent: three components fused into one meaning
+    fused = dict(
+        body, components=[{"lang": "ru", "meaning": "огонь@🜂ru:время@⧖ru:свеча", "ref": "🕯"}]
+    )
+    p = problem(client.put(url, json=fused, headers={"If-Match": current.headers["ETag"]}), 422)
+    assert "components[0]" in p["detail"] and "one component each" in p["detail"]
+    p = problem(
+        client.patch(
+            url,
+            json={"components": ["ru:огонь@🜂ru:время@⧖ru:свеча@🕯"]},
+            headers={"If-Match": current.headers["ETag"]},
+        ),
+        422,
+    )
+    assert "'ru:'" in p["detail"]
+    assert client.get(url).json() == record
+
+
+def test_the_edit_form_holds_every_seed_entry_as_it_is(client: TestClient) -> None:
+    """The form parser alone: the edit form's text areas, read back the way the page sends
+    them, give every seed entry's glosses, components and examples unchanged."""
+    import html
+    import re
+    from urllib.parse import quote
+
+    from hyperlexicon.entry import EntryData
+
+    entries = client.get(f"{API}/entries", params={"limit": 1000}).json()
+    assert len(entries) >= 140
+    multi = 0
+    for record in entries:
+        page = client.get("/ui/entry-form", params={"form": record["form"]}).text
+        areas = {
+            name: html.unescape(text)
+            for name, text in re.findall(
+                r'<textarea[^>]* name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S
+            )
+        }
+        glosses: dict[str, list[str]] = {}
+        for line in filter(None, (x.strip() for x in areas["glosses"].split("\n"))):
+            lang, _, text = line.partition(":")
+            glosses.setdefault(lang.strip().lower(), []).append(text.strip())
+        components = [x.strip() for x in areas["components"].split("\n") if x.strip()]
+        examples = [x.strip() for x in areas["examples"].split("\n") if x.strip()]
+        data = EntryData.from_dict(
+            {
+                "form": record["form"],
+                "glosses": glosses,
+                "components": components,
+                "examples": examples,
+            }
+        )
+        want = EntryData.from_dict(
+            {k: record[k] for k in ("form", "glosses", "components", "examples") if k in record}
+        )
+        assert (data.glosses, data.components, data.examples) == (
+            want.glosses,
+            want.components,
+            want.examples,
+        ), quote(record["form"])
+        multi += len(data.components) >= 2
+    assert multi >= 20  # entries with several components are most at risk
+
+
 # --- 3. problem details -----------------------------------------------------------------------
 
 

@@ -629,6 +629,47 @@ def test_add_an_entry_and_see_the_apis_refusal(tab: Page, server: Server) -> Non
     assert httpx.get(f"{server.url}/api/v1/entries/{quote('🜆')}").status_code == 404
 
 
+def test_saving_every_seed_entry_unchanged_changes_nothing(
+    browser: Any, seeded_home: Path, tmp_path: Path
+) -> None:
+    """Open each seed entry's edit form and save it as it is: no revision, nothing changed.
+    (The form once fused every multi-component entry's components into one on any save.)"""
+    srv = _start(seeded_home, tmp_path)
+    t = Page(browser, srv)
+    try:
+        before = httpx.get(f"{srv.url}/api/v1/entries", params={"limit": 1000}).json()
+        revisions = len(httpx.get(f"{srv.url}/api/v1/history", params={"limit": 10000}).json())
+        assert len(before) >= 140
+        page = t.open()
+        for record in before:
+            form = record["form"]
+            page.goto(f"{srv.url}/#/edit/{quote(form)}")
+            page.wait_for_selector(f"form.entry-form[data-original='{form}']")
+            page.click("form.entry-form button[type=submit]")
+            page.wait_for_selector(f"#entry article[data-form='{form}']")
+        after = httpx.get(f"{srv.url}/api/v1/entries", params={"limit": 1000}).json()
+        assert after == before
+        assert (
+            len(httpx.get(f"{srv.url}/api/v1/history", params={"limit": 10000}).json()) == revisions
+        )
+        # a component line that holds a second component is refused in place, nothing saved
+        form = "🜂⧖🕯"
+        page.goto(f"{srv.url}/#/edit/{quote(form)}")
+        page.wait_for_selector(f"form.entry-form[data-original='{form}']")
+        page.fill("#e-components", "ru:огонь@🜂ru:время@⧖ru:свеча@🕯")
+        page.click("form.entry-form button[type=submit]")
+        problem = page.wait_for_selector("form.entry-form .problem:not([hidden])")
+        assert problem.inner_text().startswith("422")
+        assert "one component each" in problem.inner_text()
+        assert httpx.get(f"{srv.url}/api/v1/entries/{quote(form)}").json() == next(
+            r for r in before if r["form"] == form
+        )
+    finally:
+        t.close()
+        srv.stop()
+    assert "Traceback" not in srv.log.read_text(errors="replace")
+
+
 # --- roles ----------------------------------------------------------------------------------
 
 

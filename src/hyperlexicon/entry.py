@@ -28,6 +28,10 @@ PROVENANCES = ("seed", "user", "import", "feedback", "connector")
 DEFAULT_WEIGHT = 0.5
 
 _LANG = regex.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+# what the component notation ``[LANG:]MEANING[@REF]`` reads as a language tag or a link: a
+# meaning or link holding either would not come back as itself from its own notation
+_TAG = r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*"
+_NOTATION = regex.compile(rf"@|^{_TAG}\s*:|(?<![\p{{L}}\p{{N}}]){_TAG}:(?=\S)")
 _LETTERS_ONLY = regex.compile(r"^[\p{L}\p{M}]+$")
 _LETTERS_AND_SPACES = regex.compile(r"^[\p{L}\p{M}\p{Nd}'’ -]+$")
 _FIELDS = (
@@ -62,11 +66,13 @@ class Component:
 
     @classmethod
     def parse(cls, spec: str, where: str = "component") -> Component:
-        """``[LANG:]MEANING[@REF]`` as typed on the command line or in a CSV cell."""
+        """``[LANG:]MEANING[@REF]`` as typed on the command line, in a CSV cell or on the
+        web page's form, one component per spec. A meaning never holds ``@`` (validation
+        refuses it), so the first ``@`` starts the link."""
         spec = spec.strip()
         ref = None
         if "@" in spec:
-            spec, ref = (part.strip() for part in spec.rsplit("@", 1))
+            spec, ref = (part.strip() for part in spec.split("@", 1))
         lang = None
         head, sep, rest = spec.partition(":")
         if sep and _LANG.match(head):
@@ -339,11 +345,17 @@ def _component(value: object, where: str, txt: Any) -> Component:
         raise BadInputError(f"{where}: expected text or a mapping")
     if lang is not None and (not isinstance(lang, str) or not _LANG.match(lang)):
         raise BadInputError(f"{where}: bad language code {lang!r}")
-    return Component(
-        meaning=txt(meaning, where.split(": ", 1)[-1]),
-        lang=lang or None,
-        ref=T.clean_form(ref, f"{where}: ref") if ref else None,
-    )
+    meaning = txt(meaning, where.split(": ", 1)[-1])
+    ref = T.clean_form(ref, f"{where}: ref") if ref else None
+    for name, value in (("meaning", meaning), ("ref", ref or "")):
+        found = _NOTATION.search(value)
+        if found:
+            raise BadInputError(
+                f"{where}: {name} {value!r} holds {found.group()!r}, which the component "
+                "notation reads as the start of another component; give one component each "
+                "(one a line on the page: [language:]meaning[@form])"
+            )
+    return Component(meaning=meaning, lang=lang or None, ref=ref)
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -165,11 +165,21 @@ class ComponentModel(Body):
     ref: str | None = None
 
 
+# a component as an object, or as its notation ``[lang:]meaning[@form]`` (the web page's form
+# and CSV write it so); a meaning or link that holds what the notation reads as another
+# component is refused (422)
+ComponentIn = ComponentModel | Annotated[str, Field(max_length=2000)]
+
+
+def _components(items: list[ComponentIn]) -> list[Any]:
+    return [c.model_dump(exclude_none=True) if isinstance(c, ComponentModel) else c for c in items]
+
+
 class EntryIn(Body):
     form: str
     kind: Kind | None = None
     glosses: dict[str, list[str]] = Field(default_factory=dict)
-    components: list[ComponentModel] = Field(default_factory=list)
+    components: list[ComponentIn] = Field(default_factory=list)
     registers: list[Register] = Field(default_factory=list)
     weight: float = Field(0.5, ge=0, le=1)
     status: Status = "active"
@@ -179,7 +189,7 @@ class EntryIn(Body):
 
     def data(self) -> EntryData:
         record = self.model_dump(exclude_none=True)
-        record["components"] = [c.model_dump(exclude_none=True) for c in self.components]
+        record["components"] = _components(self.components)
         return EntryData.from_dict(record, where="body")
 
 
@@ -187,7 +197,7 @@ class EntryPatch(Body):
     form: str | None = None
     kind: Kind | None = None
     glosses: dict[str, list[str]] | None = None
-    components: list[ComponentModel] | None = None
+    components: list[ComponentIn] | None = None
     registers: list[Register] | None = None
     weight: float | None = Field(None, ge=0, le=1)
     status: Status | None = None
@@ -331,7 +341,7 @@ class ProposalPatch(Body):
     form: str | None = None
     kind: Kind | None = None
     glosses: dict[str, list[str]] | None = None
-    components: list[ComponentModel] | None = None
+    components: list[ComponentIn] | None = None
     registers: list[Register] | None = None
 
 
@@ -563,7 +573,7 @@ def patch_entry(
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_none=True)
     if "components" in changes:
-        changes["components"] = [c.model_dump(exclude_none=True) for c in body.components or []]
+        changes["components"] = _components(body.components or [])
     if not changes:
         raise BadInputError("body: nothing to change")
     return _write(
@@ -991,7 +1001,7 @@ def edit_proposal(
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_none=True)
     if body.components is not None:
-        changes["components"] = [c.model_dump(exclude_none=True) for c in body.components]
+        changes["components"] = _components(body.components)
     return service(request).lexicon(lexicon, who).edit_proposal(proposal_id, **changes).to_dict()
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from .. import models as M
 from .. import picture
-from ..entry import KINDS, PROVENANCES, REGISTERS, STATUSES
+from ..entry import KINDS, PROVENANCES, REGISTERS, STATUSES, Component
 from ..errors import BadInputError
 from ..scene import HOW, Diagnostic, Lexeme, Scene, Unmatched
 from ..styles import LANGS, STYLES
@@ -140,7 +140,26 @@ def _full(record: dict[str, Any]) -> dict[str, Any]:
         for c in record.get("components") or ()
         if isinstance(c, dict)
     ]
+    out.update(form_texts(out))
     return out
+
+
+def form_texts(record: dict[str, Any]) -> dict[str, str]:
+    """What the edit form's text areas hold: one item a line, in the notations the API reads
+    back (``lang: gloss``; a component as ``[lang:]meaning[@form]``, sent as that string).
+
+    Built here rather than in the template: a template's block tags eat line breaks, which
+    once fused every component of an entry into one on a save."""
+    return {
+        "glosses_text": "\n".join(
+            f"{lang}: {g}" for lang, items in record.get("glosses", {}).items() for g in items
+        ),
+        "components_text": "\n".join(
+            Component(c["meaning"], c.get("lang"), c.get("ref")).spec()
+            for c in record.get("components") or ()
+        ),
+        "examples_text": "\n".join(record.get("examples") or ()),
+    }
 
 
 def _roles(who: Principal) -> dict[str, bool]:

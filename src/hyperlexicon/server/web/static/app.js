@@ -276,24 +276,9 @@
     return glosses;
   }
 
-  function parseComponents(text) {
-    // [lang:]meaning[@ref], as in the CSV format
-    return lines(text).map((line) => {
-      const c = {};
-      const at = line.lastIndexOf("@");
-      if (at > 0) {
-        c.ref = line.slice(at + 1).trim();
-        line = line.slice(0, at).trim();
-      }
-      const m = /^([a-z]{2,3}):(.+)$/.exec(line);
-      if (m) {
-        c.lang = m[1];
-        line = m[2].trim();
-      }
-      c.meaning = line;
-      return c;
-    });
-  }
+  // components go to the API as written, one "[lang:]meaning[@form]" a line: the server reads
+  // the notation (one parser for the page, the CLI and CSV) and says which line it refused
+  const parseComponents = lines;
 
   function entryBody(form) {
     const f = form.elements;
