@@ -44,17 +44,12 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from hyperlexicon.store import make_engine
+    from hyperlexicon.engine import migrating
 
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    try:
-        with engine.connect() as conn:
-            _configure(conn)
-            with context.begin_transaction():
-                context.run_migrations()
-            conn.commit()
-    finally:
-        engine.dispose()
+    # the alembic command line: the same guarded connection the library uses
+    with migrating(config.get_main_option("sqlalchemy.url") or "") as conn:
+        _configure(conn)
+        context.run_migrations()
 
 
 if context.is_offline_mode():

@@ -7,11 +7,12 @@ folder, a wheel install the packaged one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import HyperlexiconError
+from .errors import BadInputError, HyperlexiconError
 
 
 def migrations_dir() -> Path:
@@ -46,16 +47,15 @@ def head_revision() -> str:
 
 def _run(command_name: str, url: str, *args: Any, **kwargs: Any) -> None:
     from alembic import command
+    from alembic.util.exc import CommandError
 
-    from .store import make_engine
+    from .engine import migrating
 
-    engine = make_engine(url)
     try:
-        with engine.connect() as conn:
+        with migrating(url) as conn:
             getattr(command, command_name)(alembic_config(url, conn), *args, **kwargs)
-            conn.commit()
-    finally:
-        engine.dispose()
+    except CommandError as exc:  # an unknown revision, or a step past either end
+        raise BadInputError(f"db {command_name}: {exc}") from None
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -69,7 +69,7 @@ def downgrade(url: str, revision: str) -> None:
 def current(url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    from .store import make_engine
+    from .engine import make_engine
 
     engine = make_engine(url)
     try:
@@ -98,8 +98,8 @@ def check(url: str) -> list[Any]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from .engine import make_engine
     from .models import Base
-    from .store import make_engine
 
     engine = make_engine(url)
     try:
@@ -111,3 +111,71 @@ def check(url: str) -> list[Any]:
             return compare_metadata(ctx, Base.metadata)
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A data invariant that does not hold, and the entries it concerns (if any)."""
+
+    message: str
+    entry_ids: tuple[int, ...] = ()
+
+
+def check_data(url: str) -> list[Finding]:
+    """Data invariants a migration must keep, as findings (empty means none):
+
+    every entry's glosses, components, registers and examples rows match its stored record
+    (the record is the truth; those rows are derived from it), and on SQLite no row points at
+    a row that is gone. A table rebuilt with foreign keys on once emptied them silently.
+    """
+    from sqlalchemy import func, select
+
+    from . import models as M
+    from .engine import make_engine
+
+    findings: list[Finding] = []
+    engine = make_engine(url)
+    children = {
+        "glosses": M.Gloss,
+        "components": M.Component,
+        "registers": M.EntryRegister,
+        "examples": M.Example,
+    }
+    try:
+        with engine.connect() as conn:
+            have: dict[str, dict[int, int]] = {
+                name: dict(
+                    conn.execute(
+                        select(table.entry_id, func.count()).group_by(table.entry_id)
+                    ).all()
+                )
+                for name, table in children.items()
+            }
+            missing: dict[str, list[tuple[int, str]]] = {}
+            for entry_id, form, data in conn.execute(
+                select(M.Entry.id, M.Entry.form, M.Entry.data).order_by(M.Entry.id)
+            ).yield_per(1000):
+                for name in children:
+                    value = data.get(name) or ()
+                    want = sum(len(v) for v in value.values()) if name == "glosses" else len(value)
+                    if have[name].get(entry_id, 0) != want:
+                        missing.setdefault(name, []).append((entry_id, form))
+            for name, found in missing.items():
+                forms = [form for _, form in found]
+                more = f" and {len(forms) - 5} more" if len(forms) > 5 else ""
+                findings.append(
+                    Finding(
+                        f"{len(forms)} entr{'y' if len(forms) == 1 else 'ies'} whose {name} rows "
+                        f"do not match the entry's record: {', '.join(forms[:5])}{more} "
+                        "('hyperlexicon db check --fix' rebuilds them from the records)",
+                        tuple(entry_id for entry_id, _ in found),
+                    )
+                )
+            if conn.dialect.name == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                for table in sorted({row[0] for row in broken}):
+                    n = sum(row[0] == table for row in broken)
+                    findings.append(Finding(f"{n} row(s) of {table} point at rows that are gone"))
+    finally:
+        engine.dispose()
+    return findings

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -22,9 +21,7 @@ from sqlalchemy import (
     Engine,
     String,
     bindparam,
-    create_engine,
     delete,
-    event,
     exists,
     func,
     insert,
@@ -38,6 +35,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from . import models as M
+from .engine import make_engine
 from .entry import EntryData
 from .errors import BadInputError, ConflictError, HyperlexiconError, NotFoundError
 from .morphology import lemma_key
@@ -250,41 +248,6 @@ class SearchHit:
         return cls(
             StoredEntry.from_dict(d["entry"]), d["match"], d["field"], d["text"], float(d["score"])
         )
-
-
-# --- engines ------------------------------------------------------------------------------
-
-
-def make_engine(url: str) -> Engine:
-    """An engine tuned for this store's use: on SQLite, WAL and immediate write transactions.
-
-    SQLite allows one writer at a time; a write transaction that starts as a reader and later
-    upgrades fails at once with "database is locked" instead of waiting. ``BEGIN IMMEDIATE``
-    takes the write lock up front, where ``busy_timeout`` makes concurrent writers queue.
-    Readers use a plain deferred ``BEGIN`` and never block writers under WAL.
-    """
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        readonly = conn.get_execution_options().get("hl_readonly", False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
-
-    return engine
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -1026,6 +989,19 @@ class Store:
                 ):
                     out[row.id] = row.prior_weight if row.prior_weight is not None else row.weight
         return out
+
+    def rebuild_derived(self, entry_ids: Iterable[int]) -> int:
+        """Rewrite the glosses, components, registers and examples rows of these entries from
+        their stored records (the truth), without a revision: the entries' data is unchanged,
+        only rows derived from it are repaired (``db check --fix``). Returns how many."""
+        ids = sorted(set(entry_ids))
+        with self.write() as s:
+            for chunk in _chunks(ids, BATCH):
+                rows = s.execute(select(M.Entry.id, M.Entry.data).where(M.Entry.id.in_(chunk)))
+                pairs = [(row.id, EntryData.from_record(row.data)) for row in rows]
+                self._delete_children(s, [i for i, _ in pairs])
+                self._insert_children(s, pairs)
+        return len(ids)
 
     # --- set-based write helpers (inside a write transaction) ----------------------------
 

@@ -48,15 +48,20 @@ def db() -> None:
     """Schema migrations (Alembic), runnable from the installed package."""
 
 
-@db.command("upgrade")
+# "-1" and "+1" are revisions, not options
+RELATIVE = {"ignore_unknown_options": True}
+
+
+@db.command("upgrade", context_settings=RELATIVE)
 @click.argument("revision", default="head")
 @click.pass_obj
 def db_upgrade(app: App, revision: str) -> None:
-    """Migrate the schema up (default: to the newest).
+    """Migrate the schema up to REVISION (default: the newest; +1 is one step).
 
     \b
-    Example:
+    Examples:
       hyperlexicon db upgrade
+      hyperlexicon db upgrade +1
     """
     from .. import migrate
 
@@ -64,15 +69,19 @@ def db_upgrade(app: App, revision: str) -> None:
     click.echo(f"schema at {migrate.current(app.settings.database_url)}")
 
 
-@db.command("downgrade")
+@db.command("downgrade", context_settings=RELATIVE)
 @click.argument("revision")
 @click.pass_obj
 def db_downgrade(app: App, revision: str) -> None:
-    """Migrate the schema down to REVISION ('base' removes every table).
+    """Migrate the schema down to REVISION (-1 is one step; 'base' removes every table).
+
+    Every row a step does not have to drop is kept: a table or column that the older schema
+    lacks goes, nothing else.
 
     \b
-    Example:
+    Examples:
       hyperlexicon db downgrade -1
+      hyperlexicon db downgrade 0003
     """
     from .. import migrate
 
@@ -123,22 +132,41 @@ def db_history(as_json: bool) -> None:
 
 
 @db.command("check")
+@click.option("--fix", is_flag=True, help="Rebuild rows derived from entries' records.")
 @click.pass_obj
-def db_check(app: App) -> None:
-    """Compare the models with the migrated database; exit 1 if they drift.
+def db_check(app: App, fix: bool) -> None:
+    """Compare the models with the migrated database, and check the data they hold (each
+    entry's glosses, components, registers and examples against its record; rows pointing
+    at rows that are gone). Exit 1 on any finding.
 
     \b
-    Example:
+    Examples:
       hyperlexicon db check
+      hyperlexicon db check --fix
     """
     from .. import migrate
 
-    diffs = migrate.check(app.settings.database_url)
-    if diffs:
-        for d in diffs:
-            click.echo(repr(d))
+    url = app.settings.database_url
+    diffs = migrate.check(url)
+    for d in diffs:
+        click.echo(f"schema: {d!r}")
+    findings = migrate.check_data(url)
+    if fix and findings:
+        from ..store import Store
+
+        store = Store(url)
+        try:
+            ids = [i for f in findings for i in f.entry_ids]
+            if ids:
+                click.echo(f"rebuilt the derived rows of {store.rebuild_derived(ids)} entries")
+        finally:
+            store.close()
+        findings = migrate.check_data(url)
+    for f in findings:
+        click.echo(f"data: {f.message}")
+    if diffs or findings:
         raise SystemExit(1)
-    click.echo("models and migrations agree")
+    click.echo("models and migrations agree; the data holds its invariants")
 
 
 @main.group()
