@@ -239,12 +239,12 @@ def test_a_server_url_that_is_not_one_is_refused(
 
 
 def test_python_api_goes_remote(served: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hyperlexicon import Lexicon
+    import hyperlexicon
     from hyperlexicon.remote import RemoteLexicon
     from hyperlexicon.scene import Scene
 
     monkeypatch.setenv("HYPERLEXICON_SERVER_URL", served.url)
-    with Lexicon.open() as lex:
+    with hyperlexicon.open() as lex:
         assert isinstance(lex, RemoteLexicon)
         scene = lex.encode("огонь и время", stability=False)
         assert isinstance(scene, Scene) and scene.hyperstring.startswith("🜂")

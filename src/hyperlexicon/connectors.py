@@ -23,21 +23,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import BadInputError, ConfigError, HyperlexiconError
+from .errors import BadInputError, ConfigError, ConnectorError
 from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from .lexicon import Lexicon
+    from .bridge import Bridge
     from .scene import Scene
+    from .workspace import Workspace
 
 MODES = ("encode", "decode", "ask", "compress")
 GLOSSARY_LIMIT = 40
-
-
-class ConnectorError(HyperlexiconError):
-    """Every connector of a chain failed."""
-
-    exit_code = 1
 
 
 # --- request and result -------------------------------------------------------------------
@@ -157,13 +152,17 @@ class Connector(Protocol):
 
 @dataclass
 class ConnectorContext:
-    """What a connector factory gets: the lexicon (for parsing and for the built-in connector),
-    its options (config file ``[connectors.<name>]``, overridden by
-    ``HYPERLEXICON_<NAME>_<OPTION>``) and its API key (environment, else the keys file)."""
+    """What a connector factory gets: the bridge over the lexicon's workspace (for parsing and
+    for the built-in connector), its options (config file ``[connectors.<name>]``, overridden
+    by ``HYPERLEXICON_<NAME>_<OPTION>``) and its API key (environment, else the keys file)."""
 
     name: str
-    lexicon: Lexicon
+    bridge: Bridge
     config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.bridge.ws
 
     def option(self, key: str, default: Any = None) -> Any:
         env = os.environ.get(f"HYPERLEXICON_{self.name.upper().replace('-', '_')}_{key.upper()}")
@@ -174,7 +173,7 @@ class ConnectorContext:
     def key(self, name: str, env: str | None = None) -> str | None:
         from .keys import KeyStore
 
-        return KeyStore(self.lexicon.settings.home).get(name, env=env)
+        return KeyStore(self.workspace.settings.home).get(name, env=env)
 
 
 # --- prompting ----------------------------------------------------------------------------
@@ -278,7 +277,7 @@ def build_prompt(request: TranslationRequest, *, instructions: str = "en") -> tu
 
 
 def parse_output(
-    lexicon: Lexicon, request: TranslationRequest, output: str, name: str
+    bridge: Bridge, request: TranslationRequest, output: str, name: str
 ) -> TranslationResult:
     """An LLM's answer → a result checked against the lexicon."""
     result = TranslationResult(name, request.mode, output=output)
@@ -291,13 +290,13 @@ def parse_output(
             result.error = "the output is not text"
             return result
         result.text = cleaned
-        scene, unknown, _ = lexicon.bridge.parse(request.text, request.lang)
+        scene, unknown, _ = bridge.parse(request.text, request.lang)
         result.scene = scene
-        result.unknown = [g for g in _stray_glyphs(lexicon, cleaned)]
+        result.unknown = [g for g in _stray_glyphs(bridge, cleaned)]
         return result
     lines = [line for line in cleaned.splitlines() if line.strip()]
     for line in lines:
-        scene, unknown = hyperstring_in(lexicon, line, request.lang)
+        scene, unknown = hyperstring_in(bridge, line, request.lang)
         if scene.lexemes:
             result.scene = scene
             result.unknown = unknown
@@ -310,7 +309,7 @@ def parse_output(
     return result
 
 
-def hyperstring_in(lexicon: Lexicon, line: str, lang: str) -> tuple[Scene, list[str]]:
+def hyperstring_in(bridge: Bridge, line: str, lang: str) -> tuple[Scene, list[str]]:
     """The hyperlexemes in a line of model output: glyph runs (longest match over clusters),
     Δ-codes and fused-word forms the lexicon knows; other words are prose and are skipped;
     glyphs the lexicon does not know are reported."""
@@ -320,7 +319,6 @@ def hyperstring_in(lexicon: Lexicon, line: str, lang: str) -> tuple[Scene, list[
     line = (
         line.split(":", 1)[1] if ":" in line and not _glyphs_only(line.split(":", 1)[0]) else line
     )
-    bridge = lexicon.bridge
     phases = []
     for part in ARROW_RE.split(line.strip()):
         kept = []
@@ -335,8 +333,8 @@ def hyperstring_in(lexicon: Lexicon, line: str, lang: str) -> tuple[Scene, list[
         if kept:
             phases.append("".join(kept))
     if not phases:
-        return Scene(lang=lang, lexicon=lexicon.name), []
-    scene, unknown, _ = lexicon.bridge.parse(" → ".join(phases), lang)
+        return Scene(lang=lang, lexicon=bridge.name), []
+    scene, unknown, _ = bridge.parse(" → ".join(phases), lang)
     return scene, unknown
 
 
@@ -352,7 +350,7 @@ def _glyphs_only(text: str) -> bool:
     return not any(ch.isalpha() for ch in text if ch not in "Δ∆")
 
 
-def _stray_glyphs(lexicon: Lexicon, text: str) -> list[str]:
+def _stray_glyphs(bridge: Bridge, text: str) -> list[str]:
     from .bridge import tokenize
 
     runs = [t.text for t in tokenize(text) if t.kind == "glyph"]
@@ -360,7 +358,7 @@ def _stray_glyphs(lexicon: Lexicon, text: str) -> list[str]:
         return []
     unknown: list[str] = []
     for run in runs:
-        _, missing, _ = lexicon.bridge.parse(run)
+        _, missing, _ = bridge.parse(run)
         unknown.extend(missing)
     return unknown
 
@@ -375,10 +373,10 @@ class LexiconConnector:
     supports_images = False
 
     def __init__(self, context: ConnectorContext) -> None:
-        self.lexicon = context.lexicon
+        self.bridge = context.bridge
 
     def translate(self, request: TranslationRequest) -> TranslationResult:
-        bridge = self.lexicon.bridge
+        bridge = self.bridge
         result = TranslationResult(self.name, request.mode)
         if request.image is not None:
             result.error = "the lexicon connector cannot read images"
@@ -407,7 +405,7 @@ class LexiconConnector:
         """Encode yields each ``Lexeme`` as the bridge matches it, then the result; the other
         modes are done at once, so their pieces follow the work."""
         if request.mode == "encode" and request.image is None:
-            steps = self.lexicon.bridge.encode_steps(
+            steps = self.bridge.encode_steps(
                 request.text, register=request.register, lang=None, stability=True
             )
             scene = yield from steps
@@ -446,7 +444,7 @@ class ChatConnector(ABC):
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
-        self.lexicon = context.lexicon
+        self.bridge = context.bridge
         self.last_usage: dict[str, Any] = {}
 
     def secrets(self) -> list[str]:
@@ -480,7 +478,7 @@ class ChatConnector(ABC):
             return TranslationResult(
                 self.name, request.mode, error=redact(describe(exc), self.secrets())
             )
-        result = parse_output(self.lexicon, request, output, self.name)
+        result = parse_output(self.bridge, request, output, self.name)
         result.usage = {**usage, "latency_ms": round((time.perf_counter() - start) * 1000, 1)}
         return result
 
@@ -504,7 +502,7 @@ class ChatConnector(ABC):
                 error=redact(describe(exc), self.secrets()),
             )
             return
-        result = parse_output(self.lexicon, request, "".join(pieces), self.name)
+        result = parse_output(self.bridge, request, "".join(pieces), self.name)
         result.usage = {
             **self.last_usage,
             "latency_ms": round((time.perf_counter() - start) * 1000, 1),
@@ -538,7 +536,7 @@ def connector_names() -> list[str]:
     return sorted(registered_connectors())
 
 
-def get_connector(lexicon: Lexicon, name: str) -> Connector:
+def get_connector(bridge: Bridge, name: str) -> Connector:
     from .plugins import registered_connectors
 
     registry = registered_connectors()
@@ -548,16 +546,16 @@ def get_connector(lexicon: Lexicon, name: str) -> Connector:
             f"unknown connector {name!r} (installed: {', '.join(sorted(registry))}); "
             "see 'hyperlexicon plugins list'"
         )
-    config = (lexicon.settings.connectors or {}).get(name, {})
-    return factory(ConnectorContext(name, lexicon, dict(config)))
+    config = (bridge.ws.settings.connectors or {}).get(name, {})
+    return factory(ConnectorContext(name, bridge, dict(config)))
 
 
-def translate(lexicon: Lexicon, chain: list[str], request: TranslationRequest) -> TranslationResult:
+def translate(bridge: Bridge, chain: list[str], request: TranslationRequest) -> TranslationResult:
     """Try each connector in order; the first good result wins and says who failed before."""
     failures: list[dict[str, str]] = []
     for name in chain:
         try:
-            connector = get_connector(lexicon, name)
+            connector = get_connector(bridge, name)
             result = connector.translate(request)
         except ConfigError as exc:
             failures.append({"connector": name, "error": str(exc)})
@@ -572,14 +570,14 @@ def translate(lexicon: Lexicon, chain: list[str], request: TranslationRequest) -
 
 
 def translate_stream(
-    lexicon: Lexicon, chain: list[str], request: TranslationRequest
+    bridge: Bridge, chain: list[str], request: TranslationRequest
 ) -> Iterator[str | TranslationResult]:
     """Streaming failover: a connector that fails before its result moves on to the next
     (pieces it already sent are superseded by the next connector's)."""
     failures: list[dict[str, str]] = []
     for name in chain:
         try:
-            connector = get_connector(lexicon, name)
+            connector = get_connector(bridge, name)
         except ConfigError as exc:
             failures.append({"connector": name, "error": str(exc)})
             continue
@@ -595,3 +593,146 @@ def translate_stream(
     raise ConnectorError(
         "every connector failed: " + "; ".join(f"{f['connector']}: {f['error']}" for f in failures)
     )
+
+
+# --- requests: what a connector is given, and what its answer must honour ----------------------
+
+
+def glossary(bridge: Bridge, mode: str, text: str, lang: str = "ru") -> list[GlossaryEntry]:
+    """Only the relevant, active entries for a request, as a connector's glossary: what
+    the lexicon alone finds in the text, its nearest meanings in the index (and, for a
+    question, the nearest Δ-codes), and what those entries' components link to."""
+    from .text import form_key
+
+    store, name = bridge.store, bridge.name
+    ids: list[int] = []
+    if not text.strip():  # an image alone: the lexicon's strongest entries
+        ids += [
+            e.id
+            for e in sorted(
+                store.iter_entries(name, status="active"),
+                key=lambda e: (-e.data.weight, e.id),
+            )[:GLOSSARY_LIMIT]
+        ]
+    elif mode in ("encode", "ask"):
+        scene = bridge.encode(text, stability=False)
+        ids += [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+        index = bridge.ws.index()
+        ids += [h.entry_id for h in index.query(name, text, k=15, status="active")]
+        if mode == "ask":
+            ids += [h.entry_id for h in index.query(name, text, k=5, kind="delta", status="active")]
+    else:
+        for part in text.splitlines() if mode == "compress" else [text]:
+            if part.strip():
+                parsed, _, _ = bridge.parse(part, lang)
+                ids += [lx.entry_id for lx in parsed.lexemes if lx.entry_id]
+    ids = list(dict.fromkeys(ids))
+    entries = store.get_many(name, ids)
+    refs = [form_key(c.ref) for e in entries.values() for c in e.data.components if c.ref]
+    linked = store.by_keys(name, refs)
+    floor = bridge.thresholds.weight_floor
+    out: list[GlossaryEntry] = []
+    seen: set[int] = set()
+    for stored in [*(entries[i] for i in ids if i in entries), *linked.values()]:
+        d = stored.data
+        if stored.id in seen or d.status != "active" or d.weight < floor:
+            continue
+        seen.add(stored.id)
+        out.append(
+            GlossaryEntry(
+                form=d.form,
+                kind=d.kind,
+                meanings={
+                    lg: list(d.glosses.get(lg, ()))[:3] for lg in ("ru", "en") if d.glosses.get(lg)
+                },
+                components=[c.meaning for c in d.components],
+                registers=list(d.registers),
+            )
+        )
+        if len(out) >= GLOSSARY_LIMIT:
+            break
+    return out
+
+
+def make_request(
+    bridge: Bridge,
+    mode: str,
+    text: str,
+    chain: list[str],
+    *,
+    register: str | None = None,
+    style: str = "narrative",
+    lang: str = "ru",
+    image: bytes | None = None,
+    image_type: str | None = None,
+    constraints: dict[str, list[str]] | None = None,
+) -> TranslationRequest:
+    """The request a chain is given: the glossary only when some connector is an LLM (the
+    lexicon connector is the bridge, which needs none); an image refused up front for a chain
+    that cannot read it."""
+    c = constraints or {}
+    if image is not None:
+        require_image_reader(chain)
+    needs_glossary = any(name != "lexicon" for name in chain)
+    return TranslationRequest(
+        mode=mode,
+        text=text,
+        glossary=glossary(bridge, mode, text, lang) if needs_glossary else [],
+        register=register,
+        style=style,
+        lang=lang,
+        image=image,
+        image_type=image_type,
+        keep=list(c.get("keep") or []),
+        require=list(c.get("require") or []),
+        exclude=list(c.get("exclude") or []),
+    )
+
+
+def honour(bridge: Bridge, result: TranslationResult, request: TranslationRequest) -> None:
+    """A request's "keep", "must" and "must not" (a HyperPrompt's constraints): enforced on the
+    result's scene, whatever the connector did, and said in its notes."""
+    scene = result.scene
+    if scene is None or not (request.keep or request.require or request.exclude):
+        return
+    from .bridge import meaning_of
+    from .scene import Lexeme
+    from .text import form_key
+
+    banned = {form_key(f) for f in request.exclude}
+    dropped = [lx.form for lx in scene.lexemes if form_key(lx.form) in banned]
+    scene.lexemes = [lx for lx in scene.lexemes if form_key(lx.form) not in banned]
+    if dropped:
+        scene.notes.append("left out as the prompt asked: " + " ".join(dropped))
+    wanted = list(dict.fromkeys([*request.keep, *request.require]))
+    found = bridge.store.by_keys(bridge.name, [form_key(f) for f in wanted])
+    present = {form_key(lx.form) for lx in scene.lexemes}
+    for form in wanted:
+        key = form_key(form)
+        stored = found.get(key)
+        if stored is None:
+            scene.notes.append(f"the prompt asks for {form}, which is not an active entry")
+            continue
+        if key not in present:
+            d = stored.data
+            scene.lexemes.append(
+                Lexeme(
+                    entry_id=stored.id,
+                    form=d.form,
+                    how="exact",
+                    score=1.0,
+                    meaning=meaning_of(d, scene.lang),
+                    kind=d.kind,
+                    registers=tuple(d.registers),
+                    weight=d.weight,
+                    source="prompt",
+                )
+            )
+            present.add(key)
+            scene.notes.append(f"added as the prompt asked: {d.form}")
+    keep_keys = {form_key(f) for f in request.keep}
+    for lx in scene.lexemes:
+        if form_key(lx.form) in keep_keys:
+            lx.anchor = True
+    if request.mode in ("encode", "compress"):
+        result.text = scene.hyperstring

@@ -39,8 +39,10 @@ def register_embedders(register: Any) -> None:
 def register_connectors(register: Any) -> None:
     """Contribute translation connectors: ``register(name, factory)``.
 
-    ``factory(options: dict) -> Connector``; a connector has ``translate(request)`` and
-    ``stream(request)``, receiving the bridge's request with its glossary of lexicon entries.
+    ``factory(context: ConnectorContext) -> Connector``; the context has the connector's
+    ``option(key)`` and ``key(name)`` (its API key) and the ``bridge`` over the lexicon's
+    workspace. A connector has ``translate(request)`` and ``stream(request)``, receiving the
+    bridge's request with its glossary of lexicon entries.
     """
 
 

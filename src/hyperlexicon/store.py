@@ -37,16 +37,12 @@ from sqlalchemy.orm import Session
 from . import models as M
 from .engine import make_engine
 from .entry import EntryData
-from .errors import BadInputError, ConflictError, HyperlexiconError, NotFoundError
+from .errors import BadInputError, ConflictError, NotFoundError, NotInitializedError
 from .morphology import lemma_key
 from .text import form_key
 
 BATCH = 1000
 LEXICON_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
-
-
-class NotInitializedError(HyperlexiconError):
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -325,6 +321,11 @@ class Store:
                 }
                 for lx in s.scalars(select(M.Lexicon).order_by(M.Lexicon.name))
             ]
+
+    def lexicon_description(self, name: str) -> str:
+        with self.read() as s:
+            self.lexicon_id(s, name)  # a lexicon that is not there is an error, not ""
+            return s.scalar(select(M.Lexicon.description).where(M.Lexicon.name == name)) or ""
 
     def create_lexicon(self, name: str, description: str = "") -> None:
         validate_lexicon_name(name)

@@ -103,3 +103,48 @@ def decode_all(data: bytes, source: str) -> str:
             f"{source}:{line}: not valid UTF-8 (0x{data[exc.start]:02x}); the file must be "
             "UTF-8 (convert it first, e.g. iconv -f cp1251 -t utf-8)"
         ) from None
+
+
+def read_entries(
+    stream: BinaryIO, source: str, format: str, *, repair: bool = True
+) -> tuple[Header, Iterator[tuple[str, EntryData]], list[Any]]:
+    """A file's header, its entries validated one by one as they are read (each error names
+    its place), and the list the mojibake repairs are recorded into while reading."""
+    from ..text import Repair
+
+    fmt = choose(source, format)
+    assert fmt.read is not None
+    header, records = fmt.read(stream, source)
+    repairs: list[Repair] = []
+
+    def validated() -> Iterator[tuple[str, EntryData]]:
+        for where, record in records:
+            if fmt.name not in ("jsonl", "yaml") and "provenance" not in record:
+                record = {**record, "provenance": "import"}
+            yield where, EntryData.from_dict(record, where, repair=repair, repairs=repairs)
+
+    return header, validated(), repairs
+
+
+def write_entries(
+    stream: BinaryIO,
+    format: str,
+    header: Header,
+    items: Iterable[EntryData],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write entries in a format; how many were written."""
+    fmt = choose(f"x.{format}", format, for_writing=True)
+    assert fmt.write is not None
+    count = 0
+
+    def counted() -> Iterator[EntryData]:
+        nonlocal count
+        for data in items:
+            count += 1
+            if progress:
+                progress(1)
+            yield data
+
+    fmt.write(stream, header, counted())
+    return count

@@ -76,9 +76,9 @@ class Service:
     def lexicon(self, name: str | None = None, who: Principal | None = None) -> Lexicon:
         """A view of one lexicon for one request: shared store and index, its own author."""
         settings = self.settings.with_(author=who.name) if who is not None else self.settings
-        view = Lexicon(settings, name=name or self.settings.lexicon, store=self.store)
-        view._index = self._root.index
-        return view
+        return Lexicon(
+            settings, name=name or self.settings.lexicon, store=self.store, index=self._root.index
+        )
 
     # --- jobs -------------------------------------------------------------------------
 
