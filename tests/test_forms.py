@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import regex
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
@@ -139,6 +140,14 @@ def test_emoji_newer_than_python_are_accepted(form: str) -> None:
         assert any(unicodedata.category(ch) == "Cn" for ch in form)
     data = EntryData.create(form, glosses={"en": [NEW_EMOJI[form]]})
     assert data.form == form and data.kind == "glyph"
+
+
+def test_the_tables_forms_are_judged_by_know_the_emoji_seed() -> None:
+    """regex's tables, not unicodedata's, know Emoji 17 (the emoji seed's newest) as
+    assigned pictographs: what the ZWJ and tag rules rest on (pyproject pins regex>=2026.9)."""
+    for ch in ("\U0001fae9", "\U0001fa89", "\U0001faea", "\U0001f6d8"):
+        assert regex.match(r"[\p{Emoji}&&\p{Extended_Pictographic}&&\P{Cn}]", ch, regex.V1), ch
+    assert T.form_problem("\U0001faea\u200d🔥") is None  # a ZWJ sequence of a new emoji
 
 
 def test_an_emoji_sequence_broken_by_an_invisible_is_refused() -> None:
