@@ -266,11 +266,13 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="write nothing; exit 1 if --out differs"
     )
     args = parser.parse_args(argv)
+    from hyperlexicon.errors import BadInputError
+
     try:
         header, entries = build(args.data)
         text = render(header, entries)
         count = validate(text)
-    except DataError as exc:
+    except (DataError, BadInputError) as exc:  # missing data, or an emoji the rules refuse
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.check:

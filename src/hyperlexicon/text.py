@@ -84,6 +84,7 @@ _ZWNJ_JOINING = regex.compile(
 )
 _KEPT = (_SELECTORS, _EMOJI_ZWJ, _EMOJI_TAGS, _AFTER_VIRAMA, _ZWNJ_JOINING)
 _BIDI = regex.compile(r"\p{Bidi_Control}")
+_VARIATION = regex.compile(r"\p{Variation_Selector}")
 _NONCHARACTER = regex.compile(r"\p{Noncharacter_Code_Point}")
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 # a character something is drawn for: not a separator, control, format, surrogate or ignorable
@@ -112,7 +113,7 @@ def _kept_positions(text: str) -> set[int]:
 
 def invisible_in(text: str) -> list[tuple[int, str]]:
     """The invisible characters of ``text`` (index, character) that are not part of an emoji
-    sequence or of a script's shaping: what makes ``🜂\u200b`` a look-alike of ``🜂``."""
+    sequence or of a script's shaping: what makes ``🜂\\u200b`` a look-alike of ``🜂``."""
     if not _INVISIBLE.search(text):
         return []
     kept = _kept_positions(text)
@@ -128,7 +129,7 @@ def _what(ch: str) -> str:
         return "an invisible character outside an emoji ZWJ sequence"
     if ch == "\u200c":
         return "an invisible character outside a joining script"
-    if regex.match(r"\p{Variation_Selector}", ch):
+    if _VARIATION.match(ch):
         return "a variation selector other than VS15/VS16"
     return "an invisible character"
 
@@ -186,7 +187,7 @@ def strip_invisible(
 @dataclass(frozen=True)
 class LookAlike:
     """A stored form that the rules of today refuse, or stored forms that are one form once
-    their invisible characters are removed (``🜂`` and ``🜂\u200b``): ``doctor``'s findings."""
+    their invisible characters are removed (``🜂`` and ``🜂\\u200b``): ``doctor``'s findings."""
 
     ids: tuple[int, ...]
     forms: tuple[str, ...]
