@@ -306,3 +306,7 @@ def test_doctor_checks_forms_without_the_index(
     monkeypatch.setenv("HYPERLEXICON_CHROMA_URL", "http://127.0.0.1:9")
     code, out, _ = cli("doctor", "--forms-only")
     assert code == 1 and "U+00AD SOFT HYPHEN" in out
+    # without --forms-only the index cannot be reached; the forms were told before that
+    result = CliRunner().invoke(main, ["--db", sqlite_url, "doctor"])
+    assert result.exit_code != 0
+    assert "U+00AD SOFT HYPHEN" in result.stdout.splitlines()[0]

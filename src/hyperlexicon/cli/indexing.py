@@ -119,6 +119,9 @@ def doctor(app: App, fix: bool, forms_only: bool, as_json: bool) -> None:
     """
     lexicon = app.lexicon
     alike = lexicon.store.look_alikes(lexicon.name)
+    if not as_json:  # before the index is opened: these stand even if it cannot be
+        for finding in alike:
+            click.echo(finding.describe())
     if forms_only:
         if as_json:
             emit_json(
@@ -128,11 +131,8 @@ def doctor(app: App, fix: bool, forms_only: bool, as_json: bool) -> None:
                     "look_alikes": [f.to_dict() for f in alike],
                 }
             )
-        else:
-            for finding in alike:
-                click.echo(finding.describe())
-            if not alike:
-                click.echo(f"{lexicon.name}: no look-alike forms")
+        elif not alike:
+            click.echo(f"{lexicon.name}: no look-alike forms")
         if alike:
             raise SystemExit(1)
         return
@@ -149,8 +149,6 @@ def doctor(app: App, fix: bool, forms_only: bool, as_json: bool) -> None:
             }
         )
     else:
-        for finding in alike:
-            click.echo(finding.describe())
         for label, ids in (
             ("missing from the index", report.missing),
             ("only in the index", report.extra),
