@@ -9,7 +9,8 @@ table of contents; ``facade.LexiconAPI`` declares the same methods for ``RemoteL
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from .scene import Scene
 
 SEED_PREFIX = "seed-"
+CORE_SEED = "core"
 
 
 def seeds_dir() -> Path:
@@ -44,6 +46,58 @@ def seeds_dir() -> Path:
 
 def available_seeds() -> list[str]:
     return sorted(p.stem for p in seeds_dir().glob("*.yaml"))
+
+
+def seed_names(spec: str | Sequence[str]) -> list[str]:
+    """``core,emoji`` as the seeds to load, in the order they load: each once, ``core`` first
+    whatever the order given (a form two seeds share keeps core's entry), then as given.
+    Every name is checked before anything loads."""
+    names = spec.split(",") if isinstance(spec, str) else list(spec)
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not names:
+        raise BadInputError(
+            "--seed: no seed named (available: " + ", ".join(available_seeds()) + ")"
+        )
+    known = available_seeds()
+    for n in names:
+        if n not in known:
+            raise BadInputError(f"--seed: no seed named {n!r} (available: {', '.join(known)})")
+    return sorted(names, key=lambda n: n != CORE_SEED)
+
+
+def combined(loads: Sequence[SeedLoad]) -> ImportReport | None:
+    """The imports of several seeds as one report; None if none was loaded."""
+    reports = [load.report for load in loads if load.report]
+    if not reports:
+        return None
+    total = ImportReport()
+    for r in reports:
+        total.created += r.created
+        total.updated += r.updated
+        total.unchanged += r.unchanged
+        total.skipped += r.skipped
+        total.repairs += r.repairs
+    return total
+
+
+@dataclass
+class SeedLoad:
+    """What loading one seed did: its import (None if it was tagged already) and the forms
+    it skipped because the lexicon held them (each as ``(seed's form, the stored form)``)."""
+
+    seed: str
+    tag: str
+    report: ImportReport | None
+    kept: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "tag": self.tag,
+            "loaded": self.report is not None,
+            "import": self.report.to_dict() if self.report else None,
+            "kept": [{"seed_form": a, "stored_form": b} for a, b in self.kept],
+        }
 
 
 class Lexicon(FileTransfer):
@@ -120,35 +174,66 @@ class Lexicon(FileTransfer):
 
     @classmethod
     def init(
-        cls, settings: Settings | None = None, *, seed: str | None = None, name: str | None = None
+        cls,
+        settings: Settings | None = None,
+        *,
+        seed: str | Sequence[str] | None = None,
+        name: str | None = None,
     ) -> tuple[Lexicon, ImportReport | None]:
-        """Migrate the database to the current schema, create the lexicon, load a seed."""
+        """Migrate the database to the current schema, create the lexicon, load seeds
+        (``core``, or ``core,emoji``: see ``load_seeds``). The report sums the seeds'
+        imports; None if none was loaded now."""
         from . import migrate
 
         settings = settings or Settings.load()
+        names = seed_names(seed) if seed else []
         settings.home.mkdir(parents=True, exist_ok=True)
         migrate.upgrade(settings.database_url)
         lex = cls(settings, name=name)
-        report = None
         with lex.store.write() as s:
             lex.store.lexicon_id(s, lex.name, create=True)
-        if seed:
-            report = lex.load_seed(seed)
-        return lex, report
+        return lex, combined(lex.load_seeds(names) if names else [])
 
     def load_seed(self, seed: str) -> ImportReport | None:
         """Load ``seeds/<seed>.yaml`` and tag ``seed-<seed>-1``; nothing to do if tagged already."""
+        [loaded] = self.load_seeds([seed])
+        return loaded.report
+
+    def load_seeds(self, seeds: str | Sequence[str]) -> list[SeedLoad]:
+        """Load each seed (core first, ``seed_names``), each tagged ``seed-<name>-1`` once
+        loaded; a seed tagged already is left alone. A seed's entry whose form the lexicon
+        holds already (from core, another seed or a person) is skipped, and named in
+        ``SeedLoad.kept``: what is stored wins."""
+        names = seed_names(seeds)
+        tags = {v.name for v in self.versions()}
+        return [self._load_seed(n, tags) for n in names]
+
+    def _load_seed(self, seed: str, tags: set[str]) -> SeedLoad:
+        from .formats import choose
+
         path = seeds_dir() / f"{seed}.yaml"
-        if not path.is_file():
-            raise BadInputError(
-                f"no seed named {seed!r} (available: {', '.join(available_seeds())})"
-            )
         tag = f"{SEED_PREFIX}{seed}-1"
-        if any(v.name == tag for v in self.versions()):
-            return None
-        report = self.import_file(path, on_conflict="skip", reason=f"seed {seed}")
+        if tag in tags:
+            return SeedLoad(seed, tag, None)
+        fmt = choose(path)
+        assert fmt.read is not None
+        with path.open("rb") as stream:
+            header, records = fmt.read(stream, f"seeds/{path.name}")
+            # a shipped seed is clean: anything to repair would be a bug in it
+            items = [(w, EntryData.from_dict(r, w, repair=False)) for w, r in records]
+        held = self.store.by_keys(self.name, (d.key for _, d in items), status=None)
+        report = self.store.import_entries(
+            self.name,
+            items,
+            author=self.author,
+            reason=f"seed {seed}",
+            on_conflict="skip",
+            description=header.description,
+        )
+        self._after_write()
         self.create_version(tag, message=f"seed lexicon {seed!r} as shipped")
-        return report
+        kept = [(d.form, held[d.key].form) for _, d in items if d.key in held]
+        return SeedLoad(seed, tag, report, kept)
 
     # --- entries ------------------------------------------------------------------------
 

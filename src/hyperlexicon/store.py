@@ -39,7 +39,7 @@ from .engine import make_engine
 from .entry import EntryData
 from .errors import BadInputError, ConflictError, NotFoundError, NotInitializedError
 from .morphology import lemma_key
-from .text import form_key
+from .text import LookAlike, form_key, look_alikes
 
 BATCH = 1000
 LEXICON_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
@@ -426,6 +426,18 @@ class Store:
                 rows = {r.id: r for r in s.scalars(_entry_query().where(M.Entry.id.in_(chunk)))}
                 for entry_id in chunk:
                     yield _stored(rows[entry_id], lexicon)
+
+    def look_alikes(self, lexicon: str) -> list[LookAlike]:
+        """Forms stored before today's rules that hold invisible characters, and forms that
+        are one once those are removed (``doctor``): one read of (id, form), no index."""
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            rows = s.execute(
+                select(M.Entry.id, M.Entry.form)
+                .where(M.Entry.lexicon_id == lx)
+                .order_by(M.Entry.id)
+            ).all()
+        return look_alikes((row.id, row.form) for row in rows)
 
     def count(self, lexicon: str, **filters: Any) -> int:
         with self.read() as s:

@@ -72,7 +72,7 @@ def import_(
     click.echo(
         f"{lexicon.name}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.skipped} skipped"
-        + (f", {len(report.repairs)} mojibake repairs" if report.repairs else "")
+        + (f", {len(report.repairs)} repairs" if report.repairs else "")
     )
 
 
