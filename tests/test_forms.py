@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from hyperlexicon import text as T
 from hyperlexicon.cli import main
+from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
 from hyperlexicon.errors import BadInputError
 from hyperlexicon.lexicon import Lexicon
@@ -280,7 +281,7 @@ def test_doctor_finds_look_alikes_stored_in_sql(seeded: Lexicon, db_url: str) ->
 def test_doctor_command_reports_each_look_alike_and_exits_1(cli, sqlite_url: str) -> None:
     code, out, _ = cli("doctor", "--forms-only")
     assert code == 0 and out.strip() == "core: no look-alike forms"
-    lexicon = Lexicon.open(db_url=sqlite_url)
+    lexicon = Lexicon(Settings.load(db_url=sqlite_url))
     _plant(sqlite_url, lexicon, [("copy-a", "🜂\ufeff")])
     lexicon.close()
     code, out, _ = cli("doctor", "--forms-only")
@@ -300,7 +301,7 @@ def test_doctor_checks_forms_without_the_index(
     cli, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The forms are SQL's: with no Chroma to reach, --forms-only still answers."""
-    lexicon = Lexicon.open(db_url=sqlite_url)
+    lexicon = Lexicon(Settings.load(db_url=sqlite_url))
     _plant(sqlite_url, lexicon, [("copy-a", "🜂\u00ad")])
     lexicon.close()
     monkeypatch.setenv("HYPERLEXICON_CHROMA_URL", "http://127.0.0.1:9")
