@@ -133,3 +133,14 @@ def test_calibrate_fits_and_stores_thresholds(mem) -> None:  # type: ignore[no-u
     assert stored.stored_id is not None
     assert [h["id"] for h in cal.history(mem.workspace)] == [stored.stored_id]
     assert cal.current_thresholds(mem.workspace) == stored.thresholds
+
+
+def test_layers_can_be_chosen(mem) -> None:  # type: ignore[no-untyped-def]
+    text = "как вернуться домой"
+    assert Bridge(mem.workspace).encode(text, stability=False).forms == ["Δ-return"]
+    asked = len(mem.index.queries)
+    only = Bridge(mem.workspace, layers=("exact", "lemma"))
+    assert only.encode(text, stability=False).forms == []
+    assert len(mem.index.queries) == asked  # the exact+lemma bridge never asked the index
+    with pytest.raises(BadInputError, match="unknown bridge layer"):
+        Bridge(mem.workspace, layers=("exact", "magic"))

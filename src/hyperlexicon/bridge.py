@@ -44,6 +44,7 @@ MAX_TEXT = 20_000
 MAX_NGRAM = 4
 MAX_GLYPH_FORM = 16  # graphemes: the longest glyph form the exact layer looks for
 MIN_COMPOUND = 6  # letters: shorter words are not tried as fused compounds
+LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
 BASE_SCORE = {
     "exact": 1.0,
@@ -218,9 +219,21 @@ class Answer:
 class Bridge:
     """HyperBridge over one lexicon (its store and its index)."""
 
-    def __init__(self, workspace: Workspace, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        thresholds: Thresholds | None = None,
+        *,
+        layers: Sequence[str] = LAYERS,
+    ) -> None:
+        """``layers`` chooses which of ``LAYERS`` encode runs (all by default): fewer layers
+        are how a benchmark measures what each one adds."""
+        unknown = set(layers) - set(LAYERS)
+        if unknown:
+            raise BadInputError(f"unknown bridge layer(s): {', '.join(sorted(unknown))}")
         self.ws = workspace
         self.thresholds = thresholds or Thresholds()
+        self.layers = tuple(layers)
 
     @property
     def store(self) -> Store:
@@ -270,8 +283,16 @@ class Bridge:
         run = _Run(text, tokenize(text), lang, register)
         run.claimed = [None] * len(run.tokens)
         yielded: set[int] = set()
-        for layer in (self._exact, self._lemmas, self._compounds, self._semantic):
-            layer(run)
+        steps = {
+            "exact": self._exact,
+            "lemma": self._lemmas,
+            "compound": self._compounds,
+            "semantic": self._semantic,
+        }
+        for name in LAYERS:
+            if name not in self.layers or name not in steps:
+                continue
+            steps[name](run)
             fresh = [lx for lx in run.lexemes if id(lx) not in yielded]
             yielded.update(id(lx) for lx in fresh)
             yield from sorted(fresh, key=lambda lx: lx.span[0] if lx.span else -1)
@@ -294,7 +315,7 @@ class Bridge:
         for lx in scene.lexemes:
             lx.anchor = lx.score >= t.anchor
         anchor_lost = checks.anchor_loss(scene, t)
-        if anchor_lost is not None:
+        if anchor_lost is not None and "archetype" in self.layers:
             self._archetype(scene, run)
         diagnostics = [
             self._filtered_diagnostic(run),
