@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from hyperlexicon.cli import main
 
+from .fixtures import DATA
+
 
 @pytest.fixture
 def cli(db_url: str, tmp_path: Path):
@@ -136,6 +138,29 @@ def test_import_conflict_exit_code(cli, tmp_path: Path) -> None:
     code, _, err = cli("import", str(path))
     assert code == 1 and "already exists" in err
     assert cli("import", str(path), "--on-conflict", "update")[0] == 0
+
+
+def test_tbx_import_warns_and_strict_refuses(cli) -> None:
+    path = DATA / "tbx-v2-ntig.tbx"
+    before = cli("lexicons", "list", "--json")[1]
+    code, out, err = cli("-l", "terms", "import", str(path), "--strict")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"error: {path}:42: <termEntry> #2 (id=n2): zxx term '🜍': unknown administrativeStatus "
+        "'forbidden' (refused by --strict; nothing was imported)"
+    ]
+    assert cli("lexicons", "list", "--json")[1] == before
+    code, out, err = cli("-l", "terms", "import", str(path))
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"warning: {path}:42: <termEntry> #2 (id=n2): zxx term '🜍': unknown administrativeStatus "
+        "'forbidden'; kept in the notes, the entry imported as proposed"
+    ]
+    assert out.strip() == "terms: 3 created, 0 updated, 0 unchanged, 0 skipped, 1 warning"
+    code, out, _ = cli("-l", "terms", "lex", "show", "🜍", "--json")
+    assert json.loads(out)["status"] == "proposed"
+    code, out, _ = cli("-l", "terms", "import", str(path), "--on-conflict", "skip", "--json")
+    assert code == 0 and len(json.loads(out)["warnings"]) == 1
 
 
 def test_stdin_import(cli) -> None:

@@ -90,7 +90,8 @@ def test_tbx_v2_martif_is_read(lexicon: Lexicon) -> None:
     fire = lexicon.get("🜂").data
     assert fire.glosses == {"en": ("fire",), "ru": ("огонь", "пламя")}
     assert fire.status == "active" and fire.provenance == "import"
-    assert fire.notes == "Alchemical fire."
+    # a subject field that is not a register is kept as data, not dropped
+    assert fire.notes == 'Alchemical fire.\n[TBX] subjectField: "chemistry"'
     assert fire.registers == ("poetic",)
     old = lexicon.get("🜃").data
     assert old.status == "deprecated"

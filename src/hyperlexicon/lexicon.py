@@ -320,20 +320,31 @@ class Lexicon(FileTransfer):
         repair: bool = True,
         reason: str | None = None,
         progress: Callable[[int], None] | None = None,
+        strict: bool = False,
     ) -> ImportReport:
-        """Import a file's entries in one transaction: on any error nothing is stored."""
-        from .formats import choose
+        """Import a file's entries in one transaction: on any error nothing is stored.
+
+        ``strict`` turns the reader's first warning (a value it kept but could not map) into
+        that error."""
+        from .formats import choose, refusal
 
         fmt = choose(source, format)
         assert fmt.read is not None
         header, records = fmt.read(stream, source)
         repairs: list[Repair] = []
 
+        def heed() -> None:  # the reader warns as it reads: stop at the first one if strict
+            if strict and header.warnings:
+                raise BadInputError(refusal(header.warnings[0]))
+
         def validated() -> Iterator[tuple[str, EntryData]]:
+            heed()
             for where, record in records:
+                heed()
                 if fmt.name not in ("jsonl", "yaml") and "provenance" not in record:
                     record = {**record, "provenance": "import"}
                 yield where, EntryData.from_dict(record, where, repair=repair, repairs=repairs)
+            heed()
 
         report = self.store.import_entries(
             self.name,
@@ -345,6 +356,7 @@ class Lexicon(FileTransfer):
             progress=progress,
         )
         report.repairs = [r.describe() for r in repairs]
+        report.warnings = [str(w) for w in header.warnings]
         self._after_write()
         return report
 

@@ -848,6 +848,9 @@ async def import_file(
     repair: Annotated[bool, Form()] = True,
     reason: Annotated[str | None, Form(max_length=1000)] = None,
     lexicon: LexiconName = "core",
+    strict: Annotated[
+        bool, Form(description="refuse the file at the first warning instead of importing it")
+    ] = False,
 ) -> dict[str, Any]:
     from ..formats import choose
 
@@ -864,6 +867,7 @@ async def import_file(
             "format": fmt.name,
             "on_conflict": on_conflict,
             "repair": repair,
+            "strict": strict,
             "filename": name,
             "reason": reason,
         },

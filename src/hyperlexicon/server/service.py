@@ -159,6 +159,7 @@ class Service:
                         format=params["format"],
                         on_conflict=params.get("on_conflict", "fail"),
                         repair=params.get("repair", True),
+                        strict=params.get("strict", False),
                         reason=import_reason(params),
                         progress=ctx.advance,
                     )
