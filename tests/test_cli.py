@@ -163,6 +163,42 @@ def test_tbx_import_warns_and_strict_refuses(cli) -> None:
     assert code == 0 and len(json.loads(out)["warnings"]) == 1
 
 
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("foo.yaml", "foo: bar\n", "foo.yaml: not a lexicon: a mapping without 'entries'"),
+        (
+            "named.yaml",
+            "hyperlexicon: 1\nlexicon: mine\n",
+            "named.yaml: not a lexicon: a mapping without 'entries'",
+        ),
+        ("list.yaml", "[]\n", "list.yaml: not a lexicon: an empty list"),
+        ("empty.yaml", "", "empty.yaml: the file holds nothing"),
+        ("blank.jsonl", "\n  \n", "blank.jsonl: the file holds nothing"),
+        ("empty.csv", "", "empty.csv: the file holds nothing"),
+        ("quote.csv", 'form,gloss_en\n🜂,"fire\n⧖,time\n', "quote.csv:2: unterminated quote"),
+        (
+            "closed.csv",
+            'form,gloss_en\n🆕,"new\n⧖,time"\n',
+            "closed.csv:2: the 'gloss_en' cell holds a line break, which only notes may "
+            "(unterminated quote? the record starting on line 2 runs on to line 3)",
+        ),
+        ("body.tbx", "<martif/>", "body.tbx: <martif> has no <text><body>: not a termbase"),
+    ],
+)
+def test_a_file_that_is_not_a_lexicon_is_exit_2_one_line(
+    cli, tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    before = cli("stats", "--json")[1]
+    code, out, err = cli("import", str(path))
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {tmp_path}/")
+    assert message in err
+    assert cli("stats", "--json")[1] == before
+
+
 def test_stdin_import(cli) -> None:
     code, out, err = cli("import", "-", "--format", "jsonl", input='{"form": "🆕"}\n')
     assert code == 0, err
