@@ -4,7 +4,6 @@ CLI uses) with the caller's identity; nothing here decides anything about the le
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -27,7 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..entry import EntryData
 from ..errors import BadInputError
 from .problems import Problem, ProblemError
-from .security import Principal, authenticate
+from .security import Principal, authenticate, refusal
 from .service import Service
 
 # ``register`` is the domain's word (a lexeme's register); pydantic warns only because ABCMeta
@@ -86,9 +85,8 @@ def principal(
     key = who.name if svc.tokens else (request.client.host if request.client else "local")
     allowed, wait = svc.limiter.allow(key)
     if not allowed:
-        raise ProblemError(
-            429, f"rate limit reached: retry in {wait:.1f} s", {"Retry-After": str(math.ceil(wait))}
-        )
+        message, seconds = refusal(wait)
+        raise ProblemError(429, message, {"Retry-After": str(seconds)})
     return who
 
 

@@ -65,7 +65,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from ..errors import BadInputError, ForbiddenError, HyperlexiconError, NotFoundError
 from .problems import TITLES, status_for
-from .security import Principal, authenticate
+from .security import Principal, authenticate, refusal
 from .service import Service
 
 log = logging.getLogger("hyperlexicon.ws")
@@ -315,7 +315,7 @@ class Connection:
             return
         allowed, wait = self.service.limiter.allow(self.client_key)
         if not allowed:
-            await self.error(request_id, 429, f"rate limit reached: retry in {wait:.1f} s")
+            await self.error(request_id, 429, refusal(wait)[0])
             return
         if self.dialogue is None:
             self.dialogue = await asyncio.to_thread(
