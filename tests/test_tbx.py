@@ -16,7 +16,13 @@ from hyperlexicon.lexicon import Lexicon
 
 from .fixtures import DATA
 
-SHAPES = ["tbx-basic-v2.tbx", "tbx-v2-ntig.tbx", "tbx-v3-dca.tbx", "tbx-v3-dct.tbx"]
+# each shape, and a regional language tag it holds
+SHAPES = {
+    "tbx-basic-v2.tbx": "en-US",
+    "tbx-v2-ntig.tbx": "en-US",
+    "tbx-v3-dca.tbx": "en-US",
+    "tbx-v3-dct.tbx": "en-GB",
+}
 
 
 def _line(name: str, concept_id: str) -> int:
@@ -168,6 +174,8 @@ def test_export_puts_back_what_the_import_kept(lexicon: Lexicon, tmp_path: Path,
     assert len(again.warnings) == len(first.warnings)
     text = out.read_text()
     assert "[TBX]" not in text  # the kept lines went back into the XML
+    assert f'<langSec xml:lang="{SHAPES[name]}">' in text  # the region, as the file had it
+    assert all("-" not in lang for e in copy.entries() for lang in e.data.glosses)
     if name == "tbx-basic-v2.tbx":
         assert '<langSec xml:lang="en-US"><termSec><term>fire</term></termSec><termSec>' in text
         assert (
