@@ -118,6 +118,7 @@ class LexiconAPI(Protocol):
         repair: bool = True,
         reason: str | None = None,
         progress: Callable[[int], None] | None = None,
+        strict: bool = False,
     ) -> ImportReport: ...
 
     def export_stream(
@@ -261,6 +262,7 @@ class FileTransfer(ABC):
         repair: bool = True,
         reason: str | None = None,
         progress: Callable[[int], None] | None = None,
+        strict: bool = False,
     ) -> ImportReport:
         """Import a file's entries, all or nothing."""
 

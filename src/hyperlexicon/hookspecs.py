@@ -22,6 +22,8 @@ def register_formats(register: Any) -> None:
 
     A format has a name, file extensions, and a reader and/or writer. The reader yields
     ``(where, record)`` pairs in the native record shape; the writer receives ``EntryData``.
+    A reader that keeps a value it cannot map appends a ``ReadWarning`` to the returned
+    header's ``warnings`` as it reads: the import reports it, ``--strict`` refuses the file.
     """
 
 

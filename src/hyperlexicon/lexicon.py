@@ -359,11 +359,15 @@ class Lexicon(FileTransfer):
         repair: bool = True,
         reason: str | None = None,
         progress: Callable[[int], None] | None = None,
+        strict: bool = False,
     ) -> ImportReport:
-        """Import a file's entries in one transaction: on any error nothing is stored."""
+        """Import a file's entries in one transaction: on any error nothing is stored.
+
+        ``strict`` turns the reader's first warning (a value it kept but could not map) into
+        that error."""
         from .formats import read_entries
 
-        header, items, repairs = read_entries(stream, source, format, repair=repair)
+        header, items, repairs = read_entries(stream, source, format, repair=repair, strict=strict)
         report = self.store.import_entries(
             self.name,
             items,
@@ -374,6 +378,7 @@ class Lexicon(FileTransfer):
             progress=progress,
         )
         report.repairs = [r.describe() for r in repairs]
+        report.warnings = [str(w) for w in header.warnings]
         self._after_write()
         return report
 

@@ -259,6 +259,7 @@ class RemoteLexicon(FileTransfer):
         repair: bool = True,
         reason: str | None = None,
         progress: Callable[[int], None] | None = None,
+        strict: bool = False,
     ) -> ImportReport:
         """Upload the file; the server imports it as a job, all or nothing; wait for it."""
         from .formats import choose
@@ -272,6 +273,7 @@ class RemoteLexicon(FileTransfer):
                 "format": fmt.name,
                 "on_conflict": on_conflict,
                 "repair": "true" if repair else "false",
+                "strict": "true" if strict else "false",
                 **({"reason": reason} if reason else {}),
             },
         )

@@ -136,11 +136,15 @@ class RevisionRecord:
 
 @dataclass
 class ImportReport:
+    """What an import did. ``repairs``: mojibake repaired, one line each; ``warnings``: what
+    the reader kept but could not map as the file meant it (``--strict`` refuses those)."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
     repairs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -153,6 +157,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "repairs": self.repairs,
+            "warnings": self.warnings,
         }
 
     @classmethod
@@ -163,6 +168,7 @@ class ImportReport:
             int(d.get("unchanged", 0)),
             int(d.get("skipped", 0)),
             list(d.get("repairs", ())),
+            list(d.get("warnings", ())),
         )
 
 

@@ -4,7 +4,6 @@ CLI uses) with the caller's identity; nothing here decides anything about the le
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -27,7 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ..entry import EntryData
 from ..errors import BadInputError, RateLimitError
 from .problems import Problem, ProblemError
-from .security import Principal, authenticate
+from .security import Principal, authenticate, refusal
 from .service import Service
 from .translation import check_paid, image_options, translation
 
@@ -86,12 +85,8 @@ def principal(
     key = who.name if svc.tokens else (request.client.host if request.client else "local")
     allowed, wait = svc.limiter.allow(key)
     if not allowed:
-        raise ProblemError(
-            429,
-            f"rate limit reached: retry in {wait:.1f} s",
-            {"Retry-After": str(math.ceil(wait))},
-            code=RateLimitError.code,
-        )
+        message, seconds = refusal(wait)
+        raise ProblemError(429, message, {"Retry-After": str(seconds)}, code=RateLimitError.code)
     return who
 
 
@@ -829,6 +824,9 @@ async def import_file(
     repair: Annotated[bool, Form()] = True,
     reason: Annotated[str | None, Form(max_length=1000)] = None,
     lexicon: LexiconName = "core",
+    strict: Annotated[
+        bool, Form(description="refuse the file at the first warning instead of importing it")
+    ] = False,
 ) -> dict[str, Any]:
     from ..formats import choose
 
@@ -845,6 +843,7 @@ async def import_file(
             "format": fmt.name,
             "on_conflict": on_conflict,
             "repair": repair,
+            "strict": strict,
             "filename": name,
             "reason": reason,
         },

@@ -65,7 +65,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from ..errors import BadInputError, HyperlexiconError, NotFoundError
 from .problems import TITLES
-from .security import Principal, authenticate
+from .security import Principal, authenticate, refusal
 from .service import Service
 from .translation import check_paid, image_options, translation
 
@@ -309,9 +309,7 @@ class Connection:
             return
         allowed, wait = self.service.limiter.allow(self.client_key)
         if not allowed:
-            await self.error(
-                request_id, 429, f"rate limit reached: retry in {wait:.1f} s", "rate_limit"
-            )
+            await self.error(request_id, 429, refusal(wait)[0], "rate_limit")
             return
         if self.dialogue is None:
             self.dialogue = await asyncio.to_thread(
