@@ -159,6 +159,9 @@ class ConnectorContext:
     name: str
     bridge: Bridge
     config: dict[str, Any] = field(default_factory=dict)
+    # every key handed to the connector: scrubbed from whatever it returns, even if the
+    # plugin's own ``secrets()`` forgets one
+    handed: list[str] = field(default_factory=list)
 
     @property
     def workspace(self) -> Workspace:
@@ -173,7 +176,10 @@ class ConnectorContext:
     def key(self, name: str, env: str | None = None) -> str | None:
         from .keys import KeyStore
 
-        return KeyStore(self.workspace.settings.home).get(name, env=env)
+        value = KeyStore(self.workspace.settings.home).get(name, env=env)
+        if value:
+            self.handed.append(value)
+        return value
 
 
 # --- prompting ----------------------------------------------------------------------------
@@ -466,20 +472,26 @@ class ChatConnector(ABC):
             return f"the {self.name} connector cannot read images"
         return None
 
+    def _secrets(self) -> list[str]:
+        return [*self.secrets(), *self.context.handed]
+
     def translate(self, request: TranslationRequest) -> TranslationResult:
         refused = self._check(request)
         if refused:
             return TranslationResult(self.name, request.mode, error=refused)
         system, user = build_prompt(request, instructions=self.instructions)
         start = time.perf_counter()
+        secrets = self._secrets()
         try:
             output, usage = self.complete(system, user, request)
         except Exception as exc:  # any SDK or transport failure becomes a failover reason
-            return TranslationResult(
-                self.name, request.mode, error=redact(describe(exc), self.secrets())
-            )
-        result = parse_output(self.bridge, request, output, self.name)
-        result.usage = {**usage, "latency_ms": round((time.perf_counter() - start) * 1000, 1)}
+            return TranslationResult(self.name, request.mode, error=redact(describe(exc), secrets))
+        # a provider may echo the key back in a good answer too: nothing of it goes further
+        result = parse_output(self.bridge, request, redact(output, secrets), self.name)
+        result.usage = {
+            **redact_all(usage, secrets),
+            "latency_ms": round((time.perf_counter() - start) * 1000, 1),
+        }
         return result
 
     def stream(self, request: TranslationRequest) -> Iterator[str | TranslationResult]:
@@ -489,25 +501,60 @@ class ChatConnector(ABC):
             return
         system, user = build_prompt(request, instructions=self.instructions)
         start = time.perf_counter()
-        pieces: list[str] = []
+        scrub = Scrubber(self._secrets())
         try:
             for piece in self.complete_stream(system, user, request):
-                pieces.append(piece)
-                yield piece
+                safe = scrub.feed(piece)
+                if safe:
+                    yield safe
+            rest = scrub.flush()
+            if rest:
+                yield rest
         except Exception as exc:
             yield TranslationResult(
                 self.name,
                 request.mode,
-                output="".join(pieces),
-                error=redact(describe(exc), self.secrets()),
+                output=scrub.text,
+                error=redact(describe(exc), scrub.secrets),
             )
             return
-        result = parse_output(self.bridge, request, "".join(pieces), self.name)
+        result = parse_output(self.bridge, request, scrub.text, self.name)
         result.usage = {
-            **self.last_usage,
+            **redact_all(self.last_usage, scrub.secrets),
             "latency_ms": round((time.perf_counter() - start) * 1000, 1),
         }
         yield result
+
+
+class Scrubber:
+    """Scrubs secrets out of a stream of text pieces as they arrive. A key may be split across
+    pieces, so the end of what has arrived is held back while it could still be the start of
+    a key (for ordinary text that is nothing, so pieces flow on at once)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        self.secrets = [s for s in dict.fromkeys(secrets) if s and len(s) >= 4]
+        self._pending = ""
+        self.text = ""  # everything let through so far, scrubbed
+
+    def feed(self, piece: str) -> str:
+        buffer = redact(self._pending + piece, self.secrets)
+        hold = max((_overlap(buffer, s) for s in self.secrets), default=0)
+        safe, self._pending = buffer[: len(buffer) - hold], buffer[len(buffer) - hold :]
+        self.text += safe
+        return safe
+
+    def flush(self) -> str:
+        rest, self._pending = self._pending, ""
+        self.text += rest
+        return rest
+
+
+def _overlap(text: str, secret: str) -> int:
+    """The length of the longest end of ``text`` that is a beginning of ``secret``."""
+    for n in range(min(len(text), len(secret) - 1), 0, -1):
+        if secret.startswith(text[-n:]):
+            return n
+    return 0
 
 
 def describe(exc: BaseException) -> str:
@@ -525,6 +572,17 @@ def redact(text: str, secrets: list[str]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     return text
+
+
+def redact_all(value: Any, secrets: list[str]) -> Any:
+    """``redact`` through the strings of a JSON-like value (a connector's usage figures)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: redact_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_all(v, secrets) for v in value]
+    return value
 
 
 # --- registry and failover --------------------------------------------------------------------
