@@ -72,7 +72,7 @@ class EchoProvider:
                             "model": model,
                             "choices": [choice],
                             "usage": usage,
-                        }  # fmt: skip
+                        }
                     )
                     return
                 events = []
@@ -83,8 +83,13 @@ class EchoProvider:
                     else:
                         choice["text"] = piece
                     kind = "chat.completion.chunk" if chat else "text_completion"
-                    chunk = {"id": "x", "object": kind, "created": 0, "model": model,
-                             "choices": [choice]}  # fmt: skip
+                    chunk = {
+                        "id": "x",
+                        "object": kind,
+                        "created": 0,
+                        "model": model,
+                        "choices": [choice],
+                    }
                     events.append(f"data: {json.dumps(chunk)}\n\n".encode())
                 events.append(b"data: [DONE]\n\n")
                 self._sse(events)
@@ -123,7 +128,7 @@ class EchoProvider:
                                 "usage": {"input_tokens": 1, "output_tokens": 0},
                             }
                         },
-                    ),  # fmt: skip
+                    ),
                     event(
                         "content_block_start",
                         {"index": 0, "content_block": {"type": "text", "text": ""}},
@@ -144,7 +149,7 @@ class EchoProvider:
                             "delta": {"stop_reason": "end_turn", "stop_sequence": None},
                             "usage": {"output_tokens": 1},
                         },
-                    ),  # fmt: skip
+                    ),
                     event("message_stop", {}),
                 ]
                 self._sse(events)
