@@ -62,6 +62,19 @@ class WordIndex:
     def query(self, lexicon: str, text: str, **kw: Any) -> list[VectorHit]:
         return self.query_many(lexicon, [text], **kw)[0]
 
+    def closeness(
+        self,
+        lexicon: str,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[int]],
+        langs: Sequence[str],
+    ) -> list[dict[int, float]]:
+        docs = self._docs(lexicon, None, None)
+        return [
+            {c: len(set(lemmas(t)) & docs.get(c, set())) / max(len(lemmas(t)), 1) for c in cs}
+            for t, cs in zip(texts, candidates, strict=True)
+        ]
+
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
         docs = self._docs(lexicon, None, None)
         vocab = sorted({w for words in docs.values() for w in words})

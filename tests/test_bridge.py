@@ -204,8 +204,11 @@ def test_fused_compounds(scratch: Lexicon) -> None:
     )
     scene = scratch.encode("страхтишина", stability=False)
     assert [(lx.form, lx.how) for lx in scene.lexemes] == [("🜲", "compound")]
+    # its parts in another order: no entry fuses them so, and the word is told by its parts'
+    # entries (тишина 🤫, страх 😨), kept as fused for growth; never unmatched, no archetype
     scene = scratch.encode("тишинастрах", stability=False)
-    assert [(u.text, u.split) for u in scene.unmatched] == [("тишинастрах", ["тишина", "страх"])]
+    assert [(lx.form, lx.how) for lx in scene.lexemes] == [("🤫", "compound"), ("😨", "compound")]
+    assert scene.unmatched == [] and scene.fused[0]["parts"] == ["тишина", "страх"]
 
 
 def test_semantic_threshold_is_per_register(core: Lexicon) -> None:
@@ -222,9 +225,14 @@ def test_semantic_threshold_is_per_register(core: Lexicon) -> None:
 
 
 def test_archetype_fall_back(core: Lexicon) -> None:
-    scene = core.encode("страхтишина", stability=False)
-    assert scene.lexemes[0].how == "archetype" and scene.lexemes[0].form.startswith("Δ-")
+    scene = core.encode("Куда уходит детство", stability=False)
+    assert scene.lexemes[0].how == "archetype" and scene.lexemes[0].form == "Δ-child"
     assert scene.lexemes[0].anchor
+    # far from every Δ-code: the scene says so instead of reading an unrelated one into it
+    far = core.encode("Зачем люди строят города", stability=False)
+    assert far.lexemes == [] and "no Δ-code is near enough" in far.notes[0]
+    # explained words keep the scene their own, anchors or not: a fused word by its parts
+    assert "archetype" not in {lx.how for lx in core.encode("страхтишина", stability=False).lexemes}
 
 
 def test_encoding_is_deterministic(core: Lexicon) -> None:
@@ -269,7 +277,7 @@ def test_decompression_error(core: Lexicon) -> None:
 
 
 def test_anchor_loss(core: Lexicon) -> None:
-    assert "anchor_loss" in codes(core.encode("страхтишина", stability=False))
+    assert "anchor_loss" in codes(core.encode("Зачем люди строят города", stability=False))
     assert "anchor_loss" not in codes(core.encode("огонь", stability=False))
 
 

@@ -33,20 +33,51 @@ def test_lemmas_find_inflected_words_and_phrases(mem) -> None:  # type: ignore[n
     assert hows["🌠"] == "lemma"  # a two-word gloss, inflected
 
 
-def test_a_fused_word_matches_its_compound_or_says_its_split(mem) -> None:  # type: ignore[no-untyped-def]
+def test_a_fused_word_is_its_compound_or_the_lexemes_of_its_parts(mem) -> None:  # type: ignore[no-untyped-def]
     bridge = Bridge(mem.workspace)
-    scene = bridge.encode("тишинастрах", stability=False)
-    assert "страхтишина" not in scene.forms  # its parts, but in another order
-    [unmatched] = [u for u in scene.unmatched if u.text == "тишинастрах"]
-    assert unmatched.split == ["тишина", "страх"]
     assert bridge.encode("страхтишина", stability=False).lexemes[0].how == "exact"
+    # no entry fuses тишина + огонь + свеча in this order: the word says its parts
+    scene = bridge.encode("тишинаогоньсвеча", stability=False)
+    assert scene.forms == ["🤫", "🜂", "🕯"]
+    assert {lx.how for lx in scene.lexemes} == {"compound"}
+    assert scene.unmatched == [] and scene.coverage == 1.0
+    assert not any("archetype" in n for n in scene.notes)
+    assert scene.fused == [
+        {"text": "тишинаогоньсвеча", "span": [0, 16], "parts": ["тишина", "огонь", "свеча"]}
+    ]
+    # a part whose only entry is filtered out (too weak): the word stays unmatched, with its split
+    weak = Bridge(mem.workspace, Thresholds(weight_floor=0.6))
+    again = weak.encode("тишинаогоньсвеча", stability=False)
+    assert again.fused == [] and again.unmatched[0].split == ["тишина", "огонь", "свеча"]
+
+
+def test_a_gloss_of_several_words_in_any_order_and_inflection(mem) -> None:  # type: ignore[no-untyped-def]
+    bridge = Bridge(mem.workspace)
+    side_by_side = bridge.encode("Мы загадали желание, увидев падающую звезду", stability=False)
+    apart = bridge.encode("Я видел, как звезда медленно падала", stability=False)
+    [a], [b] = side_by_side.lexemes, apart.lexemes
+    assert a.form == b.form == "🌠"
+    assert (a.how, b.how) == ("lemma", "phrase") and b.score < a.score
+    assert bridge.encode("a star was shooting across the sky", stability=False).forms == ["🌠"]
+    # words of a gloss in two sentences are not one phrase
+    lemmas_only = Bridge(mem.workspace, layers=("exact", "lemma"))
+    assert "🌠" not in lemmas_only.encode("Звезда светила. Вода падала.", stability=False).forms
+
+
+def test_coverage_counts_the_words_explained_not_the_span(mem) -> None:  # type: ignore[no-untyped-def]
+    scene = Bridge(mem.workspace).encode("огонь и квазиглифовость", stability=False)
+    assert [u.text for u in scene.unmatched] == ["квазиглифовость"]
+    assert scene.coverage == 0.5
 
 
 def test_the_archetype_anchors_a_scene_that_falls_apart(mem) -> None:  # type: ignore[no-untyped-def]
-    scene = Bridge(mem.workspace).encode("как вернуться домой", stability=False)
+    strict = Thresholds(semantic={k: 0.99 for k in Thresholds().semantic})
+    scene = Bridge(mem.workspace, strict).encode("вернуться домой", stability=False)
     assert scene.lexemes[0].form == "Δ-return" and scene.lexemes[0].how == "archetype"
     assert any("archetype" in note for note in scene.notes)
-    assert "как вернуться домой" in mem.index.queries  # asked through the workspace's getter
+    assert "вернуться домой" in mem.index.queries  # asked through the workspace's getter
+    # a scene whose words are explained keeps them: no archetype read into it
+    assert "Δ-return" not in Bridge(mem.workspace, strict).encode("огонь", stability=False).forms
 
 
 def test_weak_entries_are_filtered_and_said(mem) -> None:  # type: ignore[no-untyped-def]

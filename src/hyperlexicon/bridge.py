@@ -20,6 +20,7 @@ version give the same scene.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from . import stability as checks
 from . import styles
 from .entry import EntryData
 from .errors import BadInputError
-from .morphology import lemma
+from .morphology import english_readings, english_verb_forms, lemma, lemma_key
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
 from .text import form_key, graphemes, nfc, script_language
@@ -44,6 +45,10 @@ MAX_TEXT = 20_000
 MAX_NGRAM = 4
 MAX_GLYPH_FORM = 16  # graphemes: the longest glyph form the exact layer looks for
 MIN_COMPOUND = 6  # letters: shorter words are not tried as fused compounds
+SCATTER = 2  # content words between the words of a multi-word gloss found apart
+SENSE_BAND = 0.06  # candidates this close in score are told apart by their meaning in context
+SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
+PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
 BASE_SCORE = {
@@ -92,6 +97,7 @@ class Token:
     sentence: int
     phase: int
     lemma: str = ""
+    verb_form: bool = False  # an inflected verb (English), which no noun gloss stands for
 
     @property
     def content(self) -> bool:
@@ -116,7 +122,20 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "arrow":
             phase += 1
             sentence += 1
+    _mark_english_verbs(tokens)
     return tokens
+
+
+def _mark_english_verbs(tokens: list[Token]) -> None:
+    by_sentence: dict[int, list[Token]] = {}
+    for tok in tokens:
+        if tok.kind == "word" and script_language(tok.text) == "en":
+            by_sentence.setdefault(tok.sentence, []).append(tok)
+    for words in by_sentence.values():
+        for tok, verb in zip(words, english_verb_forms([t.text for t in words]), strict=True):
+            tok.verb_form = verb
+            if verb:  # its verb's lemma ("rose" → "rise"), not the noun's it also spells
+                tok.lemma = dict(english_readings(tok.text)).get("VERB", tok.lemma)
 
 
 def dominant_language(text: str) -> str:
@@ -143,6 +162,7 @@ class _Run:
     lexemes: list[Lexeme] = field(default_factory=list)
     unknown_glyphs: list[tuple[int, int, str]] = field(default_factory=list)
     splits: dict[int, list[str]] = field(default_factory=dict)  # fused words left unmatched
+    fused: list[dict[str, Any]] = field(default_factory=list)  # fused words told by their parts
     near: list[dict[str, Any]] = field(default_factory=list)  # near misses under threshold
     filtered: dict[str, float] = field(default_factory=dict)  # form -> weight under the floor
 
@@ -310,12 +330,15 @@ class Bridge:
             lexicon=self.name,
             revision=self.store.last_revision(self.name),
             near_misses=run.near,
+            fused=run.fused,
         )
         self._coverage(scene, run)
         for lx in scene.lexemes:
             lx.anchor = lx.score >= t.anchor
         anchor_lost = checks.anchor_loss(scene, t)
-        if anchor_lost is not None and "archetype" in self.layers:
+        if anchor_lost is not None and scene.coverage < t.density and "archetype" in self.layers:
+            # no anchor and little explained: the scene falls apart (seed 12); a scene whose
+            # words are explained, if weakly, keeps its own lexemes
             self._archetype(scene, run)
         diagnostics = [
             self._filtered_diagnostic(run),
@@ -429,6 +452,9 @@ class Bridge:
             i = last + 1
 
     def _lemmas(self, run: _Run) -> None:
+        """Glosses and components by lemma: first contiguous runs of words (longest first),
+        then multi-word glosses whose words the sentence holds in another order or with words
+        between them («звезда, что падала» for «падающая звезда»), then single words."""
         tokens, claimed = run.tokens, run.claimed
         keys: set[str] = set()
         for i, tok in enumerate(tokens):
@@ -439,6 +465,8 @@ class Bridge:
                 if last is None or (n == 1 and not tok.content):
                     continue
                 keys.add(" ".join(t.lemma for t in tokens[i : last + 1]))
+        scattered = _scattered(tokens, claimed)
+        keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys)
         if not hits:
             return
@@ -455,36 +483,107 @@ class Bridge:
             by_key.setdefault(h.lemma, []).append(
                 (_weighted(base, stored.data), h.entry_id, stored)
             )
-        i = 0
-        while i < len(tokens):
-            tok = tokens[i]
-            if tok.kind != "word" or claimed[i] is not None:
-                i += 1
-                continue
-            best = None
-            for n in range(MAX_NGRAM, 0, -1):
-                last = _ngram(tokens, i, n, words_only=True, free=claimed)
-                if last is None or (n == 1 and not tok.content):
-                    continue
-                key = " ".join(t.lemma for t in tokens[i : last + 1])
-                ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
-                if ranked:
-                    best = (last, ranked)
-                    break
-            if best is None:
-                i += 1
-                continue
-            last, ranked = best
+
+        def take(picked: Sequence[int], ranked: list[Any], how: str, factor: float) -> None:
             score, _, stored = ranked[0]
-            span = (tok.start, tokens[last].end)
+            first, last = min(picked), max(picked)
+            span = (tokens[first].start, tokens[last].end)
             lx = self._lexeme(
-                stored, "lemma", score, run.lang, span, run.text, tok.phase, base_applied=True
+                stored,
+                how,
+                score * factor,
+                run.lang,
+                span,
+                run.text,
+                tokens[first].phase,
+                base_applied=True,
             )
-            lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
+            lx.alternatives = [(s.data.form, round(sc * factor, 4)) for sc, _, s in ranked[1:3]]
             run.lexemes.append(lx)
-            for j in range(i, last + 1):
+            for j in picked:
                 claimed[j] = lx
-            i = last + 1
+
+        def contiguous(min_n: int) -> None:
+            i = 0
+            while i < len(tokens):
+                tok = tokens[i]
+                if tok.kind != "word" or claimed[i] is not None:
+                    i += 1
+                    continue
+                best = None
+                for n in range(MAX_NGRAM, min_n - 1, -1):
+                    last = _ngram(tokens, i, n, words_only=True, free=claimed)
+                    if last is None or (n == 1 and (not tok.content or tok.verb_form)):
+                        continue
+                    key = " ".join(t.lemma for t in tokens[i : last + 1])
+                    ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
+                    if ranked:
+                        best = (last, ranked)
+                        break
+                if best is None:
+                    i += 1
+                    continue
+                last, ranked = best
+                take(range(i, last + 1), ranked, "lemma", 1.0)
+                i = last + 1
+
+        contiguous(2)
+        # several words of one gloss, in another order or apart: more words first, then the
+        # tighter; a little below the same words side by side, and said so ("phrase")
+        for key, picked, _ in sorted(scattered, key=lambda c: (-len(c[1]), c[2], c[1])):
+            if any(claimed[j] is not None for j in picked):
+                continue
+            ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
+            if ranked:
+                take(sorted(picked), ranked, "phrase", PHRASE_FACTOR)
+        # single words: where several entries share the word as a gloss («море» is a keyword
+        # of the wave, the dolphin and the shell), the one nearest the word in its context
+        singles: list[tuple[int, list[Any]]] = []
+        for i, tok in enumerate(tokens):
+            if tok.kind != "word" or claimed[i] is not None or not tok.content or tok.verb_form:
+                continue
+            ranked = self._usable(_rank(_best_per_entry(by_key.get(tok.lemma, []))), run)
+            if ranked:
+                singles.append((i, ranked))
+        for i, ranked in self._by_context(run, singles):
+            take([i], ranked, "lemma", 1.0)
+
+    def _by_context(
+        self, run: _Run, singles: list[tuple[int, list[Any]]]
+    ) -> list[tuple[int, list[Any]]]:
+        """Re-rank the near-tied candidates of each ambiguous word by how close each entry's
+        meaning is to the word in its context (its sentence neighbours): word sense from the
+        shared embedding space, one embedding call for the whole text."""
+        tokens = run.tokens
+        ambiguous = [
+            (n, i, ranked)
+            for n, (i, ranked) in enumerate(singles)
+            if len(ranked) > 1 and ranked[1][0] >= ranked[0][0] - SENSE_BAND
+        ]
+        if not ambiguous:
+            return singles
+        contexts = []
+        for _, i, _ in ambiguous:
+            near = [
+                t.text
+                for t in tokens[max(0, i - 2) : i + 3]
+                if t.kind == "word" and t.sentence == tokens[i].sentence
+            ]
+            contexts.append(" ".join(near))
+        tied = [
+            [c[1] for c in ranked if c[0] >= ranked[0][0] - SENSE_BAND]
+            for _, _, ranked in ambiguous
+        ]
+        langs = list(dict.fromkeys((run.lang, "en", "ru")))
+        closeness = self.ws.index().closeness(self.name, contexts, tied, langs)
+        out = list(singles)
+        for (n, i, ranked), near, ids in zip(ambiguous, closeness, tied, strict=True):
+            band = [c for c in ranked if c[1] in ids]
+            # nearest first; among equally near ones (an emoji and its skin-tone variants share
+            # their words), the plainest form
+            band.sort(key=lambda c: (-round(near.get(c[1], -1.0), 2), len(c[2].data.form)))
+            out[n] = (i, band + [c for c in ranked if c[1] not in ids])
+        return out
 
     def _compounds(self, run: _Run) -> None:
         """Fused words: split into known meanings; match the compound made of them."""
@@ -536,48 +635,145 @@ class Bridge:
             lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
             run.lexemes.append(lx)
             claimed[i] = lx
+        self._fused_parts(run)
+
+    def _fused_parts(self, run: _Run) -> None:
+        """A fused word with no compound entry of its own (seed 7.2.2) says its parts: each
+        part becomes the lexeme whose gloss (or component) it is, over the word's span, and
+        the word is kept as fused (``Scene.fused``) so growth can propose the compound. If a
+        part names no entry, the word stays unmatched, carrying its split."""
+        tokens, claimed = run.tokens, run.claimed
+        if not run.splits:
+            return
+        wanted = {lemma_key(part, run.lang) for parts in run.splits.values() for part in parts}
+        hits = self.store.by_lemmas(self.name, wanted)
+        entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
+        by_key: dict[str, list[tuple[float, int, Any]]] = {}
+        for h in hits:
+            stored = entries.get(h.entry_id)
+            if stored is None:
+                continue
+            if h.field == "component":
+                base = BASE_SCORE["component"]
+            else:
+                base = BASE_SCORE["gloss0"] if h.position == 0 else BASE_SCORE["gloss"]
+            factor = BASE_SCORE["compound"] / BASE_SCORE["gloss0"]  # a part, found in a word
+            by_key.setdefault(h.lemma, []).append(
+                (_weighted(base * factor, stored.data), h.entry_id, stored)
+            )
+        for i, parts in sorted(run.splits.items()):
+            best = [
+                self._usable(_rank(_best_per_entry(by_key.get(lemma_key(p, run.lang), []))), run)
+                for p in parts
+            ]
+            if not all(best):
+                continue
+            tok = tokens[i]
+            seen: set[int] = set()
+            for ranked in best:
+                score, entry_id, stored = ranked[0]
+                if entry_id in seen:  # two parts of one entry (its components): said once
+                    continue
+                seen.add(entry_id)
+                lx = self._lexeme(
+                    stored,
+                    "compound",
+                    score,
+                    run.lang,
+                    (tok.start, tok.end),
+                    run.text,
+                    tok.phase,
+                    base_applied=True,
+                )
+                run.lexemes.append(lx)
+                if claimed[i] is None:
+                    claimed[i] = lx
+            run.fused.append({"text": tok.text, "span": [tok.start, tok.end], "parts": parts})
+            del run.splits[i]
 
     def _semantic(self, run: _Run) -> None:
+        """What no form or lemma explains, by meaning: each unexplained content word on its
+        own (a synonym, a near meaning: «ливень» for 🌧) and each run of them together (a
+        paraphrase). A run's match explains only the words that are themselves near its entry
+        (the entry is among the word's own nearest): a word nothing explains stays unmatched
+        even inside a matched run, so growth sees it. Whole sentences are compared too: usage
+        examples act as scene templates (at the sentence threshold)."""
         text, tokens, claimed = run.text, run.tokens, run.claimed
         runs = _free_runs(tokens, claimed)
+        words = [
+            i
+            for a, b in runs
+            for i in range(a, b + 1)
+            if tokens[i].kind == "word" and tokens[i].content and claimed[i] is None
+        ]
         sentences = _sentences(tokens)
-        queries = [text[tokens[a].start : tokens[b].end] for a, b in runs]
+        run_texts = [text[tokens[a].start : tokens[b].end] for a, b in runs]
+        # an English verb form asks as its verb ("to rise" for "rose"), not as the noun it spells
+        word_texts = [
+            f"to {tokens[i].lemma}" if tokens[i].verb_form else tokens[i].text for i in words
+        ]
+        queries = run_texts + word_texts
         queries += [text[tokens[a].start : tokens[b].end] for a, b in sentences]
         if not queries:
             return
-        results = self.ws.index().query_many(self.name, queries, k=3, status="active")
+        results = self.ws.index().query_many(self.name, queries, k=SEMANTIC_K, status="active")
+        run_results = results[: len(runs)]
+        word_results = results[len(runs) : len(runs) + len(words)]
         present = {lx.entry_id for lx in run.lexemes}
         threshold = self.thresholds.semantic_for(run.register)
         hit_ids = sorted({h.entry_id for hits in results for h in hits})
         entries = self.store.get_many(self.name, hit_ids)
-        for (a, b), hits in zip(runs, results[: len(runs)], strict=True):
+        near_word: dict[int, set[int]] = {
+            i: {h.entry_id for h in hits} for i, hits in zip(words, word_results, strict=True)
+        }
+        # candidates: (score, words it explains, span, ranked)
+        candidates: list[tuple[float, tuple[int, ...], tuple[int, int], list[Any]]] = []
+        for (a, b), hits in zip(runs, run_results, strict=True):
             ranked = self._usable(self._ranked_hits(hits, entries), run)
             if not ranked:
                 continue
             span = (tokens[a].start, tokens[b].end)
-            if ranked[0][0] < threshold:  # a near miss: kept for calibration to learn from
-                score, entry_id, stored = ranked[0]
-                run.near.append(
-                    {
-                        "span": list(span),
-                        "text": text[span[0] : span[1]],
-                        "form": stored.data.form,
-                        "entry_id": entry_id,
-                        "score": round(score, 4),
-                    }
-                )
+            score, entry_id, stored = ranked[0]
+            inside = [i for i in words if a <= i <= b]
+            explained = tuple(i for i in inside if entry_id in near_word.get(i, ()))
+            if len(inside) == 1:
+                explained = tuple(inside)
+            if score < threshold or not explained:
+                run.near.append(_near(span, text, score, entry_id, stored))
                 continue
-            score, _, stored = ranked[0]
+            candidates.append((score, explained, span, ranked))
+        for i, hits in zip(words, word_results, strict=True):
+            ranked = self._usable(self._ranked_hits(hits, entries), run)
+            if tokens[i].verb_form:  # not the noun the verb spells ("rang" is no ring)
+                spelled = {tokens[i].lemma, tokens[i].text.casefold()}
+                ranked = [r for r in ranked if not _glossed_as(r[2].data, spelled)]
+            if ranked and ranked[0][0] >= threshold:
+                candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
+        for score, explained, span, ranked in sorted(
+            candidates, key=lambda c: (-round(c[0], 6), -len(c[1]), c[2])
+        ):
+            if any(claimed[i] is not None for i in explained):
+                continue
+            _, _, stored = ranked[0]
+            first = min(explained)
             lx = self._lexeme(
-                stored, "semantic", score, run.lang, span, text, tokens[a].phase, base_applied=True
+                stored,
+                "semantic",
+                score,
+                run.lang,
+                span,
+                text,
+                tokens[first].phase,
+                base_applied=True,
             )
             lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
             run.lexemes.append(lx)
             present.add(stored.id)
-            for j in range(a, b + 1):
-                if tokens[j].kind == "word":
-                    claimed[j] = lx
-        for (a, b), hits in zip(sentences, results[len(runs) :], strict=True):
+            for i in explained:
+                claimed[i] = lx
+        results = [*run_results, *word_results, *results[len(runs) + len(words) :]]
+        runs_and_words = len(runs) + len(words)
+        for (a, b), hits in zip(sentences, results[runs_and_words:], strict=True):
             ranked = self._usable(self._ranked_hits(hits, entries), run)
             if not ranked or ranked[0][0] < self.thresholds.sentence:
                 continue
@@ -631,6 +827,12 @@ class Bridge:
             scene.notes.append("no Δ-code in the lexicon to fall back on")
             return
         score, _, stored = ranked[0]
+        if score < self.thresholds.archetype:
+            scene.notes.append(
+                f"no Δ-code is near enough to anchor the scene (the nearest, {stored.form}, "
+                f"at {score:.2f}, under {self.thresholds.archetype:.2f})"
+            )
+            return
         lx = self._lexeme(
             stored, "archetype", score, run.lang, None, run.text, 0, base_applied=True
         )
@@ -641,8 +843,10 @@ class Bridge:
         )
 
     def _coverage(self, scene: Scene, run: _Run) -> None:
+        """Coverage counts the content words (and glyphs) a lexeme explains — its claims —
+        not the characters its span reaches: a word inside a matched span that nothing
+        explains is unmatched, so growth sees it."""
         tokens, claimed, splits = run.tokens, run.claimed, run.splits
-        spans = [lx.span for lx in scene.lexemes if lx.span and lx.how != "archetype"]
         content, covered = 0, 0
         unmatched: list[Unmatched] = []
         unknown_at = {(a, b) for a, b, _ in run.unknown_glyphs}
@@ -658,7 +862,7 @@ class Bridge:
             if not tok.content:
                 continue
             content += 1
-            if claimed[i] is not None or any(a <= tok.start and tok.end <= b for a, b in spans):
+            if claimed[i] is not None:
                 covered += 1
             else:
                 unmatched.append(Unmatched(tok.text, (tok.start, tok.end), splits.get(i, [])))
@@ -1139,6 +1343,24 @@ class Bridge:
         )
 
 
+def _glossed_as(d: EntryData, words: set[str]) -> bool:
+    """Whether one of the entry's glosses is one of these words (by its lemma)."""
+    return any(lemma_key(g, lang) in words for lang, items in d.glosses.items() for g in items)
+
+
+def _near(
+    span: tuple[int, int], text: str, score: float, entry_id: int, stored: Any
+) -> dict[str, Any]:
+    """A candidate left under the threshold: kept in the scene for calibration to learn from."""
+    return {
+        "span": list(span),
+        "text": text[span[0] : span[1]],
+        "form": stored.data.form,
+        "entry_id": entry_id,
+        "score": round(score, 4),
+    }
+
+
 def _clean_input(text: str) -> str:
     if not isinstance(text, str):
         raise BadInputError("expected text")
@@ -1213,6 +1435,33 @@ def _ngram(
     if words_only and n > 1 and not tokens[last].content:  # type: ignore[index]
         return None
     return last
+
+
+def _scattered(tokens: list[Token], claimed: list[Any]) -> list[tuple[str, tuple[int, ...], int]]:
+    """Lemma keys of two or three content words of one sentence, near each other (at most
+    ``SCATTER`` content words apart), in every order: how a multi-word gloss is found when a
+    sentence inflects, reorders or separates its words. ``(key, token indices, width)``;
+    the words side by side and in order are the contiguous pass's, not these."""
+    by_sentence: dict[int, list[int]] = {}
+    for i, tok in enumerate(tokens):
+        if tok.kind == "word" and tok.content and claimed[i] is None:
+            by_sentence.setdefault(tok.sentence, []).append(i)
+    out: list[tuple[str, tuple[int, ...], int]] = []
+    for idx in by_sentence.values():
+        groups: set[tuple[int, ...]] = set()
+        for a in range(len(idx)):
+            for b in range(a + 1, min(len(idx), a + SCATTER + 1)):
+                groups.add((idx[a], idx[b]))
+            if a + 2 < len(idx):
+                groups.add((idx[a], idx[a + 1], idx[a + 2]))
+        for group in groups:
+            width = tokens[group[-1]].end - tokens[group[0]].start
+            side_by_side = all(group[k + 1] == group[k] + 1 for k in range(len(group) - 1))
+            for order in itertools.permutations(group):
+                if side_by_side and list(order) == sorted(order):
+                    continue
+                out.append((" ".join(tokens[j].lemma for j in order), group, width))
+    return out
 
 
 def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]:

@@ -627,6 +627,8 @@ def observe(ws: Workspace, query_id: int, scene: Any, text: str) -> list[int]:
     """After an encode: every unexplained span (and fused word) is evidence for a proposal.
     Returns the ids of proposals this observation created."""
     items = []
+    for f in getattr(scene, "fused", ()):  # told by its parts: still a compound to propose
+        items.append((form_key(f["text"]), "compound", f["text"], list(f["parts"])))
     for u in scene.unmatched:
         if u.split and len(u.split) >= 2:
             key = form_key(u.text)

@@ -667,6 +667,33 @@ class Index:
 
         return self._heal(lexicon, None, fetch)
 
+    def closeness(
+        self,
+        lexicon: str,
+        texts: Sequence[str],
+        candidates: Sequence[Sequence[int]],
+        langs: Sequence[str],
+    ) -> list[dict[int, float]]:
+        """For each text, its cosine with each of its candidate entries (their document in the
+        first of ``langs`` the entry has): how the bridge tells which of several entries a
+        word means in its context. One embedding call, one read of stored vectors."""
+        import numpy as np
+
+        ids = sorted({c for cs in candidates for c in cs})
+        if not texts or not ids:
+            return [{} for _ in texts]
+        vectors = self.embedder.encode(list(texts))
+        got = self.vectors(lexicon, [f"{i}:{lang}" for i in ids for lang in langs])
+        out: list[dict[int, float]] = []
+        for vector, cs in zip(vectors, candidates, strict=True):
+            near: dict[int, float] = {}
+            for c in cs:
+                stored = next((got[k] for lang in langs if (k := f"{c}:{lang}") in got), None)
+                if stored is not None:
+                    near[c] = float(np.dot(vector, np.asarray(stored, dtype=np.float32)))
+            out.append(near)
+        return out
+
     def status(self, store: Store, lexicon: str) -> dict[str, Any]:
         with store.read() as s:
             lx = store.lexicon_id(s, lexicon)

@@ -454,7 +454,7 @@ class Lexicon(FileTransfer):
         scene.query_id = self._log(
             "encode", text, params, scene.to_dict(), scene.hyperstring, scene.revision, start, log
         )
-        if scene.query_id is not None and scene.unmatched:
+        if scene.query_id is not None and (scene.unmatched or scene.fused):
             from .calibration import observe
 
             observe(ws, scene.query_id, scene, scene.text or text)

@@ -40,3 +40,56 @@ def lemmas(text: str, lang: str | None = None) -> list[str]:
 def lemma_key(text: str, lang: str | None = None) -> str:
     """One string per text for indexed equality: its lemmas joined by single spaces."""
     return " ".join(lemmas(text, lang))
+
+
+# --- English readings in context: a verb form is not the noun spelled the same -------------------
+
+_EN_DETERMINERS = frozenset(
+    "a an the this that these those my your his her its our their some any no every each "
+    "another such what which whose".split()
+)
+_EN_SUBJECTS = frozenset("i you he she it we they who".split())
+
+
+@lru_cache(maxsize=1)
+def _lemminflect():
+    import lemminflect
+
+    return lemminflect
+
+
+@lru_cache(maxsize=50_000)
+def english_readings(word: str) -> tuple[tuple[str, str], ...]:
+    """Every (part of speech, lemma) lemminflect knows for a word (its bundled data: offline)."""
+    found = _lemminflect().getAllLemmas(word.casefold())
+    return tuple((pos, lemmas[0]) for pos, lemmas in found.items() if lemmas)
+
+
+def english_verb_forms(sentence: list[str]) -> list[bool]:
+    """For each word of an English sentence: is it an inflected verb here ("rang", "rose" in
+    "the tide rose", "played")? A word with only verb readings is; one that can be a noun or a
+    verb is a verb after a subject (a pronoun, or a noun that a determiner introduces) and a
+    noun after a determiner or an adjective. The base form ("ring", "play") is never counted:
+    it names the thing as often as the act."""
+    out = []
+    for i, word in enumerate(sentence):
+        low = word.casefold()
+        readings = dict(english_readings(low))
+        verb = readings.get("VERB")
+        if verb is None or verb == low:
+            out.append(False)
+            continue
+        if set(readings) <= {"VERB", "AUX"}:
+            out.append(True)
+            continue
+        prev = sentence[i - 1].casefold() if i else ""
+        before = sentence[i - 2].casefold() if i > 1 else ""
+        if prev in _EN_DETERMINERS or (
+            "ADJ" in dict(english_readings(prev)) and before in _EN_DETERMINERS
+        ):
+            out.append(False)
+        elif prev in _EN_SUBJECTS or before in _EN_DETERMINERS:
+            out.append(True)
+        else:
+            out.append(False)
+    return out

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ARROW = " → "
-HOW = ("exact", "lemma", "compound", "semantic", "archetype")
+HOW = ("exact", "lemma", "phrase", "compound", "semantic", "archetype")
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Lexeme:
 
     entry_id: int | None
     form: str
-    how: str  # exact | lemma | compound | semantic | archetype
+    how: str  # exact | lemma | phrase (a gloss's words reordered or apart) | compound | ...
     score: float  # how sure the match is, 0..1
     meaning: str = ""  # the first gloss in the scene's language
     kind: str = "glyph"
@@ -88,6 +88,8 @@ class Scene:
     query_id: int | None = None  # the query log row, once logged
     # candidates the bridge saw but left under the threshold: what a correction can confirm
     near_misses: list[dict[str, Any]] = field(default_factory=list)
+    # fused words the scene tells by their parts' lexemes: {"text", "span", "parts"}
+    fused: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def anchors(self) -> list[Lexeme]:
@@ -141,6 +143,7 @@ class Scene:
             "notes": list(self.notes),
             "query_id": self.query_id,
             "near_misses": list(self.near_misses),
+            "fused": list(self.fused),
         }
 
     @classmethod
@@ -160,4 +163,5 @@ class Scene:
             notes=list(d.get("notes", ())),
             query_id=d.get("query_id"),
             near_misses=list(d.get("near_misses", ())),
+            fused=list(d.get("fused", ())),
         )

@@ -48,6 +48,9 @@ class Thresholds:
     density: float = 0.5
     decompression: float = 0.34
     weight_floor: float = 0.0  # entries under it are filtered out (the adaptive filter)
+    # the least similarity for a Δ-code to anchor a scene that falls apart: a farther one
+    # says nothing about the text, and the scene says so instead of reading one aloud
+    archetype: float = 0.25
 
     def semantic_for(self, register: str | None) -> float:
         return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])
@@ -66,6 +69,7 @@ class Thresholds:
             "density": self.density,
             "decompression": self.decompression,
             "weight_floor": self.weight_floor,
+            "archetype": self.archetype,
         }
 
     @classmethod

@@ -130,6 +130,9 @@ def _image(path: str) -> tuple[bytes, str]:
         raise BadInputError(f"{path}: {exc.strerror}") from None
 
 
+BATCH_PROGRESS = 20  # lines of stdin from which a batch encode shows a progress bar
+
+
 @main.command()
 @click.argument("text", required=False)
 @click.option(
@@ -163,13 +166,15 @@ def encode(
     svg: str | None,
     as_json: bool,
 ) -> None:
-    """Text (or an image) → hyperscene. TEXT '-' reads stdin.
+    """Text (or an image) → hyperscene. TEXT '-' reads stdin; with --json, each line of stdin
+    is a text of its own and each gets one JSON line (the model loads once).
 
     \b
     Example:
       hyperlexicon encode "Что ты чувствуешь перед бурей?"
       hyperlexicon encode "fire + time + candle" --svg scene.svg
       echo "A breath like lightning" | hyperlexicon encode - --json
+      hyperlexicon encode - --json < sentences.txt > scenes.jsonl
       hyperlexicon encode "Что ты чувствуешь?" --connector claude,openai,lexicon
       hyperlexicon encode --image storm.png --connector claude "что на картинке?"
     """
@@ -177,6 +182,9 @@ def encode(
 
     if text is None and image is None:
         raise BadInputError("encode: give TEXT, '-' for stdin, or --image FILE")
+    if text == "-" and as_json and image is None and svg is None:
+        _encode_lines(app, register, lang, not no_stability, _chain(chain))
+        return
     text = _read(text) if text is not None else ""
     connectors = _chain(chain)
     if image is not None:
@@ -210,6 +218,51 @@ def encode(
     else:
         show_scene(scene)
     save_picture(app, scene, svg)
+
+
+def _encode_lines(
+    app: App, register: str | None, lang: str | None, stability: bool, connectors: list[str]
+) -> None:
+    """One JSON line per line of stdin (``lex search -`` does the same): the scene, or the
+    error that one line met (the rest go on; the exit code is 1 if any failed). A progress bar
+    on stderr when there are many."""
+    import json
+    import sys
+
+    from ..errors import HyperlexiconError
+
+    lines = [(n, line.strip()) for n, line in enumerate(sys.stdin, start=1) if line.strip()]
+    failed = 0
+    progress = None
+    if len(lines) >= BATCH_PROGRESS:
+        from .output import progress_bar
+
+        progress = progress_bar("encoding")
+        task = progress.add_task("encoding", total=len(lines))
+        progress.start()
+    try:
+        for n, text in lines:
+            try:
+                if connectors:
+                    out = app.lexicon.translate(
+                        "encode", text, connectors=connectors, register=register, lang=lang or "ru"
+                    ).to_dict()
+                else:
+                    scene = app.lexicon.encode(
+                        text, register=register, lang=lang, stability=stability
+                    )
+                    out = scene.to_dict()
+            except HyperlexiconError as exc:
+                failed += 1
+                out = {"line": n, "text": text, "error": str(exc)}
+            click.echo(json.dumps(out, ensure_ascii=False))
+            if progress is not None:
+                progress.advance(task)
+    finally:
+        if progress is not None:
+            progress.stop()
+    if failed:
+        raise SystemExit(1)
 
 
 @main.command()

@@ -1,0 +1,91 @@
+"""Encoding ordinary text on the real core lexicon and the real embedder: multi-word glosses in
+any order and inflection, fused words told by their parts, a verb form that is not the noun spelled
+the same, unknown words surfaced inside matched spans, no archetype read into a scene whose words
+are explained, and batch encode from stdin. (The figures on a broad lexicon and a labelled set of
+ordinary sentences come from bench/encode_quality.py, not from here.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from hyperlexicon.cli import main
+from hyperlexicon.entry import EntryData
+from hyperlexicon.lexicon import Lexicon
+from hyperlexicon.morphology import english_verb_forms
+
+
+@pytest.fixture
+def lex(indexed_sqlite: Lexicon) -> Lexicon:
+    for record in (
+        {"form": "🌠", "glosses": {"ru": ["падающая звезда"], "en": ["shooting star"]}},
+        {"form": "💍", "glosses": {"ru": ["кольцо"], "en": ["ring"]}},
+        {"form": "🌹", "glosses": {"ru": ["роза"], "en": ["rose"]}},
+        {"form": "🔔", "glosses": {"ru": ["колокол"], "en": ["bell"]}},
+    ):
+        indexed_sqlite.add(EntryData.from_dict(record))
+    return indexed_sqlite
+
+
+@pytest.mark.parametrize(
+    "text, how",
+    [
+        ("Ночью пролетела падающая звезда", "lemma"),
+        ("Мы загадали желание, увидев падающую звезду", "lemma"),
+        ("Я видел, как звезда медленно падала", "phrase"),
+        ("a star was shooting across the sky", "phrase"),
+    ],
+)
+def test_a_multi_word_gloss_in_any_order_and_inflection(lex: Lexicon, text: str, how: str) -> None:
+    scene = lex.encode(text, stability=False)
+    [star] = [lx for lx in scene.lexemes if lx.form == "🌠"]
+    assert star.how == how
+
+
+def test_a_fused_word_is_told_by_its_parts_never_an_archetype(lex: Lexicon) -> None:
+    scene = lex.encode("тишинаогоньсвеча", stability=False)
+    assert "🜂" in scene.forms and "🕯" in scene.forms
+    assert not [lx for lx in scene.lexemes if lx.how == "archetype"]
+    assert scene.unmatched == [] and scene.fused[0]["parts"] == ["тишина", "огонь", "свеча"]
+
+
+@pytest.mark.parametrize(
+    "sentence, verbs",
+    [
+        ("The tide rose quickly", [False, False, True, False]),
+        ("She rang the bell", [False, True, False, False]),
+        ("a red rose", [False, False, False]),
+        ("They played football", [False, True, False]),
+        ("I ring the bell", [False, False, False, False]),
+    ],
+)
+def test_english_verb_forms_in_context(sentence: str, verbs: list[bool]) -> None:
+    assert english_verb_forms(sentence.split()) == verbs
+
+
+def test_a_verb_form_does_not_match_a_noun_spelled_the_same(lex: Lexicon) -> None:
+    assert "🌹" not in lex.encode("The tide rose quickly", stability=False).forms
+    assert "🌹" in lex.encode("She gave me a red rose", stability=False).forms
+    rang = lex.encode("She rang the bell", stability=False)
+    assert "🔔" in rang.forms and "💍" not in rang.forms
+
+
+def test_an_unknown_word_surfaces_even_beside_matched_ones(lex: Lexicon) -> None:
+    scene = lex.encode("огонь и квазиглифовость нарастают", stability=False)
+    assert "квазиглифовость" in [u.text for u in scene.unmatched]
+    assert scene.coverage < 1.0
+
+
+def test_batch_encode_writes_one_json_line_per_line(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPERLEXICON_DB_URL", lex.settings.database_url)
+    monkeypatch.setenv("HYPERLEXICON_HOME", str(lex.settings.home))
+    lines = "огонь и время\n\nfire + time + candle\n" + "x" * 20_001 + "\n"
+    out = CliRunner().invoke(main, ["encode", "-", "--json", "--no-stability"], input=lines)
+    rows = [json.loads(line) for line in out.output.splitlines()]
+    assert [r.get("hyperstring") for r in rows[:2]] == ["🜂⧖", "🜂⧖🕯"]
+    assert rows[2]["line"] == 4 and "longer than" in rows[2]["error"]
+    assert out.exit_code == 1  # one line failed; the others were encoded
