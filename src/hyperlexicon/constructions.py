@@ -292,8 +292,8 @@ RU: Bank = {
         },
         "alias": {
             "*": [
-                "{C@accs} называют ещё и {S:ablt}.",
-                "{C} — это ещё и {S}.",
+                "{C@accs} {$call} {$also} {S:ablt}.",
+                "{C} — это {$also} {S}.",
             ],
         },
         "note": {"*": ["{C} — это {N}."]},
@@ -362,14 +362,14 @@ RU: Bank = {
         },
         "example": {
             "*": [
-                "{C~тот} же {C} {C|звучать} и в другой сцене: «{X}».",
-                "{C} {C|встречаться} и в строке «{X}».",
+                "{C~тот} же {C} {C|$sound} и {$elsewhere}: «{X}».",
+                "{C} {C|$sound} и в строке «{X}».",
             ],
         },
         "question": {
             "*": [
                 "{C} — это то, что стоит за фразой «{X}».",
-                "Так отвечают на фразу «{X}».",
+                "{$answer} «{X}».",
             ],
         },
         "resolution_change": {
@@ -437,7 +437,7 @@ RU: Bank = {
             "*": ["Вместе — {T}."],
         },
         "phrase": {
-            "*": ["Целое умещается в одну строку: «{Q}».", "Сказать это можно и так: «{Q}»."],
+            "*": ["{$whole_line}: «{Q}».", "Сказать это можно и так: «{Q}»."],
         },
         "holder": {
             "*": [
@@ -804,7 +804,7 @@ EN: Bank = {
             "technical": ["{C:the} {C|be} made of {P}.", "The components of {C:the}: {P:bare}."],
             "*": ["Its components are {P}."],
         },
-        "alias": {"*": ["{C@} {C|be} also called {S}.", "{C:the} {C|be} also {S}."]},
+        "alias": {"*": ["{C@} {C|be} also {$called} {S}.", "{C:the} {C|be} {$also} {S}."]},
         "note": {"*": ["{C:the} {C|be} {N}."]},
         "kin": {
             "*": [
@@ -871,21 +871,21 @@ EN: Bank = {
         },
         "example": {
             "*": [
-                "The same {C:bare} {C|sound} in another scene: “{X}”.",
-                "{C:the} {C|appear} in the line “{X}” as well.",
+                "The same {C:bare} {C|$sound} {$elsewhere}: “{X}”.",
+                "{C:the} {C|$sound} in the line “{X}” as well.",
             ],
         },
         "question": {
             "*": [
                 "{C:the} {C|be} what stands behind the line “{X}”.",
-                "This is how one answers “{X}”.",
+                "{$answer} “{X}”.",
             ],
         },
         "resolution_change": {
             "emotional": [
                 "And when everything quiets down, {B} {B|remain}.",
                 "It all resolves into {B}.",
-                "And then relief comes: {B:bare}.",
+                "And then relief comes: {B}.",
             ],
             "logical": [
                 "The outcome is {B}.",
@@ -950,7 +950,7 @@ EN: Bank = {
             "*": ["Together: {T}."],
         },
         "phrase": {
-            "*": ["The whole fits into one line: “{Q}”.", "It can also be said this way: “{Q}”."],
+            "*": ["{$whole_line}: “{Q}”.", "It can also be said this way: “{Q}”."],
         },
         "holder": {
             "*": [
@@ -1005,7 +1005,7 @@ EN: Bank = {
                 "{A} {A|ache}",
                 "{A} {A|pulse}",
             ],
-            "logical": ["{A} and nothing more", "only {A:bare}, nothing else", "{A} as it is"],
+            "logical": ["{A} and nothing more", "only {A}, nothing else", "{A} as it is"],
             "poetic": ["{A} {A|melt}", "softly {A} {A|flicker}", "{A} {A|flow}", "{A} {A|glow}"],
             "philosophical": ["{A} {A|endure}", "{A} {A|rest} in {A@self}", "{A} {A|remain}"],
             "technical": ["{A} {A|run} without a fault", "{A} in place", "{A} {A|carry} the load"],
@@ -1026,7 +1026,7 @@ EN: Bank = {
             "logical": ["and out of this, {B}", "hence {B}", "and so, {B}"],
             "poetic": ["and {B} {B|grow}", "and after, {B}", "and {B} {B|rise}"],
             "philosophical": ["and {B} {B|open}", "and in this, {B}", "and {B} {B|be} born"],
-            "technical": ["at the output, {B}", "and next, {B}", "the result: {B:bare}"],
+            "technical": ["at the output, {B}", "and next, {B}", "the result: {B}"],
             "*": ["then {B}"],
         },
         "close": {
@@ -1048,7 +1048,92 @@ BANKS: dict[str, Bank] = {"ru": RU, "en": EN}
 
 # Register vocabulary for ``{$name}``: kept for constructions that share a frame and differ in
 # one word by register.
-VOCABULARY: dict[str, dict[str, dict[str, list[str]]]] = {"ru": {}, "en": {}}
+VOCABULARY: dict[str, dict[str, dict[str, list[str]]]] = {
+    "ru": {
+        "emotional": {
+            "call": ["зовут"],
+            "also": ["ещё и"],
+            "sound": ["отзываться"],
+            "elsewhere": ["в другой сцене"],
+            "answer": ["Так откликаются на фразу"],
+            "whole_line": ["Всё это можно выдохнуть одной строкой"],
+        },
+        "logical": {
+            "call": ["обозначают"],
+            "also": ["также"],
+            "sound": ["встречаться"],
+            "elsewhere": ["в другом контексте"],
+            "answer": ["Это ответ на"],
+            "whole_line": ["Формулировка целиком"],
+        },
+        "poetic": {
+            "call": ["называют"],
+            "also": ["и"],
+            "sound": ["звучать"],
+            "elsewhere": ["в другой картине"],
+            "answer": ["Так отзывается строка"],
+            "whole_line": ["Целое умещается в одну строку"],
+        },
+        "philosophical": {
+            "call": ["именуют"],
+            "also": ["также и"],
+            "sound": ["являться"],
+            "elsewhere": ["в ином облике"],
+            "answer": ["Так отвечают на"],
+            "whole_line": ["Целое высказывается так"],
+        },
+        "technical": {
+            "call": ["обозначают"],
+            "also": ["также"],
+            "sound": ["использоваться"],
+            "elsewhere": ["в другой конфигурации"],
+            "answer": ["Это решение задачи"],
+            "whole_line": ["Описание целиком"],
+        },
+    },
+    "en": {
+        "emotional": {
+            "called": ["known as"],
+            "also": ["also"],
+            "sound": ["echo"],
+            "elsewhere": ["in another scene"],
+            "answer": ["This is the answer, felt more than said, to"],
+            "whole_line": ["All of it can be breathed out in one line"],
+        },
+        "logical": {
+            "called": ["denoted as"],
+            "also": ["equally"],
+            "sound": ["occur"],
+            "elsewhere": ["in another context"],
+            "answer": ["This answers"],
+            "whole_line": ["The full statement"],
+        },
+        "poetic": {
+            "called": ["called"],
+            "also": ["also"],
+            "sound": ["sound"],
+            "elsewhere": ["in another picture"],
+            "answer": ["So the line answers"],
+            "whole_line": ["The whole fits into one line"],
+        },
+        "philosophical": {
+            "called": ["named"],
+            "also": ["no less"],
+            "sound": ["appear"],
+            "elsewhere": ["in another guise"],
+            "answer": ["This is how one answers"],
+            "whole_line": ["The whole says itself so"],
+        },
+        "technical": {
+            "called": ["labelled"],
+            "also": ["equivalently"],
+            "sound": ["be used"],
+            "elsewhere": ["in another configuration"],
+            "answer": ["This is the solution to"],
+            "whole_line": ["The full description"],
+        },
+    },
+}
 
 
 def constructions(lang: str, style: str, role: str, register: str) -> tuple[list[str], list[str]]:

@@ -51,7 +51,7 @@ def _keep_case(original: str, new: str) -> str:
     return new
 
 
-# --- Russian: noun phrases ---------------------------------------------------------------------
+# --- Russian: noun phrases -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ def ru_coordinate(phrases: list[RuPhrase], case: str = "nomn") -> str:
     return ", ".join(forms[:-1]) + " и " + forms[-1]
 
 
-# --- Russian: words that agree -------------------------------------------------------------------
+# --- Russian: words that agree -------------------------------------------------------------
 
 _PRONOUNS = {
     # case: (masc, femn, neut, plur); after a preposition the н-forms are used
@@ -314,8 +314,15 @@ _PRONOUNS = {
     "ablt": ("им", "ей", "им", "ими"),
     "loct": ("нём", "ней", "нём", "них"),
 }
-_AFTER_PREP = {"его": "него", "её": "неё", "ему": "нему", "ей": "ней", "их": "них", "им": "ним",
-               "ими": "ними"}
+_AFTER_PREP = {
+    "его": "него",
+    "её": "неё",
+    "ему": "нему",
+    "ей": "ней",
+    "их": "них",
+    "им": "ним",
+    "ими": "ними",
+}
 _POSSESSIVE = {"masc": "его", "femn": "её", "neut": "его", None: "их"}
 RU_PREPOSITIONS = frozenset(
     "без в во для до за из изо к ко между на над о об обо от перед по под при про с со у через"
@@ -329,7 +336,9 @@ def _slot(gender: str | None, number: str) -> int:
     return {"masc": 0, "femn": 1, "neut": 2}.get(gender, 2)
 
 
-def ru_pronoun(gender: str | None, number: str, case: str = "nomn", *, after_prep: bool = False) -> str:
+def ru_pronoun(
+    gender: str | None, number: str, case: str = "nomn", *, after_prep: bool = False
+) -> str:
     """он/она/оно/они in a case; after a preposition the н-form (``с ней``, ``в нём``)."""
     word = _PRONOUNS[case][_slot(gender, number)]
     return _AFTER_PREP.get(word, word) if after_prep else word
@@ -360,7 +369,12 @@ def ru_verb(lemma: str, tense: str, gender: str | None, number: str) -> str:
 
 @lru_cache(maxsize=5_000)
 def ru_adjective(
-    lemma: str, gender: str | None, number: str, case: str = "nomn", *, animate: bool = False,
+    lemma: str,
+    gender: str | None,
+    number: str,
+    case: str = "nomn",
+    *,
+    animate: bool = False,
     short: bool = False,
 ) -> str:
     """An adjective or participle (given in the masculine nominative) agreeing with a noun;
@@ -392,7 +406,6 @@ def ru_fix_prepositions(words: list[str]) -> list[str]:
     """в/с/к/о before the words that want во/со/ко/об: ``со свечой``, ``во времени``,
     ``об огне``; the rules of the ordinary written norm, by the next word's first letters."""
     out = list(words)
-    vowels = "аеёиоуыэюя"
     consonants = "бвгджзйклмнпрстфхцчшщ"
     for i in range(len(out) - 1):
         w, nxt = out[i], out[i + 1].casefold()
@@ -409,10 +422,7 @@ def ru_fix_prepositions(words: list[str]) -> list[str]:
             repl = "со"
         elif low == "в" and nxt[0] in "вф" and len(nxt) > 1 and nxt[1] in consonants:
             repl = "во"
-        elif low == "к" and (
-            (nxt[0] in "кг" and len(nxt) > 1 and nxt[1] in consonants)
-            or two in ("мн", "вс", "вт")
-        ):
+        elif low == "к" and two in ("мн", "вс", "вт"):
             repl = "ко"
         elif low == "о" and nxt[0] in "аиоуэ":
             repl = "об"
@@ -421,7 +431,7 @@ def ru_fix_prepositions(words: list[str]) -> list[str]:
     return out
 
 
-# --- English ---------------------------------------------------------------------------------------
+# --- English -------------------------------------------------------------------------------
 
 # Nouns used without an article when they name the thing in general: substances, elements,
 # weather, states and feelings. Abstract suffixes (below) cover most of the rest.
@@ -439,8 +449,20 @@ EN_MASS = frozenset(
 # Count nouns that name the one such thing there is: "the sun".
 EN_UNIQUE = frozenset("sun moon cosmos universe world sky heavens dawn daybreak".split())
 EN_ABSTRACT_SUFFIXES = (
-    "ness", "ity", "ty", "tion", "sion", "ment", "ence", "ance", "dom", "hood", "ship", "ism",
-    "th", "ing",
+    "ness",
+    "ity",
+    "ty",
+    "tion",
+    "sion",
+    "ment",
+    "ence",
+    "ance",
+    "dom",
+    "hood",
+    "ship",
+    "ism",
+    "th",
+    "ing",
 )
 # Count nouns the suffixes would wrongly make mass.
 EN_COUNT = frozenset(
@@ -463,9 +485,20 @@ EN_DETERMINERS = frozenset(
 _EN_YOU = regex.compile(r"^(?:uni|use|usu|usa|ura|ure|uro|utop|eu|ewe|one|once|uk)", regex.I)
 _EN_SILENT_H = regex.compile(r"^(?:hour|honest|honou?r|heir)", regex.I)
 EN_IRREGULAR_PLURALS = {
-    "child": "children", "man": "men", "woman": "women", "foot": "feet", "tooth": "teeth",
-    "mouse": "mice", "person": "people", "leaf": "leaves", "life": "lives", "knife": "knives",
-    "wolf": "wolves", "half": "halves", "self": "selves", "thief": "thieves",
+    "child": "children",
+    "man": "men",
+    "woman": "women",
+    "foot": "feet",
+    "tooth": "teeth",
+    "mouse": "mice",
+    "person": "people",
+    "leaf": "leaves",
+    "life": "lives",
+    "knife": "knives",
+    "wolf": "wolves",
+    "half": "halves",
+    "self": "selves",
+    "thief": "thieves",
 }
 _EN_PLURAL_ONLY = frozenset("lungs footsteps scissors opposites waters ashes".split())
 
@@ -571,7 +604,7 @@ def en_phrase(text: str) -> EnPhrase:
         text,
         head,
         plural,
-        en_is_mass(head) or en_is_mass(core[0]) and len(core) > 1 and head in EN_PARTICLES,
+        en_is_mass(head),
         head in EN_UNIQUE and len(core) == 1,
         determined,
         "noun",
@@ -625,7 +658,7 @@ def en_plural(noun: str) -> str:
     return noun + "s"
 
 
-# --- both --------------------------------------------------------------------------------------
+# --- both ----------------------------------------------------------------------------------
 
 
 def syllables(text: str) -> int:

@@ -73,15 +73,17 @@ class Sense:
     phase: int = 0
     weight: float = 0.5
     lang: str = "ru"
+    # a conjunction between two things of its phase joins them (a cause) instead of being
+    # told as a thing; alone, it is told by its noun gloss («вывод», "conclusion")
+    connective: bool = False
 
     @property
     def key(self) -> str:
         return self.form or self.meaning
 
     @property
-    def connective(self) -> bool:
-        """A lexeme whose meaning is a conjunction (∵ «потому что», ∴ "therefore") joins
-        what stands around it instead of being told as a thing."""
+    def conjunction(self) -> bool:
+        """Its meaning is a conjunction (∵ «потому что», ∴ "therefore")."""
         return _pos(self.meaning, self.lang) == "connective"
 
     def _is_parts_list(self, gloss: str) -> bool:
@@ -265,9 +267,15 @@ def definitions(d: EntryData, lang: str, glosses: Sequence[str]) -> list[str]:
         subject, sep, rest = sentence.partition(":")
         if not sep:
             continue
-        subject_words = {w.casefold() for w in _WORDS.findall(_PAREN.sub("", subject))}
+        # the subject's head names the entry («The anatomical heart», not «Archetypal node»)
+        subject_words = [w.casefold() for w in _WORDS.findall(_PAREN.sub("", subject))]
+        cut = next(
+            (i for i, w in enumerate(subject_words) if w in ("with", "of", "for", "in", "as")),
+            len(subject_words),
+        )
+        head = subject_words[:cut][-1:] if subject_words[:cut] else []
         definition = _PAREN.sub("", rest.split(";")[0]).strip().rstrip(".").strip()
-        if not (subject_words & names) or not definition:
+        if not head or head[0] not in names or not definition:
             continue
         if regex.search(r"seed|U\+|\d", definition) or script_language(definition) != lang:
             continue
@@ -338,7 +346,7 @@ def describe(
                 row.extend(replace(p, anchor=anchor, phase=phase) for p in s.parts)
             else:
                 row.append(s)
-    ordered = tuple(tuple(phases[k]) for k in sorted(phases) if phases[k])
+    ordered = tuple(_mark_connectives(phases[k]) for k in sorted(phases) if phases[k])
     asked = register if register in REGISTERS else None
     strongest = next((r for r in field_registers if r in REGISTERS), None)
     own = next(
@@ -347,6 +355,15 @@ def describe(
     voice = asked or strongest or own or DEFAULT_REGISTER
     out = Described(lang, voice, ordered, whole_sense)
     return replace(out, relations=tuple(relations(out)))
+
+
+def _mark_connectives(phase: list[Sense]) -> tuple[Sense, ...]:
+    """A conjunction with a thing before it and after it in its phase joins them."""
+    things = [not x.conjunction for x in phase]
+    return tuple(
+        replace(x, connective=x.conjunction and any(things[:i]) and any(things[i + 1 :]))
+        for i, x in enumerate(phase)
+    )
 
 
 def relations(scene: Described) -> list[Relation]:
@@ -526,9 +543,15 @@ class Writer:
         return [text for *_, text in ranked]
 
     def say(self, role: str, **slots: Ref) -> bool:
-        for text in self.candidates(role, slots):
-            self.commit(text, role, slots)
-            return True
+        """Say a message; when every construction would repeat a phrase of the previous
+        sentence, a list said in the other order («fog, lightning and breath») breaks the
+        repetition without changing what is said (a union has no order to keep)."""
+        for attempt in (slots, _reversed_lists(slots)):
+            if attempt is None:
+                continue
+            for text in self.candidates(role, attempt):
+                self.commit(text, role, attempt)
+                return True
         return False
 
     def commit(self, text: str, role: str, slots: Mapping[str, Ref]) -> None:
@@ -538,6 +561,16 @@ class Writer:
         self.own_words.append(_template_words(template))
         self.roles.append(role)
         self.sentences.append(_end(text))
+
+
+def _reversed_lists(slots: Mapping[str, Ref]) -> dict[str, Ref] | None:
+    lists = {k for k, r in slots.items() if len(r.texts) > 1 and not r.fixed}
+    if not lists:
+        return None
+    return {
+        k: replace(r, texts=r.texts[::-1], key="+".join(r.members[::-1])) if k in lists else r
+        for k, r in slots.items()
+    }
 
 
 def _template_words(template: str) -> set[str]:
@@ -578,7 +611,14 @@ def narrative(scene: Described) -> Writer:
             continue
         prev = [s for s in phases[i - 1] if not s.connective]
         nxt = [s for s in phase if not s.connective]
-        if not nxt:
+        kept = [s for s in nxt if s.key in {p.key for p in prev}]
+        nxt = [s for s in nxt if s not in kept]  # what stays is not a change
+        if kept and not nxt:
+            w.say("linger", A=_told(scene, kept))
+            continue
+        if not nxt or not prev:
+            if nxt:
+                _tell_sequence(w, nxt, told, rel, scene)
             continue
         b_ref = _told(scene, nxt)
         if not w.say("change", P=_group_ref(scene, prev, told=True), B=b_ref):
