@@ -498,7 +498,7 @@ RU: Bank = {
             "emotional": [
                 "{A|дрожать} {A}",
                 "и снова {A}, и снова",
-                "{A|болеть} {A}",
+                "{A|ныть} {A}",
                 "{A|биться} {A}",
             ],
             "logical": ["{A} — и ничего лишнего", "только {A}, ничего кроме", "{A} как есть"],
@@ -1117,7 +1117,7 @@ VOCABULARY: dict[str, dict[str, dict[str, list[str]]]] = {
             "whole_line": ["The whole fits into one line"],
         },
         "philosophical": {
-            "called": ["named"],
+            "called": ["spoken of as"],
             "also": ["no less"],
             "sound": ["appear"],
             "elsewhere": ["in another guise"],

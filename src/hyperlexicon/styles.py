@@ -918,7 +918,7 @@ def poem(scene: Described) -> Writer:
         if len(items) == 3:  # one more image, the other way round
             line("pair", A=items[-1].ref(), B=items[0].ref())
         elif len(items) == 2:  # the other one moves too
-            other = _mover([x for x in items if x is not mover], c)
+            other = next((x for x in items if x is not mover), None)
             if other is not None:
                 line("alone", A=other.ref())
     if whole is not None and whole.has_own_name:
