@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pymorphy3
 import pytest
@@ -22,11 +23,14 @@ from hypothesis import strategies as st
 from hyperlexicon import constructions as cx
 from hyperlexicon import grammar as g
 from hyperlexicon import styles
+from hyperlexicon.connectors import ChatConnector
 from hyperlexicon.entry import EntryData
 from hyperlexicon.formats import native
+from hyperlexicon.hookspecs import hookimpl
 from hyperlexicon.lexicon import Lexicon, seeds_dir
 from hyperlexicon.morphology import lemma, lemmas
 from hyperlexicon.phrasing import SHORT, TOKEN, Discourse, Ref, realize
+from hyperlexicon.plugins import get_plugin_manager
 from hyperlexicon.text import form_key
 
 from .test_bridge import _open
@@ -655,3 +659,117 @@ def test_docs_decoding_md_is_what_the_decoder_writes(core: Lexicon) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.page(core) == (root / "docs" / "decoding.md").read_text(encoding="utf-8")
+
+
+# --- through a connector ------------------------------------------------------------------------
+
+
+class Scripted(ChatConnector):
+    """A chat connector that answers from a script and keeps the prompts it was given."""
+
+    name = "scripted"
+    replies: ClassVar[dict[str, list[str]]] = {}
+    prompts: ClassVar[list[str]] = []
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.name = context.name  # one class serves both registrations
+
+    def complete(self, system: str, user: str, request: Any) -> tuple[str, dict[str, Any]]:
+        Scripted.prompts.append(user)
+        return Scripted.replies[self.context.name].pop(0), {}
+
+
+class _ScriptedPlugin:
+    @hookimpl
+    def register_connectors(self, register: Any) -> None:
+        register("scripted", Scripted)
+        register("scripted2", Scripted)
+
+
+@pytest.fixture
+def scripted() -> Iterator[type[Scripted]]:
+    pm = get_plugin_manager()
+    plugin = _ScriptedPlugin()
+    pm.register(plugin)
+    Scripted.replies.clear()
+    Scripted.prompts.clear()
+    try:
+        yield Scripted
+    finally:
+        pm.unregister(plugin)
+
+
+def test_the_decode_prompt_asks_for_the_style_the_register_and_the_anchors(
+    core: Lexicon, scripted: type[Scripted]
+) -> None:
+    scripted.replies["scripted"] = [
+        "Огонь, время и свеча стали ростом, законом, солнцем и единством."
+    ]
+    result = core.translate(
+        "decode", "🜂⧖🕯 → ⟁☰☉⚭", connectors=["scripted"], style="narrative", lang="ru", log=False
+    )
+    assert result.ok and result.connector == "scripted" and result.failures == []
+    [prompt] = scripted.prompts
+    assert "<glossary>" in prompt and "narrative style" in prompt and "a short story" in prompt
+    # no register asked: the one the lexicon would write in, said with what it means
+    assert "in the philosophical register" in prompt and "essence and contradiction" in prompt
+    assert "огонь, время и свеча; рост, закон, солнце и единство" in prompt
+    scripted.replies["scripted"] = ["Вдох."]
+    core.translate(
+        "decode", "⚡🜂🫁", connectors=["scripted"], register="technical", style="poem", log=False
+    )
+    assert (
+        "in the technical register" in scripted.prompts[-1]
+        and "short lines" in scripted.prompts[-1]
+    )
+
+
+def test_a_text_that_loses_an_anchor_goes_to_the_next_connector(
+    core: Lexicon, scripted: type[Scripted]
+) -> None:
+    scripted.replies["scripted"] = ["Огонь и время."]  # the candle is left out
+    scripted.replies["scripted2"] = ["Огонь горит, время идёт, свеча тает."]
+    result = core.translate("decode", "🜂⧖🕯", connectors=["scripted", "scripted2"], log=False)
+    assert result.connector == "scripted2" and result.text.startswith("Огонь горит")
+    [failure] = result.failures
+    assert failure["connector"] == "scripted" and "leaves out" in failure["error"]
+    assert "огонь, время и свеча" in failure["error"]
+
+
+def test_when_no_connector_carries_the_scene_the_lexicon_speaks_with_a_diagnostic(
+    core: Lexicon, scripted: type[Scripted]
+) -> None:
+    scripted.replies["scripted"] = ["Something else entirely."]
+    result = core.translate("decode", "🜂⧖🕯", connectors=["scripted"], style="essay", log=False)
+    assert result.connector == "lexicon" and result.ok
+    own = core.decode("🜂⧖🕯", style="essay", lang="ru", log=False).text
+    assert result.text == own
+    diagnostic = result.scene.diagnostic("anchor_loss")
+    assert diagnostic is not None and "scripted" in diagnostic.message
+    assert result.failures[0]["connector"] == "scripted"
+    # streaming: the same fall-back, its text streamed before the result
+    scripted.replies["scripted"] = ["Nothing of it."]
+    events = list(core.translate_stream("decode", "🜂⧖🕯", connectors=["scripted"], log=False))
+    assert events[-1].connector == "lexicon" and events[-2] == events[-1].text
+    # a chain that ends in the lexicon needs no stand-in: the lexicon serves as itself
+    scripted.replies["scripted"] = ["Nothing of it."]
+    served = core.translate("decode", "🜂⧖🕯", connectors=["scripted", "lexicon"], log=False)
+    assert served.connector == "lexicon" and served.scene.diagnostic("anchor_loss") is None
+
+
+def test_the_cli_says_who_failed_and_who_served(core: Lexicon, scripted: type[Scripted]) -> None:
+    from click.testing import CliRunner
+
+    from hyperlexicon.cli import main
+
+    s = core.settings
+    scripted.replies["scripted"] = ["A storm, maybe."]
+    r = CliRunner().invoke(
+        main,
+        ["--home", str(s.home), "--db", s.database_url, "decode", "🕯", "--connector", "scripted"],
+        catch_exceptions=False,
+    )
+    assert r.exit_code == 0
+    assert "scripted failed: the text leaves out" in r.stderr and "served by lexicon" in r.stderr
+    assert "свеч" in r.stdout.casefold()
