@@ -40,7 +40,7 @@ import regex
 from . import constructions as cx
 from . import grammar as g
 from .entry import EntryData
-from .phrasing import Discourse, Ref, choose, realize, stable_hash
+from .phrasing import Discourse, Ref, choose, realize
 from .text import form_key, script_language
 
 STYLES = ("narrative", "essay", "formula", "poem")
@@ -50,6 +50,7 @@ DEFAULT_REGISTER = "poetic"
 LINE_SYLLABLES = {"ru": 8, "en": 7}  # a poem's first line aims here; the others follow it
 NAME_WORDS = 4  # the longest name the encoder matches as one unit (its n-grams: bridge.MAX_NGRAM)
 _WORDS = regex.compile(r"[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*")
+_COORDINATION = regex.compile(r",|\s(?:и|and)\s")
 
 
 # --- the scene as data --------------------------------------------------------------------------
@@ -96,10 +97,13 @@ class Sense:
     @property
     def name(self) -> str:
         """The gloss the text calls it by: the first that is a noun phrase and not merely the
-        list of its parts («предчувствие бури», not «страх, тишина, жар и ожидание»)."""
+        list of its parts («предчувствие бури», not «страх, тишина, жар и ожидание»), one
+        thing rather than a coordination when it has such a gloss («союз
+        противоположностей», not «огонь и вода»)."""
         nouns = [x for x in self.glosses if _pos(x, self.lang) == "noun"]
         proper = [x for x in nouns if not self._is_parts_list(x)]
-        return (proper or nouns or [self.meaning])[0]
+        single = [x for x in proper if not _COORDINATION.search(x)]
+        return (single or proper or nouns or [self.meaning])[0]
 
     @property
     def has_own_name(self) -> bool:
@@ -1046,8 +1050,3 @@ def _first(
             if r.kind == kind:
                 return r
     return None
-
-
-def scene_seed(scene: Described) -> int:
-    """A number fixed by the scene (for callers that want the same variety)."""
-    return stable_hash(scene.key)
