@@ -362,9 +362,9 @@ def main() -> None:
         )
         init_s = time.perf_counter() - t
 
-        from hyperlexicon.lexicon import Lexicon
+        import hyperlexicon
 
-        lex = Lexicon.open()
+        lex = hyperlexicon.open()
         index_note = ""
         if args.entries:
             lex.store.import_entries(
@@ -408,7 +408,7 @@ def main() -> None:
         )
         expected = {t: lex.encode(t, stability=args.stability).hyperstring for t in TEXTS}
         lex.close()
-        print("\nin-process: Lexicon.open() in this process, one thread")
+        print("\nin-process: hyperlexicon.open() in this process, one thread")
         print(
             f"  {'call':<28}{'calls':>8}{'calls/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'other cpu':>11}"
         )

@@ -210,8 +210,8 @@ def test_fused_compounds(scratch: Lexicon) -> None:
 
 
 def test_semantic_threshold_is_per_register(core: Lexicon) -> None:
-    loose = Bridge(core, Thresholds())
-    strict = Bridge(core, Thresholds(semantic={**Thresholds().semantic, "poetic": 0.99}))
+    loose = Bridge(core.workspace, Thresholds())
+    strict = Bridge(core.workspace, Thresholds(semantic={**Thresholds().semantic, "poetic": 0.99}))
 
     def semantic(bridge: Bridge, register: str) -> list[str]:
         scene = bridge.encode("чувствуешь", register=register, stability=False)

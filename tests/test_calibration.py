@@ -64,7 +64,7 @@ def test_feedback_moves_weights_by_the_beta_posterior(lex: Lexicon) -> None:
 def test_scene_verdicts_count_half_for_every_lexeme(lex: Lexicon) -> None:
     scene = lex.encode("огонь и время", stability=False)
     lex.feedback(scene.query_id, "accept")
-    record = cal.evidence(lex)
+    record = cal.evidence(lex.workspace)
     for form in ("🜂", "⧖"):
         assert record[lex.get(form).id] == (cal.SCENE_VERDICT, 0.0)
 
@@ -73,7 +73,7 @@ def test_corrections_reject_the_wrong_lexeme_and_accept_the_right_entry(lex: Lex
     scene = lex.encode("чувствуешь", stability=False)
     result = lex.feedback(scene.query_id, "correct", span="чувствуешь", correction="😨")
     assert result.weights_changed == 2
-    record = cal.evidence(lex)
+    record = cal.evidence(lex.workspace)
     assert record[lex.get("🫀").id] == (0.0, 1.0)
     assert record[lex.get("😨").id] == (1.0, 0.0)
 
@@ -82,15 +82,15 @@ def test_recomputing_weights_is_idempotent_and_keeps_the_prior(lex: Lexicon) -> 
     scene = lex.encode("чувствуешь", stability=False)
     lex.feedback(scene.query_id, "reject", lexeme="🫀")
     learned = lex.get("🫀").data.weight
-    assert cal.recompute_weights(lex) == 0  # already what the log says
-    assert cal.recompute_weights(lex) == 0
+    assert cal.recompute_weights(lex.workspace) == 0  # already what the log says
+    assert cal.recompute_weights(lex.workspace) == 0
     lex.edit("🫀", glosses={"ru": ["сердце", "чувство", "душа"], "en": ["heart", "feeling"]})
     assert (
         lex.store.prior_weights("core", [lex.get("🫀").id])[lex.get("🫀").id] == 0.7
     )  # prior kept
     lex.edit("🫀", weight=0.9)  # a person sets the weight: that is the new prior
     assert lex.store.prior_weights("core", [lex.get("🫀").id])[lex.get("🫀").id] == 0.9
-    cal.recompute_weights(lex)
+    cal.recompute_weights(lex.workspace)
     assert lex.get("🫀").data.weight == pytest.approx((4 * 0.9) / 5)
     assert learned < 0.7
 
@@ -124,13 +124,13 @@ def test_bad_feedback_is_refused_and_stores_nothing(
     scene = lex.encode("чувствуешь", stability=False)
     with pytest.raises(error, match=message):
         lex.feedback(scene.query_id, kind, **details)
-    assert cal.report(lex)["feedback"] == {}
+    assert cal.report(lex.workspace)["feedback"] == {}
     with pytest.raises(NotFoundError):
         lex.feedback(99999, "accept")
 
 
 def test_feedback_is_rate_limited_per_user(lex: Lexicon) -> None:
-    cal.set_setting(lex, "feedback_rate_per_hour", 3)
+    cal.set_setting(lex.workspace, "feedback_rate_per_hour", 3)
     scene = lex.encode("огонь", stability=False)
     for _ in range(3):
         lex.feedback(scene.query_id, "accept")
@@ -176,7 +176,7 @@ def simulate(lex: Lexicon, noise: float = 0.1, seed: int = 3) -> None:
         if line and not line.startswith("#")
     ]
     queries = [(q, form) for q, form in rows if q.isascii()] + [(d, None) for d in DISTRACTORS]
-    explore = Bridge(lex, Thresholds(semantic={k: 0.2 for k in Thresholds().semantic}))
+    explore = Bridge(lex.workspace, Thresholds(semantic={k: 0.2 for k in Thresholds().semantic}))
     rng = random.Random(seed)
     for text, expected in queries:
         scene = explore.encode(text, stability=False)
@@ -229,15 +229,15 @@ def test_calibrated_threshold_beats_the_default_on_held_out_data(minilm: Lexicon
     # stored, and used by encode from now on
     assert result.stored_id is not None
     assert minilm.bridge.thresholds.semantic["default"] == pytest.approx(m["after_threshold"])
-    assert [h["id"] for h in cal.history(minilm)] == [result.stored_id]
+    assert [h["id"] for h in cal.history(minilm.workspace)] == [result.stored_id]
 
 
 def test_target_precision_and_dry_run(minilm: Lexicon) -> None:
     simulate(minilm)
     dry = minilm.calibrate(target_precision=0.8, dry_run=True)
-    assert dry.stored_id is None and cal.history(minilm) == []
+    assert dry.stored_id is None and cal.history(minilm.workspace) == []
     assert dry.method == "precision>=0.8"
-    data = cal.pairs(minilm)
+    data = cal.pairs(minilm.workspace)
     f1_fit = cal.fit_threshold(data)
     p_fit = cal.fit_threshold(data, target_precision=0.95)
     assert p_fit >= f1_fit  # asking for more precision never lowers the threshold
@@ -274,9 +274,9 @@ def test_too_few_pairs_keep_the_threshold(lex: Lexicon) -> None:
 def test_spans_recurring_in_k_queries_become_proposals(lex: Lexicon) -> None:
     for n, user in enumerate(["ann", "bob"]):
         as_user(lex, user).encode(f"квартира номер {n}", stability=False)
-    assert cal.proposals(lex) == []
+    assert cal.proposals(lex.workspace) == []
     as_user(lex, "cid").encode("большая квартира", stability=False)
-    [prop] = [p for p in cal.proposals(lex) if p.data["form"] == "квартира"]
+    [prop] = [p for p in cal.proposals(lex.workspace) if p.data["form"] == "квартира"]
     assert prop.support["queries"] == 3 and prop.support["users"] == 3
     assert prop.data["status"] == "proposed" and prop.status == "open"
     assert "большая квартира" in prop.support["examples"]
@@ -286,7 +286,7 @@ def test_spans_recurring_in_k_queries_become_proposals(lex: Lexicon) -> None:
 def test_fused_words_become_compound_proposals(lex: Lexicon) -> None:
     for n in range(3):
         lex.encode(f"тишинастрах {n}", stability=False)
-    [prop] = [p for p in cal.proposals(lex) if p.source == "compound"]
+    [prop] = [p for p in cal.proposals(lex.workspace) if p.source == "compound"]
     assert prop.data["form"] == "тишинастрах" and prop.data["kind"] == "compound"
     assert [c.get("ref") for c in prop.data["components"]] == ["🤫", "😨"]
 
@@ -294,17 +294,23 @@ def test_fused_words_become_compound_proposals(lex: Lexicon) -> None:
 def test_a_correction_with_a_new_meaning_is_a_proposal(lex: Lexicon) -> None:
     scene = lex.encode("квартира", stability=False)
     result = lex.feedback(scene.query_id, "correct", span="квартира", correction="жилище")
-    view = cal.proposal(lex, result.proposal_id)
+    view = cal.proposal(lex.workspace, result.proposal_id)
     assert view.source == "correction" and view.data["glosses"] == {"ru": ["жилище"]}
 
 
 def test_accepting_a_proposal_makes_a_versioned_indexed_undoable_entry(lex: Lexicon) -> None:
     for n in range(3):
         lex.encode(f"квартира {n}", stability=False)
-    [prop] = cal.proposals(lex)
-    cal.edit(lex, prop.id, form="🏘", kind="glyph", glosses={"ru": ["жилище"], "en": ["dwelling"]})
+    [prop] = cal.proposals(lex.workspace)
+    cal.edit(
+        lex.workspace,
+        prop.id,
+        form="🏘",
+        kind="glyph",
+        glosses={"ru": ["жилище"], "en": ["dwelling"]},
+    )
     lex.create_version("before-growth")
-    entry_id = cal.accept(lex, prop.id, reason="seen often")
+    entry_id = cal.accept(lex.workspace, prop.id, reason="seen often")
     stored = lex.get("🏘")
     assert (
         stored.id == entry_id
@@ -313,9 +319,9 @@ def test_accepting_a_proposal_makes_a_versioned_indexed_undoable_entry(lex: Lexi
     )
     assert lex.history("🏘")[0].reason == f"proposal #{prop.id} seen often"
     assert lex.search("a dwelling place", mode="semantic", limit=3)[0].entry.form == "🏘"
-    assert cal.proposal(lex, prop.id).status == "accepted"
+    assert cal.proposal(lex.workspace, prop.id).status == "accepted"
     with pytest.raises(ConflictError):
-        cal.accept(lex, prop.id)
+        cal.accept(lex.workspace, prop.id)
     lex.rollback("before-growth")
     assert lex.find("🏘") is None
 
@@ -323,25 +329,25 @@ def test_accepting_a_proposal_makes_a_versioned_indexed_undoable_entry(lex: Lexi
 def test_rejected_proposals_stay_rejected(lex: Lexicon) -> None:
     for n in range(3):
         lex.encode(f"квартира {n}", stability=False)
-    [prop] = cal.proposals(lex)
-    cal.reject(lex, prop.id, reason="noise")
+    [prop] = cal.proposals(lex.workspace)
+    cal.reject(lex.workspace, prop.id, reason="noise")
     for n in range(3, 6):
         lex.encode(f"квартира {n}", stability=False)
-    assert cal.proposals(lex) == []
-    assert cal.proposal(lex, prop.id).status == "rejected"
+    assert cal.proposals(lex.workspace) == []
+    assert cal.proposal(lex.workspace, prop.id).status == "rejected"
     with pytest.raises(ConflictError):
-        cal.accept(lex, prop.id)
+        cal.accept(lex.workspace, prop.id)
     with pytest.raises(NotFoundError):
-        cal.proposal(lex, 10**6)
+        cal.proposal(lex.workspace, 10**6)
 
 
 def test_bad_proposal_edits_are_refused(lex: Lexicon) -> None:
     for n in range(3):
         lex.encode(f"квартира {n}", stability=False)
-    [prop] = cal.proposals(lex)
+    [prop] = cal.proposals(lex.workspace)
     with pytest.raises(BadInputError, match="kind"):
-        cal.edit(lex, prop.id, kind="rune")
-    assert cal.proposal(lex, prop.id).data["kind"] == "phrase"
+        cal.edit(lex.workspace, prop.id, kind="rune")
+    assert cal.proposal(lex.workspace, prop.id).data["kind"] == "phrase"
 
 
 # --- the poisoning guard -----------------------------------------------------------------------
@@ -352,30 +358,36 @@ def test_auto_accept_needs_enough_distinct_users_and_ratio(lex: Lexicon) -> None
     for n, user in enumerate(["a", "b", "c", "d"]):
         as_user(lex, user).encode(f"квартира {n}", stability=False)
     assert lex.find("квартира") is None
-    cal.set_setting(lex, "auto_accept", {"enabled": True, "min_users": 5, "min_ratio": 0.8})
+    cal.set_setting(
+        lex.workspace, "auto_accept", {"enabled": True, "min_users": 5, "min_ratio": 0.8}
+    )
     as_user(lex, "e").encode("квартира 5", stability=False)  # fifth user: accepted
     assert lex.find("квартира") is not None
     assert lex.history("квартира")[0].reason.startswith("proposal #")
 
 
 def test_one_user_cannot_push_a_proposal_through(lex: Lexicon) -> None:
-    cal.set_setting(lex, "auto_accept", {"enabled": True, "min_users": 3, "min_ratio": 0.8})
+    cal.set_setting(
+        lex.workspace, "auto_accept", {"enabled": True, "min_users": 3, "min_ratio": 0.8}
+    )
     for n in range(10):
         lex.encode(f"квартира {n}", stability=False)  # ten queries, one user
     assert lex.find("квартира") is None
-    [prop] = cal.proposals(lex)
+    [prop] = cal.proposals(lex.workspace)
     assert prop.support["queries"] == 10 and prop.support["users"] == 1
 
 
 def test_disagreement_lowers_the_ratio_below_the_rule(lex: Lexicon) -> None:
-    cal.set_setting(lex, "auto_accept", {"enabled": True, "min_users": 3, "min_ratio": 0.8})
+    cal.set_setting(
+        lex.workspace, "auto_accept", {"enabled": True, "min_users": 3, "min_ratio": 0.8}
+    )
     for user in ("x", "y"):  # two users say "квартира" is already 🏠 (against a new entry)
         u = as_user(lex, user)
         scene = u.encode("квартира", stability=False)
         u.feedback(scene.query_id, "correct", span="квартира", correction="🏠")
     for n, user in enumerate(["a", "b", "c"]):
         as_user(lex, user).encode(f"квартира {n}", stability=False)
-    [prop] = cal.proposals(lex)
+    [prop] = cal.proposals(lex.workspace)
     assert prop.support["users"] >= 3 and prop.support["ratio"] < 0.8
     assert lex.find("квартира") is None
 

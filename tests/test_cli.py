@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from hyperlexicon.cli import main
 
+from .fixtures import DATA
+
 
 @pytest.fixture
 def cli(db_url: str, tmp_path: Path):
@@ -136,6 +138,65 @@ def test_import_conflict_exit_code(cli, tmp_path: Path) -> None:
     code, _, err = cli("import", str(path))
     assert code == 1 and "already exists" in err
     assert cli("import", str(path), "--on-conflict", "update")[0] == 0
+
+
+def test_tbx_import_warns_and_strict_refuses(cli) -> None:
+    path = DATA / "tbx-v2-ntig.tbx"
+    before = cli("lexicons", "list", "--json")[1]
+    code, out, err = cli("-l", "terms", "import", str(path), "--strict")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"error: {path}:42: <termEntry> #2 (id=n2): zxx term '🜍': unknown administrativeStatus "
+        "'forbidden' (refused by --strict; nothing was imported)"
+    ]
+    assert cli("lexicons", "list", "--json")[1] == before
+    code, out, err = cli("-l", "terms", "import", str(path))
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"warning: {path}:42: <termEntry> #2 (id=n2): zxx term '🜍': unknown administrativeStatus "
+        "'forbidden'; kept in the notes, the entry imported as proposed"
+    ]
+    assert out.strip() == "terms: 3 created, 0 updated, 0 unchanged, 0 skipped, 1 warning"
+    code, out, _ = cli("-l", "terms", "lex", "show", "🜍", "--json")
+    assert json.loads(out)["status"] == "proposed"
+    code, out, _ = cli("-l", "terms", "import", str(path), "--on-conflict", "skip", "--json")
+    assert code == 0 and len(json.loads(out)["warnings"]) == 1
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("foo.yaml", "foo: bar\n", "foo.yaml: not a lexicon: a mapping without 'entries'"),
+        (
+            "named.yaml",
+            "hyperlexicon: 1\nlexicon: mine\n",
+            "named.yaml: not a lexicon: a mapping without 'entries'",
+        ),
+        ("list.yaml", "[]\n", "list.yaml: not a lexicon: an empty list"),
+        ("empty.yaml", "", "empty.yaml: the file holds nothing"),
+        ("blank.jsonl", "\n  \n", "blank.jsonl: the file holds nothing"),
+        ("empty.csv", "", "empty.csv: the file holds nothing"),
+        ("quote.csv", 'form,gloss_en\n🜂,"fire\n⧖,time\n', "quote.csv:2: unterminated quote"),
+        (
+            "closed.csv",
+            'form,gloss_en\n🆕,"new\n⧖,time"\n',
+            "closed.csv:2: the 'gloss_en' cell holds a line break, which only notes may "
+            "(unterminated quote? the record starting on line 2 runs on to line 3)",
+        ),
+        ("body.tbx", "<martif/>", "body.tbx: <martif> has no <text><body>: not a termbase"),
+    ],
+)
+def test_a_file_that_is_not_a_lexicon_is_exit_2_one_line(
+    cli, tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    before = cli("stats", "--json")[1]
+    code, out, err = cli("import", str(path))
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"error: {tmp_path}/")
+    assert message in err
+    assert cli("stats", "--json")[1] == before
 
 
 def test_stdin_import(cli) -> None:

@@ -34,19 +34,19 @@ def request(lex: Lexicon, mode: str, text: str, **kw: object) -> c.TranslationRe
 def test_output_is_parsed_and_checked(indexed_sqlite: Lexicon) -> None:
     lex = indexed_sqlite
     req = request(lex, "encode", "огонь и время")
-    ok = c.parse_output(lex, req, "Hyperstring: 🜂⧖ 🛸", "x")
+    ok = c.parse_output(lex.bridge, req, "Hyperstring: 🜂⧖ 🛸", "x")
     assert ok.ok and ok.scene.forms == ["🜂", "⧖"] and ok.unknown == ["🛸"]
-    fenced = c.parse_output(lex, req, "```\n🜂 → ⟁\n```", "x")
+    fenced = c.parse_output(lex.bridge, req, "```\n🜂 → ⟁\n```", "x")
     assert fenced.scene.hyperstring == "🜂 → ⟁"
-    fused = c.parse_output(lex, req, "страхтишинажарожиданиепепелвремя", "x")
+    fused = c.parse_output(lex.bridge, req, "страхтишинажарожиданиепепелвремя", "x")
     assert fused.scene.forms == ["страхтишинажарожидание", "пепелвремя"]
-    bad = c.parse_output(lex, req, "I am sorry, I cannot do that.", "x")
+    bad = c.parse_output(lex.bridge, req, "I am sorry, I cannot do that.", "x")
     assert not bad.ok and bad.error.startswith("unparseable output")
-    empty = c.parse_output(lex, req, "   ", "x")
+    empty = c.parse_output(lex.bridge, req, "   ", "x")
     assert empty.error == "empty output"
     dec = request(lex, "decode", "🜂⧖")
-    assert c.parse_output(lex, dec, "🜂⧖", "x").error == "the output is not text"
-    assert c.parse_output(lex, dec, "Огонь и время.", "x").text == "Огонь и время."
+    assert c.parse_output(lex.bridge, dec, "🜂⧖", "x").error == "the output is not text"
+    assert c.parse_output(lex.bridge, dec, "Огонь и время.", "x").text == "Огонь и время."
 
 
 def test_the_glossary_is_relevant_active_and_data(indexed_sqlite: Lexicon) -> None:
@@ -89,7 +89,7 @@ def test_failover_records_who_served_and_why_others_failed(
 def test_streaming_failover(indexed_sqlite: Lexicon) -> None:
     events = list(
         c.translate_stream(
-            indexed_sqlite,
+            indexed_sqlite.bridge,
             ["nope", "keywords"],
             request(indexed_sqlite, "encode", "свеча и буря"),
         )

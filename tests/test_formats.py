@@ -90,7 +90,8 @@ def test_tbx_v2_martif_is_read(lexicon: Lexicon) -> None:
     fire = lexicon.get("🜂").data
     assert fire.glosses == {"en": ("fire",), "ru": ("огонь", "пламя")}
     assert fire.status == "active" and fire.provenance == "import"
-    assert fire.notes == "Alchemical fire."
+    # a subject field that is not a register is kept as data, not dropped
+    assert fire.notes == 'Alchemical fire.\n[TBX] subjectField: "chemistry"'
     assert fire.registers == ("poetic",)
     old = lexicon.get("🜃").data
     assert old.status == "deprecated"
@@ -119,6 +120,28 @@ BAD_FILES = [
     ("bad.csv", b"form,colour\na,red\n", r"bad.csv:1: unknown column 'colour'"),
     ("bad.csv", b"form,weight\na,0.5\nb,9\n", r"bad.csv:3: weight: must be between 0 and 1"),
     ("bad.csv", b"form,weight\na,0.5,1\n", r"bad.csv:2: 3 cells, the header has 2 columns"),
+    (
+        "bad.csv",
+        b'form,gloss_en\n"a,x\nb,y\nc,"z"\nd,w\n',
+        r"bad.csv:2: unterminated quote: .* runs on to line 4",
+    ),
+    ("bad.csv", b'form,gloss_en\na,"x"y\n', r"bad.csv:2: text after a closing quote"),
+    (
+        "bad.csv",
+        b'form,gloss_en\na,"x\nb,y\nc",z\n',
+        r"bad.csv:2: 3 cells, the header has 2 columns \(unterminated quote\? the record "
+        r"starting on line 2 runs on to line 4\)",
+    ),
+    (
+        "bad.yaml",
+        b"hyperlexicon: 1\nauthor: me\nentries: []\n",
+        r"bad.yaml: unknown key\(s\) 'author'",
+    ),
+    (
+        "bad.jsonl",
+        b'{"hyperlexicon": 1, "lexcon": "x"}\n',
+        r"bad.jsonl:1: unknown key\(s\) 'lexcon'",
+    ),
     ("bad.tbx", b"<martif><text><body><termEntry>", r"bad.tbx:1:\d+: invalid XML"),
     ("bad.tbx", b"<html/>", r"root element <html> is neither"),
     ("bad.tbx", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><martif>&a;</martif>', r"refused unsafe XML"),
@@ -135,6 +158,33 @@ def test_bad_files_are_refused_whole(
         lexicon.import_file(path)
     assert lexicon.entries() == []
     assert lexicon.history() == []
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("empty.jsonl", b'{"hyperlexicon": 1, "lexicon": "core"}\n'),
+        ("empty.yaml", b"hyperlexicon: 1\nlexicon: core\nentries:\n"),
+        ("empty.csv", b"form,kind,gloss_en\n"),
+        ("empty.tbx", b"<tbx><text><body/></text></tbx>"),
+    ],
+)
+def test_an_empty_lexicon_is_a_header_without_entries(
+    lexicon: Lexicon, tmp_path: Path, name: str, content: bytes
+) -> None:
+    """A file with nothing in it is refused (a failed download, a redirect that wrote
+    nothing); a header without entries, what export writes for an empty lexicon, is one."""
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(BadInputError, match=f"{name}: the file holds nothing"):
+        lexicon.import_file(path)
+    path.write_bytes(content)
+    assert lexicon.import_file(path).total == 0
+    lexicon.create_lexicon("nothing")
+    empty = lexicon.using("nothing")
+    out = tmp_path / f"out.{name.split('.')[1]}"
+    empty.export_file(out)
+    assert empty.import_file(out).total == 0
 
 
 def test_a_late_error_rolls_back_the_early_entries(lexicon: Lexicon, tmp_path: Path) -> None:

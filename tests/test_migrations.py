@@ -37,9 +37,9 @@ def _fill_every_table(settings: Settings) -> None:
             lex.encode(f"тишинастрах {n}", stability=False)  # a compound proposal
         lex.feedback(scene.query_id, "reject", lexeme=scene.lexemes[0].form)
         lex.feedback(scene.query_id, "rate", rating=4)
-        calibration.set_setting(lex, "proposal_support", 3)
+        calibration.set_setting(lex.workspace, "proposal_support", 3)
         lex.calibrate(dry_run=False)
-        assert calibration.proposals(lex)
+        assert calibration.proposals(lex.workspace)
     finally:
         lex.close()
     engine = make_engine(settings.database_url)

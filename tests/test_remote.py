@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from hyperlexicon.cli import main
 
+from .fixtures import DATA
 from .live_server import LiveServer, free_port, init_home, make_home
 
 pytestmark = pytest.mark.slow
@@ -117,6 +118,8 @@ STEPS: list[tuple[str, ...]] = [
     ("import", "extra.jsonl"),  # conflicts: nothing stored
     ("import", "extra.jsonl", "--on-conflict", "update", "--json"),
     ("import", "bad.jsonl"),
+    ("-l", "terms", "import", "termbase.tbx", "--strict"),  # a status no picklist has: refused
+    ("-l", "terms", "import", "termbase.tbx"),  # or imported, with a warning line
     ("lex", "show", "☄"),
     ("prompt", "request.hp"),
     ("prompt", "request.hp", "--json"),
@@ -140,6 +143,7 @@ def _files(cwd: Path) -> None:
     )
     (cwd / "bad.jsonl").write_text('{"form": "☄☄", "glosses": {"ru": ["x"]}}\n{"form": \n')
     (cwd / "request.hp").write_text(PROMPT, "utf-8")
+    (cwd / "termbase.tbx").write_bytes((DATA / "tbx-v2-ntig.tbx").read_bytes())
 
 
 def _run(
@@ -239,12 +243,12 @@ def test_a_server_url_that_is_not_one_is_refused(
 
 
 def test_python_api_goes_remote(served: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hyperlexicon import Lexicon
+    import hyperlexicon
     from hyperlexicon.remote import RemoteLexicon
     from hyperlexicon.scene import Scene
 
     monkeypatch.setenv("HYPERLEXICON_SERVER_URL", served.url)
-    with Lexicon.open() as lex:
+    with hyperlexicon.open() as lex:
         assert isinstance(lex, RemoteLexicon)
         scene = lex.encode("огонь и время", stability=False)
         assert isinstance(scene, Scene) and scene.hyperstring.startswith("🜂")

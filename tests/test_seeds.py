@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -127,6 +128,7 @@ def test_wheel_ships_migrations_and_seeds_and_runs_from_them(tmp_path: Path) -> 
     assert "hyperlexicon/migrations/env.py" in names
     assert any(n.startswith("hyperlexicon/migrations/versions/0001") for n in names)
     assert "hyperlexicon/seeds/core.yaml" in names
+    assert "hyperlexicon/seeds/emoji.yaml" in names
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
@@ -172,3 +174,142 @@ def test_wheel_ships_migrations_and_seeds_and_runs_from_them(tmp_path: Path) -> 
         [sys.executable, "-c", page], env=env, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out[0].startswith(str(target)) and out[-1] == "200 200 True", out
+
+
+# --- the emoji seed -------------------------------------------------------------------------
+
+EMOJI_DATA = ROOT / "scripts" / "emoji-data" / "node_modules"
+
+
+@pytest.fixture(scope="module")
+def emoji_seed() -> list[EntryData]:
+    """Every entry of the shipped emoji seed, validated as an import would (no repairs)."""
+    with (seeds_dir() / "emoji.yaml").open("rb") as f:
+        header, records = native.read_yaml(f, "emoji.yaml")
+        assert header.lexicon == "emoji"
+        return [EntryData.from_dict(r, where, repair=False) for where, r in records]
+
+
+def _emoji_version(data: EntryData) -> float:
+    """The Emoji version the script notes (``U+1F600; E1.0; smileys-emotion/face-smiling``)."""
+    return float(data.notes.split("; ")[1].removeprefix("E"))
+
+
+def test_emoji_seed_is_every_fully_qualified_emoji(emoji_seed: list[EntryData]) -> None:
+    """The same set as the emoji package's (an independent reading of emoji-test.txt), up to
+    the newest Emoji version CLDR has names for."""
+    emoji = pytest.importorskip("emoji")
+    newest = max(_emoji_version(d) for d in emoji_seed)
+    assert newest >= 17.0
+    expected = {
+        form
+        for form, info in emoji.EMOJI_DATA.items()
+        if info["status"] == emoji.STATUS["fully_qualified"] and info["E"] <= newest
+    }
+    forms = [d.form for d in emoji_seed]
+    assert len(forms) == len(set(forms))
+    assert set(forms) == expected
+    assert len({d.key for d in emoji_seed}) == len(forms)  # no two share a key
+
+
+def test_emoji_seed_entries_carry_names_and_keywords(emoji_seed: list[EntryData]) -> None:
+    by_form = {d.form: d for d in emoji_seed}
+    grin = by_form["😀"]
+    assert grin.glosses["en"][0] == "grinning face" and "smile" in grin.glosses["en"]
+    assert grin.glosses["ru"][0] == "широко улыбается" and "улыбка" in grin.glosses["ru"]
+    assert grin.registers == ("emotional",) and grin.kind == "glyph"
+    assert by_form["➕"].registers == ("logical",)
+    assert by_form["🔬"].registers == ("technical",)
+    assert by_form["🍎"].registers == ()  # no register where the subgroup makes none clear
+    assert by_form["🫪"].glosses["ru"][0]  # an Emoji 17 face, named in Russian
+    assert by_form["👋🏽"].glosses["ru"][0] == "машет рукой: средний тон кожи"
+    assert by_form["🏴󠁧󠁢󠁳󠁣󠁴󠁿"].glosses["en"][0] == "flag: Scotland"
+    assert by_form["#️⃣"].glosses["en"][0] == "keycap: #"
+    for d in emoji_seed:
+        assert d.glosses["ru"] and d.glosses["en"], d.form
+        assert d.provenance == "seed" and d.status == "active", d.form
+        assert d.weight < 0.8  # under the core seed's entries: core wins a tie
+    for lang in ("ru", "en"):  # formula decoding names an entry by its first gloss
+        firsts = [d.glosses[lang][0] for d in emoji_seed]
+        assert len(firsts) == len(set(firsts)), lang
+
+
+@pytest.mark.skipif(
+    not (EMOJI_DATA / "emojibase-data").is_dir(),
+    reason="npm ci --prefix scripts/emoji-data (scripts/test does) to rebuild the seed",
+)
+def test_emoji_seed_is_what_the_script_builds_from_the_pinned_data(tmp_path: Path) -> None:
+    out = tmp_path / "emoji.yaml"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_emoji_seed.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes() == (seeds_dir() / "emoji.yaml").read_bytes()
+
+
+def test_init_loads_core_and_emoji_and_tags_both(settings) -> None:
+    lex, report = Lexicon.init(settings, seed="emoji,core")  # core loads first all the same
+    try:
+        versions = {v.name: v for v in lex.versions()}
+        assert list(versions) == ["seed-core-1", "seed-emoji-1"]
+        assert versions["seed-core-1"].entries == 146
+        assert report is not None and report.created == versions["seed-emoji-1"].entries
+        assert report.created + report.skipped == 146 + 3944 and report.repairs == []
+        # a form both seeds have keeps core's entry
+        fire = lex.get("🔥").data
+        assert fire.glosses["en"][0] == "heat" and fire.weight == 0.8
+        assert lex.get("\U0001faea").data.glosses["en"][0] == "distorted face"
+        again = lex.load_seeds("core,emoji")
+        assert [(r.seed, r.tag, r.report) for r in again] == [
+            ("core", "seed-core-1", None),
+            ("emoji", "seed-emoji-1", None),
+        ]
+    finally:
+        lex.close()
+
+
+def test_a_seed_skips_and_names_the_forms_the_lexicon_holds(lexicon: Lexicon) -> None:
+    lexicon.add(EntryData.create("🍎", glosses={"ru": ["яблоко"], "en": ["apple"]}))
+    [core, emoji] = lexicon.load_seeds(["emoji", "core"])
+    assert core.seed == "core" and core.kept == []
+    kept = dict(emoji.kept)
+    assert kept["🍎"] == "🍎" and kept["🔥"] == "🔥" and kept["🕯️"] == "🕯"
+    assert emoji.report is not None and emoji.report.skipped == len(emoji.kept)
+    assert lexicon.get("🍎").data.glosses["en"] == ("apple",)  # what was stored wins
+
+
+def test_init_with_an_unknown_seed_changes_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hyperlexicon.cli import main
+
+    db = tmp_path / "new.sqlite3"
+    result = CliRunner().invoke(main, ["--db", f"sqlite:///{db}", "init", "--seed", "core,nope"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --seed: no seed named 'nope' (available: core, emoji)"
+    assert not db.exists()
+
+
+def test_init_command_reports_each_seed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hyperlexicon.cli import main
+
+    db = f"sqlite:///{tmp_path / 'lex.sqlite3'}"
+    result = CliRunner().invoke(main, ["--db", db, "init", "--seed", "core,emoji"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1] == "seed 'core': 146 entries loaded into 'core', tagged seed-core-1"
+    assert lines[2].startswith("seed 'emoji': ") and "tagged seed-emoji-1; " in lines[2]
+    assert "; 64 skipped, their forms already stored: 🤫, 😨, " in lines[2]
+    result = CliRunner().invoke(main, ["--db", db, "init", "--seed", "emoji", "--json"])
+    [load] = json.loads(result.stdout)["seeds"]
+    assert load == {
+        "seed": "emoji",
+        "tag": "seed-emoji-1",
+        "loaded": False,
+        "import": None,
+        "kept": [],
+    }

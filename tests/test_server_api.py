@@ -64,7 +64,7 @@ def server_template(
         scene = lex.encode("квартира", stability=False)  # a correction: another proposal
         lex.feedback(scene.query_id, "correct", span="квартира", correction="жилище")
         lex.edit("🜂", weight=0.42, reason="after the seed version")
-        assert len(calibration.proposals(lex)) >= 2
+        assert len(calibration.proposals(lex.workspace)) >= 2
     finally:
         lex.close()
     return home
@@ -149,8 +149,10 @@ def snapshot(client: TestClient) -> dict[str, Any]:
         "entries": entries.getvalue(),
         "stats": stats,
         "versions": [v.to_dict() for v in lex.versions()],
-        "proposals": [p.to_dict() for p in calibration.proposals(lex, status=None, limit=1000)],
-        "calibration": calibration.report(lex),
+        "proposals": [
+            p.to_dict() for p in calibration.proposals(lex.workspace, status=None, limit=1000)
+        ],
+        "calibration": calibration.report(lex.workspace),
         "queries": [q.id for q in lex.queries(limit=1000)],
         "jobs": [j.id for j in svc.jobs.list(limit=1000)],
     }
@@ -158,7 +160,7 @@ def snapshot(client: TestClient) -> dict[str, Any]:
 
 def open_proposal(client: TestClient) -> int:
     lex = client.app.state.service.lexicon("core")
-    return calibration.proposals(lex)[0].id
+    return calibration.proposals(lex.workspace)[0].id
 
 
 def a_query(client: TestClient) -> int:

@@ -37,13 +37,14 @@ from .stability import Thresholds
 from .text import form_key, graphemes, nfc, script_language
 
 if TYPE_CHECKING:
-    from .lexicon import Lexicon
-    from .store import StoredEntry
+    from .store import Store, StoredEntry
+    from .workspace import Workspace
 
 MAX_TEXT = 20_000
 MAX_NGRAM = 4
 MAX_GLYPH_FORM = 16  # graphemes: the longest glyph form the exact layer looks for
 MIN_COMPOUND = 6  # letters: shorter words are not tried as fused compounds
+LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
 BASE_SCORE = {
     "exact": 1.0,
@@ -232,17 +233,29 @@ class Answer:
 class Bridge:
     """HyperBridge over one lexicon (its store and its index)."""
 
-    def __init__(self, lexicon: Lexicon, thresholds: Thresholds | None = None) -> None:
-        self.lexicon = lexicon
+    def __init__(
+        self,
+        workspace: Workspace,
+        thresholds: Thresholds | None = None,
+        *,
+        layers: Sequence[str] = LAYERS,
+    ) -> None:
+        """``layers`` chooses which of ``LAYERS`` encode runs (all by default): fewer layers
+        are how a benchmark measures what each one adds."""
+        unknown = set(layers) - set(LAYERS)
+        if unknown:
+            raise BadInputError(f"unknown bridge layer(s): {', '.join(sorted(unknown))}")
+        self.ws = workspace
         self.thresholds = thresholds or Thresholds()
+        self.layers = tuple(layers)
 
     @property
-    def store(self) -> Any:
-        return self.lexicon.store
+    def store(self) -> Store:
+        return self.ws.store
 
     @property
     def name(self) -> str:
-        return self.lexicon.name
+        return self.ws.lexicon
 
     # --- encode -----------------------------------------------------------------------
 
@@ -284,8 +297,16 @@ class Bridge:
         run = _Run(text, tokenize(text), lang, register)
         run.claimed = [None] * len(run.tokens)
         yielded: set[int] = set()
-        for layer in (self._exact, self._lemmas, self._compounds, self._semantic):
-            layer(run)
+        steps = {
+            "exact": self._exact,
+            "lemma": self._lemmas,
+            "compound": self._compounds,
+            "semantic": self._semantic,
+        }
+        for name in LAYERS:
+            if name not in self.layers or name not in steps:
+                continue
+            steps[name](run)
             fresh = [lx for lx in run.lexemes if id(lx) not in yielded]
             yielded.update(id(lx) for lx in fresh)
             yield from sorted(fresh, key=lambda lx: lx.span[0] if lx.span else -1)
@@ -308,7 +329,7 @@ class Bridge:
         for lx in scene.lexemes:
             lx.anchor = lx.score >= t.anchor
         anchor_lost = checks.anchor_loss(scene, t)
-        if anchor_lost is not None:
+        if anchor_lost is not None and "archetype" in self.layers:
             self._archetype(scene, run)
         diagnostics = [
             self._filtered_diagnostic(run),
@@ -538,7 +559,7 @@ class Bridge:
         queries += [text[tokens[a].start : tokens[b].end] for a, b in sentences]
         if not queries:
             return
-        results = self.lexicon.synced_index().query_many(self.name, queries, k=3, status="active")
+        results = self.ws.index().query_many(self.name, queries, k=3, status="active")
         present = {lx.entry_id for lx in run.lexemes}
         threshold = self.thresholds.semantic_for(run.register)
         hit_ids = sorted({h.entry_id for hits in results for h in hits})
@@ -615,7 +636,7 @@ class Bridge:
 
     def _archetype(self, scene: Scene, run: _Run) -> None:
         """The scene falls apart: anchor it on the nearest archetypal node."""
-        [hits] = self.lexicon.synced_index().query_many(
+        [hits] = self.ws.index().query_many(
             self.name, [run.text], k=3, kind="delta", status="active"
         )
         entries = self.store.get_many(self.name, [h.entry_id for h in hits])
@@ -663,7 +684,7 @@ class Bridge:
         ids = sorted({lx.entry_id for lx in scene.lexemes if lx.entry_id is not None})
         if len(ids) < 2:
             return {}
-        index = self.lexicon.synced_index()
+        index = self.ws.index()
         langs = list(dict.fromkeys((scene.lang, "en", "ru")))
         wanted = [f"{i}:{lang}" for i in ids for lang in langs]
         got = index.vectors(self.name, wanted)
@@ -1011,7 +1032,7 @@ class Bridge:
         for lx in copy.lexemes:
             stored = entries.get(lx.entry_id or -1)
             if stored is not None:
-                lx.meaning = _meaning(stored.data, lang)
+                lx.meaning = meaning_of(stored.data, lang)
         copy.diagnostics = []
         return copy
 
@@ -1088,7 +1109,7 @@ class Bridge:
             lx = best[i]
             lx.phase = 0
             lx.anchor = i in anchored
-            lx.meaning = _meaning(entries[i].data, lang)
+            lx.meaning = meaning_of(entries[i].data, lang)
             out.lexemes.append(lx)
         out.coverage = 1.0
         if fused_forms:
@@ -1100,7 +1121,7 @@ class Bridge:
         archetype (a Δ-code) and the meanings it fuses, said plainly to be just that."""
         q = self.encode(question, lang=lang, stability=False)
         lang = q.lang
-        [hits] = self.lexicon.synced_index().query_many(
+        [hits] = self.ws.index().query_many(
             self.name, [question], k=1, kind="delta", status="active"
         )
         answer = Scene(lang=lang, lexicon=self.name, revision=q.revision)
@@ -1124,6 +1145,39 @@ class Bridge:
         text = self.decode(answer, style="narrative", lang=lang).text if answer.lexemes else ""
         return Answer(q, answer, text, "lexicon", note)
 
+    # --- links ------------------------------------------------------------------------
+
+    def links(self, scene: Scene) -> list[tuple[str, str, str]]:
+        """How the scene's lexemes hold together in the lexicon: A's component names B
+        (``ref``), or A and B share a component meaning. ``(form_a, form_b, label)``."""
+        from .morphology import lemma_key
+
+        ids = list(dict.fromkeys(lx.entry_id for lx in scene.lexemes if lx.entry_id))
+        stored = self.store.get_many(self.name, ids)
+        forms = {form_key(s.data.form): s.data.form for s in stored.values()}
+        out: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+
+        def link(a: str, b: str, label: str) -> None:
+            pair = (min(a, b), max(a, b))
+            if a != b and pair not in seen:
+                seen.add(pair)
+                out.append((a, b, label))
+
+        meanings: dict[str, list[str]] = {}
+        for s in stored.values():
+            for c in s.data.components:
+                if c.ref and form_key(c.ref) in forms:
+                    link(s.data.form, forms[form_key(c.ref)], c.meaning)
+                key = lemma_key(c.meaning, c.lang)
+                meanings.setdefault(key, []).append(s.data.form)
+        for meaning, holders in sorted(meanings.items()):
+            holders = list(dict.fromkeys(holders))
+            for i, a in enumerate(holders):
+                for b in holders[i + 1 :]:
+                    link(a, b, f"share «{meaning}»")
+        return out
+
     # --- helpers ----------------------------------------------------------------------
 
     def _lexeme(
@@ -1144,7 +1198,7 @@ class Bridge:
             form=d.form,
             how=how,
             score=round(score if base_applied else _weighted(score, d), 4),
-            meaning=_meaning(d, lang),
+            meaning=meaning_of(d, lang),
             kind=d.kind,
             registers=tuple(d.registers),
             weight=d.weight,
@@ -1172,7 +1226,8 @@ def _looks_like_text(s: str) -> bool:
     return len([w for w in regex.findall(r"[\p{L}]{3,}", s)]) >= 2 and " " in s.strip()
 
 
-def _meaning(d: EntryData, lang: str) -> str:
+def meaning_of(d: EntryData, lang: str) -> str:
+    """The word for an entry in a scene: its first gloss in ``lang``, else any, else its form."""
     return d.gloss(lang) or next((items[0] for items in d.glosses.values() if items), d.form)
 
 

@@ -30,13 +30,13 @@ from sqlalchemy import delete, func, insert, select, update
 
 from . import models as M
 from .entry import REGISTERS, Component, EntryData
-from .errors import BadInputError, ConflictError, HyperlexiconError, NotFoundError
+from .errors import BadInputError, ConflictError, NotFoundError, RateLimitError
 from .morphology import lemma_key
 from .stability import REGISTER_DEFAULT, Thresholds
 from .text import MAX_FORM, MAX_TEXT, clean_form, clean_text, form_key, script_language
 
 if TYPE_CHECKING:
-    from .lexicon import Lexicon
+    from .workspace import Workspace
 
 PRIOR_STRENGTH = 4.0
 SCENE_VERDICT = 0.5
@@ -46,16 +46,12 @@ MIN_PAIRS = 10  # (score, accepted) pairs needed to fit a threshold
 FEEDBACK_KINDS = ("accept", "reject", "correct", "rate")
 
 
-class RateLimitError(HyperlexiconError):
-    exit_code = 1
-
-
 # --- settings kept with the lexicon ------------------------------------------------------------
 
 
-def get_setting(lex: Lexicon, key: str, default: Any) -> Any:
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+def get_setting(ws: Workspace, key: str, default: Any) -> Any:
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         value = s.scalar(
             select(M.LexiconSetting.value).where(
                 M.LexiconSetting.lexicon_id == lx, M.LexiconSetting.key == key
@@ -64,9 +60,9 @@ def get_setting(lex: Lexicon, key: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def set_setting(lex: Lexicon, key: str, value: Any) -> None:
-    with lex.store.write() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+def set_setting(ws: Workspace, key: str, value: Any) -> None:
+    with ws.store.write() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         s.execute(
             delete(M.LexiconSetting).where(
                 M.LexiconSetting.lexicon_id == lx, M.LexiconSetting.key == key
@@ -75,8 +71,36 @@ def set_setting(lex: Lexicon, key: str, value: Any) -> None:
         s.execute(insert(M.LexiconSetting).values(lexicon_id=lx, key=key, value=value))
 
 
-def auto_accept_rule(lex: Lexicon) -> dict[str, Any]:
-    return get_setting(lex, "auto_accept", {"enabled": False, "min_users": 3, "min_ratio": 0.8})
+def auto_accept_rule(ws: Workspace) -> dict[str, Any]:
+    return get_setting(ws, "auto_accept", {"enabled": False, "min_users": 3, "min_ratio": 0.8})
+
+
+RULES = ("auto_accept", "min_users", "min_ratio", "proposal_support", "feedback_rate_per_hour")
+
+
+def growth_rules(ws: Workspace, **changes: Any) -> dict[str, Any]:
+    """The growth rules and poisoning guard, after applying ``changes``: ``auto_accept``
+    (bool), ``min_users``, ``min_ratio``, ``proposal_support``, ``feedback_rate_per_hour``
+    (``None`` leaves a rule as it is)."""
+    unknown = set(changes) - set(RULES)
+    if unknown:
+        raise BadInputError(f"unknown rule(s): {', '.join(sorted(unknown))}")
+    rule = dict(auto_accept_rule(ws))
+    for key, name in (("auto_accept", "enabled"), ("min_users", "min_users")):
+        if changes.get(key) is not None:
+            rule[name] = changes[key]
+    if changes.get("min_ratio") is not None:
+        rule["min_ratio"] = changes["min_ratio"]
+    if any(changes.get(k) is not None for k in ("auto_accept", "min_users", "min_ratio")):
+        set_setting(ws, "auto_accept", rule)
+    for key in ("proposal_support", "feedback_rate_per_hour"):
+        if changes.get(key) is not None:
+            set_setting(ws, key, changes[key])
+    return {
+        "auto_accept": rule,
+        "proposal_support": get_setting(ws, "proposal_support", DEFAULT_SUPPORT),
+        "feedback_rate_per_hour": get_setting(ws, "feedback_rate_per_hour", DEFAULT_RATE),
+    }
 
 
 # --- feedback ---------------------------------------------------------------------------------
@@ -108,7 +132,7 @@ class FeedbackResult:
 
 
 def give_feedback(
-    lex: Lexicon,
+    ws: Workspace,
     query_id: int,
     kind: str,
     *,
@@ -121,12 +145,12 @@ def give_feedback(
     """Record a verdict on a logged query and let it move what it should move."""
     if kind not in FEEDBACK_KINDS:
         raise BadInputError(f"feedback: {kind!r} is not one of {', '.join(FEEDBACK_KINDS)}")
-    query = lex.query(query_id)
+    query = ws.store.query(ws.lexicon, query_id)
     if query.mode not in ("encode", "decode", "compress", "ask"):
         raise BadInputError(f"query {query_id}: cannot take feedback")
     scene = _scene_of(query.mode, query.result)
-    user = lex.author
-    _check_rate(lex, user)
+    user = ws.author
+    _check_rate(ws, user)
     row: dict[str, Any] = {"query_id": query_id, "user": user, "kind": kind}
     if register is not None and register not in REGISTERS:
         raise BadInputError(f"--register: {register!r} is not one of {', '.join(REGISTERS)}")
@@ -150,7 +174,7 @@ def give_feedback(
         correction = clean_text(correction, "correction", max_len=MAX_TEXT)
         if span not in (query.input or ""):
             raise BadInputError(f"--span: {span!r} does not occur in query {query_id}")
-        target = lex.store.by_keys(lex.name, [form_key(correction)])
+        target = ws.store.by_keys(ws.lexicon, [form_key(correction)])
         row.update(target="span", span=span, correction=correction)
         if target:
             row["correction_entry_id"] = next(iter(target.values())).id
@@ -166,8 +190,8 @@ def give_feedback(
         if rating is None or not 1 <= int(rating) <= 5:
             raise BadInputError("feedback rate: the rating must be 1 to 5")
         row.update(target="scene", rating=int(rating))
-    with lex.store.write() as s:
-        lx_id = lex.store.lexicon_id(s, lex.name)
+    with ws.store.write() as s:
+        lx_id = ws.store.lexicon_id(s, ws.lexicon)
         feedback_id = int(
             s.scalar(
                 insert(M.Feedback)
@@ -178,11 +202,9 @@ def give_feedback(
     result = FeedbackResult(feedback_id)
     touched = _touched_entries(row, scene)
     if touched:
-        result.weights_changed = recompute_weights(lex, touched, reason=f"feedback #{feedback_id}")
+        result.weights_changed = recompute_weights(ws, touched, reason=f"feedback #{feedback_id}")
     if kind == "correct":
-        result.proposal_id, result.auto_accepted = _correction_evidence(
-            lex, row, feedback_id, query
-        )
+        result.proposal_id, result.auto_accepted = _correction_evidence(ws, row, feedback_id, query)
     return result
 
 
@@ -214,11 +236,11 @@ def _lexeme_at(scene: dict[str, Any], text: str, span: str) -> dict[str, Any] | 
     return None
 
 
-def _check_rate(lex: Lexicon, user: str) -> None:
-    limit = int(get_setting(lex, "feedback_rate_per_hour", DEFAULT_RATE))
+def _check_rate(ws: Workspace, user: str) -> None:
+    limit = int(get_setting(ws, "feedback_rate_per_hour", DEFAULT_RATE))
     since = M.utcnow() - timedelta(hours=1)
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         recent = s.scalar(
             select(func.count()).where(
                 M.Feedback.lexicon_id == lx, M.Feedback.user == user, M.Feedback.created_at >= since
@@ -243,13 +265,13 @@ def _touched_entries(row: dict[str, Any], scene: dict[str, Any]) -> set[int]:
 
 
 def evidence(
-    lex: Lexicon, entry_ids: Iterable[int] | None = None
+    ws: Workspace, entry_ids: Iterable[int] | None = None
 ) -> dict[int, tuple[float, float]]:
     """Accepts and rejects per entry, read from the whole feedback log."""
     counts: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     wanted = set(entry_ids) if entry_ids is not None else None
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         rows = s.execute(
             select(M.Feedback, M.QueryLog.result, M.QueryLog.mode)
             .join(M.QueryLog, M.QueryLog.id == M.Feedback.query_id)
@@ -279,19 +301,19 @@ def learned_weight(prior: float, accepts: float, rejects: float) -> float:
 
 
 def recompute_weights(
-    lex: Lexicon, entry_ids: Iterable[int] | None = None, *, reason: str = "recalibration"
+    ws: Workspace, entry_ids: Iterable[int] | None = None, *, reason: str = "recalibration"
 ) -> int:
     """Set each entry's weight from its prior and its record. Idempotent."""
-    record = evidence(lex, entry_ids)
+    record = evidence(ws, entry_ids)
     if not record:
         return 0
-    priors = lex.store.prior_weights(lex.name, record)
+    priors = ws.store.prior_weights(ws.lexicon, record)
     weights = {i: learned_weight(priors[i], a, r) for i, (a, r) in record.items() if i in priors}
-    changed = lex.store.set_weights(
-        lex.name, weights, author=lex.author, reason=f"learned weight ({reason})"
+    changed = ws.store.set_weights(
+        ws.lexicon, weights, author=ws.author, reason=f"learned weight ({reason})"
     )
     if changed:
-        lex._after_write()
+        ws.after_write()
     return changed
 
 
@@ -306,7 +328,7 @@ class Pair:
     how: str
 
 
-def pairs(lex: Lexicon) -> list[Pair]:
+def pairs(ws: Workspace) -> list[Pair]:
     """(score, accepted) pairs from lexeme verdicts and corrections.
 
     A correction says the lexeme it replaces was wrong, and — if the entry it names was a
@@ -314,8 +336,8 @@ def pairs(lex: Lexicon) -> list[Pair]:
     was right at its score: the evidence that lets a threshold come down, not only go up.
     """
     out: list[Pair] = []
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         rows = s.execute(
             select(M.Feedback, M.QueryLog.result, M.QueryLog.params)
             .join(M.QueryLog, M.QueryLog.id == M.Feedback.query_id)
@@ -448,22 +470,25 @@ class CalibrationResult:
 
 
 def calibrate(
-    lex: Lexicon,
+    ws: Workspace,
     *,
     target_precision: float | None = None,
     folds: int = 5,
     dry_run: bool = False,
     weight_floor: float | None = None,
+    weights: bool = False,
     seed: int = 0,
 ) -> CalibrationResult:
     """Fit the semantic threshold per register and the anchor threshold, with k-fold
-    cross-validation; store the result as a versioned record unless ``dry_run``."""
+    cross-validation; store the result as a versioned record unless ``dry_run``. With
+    ``weights`` (and not a dry run), recompute the learned weights first."""
     if folds < 2:
         raise BadInputError("--folds: at least 2")
     if target_precision is not None and not 0 < target_precision <= 1:
         raise BadInputError("--target-precision: between 0 and 1")
-    data = pairs(lex)
-    current = current_thresholds(lex)
+    changed = recompute_weights(ws, reason="calibrate --weights") if weights and not dry_run else 0
+    data = pairs(ws)
+    current = current_thresholds(ws)
     method = f"precision>={target_precision}" if target_precision is not None else "f1"
     semantic = dict(current.semantic)
     metrics: dict[str, Any] = {}
@@ -490,16 +515,18 @@ def calibrate(
         anchor=anchor,
         weight_floor=current.weight_floor if weight_floor is None else weight_floor,
     )
-    result = CalibrationResult(thresholds, metrics, len(data), method, folds, dry_run=dry_run)
+    result = CalibrationResult(
+        thresholds, metrics, len(data), method, folds, weights_changed=changed, dry_run=dry_run
+    )
     if not dry_run:
-        with lex.store.write() as s:
-            lx = lex.store.lexicon_id(s, lex.name)
+        with ws.store.write() as s:
+            lx = ws.store.lexicon_id(s, ws.lexicon)
             result.stored_id = int(
                 s.scalar(
                     insert(M.Calibration)
                     .values(
                         lexicon_id=lx,
-                        author=lex.author,
+                        author=ws.author,
                         method=method,
                         folds=folds,
                         pairs=len(data),
@@ -550,9 +577,9 @@ def _cross_validate(
     return (final if better else None), report
 
 
-def current_thresholds(lex: Lexicon) -> Thresholds:
+def current_thresholds(ws: Workspace) -> Thresholds:
     """The latest calibration's thresholds, or the defaults."""
-    record = latest(lex)
+    record = latest(ws)
     base = Thresholds()
     if record is None:
         return base
@@ -563,14 +590,14 @@ def current_thresholds(lex: Lexicon) -> Thresholds:
     )
 
 
-def latest(lex: Lexicon) -> dict[str, Any] | None:
-    history_ = history(lex, limit=1)
+def latest(ws: Workspace) -> dict[str, Any] | None:
+    history_ = history(ws, limit=1)
     return history_[0] if history_ else None
 
 
-def history(lex: Lexicon, *, limit: int | None = None) -> list[dict[str, Any]]:
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+def history(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]]:
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         q = (
             select(M.Calibration)
             .where(M.Calibration.lexicon_id == lx)
@@ -596,7 +623,7 @@ def history(lex: Lexicon, *, limit: int | None = None) -> list[dict[str, Any]]:
 # --- growth: proposals ------------------------------------------------------------------------
 
 
-def observe(lex: Lexicon, query_id: int, scene: Any, text: str) -> list[int]:
+def observe(ws: Workspace, query_id: int, scene: Any, text: str) -> list[int]:
     """After an encode: every unexplained span (and fused word) is evidence for a proposal.
     Returns the ids of proposals this observation created."""
     items = []
@@ -611,20 +638,20 @@ def observe(lex: Lexicon, query_id: int, scene: Any, text: str) -> list[int]:
             items.append((form_key(u.text), "unmatched", u.text, []))
     created = []
     for key, source, span, split in items:
-        proposal_id = _add_evidence(lex, key, query_id, 0, +1, text)
+        proposal_id = _add_evidence(ws, key, query_id, 0, +1, text)
         if proposal_id is None:
-            support = _support(lex, key)
-            threshold = int(get_setting(lex, "proposal_support", DEFAULT_SUPPORT))
+            support = _support(ws, key)
+            threshold = int(get_setting(ws, "proposal_support", DEFAULT_SUPPORT))
             if support["queries"] >= threshold:
-                proposal_id = _create_proposal(lex, key, source, _proposed(lex, span, split))
+                proposal_id = _create_proposal(ws, key, source, _proposed(ws, span, split))
                 if proposal_id is not None:
                     created.append(proposal_id)
         if proposal_id is not None:
-            _maybe_auto_accept(lex, proposal_id)
+            _maybe_auto_accept(ws, proposal_id)
     return created
 
 
-def _proposed(lex: Lexicon, span: str, split: Sequence[str]) -> dict[str, Any]:
+def _proposed(ws: Workspace, span: str, split: Sequence[str]) -> dict[str, Any]:
     lang = script_language(span) or "ru"
     word = span.strip()
     data: dict[str, Any] = {
@@ -638,10 +665,10 @@ def _proposed(lex: Lexicon, span: str, split: Sequence[str]) -> dict[str, Any]:
     if split:
         comps = []
         for part in split:
-            owners = lex.store.first_glosses(lex.name, lang, [part])
+            owners = ws.store.first_glosses(ws.lexicon, lang, [part])
             ref = None
             if len(owners.get(part, [])) == 1:
-                stored = lex.store.get_many(lex.name, owners[part])
+                stored = ws.store.get_many(ws.lexicon, owners[part])
                 ref = next(iter(stored.values())).form if stored else None
             comps.append({"meaning": part, "lang": lang, **({"ref": ref} if ref else {})})
         data["components"] = comps
@@ -651,14 +678,14 @@ def _proposed(lex: Lexicon, span: str, split: Sequence[str]) -> dict[str, Any]:
 
 
 def _correction_evidence(
-    lex: Lexicon, row: dict[str, Any], feedback_id: int, query: Any
+    ws: Workspace, row: dict[str, Any], feedback_id: int, query: Any
 ) -> tuple[int | None, bool]:
     """A correction naming an existing entry argues against a new entry for that span; one
     naming something new proposes it."""
     span, correction = row["span"], row["correction"]
     span_key = "lemma:" + (lemma_key(span) or form_key(span))
     if row.get("correction_entry_id"):
-        _add_evidence(lex, span_key, query.id, feedback_id, -1, query.input)
+        _add_evidence(ws, span_key, query.id, feedback_id, -1, query.input)
         return None, False
     key = form_key(correction)
     symbolic = not any(ch.isalpha() for ch in correction) or correction.startswith(("Δ", "∆"))
@@ -676,19 +703,19 @@ def _correction_evidence(
     }
     if not symbolic:
         key = "lemma:" + (lemma_key(span) or form_key(span))
-    proposal_id = _add_evidence(lex, key, query.id, feedback_id, +1, query.input)
+    proposal_id = _add_evidence(ws, key, query.id, feedback_id, +1, query.input)
     if proposal_id is None:
-        proposal_id = _create_proposal(lex, key, "correction", data)
-    auto = _maybe_auto_accept(lex, proposal_id) if proposal_id is not None else False
+        proposal_id = _create_proposal(ws, key, "correction", data)
+    auto = _maybe_auto_accept(ws, proposal_id) if proposal_id is not None else False
     return proposal_id, auto
 
 
 def _add_evidence(
-    lex: Lexicon, key: str, query_id: int, feedback_id: int, polarity: int, context: str
+    ws: Workspace, key: str, query_id: int, feedback_id: int, polarity: int, context: str
 ) -> int | None:
     """Store one observation (once per query and feedback); return the proposal it feeds."""
-    with lex.store.write() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+    with ws.store.write() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         exists = s.scalar(
             select(M.ProposalEvidence.id).where(
                 M.ProposalEvidence.lexicon_id == lx,
@@ -704,7 +731,7 @@ def _add_evidence(
                     key=key,
                     query_id=query_id,
                     feedback_id=feedback_id,
-                    user=lex.author,
+                    user=ws.author,
                     polarity=polarity,
                     context=(context or "")[:MAX_TEXT],
                     created_at=M.utcnow(),
@@ -715,9 +742,9 @@ def _add_evidence(
         )
 
 
-def _support(lex: Lexicon, key: str) -> dict[str, Any]:
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+def _support(ws: Workspace, key: str) -> dict[str, Any]:
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         rows = s.execute(
             select(
                 M.ProposalEvidence.query_id,
@@ -745,20 +772,23 @@ def _support(lex: Lexicon, key: str) -> dict[str, Any]:
     }
 
 
-def _create_proposal(lex: Lexicon, key: str, source: str, data: dict[str, Any]) -> int | None:
+def _create_proposal(ws: Workspace, key: str, source: str, data: dict[str, Any]) -> int | None:
     try:
         EntryData.from_dict(data, where="proposal")  # must be a valid entry to be proposed
     except BadInputError:
         return None
-    with lex.store.write() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+    with ws.store.write() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         existing = s.scalar(
             select(M.Proposal.id).where(M.Proposal.lexicon_id == lx, M.Proposal.key == key)
         )
         if existing is not None:
             return int(existing)
-        if lex.store.by_keys(lex.name, [form_key(data["form"])], status=None):
-            return None  # the lexicon has that form already
+        taken = select(M.Entry.id).where(
+            M.Entry.lexicon_id == lx, M.Entry.form_key == form_key(data["form"])
+        )
+        if s.scalar(taken) is not None:
+            return None  # the lexicon has that form already (read in this transaction)
         now = M.utcnow()
         return int(
             s.scalar(
@@ -830,46 +860,50 @@ class ProposalView:
         )
 
 
-def proposals(lex: Lexicon, *, status: str | None = "open", limit: int = 100) -> list[ProposalView]:
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+def proposals(
+    ws: Workspace, *, status: str | None = "open", limit: int = 100
+) -> list[ProposalView]:
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         q = select(M.Proposal).where(M.Proposal.lexicon_id == lx)
         if status:
             q = q.where(M.Proposal.status == status)
         rows = list(s.scalars(q.order_by(M.Proposal.id)))
-    views = [_view(lex, r) for r in rows]
+    views = [_view(ws, r) for r in rows]
     views.sort(key=lambda v: (-v.support["queries"], -v.support["users"], v.id))
     return views[:limit]
 
 
-def proposal(lex: Lexicon, proposal_id: int) -> ProposalView:
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+def proposal(ws: Workspace, proposal_id: int) -> ProposalView:
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         row = s.scalar(
             select(M.Proposal).where(M.Proposal.lexicon_id == lx, M.Proposal.id == proposal_id)
         )
     if row is None:
-        raise NotFoundError(f"no proposal {proposal_id} in lexicon {lex.name!r}")
-    return _view(lex, row)
+        raise NotFoundError(f"no proposal {proposal_id} in lexicon {ws.lexicon!r}")
+    return _view(ws, row)
 
 
-def _view(lex: Lexicon, r: M.Proposal) -> ProposalView:
+def _view(ws: Workspace, r: M.Proposal) -> ProposalView:
     return ProposalView(
         r.id,
         r.key,
         r.source,
         r.data,
         r.status,
-        _support(lex, r.key),
+        _support(ws, r.key),
         r.entry_id,
         r.decided_by,
         r.reason,
     )
 
 
-def accept(lex: Lexicon, proposal_id: int, *, reason: str | None = None, auto: bool = False) -> int:
+def accept(
+    ws: Workspace, proposal_id: int, *, reason: str | None = None, auto: bool = False
+) -> int:
     """Make the proposal an entry, through an ordinary (versioned, undoable) revision."""
-    view = proposal(lex, proposal_id)
+    view = proposal(ws, proposal_id)
     if view.status != "open":
         raise ConflictError(f"proposal {proposal_id} is {view.status}, not open")
     record = dict(view.data)
@@ -879,20 +913,20 @@ def accept(lex: Lexicon, proposal_id: int, *, reason: str | None = None, auto: b
         record["examples"] = view.support["examples"][:3]
     data = EntryData.from_dict(record, where=f"proposal {proposal_id}")
     why = reason or ("auto-accepted" if auto else "accepted")
-    stored = lex.add(data, reason=f"proposal #{proposal_id} {why}")
-    _decide(lex, proposal_id, "accepted", why, entry_id=stored.id)
+    stored = ws.add(data, reason=f"proposal #{proposal_id} {why}")
+    _decide(ws, proposal_id, "accepted", why, entry_id=stored.id)
     return stored.id
 
 
-def reject(lex: Lexicon, proposal_id: int, *, reason: str | None = None) -> None:
-    view = proposal(lex, proposal_id)
+def reject(ws: Workspace, proposal_id: int, *, reason: str | None = None) -> None:
+    view = proposal(ws, proposal_id)
     if view.status != "open":
         raise ConflictError(f"proposal {proposal_id} is {view.status}, not open")
-    _decide(lex, proposal_id, "rejected", reason)
+    _decide(ws, proposal_id, "rejected", reason)
 
 
-def edit(lex: Lexicon, proposal_id: int, **changes: Any) -> ProposalView:
-    view = proposal(lex, proposal_id)
+def edit(ws: Workspace, proposal_id: int, **changes: Any) -> ProposalView:
+    view = proposal(ws, proposal_id)
     if view.status != "open":
         raise ConflictError(f"proposal {proposal_id} is {view.status}, not open")
     record = dict(view.data)
@@ -904,19 +938,19 @@ def edit(lex: Lexicon, proposal_id: int, **changes: Any) -> ProposalView:
         record[key] = value
     record["status"] = "proposed"
     EntryData.from_dict(record, where=f"proposal {proposal_id}")  # validate before storing
-    with lex.store.write() as s:
+    with ws.store.write() as s:
         s.execute(
             update(M.Proposal)
             .where(M.Proposal.id == proposal_id)
             .values(data=record, updated_at=M.utcnow())
         )
-    return proposal(lex, proposal_id)
+    return proposal(ws, proposal_id)
 
 
 def _decide(
-    lex: Lexicon, proposal_id: int, status: str, reason: str | None, entry_id: int | None = None
+    ws: Workspace, proposal_id: int, status: str, reason: str | None, entry_id: int | None = None
 ) -> None:
-    with lex.store.write() as s:
+    with ws.store.write() as s:
         s.execute(
             update(M.Proposal)
             .where(M.Proposal.id == proposal_id)
@@ -924,24 +958,24 @@ def _decide(
                 status=status,
                 reason=reason,
                 entry_id=entry_id,
-                decided_by=lex.author,
+                decided_by=ws.author,
                 decided_at=M.utcnow(),
                 updated_at=M.utcnow(),
             )
         )
 
 
-def _maybe_auto_accept(lex: Lexicon, proposal_id: int) -> bool:
-    rule = auto_accept_rule(lex)
+def _maybe_auto_accept(ws: Workspace, proposal_id: int) -> bool:
+    rule = auto_accept_rule(ws)
     if not rule.get("enabled"):
         return False
-    view = proposal(lex, proposal_id)
+    view = proposal(ws, proposal_id)
     if view.status != "open":
         return False
     s = view.support
     if s["users"] >= int(rule["min_users"]) and s["ratio"] >= float(rule["min_ratio"]):
         accept(
-            lex,
+            ws,
             proposal_id,
             reason=(
                 f"auto-accepted: {s['users']} users, ratio {s['ratio']:.2f} "
@@ -956,10 +990,10 @@ def _maybe_auto_accept(lex: Lexicon, proposal_id: int) -> bool:
 # --- the report -------------------------------------------------------------------------------
 
 
-def report(lex: Lexicon) -> dict[str, Any]:
+def report(ws: Workspace) -> dict[str, Any]:
     """Feedback counts, acceptance per register, threshold history, top proposals."""
-    with lex.store.read() as s:
-        lx = lex.store.lexicon_id(s, lex.name)
+    with ws.store.read() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
         counts = {
             f"{k}:{t}": n
             for k, t, n in s.execute(
@@ -998,14 +1032,14 @@ def report(lex: Lexicon) -> dict[str, Any]:
             (reg or REGISTER_DEFAULT): {"mean": round(float(avg), 3), "count": n}
             for reg, avg, n in ratings
         },
-        "thresholds": current_thresholds(lex).to_dict(),
+        "thresholds": current_thresholds(ws).to_dict(),
         "history": [
             {
                 k: h[k]
                 for k in ("id", "created_at", "author", "method", "pairs", "thresholds", "metrics")
             }
-            for h in history(lex)
+            for h in history(ws)
         ],
-        "top_proposals": [p.to_dict() for p in proposals(lex, limit=10)],
-        "auto_accept": auto_accept_rule(lex),
+        "top_proposals": [p.to_dict() for p in proposals(ws, limit=10)],
+        "auto_accept": auto_accept_rule(ws),
     }

@@ -23,21 +23,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import BadInputError, ConfigError, HyperlexiconError
+from .errors import BadInputError, ConfigError, ConnectorError
 from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from .lexicon import Lexicon
+    from .bridge import Bridge
     from .scene import Scene
+    from .workspace import Workspace
 
 MODES = ("encode", "decode", "ask", "compress")
 GLOSSARY_LIMIT = 40
-
-
-class ConnectorError(HyperlexiconError):
-    """Every connector of a chain failed."""
-
-    exit_code = 1
 
 
 # --- request and result -------------------------------------------------------------------
@@ -157,13 +152,20 @@ class Connector(Protocol):
 
 @dataclass
 class ConnectorContext:
-    """What a connector factory gets: the lexicon (for parsing and for the built-in connector),
-    its options (config file ``[connectors.<name>]``, overridden by
-    ``HYPERLEXICON_<NAME>_<OPTION>``) and its API key (environment, else the keys file)."""
+    """What a connector factory gets: the bridge over the lexicon's workspace (for parsing and
+    for the built-in connector), its options (config file ``[connectors.<name>]``, overridden
+    by ``HYPERLEXICON_<NAME>_<OPTION>``) and its API key (environment, else the keys file)."""
 
     name: str
-    lexicon: Lexicon
+    bridge: Bridge
     config: dict[str, Any] = field(default_factory=dict)
+    # every key handed to the connector: scrubbed from whatever it returns, even if the
+    # plugin's own ``secrets()`` forgets one
+    handed: list[str] = field(default_factory=list)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.bridge.ws
 
     def option(self, key: str, default: Any = None) -> Any:
         env = os.environ.get(f"HYPERLEXICON_{self.name.upper().replace('-', '_')}_{key.upper()}")
@@ -174,7 +176,10 @@ class ConnectorContext:
     def key(self, name: str, env: str | None = None) -> str | None:
         from .keys import KeyStore
 
-        return KeyStore(self.lexicon.settings.home).get(name, env=env)
+        value = KeyStore(self.workspace.settings.home).get(name, env=env)
+        if value:
+            self.handed.append(value)
+        return value
 
 
 # --- prompting ----------------------------------------------------------------------------
@@ -325,7 +330,7 @@ def build_prompt(request: TranslationRequest, *, instructions: str = "en") -> tu
 
 
 def parse_output(
-    lexicon: Lexicon, request: TranslationRequest, output: str, name: str
+    bridge: Bridge, request: TranslationRequest, output: str, name: str
 ) -> TranslationResult:
     """An LLM's answer → a result checked against the lexicon."""
     result = TranslationResult(name, request.mode, output=output)
@@ -338,16 +343,16 @@ def parse_output(
             result.error = "the output is not text"
             return result
         result.text = cleaned
-        scene, unknown, _ = lexicon.bridge.parse(request.text, request.lang)
+        scene, unknown, _ = bridge.parse(request.text, request.lang)
         result.scene = scene
-        result.unknown = [g for g in _stray_glyphs(lexicon, cleaned)]
-        missing = missing_meanings(lexicon, scene, cleaned, request.lang)
+        result.unknown = [g for g in _stray_glyphs(bridge, cleaned)]
+        missing = missing_meanings(bridge, scene, cleaned, request.lang)
         if missing:
             result.error = "the text leaves out the anchors' meanings: " + ", ".join(missing)
         return result
     lines = [line for line in cleaned.splitlines() if line.strip()]
     for line in lines:
-        scene, unknown = hyperstring_in(lexicon, line, request.lang)
+        scene, unknown = hyperstring_in(bridge, line, request.lang)
         if scene.lexemes:
             result.scene = scene
             result.unknown = unknown
@@ -360,7 +365,7 @@ def parse_output(
     return result
 
 
-def missing_meanings(lexicon: Lexicon, scene: Scene, text: str, lang: str) -> list[str]:
+def missing_meanings(bridge: Bridge, scene: Scene, text: str, lang: str) -> list[str]:
     """The anchors whose meaning a decoded text does not carry, by their first gloss: an
     anchor is carried when the lemmas of one of its glosses in ``lang`` are all in the text,
     or when every meaning it fuses is (``🜂⧖🕯`` told as fire, time and a candle)."""
@@ -375,9 +380,9 @@ def missing_meanings(lexicon: Lexicon, scene: Scene, text: str, lang: str) -> li
         return bool(words) and set(words) <= said
 
     anchors = [lx for lx in scene.lexemes if lx.anchor and lx.entry_id is not None]
-    entries = lexicon.store.get_many(lexicon.name, [lx.entry_id for lx in anchors])
+    entries = bridge.store.get_many(bridge.name, [lx.entry_id for lx in anchors])
     refs = [form_key(c.ref) for e in entries.values() for c in e.data.components if c.ref]
-    linked = lexicon.store.by_keys(lexicon.name, refs)
+    linked = bridge.store.by_keys(bridge.name, refs)
     missing = []
     for lx in anchors:
         entry = entries.get(lx.entry_id)  # type: ignore[arg-type]
@@ -399,16 +404,15 @@ def missing_meanings(lexicon: Lexicon, scene: Scene, text: str, lang: str) -> li
     return missing
 
 
-def decode_brief(lexicon: Lexicon, request: TranslationRequest) -> TranslationRequest:
+def decode_brief(bridge: Bridge, request: TranslationRequest) -> TranslationRequest:
     """A decode request with what the prompt asks for: the register the lexicon would write
     in (the one asked, else the scene's strongest) and the anchors' meanings, which the
     output is then checked for."""
     from dataclasses import replace
 
-    bridge = lexicon.bridge
     scene, _, whole = bridge.parse(request.text, request.lang)
-    entries = lexicon.store.get_many(
-        lexicon.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+    entries = bridge.store.get_many(
+        bridge.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
     )
     described = bridge.describe(scene, entries, whole, request.lang, request.register)
     meanings = list(dict.fromkeys(lx.meaning for lx in scene.lexemes if lx.anchor))
@@ -417,12 +421,12 @@ def decode_brief(lexicon: Lexicon, request: TranslationRequest) -> TranslationRe
 
 
 def _lexicon_fallback(
-    lexicon: Lexicon, request: TranslationRequest, failures: list[dict[str, str]]
+    bridge: Bridge, request: TranslationRequest, failures: list[dict[str, str]]
 ) -> TranslationResult:
     """No connector's text would do: the lexicon's own, with a diagnostic saying why."""
     from .scene import Diagnostic
 
-    result = LexiconConnector(ConnectorContext("lexicon", lexicon)).translate(request)
+    result = LexiconConnector(ConnectorContext("lexicon", bridge)).translate(request)
     result.failures = failures
     if result.scene is not None:
         why = "; ".join(f"{f['connector']}: {f['error']}" for f in failures)
@@ -435,7 +439,7 @@ def _lexicon_fallback(
     return result
 
 
-def hyperstring_in(lexicon: Lexicon, line: str, lang: str) -> tuple[Scene, list[str]]:
+def hyperstring_in(bridge: Bridge, line: str, lang: str) -> tuple[Scene, list[str]]:
     """The hyperlexemes in a line of model output: glyph runs (longest match over clusters),
     Δ-codes and fused-word forms the lexicon knows; other words are prose and are skipped;
     glyphs the lexicon does not know are reported."""
@@ -445,7 +449,6 @@ def hyperstring_in(lexicon: Lexicon, line: str, lang: str) -> tuple[Scene, list[
     line = (
         line.split(":", 1)[1] if ":" in line and not _glyphs_only(line.split(":", 1)[0]) else line
     )
-    bridge = lexicon.bridge
     phases = []
     for part in ARROW_RE.split(line.strip()):
         kept = []
@@ -460,8 +463,8 @@ def hyperstring_in(lexicon: Lexicon, line: str, lang: str) -> tuple[Scene, list[
         if kept:
             phases.append("".join(kept))
     if not phases:
-        return Scene(lang=lang, lexicon=lexicon.name), []
-    scene, unknown, _ = lexicon.bridge.parse(" → ".join(phases), lang)
+        return Scene(lang=lang, lexicon=bridge.name), []
+    scene, unknown, _ = bridge.parse(" → ".join(phases), lang)
     return scene, unknown
 
 
@@ -477,7 +480,7 @@ def _glyphs_only(text: str) -> bool:
     return not any(ch.isalpha() for ch in text if ch not in "Δ∆")
 
 
-def _stray_glyphs(lexicon: Lexicon, text: str) -> list[str]:
+def _stray_glyphs(bridge: Bridge, text: str) -> list[str]:
     from .bridge import tokenize
 
     runs = [t.text for t in tokenize(text) if t.kind == "glyph"]
@@ -485,7 +488,7 @@ def _stray_glyphs(lexicon: Lexicon, text: str) -> list[str]:
         return []
     unknown: list[str] = []
     for run in runs:
-        _, missing, _ = lexicon.bridge.parse(run)
+        _, missing, _ = bridge.parse(run)
         unknown.extend(missing)
     return unknown
 
@@ -500,10 +503,10 @@ class LexiconConnector:
     supports_images = False
 
     def __init__(self, context: ConnectorContext) -> None:
-        self.lexicon = context.lexicon
+        self.bridge = context.bridge
 
     def translate(self, request: TranslationRequest) -> TranslationResult:
-        bridge = self.lexicon.bridge
+        bridge = self.bridge
         result = TranslationResult(self.name, request.mode)
         if request.image is not None:
             result.error = "the lexicon connector cannot read images"
@@ -532,7 +535,7 @@ class LexiconConnector:
         """Encode yields each ``Lexeme`` as the bridge matches it, then the result; the other
         modes are done at once, so their pieces follow the work."""
         if request.mode == "encode" and request.image is None:
-            steps = self.lexicon.bridge.encode_steps(
+            steps = self.bridge.encode_steps(
                 request.text, register=request.register, lang=None, stability=True
             )
             scene = yield from steps
@@ -571,7 +574,7 @@ class ChatConnector(ABC):
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
-        self.lexicon = context.lexicon
+        self.bridge = context.bridge
         self.last_usage: dict[str, Any] = {}
 
     def secrets(self) -> list[str]:
@@ -593,20 +596,26 @@ class ChatConnector(ABC):
             return f"the {self.name} connector cannot read images"
         return None
 
+    def _secrets(self) -> list[str]:
+        return [*self.secrets(), *self.context.handed]
+
     def translate(self, request: TranslationRequest) -> TranslationResult:
         refused = self._check(request)
         if refused:
             return TranslationResult(self.name, request.mode, error=refused)
         system, user = build_prompt(request, instructions=self.instructions)
         start = time.perf_counter()
+        secrets = self._secrets()
         try:
             output, usage = self.complete(system, user, request)
         except Exception as exc:  # any SDK or transport failure becomes a failover reason
-            return TranslationResult(
-                self.name, request.mode, error=redact(describe(exc), self.secrets())
-            )
-        result = parse_output(self.lexicon, request, output, self.name)
-        result.usage = {**usage, "latency_ms": round((time.perf_counter() - start) * 1000, 1)}
+            return TranslationResult(self.name, request.mode, error=redact(describe(exc), secrets))
+        # a provider may echo the key back in a good answer too: nothing of it goes further
+        result = parse_output(self.bridge, request, redact(output, secrets), self.name)
+        result.usage = {
+            **redact_all(usage, secrets),
+            "latency_ms": round((time.perf_counter() - start) * 1000, 1),
+        }
         return result
 
     def stream(self, request: TranslationRequest) -> Iterator[str | TranslationResult]:
@@ -616,25 +625,60 @@ class ChatConnector(ABC):
             return
         system, user = build_prompt(request, instructions=self.instructions)
         start = time.perf_counter()
-        pieces: list[str] = []
+        scrub = Scrubber(self._secrets())
         try:
             for piece in self.complete_stream(system, user, request):
-                pieces.append(piece)
-                yield piece
+                safe = scrub.feed(piece)
+                if safe:
+                    yield safe
+            rest = scrub.flush()
+            if rest:
+                yield rest
         except Exception as exc:
             yield TranslationResult(
                 self.name,
                 request.mode,
-                output="".join(pieces),
-                error=redact(describe(exc), self.secrets()),
+                output=scrub.text,
+                error=redact(describe(exc), scrub.secrets),
             )
             return
-        result = parse_output(self.lexicon, request, "".join(pieces), self.name)
+        result = parse_output(self.bridge, request, scrub.text, self.name)
         result.usage = {
-            **self.last_usage,
+            **redact_all(self.last_usage, scrub.secrets),
             "latency_ms": round((time.perf_counter() - start) * 1000, 1),
         }
         yield result
+
+
+class Scrubber:
+    """Scrubs secrets out of a stream of text pieces as they arrive. A key may be split across
+    pieces, so the end of what has arrived is held back while it could still be the start of
+    a key (for ordinary text that is nothing, so pieces flow on at once)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        self.secrets = [s for s in dict.fromkeys(secrets) if s and len(s) >= 4]
+        self._pending = ""
+        self.text = ""  # everything let through so far, scrubbed
+
+    def feed(self, piece: str) -> str:
+        buffer = redact(self._pending + piece, self.secrets)
+        hold = max((_overlap(buffer, s) for s in self.secrets), default=0)
+        safe, self._pending = buffer[: len(buffer) - hold], buffer[len(buffer) - hold :]
+        self.text += safe
+        return safe
+
+    def flush(self) -> str:
+        rest, self._pending = self._pending, ""
+        self.text += rest
+        return rest
+
+
+def _overlap(text: str, secret: str) -> int:
+    """The length of the longest end of ``text`` that is a beginning of ``secret``."""
+    for n in range(min(len(text), len(secret) - 1), 0, -1):
+        if secret.startswith(text[-n:]):
+            return n
+    return 0
 
 
 def describe(exc: BaseException) -> str:
@@ -654,6 +698,17 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
+def redact_all(value: Any, secrets: list[str]) -> Any:
+    """``redact`` through the strings of a JSON-like value (a connector's usage figures)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: redact_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_all(v, secrets) for v in value]
+    return value
+
+
 # --- registry and failover --------------------------------------------------------------------
 
 
@@ -663,7 +718,7 @@ def connector_names() -> list[str]:
     return sorted(registered_connectors())
 
 
-def get_connector(lexicon: Lexicon, name: str) -> Connector:
+def get_connector(bridge: Bridge, name: str) -> Connector:
     from .plugins import registered_connectors
 
     registry = registered_connectors()
@@ -673,19 +728,19 @@ def get_connector(lexicon: Lexicon, name: str) -> Connector:
             f"unknown connector {name!r} (installed: {', '.join(sorted(registry))}); "
             "see 'hyperlexicon plugins list'"
         )
-    config = (lexicon.settings.connectors or {}).get(name, {})
-    return factory(ConnectorContext(name, lexicon, dict(config)))
+    config = (bridge.ws.settings.connectors or {}).get(name, {})
+    return factory(ConnectorContext(name, bridge, dict(config)))
 
 
-def translate(lexicon: Lexicon, chain: list[str], request: TranslationRequest) -> TranslationResult:
+def translate(bridge: Bridge, chain: list[str], request: TranslationRequest) -> TranslationResult:
     """Try each connector in order; the first good result wins and says who failed before. A
     decode no connector could serve is the lexicon's own text, with a diagnostic."""
     failures: list[dict[str, str]] = []
     if request.mode == "decode":
-        request = decode_brief(lexicon, request)
+        request = decode_brief(bridge, request)
     for name in chain:
         try:
-            connector = get_connector(lexicon, name)
+            connector = get_connector(bridge, name)
             result = connector.translate(request)
         except ConfigError as exc:
             failures.append({"connector": name, "error": str(exc)})
@@ -695,23 +750,23 @@ def translate(lexicon: Lexicon, chain: list[str], request: TranslationRequest) -
             return result
         failures.append({"connector": name, "error": result.error or "failed"})
     if request.mode == "decode" and "lexicon" not in chain:
-        return _lexicon_fallback(lexicon, request, failures)
+        return _lexicon_fallback(bridge, request, failures)
     raise ConnectorError(
         "every connector failed: " + "; ".join(f"{f['connector']}: {f['error']}" for f in failures)
     )
 
 
 def translate_stream(
-    lexicon: Lexicon, chain: list[str], request: TranslationRequest
+    bridge: Bridge, chain: list[str], request: TranslationRequest
 ) -> Iterator[str | TranslationResult]:
     """Streaming failover: a connector that fails before its result moves on to the next
     (pieces it already sent are superseded by the next connector's)."""
     failures: list[dict[str, str]] = []
     if request.mode == "decode":
-        request = decode_brief(lexicon, request)
+        request = decode_brief(bridge, request)
     for name in chain:
         try:
-            connector = get_connector(lexicon, name)
+            connector = get_connector(bridge, name)
         except ConfigError as exc:
             failures.append({"connector": name, "error": str(exc)})
             continue
@@ -725,10 +780,153 @@ def translate_stream(
                 break
             yield event
     if request.mode == "decode" and "lexicon" not in chain:
-        result = _lexicon_fallback(lexicon, request, failures)
+        result = _lexicon_fallback(bridge, request, failures)
         yield result.text
         yield result
         return
     raise ConnectorError(
         "every connector failed: " + "; ".join(f"{f['connector']}: {f['error']}" for f in failures)
     )
+
+
+# --- requests: what a connector is given, and what its answer must honour ----------------------
+
+
+def glossary(bridge: Bridge, mode: str, text: str, lang: str = "ru") -> list[GlossaryEntry]:
+    """Only the relevant, active entries for a request, as a connector's glossary: what
+    the lexicon alone finds in the text, its nearest meanings in the index (and, for a
+    question, the nearest Δ-codes), and what those entries' components link to."""
+    from .text import form_key
+
+    store, name = bridge.store, bridge.name
+    ids: list[int] = []
+    if not text.strip():  # an image alone: the lexicon's strongest entries
+        ids += [
+            e.id
+            for e in sorted(
+                store.iter_entries(name, status="active"),
+                key=lambda e: (-e.data.weight, e.id),
+            )[:GLOSSARY_LIMIT]
+        ]
+    elif mode in ("encode", "ask"):
+        scene = bridge.encode(text, stability=False)
+        ids += [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+        index = bridge.ws.index()
+        ids += [h.entry_id for h in index.query(name, text, k=15, status="active")]
+        if mode == "ask":
+            ids += [h.entry_id for h in index.query(name, text, k=5, kind="delta", status="active")]
+    else:
+        for part in text.splitlines() if mode == "compress" else [text]:
+            if part.strip():
+                parsed, _, _ = bridge.parse(part, lang)
+                ids += [lx.entry_id for lx in parsed.lexemes if lx.entry_id]
+    ids = list(dict.fromkeys(ids))
+    entries = store.get_many(name, ids)
+    refs = [form_key(c.ref) for e in entries.values() for c in e.data.components if c.ref]
+    linked = store.by_keys(name, refs)
+    floor = bridge.thresholds.weight_floor
+    out: list[GlossaryEntry] = []
+    seen: set[int] = set()
+    for stored in [*(entries[i] for i in ids if i in entries), *linked.values()]:
+        d = stored.data
+        if stored.id in seen or d.status != "active" or d.weight < floor:
+            continue
+        seen.add(stored.id)
+        out.append(
+            GlossaryEntry(
+                form=d.form,
+                kind=d.kind,
+                meanings={
+                    lg: list(d.glosses.get(lg, ()))[:3] for lg in ("ru", "en") if d.glosses.get(lg)
+                },
+                components=[c.meaning for c in d.components],
+                registers=list(d.registers),
+            )
+        )
+        if len(out) >= GLOSSARY_LIMIT:
+            break
+    return out
+
+
+def make_request(
+    bridge: Bridge,
+    mode: str,
+    text: str,
+    chain: list[str],
+    *,
+    register: str | None = None,
+    style: str = "narrative",
+    lang: str = "ru",
+    image: bytes | None = None,
+    image_type: str | None = None,
+    constraints: dict[str, list[str]] | None = None,
+) -> TranslationRequest:
+    """The request a chain is given: the glossary only when some connector is an LLM (the
+    lexicon connector is the bridge, which needs none); an image refused up front for a chain
+    that cannot read it."""
+    c = constraints or {}
+    if image is not None:
+        require_image_reader(chain)
+    needs_glossary = any(name != "lexicon" for name in chain)
+    return TranslationRequest(
+        mode=mode,
+        text=text,
+        glossary=glossary(bridge, mode, text, lang) if needs_glossary else [],
+        register=register,
+        style=style,
+        lang=lang,
+        image=image,
+        image_type=image_type,
+        keep=list(c.get("keep") or []),
+        require=list(c.get("require") or []),
+        exclude=list(c.get("exclude") or []),
+    )
+
+
+def honour(bridge: Bridge, result: TranslationResult, request: TranslationRequest) -> None:
+    """A request's "keep", "must" and "must not" (a HyperPrompt's constraints): enforced on the
+    result's scene, whatever the connector did, and said in its notes."""
+    scene = result.scene
+    if scene is None or not (request.keep or request.require or request.exclude):
+        return
+    from .bridge import meaning_of
+    from .scene import Lexeme
+    from .text import form_key
+
+    banned = {form_key(f) for f in request.exclude}
+    dropped = [lx.form for lx in scene.lexemes if form_key(lx.form) in banned]
+    scene.lexemes = [lx for lx in scene.lexemes if form_key(lx.form) not in banned]
+    if dropped:
+        scene.notes.append("left out as the prompt asked: " + " ".join(dropped))
+    wanted = list(dict.fromkeys([*request.keep, *request.require]))
+    found = bridge.store.by_keys(bridge.name, [form_key(f) for f in wanted])
+    present = {form_key(lx.form) for lx in scene.lexemes}
+    for form in wanted:
+        key = form_key(form)
+        stored = found.get(key)
+        if stored is None:
+            scene.notes.append(f"the prompt asks for {form}, which is not an active entry")
+            continue
+        if key not in present:
+            d = stored.data
+            scene.lexemes.append(
+                Lexeme(
+                    entry_id=stored.id,
+                    form=d.form,
+                    how="exact",
+                    score=1.0,
+                    meaning=meaning_of(d, scene.lang),
+                    kind=d.kind,
+                    registers=tuple(d.registers),
+                    weight=d.weight,
+                    source="prompt",
+                )
+            )
+            present.add(key)
+            scene.notes.append(f"added as the prompt asked: {d.form}")
+    keep_keys = {form_key(f) for f in request.keep}
+    for lx in scene.lexemes:
+        if form_key(lx.form) in keep_keys:
+            lx.anchor = True
+    if request.mode in ("encode", "compress"):
+        result.text = scene.hyperstring

@@ -122,6 +122,13 @@ class EntryData:
 
         def txt(value: object, at: str, **kw: Any) -> str:
             cleaned = T.clean_text(value, f"{where}: {at}", **kw)
+            cleaned = T.strip_invisible(
+                cleaned,
+                f"{where}: {at}",
+                repair=repair,
+                repairs=repairs,
+                allow_newlines=kw.get("allow_newlines", False),
+            )
             return T.repair_text(cleaned, f"{where}: {at}", repair=repair, repairs=repairs)
 
         form_ = T.repair_text(

@@ -22,6 +22,8 @@ def register_formats(register: Any) -> None:
 
     A format has a name, file extensions, and a reader and/or writer. The reader yields
     ``(where, record)`` pairs in the native record shape; the writer receives ``EntryData``.
+    A reader that keeps a value it cannot map appends a ``ReadWarning`` to the returned
+    header's ``warnings`` as it reads: the import reports it, ``--strict`` refuses the file.
     """
 
 
@@ -39,8 +41,10 @@ def register_embedders(register: Any) -> None:
 def register_connectors(register: Any) -> None:
     """Contribute translation connectors: ``register(name, factory)``.
 
-    ``factory(options: dict) -> Connector``; a connector has ``translate(request)`` and
-    ``stream(request)``, receiving the bridge's request with its glossary of lexicon entries.
+    ``factory(context: ConnectorContext) -> Connector``; the context has the connector's
+    ``option(key)`` and ``key(name)`` (its API key) and the ``bridge`` over the lexicon's
+    workspace. A connector has ``translate(request)`` and ``stream(request)``, receiving the
+    bridge's request with its glossary of lexicon entries.
     """
 
 

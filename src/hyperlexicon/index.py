@@ -33,7 +33,14 @@ from sqlalchemy import delete, func, select
 
 from . import models as M
 from .entry import REGISTERS, EntryData
-from .errors import ConfigError, HyperlexiconError
+from .errors import (
+    BadInputError,
+    ConfigError,
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMismatchError,
+)
+from .store import SearchHit
 from .text import script_language
 
 if TYPE_CHECKING:
@@ -47,24 +54,6 @@ _T = TypeVar("_T")
 DRAIN_BATCH = 512
 UPSERT_BATCH = 1000
 SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
-
-
-class IndexBusyError(HyperlexiconError):
-    """Another process holds the embedded index."""
-
-    exit_code = 1
-
-
-class IndexDamagedError(HyperlexiconError):
-    """Chroma cannot read its own files (a process died in the middle of a write)."""
-
-    exit_code = 1
-
-
-class IndexMismatchError(HyperlexiconError):
-    """The collection was built with another embedder (or document schema)."""
-
-    exit_code = 1
 
 
 # --- documents ----------------------------------------------------------------------------
@@ -735,6 +724,72 @@ class Index:
                 self._apply(col, store, lexicon, chunk, DrainReport())
             report.fixed = True
         return report
+
+
+# --- searching entries: SQL, the index, or both ------------------------------------------------
+
+SEARCH_MODES = ("hybrid", "exact", "semantic")
+RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
+
+
+def search(
+    store: Store,
+    index: Callable[[], Index],
+    lexicon: str,
+    query: str,
+    *,
+    mode: str = "exact",
+    limit: int = 20,
+    **filters: Any,
+) -> list[SearchHit]:
+    """Search entries. ``exact``: SQL only (forms, glosses, components: exact, lemma,
+    prefix, substring). ``semantic``: nearest documents in the vector index (``index`` opens
+    it, synced, only for these modes). ``hybrid``: both, fused by reciprocal rank, so a lemma
+    hit and a paraphrase both surface."""
+    if mode not in SEARCH_MODES:
+        raise BadInputError(f"search mode {mode!r}: one of {', '.join(SEARCH_MODES)}")
+    if mode == "exact":
+        return store.search(lexicon, query, limit=limit, **filters)
+    if not query.strip():
+        raise BadInputError("search: empty query")
+    hits = index().query(lexicon, query, k=limit, **filters)
+    entries = store.get_many(lexicon, [h.entry_id for h in hits])
+    semantic = []
+    for h in hits:
+        stored = entries.get(h.entry_id)
+        if stored is None:  # deleted since the index last heard; the outbox will catch up
+            continue
+        text = dict(documents(stored.data)).get(h.doc, "")
+        semantic.append(SearchHit(stored, "semantic", f"doc:{h.doc}", text, h.score))
+    if mode == "semantic":
+        return semantic
+    exact = store.search(lexicon, query, limit=limit, **filters)
+    return fuse([exact, semantic], limit=limit)
+
+
+def fuse(rankings: list[list[SearchHit]], *, limit: int) -> list[SearchHit]:
+    """Reciprocal-rank fusion: each list votes 1/(60 + rank) for its entries."""
+    votes: dict[int, float] = {}
+    best: dict[int, list[SearchHit]] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            votes[hit.entry.id] = votes.get(hit.entry.id, 0.0) + 1.0 / (RRF_K + rank)
+            best.setdefault(hit.entry.id, []).append(hit)
+    order = sorted(votes, key=lambda i: (-votes[i], -best[i][0].score))
+    out = []
+    for entry_id in order[:limit]:
+        hits = best[entry_id]
+        first = hits[0]
+        out.append(
+            SearchHit(
+                first.entry,
+                "+".join(h.match for h in hits),
+                first.field,
+                first.text,
+                round(votes[entry_id], 6),
+            )
+        )
+    return out
 
 
 def _scan(col: Any, page: int = 5000) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:

@@ -135,6 +135,6 @@ def describe_plugins() -> list[dict[str, Any]]:
 
 
 def _own_version() -> str:
-    from . import __version__
+    from .version import __version__
 
     return __version__

@@ -1,10 +1,11 @@
 """``RemoteLexicon``: the ``Lexicon`` facade over HTTP, for a running ``hyperlexicon serve``.
 
-With ``HYPERLEXICON_SERVER_URL`` set, the CLI and ``Lexicon.open()`` hand out one of these
-instead of a local ``Lexicon``. It has the same methods and returns the same objects (rebuilt
-from the server's JSON with each type's ``from_dict``), so every command prints the same
-thing either way. The server's problem details come back as the library's own errors, with
-the exit codes they carry.
+With ``HYPERLEXICON_SERVER_URL`` set, ``hyperlexicon.open()`` (and so the CLI) hands out one
+of these instead of a local ``Lexicon``. It implements ``facade.LexiconAPI`` and returns the
+same objects (rebuilt from the server's JSON with each type's ``from_dict``), so every command
+prints the same thing either way. The server's problem details come back as the library's own
+errors (``errors.error_for``: by the problem's ``code``, else its status), with the exit codes
+they carry.
 
 What the server does not offer (the index's ``sync`` and ``doctor``, ``init``, migrations,
 plugins and keys) is local by nature; asking a ``RemoteLexicon`` for it is a clear error.
@@ -22,15 +23,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .config import Settings
 from .entry import EntryData
-from .errors import (
-    BadInputError,
-    ConfigError,
-    ConflictError,
-    ForbiddenError,
-    HyperlexiconError,
-    NotFoundError,
-)
-from .lexicon import FileTransfer
+from .errors import BadInputError, ConfigError, NotFoundError, ServerError, error_for
+from .facade import FileTransfer
 from .store import ImportReport, QueryRecord, RevisionRecord, SearchHit, StoredEntry
 from .text import form_key
 
@@ -41,8 +35,9 @@ if TYPE_CHECKING:
     from .calibration import CalibrationResult, FeedbackResult, ProposalView
     from .connectors import TranslationResult
     from .history import Diff, VersionInfo
+    from .jobs import JobView
+    from .prompt import HyperPrompt
     from .scene import Scene
-    from .server.jobs import JobView
 
 API = "/api/v1"
 TIMEOUT = 300.0  # seconds: a connector chain or a big encode can take a while
@@ -56,32 +51,6 @@ LOCAL_ONLY = {
     "glossary": "the glossary",
     "load_seed": "seeds",
 }
-
-
-class ServerError(HyperlexiconError):
-    """The server failed on its side (5xx) or could not be reached."""
-
-
-def error_for(status: int, detail: str) -> HyperlexiconError:
-    """The library error a problem status stands for (the inverse of the server's mapping)."""
-    if status == 429 and "feedback" in detail:
-        from .calibration import RateLimitError
-
-        return RateLimitError(detail)
-    kinds: dict[int, type[HyperlexiconError]] = {
-        400: BadInputError,
-        401: ForbiddenError,
-        403: ForbiddenError,
-        404: NotFoundError,
-        409: ConflictError,
-        412: ConflictError,
-        413: BadInputError,
-        415: BadInputError,
-        422: BadInputError,
-        428: ConflictError,
-        429: ServerError,
-    }
-    return kinds.get(status, ServerError)(detail)
 
 
 class RemoteLexicon(FileTransfer):
@@ -165,7 +134,7 @@ class RemoteLexicon(FileTransfer):
         except httpx.HTTPError as exc:
             raise ServerError(f"cannot reach the server at {self.url}: {exc}") from None
         if response.status_code >= 400:
-            raise error_for(response.status_code, _detail(response))
+            raise error_for(response.status_code, *_problem(response))
         return response
 
     def _json(self, method: str, path: str, **kw: Any) -> Any:
@@ -290,6 +259,7 @@ class RemoteLexicon(FileTransfer):
         repair: bool = True,
         reason: str | None = None,
         progress: Callable[[int], None] | None = None,
+        strict: bool = False,
     ) -> ImportReport:
         """Upload the file; the server imports it as a job, all or nothing; wait for it."""
         from .formats import choose
@@ -303,6 +273,7 @@ class RemoteLexicon(FileTransfer):
                 "format": fmt.name,
                 "on_conflict": on_conflict,
                 "repair": "true" if repair else "false",
+                "strict": "true" if strict else "false",
                 **({"reason": reason} if reason else {}),
             },
         )
@@ -477,7 +448,7 @@ class RemoteLexicon(FileTransfer):
             raise BadInputError(f"mode {mode!r}: one of encode, decode, compress, ask")
         return TranslationResult.from_dict(self._json("POST", f"/{mode}", json=body))
 
-    def run_prompt(self, prompt: Any) -> TranslationResult:
+    def run_prompt(self, prompt: HyperPrompt) -> TranslationResult:
         from .connectors import TranslationResult
 
         body = self._json("POST", "/prompt", json={"prompt": prompt.to_json()})
@@ -568,7 +539,7 @@ class RemoteLexicon(FileTransfer):
 
     def _wait(self, job: dict[str, Any], progress: Callable[[int], None] | None) -> JobView:
         """Follow a job to its end; its failure is this call's failure."""
-        from .server.jobs import FINAL, JobView
+        from .jobs import FINAL, JobView
 
         done = 0
         view = JobView.from_dict(job)
@@ -579,8 +550,9 @@ class RemoteLexicon(FileTransfer):
                 progress(view.done - done)
                 done = view.done
         if view.state != "done":
-            status = (view.result or {}).get("status", 422) if view.state == "failed" else 409
-            raise error_for(int(status), view.error or view.state)
+            failed = (view.result or {}) if view.state == "failed" else {}
+            status = int(failed.get("status", 422 if view.state == "failed" else 409))
+            raise error_for(status, view.error or view.state, failed.get("code"))
         return view
 
 
@@ -591,18 +563,18 @@ class RemoteJobs:
         self.lexicon = lexicon
 
     def list(self, *, limit: int = 50) -> list[JobView]:
-        from .server.jobs import JobView
+        from .jobs import JobView
 
         rows = self.lexicon._json("GET", "/jobs", lexicon=False, params={"limit": limit})
         return [JobView.from_dict(j) for j in rows]
 
     def get(self, job_id: str) -> JobView:
-        from .server.jobs import JobView
+        from .jobs import JobView
 
         return JobView.from_dict(self.lexicon._json("GET", f"/jobs/{job_id}", lexicon=False))
 
     def cancel(self, job_id: str) -> JobView:
-        from .server.jobs import JobView
+        from .jobs import JobView
 
         body = self.lexicon._json("POST", f"/jobs/{job_id}/cancel", lexicon=False)
         return JobView.from_dict(body)
@@ -614,14 +586,17 @@ def _path(segment: str) -> str:
     return quote(segment, safe="")
 
 
-def _detail(response: httpx.Response) -> str:
-    """One line from a problem response (or whatever the server said)."""
+def _problem(response: httpx.Response) -> tuple[str, str | None]:
+    """One line from a problem response (or whatever the server said), and its error code."""
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return f"the server answered {response.status_code}"
-    if isinstance(body, dict) and body.get("detail"):
-        return str(body["detail"]).splitlines()[0]
-    if isinstance(body, dict) and body.get("title"):
-        return str(body["title"])
-    return f"the server answered {response.status_code}"
+        return f"the server answered {response.status_code}", None
+    if not isinstance(body, dict):
+        return f"the server answered {response.status_code}", None
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    if body.get("detail"):
+        return str(body["detail"]).splitlines()[0], code
+    if body.get("title"):
+        return str(body["title"]), code
+    return f"the server answered {response.status_code}", code

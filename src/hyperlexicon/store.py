@@ -37,16 +37,12 @@ from sqlalchemy.orm import Session
 from . import models as M
 from .engine import make_engine
 from .entry import EntryData
-from .errors import BadInputError, ConflictError, HyperlexiconError, NotFoundError
+from .errors import BadInputError, ConflictError, NotFoundError, NotInitializedError
 from .morphology import lemma_key
-from .text import form_key
+from .text import LookAlike, form_key, look_alikes
 
 BATCH = 1000
 LEXICON_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
-
-
-class NotInitializedError(HyperlexiconError):
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -140,11 +136,15 @@ class RevisionRecord:
 
 @dataclass
 class ImportReport:
+    """What an import did. ``repairs``: mojibake repaired, one line each; ``warnings``: what
+    the reader kept but could not map as the file meant it (``--strict`` refuses those)."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
     repairs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -157,6 +157,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "repairs": self.repairs,
+            "warnings": self.warnings,
         }
 
     @classmethod
@@ -167,6 +168,7 @@ class ImportReport:
             int(d.get("unchanged", 0)),
             int(d.get("skipped", 0)),
             list(d.get("repairs", ())),
+            list(d.get("warnings", ())),
         )
 
 
@@ -326,6 +328,11 @@ class Store:
                 for lx in s.scalars(select(M.Lexicon).order_by(M.Lexicon.name))
             ]
 
+    def lexicon_description(self, name: str) -> str:
+        with self.read() as s:
+            self.lexicon_id(s, name)  # a lexicon that is not there is an error, not ""
+            return s.scalar(select(M.Lexicon.description).where(M.Lexicon.name == name)) or ""
+
     def create_lexicon(self, name: str, description: str = "") -> None:
         validate_lexicon_name(name)
         try:
@@ -425,6 +432,18 @@ class Store:
                 rows = {r.id: r for r in s.scalars(_entry_query().where(M.Entry.id.in_(chunk)))}
                 for entry_id in chunk:
                     yield _stored(rows[entry_id], lexicon)
+
+    def look_alikes(self, lexicon: str) -> list[LookAlike]:
+        """Forms stored before today's rules that hold invisible characters, and forms that
+        are one once those are removed (``doctor``): one read of (id, form), no index."""
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            rows = s.execute(
+                select(M.Entry.id, M.Entry.form)
+                .where(M.Entry.lexicon_id == lx)
+                .order_by(M.Entry.id)
+            ).all()
+        return look_alikes((row.id, row.form) for row in rows)
 
     def count(self, lexicon: str, **filters: Any) -> int:
         with self.read() as s:

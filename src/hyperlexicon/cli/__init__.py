@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .. import __version__
 from ..errors import HyperlexiconError
+from ..version import __version__
 
 
 class App:
@@ -34,14 +34,9 @@ class App:
     @property
     def lexicon(self) -> Any:
         if self._lexicon is None:
-            if self.settings.server_url:
-                from ..remote import RemoteLexicon
+            from .. import open as open_lexicon
 
-                self._lexicon = RemoteLexicon(self.settings)
-            else:
-                from ..lexicon import Lexicon
-
-                self._lexicon = Lexicon(self.settings)
+            self._lexicon = open_lexicon(settings=self.settings)
         return self._lexicon
 
     def close(self) -> None:

@@ -9,38 +9,57 @@ from .output import emit_json, table
 
 
 @main.command()
-@click.option("--seed", metavar="NAME", help="Load a seed lexicon (e.g. core) and tag it.")
+@click.option(
+    "--seed",
+    metavar="NAMES",
+    help="Load seed lexicons, comma-separated (core, emoji), each tagged seed-NAME-1.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def init(app: App, seed: str | None, as_json: bool) -> None:
-    """Create or upgrade the database, create the lexicon, optionally load a seed.
+    """Create or upgrade the database, create the lexicon, optionally load seeds.
+
+    Seeds: core (the glyphs, compounds and Δ-codes of the seed documents) and emoji (every
+    fully-qualified emoji with its Unicode CLDR names and keywords in Russian and English).
+    Core loads first; a seed's entry whose form is stored already is skipped and named.
 
     \b
     Example:
       hyperlexicon init --seed core
+      hyperlexicon init --seed core,emoji
       hyperlexicon --db postgresql+psycopg://localhost/lex init
     """
-    from ..lexicon import Lexicon
+    from ..lexicon import Lexicon, combined, seed_names
 
-    lexicon, report = Lexicon.init(app.settings, seed=seed)
+    names = seed_names(seed) if seed else []
+    lexicon, _ = Lexicon.init(app.settings)
     app._lexicon = lexicon
+    loads = lexicon.load_seeds(names) if names else []
+    total = combined(loads)
     result = {
         "database": lexicon.store.safe_url,
         "lexicon": lexicon.name,
         "seed": seed,
-        "import": report.to_dict() if report else None,
+        "import": total.to_dict() if total else None,
+        "seeds": [load.to_dict() for load in loads],
     }
     if as_json:
         emit_json(result)
         return
     click.echo(f"database ready: {result['database']}")
-    if seed and report is None:
-        click.echo(f"seed {seed!r} already loaded in {lexicon.name!r}")
-    elif report:
-        click.echo(
-            f"seed {seed!r}: {report.created} entries loaded into {lexicon.name!r}, "
-            f"tagged seed-{seed}-1"
+    for load in loads:
+        if load.report is None:
+            click.echo(f"seed {load.seed!r} already loaded in {lexicon.name!r}")
+            continue
+        line = (
+            f"seed {load.seed!r}: {load.report.created} entries loaded into {lexicon.name!r}, "
+            f"tagged {load.tag}"
         )
+        if load.kept:
+            shown = ", ".join(seed_form for seed_form, _ in load.kept[:10])
+            more = " …" if len(load.kept) > 10 else ""
+            line += f"; {len(load.kept)} skipped, their forms already stored: {shown}{more}"
+        click.echo(line)
 
 
 @main.group()

@@ -99,21 +99,55 @@ def index_sync(app: App, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--fix", is_flag=True, help="Repair what differs.")
+@click.option("--fix", is_flag=True, help="Repair what differs between SQL and the index.")
+@click.option(
+    "--forms-only", is_flag=True, help="Check only the forms in SQL; the index is not opened."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def doctor(app: App, fix: bool, as_json: bool) -> None:
-    """Compare SQL and the index (ids and content hashes); exit 1 if they drift.
+def doctor(app: App, fix: bool, forms_only: bool, as_json: bool) -> None:
+    """Check the store: forms that hold invisible characters or look like another form once
+    those are removed (SQL alone), and SQL against the index (ids and content hashes). Exit 1
+    on any finding. --fix repairs the index; look-alike forms are for a person to remove or
+    rename (hyperlexicon lex rm).
 
     \b
     Example:
       hyperlexicon doctor
       hyperlexicon doctor --fix
+      hyperlexicon doctor --forms-only
     """
-    report = app.lexicon.doctor(fix=fix)
-    final = app.lexicon.doctor() if report.fixed else report
+    lexicon = app.lexicon
+    alike = lexicon.store.look_alikes(lexicon.name)
+    if not as_json:  # before the index is opened: these stand even if it cannot be
+        for finding in alike:
+            click.echo(finding.describe())
+    if forms_only:
+        if as_json:
+            emit_json(
+                {
+                    "lexicon": lexicon.name,
+                    "clean": not alike,
+                    "look_alikes": [f.to_dict() for f in alike],
+                }
+            )
+        elif not alike:
+            click.echo(f"{lexicon.name}: no look-alike forms")
+        if alike:
+            raise SystemExit(1)
+        return
+    report = lexicon.doctor(fix=fix)
+    final = lexicon.doctor() if report.fixed else report
     if as_json:
-        emit_json({**report.to_dict(), "clean_after": final.clean})
+        emit_json(
+            {
+                **report.to_dict(),
+                "clean": report.clean and not alike,
+                "index_clean": report.clean,
+                "clean_after": final.clean and not alike,
+                "look_alikes": [f.to_dict() for f in alike],
+            }
+        )
     else:
         for label, ids in (
             ("missing from the index", report.missing),
@@ -131,5 +165,5 @@ def doctor(app: App, fix: bool, as_json: bool) -> None:
             click.echo(
                 "repaired" if final.clean else "repair incomplete: run 'hyperlexicon index rebuild'"
             )
-    if not final.clean:
+    if alike or not final.clean:
         raise SystemExit(1)

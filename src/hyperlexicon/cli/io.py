@@ -23,6 +23,12 @@ FORMAT_HELP = "jsonl, yaml, csv or tbx (default: from the file name)."
     help="What to do with forms the lexicon already has.",
 )
 @click.option("--no-repair", is_flag=True, help="Refuse mojibake instead of repairing it.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the file at the first warning (a value kept but not understood, such as a "
+    "TBX status outside the standard's picklists) instead of importing it.",
+)
 @click.option("--reason", help="Recorded with every revision.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -32,18 +38,22 @@ def import_(
     fmt: str | None,
     on_conflict: str,
     no_repair: bool,
+    strict: bool,
     reason: str | None,
     as_json: bool,
 ) -> None:
     """Import entries from a file, all or nothing.
 
     A bad line or entry stops the import with its location; nothing from the file is stored.
-    Mojibake (UTF-8 read as cp1251, latin-1 or Mac Roman) is repaired and reported.
+    Mojibake (UTF-8 read as cp1251, latin-1 or Mac Roman) is repaired and reported. What a
+    reader keeps without understanding it (a TBX status no picklist has) is a warning line;
+    --strict makes it an error.
 
     \b
     Example:
       hyperlexicon import my-glyphs.yaml
       hyperlexicon import terms.tbx --on-conflict update
+      hyperlexicon import vendor-termbase.tbx --strict
       cat entries.jsonl | hyperlexicon import - --format jsonl
     """
     from ..errors import BadInputError
@@ -56,6 +66,7 @@ def import_(
         options = dict(
             on_conflict=on_conflict,
             repair=not no_repair,
+            strict=strict,
             reason=reason,
             progress=lambda n: bar.advance(task, n),
         )
@@ -69,10 +80,17 @@ def import_(
         return
     for line in report.repairs:
         click.echo(line, err=True)
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
     click.echo(
         f"{lexicon.name}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.skipped} skipped"
-        + (f", {len(report.repairs)} mojibake repairs" if report.repairs else "")
+        + (f", {len(report.repairs)} repairs" if report.repairs else "")
+        + (
+            f", {len(report.warnings)} warning{'' if len(report.warnings) == 1 else 's'}"
+            if report.warnings
+            else ""
+        )
     )
 
 

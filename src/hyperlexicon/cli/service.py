@@ -133,7 +133,7 @@ def jobs_cancel(app: App, job_id: str, wait: bool, timeout: float) -> None:
     import time
 
     from ..errors import HyperlexiconError
-    from ..server.jobs import FINAL
+    from ..jobs import FINAL
 
     manager = _jobs(app)
     job = manager.cancel(job_id)

@@ -5,12 +5,18 @@ names the file and line (or entry) for error messages, and ``record`` is a plain
 in the native shape (see ``EntryData.to_dict``). A writer does the reverse. Built-in formats:
 ``jsonl`` and ``yaml`` (native, lossless), ``csv`` and ``tbx``. Plugins add more through the
 ``register_formats`` hook.
+
+What a reader could read but not map exactly (a TBX status value outside the standard's
+picklists, say) it keeps in the record where it can and appends a ``ReadWarning`` to the
+header's ``warnings`` as it goes; the import reports them, and ``--strict`` refuses the file
+at the first one. A file that holds nothing at all (no header, no entries) is not an empty
+lexicon but a mistake (a failed download, a redirect that wrote nothing): readers refuse it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,13 +26,32 @@ from ..errors import BadInputError
 Record = tuple[str, Mapping[str, Any]]
 
 
+@dataclass(frozen=True)
+class ReadWarning:
+    """Something a reader kept, but not as the file meant it: ``where`` names the file and
+    line or entry, ``problem`` what it could not map, ``kept`` what it did instead."""
+
+    where: str
+    problem: str
+    kept: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}; {self.kept}"
+
+    def refusal(self) -> str:
+        """The one line ``--strict`` stops the import with."""
+        return f"{self.where}: {self.problem} (refused by --strict; nothing was imported)"
+
+
 @dataclass
 class Header:
-    """What a file says about the lexicon it holds."""
+    """What a file says about the lexicon it holds, and what its reader warns about (filled
+    while the records are read, so complete only once they all have been)."""
 
     lexicon: str | None = None
     description: str | None = None
     version: str | None = None
+    warnings: list[ReadWarning] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,22 @@ def choose(path: str | Path, name: str | None = None, *, for_writing: bool = Fal
     return fmt
 
 
+def refusal(warning: object) -> str:
+    """What ``--strict`` says of a reader's warning (a plugin's reader may warn with text)."""
+    if isinstance(warning, ReadWarning):
+        return warning.refusal()
+    return f"{warning} (refused by --strict; nothing was imported)"
+
+
+def empty_file(source: str, shape: str) -> BadInputError:
+    """The error for a file with nothing in it; ``shape`` says what even an empty lexicon
+    holds in this format."""
+    return BadInputError(
+        f"{source}: the file holds nothing (no header, no entries), so it is not a lexicon; "
+        f"even an empty lexicon has {shape}"
+    )
+
+
 def decode_line(raw: bytes, where: str) -> str:
     """Strict UTF-8 with a message that says where and what to do."""
     try:
@@ -103,3 +144,56 @@ def decode_all(data: bytes, source: str) -> str:
             f"{source}:{line}: not valid UTF-8 (0x{data[exc.start]:02x}); the file must be "
             "UTF-8 (convert it first, e.g. iconv -f cp1251 -t utf-8)"
         ) from None
+
+
+def read_entries(
+    stream: BinaryIO, source: str, format: str, *, repair: bool = True, strict: bool = False
+) -> tuple[Header, Iterator[tuple[str, EntryData]], list[Any]]:
+    """A file's header, its entries validated one by one as they are read (each error names
+    its place), and the list the mojibake repairs are recorded into while reading. The reader
+    warns as it reads (``header.warnings``); ``strict`` stops at the first warning."""
+    from ..text import Repair
+
+    fmt = choose(source, format)
+    assert fmt.read is not None
+    header, records = fmt.read(stream, source)
+    repairs: list[Repair] = []
+
+    def heed() -> None:
+        if strict and header.warnings:
+            raise BadInputError(refusal(header.warnings[0]))
+
+    def validated() -> Iterator[tuple[str, EntryData]]:
+        heed()
+        for where, record in records:
+            heed()
+            if fmt.name not in ("jsonl", "yaml") and "provenance" not in record:
+                record = {**record, "provenance": "import"}
+            yield where, EntryData.from_dict(record, where, repair=repair, repairs=repairs)
+        heed()
+
+    return header, validated(), repairs
+
+
+def write_entries(
+    stream: BinaryIO,
+    format: str,
+    header: Header,
+    items: Iterable[EntryData],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write entries in a format; how many were written."""
+    fmt = choose(f"x.{format}", format, for_writing=True)
+    assert fmt.write is not None
+    count = 0
+
+    def counted() -> Iterator[EntryData]:
+        nonlocal count
+        for data in items:
+            count += 1
+            if progress:
+                progress(1)
+            yield data
+
+    fmt.write(stream, header, counted())
+    return count

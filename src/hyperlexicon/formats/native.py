@@ -3,6 +3,10 @@
 JSON Lines: an optional first line ``{"hyperlexicon": 1, "lexicon": ..., ...}``, then one entry
 per line. YAML: a mapping with ``hyperlexicon: 1``, the lexicon's name and ``entries:``, or a
 bare list of entries.
+
+A file that is not a lexicon is refused, not read as an empty one: a YAML mapping without
+``entries`` (``foo: bar``), a key the format does not have, an empty list, an empty file. An
+empty lexicon is a header with no entries (what ``export`` writes for one).
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import yaml
 
 from ..entry import EntryData
 from ..errors import BadInputError
-from . import Format, Header, Record, decode_all, decode_line
+from . import Format, Header, Record, decode_all, decode_line, empty_file
 
 FORMAT_VERSION = 1
+HEADER_KEYS = ("hyperlexicon", "lexicon", "description", "version")
 
 
 def _header_dict(header: Header) -> dict[str, Any]:
@@ -29,10 +34,22 @@ def _header_dict(header: Header) -> dict[str, Any]:
     return out
 
 
-def _header_from(data: dict[str, Any], where: str) -> Header:
+def _header_from(data: dict[str, Any], where: str, *, more: tuple[str, ...] = ()) -> Header:
+    """The header keys of a JSONL header line or a YAML document; any other key is refused,
+    as an entry's unknown field is (a typo would otherwise vanish)."""
+    allowed = (*HEADER_KEYS, *more)
+    unknown = [str(k) for k in data if k not in allowed]
+    if unknown:
+        raise BadInputError(
+            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} "
+            f"(a header has {', '.join(allowed)})"
+        )
     version = data.get("hyperlexicon", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise BadInputError(f"{where}: unsupported format version {version!r} (expected 1)")
+    for key in ("lexicon", "description", "version"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise BadInputError(f"{where}: {key}: expected text, got {type(data[key]).__name__}")
     return Header(
         lexicon=data.get("lexicon"),
         description=data.get("description"),
@@ -58,6 +75,8 @@ def read_jsonl(stream: BinaryIO, source: str) -> tuple[Header, Iterator[Record]]
         else:
             first = (where, obj)
         break
+    else:
+        raise empty_file(source, 'a header line {"hyperlexicon": 1}')
 
     def records() -> Iterator[Record]:
         if first is not None:
@@ -97,7 +116,7 @@ def read_yaml(stream: BinaryIO, source: str) -> tuple[Header, Iterator[Record]]:
     try:
         node = loader.get_single_node()
         if node is None:
-            return Header(), iter(())
+            raise empty_file(source, "'hyperlexicon: 1' and 'entries:'")
         doc = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -109,15 +128,29 @@ def read_yaml(stream: BinaryIO, source: str) -> tuple[Header, Iterator[Record]]:
     header = Header()
     entries_node = node
     if isinstance(doc, dict):
-        header = _header_from(doc, source)
-        entries = doc.get("entries") or []
+        if "entries" not in doc:
+            keys = ", ".join(repr(str(k)) for k in doc)
+            raise BadInputError(
+                f"{source}: not a lexicon: a mapping without 'entries'"
+                + (f" (its keys: {keys})" if keys else "")
+            )
+        header = _header_from(doc, source, more=("entries",))
+        entries = doc["entries"] if doc["entries"] is not None else []
         entries_node = next(
             (v for k, v in node.value if getattr(k, "value", None) == "entries"), None
         )
     elif isinstance(doc, list):
+        if not doc:
+            raise BadInputError(
+                f"{source}: not a lexicon: an empty list, with no header to say it is an "
+                "empty lexicon"
+            )
         entries = doc
     else:
-        raise BadInputError(f"{source}: expected a mapping with 'entries' or a list of entries")
+        raise BadInputError(
+            f"{source}: not a lexicon: a YAML {type(doc).__name__}, not a mapping with "
+            "'entries' or a list of entries"
+        )
     if not isinstance(entries, list):
         raise BadInputError(f"{source}: 'entries' must be a list")
     lines = (

@@ -3,6 +3,11 @@
 Columns: ``form, kind, gloss_<lang>... , components, registers, weight, status, provenance,
 notes, examples``. Several glosses or examples in one cell are separated by `` | ``; components
 and registers by ``;`` (a component is ``[lang:]meaning[@ref]``). Only ``form`` is required.
+
+Only notes may hold a line break. A quote left open swallows the lines after it into one cell:
+read leniently, that surfaces as a confusing complaint about the cell's text (or a wrong cell
+count) lines later, so the reader is strict and says "unterminated quote" with the line where
+the record starts. A file with not even a header row is refused, not read as an empty lexicon.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any, BinaryIO
 
 from ..entry import Component, EntryData
 from ..errors import BadInputError
-from . import Format, Header, Record, decode_all
+from . import Format, Header, Record, decode_all, empty_file
 
 MULTI = " | "
 _BASE = ["form", "kind"]
@@ -23,13 +28,13 @@ _TAIL = ["components", "registers", "weight", "status", "provenance", "notes", "
 
 def read_csv(stream: BinaryIO, source: str) -> tuple[Header, Iterator[Record]]:
     text = decode_all(stream.read(), source)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if not text.strip():
+        raise empty_file(source, "a header row: form,kind,gloss_en,...")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         columns = [c.strip() for c in next(reader)]
-    except StopIteration:
-        return Header(), iter(())
     except csv.Error as exc:
-        raise BadInputError(f"{source}:1: invalid CSV: {exc}") from None
+        raise _csv_error(source, 1, reader.line_num, exc) from None
     if "form" not in columns:
         raise BadInputError(f"{source}:1: the header has no 'form' column")
     known = set(_BASE) | set(_TAIL)
@@ -40,20 +45,56 @@ def read_csv(stream: BinaryIO, source: str) -> tuple[Header, Iterator[Record]]:
         raise BadInputError(f"{source}:1: a column appears twice")
 
     def records() -> Iterator[Record]:
+        start = reader.line_num + 1  # the line the next record starts on
         try:
             for row in reader:
-                where = f"{source}:{reader.line_num}"
+                first, start = start, reader.line_num + 1
+                where = f"{source}:{first}"
                 if not any(cell.strip() for cell in row):
                     continue
+                spans = first < reader.line_num
                 if len(row) != len(columns):
                     raise BadInputError(
                         f"{where}: {len(row)} cells, the header has {len(columns)} columns"
+                        + (_runs_on(first, reader.line_num) if spans else "")
                     )
-                yield where, _record(dict(zip(columns, row, strict=True)))
+                cells = dict(zip(columns, row, strict=True))
+                broken = next((c for c, v in cells.items() if c != "notes" and "\n" in v), None)
+                if spans and broken:
+                    raise BadInputError(
+                        f"{where}: the {broken!r} cell holds a line break, which only notes may"
+                        + _runs_on(first, reader.line_num)
+                    )
+                yield where, _record(cells)
         except csv.Error as exc:
-            raise BadInputError(f"{source}:{reader.line_num}: invalid CSV: {exc}") from None
+            raise _csv_error(source, start, reader.line_num, exc) from None
 
     return Header(), records()
+
+
+def _runs_on(first: int, last: int) -> str:
+    return f" (unterminated quote? the record starting on line {first} runs on to line {last})"
+
+
+def _csv_error(source: str, start: int, line: int, exc: csv.Error) -> BadInputError:
+    """csv's own words ("unexpected end of data", "',' expected after '\"'") in the user's."""
+    message = str(exc)
+    if "unexpected end of data" in message:
+        return BadInputError(
+            f"{source}:{start}: unterminated quote: a quoted cell of the record starting on "
+            "this line never closes (it runs to the end of the file)"
+        )
+    if "expected after" in message and line > start:
+        return BadInputError(
+            f"{source}:{start}: unterminated quote: a quoted cell of the record starting on "
+            f"this line runs on to line {line}, where a quote ends it in mid-cell"
+        )
+    if "expected after" in message:
+        return BadInputError(
+            f"{source}:{line}: text after a closing quote; a quote inside a quoted cell is "
+            'written twice ("")'
+        )
+    return BadInputError(f"{source}:{line}: invalid CSV: {message}")
 
 
 def _split(cell: str, sep: str) -> list[str]:

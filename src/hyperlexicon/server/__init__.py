@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
-    from .. import __version__
+    from ..version import __version__
     from . import api, problems, ws
     from .security import check_binding
     from .service import Service

@@ -4,7 +4,6 @@ CLI uses) with the caller's identity; nothing here decides anything about the le
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -25,10 +24,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..entry import EntryData
-from ..errors import BadInputError
+from ..errors import BadInputError, RateLimitError
 from .problems import Problem, ProblemError
-from .security import Principal, authenticate
+from .security import Principal, authenticate, refusal
 from .service import Service
+from .translation import check_paid, image_options, translation
 
 # ``register`` is the domain's word (a lexeme's register); pydantic warns only because ABCMeta
 # gives every model a ``register`` classmethod, which no model here uses.
@@ -40,7 +40,6 @@ Register = Literal["emotional", "logical", "poetic", "philosophical", "technical
 Status = Literal["proposed", "active", "deprecated", "rejected"]
 Style = Literal["narrative", "essay", "formula", "poem"]
 Lang = Literal["ru", "en"]
-FREE_CONNECTORS = ("lexicon", "local", "saiga", "keywords")  # no per-call cost
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "description": desc}
@@ -86,9 +85,8 @@ def principal(
     key = who.name if svc.tokens else (request.client.host if request.client else "local")
     allowed, wait = svc.limiter.allow(key)
     if not allowed:
-        raise ProblemError(
-            429, f"rate limit reached: retry in {wait:.1f} s", {"Retry-After": str(math.ceil(wait))}
-        )
+        message, seconds = refusal(wait)
+        raise ProblemError(429, message, {"Retry-After": str(seconds)}, code=RateLimitError.code)
     return who
 
 
@@ -121,11 +119,7 @@ def check_connectors(
             f"{field}: unknown connector(s) {', '.join(map(repr, unknown))} "
             f"(installed: {', '.join(sorted(registry))})",
         )
-    paid = [c for c in connectors if c not in FREE_CONNECTORS]
-    if paid and not who.can("admin"):
-        raise ProblemError(
-            403, f"connectors that cost money ({', '.join(paid)}) need the admin role"
-        )
+    check_paid(who, connectors)
     if image:
         from ..connectors import require_image_reader
 
@@ -405,22 +399,6 @@ def expected_version(if_match: str | None, current: Any) -> int:
     raise ProblemError(412, detail, {"ETag": etag(current)})  # the tag to base a retry on
 
 
-def translation(result: Any) -> dict[str, Any]:
-    d = result.to_dict()
-    return {
-        "mode": d["mode"],
-        "connector": d["connector"],
-        "text": d["text"],
-        "hyperstring": d["hyperstring"] or "",
-        "scene": d["scene"],
-        "unknown": d["unknown"],
-        "failures": d["failures"],
-        "usage": d["usage"],
-        "note": (d["usage"] or {}).get("note"),
-        "output": d.get("output") or "",
-    }
-
-
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 LexiconName = Annotated[
     str, Query(pattern=r"^[a-z0-9._-]{1,100}$", description="the lexicon (default: core)")
@@ -683,8 +661,6 @@ def encode(
     request: Request, body: EncodeIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
     if body.image_base64 is not None:
-        from .ws import image_options
-
         image = image_options(body.image_base64, body.image_type)
         check_connectors(who, body.connectors, image=True)
         return _run(
@@ -848,6 +824,9 @@ async def import_file(
     repair: Annotated[bool, Form()] = True,
     reason: Annotated[str | None, Form(max_length=1000)] = None,
     lexicon: LexiconName = "core",
+    strict: Annotated[
+        bool, Form(description="refuse the file at the first warning instead of importing it")
+    ] = False,
 ) -> dict[str, Any]:
     from ..formats import choose
 
@@ -864,6 +843,7 @@ async def import_file(
             "format": fmt.name,
             "on_conflict": on_conflict,
             "repair": repair,
+            "strict": strict,
             "filename": name,
             "reason": reason,
         },

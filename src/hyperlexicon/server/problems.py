@@ -1,7 +1,8 @@
 """Errors as RFC 9457 problem details (``application/problem+json``), never a stack trace.
 
-Every library error maps to the status that fits; anything unexpected becomes a bare 500
-whose body says only that something went wrong (the details go to the server log).
+Every library error carries its status and its code (``errors.py``, the one table the remote
+client reads too); the problem says both. Anything unexpected becomes a bare 500 whose body
+says only that something went wrong (the details go to the server log).
 """
 
 from __future__ import annotations
@@ -15,14 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import (
-    BadInputError,
-    ConfigError,
-    ConflictError,
-    ForbiddenError,
-    HyperlexiconError,
-    NotFoundError,
-)
+from ..errors import HyperlexiconError
 
 log = logging.getLogger("hyperlexicon.server")
 MEDIA_TYPE = "application/problem+json"
@@ -53,16 +47,24 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
+    code: str | None = None  # the library error's code (errors.ERRORS), when one was behind it
 
 
 class ProblemError(Exception):
     """Raise from a route to answer with a problem."""
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.headers = headers or {}
+        self.code = code
 
 
 def problem(
@@ -70,12 +72,14 @@ def problem(
     detail: str | None,
     request: Request | None = None,
     headers: dict[str, str] | None = None,
+    code: str | None = None,
 ) -> JSONResponse:
     body = Problem(
         title=TITLES.get(status, "Error"),
         status=status,
         detail=detail,
         instance=str(request.url.path) if request is not None else None,
+        code=code,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -83,28 +87,6 @@ def problem(
         media_type=MEDIA_TYPE,
         headers=headers,
     )
-
-
-def status_for(exc: HyperlexiconError) -> int:
-    from ..calibration import RateLimitError
-    from ..connectors import ConnectorError
-    from ..index import IndexBusyError, IndexDamagedError, IndexMismatchError
-
-    if isinstance(exc, NotFoundError):
-        return 404
-    if isinstance(exc, ForbiddenError):
-        return 403
-    if isinstance(exc, ConflictError):
-        return 409
-    if isinstance(exc, RateLimitError):
-        return 429
-    if isinstance(exc, (BadInputError, ConfigError)):
-        return 422
-    if isinstance(exc, ConnectorError):
-        return 502
-    if isinstance(exc, (IndexBusyError, IndexDamagedError, IndexMismatchError)):
-        return 503
-    return 409
 
 
 def document(app: FastAPI) -> None:
@@ -143,11 +125,11 @@ def allowed_methods(request: Request) -> list[str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem(exc.status, exc.detail, request, exc.headers)
+        return problem(exc.status, exc.detail, request, exc.headers, exc.code)
 
     @app.exception_handler(HyperlexiconError)
     async def _library(request: Request, exc: HyperlexiconError) -> JSONResponse:
-        return problem(status_for(exc), str(exc), request)
+        return problem(exc.status, str(exc), request, code=exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import os
 import stat
 import threading
@@ -101,9 +102,28 @@ class RateLimiter:
     """A token bucket per client: ``rate`` requests a second, bursts up to ``burst``."""
 
     def __init__(self, rate: float, burst: int) -> None:
+        if not (math.isfinite(rate) and rate > 0) or burst < 1:
+            # a zero rate divides by zero on the first refusal; a burst under one refuses all
+            raise ConfigError(
+                f"rate limit: HYPERLEXICON_RATE must be above 0 (got {rate}) and "
+                f"HYPERLEXICON_BURST at least 1 (got {burst})"
+            )
         self.rate, self.burst = rate, burst
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, rate: float = 20, burst: int = 60) -> RateLimiter:
+        """``HYPERLEXICON_RATE`` (requests a second) and ``HYPERLEXICON_BURST``, or these."""
+        raw_rate = os.environ.get("HYPERLEXICON_RATE", str(rate))
+        raw_burst = os.environ.get("HYPERLEXICON_BURST", str(burst))
+        try:
+            return cls(float(raw_rate), int(raw_burst))
+        except ValueError:
+            raise ConfigError(
+                f"rate limit: HYPERLEXICON_RATE must be a number (got {raw_rate!r}) and "
+                f"HYPERLEXICON_BURST a whole number (got {raw_burst!r})"
+            ) from None
 
     def allow(self, key: str) -> tuple[bool, float]:
         """(allowed, seconds to wait if not)."""
@@ -111,8 +131,20 @@ class RateLimiter:
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
+            if tokens >= 1.0 - 1e-6:  # float noise must not refuse a client that waited
                 self._buckets[key] = (tokens - 1.0, now)
                 return True, 0.0
             self._buckets[key] = (tokens, now)
             return False, (1.0 - tokens) / self.rate
+
+
+def refusal(wait: float) -> tuple[str, int]:
+    """What a refused request is told: the message and the ``Retry-After`` seconds.
+
+    Both round the time until the next token *up*: to the hundredth in the message (a client
+    at 20 requests a second usually waits under 0.05 s, which one decimal rounded down to
+    "retry in 0.0 s") and to the whole second in ``Retry-After``, which HTTP counts in
+    seconds; a client that waits what it is told is never refused again for it."""
+    # less a hair of float noise, which must not round 0.0100000000004 up to 0.02
+    shown = max(math.ceil(wait * 100 - 1e-9) / 100, 0.01)
+    return f"rate limit reached: retry in {shown:g} s", max(1, math.ceil(wait - 1e-9))

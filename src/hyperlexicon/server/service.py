@@ -34,10 +34,7 @@ class Service:
         self.settings = settings
         self.host = host
         self.tokens: dict[str, Principal] = load_tokens(settings.home)
-        self.limiter = RateLimiter(
-            float(os.environ.get("HYPERLEXICON_RATE", 20)),
-            int(os.environ.get("HYPERLEXICON_BURST", 60)),
-        )
+        self.limiter = RateLimiter.from_env()
         self.max_body = int(os.environ.get("HYPERLEXICON_MAX_BODY", MAX_BODY))
         self.cors = [
             o.strip()
@@ -76,9 +73,9 @@ class Service:
     def lexicon(self, name: str | None = None, who: Principal | None = None) -> Lexicon:
         """A view of one lexicon for one request: shared store and index, its own author."""
         settings = self.settings.with_(author=who.name) if who is not None else self.settings
-        view = Lexicon(settings, name=name or self.settings.lexicon, store=self.store)
-        view._index = self._root.index
-        return view
+        return Lexicon(
+            settings, name=name or self.settings.lexicon, store=self.store, index=self._root.index
+        )
 
     # --- jobs -------------------------------------------------------------------------
 
@@ -159,6 +156,7 @@ class Service:
                         format=params["format"],
                         on_conflict=params.get("on_conflict", "fail"),
                         repair=params.get("repair", True),
+                        strict=params.get("strict", False),
                         reason=import_reason(params),
                         progress=ctx.advance,
                     )

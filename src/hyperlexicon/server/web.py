@@ -424,10 +424,8 @@ def calibration_plot(
     width: Annotated[int, Query(ge=480, le=4000)] = 880,
 ) -> Response:
     """Thresholds and held-out precision/recall per register, calibration by calibration."""
-    from .. import calibration
-
     lex = service(request).lexicon(lexicon, who)
-    return _svg(plot.render(calibration.history(lex), width=width))
+    return _svg(plot.render(lex.calibration_history(), width=width))
 
 
 # --- the page and its fragments ---------------------------------------------------------------
@@ -602,10 +600,8 @@ def ui_proposals(
     lexicon: LexiconName = "core",
     status: Annotated[str, Query(pattern="^(open|accepted|rejected|all)$")] = "open",
 ) -> HTMLResponse:
-    from .. import calibration
-
     lex = service(request).lexicon(lexicon, who)
-    items = calibration.proposals(lex, status=None if status == "all" else status, limit=200)
+    items = lex.proposals(status=None if status == "all" else status, limit=200)
     return _html(
         "_proposals.html",
         proposals=[{**p.to_dict(), "entry": _full(p.to_dict()["entry"])} for p in items],
@@ -617,11 +613,9 @@ def ui_proposals(
 
 @pages.get("/ui/calibration")
 def ui_calibration(request: Request, who: Reader, lexicon: LexiconName = "core") -> HTMLResponse:
-    from .. import calibration
-
     lex = service(request).lexicon(lexicon, who)
-    report = calibration.report(lex)
-    history = calibration.history(lex)
+    report = lex.calibration_report()
+    history = lex.calibration_history()
     return _html(
         "_calibration.html",
         report=report,

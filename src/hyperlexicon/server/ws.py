@@ -63,10 +63,11 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
-from ..errors import BadInputError, ForbiddenError, HyperlexiconError, NotFoundError
-from .problems import TITLES, status_for
-from .security import Principal, authenticate
+from ..errors import BadInputError, HyperlexiconError, NotFoundError
+from .problems import TITLES
+from .security import Principal, authenticate, refusal
 from .service import Service
+from .translation import check_paid, image_options, translation
 
 log = logging.getLogger("hyperlexicon.ws")
 VERSION = 1
@@ -187,18 +188,11 @@ class Connection:
             job = self.jobs_pending.pop(job_id)
             await self.send({"type": "job", "job": job})
 
-    async def error(self, request_id: str | None, status: int, detail: str) -> None:
+    async def error(
+        self, request_id: str | None, status: int, detail: str, code: str | None = None
+    ) -> None:
         await self.send(
-            {
-                "type": "error",
-                "id": request_id,
-                "error": {
-                    "type": "about:blank",
-                    "title": TITLES.get(status, "Error"),
-                    "status": status,
-                    "detail": detail,
-                },
-            }
+            {"type": "error", "id": request_id, "error": _problem(status, detail, code)}
         )
 
     # --- receiving -------------------------------------------------------------------
@@ -293,7 +287,7 @@ class Connection:
                 )
                 turns = []
         except HyperlexiconError as exc:
-            await self.error(msg.get("id"), status_for(exc), str(exc))
+            await self.error(msg.get("id"), exc.status, str(exc), exc.code)
             return
         await self.send(
             {
@@ -315,7 +309,7 @@ class Connection:
             return
         allowed, wait = self.service.limiter.allow(self.client_key)
         if not allowed:
-            await self.error(request_id, 429, f"rate limit reached: retry in {wait:.1f} s")
+            await self.error(request_id, 429, refusal(wait)[0], "rate_limit")
             return
         if self.dialogue is None:
             self.dialogue = await asyncio.to_thread(
@@ -346,7 +340,7 @@ class Connection:
                     f"the client did not read for {SEND_WAIT:g} s: this request was given up",
                 )
             except HyperlexiconError as exc:
-                last = _error(request_id, status_for(exc), str(exc))
+                last = _error(request_id, exc.status, str(exc), exc.code)
             except Exception:
                 log.exception("websocket request failed")
                 last = _error(request_id, 500, "the server could not complete the request")
@@ -365,7 +359,6 @@ class Connection:
 
     def serve(self, msg: dict[str, Any], request_id: str, cancel: threading.Event) -> None:
         from ..connectors import TranslationResult
-        from .api import FREE_CONNECTORS
 
         if cancel.is_set():  # cancelled while it waited for a worker
             raise Cancelled
@@ -374,11 +367,7 @@ class Connection:
         connectors = options.pop("connectors", None) or ["lexicon"]
         if not isinstance(connectors, list) or not all(isinstance(c, str) for c in connectors):
             raise BadInputError("connectors: a list of connector names")
-        paid = [c for c in connectors if c not in FREE_CONNECTORS]
-        if paid and not self.who.can("admin"):
-            raise ForbiddenError(
-                f"connectors that cost money ({', '.join(paid)}) need the admin role"
-            )
+        check_paid(self.who, connectors)
         from ..scene import Lexeme
 
         result: TranslationResult | None = None
@@ -416,7 +405,6 @@ class Connection:
                 )
         if cancel.is_set():
             raise Cancelled
-        from .api import translation
 
         payload = translation(result)
         assert self.dialogue is not None
@@ -526,27 +514,6 @@ class Connection:
         return "compress", "\n".join(chain), options
 
 
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-
-
-def image_options(data: Any, media_type: Any) -> dict[str, Any]:
-    """``image_base64`` and ``image_type`` of a message or request body, checked."""
-    import base64
-    import binascii
-
-    if not isinstance(data, str):
-        raise BadInputError("image_base64: the image as a base64 string")
-    if media_type not in IMAGE_TYPES:
-        raise BadInputError(f"image_type: one of {', '.join(IMAGE_TYPES)}")
-    try:
-        image = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise BadInputError("image_base64: not valid base64") from None
-    if not image:
-        raise BadInputError("image_base64: empty")
-    return {"image": image, "image_type": media_type}
-
-
 def _refers_back(request: dict[str, Any]) -> bool:
     """A turn that only names earlier scenes of its dialogue, adding none of its own."""
     kind = request.get("type")
@@ -557,17 +524,16 @@ def _refers_back(request: dict[str, Any]) -> bool:
     return False
 
 
-def _error(request_id: str, status: int, detail: str) -> dict[str, Any]:
-    return {"type": "error", "id": request_id, "error": _problem(status, detail)}
+def _error(request_id: str, status: int, detail: str, code: str | None = None) -> dict[str, Any]:
+    return {"type": "error", "id": request_id, "error": _problem(status, detail, code)}
 
 
-def _problem(status: int, detail: str) -> dict[str, Any]:
-    return {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
+def _problem(status: int, detail: str, code: str | None = None) -> dict[str, Any]:
+    out = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status}
+    out["detail"] = detail
+    if code:
+        out["code"] = code
+    return out
 
 
 async def endpoint(ws: WebSocket) -> None:

@@ -1,0 +1,146 @@
+"""The engine on a narrow workspace, without a Lexicon, a file or Chroma: the bridge's layers and
+calibration's bookkeeping over an in-memory store (tests/memory.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hyperlexicon import calibration as cal
+from hyperlexicon.bridge import Bridge
+from hyperlexicon.errors import BadInputError, RateLimitError
+from hyperlexicon.stability import Thresholds
+
+from .memory import SMALL, memory_workspace
+
+
+@pytest.fixture
+def mem():  # type: ignore[no-untyped-def]
+    return memory_workspace(SMALL)
+
+
+def test_exact_glyphs_by_longest_match_and_words_by_key(mem) -> None:  # type: ignore[no-untyped-def]
+    bridge = Bridge(mem.workspace)
+    scene = bridge.encode("🜂⧖🕯 🜂", stability=False)
+    assert scene.forms == ["🜂⧖🕯", "🜂"]
+    assert all(lx.how == "exact" for lx in scene.lexemes)
+    assert bridge.encode("страхтишина", stability=False).forms == ["страхтишина"]
+
+
+def test_lemmas_find_inflected_words_and_phrases(mem) -> None:  # type: ignore[no-untyped-def]
+    scene = Bridge(mem.workspace).encode("В тишине горела свеча и падающей звезды", stability=False)
+    hows = {lx.form: lx.how for lx in scene.lexemes}
+    assert hows["🤫"] == "lemma" and hows["🕯"] == "lemma"
+    assert hows["🌠"] == "lemma"  # a two-word gloss, inflected
+
+
+def test_a_fused_word_matches_its_compound_or_says_its_split(mem) -> None:  # type: ignore[no-untyped-def]
+    bridge = Bridge(mem.workspace)
+    scene = bridge.encode("тишинастрах", stability=False)
+    assert "страхтишина" not in scene.forms  # its parts, but in another order
+    [unmatched] = [u for u in scene.unmatched if u.text == "тишинастрах"]
+    assert unmatched.split == ["тишина", "страх"]
+    assert bridge.encode("страхтишина", stability=False).lexemes[0].how == "exact"
+
+
+def test_the_archetype_anchors_a_scene_that_falls_apart(mem) -> None:  # type: ignore[no-untyped-def]
+    scene = Bridge(mem.workspace).encode("как вернуться домой", stability=False)
+    assert scene.lexemes[0].form == "Δ-return" and scene.lexemes[0].how == "archetype"
+    assert any("archetype" in note for note in scene.notes)
+    assert "как вернуться домой" in mem.index.queries  # asked through the workspace's getter
+
+
+def test_weak_entries_are_filtered_and_said(mem) -> None:  # type: ignore[no-untyped-def]
+    bridge = Bridge(mem.workspace, Thresholds(weight_floor=0.6))
+    scene = bridge.encode("страх и огонь", stability=False)
+    assert "😨" not in scene.forms and "🜂" in scene.forms
+    [diag] = [d for d in scene.diagnostics if d.code == "filtered"]
+    assert "😨" in diag.message
+
+
+def test_the_formula_is_lossless(mem) -> None:  # type: ignore[no-untyped-def]
+    bridge = Bridge(mem.workspace)
+    text = bridge.decode("🜂⧖🕯 → 🕯", style="formula", lang="ru").text
+    assert bridge.encode(text, stability=False).hyperstring == "🜂⧖🕯 → 🕯"
+
+
+def test_links_name_parts_and_shared_meanings(mem) -> None:  # type: ignore[no-untyped-def]
+    bridge = Bridge(mem.workspace)
+    links = bridge.links(bridge.parse("🜂⧖🕯🜂")[0])
+    assert ("🜂⧖🕯", "🜂", "огонь") in links
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+
+def _logged(mem, text: str) -> tuple[int, object]:  # type: ignore[no-untyped-def]
+    scene = Bridge(mem.workspace).encode(text, stability=False)
+    query_id = mem.store.log_query(
+        "core",
+        mode="encode",
+        input=text,
+        params={},
+        result=scene.to_dict(),
+        output=scene.hyperstring,
+        revision=scene.revision,
+        latency_ms=1.0,
+        author=mem.workspace.author,
+    )
+    return query_id, scene
+
+
+def test_feedback_writes_learned_weights_and_tells_the_index(mem) -> None:  # type: ignore[no-untyped-def]
+    query_id, _ = _logged(mem, "огонь")
+    prior = mem.store.get("core", "🜂").data.weight
+    result = cal.give_feedback(mem.workspace, query_id, "reject", lexeme="🜂")
+    assert result.weights_changed == 1 and mem.writes  # the after-write hook ran
+    expected = cal.PRIOR_STRENGTH * prior / (cal.PRIOR_STRENGTH + 1)
+    assert mem.store.get("core", "🜂").data.weight == pytest.approx(expected, abs=1e-6)
+    assert cal.recompute_weights(mem.workspace) == 0  # the log says the same again
+
+
+def test_feedback_is_rate_limited_per_user(mem) -> None:  # type: ignore[no-untyped-def]
+    query_id, _ = _logged(mem, "огонь")
+    cal.growth_rules(mem.workspace, feedback_rate_per_hour=2)
+    cal.give_feedback(mem.workspace, query_id, "rate", rating=4)
+    cal.give_feedback(mem.workspace, query_id, "rate", rating=5)
+    with pytest.raises(RateLimitError):
+        cal.give_feedback(mem.workspace, query_id, "rate", rating=3)
+
+
+def test_recurring_unknown_words_become_one_proposal(mem) -> None:  # type: ignore[no-untyped-def]
+    cal.growth_rules(mem.workspace, proposal_support=2)
+    for n in range(2):
+        query_id, scene = _logged(mem, f"огонь и квазиглифовость {n}")
+        cal.observe(mem.workspace, query_id, scene, scene.text or "")
+    [prop] = cal.proposals(mem.workspace)
+    assert prop.data["form"] == "квазиглифовость" and prop.status == "open"
+    entry_id = cal.accept(mem.workspace, prop.id, reason="seen twice")
+    assert mem.store.get("core", "квазиглифовость").id == entry_id
+
+
+def test_growth_rules_are_kept_and_checked(mem) -> None:  # type: ignore[no-untyped-def]
+    rules = cal.growth_rules(mem.workspace, auto_accept=True, min_users=4)
+    assert rules["auto_accept"] == {"enabled": True, "min_users": 4, "min_ratio": 0.8}
+    assert cal.growth_rules(mem.workspace)["auto_accept"]["min_users"] == 4
+    with pytest.raises(BadInputError, match="unknown rule"):
+        cal.growth_rules(mem.workspace, colour="red")
+
+
+def test_calibrate_fits_and_stores_thresholds(mem) -> None:  # type: ignore[no-untyped-def]
+    result = cal.calibrate(mem.workspace, dry_run=True)
+    assert result.stored_id is None and result.pairs == 0
+    stored = cal.calibrate(mem.workspace)
+    assert stored.stored_id is not None
+    assert [h["id"] for h in cal.history(mem.workspace)] == [stored.stored_id]
+    assert cal.current_thresholds(mem.workspace) == stored.thresholds
+
+
+def test_layers_can_be_chosen(mem) -> None:  # type: ignore[no-untyped-def]
+    text = "как вернуться домой"
+    assert Bridge(mem.workspace).encode(text, stability=False).forms == ["Δ-return"]
+    asked = len(mem.index.queries)
+    only = Bridge(mem.workspace, layers=("exact", "lemma"))
+    assert only.encode(text, stability=False).forms == []
+    assert len(mem.index.queries) == asked  # the exact+lemma bridge never asked the index
+    with pytest.raises(BadInputError, match="unknown bridge layer"):
+        Bridge(mem.workspace, layers=("exact", "magic"))
