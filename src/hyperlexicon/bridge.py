@@ -179,6 +179,12 @@ class Decoded:
     register: str | None
     unknown: list[str] = field(default_factory=list)
     template: str | None = None  # the entry whose own gloss the rendering used
+    # metadata stays data: what the text is about, never read aloud in it
+    anchors: list[str] = field(default_factory=list)  # the anchors' forms
+    written_register: str | None = None  # the register the text is written in
+    relations: list[dict[str, Any]] = field(default_factory=list)  # change, union, part, ...
+    field: dict[str, Any] = field(default_factory=dict)  # meanings and register shares (last:
+    # the name shadows dataclasses.field in the class body)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -188,6 +194,10 @@ class Decoded:
             "register": self.register,
             "unknown": self.unknown,
             "template": self.template,
+            "anchors": self.anchors,
+            "field": self.field,
+            "written_register": self.written_register,
+            "relations": self.relations,
             "scene": self.scene.to_dict(),
         }
 
@@ -201,6 +211,10 @@ class Decoded:
             d.get("register"),
             list(d.get("unknown") or ()),
             d.get("template"),
+            anchors=list(d.get("anchors") or ()),
+            written_register=d.get("written_register"),
+            relations=list(d.get("relations") or ()),
+            field=dict(d.get("field") or {}),
         )
 
 
@@ -1050,45 +1064,33 @@ class Bridge:
         lang: str = "ru",
         register: str | None = None,
     ) -> Decoded:
+        """Hyperstring or scene → text. Formula is the lossless style; the others are
+        rendered by ``styles`` from a plain description of the scene (``describe``), in the
+        register asked for, else the scene's strongest. Register, field, anchors and
+        relations are fields of the result, never words of the text."""
         if style not in styles.STYLES:
             raise BadInputError(f"style {style!r}: one of {', '.join(styles.STYLES)}")
         if lang not in styles.LANGS:
             raise BadInputError(f"language {lang!r}: one of {', '.join(styles.LANGS)}")
         if isinstance(source, Scene):
-            scene, unknown, whole = self._relabel(source, lang), [], None
+            scene, unknown = self._relabel(source, lang), []
+            key = form_key(scene.hyperstring) if scene.lexemes else ""
+            whole = self.store.by_keys(self.name, [key]).get(key) if key else None
         else:
             scene, unknown, whole = self.parse(source, lang)
         entries = self.store.get_many(
             self.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
         )
-        # the lexicon's own phrase for the whole scene, when it has one, beats any template
-        template_entry = None
-        if style != "formula":
-            if whole is not None:
-                template_entry = whole
-            elif len(scene.lexemes) == 1:
-                only = entries.get(scene.lexemes[0].entry_id or -1)
-                if only is not None and (
-                    only.data.kind == "phrase" or len(only.data.components) >= 2
-                ):
-                    template_entry = only
-        template = template_entry.data.gloss(lang) if template_entry is not None else None
+        described = None
+        template = None
         if style == "formula":
             text = styles.formula(self._formula_phases(scene, entries, lang))
         else:
-            phases = [[lx.meaning for lx in phase] for phase in scene.phases]
-            anchors = [lx.meaning for lx in scene.anchors]
-            if template_entry is not None and len(scene.lexemes) == 1:
-                parts = self._component_meanings(template_entry, lang)
-                if len(parts) >= 2:  # a single fused lexeme: speak of what it fuses
-                    phases, anchors = [parts], parts[:1]
-            field_registers = list(scene.field["registers"])
-            if style == "narrative":
-                text = styles.narrative(phases, lang, register, template)
-            elif style == "essay":
-                text = styles.essay(phases, lang, register, template, anchors, field_registers)
-            else:
-                text = styles.poem(phases, lang, register, template)
+            described = self.describe(scene, entries, whole, lang, register)
+            rendering = styles.render(described, style)
+            text = rendering.text
+            if rendering.quoted and described.whole is not None:
+                template = described.whole.form
         diag = checks.decompression(scene, register, self.thresholds)
         if diag is not None:
             scene.diagnostics.append(diag)
@@ -1099,20 +1101,87 @@ class Bridge:
             lang,
             register,
             unknown,
-            template_entry.data.form if template_entry is not None and template else None,
+            template,
+            anchors=[lx.form for lx in scene.anchors],
+            written_register=described.register if described is not None else None,
+            relations=[r.to_dict() for r in described.relations] if described else [],
+            field=scene.field,
         )
 
-    def _component_meanings(self, stored: StoredEntry, lang: str) -> list[str]:
-        """What an entry fuses, in ``lang``: linked entries' glosses, else the meanings."""
-        comps = stored.data.components
-        linked = self.store.by_keys(self.name, [form_key(c.ref) for c in comps if c.ref])
-        out = []
-        for c in comps:
-            target = linked.get(form_key(c.ref)) if c.ref else None
-            if target is not None:
-                out.append(meaning_of(target.data, lang))
-            elif c.lang in (None, lang) and script_language(c.meaning) in (None, lang):
-                out.append(c.meaning)
+    def describe(
+        self,
+        scene: Scene,
+        entries: dict[int, StoredEntry],
+        whole: StoredEntry | None,
+        lang: str,
+        register: str | None,
+    ) -> styles.Described:
+        """The scene as plain data for the renderers: its lexemes' entries, the entries their
+        components link to (and those entries' own examples), the entries their examples
+        name, and for a scene of one plain lexeme the entries it is a part of. A few
+        look-ups by form, whatever the scene's size."""
+        own = [entries[lx.entry_id].data for lx in scene.lexemes if lx.entry_id in entries]
+        if whole is not None:
+            own.append(whole.data)
+        keys = {form_key(c.ref) for d in own for c in d.components if c.ref}
+        keys |= {form_key(x) for d in own for x in d.examples}
+        found = self.store.by_keys(self.name, keys)
+        more = {form_key(x) for e in found.values() for x in e.data.examples}
+        more |= {form_key(c.ref) for e in found.values() for c in e.data.components if c.ref}
+        more -= set(found)
+        if more:
+            found.update(self.store.by_keys(self.name, more))
+        lookup = {k: e.data for k, e in found.items()}
+        told = {**{e.data.key: e for e in entries.values()}, **found}
+        if whole is not None:
+            told[whole.data.key] = whole
+        lexemes = [
+            (entries[lx.entry_id].data, lx.anchor, lx.phase)
+            for lx in scene.lexemes
+            if lx.entry_id in entries
+        ]
+        holders: list[EntryData] = []
+        if len(lexemes) == 1 and len(lexemes[0][0].components) < 2:
+            # one plain lexeme: what it is a part of is most of what can be said of it
+            held = self.store.with_component_refs(self.name, [form_key(lexemes[0][0].form)])
+            found = self.store.get_many(self.name, sorted(held)[:8])
+            holders = [found[i].data for i in sorted(found)]
+            keys = {form_key(c.ref) for d in holders for c in d.components if c.ref}
+            missing = keys - set(lookup)
+            if missing:
+                lookup.update(
+                    {k: e.data for k, e in self.store.by_keys(self.name, missing).items()}
+                )
+        return styles.describe(
+            lexemes,
+            lookup,
+            lang,
+            register,
+            whole=whole.data if whole is not None else None,
+            field_registers=list(scene.field["registers"]),
+            holders=holders,
+            shared=self._shared_glosses(told.values(), lang),
+        )
+
+    def _shared_glosses(self, entries: Iterable[StoredEntry], lang: str) -> dict[str, set[str]]:
+        """Per entry (by form key), its other glosses in ``lang`` that another entry has as a
+        gloss too: an alias the text must not use, since it names the other entry as well."""
+        wanted: dict[str, list[tuple[str, int, str]]] = {}
+        for e in entries:
+            for text in e.data.glosses.get(lang, ())[1:]:
+                wanted.setdefault(lemma_key(text, lang), []).append((e.data.key, e.id, text))
+        out: dict[str, set[str]] = {}
+        if not wanted:
+            return out
+        hits = self.store.by_lemmas(self.name, list(wanted), per_key=8)
+        owners: dict[str, set[int]] = {}
+        for h in hits:
+            if h.field == "gloss":
+                owners.setdefault(h.lemma, set()).add(h.entry_id)
+        for key, holders in wanted.items():
+            for form, entry_id, text in holders:
+                if owners.get(key, set()) - {entry_id}:
+                    out.setdefault(form, set()).add(text)
         return out
 
     def _formula_phases(

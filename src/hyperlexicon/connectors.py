@@ -210,10 +210,25 @@ TASKS = {
     ),
     "decode": (
         "Render the hyperstring between <text> and </text> as {language} text in the "
-        "{style} style{register}. Use the glossary meanings. Answer with the text alone."
+        "{style} style{register}.{guide} Use the glossary meanings.{anchors} Never name the "
+        "style, the register or the glyphs in the text. Answer with the text alone."
     ),
 }
 LANGUAGE_NAMES = {"ru": "Russian", "en": "English"}
+# What the styles and registers ask for, said to the model the way the lexicon writes them.
+STYLE_GUIDE = {
+    "narrative": "a short story in sentences: what comes first, what follows, what it turns into",
+    "essay": "a few sentences that develop the scene's centre, its tension and its resolution",
+    "poem": "short lines of even rhythm built on images, not a list",
+    "formula": "the meanings joined by + within a phase and → between phases, nothing else",
+}
+REGISTER_GUIDE = {
+    "emotional": "words of feeling",
+    "logical": "words of reasoning: condition, consequence",
+    "poetic": "images and sound",
+    "philosophical": "words of essence and contradiction",
+    "technical": "words of process: input, stage, output",
+}
 
 # The same instructions in Russian, for models that follow Russian better (Saiga).
 SYSTEM_PROMPT_RU = (
@@ -239,10 +254,25 @@ TASKS_RU = {
     ),
     "decode": (
         "Передай гиперстроку между <text> и </text> текстом ({language}) в стиле {style}"
-        "{register}. Опирайся на значения из глоссария. Ответь только текстом."
+        "{register}.{guide} Опирайся на значения из глоссария.{anchors} Не называй в тексте ни "
+        "стиль, ни регистр, ни глифы. Ответь только текстом."
     ),
 }
 LANGUAGE_NAMES_RU = {"ru": "по-русски", "en": "по-английски"}
+STYLE_GUIDE_RU = {
+    "narrative": "короткий рассказ в предложениях: что приходит сначала, что следом, во что "
+    "это превращается",
+    "essay": "несколько предложений: центр сцены, напряжение и разрешение",
+    "poem": "короткие строки ровного ритма на образах, не перечень",
+    "formula": "значения через + внутри фазы и → между фазами, больше ничего",
+}
+REGISTER_GUIDE_RU = {
+    "emotional": "слова чувства",
+    "logical": "слова рассуждения: условие, следствие",
+    "poetic": "образы и звук",
+    "philosophical": "слова сущности и противоречия",
+    "technical": "слова процесса: вход, этап, выход",
+}
 
 
 def glossary_block(glossary: list[GlossaryEntry]) -> str:
@@ -254,14 +284,31 @@ def glossary_block(glossary: list[GlossaryEntry]) -> str:
 
 def build_prompt(request: TranslationRequest, *, instructions: str = "en") -> tuple[str, str]:
     """(system, user) messages for any chat model; ``instructions`` in English or Russian."""
+    brief = request.options.get("decode") or {}
+    voice = request.register or brief.get("register")
+    meanings = "; ".join(brief.get("meanings", ()))
     if instructions == "ru":
         system, tasks, names = SYSTEM_PROMPT_RU, TASKS_RU, LANGUAGE_NAMES_RU
-        register = f", регистр: {request.register}" if request.register else ""
+        register = f", регистр: {voice}" if voice else ""
+        guide = f" {request.style.capitalize()}: {STYLE_GUIDE_RU.get(request.style, '')}." + (
+            f" Регистр {voice}: {REGISTER_GUIDE_RU[voice]}." if voice in REGISTER_GUIDE_RU else ""
+        )
+        anchors = f" Обязательно передай каждое из значений: {meanings}." if meanings else ""
     else:
         system, tasks, names = SYSTEM_PROMPT, TASKS, LANGUAGE_NAMES
-        register = f", in the {request.register} register" if request.register else ""
+        register = f", in the {voice} register" if voice else ""
+        guide = f" A {request.style}: {STYLE_GUIDE.get(request.style, '')}." + (
+            f" The {voice} register: {REGISTER_GUIDE[voice]}." if voice in REGISTER_GUIDE else ""
+        )
+        anchors = (
+            f" Every one of these meanings must be in the text: {meanings}." if meanings else ""
+        )
     task = tasks[request.mode].format(
-        language=names.get(request.lang, request.lang), style=request.style, register=register
+        language=names.get(request.lang, request.lang),
+        style=request.style,
+        register=register,
+        guide=guide,
+        anchors=anchors,
     )
     rules = []
     for label_en, label_ru, forms in (
@@ -299,6 +346,9 @@ def parse_output(
         scene, unknown, _ = bridge.parse(request.text, request.lang)
         result.scene = scene
         result.unknown = [g for g in _stray_glyphs(bridge, cleaned)]
+        missing = missing_meanings(bridge, scene, cleaned, request.lang)
+        if missing:
+            result.error = "the text leaves out the anchors' meanings: " + ", ".join(missing)
         return result
     lines = [line for line in cleaned.splitlines() if line.strip()]
     for line in lines:
@@ -312,6 +362,80 @@ def parse_output(
                 result.text = rest[0].strip() if rest else ""
             return result
     result.error = "unparseable output: no glossary form in it"
+    return result
+
+
+def missing_meanings(bridge: Bridge, scene: Scene, text: str, lang: str) -> list[str]:
+    """The anchors whose meaning a decoded text does not carry, by their first gloss: an
+    anchor is carried when the lemmas of one of its glosses in ``lang`` are all in the text,
+    or when every meaning it fuses is (``🜂⧖🕯`` told as fire, time and a candle)."""
+    from .morphology import lemmas
+    from .styles import FUNCTION_WORDS
+    from .text import form_key
+
+    said = set(lemmas(text, lang))
+
+    def carried(gloss: str) -> bool:
+        words = [w for w in lemmas(gloss, lang) if w not in FUNCTION_WORDS]
+        return bool(words) and set(words) <= said
+
+    anchors = [lx for lx in scene.lexemes if lx.anchor and lx.entry_id is not None]
+    entries = bridge.store.get_many(bridge.name, [lx.entry_id for lx in anchors])
+    refs = [form_key(c.ref) for e in entries.values() for c in e.data.components if c.ref]
+    linked = bridge.store.by_keys(bridge.name, refs)
+    missing = []
+    for lx in anchors:
+        entry = entries.get(lx.entry_id)  # type: ignore[arg-type]
+        if entry is None:
+            continue
+        d = entry.data
+        if any(carried(x) for x in d.glosses.get(lang, ())):
+            continue
+        parts = []
+        for c in d.components:
+            target = linked.get(form_key(c.ref)) if c.ref else None
+            if target is not None:
+                parts.append(list(target.data.glosses.get(lang, ())))
+            elif c.lang in (None, lang):
+                parts.append([c.meaning])
+        if len(parts) >= 2 and all(any(carried(x) for x in p) for p in parts):
+            continue
+        missing.append(lx.meaning or d.form)
+    return missing
+
+
+def decode_brief(bridge: Bridge, request: TranslationRequest) -> TranslationRequest:
+    """A decode request with what the prompt asks for: the register the lexicon would write
+    in (the one asked, else the scene's strongest) and the anchors' meanings, which the
+    output is then checked for."""
+    from dataclasses import replace
+
+    scene, _, whole = bridge.parse(request.text, request.lang)
+    entries = bridge.store.get_many(
+        bridge.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+    )
+    described = bridge.describe(scene, entries, whole, request.lang, request.register)
+    meanings = list(dict.fromkeys(lx.meaning for lx in scene.lexemes if lx.anchor))
+    brief = {"register": described.register, "meanings": meanings}
+    return replace(request, options={**request.options, "decode": brief})
+
+
+def _lexicon_fallback(
+    bridge: Bridge, request: TranslationRequest, failures: list[dict[str, str]]
+) -> TranslationResult:
+    """No connector's text would do: the lexicon's own, with a diagnostic saying why."""
+    from .scene import Diagnostic
+
+    result = LexiconConnector(ConnectorContext("lexicon", bridge)).translate(request)
+    result.failures = failures
+    if result.scene is not None:
+        why = "; ".join(f"{f['connector']}: {f['error']}" for f in failures)
+        result.scene.diagnostics.append(
+            Diagnostic(
+                "anchor_loss",
+                f"no connector's text carried the scene ({why}): the lexicon's own text stands in",
+            )
+        )
     return result
 
 
@@ -609,8 +733,11 @@ def get_connector(bridge: Bridge, name: str) -> Connector:
 
 
 def translate(bridge: Bridge, chain: list[str], request: TranslationRequest) -> TranslationResult:
-    """Try each connector in order; the first good result wins and says who failed before."""
+    """Try each connector in order; the first good result wins and says who failed before. A
+    decode no connector could serve is the lexicon's own text, with a diagnostic."""
     failures: list[dict[str, str]] = []
+    if request.mode == "decode":
+        request = decode_brief(bridge, request)
     for name in chain:
         try:
             connector = get_connector(bridge, name)
@@ -622,6 +749,8 @@ def translate(bridge: Bridge, chain: list[str], request: TranslationRequest) -> 
             result.failures = failures
             return result
         failures.append({"connector": name, "error": result.error or "failed"})
+    if request.mode == "decode" and "lexicon" not in chain:
+        return _lexicon_fallback(bridge, request, failures)
     raise ConnectorError(
         "every connector failed: " + "; ".join(f"{f['connector']}: {f['error']}" for f in failures)
     )
@@ -633,6 +762,8 @@ def translate_stream(
     """Streaming failover: a connector that fails before its result moves on to the next
     (pieces it already sent are superseded by the next connector's)."""
     failures: list[dict[str, str]] = []
+    if request.mode == "decode":
+        request = decode_brief(bridge, request)
     for name in chain:
         try:
             connector = get_connector(bridge, name)
@@ -648,6 +779,11 @@ def translate_stream(
                 failures.append({"connector": name, "error": event.error or "failed"})
                 break
             yield event
+    if request.mode == "decode" and "lexicon" not in chain:
+        result = _lexicon_fallback(bridge, request, failures)
+        yield result.text
+        yield result
+        return
     raise ConnectorError(
         "every connector failed: " + "; ".join(f"{f['connector']}: {f['error']}" for f in failures)
     )
