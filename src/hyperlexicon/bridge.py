@@ -756,12 +756,21 @@ class Bridge:
                 run.near.append(_near(span, text, score, entry_id, stored))
                 continue
             candidates.append((score, explained, span, ranked))
+        # a word alone in its run asks at the register's threshold (it is the run); a word
+        # picked out of a longer run says less about itself, and must be nearer
+        alone = {
+            i
+            for a, b in runs
+            for i in words
+            if a <= i <= b and sum(a <= j <= b for j in words) == 1
+        }
         for i, hits in zip(words, word_results, strict=True):
             ranked = self._usable(self._ranked_hits(hits, entries), run)
             if tokens[i].verb_form:  # not the noun the verb spells ("rang" is no ring)
                 spelled = {tokens[i].lemma, tokens[i].text.casefold()}
                 ranked = [r for r in ranked if not _glossed_as(r[2].data, spelled)]
-            if ranked and ranked[0][0] >= threshold:
+            need = threshold if i in alone else threshold + self.thresholds.word_margin
+            if ranked and ranked[0][0] >= need:
                 candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
         for score, explained, span, ranked in sorted(
             candidates, key=lambda c: (-round(c[0], 6), -len(c[1]), c[2])

@@ -51,6 +51,9 @@ class Thresholds:
     # the least similarity for a Δ-code to anchor a scene that falls apart: a farther one
     # says nothing about the text, and the scene says so instead of reading one aloud
     archetype: float = 0.25
+    # how much nearer than the semantic threshold a word picked out of a longer unexplained run
+    # must be to its entry (a word alone is the run, at the threshold itself)
+    word_margin: float = 0.2
 
     def semantic_for(self, register: str | None) -> float:
         return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])
@@ -70,6 +73,7 @@ class Thresholds:
             "decompression": self.decompression,
             "weight_floor": self.weight_floor,
             "archetype": self.archetype,
+            "word_margin": self.word_margin,
         }
 
     @classmethod
