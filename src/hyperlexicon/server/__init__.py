@@ -6,10 +6,33 @@ Install the ``server`` extra and run ``hyperlexicon serve``; the OpenAPI schema 
 
 from __future__ import annotations
 
+import importlib
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from ..config import Settings
+from ..errors import ConfigError
+
+# what the ``server`` extra installs, by the name each is imported as (python-multipart is
+# ``python_multipart``; fastapi-offline ships the API docs' scripts and styles)
+EXTRA = ("fastapi", "uvicorn", "jinja2", "python_multipart", "fastapi_offline")
+
+
+def require_extra() -> None:
+    """Refuse to start, in one line, when the ``server`` extra is not installed: without it
+    the first request (or the start itself) would fail with a traceback naming a module the
+    user never asked for."""
+    missing = []
+    for name in EXTRA:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ConfigError(
+            f"the server needs the 'server' extra ({', '.join(missing)} not installed): "
+            "pip install 'hyperlexicon[server]'"
+        )
 
 
 def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> Any:
@@ -126,6 +149,7 @@ class _TooLarge(Exception):
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8765) -> None:
+    require_extra()
     import uvicorn
 
     app = create_app(settings, host=host)
