@@ -396,7 +396,7 @@ class RemoteLexicon(FileTransfer):
     def ask(self, question: str, *, lang: str | None = None, log: bool = True) -> Answer:
         from .bridge import Answer
 
-        body = self._json("POST", "/ask", json={"question": question, "lang": lang})
+        body = self._json("POST", "/ask", json={"text": question, "lang": lang})
         return Answer.from_dict(body["detail"])
 
     def translate(
@@ -443,7 +443,7 @@ class RemoteLexicon(FileTransfer):
         elif mode == "compress":
             body.update(scenes=text.splitlines())
         elif mode == "ask":
-            body.update(question=text)
+            body.update(text=text)
         else:
             raise BadInputError(f"mode {mode!r}: one of encode, decode, compress, ask")
         return TranslationResult.from_dict(self._json("POST", f"/{mode}", json=body))

@@ -21,7 +21,7 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ..entry import EntryData
 from ..errors import BadInputError, RateLimitError
@@ -283,9 +283,26 @@ class CompressIn(Body):
 
 
 class AskIn(Body):
-    question: str = Field(..., min_length=1, max_length=20_000)
+    """A question, in ``text`` as for /encode (``question`` is the earlier name, still read)."""
+
+    text: str | None = Field(None, min_length=1, max_length=20_000, description="the question")
+    question: str | None = Field(
+        None, min_length=1, max_length=20_000, description="the same as text (the earlier name)"
+    )
     lang: Lang | None = None
     connectors: Chain = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_text(self) -> AskIn:
+        if self.text is None and self.question is None:
+            raise ValueError("text: required (the question)")
+        if self.text is not None and self.question is not None and self.text != self.question:
+            raise ValueError("text and question: give one (question is text's earlier name)")
+        return self
+
+    @property
+    def asked(self) -> str:
+        return self.text if self.text is not None else str(self.question)
 
 
 class Translation(BaseModel):
@@ -736,16 +753,16 @@ def ask(
 
     if not body.connectors or body.connectors == ["lexicon"]:
         lex = service(request).lexicon(lexicon, who)
-        answer = lex.ask(body.question, lang=body.lang)
+        answer = lex.ask(body.asked, lang=body.lang)
         return _alone("ask", answer.text, answer.answer, note=answer.note, detail=answer.to_dict())
     return _run(
         request,
         who,
         lexicon,
         "ask",
-        body.question,
+        body.asked,
         body.connectors,
-        lang=body.lang or dominant_language(body.question),
+        lang=body.lang or dominant_language(body.asked),
     )
 
 

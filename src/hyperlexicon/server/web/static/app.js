@@ -547,7 +547,7 @@
       }
     } else if (type === "ask") {
       if (!text) return f.text.focus();
-      msg.question = text;
+      msg.text = text;
     } else if (type === "decode") {
       if (text) msg.hyperstring = text;
       else msg.scene = "previous";

@@ -1,0 +1,127 @@
+"""The REST and WebSocket additions of issue 14 through the real app (FastAPI's TestClient on
+``create_app``, the real SQLite store and index): one vocabulary for ``ask`` over REST and
+WebSocket, every WebSocket message type documented, browsing (total, sort, facets), each
+revision's diff and its revert, and an OpenAPI document in which every operation has a
+summary, a description and a request example."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hyperlexicon.config import Settings
+from hyperlexicon.lexicon import Lexicon
+from hyperlexicon.server import create_app, ws
+
+from .fixtures import ROOT
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def home(_seeded_sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    target = tmp_path / "home"
+    target.mkdir()
+    shutil.copy(_seeded_sqlite_template, target / "lexicon.sqlite3")
+    lex = Lexicon(Settings.load(home=str(target), auto_index=True))
+    try:
+        lex.rebuild_index()
+    finally:
+        lex.close()
+    monkeypatch.setenv("HYPERLEXICON_HOME", str(target))
+    monkeypatch.setenv("HYPERLEXICON_RATE", "1000")
+    monkeypatch.setenv("HYPERLEXICON_BURST", "1000")
+    return target
+
+
+@pytest.fixture
+def client(home: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings.load(home=str(home), auto_index=True))) as c:
+        yield c
+
+
+def _problem(response: Any, status: int) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return str(response.json()["detail"])
+
+
+# --- one vocabulary: ask takes text ------------------------------------------------------------
+
+
+def test_rest_ask_takes_text_like_encode_and_question_as_an_alias(client: TestClient) -> None:
+    asked = "Что такое огонь?"
+    by_text = client.post(f"{API}/ask", json={"text": asked})
+    by_question = client.post(f"{API}/ask", json={"question": asked})
+    assert by_text.status_code == by_question.status_code == 200, by_text.text
+    assert by_text.json()["hyperstring"] == by_question.json()["hyperstring"]
+    assert by_text.json()["hyperstring"]
+    # the query log holds the question as it was asked, either way
+    logged = client.get(f"{API}/queries", params={"mode": "ask", "limit": 2}).json()
+    assert [q["input"] for q in logged] == [asked, asked]
+    # the same text under both names is one question; two different ones are refused
+    assert client.post(f"{API}/ask", json={"text": asked, "question": asked}).status_code == 200
+    assert "give one" in _problem(
+        client.post(f"{API}/ask", json={"text": asked, "question": "другой"}), 422
+    )
+    assert "text: required" in _problem(client.post(f"{API}/ask", json={"lang": "ru"}), 422)
+    assert "text" in _problem(client.post(f"{API}/ask", json={"text": ""}), 422)
+
+
+def _frames(socket: Any, request_id: str) -> list[dict[str, Any]]:
+    """Frames until the request's result or error (pings and the like skipped)."""
+    out = []
+    for _ in range(500):
+        frame = socket.receive_json()
+        if frame.get("id") == request_id:
+            out.append(frame)
+            if frame["type"] in ("result", "error", "cancelled"):
+                return out
+    raise AssertionError(f"no end for {request_id}: {out[-3:]}")
+
+
+def test_websocket_ask_takes_text_and_question_alike(client: TestClient) -> None:
+    asked = "Что такое свеча?"
+    with client.websocket_connect("/ws") as socket:
+        socket.send_json({"v": 1, "type": "hello"})
+        assert socket.receive_json()["type"] == "dialogue"
+        socket.send_json({"v": 1, "type": "ask", "id": "t", "text": asked})
+        by_text = _frames(socket, "t")[-1]
+        socket.send_json({"v": 1, "type": "ask", "id": "q", "question": asked})
+        by_question = _frames(socket, "q")[-1]
+        assert by_text["type"] == by_question["type"] == "result", (by_text, by_question)
+        assert by_text["result"]["hyperstring"] == by_question["result"]["hyperstring"]
+        # and REST says the same of it
+        rest = client.post(f"{API}/ask", json={"text": asked}).json()
+        assert rest["hyperstring"] == by_text["result"]["hyperstring"]
+        socket.send_json({"v": 1, "type": "ask", "id": "x", "text": "a", "question": "b"})
+        error = _frames(socket, "x")[-1]
+        assert error["type"] == "error" and "give one" in error["error"]["detail"]
+
+
+def _documented(direction: str) -> set[str]:
+    """The types of the example frames docs/service.md shows going one way."""
+    text = (ROOT / "docs" / "service.md").read_text("utf-8")
+    section = text[text.index("## WebSocket") : text.index("## Background jobs")]
+    return set(re.findall(rf'{direction} \{{"v":1,"type":"(\w+)"', section))
+
+
+def test_every_websocket_message_type_is_documented_with_an_example() -> None:
+    assert _documented("→") == set(ws.CLIENT_TYPES)
+    assert _documented("←") == set(ws.SERVER_TYPES)
+    # what the server sends is what SERVER_TYPES says (read from the code that sends it)
+    source = Path(ws.__file__).read_text("utf-8")
+    sent = set(re.findall(r'"type": "(\w+)"', source)) - {"about"}
+    assert sent == set(ws.SERVER_TYPES)
+    # and every documented example is one JSON object once its elisions are filled in
+    section = (ROOT / "docs" / "service.md").read_text("utf-8")
+    for line in re.findall(r"`[→←] (\{.*?\})`", section):
+        filled = line.replace("{…}", "{}").replace(",…", "").replace("…", "")
+        assert json.loads(filled)["v"] == 1, line
