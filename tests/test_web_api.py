@@ -125,3 +125,46 @@ def test_every_websocket_message_type_is_documented_with_an_example() -> None:
     for line in re.findall(r"`[→←] (\{.*?\})`", section):
         filled = line.replace("{…}", "{}").replace(",…", "").replace("…", "")
         assert json.loads(filled)["v"] == 1, line
+
+
+# --- a revision's diff and its revert ------------------------------------------------------------
+
+
+def test_history_shows_each_revision_field_by_field_and_reverts_one(client: TestClient) -> None:
+    form = "☉"
+    current = client.get(f"{API}/entries/{form}")
+    old = current.json()
+    changed = client.patch(
+        f"{API}/entries/{form}",
+        params={"reason": "brighter"},
+        json={"weight": 0.77, "registers": ["technical"]},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    [latest, *_] = client.get(f"{API}/entries/{form}/history").json()
+    assert latest["reason"] == "brighter"
+    assert {c["field"]: (c["before"], c["after"]) for c in latest["changes"]} == {
+        "weight": (old["weight"], 0.77),
+        "registers": (old["registers"], ["technical"]),
+    }
+    # the lexicon's history carries the same
+    assert (
+        client.get(f"{API}/history", params={"limit": 1}).json()[0]["changes"] == latest["changes"]
+    )
+
+    reverted = client.post(
+        f"{API}/revisions/{latest['id']}/revert", params={"reason": "too bright"}
+    )
+    assert reverted.status_code == 201, reverted.text
+    made = reverted.json()
+    assert made["reason"] == f"revert revision {latest['id']}: too bright"
+    assert {c["field"] for c in made["changes"]} == {"weight", "registers"}
+    now = client.get(f"{API}/entries/{form}").json()
+    assert (now["weight"], now["registers"]) == (old["weight"], old["registers"])
+
+    # a second revert of the same revision: the first one changed those fields since
+    again = client.post(f"{API}/revisions/{latest['id']}/revert")
+    assert f"revision {made['id']} changed" in _problem(again, 409)
+    assert client.get(f"{API}/entries/{form}").json() == now
+    assert "no revision 999999" in _problem(client.post(f"{API}/revisions/999999/revert"), 404)
+    _problem(client.post(f"{API}/revisions/0/revert"), 422)

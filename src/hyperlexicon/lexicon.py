@@ -312,6 +312,14 @@ class Lexicon(FileTransfer):
     def history(self, form: str | None = None, *, limit: int | None = None) -> list[RevisionRecord]:
         return self.store.history(self.name, form, limit=limit)
 
+    def revert(self, revision_id: int, *, reason: str | None = None) -> RevisionRecord:
+        """Undo one revision as a new one (refused when a later one changed the same field)."""
+        reverted = versioning.revert(
+            self.store, self.name, revision_id, author=self.author, reason=reason
+        )
+        self._after_write()
+        return reverted
+
     # --- the index ----------------------------------------------------------------------
 
     def synced_index(self) -> Index:

@@ -238,6 +238,11 @@ class RemoteLexicon(FileTransfer):
         rows = self._json("GET", "/history", params={"form": form, "limit": limit})
         return [RevisionRecord.from_dict(r) for r in rows]
 
+    def revert(self, revision_id: int, *, reason: str | None = None) -> RevisionRecord:
+        path = f"/revisions/{int(revision_id)}/revert"
+        body = self._json("POST", path, params={"reason": reason})
+        return RevisionRecord.from_dict(body)
+
     # --- the index ----------------------------------------------------------------------
 
     def index_status(self) -> dict[str, Any]:

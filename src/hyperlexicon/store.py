@@ -969,6 +969,75 @@ class Store:
             self._create(s, lexicon_id, created, author=author, reason=reason)
         return {"created": len(created), "updated": len(changed), "deleted": len(removed)}
 
+    def set_entry(
+        self,
+        s: Session,
+        lexicon_id: int,
+        entry_id: int | None,
+        data: EntryData | None,
+        *,
+        author: str,
+        reason: str | None,
+    ) -> int | None:
+        """Inside a write transaction: make one entry hold ``data``, with its revision and
+        outbox row. ``entry_id`` None creates it; ``data`` None deletes it. Returns the
+        entry's id (None once deleted). Refuses a form another entry holds."""
+        row = None
+        if entry_id is not None:
+            row = s.scalars(
+                _entry_query()
+                .where(M.Entry.lexicon_id == lexicon_id, M.Entry.id == entry_id)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no entry with id {entry_id}")
+        if data is not None and (row is None or row.form_key != data.key):
+            taken = s.scalar(
+                select(M.Entry.form).where(
+                    M.Entry.lexicon_id == lexicon_id, M.Entry.form_key == data.key
+                )
+            )
+            if taken is not None:
+                raise ConflictError(f"entry {taken!r} exists; nothing was changed")
+        if row is None:
+            if data is None:
+                return None
+            (new_id,) = self._create(s, lexicon_id, [data], author=author, reason=reason)
+            return new_id
+        before = _data(row)
+        if data is None:
+            self._delete(s, lexicon_id, [(row.id, before)], author, reason)
+            return None
+        if data != before:
+            self._replace(s, lexicon_id, [(row.id, row.row_version, before, data)], author, reason)
+        return int(row.id)
+
+    def revisions_of(
+        self, s: Session, lexicon_id: int, entry_id: int, *, after: int = 0
+    ) -> list[RevisionRecord]:
+        """One entry's revisions with ids above ``after``, oldest first (its id, not its form:
+        a form given up and taken by another entry is another story)."""
+        rows = s.scalars(
+            select(M.Revision)
+            .where(
+                M.Revision.lexicon_id == lexicon_id,
+                M.Revision.entry_id == entry_id,
+                M.Revision.id > after,
+            )
+            .order_by(M.Revision.id)
+        )
+        return [_revision(r) for r in rows]
+
+    def revision(self, lexicon: str, revision_id: int) -> RevisionRecord:
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            row = s.scalar(
+                select(M.Revision).where(M.Revision.lexicon_id == lx, M.Revision.id == revision_id)
+            )
+            if row is None:
+                raise NotFoundError(f"no revision {revision_id} in lexicon {lexicon!r}")
+            return _revision(row)
+
     def set_weights(
         self,
         lexicon: str,

@@ -217,6 +217,12 @@ class EntryOut(BaseModel):
     updated_at: str
 
 
+class FieldChange(BaseModel):
+    field: str
+    before: Any = Field(description="the field's value before the revision (null: no entry)")
+    after: Any = Field(description="the field's value after it (null: no entry)")
+
+
 class Revision(BaseModel):
     id: int
     entry_id: int
@@ -227,6 +233,19 @@ class Revision(BaseModel):
     author: str
     reason: str | None
     created_at: str
+    changes: list[FieldChange] = Field(
+        default_factory=list, description="what the revision changed, field by field"
+    )
+
+
+def revision_out(r: Any) -> dict[str, Any]:
+    """A revision with its field-by-field changes (``history.changes``)."""
+    from ..history import changes
+
+    return {
+        **r.to_dict(),
+        "changes": [{"field": k, "before": a, "after": b} for k, (a, b) in changes(r).items()],
+    }
 
 
 class Hit(BaseModel):
@@ -610,7 +629,7 @@ def entry_history(
     revisions = lex.history(form)
     if not revisions:
         lex.get(form)  # 404 when there never was such an entry
-    return [r.to_dict() for r in revisions]
+    return [revision_out(r) for r in revisions]
 
 
 @router.get("/history", response_model=list[Revision], tags=["entries"])
@@ -624,7 +643,31 @@ def history(
     """Revisions of the lexicon, newest first (of one form, when ``form`` is given: a form
     removed long ago still has its history here)."""
     lex = service(request).lexicon(lexicon, who)
-    return [r.to_dict() for r in lex.history(form, limit=limit)]
+    return [revision_out(r) for r in lex.history(form, limit=limit)]
+
+
+@router.post(
+    "/revisions/{revision_id}/revert",
+    status_code=201,
+    response_model=Revision,
+    tags=["entries"],
+    responses={409: {"model": Problem, "description": "a later revision changed the same field"}},
+)
+def revert_revision(
+    request: Request,
+    revision_id: Id,
+    who: Editor,
+    lexicon: LexiconName = "core",
+    reason: Annotated[str | None, Query(max_length=1000)] = None,
+) -> dict[str, Any]:
+    """Undo one revision, as a new revision.
+
+    An update's fields go back to what they were before it, a create is deleted, a delete is
+    restored; the new revision's reason is "revert revision N" and the reason given. Refused
+    with 409 (nothing changed) when a later revision of the entry changed one of the same
+    fields or deleted it: revert that one first, or edit the entry."""
+    lex = service(request).lexicon(lexicon, who)
+    return revision_out(lex.revert(revision_id, reason=reason))
 
 
 @router.get("/search", response_model=list[Hit], tags=["entries"])
