@@ -670,6 +670,60 @@ def test_saving_every_seed_entry_unchanged_changes_nothing(
     assert "Traceback" not in srv.log.read_text(errors="replace")
 
 
+def test_history_shows_each_revision_field_by_field_and_reverts_one(
+    tab: Page, server: Server
+) -> None:
+    form = "🜃"
+    with server.api() as api:
+        current = api.get(f"/entries/{quote(form)}")
+        old = current.json()
+        edited = api.patch(
+            f"/entries/{quote(form)}?reason=heavier",
+            json={"weight": 0.93, "notes": "earth, heavier"},
+            headers={"If-Match": current.headers["ETag"]},
+        )
+        assert edited.status_code == 200, edited.text
+        revision = api.get(f"/entries/{quote(form)}/history").json()[0]["id"]
+    page = tab.open(f"#/entry/{quote(form)}")
+    row = page.locator(f"#entry tr.revision[data-revision='{revision}']")
+    row.wait_for()
+    # before and after, field by field
+    assert row.locator("dt[data-field]").all_inner_texts() == ["weight", "notes"]
+    weight = row.locator("dd[data-field=weight]")
+    assert weight.locator("del.before").inner_text() == f"{old['weight']:g}"
+    assert weight.locator("ins.after").inner_text() == "0.93"
+    assert row.locator("dd[data-field=notes] ins").inner_text() == "earth, heavier"
+    assert row.locator(".reason").inner_text() == "heavier"
+    # the seed's create lists what the entry was created with
+    created = page.locator("#entry tr.revision[data-op=create]")
+    created.locator(".changes summary").click()
+    assert "ru: " in created.locator("dd[data-field=glosses]").inner_text()
+    # revert it, with a reason
+    row.locator("details.revert summary").click()
+    row.locator("input[name=reason]").fill("too heavy")
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#notice:has-text('reverted as revision')")
+    page.wait_for_selector(
+        f"#entry tr.revision .reason:text-is('revert revision {revision}: too heavy')"
+    )
+    newest = page.locator("#entry tr.revision").first
+    assert newest.locator(".reason").inner_text() == f"revert revision {revision}: too heavy"
+    assert newest.locator("dd[data-field=weight] ins").inner_text() == f"{old['weight']:g}"
+    now = httpx.get(f"{server.url}/api/v1/entries/{quote(form)}").json()
+    assert (now["weight"], now.get("notes", "")) == (old["weight"], old.get("notes", ""))
+    # reverting it again is refused in place: the revert changed those fields since
+    count = page.locator("#entry tr.revision").count()
+    again = page.locator(f"#entry tr.revision[data-revision='{revision}']")
+    again.locator("details.revert summary").click()
+    again.locator("button[type=submit]").click()
+    problem = again.locator(".problem:not([hidden])")
+    problem.wait_for()
+    assert (
+        problem.inner_text().startswith("409 Conflict") and "changed weight" in problem.inner_text()
+    )
+    assert page.locator("#entry tr.revision").count() == count
+
+
 # --- roles ----------------------------------------------------------------------------------
 
 

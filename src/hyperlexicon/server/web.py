@@ -31,6 +31,7 @@ from .. import models as M
 from .. import picture
 from ..entry import KINDS, PROVENANCES, REGISTERS, STATUSES, Component
 from ..errors import BadInputError
+from ..history import changes
 from ..scene import HOW, Diagnostic, Lexeme, Scene, Unmatched
 from ..styles import LANGS, STYLES
 from ..text import form_key
@@ -488,13 +489,18 @@ def ui_entries(
     )
 
 
-def _changed_fields(r: Any) -> list[str]:
-    if r.op == "create":
-        return ["created"]
-    if r.op == "delete":
-        return ["deleted"]
-    before, after = r.before or {}, r.after or {}
-    return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+def _history(revisions: list[Any], entry_id: int) -> list[dict[str, Any]]:
+    """The entry's revisions with their changes, field by field; a revision is offered for
+    revert when it is this entry's (not a former holder's of the form) and is not a delete
+    (a live entry's past deletes were of another entry: restoring one would clash)."""
+    return [
+        {
+            **r.to_dict(),
+            "changes": changes(r),
+            "revertible": r.entry_id == entry_id and r.op != "delete",
+        }
+        for r in revisions
+    ]
 
 
 @pages.get("/ui/entries/{form}")
@@ -502,7 +508,7 @@ def ui_entry(request: Request, form: str, who: Reader, lexicon: LexiconName = "c
     lex = service(request).lexicon(lexicon, who)
     stored = lex.get(form)
     revisions = lex.history(form)
-    history = [{**r.to_dict(), "fields": _changed_fields(r)} for r in revisions]
+    history = _history(revisions, stored.id)
     response = _html(
         "_entry.html",
         entry=_full(stored.to_dict()),

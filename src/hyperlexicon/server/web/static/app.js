@@ -197,6 +197,11 @@
   async function route() {
     if (!state.who) return;
     clearProblem(null);
+    if (state.flash) {
+      // what the last action did, said once the view it leads to is up
+      notify(state.flash);
+      state.flash = null;
+    }
     const raw = location.hash.replace(/^#\/?/, "");
     const [pathPart, query = ""] = raw.split("?");
     const [view, ...rest] = pathPart.split("/").map((x) => decodeURIComponent(x));
@@ -311,8 +316,23 @@
       res = await request("POST", `/api/v1/entries${qs({ reason })}`, { json: body });
     }
     const saved = await res.json();
-    notify(`Saved ${saved.form} (row version ${saved.row_version}).`);
-    location.hash = `#/entry/${enc(saved.form)}`;
+    go(`#/entry/${enc(saved.form)}`, `Saved ${saved.form} (row version ${saved.row_version}).`);
+  }
+
+  // Go to a view and say what was done there; the same view again is loaded afresh.
+  function go(hash, message) {
+    state.flash = message;
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  }
+
+  async function revert(form) {
+    const id = form.dataset.revision;
+    const reason = form.elements.reason.value.trim();
+    const made = await (await request("POST", `/api/v1/revisions/${enc(id)}/revert${qs({ reason })}`)).json();
+    const said = `Revision ${id} reverted as revision ${made.id}.`;
+    if (made.op === "delete") go("#/lexicon", `${said} ${made.form} is deleted (revert revision ${made.id} to restore it).`);
+    else go(`#/entry/${enc(made.form)}`, said);
   }
 
   async function deleteEntry(button) {
@@ -321,8 +341,7 @@
     await request("DELETE", `/api/v1/entries/${enc(form)}${qs({ reason: "deleted on the web page" })}`, {
       headers: { "If-Match": button.dataset.etag },
     });
-    notify(`Deleted ${form}.`);
-    location.hash = "#/lexicon";
+    go("#/lexicon", `Deleted ${form}.`);
   }
 
   // --- the dialogue over /ws ---------------------------------------------------------------
@@ -668,6 +687,7 @@
       else await search();
     },
     "save-entry": saveEntry,
+    revert,
     say,
     async correct(form) {
       const f = form.elements;
