@@ -313,12 +313,17 @@ def test_filters_narrow_the_list_and_the_search(tab: Page, server: Server) -> No
         f"{server.url}/api/v1/entries", params={"kind": "glyph", "register": "technical"}
     ).json()
     assert 1 < len(api) < 50
+    total = int(httpx.get(f"{server.url}/api/v1/entries?limit=1").headers["X-Total-Count"])
+    assert total >= 146
     page = tab.open("#/lexicon")
-    page.wait_for_selector("#results .count:has-text('50 entries')")  # the first page, unfiltered
+    # the header counts every entry, not the page: 50 are shown
+    page.wait_for_selector(f"#results .count .total:text-is('{total} entries')")
+    assert page.inner_text("#results .count .showing") == "· showing 1–50"
+    assert page.locator("#results tbody tr").count() == 50
     page.select_option("#f-kind", "glyph")
     page.select_option("#f-register", "technical")
     page.click("#search-form button[type=submit]")
-    page.wait_for_selector(f"#results .count:text-is('{len(api)} entries')")
+    page.wait_for_selector(f"#results .count .total:text-is('{len(api)} entries')")
     shown = [r.get_attribute("data-form") for r in page.locator("#results tbody tr").all()]
     assert shown and shown == [e["form"] for e in api]
     for row in page.locator("#results tbody tr").all():
@@ -337,7 +342,8 @@ def test_filters_narrow_the_list_and_the_search(tab: Page, server: Server) -> No
     page.select_option("#f-register", "")
     page.select_option("#f-status", "deprecated")
     page.click("#search-form button[type=submit]")
-    page.wait_for_selector("#results .count:has-text('0 entries')")
+    page.wait_for_selector("#results .count .total:text-is('0 entries')")
+    assert "No entries under these filters" in page.inner_text("#results")
 
 
 def test_dialogue_keeps_turns_decodes_in_styles_and_resumes(tab: Page, server: Server) -> None:

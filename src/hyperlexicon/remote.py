@@ -202,6 +202,8 @@ class RemoteLexicon(FileTransfer):
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> list[StoredEntry]:
         out: list[StoredEntry] = []
         page = 1000
@@ -216,6 +218,8 @@ class RemoteLexicon(FileTransfer):
                     "status": status,
                     "limit": want,
                     "offset": offset + len(out),
+                    "sort": sort,
+                    "order": order,
                 },
             )
             out.extend(StoredEntry.from_dict(d) for d in batch)
@@ -223,8 +227,20 @@ class RemoteLexicon(FileTransfer):
                 break
         return out
 
-    def count(self) -> int:
-        return int(self.stats()["lexicons"].get(self.name, {}).get("entries", 0))
+    def count(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> int:
+        filters = {"kind": kind, "register": register, "status": status}
+        response = self._call("GET", "/entries", params={**filters, "limit": 1})
+        return int(response.headers["X-Total-Count"])
+
+    def facets(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        body = self._json(
+            "GET", "/facets", params={"kind": kind, "register": register, "status": status}
+        )
+        return {name: body[name] for name in ("kind", "register", "status")}
 
     def search(
         self, query: str, *, mode: str = "exact", limit: int = 20, **filters: Any

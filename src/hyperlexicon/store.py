@@ -21,6 +21,7 @@ from sqlalchemy import (
     Engine,
     String,
     bindparam,
+    case,
     delete,
     exists,
     func,
@@ -401,10 +402,19 @@ class Store:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> list[StoredEntry]:
         return list(
             self.iter_entries(
-                lexicon, kind=kind, register=register, status=status, limit=limit, offset=offset
+                lexicon,
+                kind=kind,
+                register=register,
+                status=status,
+                limit=limit,
+                offset=offset,
+                sort=sort,
+                order=order,
             )
         )
 
@@ -417,11 +427,15 @@ class Store:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> Iterator[StoredEntry]:
-        """Entries in form order, fetched in batches so a million do not sit in memory."""
+        """Entries in form order (or by ``sort``, one of ``SORTS``, ties in form order),
+        fetched in batches so a million do not sit in memory."""
+        keys = _order_by(sort, order)
         with self.read() as s:
             lx = self.lexicon_id(s, lexicon)
-            q = _filtered(select(M.Entry.id), lx, kind, register, status).order_by(M.Entry.form_key)
+            q = _filtered(select(M.Entry.id), lx, kind, register, status).order_by(*keys)
             if limit is not None:
                 q = q.limit(limit)
             if offset:
@@ -450,6 +464,38 @@ class Store:
             lx = self.lexicon_id(s, lexicon)
             q = _filtered(select(func.count(M.Entry.id)), lx, **filters)
             return int(s.scalar(q) or 0)
+
+    def facets(
+        self,
+        lexicon: str,
+        *,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """How many entries have each kind, register and status: three GROUP BYs, each under
+        the other two filters (not its own, so every choice it offers shows its count)."""
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            by_kind = _filtered(select(M.Entry.kind, func.count()), lx, None, register, status)
+            by_status = _filtered(select(M.Entry.status, func.count()), lx, kind, register, None)
+            by_register = _filtered(
+                select(M.EntryRegister.register, func.count()).join(
+                    M.Entry, M.Entry.id == M.EntryRegister.entry_id
+                ),
+                lx,
+                kind,
+                None,
+                status,
+            )
+            return {
+                name: {str(k): int(n) for k, n in s.execute(q.group_by(col)).all()}
+                for name, q, col in (
+                    ("kind", by_kind, M.Entry.kind),
+                    ("register", by_register, M.EntryRegister.register),
+                    ("status", by_status, M.Entry.status),
+                )
+            }
 
     def search(
         self,
@@ -1361,6 +1407,31 @@ def _filtered(
             )
         )
     return q
+
+
+# what entries may be listed by (a whitelist: never a column named by the caller); "kind"
+# puts glyphs first and Δ-codes last, the order a person browsing expects
+SORTS: dict[str, Any] = {
+    "form": M.Entry.form_key,
+    "kind": case(
+        {k: n for n, k in enumerate(("glyph", "compound", "phrase", "delta"))},
+        value=M.Entry.kind,
+        else_=4,
+    ),
+    "weight": M.Entry.weight,
+    "status": M.Entry.status,
+    "updated": M.Entry.updated_at,
+}
+
+
+def _order_by(sort: str, order: str) -> list[Any]:
+    if sort not in SORTS:
+        raise BadInputError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    if order not in ("asc", "desc"):
+        raise BadInputError(f"order: {order!r} is not one of asc, desc")
+    key = SORTS[sort]
+    first = key.desc() if order == "desc" else key.asc()
+    return [first] if sort == "form" else [first, M.Entry.form_key.asc()]
 
 
 def _entry_row(lexicon_id: int, d: EntryData, now: datetime) -> dict[str, Any]:

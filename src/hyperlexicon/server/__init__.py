@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
             allow_origins=service.cors,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "Location"],
+            expose_headers=["ETag", "Location", "X-Total-Count"],
         )
     app.include_router(api.router)
     app.add_api_websocket_route("/ws", ws.endpoint)

@@ -474,9 +474,30 @@ def delete_lexicon(
 # --- entries ----------------------------------------------------------------------------------
 
 
-@router.get("/entries", response_model=list[EntryOut], tags=["entries"])
+Sort = Literal["form", "kind", "weight", "status", "updated"]
+Order = Literal["asc", "desc"]
+TOTAL = "X-Total-Count"
+
+
+@router.get(
+    "/entries",
+    response_model=list[EntryOut],
+    tags=["entries"],
+    responses={
+        200: {
+            "description": "one page of entries",
+            "headers": {
+                TOTAL: {
+                    "description": "how many entries the filters match (not the page's size)",
+                    "schema": {"type": "integer"},
+                }
+            },
+        }
+    },
+)
 def list_entries(
     request: Request,
+    response: Response,
     who: Reader,
     lexicon: LexiconName = "core",
     kind: Kind | None = None,
@@ -484,14 +505,48 @@ def list_entries(
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    sort: Annotated[
+        Sort,
+        Query(description="form; kind (glyphs first, Δ-codes last); weight; status; updated"),
+    ] = "form",
+    order: Order = "asc",
 ) -> list[dict[str, Any]]:
+    """A page of entries, filtered and sorted.
+
+    Ties are in form order. The ``X-Total-Count`` header says how many entries the filters
+    match in all, so a client can page through them."""
     lex = service(request).lexicon(lexicon, who)
+    filters = {"kind": kind, "register": register, "status": status}
+    response.headers[TOTAL] = str(lex.count(**filters))
     return [
         e.to_dict()
-        for e in lex.entries(
-            kind=kind, register=register, status=status, limit=limit, offset=offset
-        )
+        for e in lex.entries(**filters, limit=limit, offset=offset, sort=sort, order=order)
     ]
+
+
+class Facets(BaseModel):
+    total: int = Field(description="entries under all the filters")
+    kind: dict[str, int]
+    register: dict[str, int]
+    status: dict[str, int]
+
+
+@router.get("/facets", response_model=Facets, tags=["entries"])
+def facets(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    kind: Kind | None = None,
+    register: Register | None = None,
+    status: Status | None = None,
+) -> dict[str, Any]:
+    """How many entries have each kind, register and status.
+
+    Each facet counts under the other two filters (not its own), so every value it offers
+    shows how many entries choosing it would list; ``total`` is under all three."""
+    lex = service(request).lexicon(lexicon, who)
+    filters = {"kind": kind, "register": register, "status": status}
+    return {"total": lex.count(**filters), **lex.facets(**filters)}
 
 
 @router.post("/entries", status_code=201, response_model=EntryOut, tags=["entries"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -449,6 +450,9 @@ def theme() -> Response:
     return Response(body, media_type="text/css")
 
 
+SORTABLE = (("form", "Form"), ("kind", "Kind"), ("weight", "Weight"), ("status", "Status"))
+
+
 @pages.get("/ui/entries")
 def ui_entries(
     request: Request,
@@ -460,8 +464,13 @@ def ui_entries(
     register: Annotated[str, Query(max_length=20)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    sort: Annotated[str, Query(pattern="^(form|kind|weight|status|updated)$")] = "kind",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
 ) -> HTMLResponse:
+    """The lexicon's list: one page of the entries under the filters, by the chosen column
+    (glyphs before Δ-codes by default), with the total and the facet counts; or the hits of a
+    search."""
     for name, value, allowed in (
         ("kind", kind, KINDS),
         ("register", register, REGISTERS),
@@ -471,12 +480,20 @@ def ui_entries(
             raise BadInputError(f"{name}: one of {', '.join(allowed)}")
     lex = service(request).lexicon(lexicon, who)
     filters = {"kind": kind or None, "register": register or None, "status": status or None}
+    chosen = {k: v for k, v in filters.items() if v}
+    total, counts = None, None
     if q.strip():
         hits = lex.search(q.strip(), mode=mode, limit=min(limit, 20), **filters)
         rows = [{"entry": _full(h.entry.to_dict()), "match": h.match, "text": h.text} for h in hits]
+        api_params = {"q": q.strip(), "mode": mode, **chosen}
+        api_path = "/api/v1/search"
     else:
-        found = lex.entries(limit=limit, offset=offset, **filters)
+        found = lex.entries(limit=limit, offset=offset, sort=sort, order=order, **filters)
         rows = [{"entry": _full(e.to_dict()), "match": None, "text": None} for e in found]
+        total = lex.count(**filters)
+        counts = lex.facets(**filters)
+        api_params = {**chosen, "sort": sort, "order": order, "limit": limit, "offset": offset}
+        api_path = "/api/v1/entries"
     return _html(
         "_entries.html",
         rows=rows,
@@ -484,9 +501,22 @@ def ui_entries(
         mode=mode,
         offset=offset,
         limit=limit,
+        total=total,
+        facets=counts,
+        chosen=chosen,
+        sort=sort,
+        order=order,
+        sortable=SORTABLE,
+        json_link=_api_link(api_path, lexicon, api_params),
         lexicon=lexicon,
         **_roles(who),
     )
+
+
+def _api_link(path: str, lexicon: str, params: dict[str, Any] | None = None) -> str:
+    """The REST resource a view shows, as a link to its JSON."""
+    query = urlencode({"lexicon": lexicon, **{k: v for k, v in (params or {}).items() if v}})
+    return f"{path}?{query}"
 
 
 def _history(revisions: list[Any], entry_id: int) -> list[dict[str, Any]]:

@@ -251,6 +251,22 @@
     }
   }
 
+  // The list from its first page, under the form's filters and order.
+  async function firstPage() {
+    if (location.hash !== "#/lexicon") location.hash = "#/lexicon";
+    else await search();
+  }
+
+  // With a token, a view's "As JSON" link fetches the resource with it and shows it here (a
+  // link alone would carry no token); without one, the link opens as it is.
+  async function showJSON(link) {
+    const body = await getJSON(link.getAttribute("href"));
+    const dialog = $("#json-view");
+    $("#json-h", dialog).textContent = link.getAttribute("href");
+    $("pre", dialog).textContent = JSON.stringify(body, null, 2);
+    dialog.showModal();
+  }
+
   async function search(offset) {
     const form = $("#search-form");
     const data = Object.fromEntries(new FormData(form));
@@ -682,10 +698,7 @@
       form.reset();
       await boot();
     },
-    async search() {
-      if (location.hash !== "#/lexicon") location.hash = "#/lexicon";
-      else await search();
-    },
+    search: firstPage,
     "save-entry": saveEntry,
     revert,
     say,
@@ -743,6 +756,17 @@
   };
 
   const CLICK = {
+    sort(b) {
+      const form = $("#search-form");
+      form.elements.sort.value = b.dataset.sort;
+      form.elements.order.value = b.dataset.order;
+      return firstPage();
+    },
+    facet(b) {
+      const select = $(`#f-${b.dataset.facet}`);
+      select.value = b.getAttribute("aria-pressed") === "true" ? "" : b.dataset.value;
+      return firstPage();
+    },
     "delete-entry": deleteEntry,
     "reload-form": () => route(),
     "close-diff": () => {
@@ -804,6 +828,17 @@
     } catch (e) {
       if (target.isConnected) target.disabled = false;
       showProblem(root, e);
+    }
+  });
+
+  document.addEventListener("click", async (ev) => {
+    const link = ev.target.closest("a.json-link");
+    if (!link || !session.getItem("hl.token")) return;
+    ev.preventDefault();
+    try {
+      await showJSON(link);
+    } catch (e) {
+      showProblem(null, e);
     }
   });
 
