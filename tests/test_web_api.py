@@ -168,3 +168,34 @@ def test_history_shows_each_revision_field_by_field_and_reverts_one(client: Test
     assert client.get(f"{API}/entries/{form}").json() == now
     assert "no revision 999999" in _problem(client.post(f"{API}/revisions/999999/revert"), 404)
     _problem(client.post(f"{API}/revisions/0/revert"), 422)
+
+
+# --- browsing ------------------------------------------------------------------------------------
+
+
+def test_entries_carry_the_total_sort_and_the_facets(client: TestClient) -> None:
+    everything = client.get(f"{API}/entries", params={"limit": 1000}).json()
+    page = client.get(f"{API}/entries", params={"limit": 10, "sort": "kind"})
+    assert page.headers["X-Total-Count"] == str(len(everything))  # not the page's 10
+    assert len(page.json()) == 10 and {e["kind"] for e in page.json()} == {"glyph"}
+    last = client.get(f"{API}/entries", params={"limit": 5, "sort": "kind", "order": "desc"})
+    assert {e["kind"] for e in last.json()} == {"delta"}
+    heavy = client.get(f"{API}/entries", params={"sort": "weight", "order": "desc", "limit": 1000})
+    weights = [e["weight"] for e in heavy.json()]
+    assert weights == sorted(weights, reverse=True)
+    filtered = client.get(f"{API}/entries", params={"kind": "delta", "limit": 3})
+    deltas = [e for e in everything if e["kind"] == "delta"]
+    assert filtered.headers["X-Total-Count"] == str(len(deltas)) and len(filtered.json()) == 3
+
+    facets = client.get(f"{API}/facets").json()
+    assert facets["total"] == len(everything)
+    assert sum(facets["kind"].values()) == len(everything)
+    assert facets["kind"]["delta"] == len(deltas)
+    narrowed = client.get(f"{API}/facets", params={"kind": "delta"}).json()
+    assert narrowed["total"] == len(deltas)
+    assert narrowed["kind"] == facets["kind"]  # a facet does not narrow itself
+    assert sum(narrowed["status"].values()) == len(deltas)
+
+    assert "sort" in _problem(client.get(f"{API}/entries", params={"sort": "id"}), 422)
+    assert "order" in _problem(client.get(f"{API}/entries", params={"order": "up"}), 422)
+    assert "kind" in _problem(client.get(f"{API}/facets", params={"kind": "rune"}), 422)
