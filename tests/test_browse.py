@@ -3,6 +3,7 @@ count and the facet counts under the same filters, checked against the entries t
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import pytest
@@ -36,12 +37,10 @@ def test_every_sort_orders_by_its_column_then_the_form(seeded: Lexicon, sort: st
     for order in ("asc", "desc"):
         listed = seeded.entries(sort=sort, order=order)
         assert len(listed) == seeded.count()
-        values = [
-            (getattr(e.data, field) if field else e.updated_at, e.data.key) for e in listed
-        ]
+        values = [(getattr(e.data, field) if field else e.updated_at, e.data.key) for e in listed]
         primary = [v for v, _ in values]
         assert primary == sorted(primary, reverse=order == "desc")
-        for (a, key_a), (b, key_b) in zip(values, values[1:], strict=False):
+        for (a, key_a), (b, key_b) in itertools.pairwise(values):
             if a == b:  # ties in form order, whichever way the column goes
                 assert key_a < key_b, (a, key_a, key_b)
     if sort == "updated":
@@ -49,7 +48,9 @@ def test_every_sort_orders_by_its_column_then_the_form(seeded: Lexicon, sort: st
 
 
 def test_pages_of_a_sort_cover_every_entry_once(seeded: Lexicon) -> None:
-    pages = [seeded.entries(sort="weight", order="desc", limit=40, offset=n) for n in (0, 40, 80, 120)]
+    pages = [
+        seeded.entries(sort="weight", order="desc", limit=40, offset=n) for n in (0, 40, 80, 120)
+    ]
     forms = [e.form for page in pages for e in page]
     assert len(forms) == len(set(forms)) == seeded.count()
 
@@ -88,6 +89,4 @@ def test_count_and_facets_agree_with_the_entries(seeded: Lexicon) -> None:
     poetic = [d for d in everything if "poetic" in d.registers]
     assert narrowed["kind"] == dict(Counter(d.kind for d in poetic))
     assert narrowed["register"] == dict(Counter(r for d in glyphs for r in d.registers))
-    assert narrowed["status"] == dict(
-        Counter(d.status for d in glyphs if "poetic" in d.registers)
-    )
+    assert narrowed["status"] == dict(Counter(d.status for d in glyphs if "poetic" in d.registers))

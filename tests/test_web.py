@@ -390,9 +390,7 @@ def test_browse_sort_facets_and_pages(tab: Page, server: Server) -> None:
             shown = page.inner_text(f"#results button[data-facet={name}][data-value={value}] .n")
             assert shown == str(n), (name, value)
     page.click("#results button[data-facet=kind][data-value=delta]")
-    page.wait_for_selector(
-        f"#results .count .total:text-is('{facets['kind']['delta']} entries')"
-    )
+    page.wait_for_selector(f"#results .count .total:text-is('{facets['kind']['delta']} entries')")
     assert {k for _, k in _rows(page)} == {"delta"}
     assert page.input_value("#f-kind") == "delta"
     pressed = page.locator("#results button[data-facet=kind][data-value=delta]")
@@ -400,7 +398,9 @@ def test_browse_sort_facets_and_pages(tab: Page, server: Server) -> None:
     # under kind=delta, the register facet counts Δ-codes only
     narrowed = httpx.get(f"{api}/facets", params={"kind": "delta"}).json()
     for value, n in narrowed["register"].items():
-        assert page.inner_text(f"#results button[data-facet=register][data-value={value}] .n") == str(n)
+        assert page.inner_text(
+            f"#results button[data-facet=register][data-value={value}] .n"
+        ) == str(n)
     pressed.click()  # again: the filter goes
     page.wait_for_selector(f"#results .count .total:text-is('{len(everything)} entries')")
     assert page.input_value("#f-kind") == ""
@@ -449,9 +449,7 @@ def many_entries(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_browsing_twenty_thousand_entries(
-    browser: Any, seeded_home: Path, tmp_path: Path
-) -> None:
+def test_browsing_twenty_thousand_entries(browser: Any, seeded_home: Path, tmp_path: Path) -> None:
     """The list, its total, its facets and its far pages over a store of 20k imported
     entries (how fast: bench/web_bench.py, at 100k)."""
     home = tmp_path / "home"
