@@ -90,3 +90,19 @@ def test_count_and_facets_agree_with_the_entries(seeded: Lexicon) -> None:
     assert narrowed["kind"] == dict(Counter(d.kind for d in poetic))
     assert narrowed["register"] == dict(Counter(r for d in glyphs for r in d.registers))
     assert narrowed["status"] == dict(Counter(d.status for d in glyphs if "poetic" in d.registers))
+
+
+def test_facets_count_this_lexicon_only(seeded: Lexicon) -> None:
+    from hyperlexicon.entry import EntryData
+
+    before = seeded.facets()
+    seeded.create_lexicon("other")
+    other = seeded.using("other")
+    other.add(EntryData.create("🜂", glosses={"en": ["fire"]}, registers=["poetic", "logical"]))
+    assert seeded.facets() == before  # the other lexicon's entry is not this one's
+    assert other.facets() == {
+        "kind": {"glyph": 1},
+        "register": {"logical": 1, "poetic": 1},
+        "status": {"active": 1},
+    }
+    assert other.count() == 1 and other.count(register="poetic") == 1

@@ -479,15 +479,20 @@ class Store:
             lx = self.lexicon_id(s, lexicon)
             by_kind = _filtered(select(M.Entry.kind, func.count()), lx, None, register, status)
             by_status = _filtered(select(M.Entry.status, func.count()), lx, kind, register, None)
-            by_register = _filtered(
-                select(M.EntryRegister.register, func.count()).join(
-                    M.Entry, M.Entry.id == M.EntryRegister.entry_id
-                ),
-                lx,
-                kind,
-                None,
-                status,
-            )
+            by_register = select(M.EntryRegister.register, func.count())
+            alone = kind is None and status is None
+            if not alone or s.scalar(select(func.count(M.Entry.id))) != s.scalar(
+                select(func.count(M.Entry.id)).where(M.Entry.lexicon_id == lx)
+            ):
+                # the join to the entry's lexicon is the costly part (a probe per entry):
+                # needed only when the store holds other lexicons' entries, or under filters
+                by_register = _filtered(
+                    by_register.join(M.Entry, M.Entry.id == M.EntryRegister.entry_id),
+                    lx,
+                    kind,
+                    None,
+                    status,
+                )
             return {
                 name: {str(k): int(n) for k, n in s.execute(q.group_by(col)).all()}
                 for name, q, col in (
