@@ -1349,6 +1349,35 @@ def test_every_control_is_labelled_and_text_has_contrast(tab: Page) -> None:
         assert result["low"] == [], (hash_, result["low"])
 
 
+def test_api_docs_render_offline(tab: Page, server: Server) -> None:
+    """Swagger UI and ReDoc from this server's own files: the operations appear, with their
+    summaries, and nothing is asked of another host (the tab fails on any such request)."""
+    schema = httpx.get(f"{server.url}/openapi.json").json()
+    summaries = [op["summary"] for ops in schema["paths"].values() for op in ops.values()]
+    page = tab.page
+    page.goto(f"{server.url}/docs")
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert page.locator(".swagger-ui .opblock").count() == len(summaries)
+    shown = page.locator(".opblock-summary-description").all_inner_texts()
+    assert "Add an entry (editor)" in shown and "Undo one revision, as a new revision" in shown
+    # an operation opens with its description and its example body
+    page.locator(".opblock-post:has(.opblock-summary-path[data-path='/api/v1/decode'])").click()
+    page.wait_for_selector(".opblock.is-open .opblock-description-wrapper")
+    assert "formula" in page.inner_text(".opblock.is-open .opblock-description-wrapper")
+    assert "🜂⧖🕯" in page.inner_text(
+        ".opblock.is-open .body-param__example, .opblock.is-open .highlight-code"
+    )
+    page.goto(f"{server.url}/redoc")
+    page.wait_for_selector("[data-section-id^='tag/entries'], .api-content h2", timeout=60_000)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Undo one revision, as a new revision')",
+        timeout=60_000,
+    )
+    assert "curl -X POST" in page.inner_text("body")  # the request samples
+    hosts = {u.split("/")[2] for u in tab.requests if u.startswith("http")}
+    assert hosts == {server.url.split("/")[2]}
+
+
 def test_page_routes_answer_with_problems_not_crashes(server: Server) -> None:
     """Fragments and the added REST routes: bad input is a problem (4xx), never a 500."""
     with httpx.Client(base_url=server.url, timeout=30) as http:

@@ -199,3 +199,95 @@ def test_entries_carry_the_total_sort_and_the_facets(client: TestClient) -> None
     assert "sort" in _problem(client.get(f"{API}/entries", params={"sort": "id"}), 422)
     assert "order" in _problem(client.get(f"{API}/entries", params={"order": "up"}), 422)
     assert "kind" in _problem(client.get(f"{API}/facets", params={"kind": "rune"}), 422)
+
+
+# --- the API's own documentation ------------------------------------------------------------------
+
+
+def _body_model(name: str) -> Any:
+    from hyperlexicon.server import api, web
+
+    return getattr(api, name, None) or getattr(web, name)
+
+
+def test_every_operation_has_a_summary_a_description_and_a_request_example(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    operations = [
+        (path, method, op) for path, ops in schema["paths"].items() for method, op in ops.items()
+    ]
+    assert len(operations) >= 50
+    lacking = []
+    for path, method, op in operations:
+        where = f"{method.upper()} {path}"
+        summary, description = op.get("summary", ""), op.get("description", "")
+        # FastAPI's fallback summary is the function's name in title case: not a summary
+        if not summary or summary == op["operationId"].split("_api_")[0].replace("_", " ").title():
+            lacking.append(f"{where}: summary")
+        if len(description) < 20:
+            lacking.append(f"{where}: description")
+        for parameter in op.get("parameters", ()):
+            if (
+                parameter["in"] == "path" or parameter.get("required")
+            ) and "example" not in parameter:
+                lacking.append(f"{where}: example of {parameter['name']}")
+        body = op.get("requestBody", {}).get("content", {})
+        for media, content in body.items():
+            if "example" not in content:
+                lacking.append(f"{where}: example of its {media} body")
+            elif media == "application/json":
+                # the example is a body the route accepts
+                model = _body_model(content["schema"]["$ref"].rsplit("/", 1)[-1])
+                model.model_validate(content["example"])
+        [sample] = op.get("x-codeSamples", [{}])
+        source = sample.get("source", "")
+        if not source.startswith(f"curl -X {method.upper()} "):
+            lacking.append(f"{where}: a curl sample")
+        elif body and " -d " not in source and " -F " not in source:
+            lacking.append(f"{where}: the body in its curl sample")
+    assert lacking == []
+
+
+def test_the_curl_samples_run(client: TestClient) -> None:
+    """A few samples as written (through the test client): they do what they say."""
+    schema = client.get("/openapi.json").json()
+
+    def sample(path: str, method: str) -> str:
+        return schema["paths"][path][method]["x-codeSamples"][0]["source"]
+
+    for path, method in (
+        ("/api/v1/entries/{form}", "get"),
+        ("/api/v1/search", "get"),
+        ("/api/v1/decode", "post"),
+        ("/api/v1/ask", "post"),
+        ("/api/v1/diff", "get"),
+    ):
+        import shlex
+
+        words = shlex.split(sample(path, method))
+        url = words[3].removeprefix("http://127.0.0.1:8765")
+        body = json.loads(words[words.index("-d") + 1]) if "-d" in words else None
+        response = client.request(words[2], url, json=body)
+        assert response.status_code == 200, (path, response.text)
+
+
+def test_docs_pages_point_at_this_servers_assets(client: TestClient) -> None:
+    for page, assets in (
+        ("/docs", ("swagger-ui-bundle.js", "swagger-ui.css")),
+        ("/redoc", ("redoc.standalone.js",)),
+    ):
+        html = client.get(page)
+        assert html.status_code == 200
+        assert "default-src 'self'" in html.headers["content-security-policy"]
+        for asset in assets:
+            path = f"/docs-assets/{asset}"
+            assert path in html.text
+            served = client.get(path)
+            assert served.status_code == 200 and len(served.content) > 100_000
+        # nothing named from another host: no CDN, no Google fonts, no validator
+        assert re.findall(r"(?:src|href)=[\"']https?://", html.text) == []
+        assert "fonts.googleapis" not in html.text and "cdn.jsdelivr" not in html.text
+    # ReDoc's logo, the one image its script takes from its CDN, comes from here
+    script = client.get("/docs-assets/redoc.standalone.js")
+    assert b"cdn.redoc.ly" not in script.content and b"/docs-assets/favicon.png" in script.content

@@ -57,7 +57,15 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
         title="hyperlexicon",
         version=__version__,
         summary="HyperBridge: a versioned hyperlexeme dictionary and a translator to hyperscenes.",
+        description=(
+            "Every route acts on one lexicon (`?lexicon=`, default `core`). Errors are RFC 9457 "
+            "problems. With tokens, send `Authorization: Bearer <token>`. The WebSocket `/ws` "
+            "(dialogues) is described in docs/service.md. These docs load nothing from "
+            "anywhere but this server."
+        ),
         lifespan=lifespan,
+        docs_url=None,  # served offline by docs.install
+        redoc_url=None,
     )
     app.state.service = service
     problems.install(app)
@@ -76,15 +84,22 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
     from . import web  # the page at / (templates, static files, its REST additions)
 
     web.install(app)
+    from . import docs  # /docs and /redoc with local assets; every operation documented
+
+    docs.install(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
-        """The process is up."""
+        """Whether the process is up.
+
+        Answers as long as the server runs; says nothing of the database (see ``/ready``)."""
         return {"status": "ok"}
 
     @app.get("/ready", tags=["health"], responses={503: {"model": problems.Problem}})
     def ready() -> dict[str, Any]:
-        """The database answers and is at the current schema."""
+        """Whether the server can serve.
+
+        The database answers and is at the current schema; 503 with the reason otherwise."""
         try:
             service.store.check_schema()
             lexicons = len(service.store.lexicons())

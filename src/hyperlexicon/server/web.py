@@ -247,6 +247,23 @@ class LinkIn(Body):
 
 
 class PictureIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "scene": {
+                        "lexemes": [
+                            {"form": "🜂", "meaning": "огонь", "registers": ["emotional"]},
+                            {"form": "⧖", "meaning": "время", "anchor": True},
+                        ],
+                        "lang": "ru",
+                    },
+                    "title": "🜂⧖",
+                }
+            ]
+        }
+    )
+
     scene: SceneIn
     title: str | None = Field(None, max_length=400)
     width: int = Field(880, ge=320, le=4000)
@@ -285,7 +302,10 @@ class WhoAmI(BaseModel):
 
 @api.get("/whoami", response_model=WhoAmI, tags=["auth"])
 def whoami(request: Request, who: Reader) -> dict[str, Any]:
-    """The caller's name and role (what the page shows and which controls it offers)."""
+    """Who the caller is.
+
+    The name and role of the token (or the local user when the server has no tokens), and what
+    that role may do: what the page shows and which controls it offers."""
     return {
         "name": who.name,
         "role": who.role,
@@ -298,7 +318,10 @@ def whoami(request: Request, who: Reader) -> dict[str, Any]:
 def scene_picture(
     request: Request, body: PictureIn, who: Reader, lexicon: LexiconName = "core"
 ) -> Response:
-    """Draw a scene (as /encode, /decode or /ws return it) as the SVG picture."""
+    """Draw a scene as an SVG picture.
+
+    A scene as /encode, /decode or /ws return it; the links come from the lexicon's entries
+    unless given. The same drawing as the CLI's ``--svg``."""
     scene = body.scene.scene()
     if body.links is None:
         links = service(request).lexicon(lexicon, who).links(scene)
@@ -317,7 +340,9 @@ def query_picture(
     lexicon: LexiconName = "core",
     width: Annotated[int, Query(ge=320, le=4000)] = 880,
 ) -> Response:
-    """The picture of a logged query's scene."""
+    """The picture of a logged query's scene.
+
+    The SVG of the scene the query produced, titled with its mode and input."""
     lex = service(request).lexicon(lexicon, who)
     q, scene = _logged_scene(lex, query_id)
     svg = picture.render_svg(scene, links=lex.links(scene), title=_title(q), width=width)
@@ -363,7 +388,9 @@ def _feedback(lex: Any, query_id: int) -> list[dict[str, Any]]:
 def query_feedback(
     request: Request, query_id: Id, who: Reader, lexicon: LexiconName = "core"
 ) -> list[dict[str, Any]]:
-    """Every verdict given on one logged query, oldest first."""
+    """Every verdict given on one logged query, oldest first.
+
+    Who gave it, what kind, on what (the scene, a lexeme or a span) and with which score."""
     return _feedback(service(request).lexicon(lexicon, who), query_id)
 
 
@@ -410,7 +437,9 @@ def _entry_versions(lex: Any, form: str, revisions: list[Any]) -> list[dict[str,
 def entry_versions(
     request: Request, form: str, who: Reader, lexicon: LexiconName = "core"
 ) -> list[dict[str, Any]]:
-    """The named versions this entry appears in, with the revision each holds."""
+    """The named versions an entry appears in.
+
+    For each version, the entry's revision it holds and the weight and status it had then."""
     lex = service(request).lexicon(lexicon, who)
     revisions = lex.history(form)
     if not revisions:
@@ -425,7 +454,10 @@ def calibration_plot(
     lexicon: LexiconName = "core",
     width: Annotated[int, Query(ge=480, le=4000)] = 880,
 ) -> Response:
-    """Thresholds and held-out precision/recall per register, calibration by calibration."""
+    """Calibration over time, as an SVG plot.
+
+    The threshold of each register and the held-out precision and recall each calibration
+    measured; says so in words when there is nothing to plot yet."""
     lex = service(request).lexicon(lexicon, who)
     return _svg(plot.render(lex.calibration_history(), width=width))
 
