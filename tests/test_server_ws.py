@@ -407,7 +407,17 @@ def test_a_hundred_concurrent_connections(server: LiveServer) -> None:
         (json.dumps({"v": 1, "type": "encode", "id": "x"}), 422, "text: required"),
         (json.dumps({"v": 1, "type": "encode", "id": "x", "text": "  "}), 422, "text: required"),
         (json.dumps({"v": 1, "type": "encode", "id": "x", "text": 5}), 422, "text: required"),
-        (json.dumps({"v": 1, "type": "ask", "id": "x"}), 422, "question: required"),
+        (json.dumps({"v": 1, "type": "ask", "id": "x"}), 422, "text: required"),
+        (
+            json.dumps({"v": 1, "type": "ask", "id": "x", "question": " "}),
+            422,
+            "question: required",
+        ),
+        (
+            json.dumps({"v": 1, "type": "ask", "id": "x", "text": "a", "question": "b"}),
+            422,
+            "give one",
+        ),
         (
             json.dumps({"v": 1, "type": "encode", "id": "x", "text": "a", "connectors": "lexicon"}),
             422,

@@ -313,12 +313,17 @@ def test_filters_narrow_the_list_and_the_search(tab: Page, server: Server) -> No
         f"{server.url}/api/v1/entries", params={"kind": "glyph", "register": "technical"}
     ).json()
     assert 1 < len(api) < 50
+    total = int(httpx.get(f"{server.url}/api/v1/entries?limit=1").headers["X-Total-Count"])
+    assert total >= 146
     page = tab.open("#/lexicon")
-    page.wait_for_selector("#results .count:has-text('50 entries')")  # the first page, unfiltered
+    # the header counts every entry, not the page: 50 are shown
+    page.wait_for_selector(f"#results .count .total:text-is('{total} entries')")
+    assert page.inner_text("#results .count .showing") == "· showing 1–50"
+    assert page.locator("#results tbody tr").count() == 50
     page.select_option("#f-kind", "glyph")
     page.select_option("#f-register", "technical")
     page.click("#search-form button[type=submit]")
-    page.wait_for_selector(f"#results .count:text-is('{len(api)} entries')")
+    page.wait_for_selector(f"#results .count .total:text-is('{len(api)} entries')")
     shown = [r.get_attribute("data-form") for r in page.locator("#results tbody tr").all()]
     assert shown and shown == [e["form"] for e in api]
     for row in page.locator("#results tbody tr").all():
@@ -337,7 +342,200 @@ def test_filters_narrow_the_list_and_the_search(tab: Page, server: Server) -> No
     page.select_option("#f-register", "")
     page.select_option("#f-status", "deprecated")
     page.click("#search-form button[type=submit]")
-    page.wait_for_selector("#results .count:has-text('0 entries')")
+    page.wait_for_selector("#results .count .total:text-is('0 entries')")
+    assert "No entries under these filters" in page.inner_text("#results")
+
+
+def _rows(page: Any) -> list[tuple[str, str]]:
+    return [
+        (r.get_attribute("data-form"), r.get_attribute("data-kind"))
+        for r in page.locator("#results tbody tr").all()
+    ]
+
+
+def test_browse_sort_facets_and_pages(tab: Page, server: Server) -> None:
+    api = f"{server.url}/api/v1"
+    everything = httpx.get(f"{api}/entries", params={"limit": 1000, "sort": "kind"}).json()
+    page = tab.open("#/lexicon")
+    page.wait_for_selector(f"#results .count .total:text-is('{len(everything)} entries')")
+    # glyphs before Δ-codes by default: the first page is the API's kind order
+    assert _rows(page) == [(e["form"], e["kind"]) for e in everything[:50]]
+    assert page.get_attribute("#results th[aria-sort=ascending] button", "data-sort") == "kind"
+    # the next page goes on where the first stopped, and back
+    page.click("#results [data-page=next]")
+    page.wait_for_selector("#results .showing:text-is('· showing 51–100')")
+    assert _rows(page)[0] == (everything[50]["form"], everything[50]["kind"])
+    page.click("#results [data-page=previous]")
+    page.wait_for_selector("#results .showing:text-is('· showing 1–50')")
+    # the Kind column the other way: Δ-codes first
+    page.click("#results button[data-sort=kind]")
+    page.wait_for_selector("#results th[aria-sort=descending] button[data-sort=kind]")
+    assert _rows(page)[0][1] == "delta"
+    # by weight, heaviest first, as the API sorts it
+    page.click("#results button[data-sort=weight]")
+    page.wait_for_selector("#results th[aria-sort=ascending] button[data-sort=weight]")
+    page.click("#results button[data-sort=weight]")
+    page.wait_for_selector("#results th[aria-sort=descending] button[data-sort=weight]")
+    heavy = httpx.get(f"{api}/entries", params={"limit": 50, "sort": "weight", "order": "desc"})
+    assert [f for f, _ in _rows(page)] == [e["form"] for e in heavy.json()]
+    # the view's JSON is that very resource
+    link = page.get_attribute("#results a.json-link", "href")
+    assert "sort=weight" in link and "order=desc" in link
+    assert httpx.get(f"{server.url}{link}").json() == heavy.json()
+
+    # facets: counts by kind, register and status, as the API counts them
+    facets = httpx.get(f"{api}/facets").json()
+    for name in ("kind", "register", "status"):
+        for value, n in facets[name].items():
+            shown = page.inner_text(f"#results button[data-facet={name}][data-value={value}] .n")
+            assert shown == str(n), (name, value)
+    page.click("#results button[data-facet=kind][data-value=delta]")
+    page.wait_for_selector(f"#results .count .total:text-is('{facets['kind']['delta']} entries')")
+    assert {k for _, k in _rows(page)} == {"delta"}
+    assert page.input_value("#f-kind") == "delta"
+    pressed = page.locator("#results button[data-facet=kind][data-value=delta]")
+    assert pressed.get_attribute("aria-pressed") == "true"
+    # under kind=delta, the register facet counts Δ-codes only
+    narrowed = httpx.get(f"{api}/facets", params={"kind": "delta"}).json()
+    for value, n in narrowed["register"].items():
+        assert page.inner_text(
+            f"#results button[data-facet=register][data-value={value}] .n"
+        ) == str(n)
+    pressed.click()  # again: the filter goes
+    page.wait_for_selector(f"#results .count .total:text-is('{len(everything)} entries')")
+    assert page.input_value("#f-kind") == ""
+
+
+MANY_GLYPHS = "🜂⧖🕯⟁☰☉⚭⚗🔥♁🜍⚡🫁🜁☿🜄🜃🜔🜚🜛♄♀♂☽☀🌑🌕🌘✶∞⟲⇌☯⚖∴∵⊘◎⚓♩"
+MANY_WORDS = "огонь время свеча рост закон солнце единство материя молния вдох воздух страх тишина жар ожидание пепел вспышка жизнь туман буря".split()
+
+
+def _digits(i: int, alphabet: Any) -> list[Any]:
+    out = []
+    while True:
+        out.append(alphabet[i % len(alphabet)])
+        i //= len(alphabet)
+        if i == 0:
+            return out
+
+
+def many_entries(n: int) -> str:
+    """A JSONL file of ``n`` made-up entries, a quarter of each kind, spread over registers
+    and statuses (forms unique by construction, none a seed form)."""
+    lines = [json.dumps({"hyperlexicon": 1, "lexicon": "core"})]
+    registers = ["emotional", "logical", "poetic", "philosophical", "technical"]
+    for i in range(n):
+        kind = ("glyph", "compound", "delta", "phrase")[i % 4]
+        words = _digits(i, MANY_WORDS)
+        form = {
+            "glyph": "".join(_digits(i, MANY_GLYPHS)) + "⟡",
+            "compound": "".join(words) + "сплав",
+            "delta": f"Δ-many-{i}",
+            "phrase": " ".join(words) + " вместе",
+        }[kind]
+        lines.append(
+            json.dumps(
+                {
+                    "form": form,
+                    "kind": kind,
+                    "glosses": {"ru": [" ".join(words)]},
+                    "registers": [registers[i % 5], registers[(i // 5) % 5]],
+                    "weight": round((i * 37 % 100) / 100, 2),
+                    "status": ("active", "active", "proposed", "deprecated")[i % 7 % 4],
+                },
+                ensure_ascii=False,
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_browsing_twenty_thousand_entries(browser: Any, seeded_home: Path, tmp_path: Path) -> None:
+    """The list, its total, its facets and its far pages over a store of 20k imported
+    entries (how fast: bench/web_bench.py, at 100k)."""
+    home = tmp_path / "home"
+    shutil.copytree(seeded_home, home)
+    data = tmp_path / "many.jsonl"
+    data.write_text(many_entries(20_000), encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "hyperlexicon", "import", str(data)],
+        env=_env(home, HYPERLEXICON_AUTO_INDEX="0"),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    srv = Server(home, tmp_path / "server.log", HYPERLEXICON_AUTO_INDEX="0")
+    t = Page(browser, srv)
+    try:
+        api = f"{srv.url}/api/v1"
+        facets = httpx.get(f"{api}/facets").json()
+        total = facets["total"]
+        assert total >= 20_146 and sum(facets["kind"].values()) == total
+        assert facets["kind"]["delta"] >= 5000
+        page = t.open("#/lexicon")
+        page.wait_for_selector(f"#results .count .total:text-is('{total} entries')")
+        assert {k for _, k in _rows(page)} == {"glyph"}  # glyphs first
+        for name in ("kind", "register", "status"):
+            for value, n in facets[name].items():
+                assert page.inner_text(
+                    f"#results button[data-facet={name}][data-value={value}] .n"
+                ) == str(n)
+        # a far page: the last of the list, Δ-codes
+        last = (total - 1) // 50 * 50
+        page.goto(f"{srv.url}/#/lexicon?offset={last}")
+        page.wait_for_selector(f"#results .showing:text-is('· showing {last + 1}–{total}')")
+        assert {k for _, k in _rows(page)} == {"delta"}
+        assert page.locator("#results [data-page=next]").count() == 0
+        # a facet and a sort over all of it
+        page.click("#results button[data-facet=status][data-value=deprecated]")
+        page.wait_for_selector(
+            f"#results .count .total:text-is('{facets['status']['deprecated']} entries')"
+        )
+        page.click("#results button[data-sort=weight]")
+        page.wait_for_selector("#results th[aria-sort=ascending] button[data-sort=weight]")
+        expected = httpx.get(
+            f"{api}/entries",
+            params={"status": "deprecated", "sort": "weight", "limit": 50},
+        ).json()
+        assert [f for f, _ in _rows(page)] == [e["form"] for e in expected]
+    finally:
+        t.close()
+        srv.stop()
+    assert "Traceback" not in srv.log.read_text(errors="replace")
+
+
+VIEWS_390 = (
+    ("#/lexicon", "#results table"),
+    (f"#/entry/{quote('страхтишинажарожидание')}", "#entry article"),
+    (f"#/entry/{quote('🜂⧖🕯')}", "#entry article"),
+    (f"#/edit/{quote('🜂⧖🕯')}", "form.entry-form"),
+    ("#/dialogue", "#ws-state:has-text('connected')"),
+    ("#/proposals", "#proposals"),
+    ("#/versions", "#versions .timeline"),
+    ("#/diff/seed-core-1/working", "#diff .diff"),
+    ("#/calibration", "#calibration svg"),
+    ("#/io", "#jobs :is(table, .none)"),
+)
+
+
+def test_no_view_is_wider_than_a_390_pixel_phone(browser: Any, server: Server) -> None:
+    t = Page(
+        browser, server, browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    )
+    try:
+        page = t.open()
+        t.ready()
+        for hash_, ready in VIEWS_390:
+            page.goto(f"{server.url}/{hash_}")
+            page.wait_for_selector(ready)
+            if hash_ == "#/dialogue":
+                _encode(page, QUESTION)
+            if hash_ == "#/lexicon":
+                _search(page, "огонь")
+                page.wait_for_selector("#results td.match")
+            width = page.evaluate("document.scrollingElement.scrollWidth")
+            assert width <= 390, (hash_, width)
+    finally:
+        t.close()
 
 
 def test_dialogue_keeps_turns_decodes_in_styles_and_resumes(tab: Page, server: Server) -> None:
@@ -668,6 +866,60 @@ def test_saving_every_seed_entry_unchanged_changes_nothing(
         t.close()
         srv.stop()
     assert "Traceback" not in srv.log.read_text(errors="replace")
+
+
+def test_history_shows_each_revision_field_by_field_and_reverts_one(
+    tab: Page, server: Server
+) -> None:
+    form = "🜃"
+    with server.api() as api:
+        current = api.get(f"/entries/{quote(form)}")
+        old = current.json()
+        edited = api.patch(
+            f"/entries/{quote(form)}?reason=heavier",
+            json={"weight": 0.93, "notes": "earth, heavier"},
+            headers={"If-Match": current.headers["ETag"]},
+        )
+        assert edited.status_code == 200, edited.text
+        revision = api.get(f"/entries/{quote(form)}/history").json()[0]["id"]
+    page = tab.open(f"#/entry/{quote(form)}")
+    row = page.locator(f"#entry tr.revision[data-revision='{revision}']")
+    row.wait_for()
+    # before and after, field by field
+    assert row.locator("dt[data-field]").all_inner_texts() == ["weight", "notes"]
+    weight = row.locator("dd[data-field=weight]")
+    assert weight.locator("del.before").inner_text() == f"{old['weight']:g}"
+    assert weight.locator("ins.after").inner_text() == "0.93"
+    assert row.locator("dd[data-field=notes] ins").inner_text() == "earth, heavier"
+    assert row.locator(".reason").inner_text() == "heavier"
+    # the seed's create lists what the entry was created with
+    created = page.locator("#entry tr.revision[data-op=create]")
+    created.locator(".changes summary").click()
+    assert "ru: " in created.locator("dd[data-field=glosses]").inner_text()
+    # revert it, with a reason
+    row.locator("details.revert summary").click()
+    row.locator("input[name=reason]").fill("too heavy")
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#notice:has-text('reverted as revision')")
+    page.wait_for_selector(
+        f"#entry tr.revision .reason:text-is('revert revision {revision}: too heavy')"
+    )
+    newest = page.locator("#entry tr.revision").first
+    assert newest.locator(".reason").inner_text() == f"revert revision {revision}: too heavy"
+    assert newest.locator("dd[data-field=weight] ins").inner_text() == f"{old['weight']:g}"
+    now = httpx.get(f"{server.url}/api/v1/entries/{quote(form)}").json()
+    assert (now["weight"], now.get("notes", "")) == (old["weight"], old.get("notes", ""))
+    # reverting it again is refused in place: the revert changed those fields since
+    count = page.locator("#entry tr.revision").count()
+    again = page.locator(f"#entry tr.revision[data-revision='{revision}']")
+    again.locator("details.revert summary").click()
+    again.locator("button[type=submit]").click()
+    problem = again.locator(".problem:not([hidden])")
+    problem.wait_for()
+    assert (
+        problem.inner_text().startswith("409 Conflict") and "changed weight" in problem.inner_text()
+    )
+    assert page.locator("#entry tr.revision").count() == count
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -1095,6 +1347,35 @@ def test_every_control_is_labelled_and_text_has_contrast(tab: Page) -> None:
         result = page.evaluate(LABEL_AND_CONTRAST_PROBE)
         assert result["unlabelled"] == [], (hash_, result["unlabelled"])
         assert result["low"] == [], (hash_, result["low"])
+
+
+def test_api_docs_render_offline(tab: Page, server: Server) -> None:
+    """Swagger UI and ReDoc from this server's own files: the operations appear, with their
+    summaries, and nothing is asked of another host (the tab fails on any such request)."""
+    schema = httpx.get(f"{server.url}/openapi.json").json()
+    summaries = [op["summary"] for ops in schema["paths"].values() for op in ops.values()]
+    page = tab.page
+    page.goto(f"{server.url}/docs")
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert page.locator(".swagger-ui .opblock").count() == len(summaries)
+    shown = page.locator(".opblock-summary-description").all_inner_texts()
+    assert "Add an entry (editor)" in shown and "Undo one revision, as a new revision" in shown
+    # an operation opens with its description and its example body
+    page.locator(".opblock-post:has(.opblock-summary-path[data-path='/api/v1/decode'])").click()
+    page.wait_for_selector(".opblock.is-open .opblock-description-wrapper")
+    assert "formula" in page.inner_text(".opblock.is-open .opblock-description-wrapper")
+    assert "🜂⧖🕯" in page.inner_text(
+        ".opblock.is-open .body-param__example, .opblock.is-open .highlight-code"
+    )
+    page.goto(f"{server.url}/redoc")
+    page.wait_for_selector("[data-section-id^='tag/entries'], .api-content h2", timeout=60_000)
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Undo one revision, as a new revision')",
+        timeout=60_000,
+    )
+    assert "curl -X POST" in page.inner_text("body")  # the request samples
+    hosts = {u.split("/")[2] for u in tab.requests if u.startswith("http")}
+    assert hosts == {server.url.split("/")[2]}
 
 
 def test_page_routes_answer_with_problems_not_crashes(server: Server) -> None:

@@ -90,9 +90,17 @@ class LexiconAPI(Protocol):
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> list[StoredEntry]: ...
 
-    def count(self) -> int: ...
+    def count(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> int: ...
+
+    def facets(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> dict[str, dict[str, int]]: ...
 
     def search(
         self, query: str, *, mode: str = "exact", limit: int = 20, **filters: Any
@@ -101,6 +109,8 @@ class LexiconAPI(Protocol):
     def history(
         self, form: str | None = None, *, limit: int | None = None
     ) -> list[RevisionRecord]: ...
+
+    def revert(self, revision_id: int, *, reason: str | None = None) -> RevisionRecord: ...
 
     # the index
     def index_status(self) -> dict[str, Any]: ...

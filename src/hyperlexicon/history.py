@@ -7,6 +7,7 @@ delete). Diff, export and rollback all read that, so none of them needs stored c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,13 @@ from sqlalchemy import and_, func, select
 from . import models as M
 from .entry import EntryData
 from .errors import BadInputError, ConflictError, NotFoundError
-from .store import Store
+from .store import RevisionRecord, Store
 
 WORKING = "working"
+# an entry's fields, in the order a revision's diff shows them
+FIELDS = tuple(f.name for f in dataclasses.fields(EntryData))
+# what a snapshot leaves out when a field is empty (EntryData.to_dict)
+_EMPTY: dict[str, Any] = {"components": [], "notes": "", "examples": []}
 _NAME = regex.compile(r"^[\p{L}\p{N}][\p{L}\p{N}._+-]{0,99}$")
 
 
@@ -283,3 +288,81 @@ def _count_at(s: Any, lexicon_id: int, mark: int) -> int:
         )
         or 0
     )
+
+
+# --- one revision: what it changed, and undoing it ---------------------------------------------
+
+
+def _values(snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    if snapshot is None:
+        return {}
+    return {f: snapshot.get(f, _EMPTY.get(f)) for f in FIELDS}
+
+
+def changes(revision: RevisionRecord) -> dict[str, tuple[Any, Any]]:
+    """Field by field, what one revision changed: ``field -> (before, after)``, in the record
+    notation of exports. A create or a delete gives the fields that hold something, with None
+    on the side where the entry did not exist."""
+    before, after = _values(revision.before), _values(revision.after)
+    out = {}
+    for name in FIELDS:
+        a, b = before.get(name), after.get(name)
+        if a == b or (revision.op != "update" and (b if a is None else a) in ([], "", {})):
+            continue
+        out[name] = (a, b)
+    return out
+
+
+def revert(
+    store: Store, lexicon: str, revision_id: int, *, author: str, reason: str | None = None
+) -> RevisionRecord:
+    """Undo one revision, as a new revision whose reason names it: an update's fields go back
+    to what they were before it, a create is deleted, a delete is restored.
+
+    Refused (``ConflictError``, nothing changed) when a later revision of the entry changed
+    one of the same fields, or deleted it: undoing this one would undo that one too, unseen.
+    Revert the later one first, or edit the entry. Other fields' later changes stay."""
+    rev = store.revision(lexicon, revision_id)
+    changed = changes(rev)
+    why = f"revert revision {rev.id}" + (f": {reason}" if reason else "")
+    with store.write() as s:
+        lx = store.lexicon_id(s, lexicon)
+        mark = store.last_revision_id(s, lx)
+        later = store.revisions_of(s, lx, rev.entry_id, after=rev.id)
+        refused = f"revision {rev.id} of {rev.form!r} cannot be reverted"
+        for other in later:
+            if other.op == "delete":
+                raise ConflictError(
+                    f"{refused}: revision {other.id} deleted the entry after it; nothing was "
+                    "changed (revert that one first)"
+                )
+            overlap = [name for name in changes(other) if name in changed]
+            if overlap:
+                raise ConflictError(
+                    f"{refused}: revision {other.id} changed {', '.join(overlap)} after it; "
+                    "nothing was changed (revert that one first, or edit the entry)"
+                )
+        entry_id: int | None = rev.entry_id
+        try:
+            if rev.op == "create":
+                store.set_entry(s, lx, rev.entry_id, None, author=author, reason=why)
+            elif rev.op == "delete":
+                assert rev.before is not None
+                restored = EntryData.from_record(rev.before)
+                entry_id = store.set_entry(s, lx, None, restored, author=author, reason=why)
+            else:
+                row = s.scalar(select(M.Entry.data).where(M.Entry.id == rev.entry_id))
+                assert row is not None  # a later delete was refused above
+                current = EntryData.from_record(row)
+                back = current.evolve(**{name: before for name, (before, _) in changed.items()})
+                entry_id = store.set_entry(s, lx, rev.entry_id, back, author=author, reason=why)
+        except ConflictError as exc:  # the form it would take back is another entry's now
+            raise ConflictError(f"{refused}: {exc}") from None
+        assert entry_id is not None
+        made = store.revisions_of(s, lx, entry_id, after=mark)
+        if not made:
+            raise ConflictError(
+                f"revision {rev.id} of {rev.form!r}: the entry already holds what it held "
+                "before it; nothing was changed"
+            )
+        return made[-1]

@@ -290,13 +290,32 @@ class Lexicon(FileTransfer):
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> list[StoredEntry]:
+        """Entries under the filters, by ``sort`` (form, kind: glyphs first, weight, status,
+        updated) in ``order`` (asc, desc), ties in form order."""
         return self.store.list(
-            self.name, kind=kind, register=register, status=status, limit=limit, offset=offset
+            self.name,
+            kind=kind,
+            register=register,
+            status=status,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            order=order,
         )
 
-    def count(self) -> int:
-        return self.store.count(self.name)
+    def count(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> int:
+        return self.store.count(self.name, kind=kind, register=register, status=status)
+
+    def facets(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Counts by kind, register and status, each under the other filters."""
+        return self.store.facets(self.name, kind=kind, register=register, status=status)
 
     def search(
         self, query: str, *, mode: str = "exact", limit: int = 20, **filters: Any
@@ -311,6 +330,14 @@ class Lexicon(FileTransfer):
 
     def history(self, form: str | None = None, *, limit: int | None = None) -> list[RevisionRecord]:
         return self.store.history(self.name, form, limit=limit)
+
+    def revert(self, revision_id: int, *, reason: str | None = None) -> RevisionRecord:
+        """Undo one revision as a new one (refused when a later one changed the same field)."""
+        reverted = versioning.revert(
+            self.store, self.name, revision_id, author=self.author, reason=reason
+        )
+        self._after_write()
+        return reverted
 
     # --- the index ----------------------------------------------------------------------
 

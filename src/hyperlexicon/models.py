@@ -74,6 +74,10 @@ class Entry(Base):
     __table_args__ = (
         UniqueConstraint("lexicon_id", "form_key"),
         Index("ix_entry_lexicon_id_status_kind", "lexicon_id", "status", "kind"),
+        # browsing a large lexicon: its default order (glyphs first) and by weight read an
+        # index, not the wide rows (store.SORTS)
+        Index("ix_entry_lexicon_id_kind_form_key", "lexicon_id", "kind", "form_key"),
+        Index("ix_entry_lexicon_id_weight_form_key", "lexicon_id", "weight", "form_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

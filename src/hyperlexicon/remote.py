@@ -202,6 +202,8 @@ class RemoteLexicon(FileTransfer):
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> list[StoredEntry]:
         out: list[StoredEntry] = []
         page = 1000
@@ -216,6 +218,8 @@ class RemoteLexicon(FileTransfer):
                     "status": status,
                     "limit": want,
                     "offset": offset + len(out),
+                    "sort": sort,
+                    "order": order,
                 },
             )
             out.extend(StoredEntry.from_dict(d) for d in batch)
@@ -223,8 +227,20 @@ class RemoteLexicon(FileTransfer):
                 break
         return out
 
-    def count(self) -> int:
-        return int(self.stats()["lexicons"].get(self.name, {}).get("entries", 0))
+    def count(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> int:
+        filters = {"kind": kind, "register": register, "status": status}
+        response = self._call("GET", "/entries", params={**filters, "limit": 1})
+        return int(response.headers["X-Total-Count"])
+
+    def facets(
+        self, *, kind: str | None = None, register: str | None = None, status: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        body = self._json(
+            "GET", "/facets", params={"kind": kind, "register": register, "status": status}
+        )
+        return {name: body[name] for name in ("kind", "register", "status")}
 
     def search(
         self, query: str, *, mode: str = "exact", limit: int = 20, **filters: Any
@@ -237,6 +253,11 @@ class RemoteLexicon(FileTransfer):
     def history(self, form: str | None = None, *, limit: int | None = None) -> list[RevisionRecord]:
         rows = self._json("GET", "/history", params={"form": form, "limit": limit})
         return [RevisionRecord.from_dict(r) for r in rows]
+
+    def revert(self, revision_id: int, *, reason: str | None = None) -> RevisionRecord:
+        path = f"/revisions/{int(revision_id)}/revert"
+        body = self._json("POST", path, params={"reason": reason})
+        return RevisionRecord.from_dict(body)
 
     # --- the index ----------------------------------------------------------------------
 
@@ -396,7 +417,7 @@ class RemoteLexicon(FileTransfer):
     def ask(self, question: str, *, lang: str | None = None, log: bool = True) -> Answer:
         from .bridge import Answer
 
-        body = self._json("POST", "/ask", json={"question": question, "lang": lang})
+        body = self._json("POST", "/ask", json={"text": question, "lang": lang})
         return Answer.from_dict(body["detail"])
 
     def translate(
@@ -443,7 +464,7 @@ class RemoteLexicon(FileTransfer):
         elif mode == "compress":
             body.update(scenes=text.splitlines())
         elif mode == "ask":
-            body.update(question=text)
+            body.update(text=text)
         else:
             raise BadInputError(f"mode {mode!r}: one of encode, decode, compress, ask")
         return TranslationResult.from_dict(self._json("POST", f"/{mode}", json=body))

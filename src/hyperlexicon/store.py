@@ -21,6 +21,7 @@ from sqlalchemy import (
     Engine,
     String,
     bindparam,
+    case,
     delete,
     exists,
     func,
@@ -401,10 +402,19 @@ class Store:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> list[StoredEntry]:
         return list(
             self.iter_entries(
-                lexicon, kind=kind, register=register, status=status, limit=limit, offset=offset
+                lexicon,
+                kind=kind,
+                register=register,
+                status=status,
+                limit=limit,
+                offset=offset,
+                sort=sort,
+                order=order,
             )
         )
 
@@ -417,11 +427,15 @@ class Store:
         status: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        sort: str = "form",
+        order: str = "asc",
     ) -> Iterator[StoredEntry]:
-        """Entries in form order, fetched in batches so a million do not sit in memory."""
+        """Entries in form order (or by ``sort``, one of ``SORTS``, ties in form order),
+        fetched in batches so a million do not sit in memory."""
+        keys = _order_by(sort, order)
         with self.read() as s:
             lx = self.lexicon_id(s, lexicon)
-            q = _filtered(select(M.Entry.id), lx, kind, register, status).order_by(M.Entry.form_key)
+            q = _filtered(select(M.Entry.id), lx, kind, register, status).order_by(*keys)
             if limit is not None:
                 q = q.limit(limit)
             if offset:
@@ -450,6 +464,43 @@ class Store:
             lx = self.lexicon_id(s, lexicon)
             q = _filtered(select(func.count(M.Entry.id)), lx, **filters)
             return int(s.scalar(q) or 0)
+
+    def facets(
+        self,
+        lexicon: str,
+        *,
+        kind: str | None = None,
+        register: str | None = None,
+        status: str | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """How many entries have each kind, register and status: three GROUP BYs, each under
+        the other two filters (not its own, so every choice it offers shows its count)."""
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            by_kind = _filtered(select(M.Entry.kind, func.count()), lx, None, register, status)
+            by_status = _filtered(select(M.Entry.status, func.count()), lx, kind, register, None)
+            by_register = select(M.EntryRegister.register, func.count())
+            alone = kind is None and status is None
+            if not alone or s.scalar(select(func.count(M.Entry.id))) != s.scalar(
+                select(func.count(M.Entry.id)).where(M.Entry.lexicon_id == lx)
+            ):
+                # the join to the entry's lexicon is the costly part (a probe per entry):
+                # needed only when the store holds other lexicons' entries, or under filters
+                by_register = _filtered(
+                    by_register.join(M.Entry, M.Entry.id == M.EntryRegister.entry_id),
+                    lx,
+                    kind,
+                    None,
+                    status,
+                )
+            return {
+                name: {str(k): int(n) for k, n in s.execute(q.group_by(col)).all()}
+                for name, q, col in (
+                    ("kind", by_kind, M.Entry.kind),
+                    ("register", by_register, M.EntryRegister.register),
+                    ("status", by_status, M.Entry.status),
+                )
+            }
 
     def search(
         self,
@@ -969,6 +1020,75 @@ class Store:
             self._create(s, lexicon_id, created, author=author, reason=reason)
         return {"created": len(created), "updated": len(changed), "deleted": len(removed)}
 
+    def set_entry(
+        self,
+        s: Session,
+        lexicon_id: int,
+        entry_id: int | None,
+        data: EntryData | None,
+        *,
+        author: str,
+        reason: str | None,
+    ) -> int | None:
+        """Inside a write transaction: make one entry hold ``data``, with its revision and
+        outbox row. ``entry_id`` None creates it; ``data`` None deletes it. Returns the
+        entry's id (None once deleted). Refuses a form another entry holds."""
+        row = None
+        if entry_id is not None:
+            row = s.scalars(
+                _entry_query()
+                .where(M.Entry.lexicon_id == lexicon_id, M.Entry.id == entry_id)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no entry with id {entry_id}")
+        if data is not None and (row is None or row.form_key != data.key):
+            taken = s.scalar(
+                select(M.Entry.form).where(
+                    M.Entry.lexicon_id == lexicon_id, M.Entry.form_key == data.key
+                )
+            )
+            if taken is not None:
+                raise ConflictError(f"entry {taken!r} exists; nothing was changed")
+        if row is None:
+            if data is None:
+                return None
+            (new_id,) = self._create(s, lexicon_id, [data], author=author, reason=reason)
+            return new_id
+        before = _data(row)
+        if data is None:
+            self._delete(s, lexicon_id, [(row.id, before)], author, reason)
+            return None
+        if data != before:
+            self._replace(s, lexicon_id, [(row.id, row.row_version, before, data)], author, reason)
+        return int(row.id)
+
+    def revisions_of(
+        self, s: Session, lexicon_id: int, entry_id: int, *, after: int = 0
+    ) -> list[RevisionRecord]:
+        """One entry's revisions with ids above ``after``, oldest first (its id, not its form:
+        a form given up and taken by another entry is another story)."""
+        rows = s.scalars(
+            select(M.Revision)
+            .where(
+                M.Revision.lexicon_id == lexicon_id,
+                M.Revision.entry_id == entry_id,
+                M.Revision.id > after,
+            )
+            .order_by(M.Revision.id)
+        )
+        return [_revision(r) for r in rows]
+
+    def revision(self, lexicon: str, revision_id: int) -> RevisionRecord:
+        with self.read() as s:
+            lx = self.lexicon_id(s, lexicon)
+            row = s.scalar(
+                select(M.Revision).where(M.Revision.lexicon_id == lx, M.Revision.id == revision_id)
+            )
+            if row is None:
+                raise NotFoundError(f"no revision {revision_id} in lexicon {lexicon!r}")
+            return _revision(row)
+
     def set_weights(
         self,
         lexicon: str,
@@ -1292,6 +1412,31 @@ def _filtered(
             )
         )
     return q
+
+
+# what entries may be listed by (a whitelist: never a column named by the caller); "kind"
+# puts glyphs first and Δ-codes last, the order a person browsing expects
+SORTS: dict[str, Any] = {
+    "form": M.Entry.form_key,
+    "kind": case(
+        {k: n for n, k in enumerate(("glyph", "compound", "phrase", "delta"))},
+        value=M.Entry.kind,
+        else_=4,
+    ),
+    "weight": M.Entry.weight,
+    "status": M.Entry.status,
+    "updated": M.Entry.updated_at,
+}
+
+
+def _order_by(sort: str, order: str) -> list[Any]:
+    if sort not in SORTS:
+        raise BadInputError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    if order not in ("asc", "desc"):
+        raise BadInputError(f"order: {order!r} is not one of asc, desc")
+    key = SORTS[sort]
+    first = key.desc() if order == "desc" else key.asc()
+    return [first] if sort == "form" else [first, M.Entry.form_key.asc()]
 
 
 def _entry_row(lexicon_id: int, d: EntryData, now: datetime) -> dict[str, Any]:

@@ -468,3 +468,39 @@ def lex_history(app: App, form: str | None, limit: int | None, as_json: bool) ->
             ]
         )
     table(None, ["rev", "when (UTC)", "who", "op", "form", "fields", "why"], rows)
+
+
+@lex.command("revert")
+@click.argument("revision", type=click.IntRange(min=1))
+@click.option("--reason", help="Why (kept in the history after 'revert revision N').")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def lex_revert(app: App, revision: int, reason: str | None, as_json: bool) -> None:
+    """Undo one revision (see 'lex history') as a new revision.
+
+    An update's fields go back to what they were before it; a create is deleted; a delete is
+    restored. Refused (exit 1, nothing changed) when a later revision of the entry changed
+    one of the same fields: revert that one first, or edit the entry.
+
+    \b
+    Example:
+      hyperlexicon lex history 🜂
+      hyperlexicon lex revert 412 --reason "the weight was right before"
+    """
+    from ..history import changes
+
+    made = app.lexicon.revert(revision, reason=reason)
+    app.note_index()
+    if as_json:
+        emit_json({**made.to_dict(), "reverted": revision})
+        return
+    click.echo(f"reverted revision {revision} of {made.form} as revision {made.id} ({made.op})")
+    for name, (before, after) in changes(made).items():
+        click.echo(f"  {name}: {_brief(before)} → {_brief(after)}")
+
+
+def _brief(value: Any) -> str:
+    """A field's value on one line, as JSON (None: the entry did not exist)."""
+    import json
+
+    return "—" if value is None else json.dumps(value, ensure_ascii=False)

@@ -26,14 +26,10 @@ def serve(app: App, host: str, port: int) -> None:
       hyperlexicon serve
       HYPERLEXICON_API_TOKENS=$(cat ~/.tokens) hyperlexicon serve --host 0.0.0.0 --port 8080
     """
-    from ..errors import ConfigError
+    from ..server import require_extra
+    from ..server import serve as run
 
-    try:
-        from ..server import serve as run
-    except ImportError:
-        raise ConfigError(
-            "the server needs the 'server' extra: pip install 'hyperlexicon[server]'"
-        ) from None
+    require_extra()  # one line and exit 2 without the extra, before anything is opened
     run(app.settings, host=host, port=port)
 
 

@@ -6,10 +6,33 @@ Install the ``server`` extra and run ``hyperlexicon serve``; the OpenAPI schema 
 
 from __future__ import annotations
 
+import importlib
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from ..config import Settings
+from ..errors import ConfigError
+
+# what the ``server`` extra installs, by the name each is imported as (python-multipart is
+# ``python_multipart``; fastapi-offline ships the API docs' scripts and styles)
+EXTRA = ("fastapi", "uvicorn", "jinja2", "python_multipart", "fastapi_offline")
+
+
+def require_extra() -> None:
+    """Refuse to start, in one line, when the ``server`` extra is not installed: without it
+    the first request (or the start itself) would fail with a traceback naming a module the
+    user never asked for."""
+    missing = []
+    for name in EXTRA:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ConfigError(
+            f"the server needs the 'server' extra ({', '.join(missing)} not installed): "
+            "pip install 'hyperlexicon[server]'"
+        )
 
 
 def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> Any:
@@ -34,7 +57,15 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
         title="hyperlexicon",
         version=__version__,
         summary="HyperBridge: a versioned hyperlexeme dictionary and a translator to hyperscenes.",
+        description=(
+            "Every route acts on one lexicon (`?lexicon=`, default `core`). Errors are RFC 9457 "
+            "problems. With tokens, send `Authorization: Bearer <token>`. The WebSocket `/ws` "
+            "(dialogues) is described in docs/service.md. These docs load nothing from "
+            "anywhere but this server."
+        ),
         lifespan=lifespan,
+        docs_url=None,  # served offline by docs.install
+        redoc_url=None,
     )
     app.state.service = service
     problems.install(app)
@@ -46,22 +77,29 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
             allow_origins=service.cors,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "Location"],
+            expose_headers=["ETag", "Location", "X-Total-Count"],
         )
     app.include_router(api.router)
     app.add_api_websocket_route("/ws", ws.endpoint)
     from . import web  # the page at / (templates, static files, its REST additions)
 
     web.install(app)
+    from . import docs  # /docs and /redoc with local assets; every operation documented
+
+    docs.install(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
-        """The process is up."""
+        """Whether the process is up.
+
+        Answers as long as the server runs; says nothing of the database (see ``/ready``)."""
         return {"status": "ok"}
 
     @app.get("/ready", tags=["health"], responses={503: {"model": problems.Problem}})
     def ready() -> dict[str, Any]:
-        """The database answers and is at the current schema."""
+        """Whether the server can serve.
+
+        The database answers and is at the current schema; 503 with the reason otherwise."""
         try:
             service.store.check_schema()
             lexicons = len(service.store.lexicons())
@@ -126,6 +164,7 @@ class _TooLarge(Exception):
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8765) -> None:
+    require_extra()
     import uvicorn
 
     app = create_app(settings, host=host)

@@ -21,7 +21,7 @@ from fastapi import (
     UploadFile,
 )
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ..entry import EntryData
 from ..errors import BadInputError, RateLimitError
@@ -170,6 +170,20 @@ def _components(items: list[ComponentIn]) -> list[Any]:
 
 
 class EntryIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "form": "🜅",
+                    "glosses": {"ru": ["кислота"], "en": ["acid"]},
+                    "components": ["ru:разъедание", "en:fire@🜂"],
+                    "registers": ["technical"],
+                    "weight": 0.6,
+                }
+            ]
+        }
+    )
+
     form: str
     kind: Kind | None = None
     glosses: dict[str, list[str]] = Field(default_factory=dict)
@@ -188,6 +202,10 @@ class EntryIn(Body):
 
 
 class EntryPatch(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"weight": 0.62, "registers": ["poetic", "philosophical"]}]}
+    )
+
     form: str | None = None
     kind: Kind | None = None
     glosses: dict[str, list[str]] | None = None
@@ -217,6 +235,12 @@ class EntryOut(BaseModel):
     updated_at: str
 
 
+class FieldChange(BaseModel):
+    field: str
+    before: Any = Field(description="the field's value before the revision (null: no entry)")
+    after: Any = Field(description="the field's value after it (null: no entry)")
+
+
 class Revision(BaseModel):
     id: int
     entry_id: int
@@ -227,6 +251,19 @@ class Revision(BaseModel):
     author: str
     reason: str | None
     created_at: str
+    changes: list[FieldChange] = Field(
+        default_factory=list, description="what the revision changed, field by field"
+    )
+
+
+def revision_out(r: Any) -> dict[str, Any]:
+    """A revision with its field-by-field changes (``history.changes``)."""
+    from ..history import changes
+
+    return {
+        **r.to_dict(),
+        "changes": [{"field": k, "before": a, "after": b} for k, (a, b) in changes(r).items()],
+    }
 
 
 class Hit(BaseModel):
@@ -256,6 +293,12 @@ class SceneOut(BaseModel):
 
 
 class EncodeIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"text": "Что ты чувствуешь перед бурей?", "register": "poetic"}]
+        }
+    )
+
     text: str = Field("", max_length=20_000)
     register: Register | None = None
     lang: Lang | None = None
@@ -268,6 +311,10 @@ class EncodeIn(Body):
 
 
 class DecodeIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"hyperstring": "🜂⧖🕯", "style": "formula", "lang": "en"}]}
+    )
+
     hyperstring: str = Field(..., min_length=1, max_length=20_000)
     style: Style = "narrative"
     lang: Lang = "ru"
@@ -276,6 +323,10 @@ class DecodeIn(Body):
 
 
 class CompressIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"scenes": ["🜂⧖🕯", "⟁☰☉⚭"], "lang": "ru", "limit": 4}]}
+    )
+
     scenes: list[str] = Field(..., min_length=1, max_length=100)
     lang: Lang = "ru"
     limit: JsonInt | None = Field(None, ge=1, le=MAX_ID)
@@ -283,9 +334,28 @@ class CompressIn(Body):
 
 
 class AskIn(Body):
-    question: str = Field(..., min_length=1, max_length=20_000)
+    """A question, in ``text`` as for /encode (``question`` is the earlier name, still read)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Как найти дорогу домой?"}]})
+
+    text: str | None = Field(None, min_length=1, max_length=20_000, description="the question")
+    question: str | None = Field(
+        None, min_length=1, max_length=20_000, description="the same as text (the earlier name)"
+    )
     lang: Lang | None = None
     connectors: Chain = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_text(self) -> AskIn:
+        if self.text is None and self.question is None:
+            raise ValueError("text: required (the question)")
+        if self.text is not None and self.question is not None and self.text != self.question:
+            raise ValueError("text and question: give one (question is text's earlier name)")
+        return self
+
+    @property
+    def asked(self) -> str:
+        return self.text if self.text is not None else str(self.question)
 
 
 class Translation(BaseModel):
@@ -308,6 +378,10 @@ class Translation(BaseModel):
 
 
 class VersionIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "v2", "message": "the sun, brighter"}]}
+    )
+
     name: str = Field(..., min_length=1, max_length=100)
     message: str = ""
 
@@ -322,6 +396,10 @@ class VersionOut(BaseModel):
 
 
 class FeedbackIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"query_id": 1, "kind": "reject", "lexeme": "⛈"}]}
+    )
+
     query_id: JsonInt = Field(..., ge=1, le=MAX_ID)
     kind: Literal["accept", "reject", "correct", "rate"]
     lexeme: str | None = None
@@ -332,6 +410,14 @@ class FeedbackIn(Body):
 
 
 class ProposalPatch(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"glosses": {"ru": ["тигель"], "en": ["crucible"]}, "registers": ["technical"]}
+            ]
+        }
+    )
+
     form: str | None = None
     kind: Kind | None = None
     glosses: dict[str, list[str]] | None = None
@@ -340,6 +426,10 @@ class ProposalPatch(Body):
 
 
 class CalibrateIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"target_precision": 0.8, "folds": 5, "weights": False}]}
+    )
+
     target_precision: float | None = Field(None, gt=0, le=1)
     folds: JsonInt = Field(5, ge=2, le=20)
     dry_run: bool = False
@@ -348,6 +438,12 @@ class CalibrateIn(Body):
 
 
 class EncodeBatchIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"texts": ["огонь и время", "буря над морем"], "register": "poetic"}]
+        }
+    )
+
     texts: list[str] = Field(..., min_length=1, max_length=10_000)
     register: Register | None = None
 
@@ -367,6 +463,8 @@ class JobOut(BaseModel):
 
 
 class PromptIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"prompt": "decode[poem, en]: 🜂⧖🕯"}]})
+
     prompt: str = Field(
         ..., min_length=1, max_length=50_000, description="a HyperPrompt, text or JSON form"
     )
@@ -410,16 +508,28 @@ LexiconName = Annotated[
 
 @router.get("/lexicons", tags=["lexicons"])
 def list_lexicons(request: Request, who: Reader) -> list[dict[str, Any]]:
+    """List the lexicons in this store.
+
+    Each with its description, how many entries it holds and when it was made. Every other
+    route acts on one of them, chosen with ``?lexicon=`` (default ``core``)."""
     return service(request).lexicon("core", who).lexicons()
 
 
 class LexiconIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "poems", "description": "glyphs of the poems"}]}
+    )
+
     name: str = Field(..., pattern=r"^[a-z0-9._-]{1,100}$")
     description: str = ""
 
 
 @router.post("/lexicons", status_code=201, tags=["lexicons"])
 def create_lexicon(request: Request, body: LexiconIn, who: Admin) -> dict[str, str]:
+    """Create an empty lexicon (admin).
+
+    Its name is lower-case letters, digits, ``-``, ``_`` or ``.``; a name already taken is 409.
+    Fill it with ``POST /import`` or entry by entry."""
     service(request).lexicon("core", who).create_lexicon(body.name, body.description)
     return {"name": body.name}
 
@@ -430,7 +540,10 @@ def delete_lexicon(
     name: Annotated[str, Path(pattern=r"^[a-z0-9._-]{1,100}$")],
     who: Admin,
 ) -> Response:
-    """The lexicon, its entries, history and versions: gone (the CLI asks first)."""
+    """Delete a lexicon with everything in it (admin).
+
+    Its entries, history, versions, query log and proposals go with it, and cannot be brought
+    back (the CLI asks first). Export it before if in doubt."""
     service(request).lexicon("core", who).delete_lexicon(name)
     return Response(status_code=204)
 
@@ -438,9 +551,30 @@ def delete_lexicon(
 # --- entries ----------------------------------------------------------------------------------
 
 
-@router.get("/entries", response_model=list[EntryOut], tags=["entries"])
+Sort = Literal["form", "kind", "weight", "status", "updated"]
+Order = Literal["asc", "desc"]
+TOTAL = "X-Total-Count"
+
+
+@router.get(
+    "/entries",
+    response_model=list[EntryOut],
+    tags=["entries"],
+    responses={
+        200: {
+            "description": "one page of entries",
+            "headers": {
+                TOTAL: {
+                    "description": "how many entries the filters match (not the page's size)",
+                    "schema": {"type": "integer"},
+                }
+            },
+        }
+    },
+)
 def list_entries(
     request: Request,
+    response: Response,
     who: Reader,
     lexicon: LexiconName = "core",
     kind: Kind | None = None,
@@ -448,14 +582,51 @@ def list_entries(
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    sort: Annotated[
+        Sort,
+        Query(description="form; kind (glyphs first, Δ-codes last); weight; status; updated"),
+    ] = "form",
+    order: Order = "asc",
 ) -> list[dict[str, Any]]:
+    """A page of entries, filtered and sorted.
+
+    Ties are in form order. The ``X-Total-Count`` header says how many entries the filters
+    match in all, so a client can page through them."""
     lex = service(request).lexicon(lexicon, who)
+    filters = {"kind": kind, "register": register, "status": status}
+    response.headers[TOTAL] = str(lex.count(**filters))
     return [
         e.to_dict()
-        for e in lex.entries(
-            kind=kind, register=register, status=status, limit=limit, offset=offset
-        )
+        for e in lex.entries(**filters, limit=limit, offset=offset, sort=sort, order=order)
     ]
+
+
+class Facets(BaseModel):
+    total: int = Field(description="entries under all the filters")
+    kind: dict[str, int] = Field(description="entries per kind, under the other filters")
+    # (a default given: BaseModel's inherited ``register`` method would be taken for one)
+    register: dict[str, int] = Field(
+        default_factory=dict, description="entries per register, under the other filters"
+    )
+    status: dict[str, int] = Field(description="entries per status, under the other filters")
+
+
+@router.get("/facets", response_model=Facets, tags=["entries"])
+def facets(
+    request: Request,
+    who: Reader,
+    lexicon: LexiconName = "core",
+    kind: Kind | None = None,
+    register: Register | None = None,
+    status: Status | None = None,
+) -> dict[str, Any]:
+    """How many entries have each kind, register and status.
+
+    Each facet counts under the other two filters (not its own), so every value it offers
+    shows how many entries choosing it would list; ``total`` is under all three."""
+    lex = service(request).lexicon(lexicon, who)
+    filters = {"kind": kind, "register": register, "status": status}
+    return {"total": lex.count(**filters), **lex.facets(**filters)}
 
 
 @router.post("/entries", status_code=201, response_model=EntryOut, tags=["entries"])
@@ -467,6 +638,12 @@ def create_entry(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
+    """Add an entry (editor).
+
+    The form must be new to the lexicon (409 otherwise); the kind is inferred from the form when
+    left out. Components come as objects or in their ``[lang:]meaning[@form]`` notation. The
+    answer carries the entry's ``ETag`` (for later edits) and its ``Location``; ``reason`` is kept
+    in the history."""
     lex = service(request).lexicon(lexicon, who)
     stored = lex.add(body.data(), reason=reason)
     response.headers["ETag"] = etag(stored)
@@ -480,6 +657,10 @@ def create_entry(
 def get_entry(
     request: Request, response: Response, form: str, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Read one entry by its form.
+
+    The form is matched as typed, after NFC and case folding. The ``ETag`` header is what a later
+    PUT, PATCH or DELETE sends back in ``If-Match``."""
     stored = service(request).lexicon(lexicon, who).get(form)
     response.headers["ETag"] = etag(stored)
     return stored.to_dict()
@@ -519,6 +700,11 @@ def replace_entry(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
+    """Replace an entry (editor), under If-Match.
+
+    The body is the whole entry, as for POST. Without ``If-Match`` the answer is 428; with an
+    ETag that is no longer current, 412 and the current ETag, and nothing changes. Saving it
+    unchanged makes no revision."""
     data = body.data()
     return _write(
         request,
@@ -549,6 +735,10 @@ def patch_entry(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
+    """Change some fields of an entry (editor), under If-Match.
+
+    Only the fields given change; the others stay as stored. ``If-Match`` is required as for PUT
+    (428 without, 412 when stale). An empty body is 422."""
     changes = body.model_dump(exclude_none=True)
     if "components" in changes:
         changes["components"] = _components(body.components or [])
@@ -579,6 +769,10 @@ def delete_entry(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> Response:
+    """Delete an entry (editor), under If-Match.
+
+    Its history stays: the delete is a revision, and ``POST /revisions/{id}/revert`` of that
+    revision (or a rollback) restores it."""
     lex = service(request).lexicon(lexicon, who)
     version = expected_version(if_match, lex.get(form))
     lex.remove(form, expect_version=version, reason=reason)
@@ -589,11 +783,15 @@ def delete_entry(
 def entry_history(
     request: Request, form: str, who: Reader, lexicon: LexiconName = "core"
 ) -> list[dict[str, Any]]:
+    """Every revision of one entry, newest first.
+
+    Who, when, why, the operation, the snapshots before and after, and ``changes``: what the
+    revision changed, field by field. A form deleted long ago still has its history here."""
     lex = service(request).lexicon(lexicon, who)
     revisions = lex.history(form)
     if not revisions:
         lex.get(form)  # 404 when there never was such an entry
-    return [r.to_dict() for r in revisions]
+    return [revision_out(r) for r in revisions]
 
 
 @router.get("/history", response_model=list[Revision], tags=["entries"])
@@ -604,10 +802,36 @@ def history(
     form: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> list[dict[str, Any]]:
-    """Revisions of the lexicon, newest first (of one form, when ``form`` is given: a form
-    removed long ago still has its history here)."""
+    """Revisions of the lexicon, newest first.
+
+    Of one form when ``form`` is given (a form removed long ago still has its history here); each
+    with its field-by-field ``changes``."""
     lex = service(request).lexicon(lexicon, who)
-    return [r.to_dict() for r in lex.history(form, limit=limit)]
+    return [revision_out(r) for r in lex.history(form, limit=limit)]
+
+
+@router.post(
+    "/revisions/{revision_id}/revert",
+    status_code=201,
+    response_model=Revision,
+    tags=["entries"],
+    responses={409: {"model": Problem, "description": "a later revision changed the same field"}},
+)
+def revert_revision(
+    request: Request,
+    revision_id: Id,
+    who: Editor,
+    lexicon: LexiconName = "core",
+    reason: Annotated[str | None, Query(max_length=1000)] = None,
+) -> dict[str, Any]:
+    """Undo one revision, as a new revision.
+
+    An update's fields go back to what they were before it, a create is deleted, a delete is
+    restored; the new revision's reason is "revert revision N" and the reason given. Refused
+    with 409 (nothing changed) when a later revision of the entry changed one of the same
+    fields or deleted it: revert that one first, or edit the entry."""
+    lex = service(request).lexicon(lexicon, who)
+    return revision_out(lex.revert(revision_id, reason=reason))
 
 
 @router.get("/search", response_model=list[Hit], tags=["entries"])
@@ -622,6 +846,10 @@ def search(
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[dict[str, Any]]:
+    """Search entries: exact, semantic or both.
+
+    ``exact`` looks up forms, glosses and components (lemmas too) in SQL; ``semantic`` asks the
+    vector index; ``hybrid`` fuses both by reciprocal rank. The filters narrow either."""
     lex = service(request).lexicon(lexicon, who)
     hits = lex.search(q, mode=mode, limit=limit, kind=kind, register=register, status=status)
     return [h.to_dict() for h in hits]
@@ -660,6 +888,12 @@ def _alone(mode: str, text: str, scene: Any, **extra: Any) -> dict[str, Any]:
 def encode(
     request: Request, body: EncodeIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Encode text into a hyperscene.
+
+    Without connectors the lexicon alone matches the text (exact, lemma, compound, semantic,
+    then the archetype fall-back) and reports the scene's diagnostics; with a chain, the first
+    connector that answers carries it out. An image (``image_base64``) needs a connector that
+    reads images. The query is logged for feedback (``scene.query_id``)."""
     if body.image_base64 is not None:
         image = image_options(body.image_base64, body.image_type)
         check_connectors(who, body.connectors, image=True)
@@ -696,6 +930,10 @@ def encode(
 def decode(
     request: Request, body: DecodeIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Decode a hyperstring into text in a style.
+
+    Styles: narrative, essay, formula (lossless: encoding the formula gives the hyperstring
+    back) and poem; in Russian or English. Unknown forms are named in ``unknown``."""
     if not body.connectors or body.connectors == ["lexicon"]:
         lex = service(request).lexicon(lexicon, who)
         done = lex.decode(
@@ -719,6 +957,11 @@ def decode(
 def compress(
     request: Request, body: CompressIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Compress a chain of scenes into one.
+
+    The scenes (hyperstrings or texts) are merged into one concept: deduplicated, anchors
+    kept, known combinations fused into the compound that names them, ordered by weight and
+    frequency, at most ``limit`` lexemes."""
     if not body.connectors or body.connectors == ["lexicon"]:
         lex = service(request).lexicon(lexicon, who)
         scene = lex.compress(body.scenes, lang=body.lang, limit=body.limit)
@@ -732,20 +975,25 @@ def compress(
 def ask(
     request: Request, body: AskIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Answer a question with the hypercode of its answer.
+
+    ``text`` is the question (as for /encode; ``question`` is its earlier name). Without a
+    connector the lexicon answers with the question's nearest archetype; with one, the LLM
+    answers in hyperlexemes, checked against the lexicon."""
     from ..bridge import dominant_language
 
     if not body.connectors or body.connectors == ["lexicon"]:
         lex = service(request).lexicon(lexicon, who)
-        answer = lex.ask(body.question, lang=body.lang)
+        answer = lex.ask(body.asked, lang=body.lang)
         return _alone("ask", answer.text, answer.answer, note=answer.note, detail=answer.to_dict())
     return _run(
         request,
         who,
         lexicon,
         "ask",
-        body.question,
+        body.asked,
         body.connectors,
-        lang=body.lang or dominant_language(body.question),
+        lang=body.lang or dominant_language(body.asked),
     )
 
 
@@ -753,6 +1001,11 @@ def ask(
 def run_prompt(
     request: Request, body: PromptIn, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Carry out a HyperPrompt.
+
+    A request to meaning in its text form (``encode[poetic]: …``) or its JSON form, with
+    constraints (``keep``, ``require``, ``without``) and a connector chain; see
+    docs/hyperprompt.md. A malformed prompt is 422 naming the line."""
     from ..prompt import parse
 
     p = parse(body.prompt, where="prompt")
@@ -768,6 +1021,10 @@ def run_prompt(
 def list_versions(
     request: Request, who: Reader, lexicon: LexiconName = "core"
 ) -> list[dict[str, Any]]:
+    """List the named versions, oldest first.
+
+    A version is a named point in the history (the last revision it includes), with how many
+    entries the lexicon held then."""
     return [v.to_dict() for v in service(request).lexicon(lexicon, who).versions()]
 
 
@@ -775,6 +1032,10 @@ def list_versions(
 def create_version(
     request: Request, body: VersionIn, who: Editor, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Name the current state of the lexicon as a version (editor).
+
+    The name is letters, digits, ``.``, ``_``, ``+`` or ``-`` (not ``working``); a name taken is
+    409. The version can later be diffed, exported or rolled back to."""
     return (
         service(request)
         .lexicon(lexicon, who)
@@ -787,6 +1048,9 @@ def create_version(
 def show_version(
     request: Request, name: str, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """The lexicon as of a version.
+
+    Every entry as it was at that point: a version name, ``@<revision>`` or ``working``."""
     state = service(request).lexicon(lexicon, who).at(name)
     return {"version": name, "entries": [d.to_dict() for d in state.values()]}
 
@@ -795,6 +1059,10 @@ def show_version(
 def diff(
     request: Request, who: Reader, a: str, b: str = "working", lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Diff two versions.
+
+    Entries added, removed and changed between ``a`` and ``b`` (a version name, ``@<revision>``
+    or ``working``), with each changed field's two values."""
     return service(request).lexicon(lexicon, who).diff(a, b).to_dict()
 
 
@@ -806,6 +1074,11 @@ def rollback(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
+    """Roll the lexicon back to a version (admin).
+
+    Every entry is made as it was in that version, with new revisions (history is never
+    rewritten). The state before is tagged first; ``undo_with`` names that tag, so the rollback
+    can itself be rolled back."""
     tag, counts = service(request).lexicon(lexicon, who).rollback(name, reason=reason)
     return {"undo_with": tag, **counts}
 
@@ -828,6 +1101,11 @@ async def import_file(
         bool, Form(description="refuse the file at the first warning instead of importing it")
     ] = False,
 ) -> dict[str, Any]:
+    """Import a file as a background job (admin).
+
+    jsonl, yaml, csv or tbx; all or nothing: a bad line fails the job and nothing from the file
+    is kept. Answers 202 with the job (``Location``); follow it at ``/jobs/{id}`` or over the
+    WebSocket."""
     from ..formats import choose
 
     svc = service(request)
@@ -879,6 +1157,10 @@ def export(
     version: str | None = None,
     lexicon: LexiconName = "core",
 ) -> StreamingResponse:
+    """Export the lexicon, or a version of it, as a file.
+
+    In jsonl or yaml (lossless), csv or tbx. ``X-Entry-Count`` says how many entries the file
+    holds."""
     lex = service(request).lexicon(lexicon, who)
     buffer = io.BytesIO()
     count = lex.export_stream(buffer, format=format, version=version)
@@ -901,6 +1183,11 @@ def export(
 def feedback(
     request: Request, body: FeedbackIn, who: Editor, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Give feedback on a logged query (editor).
+
+    Accept or reject the scene or one lexeme, correct a span (``span`` must occur in the text),
+    or rate the style 1–5 for a register. Feedback moves learned weights and can make a
+    proposal; each author may give a limited amount an hour."""
     lex = service(request).lexicon(lexicon, who)
     details = body.model_dump(exclude={"query_id", "kind"}, exclude_none=True)
     return lex.feedback(body.query_id, body.kind, **details).to_dict()
@@ -914,6 +1201,10 @@ def queries(
     mode: Literal["encode", "decode", "compress", "ask"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[dict[str, Any]]:
+    """The query log, newest first.
+
+    Every encode, decode, compress and ask with its input, result, connector, latency and the
+    lexicon revision it ran against: what feedback refers to."""
     return [
         r.to_dict() for r in service(request).lexicon(lexicon, who).queries(mode=mode, limit=limit)
     ]
@@ -923,6 +1214,9 @@ def queries(
 def query(
     request: Request, query_id: Id, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """One logged query.
+
+    Its input, parameters, full result, connector and the lexicon revision it ran against."""
     return service(request).lexicon(lexicon, who).query(query_id).to_dict()
 
 
@@ -934,6 +1228,10 @@ def proposals(
     status: Literal["open", "accepted", "rejected", "all"] = "open",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[dict[str, Any]]:
+    """Proposed entries, grown from use.
+
+    Spans that recur unexplained, fused words and corrections become proposals; the growth
+    rules (``/rules``) say when. ``status``: open, accepted, rejected or all."""
     lex = service(request).lexicon(lexicon, who)
     return [
         v.to_dict() for v in lex.proposals(status=None if status == "all" else status, limit=limit)
@@ -944,6 +1242,10 @@ def proposals(
 def proposal(
     request: Request, proposal_id: Id, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """One proposal.
+
+    The entry it proposes, its support (queries and users), the evidence against it and its
+    examples."""
     return service(request).lexicon(lexicon, who).proposal(proposal_id).to_dict()
 
 
@@ -955,6 +1257,10 @@ def accept_proposal(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
+    """Accept a proposal as an entry (editor).
+
+    The proposed entry is added to the lexicon; the answer names the entry's id. A proposal
+    that is not open is 409."""
     entry_id = service(request).lexicon(lexicon, who).accept_proposal(proposal_id, reason=reason)
     return {"proposal": proposal_id, "entry_id": entry_id}
 
@@ -967,6 +1273,10 @@ def reject_proposal(
     lexicon: LexiconName = "core",
     reason: str | None = None,
 ) -> dict[str, Any]:
+    """Reject a proposal (editor).
+
+    It stays in the list as rejected, with who decided and why. A proposal that is not open
+    is 409."""
     service(request).lexicon(lexicon, who).reject_proposal(proposal_id, reason=reason)
     return {"proposal": proposal_id, "status": "rejected"}
 
@@ -979,6 +1289,9 @@ def edit_proposal(
     who: Editor,
     lexicon: LexiconName = "core",
 ) -> dict[str, Any]:
+    """Edit a proposal before accepting it (editor).
+
+    Its form, kind, glosses, components or registers; a proposal that is not open is 409."""
     changes = body.model_dump(exclude_none=True)
     if body.components is not None:
         changes["components"] = _components(body.components)
@@ -993,6 +1306,11 @@ def calibrate(
     who: Admin,
     lexicon: LexiconName = "core",
 ) -> dict[str, Any]:
+    """Calibrate thresholds as a background job (admin).
+
+    Fits the semantic threshold per register and the anchor threshold to the feedback, with
+    k-fold cross-validation; a fit that does worse on held-out folds is not adopted. Answers 202
+    with the job. A calibration with too little feedback says so per register (``skipped``)."""
     job = service(request).start_job("calibrate", lexicon, body.model_dump(), who)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return job.to_dict()
@@ -1002,6 +1320,10 @@ def calibrate(
 def stats(
     request: Request, who: Reader, lexicon: LexiconName = "core", all: bool = False
 ) -> dict[str, Any]:
+    """Counts of the lexicon.
+
+    Entries by kind, status and register, glosses by language, revisions, versions and the
+    index outbox; ``all=true`` for every lexicon in the store."""
     return service(request).lexicon(lexicon, who).stats(all_lexicons=all)
 
 
@@ -1009,6 +1331,10 @@ def stats(
 def calibration_stats(
     request: Request, who: Reader, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """The calibration report.
+
+    Feedback counts, acceptance per register, style ratings, the threshold history and the top
+    proposals."""
     return service(request).lexicon(lexicon, who).calibration_report()
 
 
@@ -1019,11 +1345,18 @@ def calibrations(
     lexicon: LexiconName = "core",
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
 ) -> list[dict[str, Any]]:
-    """Every calibration run, newest first: thresholds, held-out precision and recall."""
+    """Every calibration run, newest first.
+
+    Thresholds, held-out precision and recall before and after, and what was skipped for want
+    of feedback."""
     return service(request).lexicon(lexicon, who).calibration_history(limit=limit)
 
 
 class RulesPatch(Body):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"min_users": 2, "proposal_support": 3}]}
+    )
+
     auto_accept: bool | None = None
     min_users: JsonInt | None = Field(None, ge=1, le=10_000)
     min_ratio: float | None = Field(None, ge=0, le=1)
@@ -1033,8 +1366,10 @@ class RulesPatch(Body):
 
 @router.get("/rules", tags=["calibration"])
 def rules(request: Request, who: Reader, lexicon: LexiconName = "core") -> dict[str, Any]:
-    """The growth rules: when a proposal is made, when it is accepted by itself, and how much
-    feedback one author may give an hour (the poisoning guard)."""
+    """The growth rules.
+
+    When a proposal is made, when it is accepted by itself, and how much feedback one author may
+    give an hour (the poisoning guard)."""
     return service(request).lexicon(lexicon, who).growth_rules()
 
 
@@ -1042,6 +1377,9 @@ def rules(request: Request, who: Reader, lexicon: LexiconName = "core") -> dict[
 def change_rules(
     request: Request, body: RulesPatch, who: Admin, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Change the growth rules (admin).
+
+    Only the rules given change; the answer is all of them."""
     lex = service(request).lexicon(lexicon, who)
     return lex.growth_rules(**body.model_dump(exclude_none=True))
 
@@ -1051,6 +1389,10 @@ def change_rules(
 
 @router.get("/index", tags=["index"])
 def index_status(request: Request, who: Reader, lexicon: LexiconName = "core") -> dict[str, Any]:
+    """The vector index's state.
+
+    The embedder, how many documents the collection holds against the entries in SQL, and how
+    many changes wait in the outbox."""
     return service(request).lexicon(lexicon, who).index_status()
 
 
@@ -1058,6 +1400,9 @@ def index_status(request: Request, who: Reader, lexicon: LexiconName = "core") -
 def rebuild(
     request: Request, response: Response, who: Admin, lexicon: LexiconName = "core"
 ) -> dict[str, Any]:
+    """Rebuild the vector index as a background job (admin).
+
+    Every entry is embedded again from SQL (the source of truth); answers 202 with the job."""
     job = service(request).start_job("rebuild", lexicon, {}, who)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return job.to_dict()
@@ -1071,6 +1416,10 @@ def encode_batch(
     who: Editor,
     lexicon: LexiconName = "core",
 ) -> dict[str, Any]:
+    """Encode many texts as one background job (editor).
+
+    Each text is encoded and logged like ``POST /encode``; the job's result lists the scenes.
+    Answers 202 with the job."""
     job = service(request).start_job("encode-batch", lexicon, body.model_dump(), who)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return job.to_dict()
@@ -1080,14 +1429,26 @@ def encode_batch(
 def list_jobs(
     request: Request, who: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 50
 ) -> list[dict[str, Any]]:
+    """Background jobs, newest first.
+
+    Imports, index rebuilds, calibrations and batch encodes, with state, progress, result or
+    error."""
     return [j.to_dict() for j in service(request).jobs.list(limit=limit)]
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"])
 def get_job(request: Request, job_id: str, who: Reader) -> dict[str, Any]:
+    """One background job.
+
+    Its state (queued, running, done, failed, cancelled, interrupted), progress, and result or
+    error."""
     return service(request).jobs.get(job_id).to_dict()
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut, tags=["jobs"])
 def cancel_job(request: Request, job_id: str, who: Editor) -> dict[str, Any]:
+    """Ask a background job to stop (editor).
+
+    It stops at its next progress report; an import that stops keeps nothing. A job already
+    finished answers as it is."""
     return service(request).jobs.cancel(job_id).to_dict()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,6 +32,7 @@ from .. import models as M
 from .. import picture
 from ..entry import KINDS, PROVENANCES, REGISTERS, STATUSES, Component
 from ..errors import BadInputError
+from ..history import changes
 from ..scene import HOW, Diagnostic, Lexeme, Scene, Unmatched
 from ..styles import LANGS, STYLES
 from ..text import form_key
@@ -245,6 +247,23 @@ class LinkIn(Body):
 
 
 class PictureIn(Body):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "scene": {
+                        "lexemes": [
+                            {"form": "🜂", "meaning": "огонь", "registers": ["emotional"]},
+                            {"form": "⧖", "meaning": "время", "anchor": True},
+                        ],
+                        "lang": "ru",
+                    },
+                    "title": "🜂⧖",
+                }
+            ]
+        }
+    )
+
     scene: SceneIn
     title: str | None = Field(None, max_length=400)
     width: int = Field(880, ge=320, le=4000)
@@ -283,7 +302,10 @@ class WhoAmI(BaseModel):
 
 @api.get("/whoami", response_model=WhoAmI, tags=["auth"])
 def whoami(request: Request, who: Reader) -> dict[str, Any]:
-    """The caller's name and role (what the page shows and which controls it offers)."""
+    """Who the caller is.
+
+    The name and role of the token (or the local user when the server has no tokens), and what
+    that role may do: what the page shows and which controls it offers."""
     return {
         "name": who.name,
         "role": who.role,
@@ -296,7 +318,10 @@ def whoami(request: Request, who: Reader) -> dict[str, Any]:
 def scene_picture(
     request: Request, body: PictureIn, who: Reader, lexicon: LexiconName = "core"
 ) -> Response:
-    """Draw a scene (as /encode, /decode or /ws return it) as the SVG picture."""
+    """Draw a scene as an SVG picture.
+
+    A scene as /encode, /decode or /ws return it; the links come from the lexicon's entries
+    unless given. The same drawing as the CLI's ``--svg``."""
     scene = body.scene.scene()
     if body.links is None:
         links = service(request).lexicon(lexicon, who).links(scene)
@@ -315,7 +340,9 @@ def query_picture(
     lexicon: LexiconName = "core",
     width: Annotated[int, Query(ge=320, le=4000)] = 880,
 ) -> Response:
-    """The picture of a logged query's scene."""
+    """The picture of a logged query's scene.
+
+    The SVG of the scene the query produced, titled with its mode and input."""
     lex = service(request).lexicon(lexicon, who)
     q, scene = _logged_scene(lex, query_id)
     svg = picture.render_svg(scene, links=lex.links(scene), title=_title(q), width=width)
@@ -361,7 +388,9 @@ def _feedback(lex: Any, query_id: int) -> list[dict[str, Any]]:
 def query_feedback(
     request: Request, query_id: Id, who: Reader, lexicon: LexiconName = "core"
 ) -> list[dict[str, Any]]:
-    """Every verdict given on one logged query, oldest first."""
+    """Every verdict given on one logged query, oldest first.
+
+    Who gave it, what kind, on what (the scene, a lexeme or a span) and with which score."""
     return _feedback(service(request).lexicon(lexicon, who), query_id)
 
 
@@ -408,7 +437,9 @@ def _entry_versions(lex: Any, form: str, revisions: list[Any]) -> list[dict[str,
 def entry_versions(
     request: Request, form: str, who: Reader, lexicon: LexiconName = "core"
 ) -> list[dict[str, Any]]:
-    """The named versions this entry appears in, with the revision each holds."""
+    """The named versions an entry appears in.
+
+    For each version, the entry's revision it holds and the weight and status it had then."""
     lex = service(request).lexicon(lexicon, who)
     revisions = lex.history(form)
     if not revisions:
@@ -423,7 +454,10 @@ def calibration_plot(
     lexicon: LexiconName = "core",
     width: Annotated[int, Query(ge=480, le=4000)] = 880,
 ) -> Response:
-    """Thresholds and held-out precision/recall per register, calibration by calibration."""
+    """Calibration over time, as an SVG plot.
+
+    The threshold of each register and the held-out precision and recall each calibration
+    measured; says so in words when there is nothing to plot yet."""
     lex = service(request).lexicon(lexicon, who)
     return _svg(plot.render(lex.calibration_history(), width=width))
 
@@ -448,6 +482,9 @@ def theme() -> Response:
     return Response(body, media_type="text/css")
 
 
+SORTABLE = (("form", "Form"), ("kind", "Kind"), ("weight", "Weight"), ("status", "Status"))
+
+
 @pages.get("/ui/entries")
 def ui_entries(
     request: Request,
@@ -459,8 +496,13 @@ def ui_entries(
     register: Annotated[str, Query(max_length=20)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    sort: Annotated[str, Query(pattern="^(form|kind|weight|status|updated)$")] = "kind",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
 ) -> HTMLResponse:
+    """The lexicon's list: one page of the entries under the filters, by the chosen column
+    (glyphs before Δ-codes by default), with the total and the facet counts; or the hits of a
+    search."""
     for name, value, allowed in (
         ("kind", kind, KINDS),
         ("register", register, REGISTERS),
@@ -470,12 +512,20 @@ def ui_entries(
             raise BadInputError(f"{name}: one of {', '.join(allowed)}")
     lex = service(request).lexicon(lexicon, who)
     filters = {"kind": kind or None, "register": register or None, "status": status or None}
+    chosen = {k: v for k, v in filters.items() if v}
+    total, counts = None, None
     if q.strip():
         hits = lex.search(q.strip(), mode=mode, limit=min(limit, 20), **filters)
         rows = [{"entry": _full(h.entry.to_dict()), "match": h.match, "text": h.text} for h in hits]
+        api_params = {"q": q.strip(), "mode": mode, **chosen}
+        api_path = "/api/v1/search"
     else:
-        found = lex.entries(limit=limit, offset=offset, **filters)
+        found = lex.entries(limit=limit, offset=offset, sort=sort, order=order, **filters)
         rows = [{"entry": _full(e.to_dict()), "match": None, "text": None} for e in found]
+        total = lex.count(**filters)
+        counts = lex.facets(**filters)
+        api_params = {**chosen, "sort": sort, "order": order, "limit": limit, "offset": offset}
+        api_path = "/api/v1/entries"
     return _html(
         "_entries.html",
         rows=rows,
@@ -483,18 +533,36 @@ def ui_entries(
         mode=mode,
         offset=offset,
         limit=limit,
+        total=total,
+        facets=counts,
+        chosen=chosen,
+        sort=sort,
+        order=order,
+        sortable=SORTABLE,
+        json_link=_api_link(api_path, lexicon, api_params),
         lexicon=lexicon,
         **_roles(who),
     )
 
 
-def _changed_fields(r: Any) -> list[str]:
-    if r.op == "create":
-        return ["created"]
-    if r.op == "delete":
-        return ["deleted"]
-    before, after = r.before or {}, r.after or {}
-    return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+def _api_link(path: str, lexicon: str, params: dict[str, Any] | None = None) -> str:
+    """The REST resource a view shows, as a link to its JSON."""
+    query = urlencode({"lexicon": lexicon, **{k: v for k, v in (params or {}).items() if v}})
+    return f"{path}?{query}"
+
+
+def _history(revisions: list[Any], entry_id: int) -> list[dict[str, Any]]:
+    """The entry's revisions with their changes, field by field; a revision is offered for
+    revert when it is this entry's (not a former holder's of the form) and is not a delete
+    (a live entry's past deletes were of another entry: restoring one would clash)."""
+    return [
+        {
+            **r.to_dict(),
+            "changes": changes(r),
+            "revertible": r.entry_id == entry_id and r.op != "delete",
+        }
+        for r in revisions
+    ]
 
 
 @pages.get("/ui/entries/{form}")
@@ -502,7 +570,7 @@ def ui_entry(request: Request, form: str, who: Reader, lexicon: LexiconName = "c
     lex = service(request).lexicon(lexicon, who)
     stored = lex.get(form)
     revisions = lex.history(form)
-    history = [{**r.to_dict(), "fields": _changed_fields(r)} for r in revisions]
+    history = _history(revisions, stored.id)
     response = _html(
         "_entry.html",
         entry=_full(stored.to_dict()),

@@ -9,7 +9,7 @@ client's name for a request and comes back on every event about it)::
     {"v":1,"type":"decode","id":"b","scene":"previous","style":"poem","lang":"en"}
     {"v":1,"type":"decode","id":"c","scene":"turn:1"}         or "hyperstring":"🜂⧖🕯"
     {"v":1,"type":"compress","id":"d","scenes":"dialogue"}   or a list of hyperstrings/texts
-    {"v":1,"type":"ask","id":"e","question":"…"}
+    {"v":1,"type":"ask","id":"e","text":"…"}                 ("question" is text's alias)
     {"v":1,"type":"prompt","id":"f","prompt":"encode: …"}    a HyperPrompt (text or JSON form)
     {"v":1,"type":"cancel","target":"a"}
     {"v":1,"type":"jobs"}                                    push job progress to me
@@ -80,6 +80,20 @@ MAX_TEXT = 20_000  # characters of a text, question or hyperstring (as over REST
 MAX_PROMPT = 50_000
 MAX_SCENES = 100
 MODES = ("encode", "decode", "compress", "ask", "prompt")
+# every message type of schema v1, each way (docs/service.md shows each with an example)
+CLIENT_TYPES = ("hello", *MODES, "cancel", "jobs", "ping")
+SERVER_TYPES = (
+    "dialogue",
+    "token",
+    "lexeme",
+    "result",
+    "cancelled",
+    "error",
+    "jobs",
+    "job",
+    "ping",
+    "pong",
+)
 
 
 class Cancelled(Exception):
@@ -264,8 +278,7 @@ class Connection:
             await self.error(
                 request_id,
                 400,
-                f"unknown message type {kind!r} "
-                f"(one of hello, {', '.join(MODES)}, cancel, jobs, ping)",
+                f"unknown message type {kind!r} (one of {', '.join(CLIENT_TYPES)})",
             )
 
     async def hello(self, msg: dict[str, Any]) -> None:
@@ -458,8 +471,12 @@ class Connection:
                 raise BadInputError(f"text: at most {MAX_TEXT} characters")
             return kind, text, options
         if kind == "encode" or kind == "ask":
-            field = "text" if kind == "encode" else "question"
-            text = msg.get(field)
+            field = "text"
+            text = msg.get("text")
+            if kind == "ask" and "question" in msg:  # the earlier name of ask's text
+                if text is not None and text != msg["question"]:
+                    raise BadInputError("text and question: give one (question is text's alias)")
+                field, text = ("question", msg["question"]) if text is None else (field, text)
             if not isinstance(text, str) or not text.strip():
                 raise BadInputError(f"{field}: required")
             if len(text) > MAX_TEXT:

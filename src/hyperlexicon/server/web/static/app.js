@@ -197,6 +197,11 @@
   async function route() {
     if (!state.who) return;
     clearProblem(null);
+    if (state.flash) {
+      // what the last action did, said once the view it leads to is up
+      notify(state.flash);
+      state.flash = null;
+    }
     const raw = location.hash.replace(/^#\/?/, "");
     const [pathPart, query = ""] = raw.split("?");
     const [view, ...rest] = pathPart.split("/").map((x) => decodeURIComponent(x));
@@ -244,6 +249,22 @@
     } catch (e) {
       showProblem(null, e);
     }
+  }
+
+  // The list from its first page, under the form's filters and order.
+  async function firstPage() {
+    if (location.hash !== "#/lexicon") location.hash = "#/lexicon";
+    else await search();
+  }
+
+  // With a token, a view's "As JSON" link fetches the resource with it and shows it here (a
+  // link alone would carry no token); without one, the link opens as it is.
+  async function showJSON(link) {
+    const body = await getJSON(link.getAttribute("href"));
+    const dialog = $("#json-view");
+    $("#json-h", dialog).textContent = link.getAttribute("href");
+    $("pre", dialog).textContent = JSON.stringify(body, null, 2);
+    dialog.showModal();
   }
 
   async function search(offset) {
@@ -311,8 +332,23 @@
       res = await request("POST", `/api/v1/entries${qs({ reason })}`, { json: body });
     }
     const saved = await res.json();
-    notify(`Saved ${saved.form} (row version ${saved.row_version}).`);
-    location.hash = `#/entry/${enc(saved.form)}`;
+    go(`#/entry/${enc(saved.form)}`, `Saved ${saved.form} (row version ${saved.row_version}).`);
+  }
+
+  // Go to a view and say what was done there; the same view again is loaded afresh.
+  function go(hash, message) {
+    state.flash = message;
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  }
+
+  async function revert(form) {
+    const id = form.dataset.revision;
+    const reason = form.elements.reason.value.trim();
+    const made = await (await request("POST", `/api/v1/revisions/${enc(id)}/revert${qs({ reason })}`)).json();
+    const said = `Revision ${id} reverted as revision ${made.id}.`;
+    if (made.op === "delete") go("#/lexicon", `${said} ${made.form} is deleted (revert revision ${made.id} to restore it).`);
+    else go(`#/entry/${enc(made.form)}`, said);
   }
 
   async function deleteEntry(button) {
@@ -321,8 +357,7 @@
     await request("DELETE", `/api/v1/entries/${enc(form)}${qs({ reason: "deleted on the web page" })}`, {
       headers: { "If-Match": button.dataset.etag },
     });
-    notify(`Deleted ${form}.`);
-    location.hash = "#/lexicon";
+    go("#/lexicon", `Deleted ${form}.`);
   }
 
   // --- the dialogue over /ws ---------------------------------------------------------------
@@ -547,7 +582,7 @@
       }
     } else if (type === "ask") {
       if (!text) return f.text.focus();
-      msg.question = text;
+      msg.text = text;
     } else if (type === "decode") {
       if (text) msg.hyperstring = text;
       else msg.scene = "previous";
@@ -663,11 +698,9 @@
       form.reset();
       await boot();
     },
-    async search() {
-      if (location.hash !== "#/lexicon") location.hash = "#/lexicon";
-      else await search();
-    },
+    search: firstPage,
     "save-entry": saveEntry,
+    revert,
     say,
     async correct(form) {
       const f = form.elements;
@@ -723,6 +756,17 @@
   };
 
   const CLICK = {
+    sort(b) {
+      const form = $("#search-form");
+      form.elements.sort.value = b.dataset.sort;
+      form.elements.order.value = b.dataset.order;
+      return firstPage();
+    },
+    facet(b) {
+      const select = $(`#f-${b.dataset.facet}`);
+      select.value = b.getAttribute("aria-pressed") === "true" ? "" : b.dataset.value;
+      return firstPage();
+    },
     "delete-entry": deleteEntry,
     "reload-form": () => route(),
     "close-diff": () => {
@@ -784,6 +828,17 @@
     } catch (e) {
       if (target.isConnected) target.disabled = false;
       showProblem(root, e);
+    }
+  });
+
+  document.addEventListener("click", async (ev) => {
+    const link = ev.target.closest("a.json-link");
+    if (!link || !session.getItem("hl.token")) return;
+    ev.preventDefault();
+    try {
+      await showJSON(link);
+    } catch (e) {
+      showProblem(null, e);
     }
   });
 
