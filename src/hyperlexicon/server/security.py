@@ -237,10 +237,17 @@ class SqlRateLimiter(SharedRateLimiter):
             )
         self.engine = store.engine
         self.statement = text(_SQL_SPEND[dialect])
+        # a bucket's update need not wait for the disk: lost in a crash, it costs a client a
+        # few requests' worth of limit; waiting for the WAL flush costs every request ~5 ms
+        self.relaxed = (
+            text("SET LOCAL synchronous_commit = off") if dialect == "postgresql" else None
+        )
 
     def _spend(self, key: str) -> tuple[bool, float]:
         params = {"key": key[:200], "rate": self.rate, "burst": float(self.burst)}
         with self.engine.begin() as conn:  # one statement: committed at once
+            if self.relaxed is not None:
+                conn.execute(self.relaxed)
             allowed, tokens = conn.execute(self.statement, {**params, "one": 1.0 - 1e-6}).one()
         return bool(allowed), float(tokens)
 
