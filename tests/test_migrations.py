@@ -63,8 +63,16 @@ def _fill_every_table(settings: Settings) -> None:
                     cancel_requested=False,
                     created_at=now,
                     updated_at=now,
+                    owner="server-a",
+                    owner_process="host/1/2/boot.3",
+                    heartbeat_at=now,
+                    lease_until=now,
                 )
             ],
+        )
+        conn.execute(
+            M.RateBucket.__table__.insert(),
+            [dict(key="reader-1", tokens=3.5, stamp=1.7e9, allowed=True)],
         )
         conn.execute(
             M.Dialogue.__table__.insert(),

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlparse
 
 from sqlalchemy import delete, func, select
+from sqlalchemy import text as sql
 
 from . import models as M
 from .entry import REGISTERS, EntryData
@@ -54,6 +55,7 @@ _T = TypeVar("_T")
 DRAIN_BATCH = 512
 UPSERT_BATCH = 1000
 SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
+OUTBOX_LOCKS = 0x68_6C_78  # "hlx": PostgreSQL advisory locks (this, entry id) while applying
 
 
 # --- documents ----------------------------------------------------------------------------
@@ -412,7 +414,14 @@ class Index:
                 pending.modify(name=name)
                 col = self._find(name)
             else:
-                col = self._create(name, lexicon, complete=True)
+                # several processes may get here at once (a shared Chroma server): one
+                # creates it, the others get that one
+                col = self.client.get_or_create_collection(
+                    name,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={**self._identity(), "lexicon": lexicon, "complete": True},
+                    embedding_function=None,
+                )
         self._check(col, lexicon)
         return col
 
@@ -455,23 +464,67 @@ class Index:
             if not s.scalar(select(M.Outbox.id).where(M.Outbox.lexicon_id == lx).limit(1)):
                 return report
         col = self.collection(lexicon)
+        claim = self._claimed if store.engine.dialect.name == "postgresql" else self._unclaimed
         while True:
-            with store.read() as s:
-                rows = s.execute(
-                    select(M.Outbox.id, M.Outbox.entry_id)
-                    .where(M.Outbox.lexicon_id == lx)
-                    .order_by(M.Outbox.id)
-                    .limit(batch)
-                ).all()
+            rows = claim(col, store, lexicon, lx, batch, report)
             if not rows:
                 return report
-            entry_ids = sorted({r.entry_id for r in rows})
-            self._apply(col, store, lexicon, entry_ids, report)
-            with store.write() as s:
-                s.execute(delete(M.Outbox).where(M.Outbox.id.in_([r.id for r in rows])))
-            report.rows += len(rows)
+            report.rows += rows
             if progress:
-                progress(len(rows))
+                progress(rows)
+
+    def _unclaimed(
+        self, col: Any, store: Store, lexicon: str, lx: int, batch: int, report: DrainReport
+    ) -> int:
+        """SQLite: one writer at a time (embedded Chroma even takes the whole directory), so
+        the rows are read, applied, then deleted; a second drain at worst repeats the work."""
+        with store.read() as s:
+            rows = s.execute(
+                select(M.Outbox.id, M.Outbox.entry_id)
+                .where(M.Outbox.lexicon_id == lx)
+                .order_by(M.Outbox.id)
+                .limit(batch)
+            ).all()
+        if not rows:
+            return 0
+        self._apply(col, store, lexicon, sorted({r.entry_id for r in rows}), report)
+        with store.write() as s:
+            s.execute(delete(M.Outbox).where(M.Outbox.id.in_([r.id for r in rows])))
+        return len(rows)
+
+    def _claimed(
+        self, col: Any, store: Store, lexicon: str, lx: int, batch: int, report: DrainReport
+    ) -> int:
+        """PostgreSQL, where several servers and CLI processes drain at once: a batch of rows
+        is claimed (``FOR UPDATE SKIP LOCKED``: others take the next rows), applied to Chroma
+        and deleted in the transaction that holds the claim. A process killed in between
+        leaves the rows as they were (the dead connection's transaction rolls back) for the
+        next drain; Chroma may hold part of the batch already, which the next apply finds
+        in place and does not embed again. Two changes of one entry claimed by two processes
+        are applied one after the other (an advisory lock per entry, taken in id order, held
+        to the commit), each reading the entry as it is then: an older state is never written
+        over a newer one."""
+        with store.write() as s:
+            rows = s.execute(
+                select(M.Outbox.id, M.Outbox.entry_id)
+                .where(M.Outbox.lexicon_id == lx)
+                .order_by(M.Outbox.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0
+            entry_ids = sorted({r.entry_id for r in rows})
+            s.execute(
+                sql(
+                    "SELECT pg_advisory_xact_lock(:ns, e) FROM "
+                    "(SELECT unnest(CAST(:ids AS integer[])) AS e ORDER BY 1) AS ordered"
+                ),
+                {"ns": OUTBOX_LOCKS, "ids": entry_ids},
+            )
+            self._apply(col, store, lexicon, entry_ids, report)
+            s.execute(delete(M.Outbox).where(M.Outbox.id.in_([r.id for r in rows])))
+        return len(rows)
 
     def _apply(
         self, col: Any, store: Store, lexicon: str, entry_ids: Sequence[int], report: DrainReport

@@ -346,6 +346,27 @@ class Job(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who runs it, with several servers on one database (see jobs.py): the server's id (a
+    # label people read), the process that holds it (the identity leases are checked by),
+    # when that process last said it still runs the job, and until when that promise holds.
+    # A job whose lease has run out is another server's to take over; never before.
+    owner: Mapped[str | None] = mapped_column(String(200))
+    owner_process: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateBucket(Base):
+    """The per-token rate limit shared by every server on the database: a token bucket per
+    client key, refilled and spent in one atomic statement (see server/security.py).
+    ``stamp`` is the database's clock in seconds, so servers with skewed clocks agree."""
+
+    __tablename__ = "rate_bucket"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    stamp: Mapped[float] = mapped_column(Float)
+    allowed: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Dialogue(Base):

@@ -20,12 +20,15 @@ def console() -> Any:
     return Console(width=None if terminal else 160, highlight=False, soft_wrap=not terminal)
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+def table(
+    title: str | None, columns: list[str], rows: list[list[Any]], whole: tuple[str, ...] = ()
+) -> None:
+    """A table; the ``whole`` columns are never folded (ids a person copies)."""
     from rich.table import Table
 
     t = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
-        t.add_column(col, overflow="fold")
+        t.add_column(col, overflow="fold", no_wrap=col in whole)
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     console().print(t)

@@ -48,7 +48,10 @@ def _jobs(app: App) -> Any:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def jobs_list(app: App, limit: int, as_json: bool) -> None:
-    """Jobs, newest first.
+    """Jobs, newest first, with the server that runs (or ran) each one.
+
+    A queued or running job's owner keeps it while it renews its lease; "lease ran out"
+    means another server will take it over at its next look.
 
     \b
     Example:
@@ -60,7 +63,7 @@ def jobs_list(app: App, limit: int, as_json: bool) -> None:
         return
     table(
         None,
-        ["id", "kind", "lexicon", "state", "progress", "who", "updated (UTC)", "error"],
+        ["id", "kind", "lexicon", "state", "progress", "who", "owner", "updated (UTC)", "error"],
         [
             [
                 j.id,
@@ -69,12 +72,26 @@ def jobs_list(app: App, limit: int, as_json: bool) -> None:
                 j.state,
                 f"{j.done}/{j.total if j.total is not None else '?'}",
                 j.author,
+                _owner(j),
                 j.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
                 j.error or "",
             ]
             for j in items
         ],
+        whole=("id",),
     )
+
+
+def _owner(job: Any) -> str:
+    """Who holds a job, and for a live one whether its lease still holds."""
+    if job.owner is None:
+        return ""
+    from datetime import UTC, datetime
+
+    live = job.state in ("queued", "running") and job.lease_until is not None
+    if live and job.lease_until < datetime.now(UTC):
+        return f"{job.owner} (lease ran out)"
+    return job.owner
 
 
 @jobs.command("show")
@@ -95,6 +112,10 @@ def jobs_show(app: App, job_id: str, as_json: bool) -> None:
     d = job.to_dict()
     for key in ("id", "kind", "lexicon", "state", "author", "created_at", "updated_at"):
         click.echo(f"{key}: {d[key]}")
+    if job.owner is not None:
+        click.echo(f"owner: {_owner(job)}")
+        if job.lease_until is not None:
+            click.echo(f"lease until: {d['lease_until']} (renewed {d['heartbeat_at']})")
     click.echo(f"progress: {job.done}/{job.total if job.total is not None else '?'}")
     if job.error:
         click.echo(f"error: {job.error}")

@@ -460,6 +460,13 @@ class JobOut(BaseModel):
     author: str
     created_at: str
     updated_at: str
+    owner: str | None = Field(
+        None, description="the server running the job (its HYPERLEXICON_SERVER_ID)"
+    )
+    heartbeat_at: str | None = Field(None, description="when that server last said it runs it")
+    lease_until: str | None = Field(
+        None, description="until then no other server takes it over; null once it has ended"
+    )
 
 
 class PromptIn(Body):

@@ -14,6 +14,15 @@ written to the row.
 A server that stops (SIGTERM) asks its running jobs to stop at their next progress report and
 waits a little for them: an import rolls back and is marked ``interrupted``, a rebuild is left
 ``queued`` to run again at the next start.
+
+Several servers on one database: each ``JobManager`` is an ``Owner`` (a server id and this
+process). A thread renews the lease of every job it holds every third of the lease and looks
+for jobs whose holder's lease ran out (``Jobs.claimable``): it takes them over (one server
+wins: a compare-and-set on the row) and settles them as a restart would. A job this server
+runs and another took over (this server could not renew its lease in time) stops at its next
+progress report without writing anything: the row is the new holder's. A cancel reaches the
+holder through the row (or the file beside a SQLite database), whichever server took it; and
+clients subscribed here hear of jobs other servers run, polled once a second.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,11 +39,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..errors import HyperlexiconError
-from ..jobs import FINAL, RESUMABLE, Jobs, JobView, not_kept
+from ..jobs import FINAL, LIVE, RESUMABLE, Jobs, JobView, Owner, not_kept, this_process
 from ..store import Store
 
 log = logging.getLogger("hyperlexicon.jobs")
 STOP_WAIT = 10.0  # seconds a stopping server waits for its running jobs to wind down
+WATCH_EVERY = 1.0  # seconds between looks at other servers' jobs, while someone listens
 
 # (state, result, error) a service decides for a job found unfinished at start-up
 Settlement = tuple[str, dict[str, Any] | None, str | None]
@@ -44,6 +56,10 @@ class JobCancelled(Exception):
 
 class JobStopped(Exception):
     """Raised inside a job (from its progress callback) when the server is stopping."""
+
+
+class JobLost(JobStopped):
+    """Raised inside a job when another server took it over (this one's lease ran out)."""
 
 
 class JobContext:
@@ -84,16 +100,24 @@ class JobContext:
         self._last = now
         if self.manager.stopping:
             raise JobStopped
+        if self.manager.lost(self.job_id):
+            raise JobLost
         if not self.kept and self.manager.cancel_requested(self.job_id):
             raise JobCancelled
         self.manager._progress(self.job_id, self.done, self.total)
 
 
 class JobManager:
-    def __init__(self, store: Store, workers: int = 2) -> None:
+    def __init__(self, store: Store, workers: int = 2, owner: Owner | None = None) -> None:
         self.store = store
         self.records = Jobs(store)
         self.workers = workers
+        self.owner = owner or Owner(f"{socket.gethostname()}:{os.getpid()}", this_process())
+        self._held: set[str] = set()  # jobs started in this process and not yet ended
+        self._lost: set[str] = set()  # of those, the ones another server took over
+        self._recovery: tuple[Any, Any] | None = None  # (runner_for, settle) for take-overs
+        self._threads: list[threading.Thread] = []
+        self._renewed = time.monotonic()  # when this server last renewed its leases
         self._pool: ThreadPoolExecutor | None = None
         self._listeners: list[Callable[[JobView], None]] = []
         self._cancel: set[str] = set()
@@ -108,39 +132,117 @@ class JobManager:
         self,
         runner_for: Callable[[JobView], Callable[[JobContext], dict[str, Any]] | None],
         settle: Callable[[JobView], Settlement | None] | None = None,
+        *,
+        keep_leases: bool = True,
     ) -> None:
-        """At start-up: jobs left queued or running by a stopped server. A rebuild runs again;
-        ``settle`` may say what became of another (an import that had committed is done);
-        the rest are ``interrupted``. A cancel asked for meanwhile is honoured."""
-        for job in self.list(states=("queued", "running"), limit=10_000):
-            settled = settle(job) if settle is not None else None
-            if settled is None and self.cancel_requested(job.id):
-                self._finish(
-                    job.id,
-                    state="cancelled",
-                    error=f"cancelled while the server was stopped; {not_kept(job.kind)}",
-                )
-                continue
-            runner = runner_for(job) if settled is None and job.kind in RESUMABLE else None
-            if runner is not None:
-                stale = self.records.side(job.id, "progress")
-                if stale is not None:
-                    stale.unlink(missing_ok=True)
-                self._set(job.id, state="queued", progress_done=0, error=None)
-                self._start(job.id, job.kind, runner)
-                log.warning("job %s (%s) resumed after a restart", job.id, job.kind)
-                continue
-            if settled is None:
-                settled = (
-                    "interrupted",
-                    None,
-                    "the server stopped before this job started; nothing of it was done"
-                    if job.state == "queued"
-                    else f"the server stopped while this job was running; {not_kept(job.kind)}",
-                )
-            state, result, error = settled
-            self._finish(job.id, state=state, result=result, error=error)
-            log.warning("job %s (%s) found unfinished after a restart: %s", job.id, job.kind, state)
+        """At start-up: take over the jobs no live server holds (left by a stopped server,
+        this one before a restart included), then keep renewing this server's leases and
+        taking over jobs whose lease runs out, in a thread, until ``shutdown``
+        (``keep_leases=False``: the caller calls ``tick`` itself)."""
+        self._recovery = (runner_for, settle)
+        self.reap()
+        if not keep_leases:
+            return
+        thread = threading.Thread(target=self._keep_leases, name="hyperlexicon-leases", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def reap(self) -> int:
+        """One look for jobs to take over (see ``Jobs.claimable``); returns how many this
+        server took. A rebuild runs again here; ``settle`` may say what became of another (an
+        import that had committed is done); the rest are ``interrupted``. A cancel asked for
+        meanwhile is honoured."""
+        if self._recovery is None or self.stopping:
+            return 0
+        candidates = self.records.list(states=LIVE, limit=10_000)
+        if not candidates:
+            return 0
+        with self.store.read() as s:
+            now = self.records.now(s)
+        taken = 0
+        for job in candidates:
+            why = self.records.claimable(job, self.owner, now)
+            if why is None or not self.records.claim(job, self.owner):
+                continue  # still held, or another server was quicker
+            taken += 1
+            self._take_over(job, why)
+        return taken
+
+    def _take_over(self, job: JobView, why: str) -> None:
+        runner_for, settle = self._recovery or (None, None)
+        stopped = f"server {job.owner}" if job.owner else "the server"
+        settled = settle(job) if settle is not None else None
+        if settled is None and self.cancel_requested(job.id):
+            self._finish(
+                job.id,
+                state="cancelled",
+                error=f"cancelled while {stopped} was down; {not_kept(job.kind)}",
+            )
+            return
+        runner = (
+            runner_for(job)
+            if runner_for is not None and settled is None and job.kind in RESUMABLE
+            else None
+        )
+        if runner is not None:
+            stale = self.records.side(job.id, "progress")
+            if stale is not None:
+                stale.unlink(missing_ok=True)
+            self._set(job.id, state="queued", progress_done=0, error=None)
+            self._start(job.id, job.kind, runner)
+            log.warning(
+                "job %s (%s) resumed by server %s: %s", job.id, job.kind, self.owner.server, why
+            )
+            return
+        if settled is None:
+            settled = (
+                "interrupted",
+                None,
+                f"{stopped} stopped before this job started; nothing of it was done"
+                if job.state == "queued"
+                else f"{stopped} stopped while this job was running; {not_kept(job.kind)}",
+            )
+        state, result, error = settled
+        self._finish(job.id, state=state, result=result, error=error)
+        log.warning(
+            "job %s (%s) found unfinished by server %s (%s): %s",
+            job.id,
+            job.kind,
+            self.owner.server,
+            why,
+            state,
+        )
+
+    def _keep_leases(self) -> None:
+        """Every third of the lease, until the server stops: ``tick``."""
+        while not self._stopping.wait(self.owner.lease / 3):
+            self.tick()
+
+    def tick(self) -> None:
+        """Renew this server's leases, stop what it lost, take over what expired. A server
+        that cannot renew for a whole lease gives its jobs up itself: by then another may
+        have taken them."""
+        with self._lock:
+            mine = set(self._held)
+        try:
+            held = self.records.heartbeat(self.owner)
+            self._renewed = time.monotonic()
+            lost = mine - held
+        except Exception as exc:  # the database is away: the lease runs on
+            log.warning("job leases not renewed: %s", str(exc).splitlines()[0])
+            lost = mine if time.monotonic() - self._renewed > self.owner.lease else set()
+        if lost:
+            log.warning("job(s) %s taken over by another server: stopping", ", ".join(lost))
+            with self._lock:
+                self._lost |= lost
+        try:
+            self.reap()
+        except Exception as exc:
+            log.warning("looking for jobs to take over failed: %s", str(exc).splitlines()[0])
+
+    def lost(self, job_id: str) -> bool:
+        with self._lock:
+            return job_id in self._lost
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -155,21 +257,32 @@ class JobManager:
         return self._stopping.is_set()
 
     def shutdown(self, timeout: float = STOP_WAIT) -> None:
-        """Queued jobs do not start (they stay queued for the next start); running ones stop
-        at their next progress report and record why; wait up to ``timeout`` s for them."""
+        """Queued jobs do not start (they stay queued, released for whichever server looks
+        next); running ones stop at their next progress report and record why; wait up to
+        ``timeout`` s for them."""
         self._stopping.set()
-        if self._pool is None:
-            return
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._lock:
-            running = list(self._futures)
-        _, late = concurrent.futures.wait(running, timeout=timeout)
-        if late:
-            log.warning("%d job(s) still running at shutdown", len(late))
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            with self._lock:
+                running = list(self._futures)
+            _, late = concurrent.futures.wait(running, timeout=timeout)
+            if late:
+                log.warning("%d job(s) still running at shutdown", len(late))
+        for thread in self._threads:
+            thread.join(timeout=5)
+        with contextlib.suppress(Exception):  # a database gone too: the leases run out
+            self.records.release(self.owner)
 
     def subscribe(self, listener: Callable[[JobView], None]) -> Callable[[], None]:
         with self._lock:
             self._listeners.append(listener)
+            watching = any(t.name == "hyperlexicon-job-watch" for t in self._threads)
+            if not watching and not self.stopping:
+                thread = threading.Thread(
+                    target=self._watch, name="hyperlexicon-job-watch", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
 
         def unsubscribe() -> None:
             with self._lock:
@@ -177,6 +290,30 @@ class JobManager:
                     self._listeners.remove(listener)
 
         return unsubscribe
+
+    def _watch(self) -> None:
+        """Tell listeners about jobs other servers run (this one's are told as they change):
+        a look at the newest jobs once a second while anyone listens."""
+        seen: dict[str, tuple[Any, ...]] = {}
+        while not self._stopping.wait(WATCH_EVERY):
+            with self._lock:
+                listening = bool(self._listeners)
+            if not listening:
+                seen.clear()
+                continue
+            try:
+                views = self.records.list(limit=100)
+            except Exception as exc:
+                log.debug("job watch: %s", exc)
+                continue
+            for view in views:
+                if view.owner_process == self.owner.process:
+                    continue
+                sig = (view.state, view.done, view.total, view.updated_at, view.owner)
+                if seen.get(view.id) != sig:
+                    if view.id in seen or view.state in LIVE:
+                        self._notify(view)
+                    seen[view.id] = sig
 
     # --- submitting and running ---------------------------------------------------------
 
@@ -188,13 +325,15 @@ class JobManager:
         author: str,
         runner: Callable[[JobContext], dict[str, Any]],
     ) -> JobView:
-        job_id = self.records.create(kind, lexicon, params, author)
+        job_id = self.records.create(kind, lexicon, params, author, self.owner)
         self._start(job_id, kind, runner)
         return self.get(job_id)
 
     def _start(self, job_id: str, kind: str, runner: Callable[[JobContext], Any]) -> None:
         if self.stopping:
             return  # left queued: the next start decides
+        with self._lock:
+            self._held.add(job_id)
         future = self.pool.submit(self._run, job_id, kind, runner)
         with self._lock:
             self._futures.add(future)
@@ -216,19 +355,25 @@ class JobManager:
             with self._lock:
                 self._cancel.discard(job_id)
                 self._live.pop(job_id, None)
+                self._held.discard(job_id)
+                self._lost.discard(job_id)
 
     def _run_job(
         self, job_id: str, kind: str, runner: Callable[[JobContext], dict[str, Any]]
     ) -> None:
-        if self.stopping:
+        if self.stopping or self.lost(job_id):
             return
         if self.cancel_requested(job_id):
             self._finish(job_id, state="cancelled", error="cancelled before it started")
             return
-        self._set(job_id, state="running")
+        if not self._set(job_id, state="running"):
+            log.warning("job %s: taken over by another server before it started", job_id)
+            return
         ctx = JobContext(self, job_id)
         try:
             result = runner(ctx)
+        except JobLost:  # the row is the new holder's: nothing to write
+            log.warning("job %s stopped: another server took it over", job_id)
         except JobCancelled:
             self._finish(job_id, state="cancelled", error=f"cancelled; {not_kept(kind)}")
         except JobStopped:
@@ -284,19 +429,27 @@ class JobManager:
         self.records.share_progress(job_id, done, total)
         self._notify(self.get(job_id))
 
-    def _finish(self, job_id: str, **values: Any) -> None:
+    def _finish(self, job_id: str, **values: Any) -> bool:
         if values.get("state") in FINAL:
             with self._lock:
                 self._live.pop(job_id, None)
-        self.records.finish(job_id, **values)
-        self._notify(self.get(job_id))
+        done = self.records.finish(job_id, self.owner.process, **values)
+        if done:
+            self._notify(self.get(job_id))
+        else:
+            log.warning(
+                "job %s: not recorded as %s: another server holds it", job_id, values.get("state")
+            )
+        return done
 
-    def _set(self, job_id: str, **values: Any) -> None:
+    def _set(self, job_id: str, **values: Any) -> bool:
         if values.get("state") in FINAL:
             with self._lock:
                 self._live.pop(job_id, None)
-        self.records.set(job_id, **values)
-        self._notify(self.get(job_id))
+        done = self.records.set(job_id, self.owner.process, **values)
+        if done:
+            self._notify(self.get(job_id))
+        return done
 
     def _notify(self, view: JobView) -> None:
         with self._lock:

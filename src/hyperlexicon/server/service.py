@@ -1,6 +1,15 @@
 """The server's state: one store and one index shared by every request, tokens, the rate
 limiter, jobs and dialogues. Requests get a ``Lexicon`` view with their own author; all the
-work is the same ``Lexicon`` facade the CLI uses."""
+work is the same ``Lexicon`` facade the CLI uses.
+
+Several servers may share one database and one Chroma server (docs/deploy.md): what a client
+sees is in SQL (jobs and their leases, dialogues and their turns, the rate buckets) or Redis,
+never only in this process. Each server has an id (``HYPERLEXICON_SERVER_ID``, by default
+the host and a hash of the home) shown as the owner of the jobs it runs;
+``HYPERLEXICON_JOB_LEASE`` seconds (default 30) of silence let another server take its jobs
+over; every ``HYPERLEXICON_DRAIN_EVERY`` seconds (default 30, 0 for never) it drains the index
+outbox, so changes a killed process left there reach the index without waiting for the next
+write."""
 
 from __future__ import annotations
 
@@ -19,11 +28,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import models as M
 from ..config import Settings
-from ..errors import NotFoundError
+from ..errors import ConfigError, NotFoundError
+from ..jobs import LEASE, Owner, this_process
 from ..lexicon import Lexicon
 from ..store import Store
 from .jobs import JobContext, JobManager, JobStopped, JobView, Settlement
-from .security import Principal, RateLimiter, load_tokens
+from .security import Principal, load_tokens, make_limiter
 
 log = logging.getLogger("hyperlexicon.service")
 MAX_BODY = 10 * 1024 * 1024  # bytes of a request body, unless HYPERLEXICON_MAX_BODY says
@@ -34,7 +44,9 @@ class Service:
         self.settings = settings
         self.host = host
         self.tokens: dict[str, Principal] = load_tokens(settings.home)
-        self.limiter = RateLimiter.from_env()
+        self.id = server_id(settings)
+        self.lease = seconds("HYPERLEXICON_JOB_LEASE", LEASE, minimum=1)
+        self.drain_every = seconds("HYPERLEXICON_DRAIN_EVERY", 30.0, minimum=0)
         self.max_body = int(os.environ.get("HYPERLEXICON_MAX_BODY", MAX_BODY))
         self.cors = [
             o.strip()
@@ -42,8 +54,10 @@ class Service:
             if o.strip()
         ]
         self.store = Store(settings.database_url)
+        self.limiter = make_limiter(self.store)
         self._root = Lexicon(settings, store=self.store)
-        self.jobs = JobManager(self.store)
+        self.jobs = JobManager(self.store, owner=Owner(self.id, this_process(), self.lease))
+        self._stopping = threading.Event()
         # WebSocket requests run here: a bounded pool, not a thread per request
         self.ws_pool = ThreadPoolExecutor(
             max_workers=int(os.environ.get("HYPERLEXICON_WS_WORKERS", 32)),
@@ -56,18 +70,31 @@ class Service:
         self.jobs.recover(self.runner_for, self.settle)
         if self.settings.auto_index:
             # start-up drain (changes made while we were away, an import killed while it
-            # indexed): behind a ready server, since embedding a big outbox takes minutes
-            threading.Thread(target=self._drain_all, name="hyperlexicon-drain", daemon=True).start()
+            # indexed): behind a ready server, since embedding a big outbox takes minutes;
+            # then again now and then, for what other processes leave behind
+            threading.Thread(
+                target=self._drain_loop, name="hyperlexicon-drain", daemon=True
+            ).start()
+
+    def _drain_loop(self) -> None:
+        self._drain_all()
+        while self.drain_every and not self._stopping.wait(self.drain_every):
+            self._drain_all()
 
     def _drain_all(self) -> None:
-        for lx in self.store.lexicons():
-            # a damaged or busy index must not keep the server down
-            with contextlib.suppress(Exception):
-                self.lexicon(lx["name"]).sync()
+        # a damaged or busy index, or a database gone for a moment, must not stop the server
+        with contextlib.suppress(Exception):
+            for lx in self.store.lexicons():
+                if self._stopping.is_set():
+                    return
+                with contextlib.suppress(Exception):
+                    self.lexicon(lx["name"]).sync()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.ws_pool.shutdown(wait=False, cancel_futures=True)
         self.jobs.shutdown()
+        self.limiter.close()
         self._root.close()
 
     def lexicon(self, name: str | None = None, who: Principal | None = None) -> Lexicon:
@@ -222,6 +249,18 @@ class Service:
             s.add(M.Dialogue(id=dialogue_id, lexicon=lexicon, author=who.name))
         return dialogue_id
 
+    def resume(self, dialogue_id: str, after: int = 0) -> dict[str, Any]:
+        """What a client reconnecting to any server needs, all from SQL: the dialogue's
+        lexicon and author, the turns after ``after`` (the last one it has; 0: all of them)
+        and the number of the last turn, which is its resume point from then on."""
+        lexicon, author, turns = self.dialogue(dialogue_id)
+        return {
+            "lexicon": lexicon,
+            "author": author,
+            "turns": [t for t in turns if t["turn"] > after],
+            "last_turn": turns[-1]["turn"] if turns else 0,
+        }
+
     def dialogue_turns(self, dialogue_id: str) -> tuple[str, list[dict[str, Any]]]:
         lexicon, _, turns = self.dialogue(dialogue_id)
         return lexicon, turns
@@ -301,6 +340,37 @@ class Service:
             )
             s.flush()  # a taken number fails here, inside the retry
             return seq
+
+
+def server_id(settings: Settings) -> str:
+    """``HYPERLEXICON_SERVER_ID``, or ``<host>-<6 hex of the home's path>``: what ``jobs list``
+    shows as a job's owner. A server restarted with the same id settles its own unfinished
+    jobs at once (it knows its former process is gone); another server waits for their
+    leases."""
+    import hashlib
+    import socket
+
+    given = os.environ.get("HYPERLEXICON_SERVER_ID", "").strip()
+    if given:
+        if len(given) > 200 or not given.isprintable():
+            raise ConfigError("HYPERLEXICON_SERVER_ID: up to 200 printable characters")
+        return given
+    home = hashlib.sha1(str(settings.home.resolve()).encode()).hexdigest()[:6]
+    return f"{socket.gethostname()[:100]}-{home}"
+
+
+def seconds(name: str, default: float, *, minimum: float) -> float:
+    """A duration setting from the environment: a number of seconds, at least ``minimum``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= minimum or value == float("inf"):
+        raise ConfigError(f"{name}: a number of seconds, at least {minimum:g} (got {raw!r})")
+    return value
 
 
 def import_reason(params: dict[str, Any]) -> str:

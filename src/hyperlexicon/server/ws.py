@@ -5,6 +5,7 @@ client's name for a request and comes back on every event about it)::
 
     {"v":1,"type":"hello"}                                   start a dialogue
     {"v":1,"type":"hello","dialogue":"<id>"}                 resume one after a reconnect
+    {"v":1,"type":"hello","dialogue":"<id>","after":2}       … having seen its turns up to 2
     {"v":1,"type":"encode","id":"a","text":"…","register":"poetic","connectors":["claude","lexicon"]}
     {"v":1,"type":"decode","id":"b","scene":"previous","style":"poem","lang":"en"}
     {"v":1,"type":"decode","id":"c","scene":"turn:1"}         or "hyperstring":"🜂⧖🕯"
@@ -17,7 +18,7 @@ client's name for a request and comes back on every event about it)::
 
 Server → client::
 
-    {"v":1,"type":"dialogue","dialogue":"<id>","lexicon":"core","turns":[…]}
+    {"v":1,"type":"dialogue","dialogue":"<id>","lexicon":"core","turns":[…],"last_turn":3}
     {"v":1,"type":"token","id":"a","text":"…"}               connector output as it arrives
     {"v":1,"type":"lexeme","id":"a","lexeme":{…}}            each lexeme, as it is matched
     {"v":1,"type":"result","id":"a","turn":3,"result":{…}}   the whole result, diagnostics too
@@ -32,6 +33,12 @@ are configured) the socket is accepted and closed at once with code 1008. Reques
 against the same per-token rate limit as REST calls (429 error frame), texts have the same
 size limits, and at most ``PARALLEL`` requests run at once on a connection (429). A dialogue
 can be resumed only by the one who started it (or an admin); to anyone else it does not exist.
+
+Resuming needs nothing of the server that held the dialogue before: its turns, their
+requests and results, and the resume point (``last_turn``) are read from SQL, so a client
+behind a load balancer may reconnect to any server. ``after`` (the last turn the client has)
+leaves out what it already holds. A request still running when the client left is cancelled
+and makes no turn; the turns say what did finish.
 
 "Compress this dialogue" (``"scenes":"dialogue"``) takes the scenes the dialogue produced or
 was given: turns that only refer back to earlier scenes (decode of ``previous``/``turn:n``,
@@ -287,18 +294,22 @@ class Connection:
             if wanted:
                 if not isinstance(wanted, str):
                     raise BadInputError("dialogue: the id of a dialogue, a string")
-                lexicon, author, turns = await asyncio.to_thread(self.service.dialogue, wanted)
-                if author != self.who.name and not self.who.can("admin"):
+                after = msg.get("after", 0)
+                if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+                    raise BadInputError("after: the number of the last turn you have, 0 or more")
+                state = await asyncio.to_thread(self.service.resume, wanted, after)
+                if state["author"] != self.who.name and not self.who.can("admin"):
                     # another's dialogue: to this caller it does not exist
                     raise NotFoundError(f"no dialogue {wanted}")
-                self.dialogue, self.lexicon_name = wanted, lexicon
+                self.dialogue, self.lexicon_name = wanted, state["lexicon"]
+                turns, last = state["turns"], state["last_turn"]
             else:
                 if isinstance(msg.get("lexicon"), str):
                     self.lexicon_name = msg["lexicon"]
                 self.dialogue = await asyncio.to_thread(
                     self.service.new_dialogue, self.lexicon_name, self.who
                 )
-                turns = []
+                turns, last = [], 0
         except HyperlexiconError as exc:
             await self.error(msg.get("id"), exc.status, str(exc), exc.code)
             return
@@ -308,6 +319,7 @@ class Connection:
                 "dialogue": self.dialogue,
                 "lexicon": self.lexicon_name,
                 "turns": turns,
+                "last_turn": last,
             }
         )
 
@@ -320,7 +332,8 @@ class Connection:
                 request_id, 429, f"at most {PARALLEL} requests at a time on one connection"
             )
             return
-        allowed, wait = self.service.limiter.allow(self.client_key)
+        # a shared limiter asks the database or Redis: not on the event loop
+        allowed, wait = await asyncio.to_thread(self.service.limiter.allow, self.client_key)
         if not allowed:
             await self.error(request_id, 429, refusal(wait)[0], "rate_limit")
             return
@@ -334,6 +347,7 @@ class Connection:
                     "dialogue": self.dialogue,
                     "lexicon": self.lexicon_name,
                     "turns": [],
+                    "last_turn": 0,
                 }
             )
         flag = threading.Event()
