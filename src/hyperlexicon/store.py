@@ -299,6 +299,10 @@ class Store:
                 self._compiled[shape] = compiled
         return self._cursors.rows(compiled, values)
 
+    def lexicon_key(self, name: str) -> int:
+        """The lexicon's id (no session needed: from the cache or one compiled select)."""
+        return self._lexicon(name)
+
     def _lexicon(self, name: str) -> int:
         """The lexicon's id, from the cache or one compiled select."""
         cached = self._lexicon_ids.get(name)
