@@ -27,13 +27,21 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session")
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory (prepared model, plugin list) for the session: what a user's
+    machine prepares once, the tests prepare once too, never in the developer's own."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's real home, config or plugins."""
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _session_cache: Path) -> None:
+    """No test reads the developer's real home, config, caches or plugins."""
     for key in list(os.environ):
         if key.startswith("HYPERLEXICON_") and key != "HYPERLEXICON_TEST_PG_URL":
             monkeypatch.delenv(key)
     monkeypatch.setenv("HYPERLEXICON_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(_session_cache))
     monkeypatch.setenv("HYPERLEXICON_AUTHOR", "tester")
     # store-level tests look at the outbox; index tests switch auto-indexing back on
     monkeypatch.setenv("HYPERLEXICON_AUTO_INDEX", "0")

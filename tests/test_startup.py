@@ -78,3 +78,17 @@ def test_package_import_is_light() -> None:
         check=True,
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_schema_head_is_read_without_alembic() -> None:
+    """Every process that opens a store checks the schema against the newest migration; it
+    reads the scripts' revision lines, and agrees with Alembic's own reading."""
+    from hyperlexicon import migrate
+
+    assert migrate._heads_from_scripts() == [migrate.alembic_head()]
+    code = (
+        "import sys; from hyperlexicon import migrate; migrate.head_revision(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
@@ -205,3 +207,181 @@ def test_stats(seeded: Lexicon) -> None:
     assert figures["entries"] >= 100
     assert figures["versions"] == 1
     assert set(figures["glosses_by_language"]) == {"ru", "en"}
+
+
+# --- the bridge's reads: compiled statements give what plain queries give -------------------
+
+
+def _reference_by_lemmas(
+    lex: Lexicon, keys: list[str], status: str | None, per_key: int
+) -> list[tuple[str, int, str, int, str | None]]:
+    """One ORM query per key and field, as the store did before its reads were compiled."""
+    out = []
+    with lex.store.read() as s:
+        lx = lex.store.lexicon_id(s, lex.name)
+        for table, field in ((M.Gloss, "gloss"), (M.Component, "component")):
+            for key in keys:
+                q = (
+                    select(table.lemma, table.entry_id, table.position, table.lang)
+                    .join(M.Entry, M.Entry.id == table.entry_id)
+                    .where(table.lemma == key, M.Entry.lexicon_id == lx)
+                    .order_by(table.position, table.entry_id)
+                    .limit(per_key)
+                )
+                if status:
+                    q = q.where(M.Entry.status == status)
+                out += [(r.lemma, r.entry_id, field, r.position, r.lang) for r in s.execute(q)]
+    return sorted(out, key=lambda h: (h[0], h[2], h[3], h[1]))
+
+
+def _reference_entries(lex: Lexicon, where: Any) -> dict[int, tuple[Any, ...]]:
+    with lex.store.read() as s:
+        rows = s.scalars(select(M.Entry).where(where))
+        return {r.id: (r.form, r.data, r.row_version, r.created_at, r.updated_at) for r in rows}
+
+
+def _as_tuple(e: Any) -> tuple[Any, ...]:
+    return (e.form, e.data.to_dict(), e.row_version, e.created_at, e.updated_at)
+
+
+@pytest.fixture
+def grown(seeded: Lexicon) -> Lexicon:
+    """The core seed plus entries that share meanings (in several orders), entries that are
+    not active, and a second lexicon holding the same forms, written to after core."""
+    words = ["огонь", "время", "свеча", "страх", "тишина", "жар", "ожидание", "пепел"]
+    items = []
+    for i in range(60):
+        parts = [words[(i + k * (1 + i % 3)) % len(words)] for k in range(2 + i % 3)]
+        items.append(
+            (
+                str(i),
+                EntryData.create(
+                    f"syn{i}⟡",
+                    components=[Component(p, "ru") for p in parts],
+                    glosses={"ru": [" ".join(parts)], "en": [f"thing {i}"]},
+                    status=("active", "deprecated", "proposed")[i % 7 % 3],
+                ),
+            )
+        )
+    seeded.store.import_entries("core", items, author="tester")
+    other = seeded.using("other")
+    seeded.store.create_lexicon("other")
+    # more than 256 revisions in another lexicon after core's last one
+    other.store.import_entries(
+        "other",
+        [(str(i), EntryData.create(f"o{i}", glosses={"ru": ["огонь"]})) for i in range(300)],
+        author="tester",
+    )
+    other.add(EntryData.create("🜂", glosses={"ru": ["огонь другой"]}))
+    return seeded
+
+
+def test_bridge_reads_match_plain_queries(grown: Lexicon) -> None:
+    from hyperlexicon.morphology import lemma_key
+
+    store, name = grown.store, grown.name
+    with store.read() as s:
+        lemmas = sorted(
+            {r for (r,) in s.execute(select(M.Gloss.lemma))}
+            | {r for (r,) in s.execute(select(M.Component.lemma))}
+        )
+    keys = [*lemmas[::3], lemma_key("огонь", "ru"), "нет такого слова"]
+    for status, per_key in (("active", 5), (None, 5), ("active", 1), ("deprecated", 3)):
+        got = [
+            (h.lemma, h.entry_id, h.field, h.position, h.lang)
+            for h in store.by_lemmas(name, keys, status=status, per_key=per_key)
+        ]
+        assert got == _reference_by_lemmas(grown, keys, status, per_key), (status, per_key)
+    assert store.by_lemmas(name, []) == []
+
+    every = _reference_entries(grown, M.Entry.lexicon_id == store._lexicon(name))
+    ids = sorted(every)
+    for chunk in (ids[:1], ids[:7], ids[:1500:3], [*ids[:5], 10**9]):
+        got = store.get_many(name, chunk)
+        assert {i: _as_tuple(e) for i, e in got.items()} == {
+            i: (f, EntryData.from_record(d).to_dict(), v, c, u)
+            for i, (f, d, v, c, u) in every.items()
+            if i in chunk
+        }
+    for form, (f, d, v, c, u) in [(e[0], e) for e in list(every.values())[:40]]:
+        assert _as_tuple(store.get(name, form.upper())) == (
+            f,
+            EntryData.from_record(d).to_dict(),
+            v,
+            c,
+            u,
+        )
+    assert store.get(name, "нет такой формы") is None
+
+    keys = [EntryData.from_record(d).key for _, d, *_ in every.values()]
+    asked = [*keys[::2], "🜂", "nope"]
+    for status in ("active", None, "deprecated"):
+        got = store.by_keys(name, asked, status=status)
+        want = {
+            key: (f, EntryData.from_record(d).to_dict(), v, c, u)
+            for key, (f, d, v, c, u) in zip(keys, every.values(), strict=True)
+            if key in asked and (status is None or d["status"] == status)
+        }
+        assert {k: _as_tuple(e) for k, e in got.items()} == want
+        assert all(e.lexicon == name for e in got.values())
+
+
+def test_meaning_reads_match_plain_queries(grown: Lexicon) -> None:
+    store, name = grown.store, grown.name
+    lx = store._lexicon(name)
+    with store.read() as s:
+        active = select(M.Entry.id).where(M.Entry.lexicon_id == lx, M.Entry.status == "active")
+        norms = {r for (r,) in s.execute(select(M.Gloss.norm).where(M.Gloss.entry_id.in_(active)))}
+        norms |= {
+            r
+            for (r,) in s.execute(select(M.Component.norm).where(M.Component.entry_id.in_(active)))
+        }
+        sequences: dict[int, list[str]] = {}
+        for entry_id, norm in s.execute(
+            select(M.Component.entry_id, M.Component.norm)
+            .where(M.Component.entry_id.in_(active))
+            .order_by(M.Component.entry_id, M.Component.position)
+        ):
+            sequences.setdefault(entry_id, []).append(norm)
+        first_ru: dict[str, list[int]] = {}
+        for norm, entry_id in s.execute(
+            select(M.Gloss.norm, M.Gloss.entry_id)
+            .where(M.Gloss.entry_id.in_(active), M.Gloss.lang == "ru", M.Gloss.position == 0)
+            .order_by(M.Gloss.entry_id)
+        ):
+            first_ru.setdefault(norm, []).append(entry_id)
+    pieces = [*sorted(norms), "огон", "тишинаж", "zzz"]
+    assert store.known_meanings(name, pieces) == norms
+    assert store.known_meanings(name, []) == set()
+
+    tried = [seq for seq in sequences.values() if len(seq) > 1][:25]
+    tried += [list(reversed(seq)) for seq in tried[:5]] + [seq[:-1] for seq in tried[:5]]
+    tried += [["огонь", "огонь"], ["нет", "такого"]]
+    for seq in tried:
+        want = sorted(i for i, parts in sequences.items() if parts == seq)
+        assert store.with_component_norms(name, seq) == want, seq
+
+    wanted = [*sorted(first_ru)[::2], "нет такой глоссы"]
+    assert store.first_glosses(name, "ru", wanted) == {
+        n: ids for n, ids in first_ru.items() if n in wanted
+    }
+
+
+def test_last_revision_and_state(grown: Lexicon) -> None:
+    store = grown.store
+    with store.read() as s:
+        for lexicon in ("core", "other"):
+            lx = store.lexicon_id(s, lexicon)
+            want = s.scalar(select(func.max(M.Revision.id)).where(M.Revision.lexicon_id == lx))
+            assert store.last_revision(lexicon) == want
+    before = store.state("core")
+    assert before.revision == store.last_revision("core") and before.pending
+    grown.sync()
+    assert not store.state("core").pending
+    assert store.state("core").revision == before.revision  # draining is not a revision
+    grown.edit("🜂", weight=0.11)
+    after = store.state("core")
+    assert after.revision > before.revision and after.pending
+    store.create_lexicon("empty")
+    assert store.last_revision("empty") == 0
+    assert store.state("empty") == type(after)(0, 0, False)

@@ -13,6 +13,11 @@
     HYPERLEXICON_SERVER_URL       talk to a running 'hyperlexicon serve' instead of the local
                                   store (the CLI and ``open_lexicon``)
     HYPERLEXICON_SERVER_TOKEN     the bearer token for that server, when it has tokens
+    HYPERLEXICON_EMBED_THREADS    threads bulk embedding (indexing) may use (default: the
+                                  usable cores); a query always embeds on one
+    HYPERLEXICON_CACHE_DIR        where prepared models and the plugin list are kept
+                                  (default: the user's cache directory; not a setting of
+                                  config.toml, since it is shared by every home)
 """
 
 from __future__ import annotations
@@ -37,6 +42,19 @@ def default_home() -> Path:
     return user_data_path("hyperlexicon", appauthor=False)
 
 
+def cache_dir() -> Path:
+    """What this installation prepares once and reuses in every process (the embedding
+    model in loadable form, the list of installed plugins): ``HYPERLEXICON_CACHE_DIR``,
+    else the user's cache directory. Shared by all homes: it depends only on what is
+    installed, and anything in it can be deleted at any time."""
+    configured = os.environ.get(ENV_PREFIX + "CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_path
+
+    return user_cache_path("hyperlexicon", appauthor=False)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(default_factory=default_home)
@@ -48,6 +66,8 @@ class Settings:
     auto_index: bool = True
     server_url: str | None = None
     server_token: str | None = None
+    # worker threads for bulk embedding; None: the usable cores (embeddings.usable_cores)
+    embed_threads: int | None = None
     # [connectors.<name>] tables of config.toml: options for each connector
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -80,6 +100,8 @@ class Settings:
                 values[f.name] = overrides[f.name]
         if isinstance(values.get("auto_index"), str):
             values["auto_index"] = _boolean(values["auto_index"], "auto_index")
+        if values.get("embed_threads") is not None:
+            values["embed_threads"] = _positive(values["embed_threads"], "embed_threads")
         url = values.get("server_url")
         if url and not str(url).startswith(("http://", "https://")):
             raise ConfigError(
@@ -106,6 +128,16 @@ class Settings:
             return getpass.getuser()
         except Exception:  # no user database entry (containers): still record something
             return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _positive(value: Any, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(value, bool) or number < 1:
+        raise ConfigError(f"{name}: expected a whole number of threads >= 1, got {value!r}")
+    return number
 
 
 def _boolean(value: str, name: str) -> bool:

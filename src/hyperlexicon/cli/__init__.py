@@ -60,17 +60,31 @@ class Group(click.Group):
         if Group._plugins_loaded:
             return
         Group._plugins_loaded = True
-        from ..plugins import get_plugin_manager
+        from .. import plugins
 
-        get_plugin_manager().hook.register_commands(cli=self)
+        for name in [n for n, c in self.commands.items() if isinstance(c, _Listed)]:
+            del self.commands[name]
+        before = set(self.commands)
+        plugins.get_plugin_manager().hook.register_commands(cli=self)
+        plugins.remember_commands(
+            {n: self.commands[n].get_short_help_str() for n in sorted(set(self.commands) - before)}
+        )
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugin_commands()
+        if not Group._plugins_loaded:
+            from ..plugins import cached_commands
+
+            listed = cached_commands()
+            if listed is None:
+                self._load_plugin_commands()
+            else:  # what plugins add, as the cache remembers it: no plugin is imported
+                for name, short_help in listed.items():
+                    self.commands.setdefault(name, _Listed(name, short_help=short_help))
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
-        if command is None and not Group._plugins_loaded:
+        if (command is None or isinstance(command, _Listed)) and not Group._plugins_loaded:
             self._load_plugin_commands()
             command = super().get_command(ctx, name)
         return command
@@ -95,6 +109,11 @@ class Group(click.Group):
                 raise
             click.echo(f"error: {message}", err=True)
             ctx.exit(1)
+
+
+class _Listed(click.Command):
+    """A plugin's command as the plugin cache lists it (for ``--help``); asking for it by
+    name loads the plugins and gets the real one (``Group.get_command``)."""
 
 
 def _database_error(exc: Exception) -> str | None:
