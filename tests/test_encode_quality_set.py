@@ -1,0 +1,149 @@
+"""The labelled set of bench/encode_quality.py (issue 16) is well formed.
+
+These tests check the yardstick, not the bridge: every form exists in the seeds that
+``init --seed core,emoji`` loads, every concept names the words that carry it, the set is as
+broad as the benchmark promises (both languages, every phenomenon). They never encode.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "bench" / "encode_quality.py"
+DATA = ROOT / "bench" / "data" / "encode_quality.yaml"
+TAGS = {
+    "plain",
+    "multiword",
+    "paraphrase",
+    "ambiguous",
+    "pos",
+    "compound",
+    "unknown",
+    "negation",
+    "question",
+    "long",
+    "seed",
+}
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("encode_quality", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _script()
+ITEMS = bench.load_set(DATA)
+
+
+def _seed_forms() -> set[str]:
+    forms = set()
+    for name in ("core", "emoji"):
+        entries = bench.read_yaml(ROOT / "seeds" / f"{name}.yaml")["entries"]
+        forms |= {bench.form_key(e["form"]) for e in entries}
+    return forms
+
+
+SEED_FORMS = _seed_forms()
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
+
+
+def test_the_set_is_broad_enough():
+    assert len(ITEMS) >= 240
+    langs = Counter(i.lang for i in ITEMS)
+    assert langs["ru"] >= 100 and langs["en"] >= 100, langs
+
+
+def test_every_tag_is_known_and_used_often():
+    tags = Counter(t for i in ITEMS for t in i.tags)
+    assert set(tags) <= TAGS, set(tags) - TAGS
+    assert set(tags) == TAGS, f"unused tags: {TAGS - set(tags)}"
+    rare = {t: n for t, n in tags.items() if n < 10}
+    assert not rare, f"tags used fewer than 10 times: {rare}"
+
+
+def test_no_sentence_twice():
+    seen = Counter(_fold(" ".join(i.text.split())) for i in ITEMS)
+    assert [t for t, n in seen.items() if n > 1] == []
+
+
+def test_every_form_is_in_the_seeds():
+    missing = [
+        (i.n, f)
+        for i in ITEMS
+        for f in [f for c in i.concepts for f in c.forms] + list(i.also)
+        if bench.form_key(f) not in SEED_FORMS
+    ]
+    assert missing == [], "(item, form) not in seeds/core.yaml or seeds/emoji.yaml"
+
+
+def test_concepts_are_grounded_in_the_sentence():
+    problems = []
+    for i in ITEMS:
+        text = _fold(i.text)
+        # a sentence with content has concepts; only one of unknown words may have none
+        if not i.concepts and not i.unmatched:
+            problems.append((i.n, "no concept and no unmatched word"))
+        for c in i.concepts:
+            if _fold(c.said) not in text:
+                problems.append((i.n, f"{c.said!r} is not in the sentence"))
+            if len(set(c.forms)) != len(c.forms):
+                problems.append((i.n, f"{c.said!r} repeats a form"))
+        words = set(re.findall(r"\w+", text))
+        problems += [
+            (i.n, f"unmatched {w!r} is not a word") for w in i.unmatched if _fold(w) not in words
+        ]
+        if ("unknown" in i.tags) != bool(i.unmatched):
+            problems.append((i.n, "'unknown' items, and only they, list unmatched words"))
+    assert problems == []
+
+
+def test_an_allowed_extra_is_not_also_required():
+    both = []
+    for i in ITEMS:
+        required = set().union(*(c.keys for c in i.concepts)) if i.concepts else set()
+        both += [(i.n, f) for f in i.also if bench.variant_key(f) in required]
+    assert both == [], "(item, form) both required by a concept and listed under also"
+
+
+def test_seed_items_are_marked():
+    assert {i.n for i in ITEMS if i.seed} == {i.n for i in ITEMS if "seed" in i.tags}
+
+
+def test_loader_refuses_a_malformed_item(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "items:\n- text: Кошка спит.\n  lang: ru\n  tags: [plain]\n  concepts:\n  - [🐈, 🐱]\n",
+        "utf-8",
+    )
+    with pytest.raises(ValueError, match=r"item 1 .*a concept is"):
+        bench.load_set(bad)
+    bad.write_text("items:\n- text: Кошка спит.\n  lang: de\n  tags: [plain]\n", "utf-8")
+    with pytest.raises(ValueError, match="lang must be one of"):
+        bench.load_set(bad)
+
+
+def test_variants_compare_as_one_form():
+    assert bench.variant_key("👩‍⚕️") == bench.variant_key("🧑‍⚕️") == bench.variant_key("👨🏽‍⚕️")
+    assert bench.variant_key("🚶‍♀️‍➡️") == bench.variant_key("🚶")
+    assert bench.variant_key("🕯️") == bench.variant_key("🕯")
+    assert bench.variant_key("♀") != bench.variant_key("♂")
+    assert bench.variant_key("👩") != bench.variant_key("🧑")
+
+
+def test_long_items_are_long():
+    short = [i.n for i in ITEMS if "long" in i.tags and len(re.findall(r"\w+", i.text)) <= 20]
+    assert short == []
