@@ -189,6 +189,10 @@ class LexemeIn(Body):
 
 class UnmatchedIn(Body):
     text: str = Field(..., max_length=1000)
+    # where in the text (the picture says "characters a–b"); a scene from /encode has it
+    span: list[Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
+        default_factory=lambda: [0, 0], min_length=2, max_length=2
+    )
     split: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -232,7 +236,9 @@ class SceneIn(Body):
                 )
                 for x in self.lexemes
             ],
-            unmatched=[Unmatched(u.text, (0, 0), list(u.split)) for u in self.unmatched],
+            unmatched=[
+                Unmatched(u.text, (u.span[0], u.span[1]), list(u.split)) for u in self.unmatched
+            ],
             coverage=self.coverage,
             diagnostics=[Diagnostic(**d.model_dump()) for d in self.diagnostics],
             text=self.text,
