@@ -503,6 +503,21 @@ def test_relations_are_computed_from_the_data() -> None:
     assert ("change", ("🜂", "⧖"), ("⟁",)) in {(r.kind, r.a, r.b) for r in scene.relations}
 
 
+def test_relations_grow_with_the_scene_not_with_its_pairs() -> None:
+    """A long scene (schema fuzzing sends thousands of glyphs to /decode) gets relations
+    through indexes: a repeated lexeme is one thing, kin is a chain of the holders of a part,
+    so there are about as many relations as lexemes, never as many as pairs."""
+    forms = single_forms()
+    phases = [
+        [forms[(i * 7) % len(forms)] for i in range(k * 100, (k + 1) * 100)] for k in range(12)
+    ]
+    scene = describe(phases, "en", None)
+    assert len(scene.senses) >= 1200  # glyph clusters are told as their parts
+    assert len(scene.relations) <= 4 * len(scene.senses)  # pairs would be ~800,000
+    assert {r.kind for r in scene.relations} >= {"union", "change", "part", "kin"}
+    assert styles.render(scene, "narrative").text
+
+
 def test_a_change_is_told_with_the_instrumental() -> None:
     """«огонь, время и свеча становятся ростом, …»: the arrow as a change, the new phase in
     the case its verb governs."""

@@ -395,27 +395,34 @@ def relations(scene: Described) -> list[Relation]:
         if i + 1 < len(phases):
             nxt = [s for s in phases[i + 1] if not s.connective]
             add("change", [s.key for s in nouns], [s.key for s in nxt])
-    flat = [s for p in phases for s in p if not s.connective]
-    for x in flat:
-        for y in flat:
-            if x is y:
-                continue
-            if any(p.form and p.form == y.form for p in x.parts):
+    # a lexeme repeated is one thing; parts and kin are found through indexes, not by
+    # comparing every pair (a scene of thousands of lexemes stays linear)
+    firsts: dict[str, Sense] = {}
+    for s in (x for p in phases for x in p if not x.connective):
+        firsts.setdefault(s.key, s)
+    unique = list(firsts.values())
+    by_form: dict[str, list[Sense]] = {}
+    for s in unique:
+        if s.form:
+            by_form.setdefault(s.form, []).append(s)
+    holders: dict[str, list[tuple[Sense, Sense]]] = {}
+    for x in unique:
+        for p in x.parts:
+            for y in by_form.get(p.form, []) if p.form else []:
+                if y is x:
+                    continue
                 if y.phase < x.phase:
                     add("cause", [y.key], [x.key], "part")
                 else:
                     add("part", [y.key], [x.key])
-    for i, x in enumerate(flat):
-        for y in flat[i + 1 :]:
-            if x.key == y.key:
-                continue
-            xs = {(p.form or p.meaning.casefold()): p for p in x.parts}
-            shared = [
-                p for k, p in ((p.form or p.meaning.casefold(), p) for p in y.parts) if k in xs
-            ]
-            shared = [p for p in shared if p.form not in (x.form, y.form)]
-            if shared:
-                add("kin", [x.key], [y.key], shared[0].name)
+            key = p.form or p.meaning.casefold()
+            held = holders.setdefault(key, [])
+            if all(h is not x for h, _ in held):
+                held.append((x, p))
+    for key, held in holders.items():  # kin: the holders of one part, each with the next
+        for (x, p), (y, _) in pairwise(held):
+            if key not in (x.form, y.form) and p.form not in (x.form, y.form):
+                add("kin", [x.key], [y.key], p.name)
     return out
 
 
