@@ -32,7 +32,7 @@ from . import stability as checks
 from . import styles
 from .entry import EntryData
 from .errors import BadInputError
-from .morphology import english_readings, english_verb_forms, lemma, lemma_key
+from .morphology import english_readings, english_verb_forms, known, lemma, lemma_key
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
 from .text import form_key, graphemes, nfc, script_language
@@ -714,11 +714,16 @@ class Bridge:
         examples act as scene templates (at the sentence threshold)."""
         text, tokens, claimed = run.text, run.tokens, run.claimed
         runs = _free_runs(tokens, claimed)
+        # a word outside the language's dictionary (a coinage, a typo) is as near its nearest
+        # entries as a random string is: meaning cannot explain it, growth should see it
         words = [
             i
             for a, b in runs
             for i in range(a, b + 1)
-            if tokens[i].kind == "word" and tokens[i].content and claimed[i] is None
+            if tokens[i].kind == "word"
+            and tokens[i].content
+            and claimed[i] is None
+            and known(tokens[i].text, run.lang)
         ]
         sentences = _sentences(tokens)
         run_texts = [text[tokens[a].start : tokens[b].end] for a, b in runs]

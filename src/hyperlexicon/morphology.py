@@ -32,6 +32,27 @@ def lemma(word: str, lang: str | None = None) -> str:
     return word
 
 
+@lru_cache(maxsize=200_000)
+def known(word: str, lang: str | None = None) -> bool:
+    """Is this a word of the language's dictionary (pymorphy3's for Russian, simplemma's for
+    English)? A word outside it (a coinage like «квазиглифовость», a typo) has no meaning the
+    embedder can be trusted with: its nearest entries are as near as a random string's, so
+    the bridge leaves it unexplained for growth to see. Words of other scripts count as known
+    (there is nothing to judge them by)."""
+    word = word.casefold().replace("ё", "е")
+    script = script_language(word)
+    lang = lang if lang in ("ru", "en") else script
+    if lang != script:
+        return True
+    if lang == "ru":
+        return _morph().word_is_known(word)
+    if lang == "en":
+        import simplemma
+
+        return simplemma.is_known(word, lang="en")
+    return True
+
+
 def lemmas(text: str, lang: str | None = None) -> list[str]:
     """Lemmas of every word in ``text``, in order."""
     return [lemma(w, lang) for w in words(text)]
