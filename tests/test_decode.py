@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pymorphy3
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hyperlexicon import constructions as cx
@@ -338,6 +338,9 @@ scenes_strategy = st.lists(
     lang=st.sampled_from(["ru", "en"]),
     register=st.sampled_from([None, *REGISTERS]),
 )
+# a change that every construction would say with the last sentence's words (its new things
+# were once left untold)
+@example(phases=[["Δ-abyss"], ["🤫"], ["тишинасветожидание", "Δ-ascent"]], lang="ru", register=None)
 def test_random_scenes_read_as_language(
     phases: list[list[str]], lang: str, register: str | None
 ) -> None:

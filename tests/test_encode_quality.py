@@ -24,6 +24,23 @@ def lex(indexed_sqlite: Lexicon) -> Lexicon:
         {"form": "💍", "glosses": {"ru": ["кольцо"], "en": ["ring"]}},
         {"form": "🌹", "glosses": {"ru": ["роза"], "en": ["rose"]}},
         {"form": "🔔", "glosses": {"ru": ["колокол"], "en": ["bell"]}},
+        # keywords as CLDR gives them: a noun that means the entry, a conjunction that does not
+        {
+            "form": "🌆",
+            "glosses": {
+                "ru": ["город в сумерках", "вечер"],
+                "en": ["cityscape at dusk", "evening"],
+            },
+        },
+        {
+            "form": "🙄",
+            "glosses": {
+                "ru": ["закатывает глаза", "когда"],
+                "en": ["face with rolling eyes", "whatever"],
+            },
+        },
+        {"form": "🆘", "glosses": {"ru": ["сос"], "en": ["sos"]}},
+        {"form": "🍲", "glosses": {"ru": ["еда"], "en": ["food"]}},
     ):
         indexed_sqlite.add(EntryData.from_dict(record))
     return indexed_sqlite
@@ -89,3 +106,19 @@ def test_batch_encode_writes_one_json_line_per_line(
     assert [r.get("hyperstring") for r in rows[:2]] == ["🜂⧖", "🜂⧖🕯"]
     assert rows[2]["line"] == 4 and "longer than" in rows[2]["error"]
     assert out.exit_code == 1  # one line failed; the others were encoded
+
+
+def test_a_keyword_stands_for_its_entry_only_when_near_it_in_meaning(lex: Lexicon) -> None:
+    """A word that is only one of an entry's further glosses is kept when the entry is near
+    it (a noun naming the thing) and dropped when it is not (a conjunction)."""
+    assert "🌆" in lex.encode("Тихий вечер над рекой", stability=False).forms
+    assert "🌆" in lex.encode("a quiet evening by the river", stability=False).forms
+    scene = lex.encode("Когда придёт весна?", stability=False)
+    assert "🙄" not in scene.forms
+
+
+def test_a_dictionary_word_is_never_split_as_a_fused_one(lex: Lexicon) -> None:
+    scene = lex.encode("Я встретил соседа у подъезда", stability=False)
+    assert not {"🆘", "🍲"} & set(scene.forms) and scene.fused == []
+    fused = lex.encode("едасос", stability=False)  # no word of the language: еда + сос
+    assert fused.fused and fused.fused[0]["parts"] == ["еда", "сос"]

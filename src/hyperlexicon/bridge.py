@@ -32,7 +32,14 @@ from . import stability as checks
 from . import styles
 from .entry import EntryData
 from .errors import BadInputError
-from .morphology import english_readings, english_verb_forms, known, lemma, lemma_key
+from .morphology import (
+    can_be_noun,
+    english_readings,
+    english_verb_forms,
+    known,
+    lemma,
+    lemma_key,
+)
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
 from .text import form_key, graphemes, nfc, script_language
@@ -486,6 +493,7 @@ class Bridge:
             return
         entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
         by_key: dict[str, list[tuple[float, int, Any]]] = {}
+        named: set[tuple[str, int]] = set()  # (key, entry): the key is the entry's first gloss
         for h in hits:
             stored = entries.get(h.entry_id)
             if stored is None:
@@ -494,6 +502,8 @@ class Bridge:
                 base = BASE_SCORE["component"]
             else:
                 base = BASE_SCORE["gloss0"] if h.position == 0 else BASE_SCORE["gloss"]
+                if h.position == 0:
+                    named.add((h.lemma, h.entry_id))
             by_key.setdefault(h.lemma, []).append(
                 (_weighted(base, stored.data), h.entry_id, stored)
             )
@@ -559,45 +569,67 @@ class Bridge:
             ranked = self._usable(_rank(_best_per_entry(by_key.get(tok.lemma, []))), run)
             if ranked:
                 singles.append((i, ranked))
-        for i, ranked in self._by_context(run, singles):
+        for i, ranked in self._by_context(run, singles, named):
             take([i], ranked, "lemma", 1.0)
 
     def _by_context(
-        self, run: _Run, singles: list[tuple[int, list[Any]]]
+        self, run: _Run, singles: list[tuple[int, list[Any]]], named: set[tuple[str, int]]
     ) -> list[tuple[int, list[Any]]]:
-        """Re-rank the near-tied candidates of each ambiguous word by how close each entry's
-        meaning is to the word in its context (its sentence neighbours): word sense from the
-        shared embedding space, one embedding call for the whole text."""
+        """Judge single-word matches by meaning, with one embedding call for the whole text.
+
+        A word that is an entry's first gloss (its name) stands for it. A word that is only
+        one of an entry's further glosses or a component meaning (a keyword: «когда» of 🙄,
+        «хвост» of 🦚) often does not mean the entry here, so it is kept only if the entry is
+        near the word, alone or in its context (its sentence neighbours), by at least the
+        ``keyword`` threshold (``keyword_noun`` for a noun, which names a thing far more
+        often than a verb or an adverb does); otherwise the word stays free for the semantic
+        layer and for growth. Near-tied candidates of an ambiguous word are ranked by
+        closeness to its context: word sense from the shared embedding space."""
         tokens = run.tokens
-        ambiguous = [
+
+        def tied(ranked: list[Any]) -> list[Any]:
+            return [c for c in ranked if c[0] >= ranked[0][0] - SENSE_BAND]
+
+        asked = [
             (n, i, ranked)
             for n, (i, ranked) in enumerate(singles)
-            if len(ranked) > 1 and ranked[1][0] >= ranked[0][0] - SENSE_BAND
+            if len(tied(ranked)) > 1 or any((tokens[i].lemma, c[1]) not in named for c in ranked)
         ]
-        if not ambiguous:
+        if not asked:
             return singles
-        contexts = []
-        for _, i, _ in ambiguous:
+        texts: list[str] = []
+        candidates: list[list[int]] = []
+        for _, i, ranked in asked:
             near = [
                 t.text
                 for t in tokens[max(0, i - 2) : i + 3]
                 if t.kind == "word" and t.sentence == tokens[i].sentence
             ]
-            contexts.append(" ".join(near))
-        tied = [
-            [c[1] for c in ranked if c[0] >= ranked[0][0] - SENSE_BAND]
-            for _, _, ranked in ambiguous
-        ]
+            ids = [c[1] for c in ranked]
+            texts += [tokens[i].text, " ".join(near)]
+            candidates += [ids, ids]
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
-        closeness = self.ws.index().closeness(self.name, contexts, tied, langs)
-        out = list(singles)
-        for (n, i, ranked), near, ids in zip(ambiguous, closeness, tied, strict=True):
-            band = [c for c in ranked if c[1] in ids]
+        closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
+        out: list[tuple[int, list[Any]] | None] = list(singles)
+        for k, (n, i, ranked) in enumerate(asked):
+            alone, context = closeness[2 * k], closeness[2 * k + 1]
+            noun = can_be_noun(tokens[i].text, run.lang)
+            floor = self.thresholds.keyword_noun if noun else self.thresholds.keyword
+            kept = [
+                c
+                for c in ranked
+                if (tokens[i].lemma, c[1]) in named
+                or max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor
+            ]
+            if not kept:
+                out[n] = None
+                continue
+            band = tied(kept)
             # nearest first; among equally near ones (an emoji and its skin-tone variants share
             # their words), the plainest form
-            band.sort(key=lambda c: (-round(near.get(c[1], -1.0), 2), len(c[2].data.form)))
-            out[n] = (i, band + [c for c in ranked if c[1] not in ids])
-        return out
+            band.sort(key=lambda c: (-round(context.get(c[1], -1.0), 2), len(c[2].data.form)))
+            out[n] = (i, band + [c for c in kept if c not in band])
+        return [single for single in out if single is not None]
 
     def _compounds(self, run: _Run) -> None:
         """Fused words: split into known meanings; match the compound made of them."""
@@ -609,6 +641,7 @@ class Bridge:
             and claimed[i] is None
             and len(tok.text) >= MIN_COMPOUND
             and script_language(tok.text) == "ru"
+            and not known(tok.text, "ru")  # «соседа» is a word, not сос + еда
         ]
         if not words:
             return
@@ -618,9 +651,9 @@ class Bridge:
             for a in range(len(tokens[i].text))
             for b in range(a + 3, len(tokens[i].text) + 1)
         }
-        known = self.store.known_meanings(self.name, pieces)
+        meanings = self.store.known_meanings(self.name, pieces)
         for i in words:
-            parts = _segment(tokens[i].text.casefold(), known)
+            parts = _segment(tokens[i].text.casefold(), meanings)
             if parts is None or len(parts) < 2:
                 continue
             ids = self.store.with_component_norms(self.name, parts)

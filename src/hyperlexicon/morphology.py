@@ -53,6 +53,24 @@ def known(word: str, lang: str | None = None) -> bool:
     return True
 
 
+@lru_cache(maxsize=200_000)
+def can_be_noun(word: str, lang: str | None = None) -> bool:
+    """Can this word name a thing (a noun reading: pymorphy3's most likely parse for Russian,
+    any of lemminflect's readings for English)? Things are what glyphs mostly stand for: a
+    noun that is one of an entry's keywords means the entry far more often than a verb, an
+    adverb or a conjunction does («вечер» of 🌆, but «когда» of 🙄)."""
+    word = word.casefold().replace("ё", "е")
+    script = script_language(word)
+    lang = lang if lang in ("ru", "en") else script
+    if lang != script:
+        return True
+    if lang == "ru":
+        return _morph().parse(word)[0].tag.POS == "NOUN"
+    if lang == "en":
+        return "NOUN" in dict(english_readings(word))
+    return True
+
+
 def lemmas(text: str, lang: str | None = None) -> list[str]:
     """Lemmas of every word in ``text``, in order."""
     return [lemma(w, lang) for w in words(text)]

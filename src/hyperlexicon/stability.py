@@ -54,6 +54,11 @@ class Thresholds:
     # how much nearer than the semantic threshold a word picked out of a longer unexplained run
     # must be to its entry (a word alone is the run, at the threshold itself)
     word_margin: float = 0.2
+    # the least closeness of an entry to a word that is only one of its further glosses (a
+    # keyword) or a component meaning, alone or in its context, for the word to stand for it:
+    # a noun (a thing, what glyphs mostly show), and any other part of speech
+    keyword_noun: float = 0.2
+    keyword: float = 0.45
 
     def semantic_for(self, register: str | None) -> float:
         return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])
@@ -74,6 +79,8 @@ class Thresholds:
             "weight_floor": self.weight_floor,
             "archetype": self.archetype,
             "word_margin": self.word_margin,
+            "keyword_noun": self.keyword_noun,
+            "keyword": self.keyword,
         }
 
     @classmethod

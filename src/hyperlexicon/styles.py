@@ -632,9 +632,14 @@ def narrative(scene: Described) -> Writer:
                 _tell_sequence(w, nxt, told, rel, scene)
             continue
         b_ref = _told(scene, nxt)
-        if not w.say("change", P=_group_ref(scene, prev, told=True), B=b_ref):
-            w.say("change", P=_all_this(scene, prev), B=b_ref)
-        told.extend(nxt)
+        if w.say("change", P=_group_ref(scene, prev, told=True), B=b_ref) or w.say(
+            "change", P=_all_this(scene, prev), B=b_ref
+        ):
+            told.extend(nxt)
+        else:  # every way of saying the change repeats the last sentence: tell what comes
+            _tell_sequence(w, nxt, told, rel, scene)  # (with its relations)
+            _tell_connectives(w, phase, scene, told)
+            continue
         keys = {s.key for s in nxt}
         for r in scene.relations:  # what the change keeps: a part that crosses the arrow
             if r.kind not in ("cause", "part") or (r.kind == "cause" and r.label != "part"):
