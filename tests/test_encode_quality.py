@@ -40,6 +40,15 @@ def lex(indexed_sqlite: Lexicon) -> Lexicon:
             },
         },
         {"form": "🆘", "glosses": {"ru": ["сос"], "en": ["sos"]}},
+        {
+            "form": "🌄",
+            "glosses": {
+                "ru": ["восход в горах", "утро"],
+                "en": ["sunrise over mountains", "morning"],
+            },
+        },
+        {"form": "🦴", "glosses": {"ru": ["кость", "собака"], "en": ["bone", "dog"]}},
+        {"form": "🐕", "glosses": {"ru": ["собака"], "en": ["dog"]}},
         {"form": "🍲", "glosses": {"ru": ["еда"], "en": ["food"]}},
     ):
         indexed_sqlite.add(EntryData.from_dict(record))
@@ -122,3 +131,16 @@ def test_a_dictionary_word_is_never_split_as_a_fused_one(lex: Lexicon) -> None:
     assert not {"🆘", "🍲"} & set(scene.forms) and scene.fused == []
     fused = lex.encode("едасос", stability=False)  # no word of the language: еда + сос
     assert fused.fused and fused.fused[0]["parts"] == ["еда", "сос"]
+
+
+def test_a_word_that_names_an_entry_wins_over_one_it_is_a_keyword_of(lex: Lexicon) -> None:
+    forms = lex.encode("Собака грызёт кость", stability=False).forms
+    assert "🐕" in forms and "🦴" in forms  # собака is 🐕's name, кость 🦴's
+    assert lex.encode("Во дворе лает собака", stability=False).forms.count("🦴") == 0
+
+
+def test_a_word_is_asked_by_its_other_readings_when_its_first_names_nothing(
+    lex: Lexicon,
+) -> None:
+    # «утром» is an adverb first (its own lemma) and the noun утро after it
+    assert "🌄" in lex.encode("Утром мы ушли в горы", stability=False).forms

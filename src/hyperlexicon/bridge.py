@@ -39,6 +39,7 @@ from .morphology import (
     known,
     lemma,
     lemma_key,
+    other_lemmas,
 )
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
@@ -105,6 +106,10 @@ class Token:
     phase: int
     lemma: str = ""
     verb_form: bool = False  # an inflected verb (English), which no noun gloss stands for
+
+    @property
+    def other_lemmas(self) -> tuple[str, ...]:
+        return other_lemmas(self.text) if self.kind == "word" else ()
 
     @property
     def content(self) -> bool:
@@ -486,6 +491,8 @@ class Bridge:
                 if last is None or (n == 1 and not tok.content):
                     continue
                 keys.add(" ".join(t.lemma for t in tokens[i : last + 1]))
+            if tok.content and not tok.verb_form:
+                keys.update(tok.other_lemmas)
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys)
@@ -562,18 +569,25 @@ class Bridge:
                 take(sorted(picked), ranked, "phrase", PHRASE_FACTOR)
         # single words: where several entries share the word as a gloss («море» is a keyword
         # of the wave, the dolphin and the shell), the one nearest the word in its context
+        # a word whose likeliest lemma names nothing is asked by its other readings («утром»:
+        # the adverb first, the noun утро after it)
         singles: list[tuple[int, list[Any]]] = []
+        names: dict[int, set[int]] = {}  # the entries each word is the name of
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None or not tok.content or tok.verb_form:
                 continue
-            ranked = self._usable(_rank(_best_per_entry(by_key.get(tok.lemma, []))), run)
-            if ranked:
-                singles.append((i, ranked))
-        for i, ranked in self._by_context(run, singles, named):
+            for lemmas_ in ((tok.lemma,), tok.other_lemmas):
+                pool = [c for key in lemmas_ for c in by_key.get(key, [])]
+                ranked = self._usable(_rank(_best_per_entry(pool)), run)
+                if ranked:
+                    singles.append((i, ranked))
+                    names[i] = {e for key, e in named if key in lemmas_}
+                    break
+        for i, ranked in self._by_context(run, singles, names):
             take([i], ranked, "lemma", 1.0)
 
     def _by_context(
-        self, run: _Run, singles: list[tuple[int, list[Any]]], named: set[tuple[str, int]]
+        self, run: _Run, singles: list[tuple[int, list[Any]]], names: dict[int, set[int]]
     ) -> list[tuple[int, list[Any]]]:
         """Judge single-word matches by meaning, with one embedding call for the whole text.
 
@@ -593,7 +607,7 @@ class Bridge:
         asked = [
             (n, i, ranked)
             for n, (i, ranked) in enumerate(singles)
-            if len(tied(ranked)) > 1 or any((tokens[i].lemma, c[1]) not in named for c in ranked)
+            if len(tied(ranked)) > 1 or any(c[1] not in names[i] for c in ranked)
         ]
         if not asked:
             return singles
@@ -618,16 +632,22 @@ class Bridge:
             kept = [
                 c
                 for c in ranked
-                if (tokens[i].lemma, c[1]) in named
-                or max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor
+                if c[1] in names[i] or max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor
             ]
             if not kept:
                 out[n] = None
                 continue
             band = tied(kept)
-            # nearest first; among equally near ones (an emoji and its skin-tone variants share
-            # their words), the plainest form
-            band.sort(key=lambda c: (-round(context.get(c[1], -1.0), 2), len(c[2].data.form)))
+            # an entry the word names comes before one it is only a keyword of («собака» is
+            # 🐕's name and a keyword of 🦴); then nearest first; among equally near ones (an
+            # emoji and its skin-tone variants share their words), the plainest form
+            band.sort(
+                key=lambda c: (
+                    c[1] not in names[i],
+                    -round(context.get(c[1], -1.0), 2),
+                    len(c[2].data.form),
+                )
+            )
             out[n] = (i, band + [c for c in kept if c not in band])
         return [single for single in out if single is not None]
 

@@ -65,10 +65,36 @@ def can_be_noun(word: str, lang: str | None = None) -> bool:
     if lang != script:
         return True
     if lang == "ru":
-        return _morph().parse(word)[0].tag.POS == "NOUN"
+        return any(p.tag.POS == "NOUN" and p.score >= READING_FLOOR for p in _morph().parse(word))
     if lang == "en":
         return "NOUN" in dict(english_readings(word))
     return True
+
+
+READING_FLOOR = 0.05  # a reading pymorphy3 gives less than this is a curiosity («стали»: сталь)
+
+
+@lru_cache(maxsize=200_000)
+def other_lemmas(word: str, lang: str | None = None) -> tuple[str, ...]:
+    """The lemmas of a word's other readings than the likeliest: «утром» is an adverb first and
+    the noun утро after it, «leaves» the verb leave and the noun leaf. The bridge asks them
+    only when the likeliest lemma names nothing."""
+    low = word.casefold().replace("ё", "е")
+    script = script_language(low)
+    lang = lang if lang in ("ru", "en") else script
+    if lang != script:
+        return ()
+    first = lemma(word, lang)
+    if lang == "ru":
+        found = [
+            p.normal_form.replace("ё", "е") for p in _morph().parse(low) if p.score >= READING_FLOOR
+        ]
+    elif lang == "en":
+        found = [lemma_ for _, lemma_ in english_readings(low)]
+        found += [x for xs in _lemminflect().getAllLemmas(low).values() for x in xs]
+    else:
+        return ()
+    return tuple(x for x in dict.fromkeys(found) if x != first)
 
 
 def lemmas(text: str, lang: str | None = None) -> list[str]:
