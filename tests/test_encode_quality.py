@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hyperlexicon.cli import main
 from hyperlexicon.entry import EntryData
 from hyperlexicon.lexicon import Lexicon
-from hyperlexicon.morphology import english_verb_forms
+from hyperlexicon.morphology import can_be_noun, english_verb_forms, known, other_lemmas
 
 
 @pytest.fixture
@@ -49,6 +49,10 @@ def lex(indexed_sqlite: Lexicon) -> Lexicon:
         },
         {"form": "🦴", "glosses": {"ru": ["кость", "собака"], "en": ["bone", "dog"]}},
         {"form": "🐕", "glosses": {"ru": ["собака"], "en": ["dog"]}},
+        {
+            "form": "🧓",
+            "glosses": {"ru": ["пожилой человек", "старый"], "en": ["older person", "old"]},
+        },
         {"form": "🍲", "glosses": {"ru": ["еда"], "en": ["food"]}},
     ):
         indexed_sqlite.add(EntryData.from_dict(record))
@@ -144,3 +148,25 @@ def test_a_word_is_asked_by_its_other_readings_when_its_first_names_nothing(
 ) -> None:
     # «утром» is an adverb first (its own lemma) and the noun утро after it
     assert "🌄" in lex.encode("Утром мы ушли в горы", stability=False).forms
+
+
+@pytest.mark.parametrize(
+    "word, lang, noun",
+    [
+        ("река", "ru", True),
+        ("утром", "ru", True),  # the adverb first, the noun утро a real reading after it
+        ("стали", "ru", False),  # сталь is a curiosity beside стать
+        ("тихо", "ru", False),
+        ("river", "en", True),
+        ("old", "en", False),  # an adjective far more often than a noun
+        ("down", "en", False),
+    ],
+)
+def test_which_words_can_name_a_thing(word: str, lang: str, noun: bool) -> None:
+    assert can_be_noun(word, lang) is noun
+
+
+def test_known_words_and_other_readings() -> None:
+    assert known("ливень", "ru") and known("smartphone", "en")
+    assert not known("квазиглифовость", "ru") and not known("blorft", "en")
+    assert "утро" in other_lemmas("утром", "ru") and "leaf" in other_lemmas("leaves", "en")

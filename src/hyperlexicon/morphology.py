@@ -55,8 +55,8 @@ def known(word: str, lang: str | None = None) -> bool:
 
 @lru_cache(maxsize=200_000)
 def can_be_noun(word: str, lang: str | None = None) -> bool:
-    """Can this word name a thing (a noun reading: pymorphy3's most likely parse for Russian,
-    any of lemminflect's readings for English)? Things are what glyphs mostly stand for: a
+    """Can this word name a thing (a noun reading of pymorphy3's for Russian that is not a
+    curiosity, a noun reading of lemminflect's for English with no adjective or adverb one)? Things are what glyphs mostly stand for: a
     noun that is one of an entry's keywords means the entry far more often than a verb, an
     adverb or a conjunction does («вечер» of 🌆, but «когда» of 🙄)."""
     word = word.casefold().replace("ё", "е")
@@ -67,7 +67,10 @@ def can_be_noun(word: str, lang: str | None = None) -> bool:
     if lang == "ru":
         return any(p.tag.POS == "NOUN" and p.score >= READING_FLOOR for p in _morph().parse(word))
     if lang == "en":
-        return "NOUN" in dict(english_readings(word))
+        # lemminflect lists readings without their frequencies: a word that can also be an
+        # adjective or an adverb ("old", "last", "small") is one far more often than a noun
+        readings = dict(english_readings(word))
+        return "NOUN" in readings and not {"ADJ", "ADV"} & set(readings)
     return True
 
 
