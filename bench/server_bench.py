@@ -491,7 +491,8 @@ def three_servers(args: argparse.Namespace, clients: list[int]) -> None:
             header = (
                 f"  {'operation':<10}{'clients':>8}{'one req/s':>11}{'three req/s':>13}"
                 f"{'three/one':>11}{'IQR':>13}{'p50 one':>10}{'p50 three':>11}"
-                f"{'hyperlexicon cpu':>18}{'rest cpu':>11}{'client cpu':>12}{'errors':>8}"
+                f"{'hyperlexicon cpu':>18}{'rest cpu':>11}{'per cpu-s':>11}{'client cpu':>12}"
+                f"{'errors':>8}"
             )
             print(header)
 
@@ -511,7 +512,7 @@ def three_servers(args: argparse.Namespace, clients: list[int]) -> None:
             ours = [p.pid for p in procs]  # the servers' and Chroma's CPU counts in both arms
             targets = {"one": bases[:1], "three": bases}
             total = failed = 0
-            full: dict[str, tuple[float, float]] = {}  # the busiest one-server figure
+            alone: dict[str, list[tuple[float, float]]] = {}  # one server: machine, ours
             for name, send in (("lookup", lookup), ("encode", encode)):
                 for n in clients:
                     cells: dict[str, list[Cell]] = {"one": [], "three": []}
@@ -526,14 +527,21 @@ def three_servers(args: argparse.Namespace, clients: list[int]) -> None:
                         rounds=args.rounds,
                         warmup=0,
                     )
-                    per_request = Paired(
-                        {
-                            w: [c.wall / c.n if c.n else float("nan") for c in cs]
-                            for w, cs in cells.items()
-                        },
-                        args.rounds,
-                    )
-                    med, q1, q3 = per_request.ratio("one", "three")  # s/request one over three
+
+                    def per_request(
+                        of: Callable[[Cell], float], cells: Any = cells
+                    ) -> tuple[float, float, float]:
+                        """``of`` per request, one arm over three: per round, median and IQR."""
+                        return Paired(
+                            {
+                                w: [of(c) / c.n if c.n else float("nan") for c in cs]
+                                for w, cs in cells.items()
+                            },
+                            args.rounds,
+                        ).ratio("one", "three")
+
+                    med, q1, q3 = per_request(lambda c: c.wall)  # = requests/s three over one
+                    per_cpu = per_request(lambda c: c.client_cpu + c.server_cpu)[0]
                     rate = {w: quartiles([c.rate() for c in cs])[1] for w, cs in cells.items()}
                     p50 = {
                         w: percentile([x for c in cs for x in c.latencies], 50) * 1e3
@@ -551,13 +559,12 @@ def three_servers(args: argparse.Namespace, clients: list[int]) -> None:
                     errors = sum(c.failed for cs in cells.values() for c in cs)
                     total += sum(c.n for cs in cells.values() for c in cs)
                     failed += errors
-                    if busy["one"] + rest["one"] > full.get(name, (0.0, 0.0))[0]:
-                        full[name] = busy["one"] + rest["one"], busy["one"]
+                    alone.setdefault(name, []).append((busy["one"] + rest["one"], busy["one"]))
                     print(
                         f"  {name:<10}{n:>8}{rate['one']:>11.1f}{rate['three']:>13.1f}"
                         f"{med:>10.2f}x{f'{q1:.2f}-{q3:.2f}':>13}{ms(p50['one']):>10}"
                         f"{ms(p50['three']):>11}"
-                        f"{pair(busy):>18}{pair(rest):>11}"
+                        f"{pair(busy):>18}{pair(rest):>11}{per_cpu:>10.2f}x"
                         f"{100 * client:>11.0f}%{errors:>8}"
                     )
                     if errors:
@@ -567,15 +574,21 @@ def three_servers(args: argparse.Namespace, clients: list[int]) -> None:
                 "  (p50 in ms, over all the rounds' requests. cpu one/three arm, % of one core:"
                 " hyperlexicon = this client process, the three servers and `chroma run`;"
                 " rest = PostgreSQL and everything else on the machine, others' work included;"
-                " client cpu = this process in the three-server arm)"
+                " per cpu-s = three/one of the requests per CPU second of hyperlexicon's"
+                " processes, median per round: near 1 where three servers did more only"
+                " because they got more of the machine's CPU; client cpu = this process in the"
+                " three-server arm)"
             )
-            for name, (machine, own) in full.items():
+            for name, figures in alone.items():
+                machine, own = (sorted(100 * f[i] for f in figures) for i in (0, 1))
                 print(
-                    f"{name}: in the one-server arm the machine was up to {100 * machine:.0f}%"
-                    f" busy of {100 * cores}% ({100 * own:.0f}% of it hyperlexicon's)"
+                    f"{name}, one-server arm: the machine {machine[0]:.0f}-{machine[-1]:.0f}%"
+                    f" busy of {100 * cores}%, hyperlexicon {own[0]:.0f}-{own[-1]:.0f}% of it"
                     + (
-                        ": little room was left for three servers to add anything"
-                        if machine > 0.75 * cores
+                        ": full before the other servers had work; three/one above 1 here"
+                        " means three processes took more of the CPU from other work"
+                        " (per cpu-s near 1), not room to grow"
+                        if machine[0] > 75 * cores
                         else ""
                     )
                 )
