@@ -21,9 +21,11 @@ the same lookup and encode, with each client count, against one ``hyperlexicon s
 against three (clients spread over them), all on one PostgreSQL schema and one ``chroma run``
 as docs/deploy.md describes. The two arms alternate in small paired chunks (bench/paired.py),
 ``--duration`` seconds per figure and arm cut into ``--rounds`` chunks, and it prints, per
-operation and client count, the median of the per-round ratios three/one and their IQR, with
-the CPU the whole machine used: on a machine with fewer free cores than servers, CPU-bound
-work cannot scale, and the figures say how full the machine was.
+operation and client count, the median of the per-round ratios three/one and their IQR, the
+CPU hyperlexicon's processes and the rest of the machine used, and the ratio of requests per
+CPU second: on a machine with fewer free cores than servers, CPU-bound work cannot scale, and
+the figures say how full the machine was and whether three servers did more with the CPU or
+only got more of it.
 
 Run:  python bench/server_bench.py [--duration 10] [--requests N] [--clients 1,8,32]
                                    [--entries 0] [--stability]
@@ -631,7 +633,13 @@ def pct(cpu: float, wall: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=10, help="seconds per HTTP figure")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="seconds per HTTP figure (default 10; with --three-servers per figure and arm,"
+        " default 48)",
+    )
     parser.add_argument(
         "--local-duration",
         type=float,
@@ -652,7 +660,8 @@ def main() -> None:
         "--three-servers",
         action="store_true",
         help="instead: one server against three on PostgreSQL and `chroma run`, paired;"
-        " --duration is then the seconds per figure and arm, cut into --rounds chunks",
+        " --duration is then the seconds per figure and arm, cut into --rounds chunks"
+        " (--requests, --entries and --local-duration do not apply)",
     )
     parser.add_argument("--rounds", type=int, default=12, help="paired rounds (--three-servers)")
     parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL (--three-servers)")
@@ -665,6 +674,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
+    if args.duration is None:
+        args.duration = 48.0 if args.three_servers else 10.0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below runs
     if args.three_servers:
         three_servers(args, clients)
