@@ -139,11 +139,11 @@ class SQLite(Backend):
 class PostgreSQL(Backend):
     name = "postgresql"
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, prefix: str = "crash") -> None:
         from sqlalchemy import create_engine, text
 
-        self.schema = f"crash_{uuid.uuid4().hex[:12]}"
-        self.app = f"hl-crash-{self.schema}"  # names the bench's processes in pg_stat_activity
+        self.schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        self.app = f"hl-{prefix}-{self.schema}"  # names the bench's processes in pg_stat_activity
         self.admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))

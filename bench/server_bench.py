@@ -16,8 +16,21 @@ overhead ratio (HTTP p50 at 1 client / in-process p50) and the WebSocket round-t
 keep-alive ``httpx.Client`` (one connection), in a closed loop: a client sends its next request
 when the last one is answered. The server runs in its own process.
 
+With ``--three-servers`` it measures instead how requests/s scale from one server to three:
+the same lookup and encode, with each client count, against one ``hyperlexicon serve`` and
+against three (clients spread over them), all on one PostgreSQL schema and one ``chroma run``
+as docs/deploy.md describes. The two arms alternate in small paired chunks (bench/paired.py),
+``--duration`` seconds per figure and arm cut into ``--rounds`` chunks, and it prints, per
+operation and client count, the median of the per-round ratios three/one and their IQR, the
+CPU hyperlexicon's processes and the rest of the machine used, and the ratio of requests per
+CPU second: on a machine with fewer free cores than servers, CPU-bound work cannot scale, and
+the figures say how full the machine was and whether three servers did more with the CPU or
+only got more of it.
+
 Run:  python bench/server_bench.py [--duration 10] [--requests N] [--clients 1,8,32]
                                    [--entries 0] [--stability]
+      python bench/server_bench.py --three-servers [--duration 48] [--rounds 12]
+                                   [--clients 1,8,32] [--pg-url URL] [--rate-store database]
 """
 
 from __future__ import annotations
@@ -38,7 +51,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,6 +59,8 @@ from urllib.parse import quote
 import httpx
 
 sys.path.insert(0, os.path.dirname(__file__))
+from crash_bench import PG_URL, PostgreSQL
+from paired import Paired, compare, quartiles
 from store_bench import make_entry, percentile
 
 RU = [
@@ -153,14 +168,21 @@ def run_serial(call: Callable[[int], Any], duration: float, requests: int | None
 
 
 def run_http(
-    base: str,
+    base: str | Sequence[str],
     send: Callable[[httpx.Client, int], httpx.Response],
     clients: int,
     duration: float,
     requests: int | None,
-    pid: int | None,
+    pid: int | Sequence[int] | None,
+    opener: Callable[[httpx.Client, int], httpx.Response] | None = None,
 ) -> Cell:
-    """``clients`` threads, each with its own keep-alive connection, in a closed loop."""
+    """``clients`` threads, each with its own keep-alive connection, in a closed loop. With
+    several bases, client ``i`` talks to ``base[i % len(base)]`` (as a balancer spreading
+    connections would), and ``pid`` names every server process whose CPU counts. Each client
+    opens its connection with two untimed requests: ``opener``'s, else ``send``'s."""
+    bases = [base] if isinstance(base, str) else list(base)
+    pids = [] if pid is None else [pid] if isinstance(pid, int) else list(pid)
+    opener = opener or send
     barrier = threading.Barrier(clients + 1)
     stop = threading.Event()
     budget = itertools.count()  # next() is atomic: a shared request count
@@ -170,11 +192,11 @@ def run_http(
     def worker(i: int) -> None:
         part = parts[i]
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        with httpx.Client(base_url=base, timeout=60, limits=limits) as client:
+        with httpx.Client(base_url=bases[i % len(bases)], timeout=60, limits=limits) as client:
             k = i * 7919  # each client starts elsewhere in the cycle
             for _ in range(2):  # open the connection, untimed
                 with contextlib.suppress(httpx.HTTPError):
-                    send(client, k)
+                    opener(client, k)
                 k += 1
             barrier.wait()
             while not stop.is_set() and (requests is None or next(budget) < requests):
@@ -187,11 +209,14 @@ def run_http(
                 ends[i] = time.perf_counter()
                 k += 1
 
+    def servers_cpu() -> float:
+        return sum(server_cpu(p) for p in pids) if pids else float("nan")
+
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
         t.start()
     barrier.wait()
-    start, cpu, scpu = time.perf_counter(), time.process_time(), server_cpu(pid)
+    start, cpu, scpu = time.perf_counter(), time.process_time(), servers_cpu()
     mcpu = machine_cpu()
     try:
         if requests is None:
@@ -204,7 +229,7 @@ def run_http(
     cell = Cell()
     cell.wall = max(ends) - start
     cell.client_cpu = time.process_time() - cpu
-    cell.server_cpu = server_cpu(pid) - scpu
+    cell.server_cpu = servers_cpu() - scpu
     cell.other_cpu = machine_cpu() - mcpu - cell.client_cpu - cell.server_cpu
     for part in parts:
         cell.latencies += part.latencies
@@ -222,27 +247,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """``hyperlexicon serve`` in its own session (Ctrl-C reaches us, and we stop it)."""
+def spawn(
+    args: list[str], env: dict[str, str], log: Path, ready: str, name: str, timeout: float = 120
+) -> subprocess.Popen[bytes]:
+    """A server process in its own session (Ctrl-C reaches us, and we stop it), its output in
+    ``log``, waited for until ``ready`` answers 200."""
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [*HYPERLEXICON, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log.read_text("utf-8", "replace")[-2000:]
-            raise SystemExit(f"the server exited with {proc.returncode}:\n{tail}")
+            raise SystemExit(f"{name} exited with {proc.returncode}:\n{tail}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+            if httpx.get(ready, timeout=2).status_code == 200:
                 return proc
         time.sleep(0.1)
     stop_server(proc)
-    raise SystemExit("the server was not ready within 120 s")
+    raise SystemExit(f"{name} was not ready within {timeout:.0f} s")
+
+
+def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``hyperlexicon serve`` on 127.0.0.1:``port``."""
+    return spawn(
+        [*HYPERLEXICON, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env,
+        log,
+        f"http://127.0.0.1:{port}/ready",
+        "the server",
+    )
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> int | None:
@@ -314,6 +349,277 @@ def ws_round_trips(
         )
 
 
+# --- one server against three ------------------------------------------------------------
+
+
+def three_servers(args: argparse.Namespace, clients: list[int]) -> None:
+    """Lookup and encode with each client count against one server and against three, on one
+    PostgreSQL schema and one ``chroma run`` (docs/deploy.md), in paired rounds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+
+    began = time.perf_counter()
+    cores = os.cpu_count() or 1
+    chunk = args.duration / args.rounds
+    rng = random.Random(9)
+    print(
+        f"hyperlexicon server benchmark: one server against three  (python"
+        f" {sys.version.split()[0]}, {platform.system()} {platform.machine()}, {cores} cores,"
+        f" load average {os.getloadavg()[0]:.2f} at the start)"
+    )
+    print(
+        f"NOTE: the three servers, PostgreSQL, `chroma run` and this client share the {cores}"
+        " cores: work bound by CPU cannot go faster with more server processes than there are"
+        " cores to run them, so a ratio near 1 (or below) with the machine near"
+        f" {100 * cores}% cpu says the machine is full, not that the servers wait on each other."
+    )
+    with tempfile.TemporaryDirectory(dir=args.dir, prefix="hlx-three-servers-") as d:
+        root = Path(d)
+        for key in [k for k in os.environ if k.startswith("HYPERLEXICON_")]:
+            del os.environ[key]
+        db = PostgreSQL(args.pg_url, prefix="srvbench")
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            port = free_port()
+            chroma_url = f"http://127.0.0.1:{port}"
+            chroma_env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
+            chroma_run = [str(Path(sys.executable).with_name("chroma")), "run"]
+            chroma_run += ["--path", str(root / "chroma"), "--host", "127.0.0.1"]
+            chroma_run += ["--port", str(port)]
+            heartbeat = f"{chroma_url}/api/v2/heartbeat"
+            procs.append(spawn(chroma_run, chroma_env, root / "chroma.log", heartbeat, "chroma"))
+            shared = dict(
+                chroma_env, HYPERLEXICON_DB_URL=db.url, HYPERLEXICON_CHROMA_URL=chroma_url
+            )
+            t = time.perf_counter()
+            subprocess.run(
+                [*HYPERLEXICON, "init", "--seed", "core"],
+                env=dict(shared, HYPERLEXICON_HOME=str(root / "cli")),
+                check=True,
+                capture_output=True,
+            )
+            init_s = time.perf_counter() - t
+            with db.engine.connect() as conn:
+                forms = [
+                    row[0]
+                    for row in conn.execute(
+                        text(
+                            "SELECT entry.form FROM entry JOIN lexicon"
+                            " ON entry.lexicon_id = lexicon.id WHERE lexicon.name = 'core'"
+                        )
+                    )
+                ]
+            size = len(forms)
+            forms = rng.sample(forms, min(args.forms, size))
+            paths = [f"/api/v1/entries/{quote(f, safe='')}" for f in forms]
+
+            ports: list[int] = []
+            while len(ports) < 3:
+                if (p := free_port()) not in ports:
+                    ports.append(p)
+            envs = [
+                dict(
+                    shared,
+                    HYPERLEXICON_HOME=str(root / f"s{i}"),
+                    HYPERLEXICON_SERVER_ID=f"s{i}",
+                    HYPERLEXICON_RATE="1e9",
+                    HYPERLEXICON_BURST="1000000000",
+                    HYPERLEXICON_RATE_STORE=args.rate_store,
+                    HYPERLEXICON_DRAIN_EVERY="0",
+                )
+                for i in (1, 2, 3)
+            ]
+            t = time.perf_counter()
+            with ThreadPoolExecutor(3) as pool:  # three start-ups at once
+                futures = [
+                    pool.submit(start_server, ports[i], envs[i], root / f"s{i + 1}.log")
+                    for i in range(3)
+                ]
+                started = [f.exception() is None and f.result() for f in futures]
+                procs += [proc for proc in started if proc]
+                for f in futures:
+                    f.result()  # the first failure, now that the others are known
+            ready_s = time.perf_counter() - t
+            bases = [f"http://127.0.0.1:{p}" for p in ports]
+
+            # warm every server (model load) and check that they answer alike
+            differ = 0
+            with contextlib.ExitStack() as stack:
+                http = [stack.enter_context(httpx.Client(base_url=b, timeout=60)) for b in bases]
+                for text_ in TEXTS:
+                    body = {"text": text_, "stability": args.stability}
+                    answers = {
+                        (r.status_code, r.json().get("hyperstring") if r.is_success else r.text)
+                        for r in (c.post("/api/v1/encode", json=body) for c in http)
+                    }
+                    differ += len(answers) > 1
+                for c in http:
+                    c.get(paths[0])
+
+            print(
+                f"lexicon 'core': {size:,} entries (seed core) in PostgreSQL schema {db.schema}"
+                f" ({args.pg_url.split('@')[-1]}); init {init_s:.1f} s; one `chroma run`"
+            )
+            print(
+                f"servers: three `hyperlexicon serve` (s1, s2, s3; uvicorn, one process each),"
+                f" ready in {ready_s:.1f} s (started at once); rate limit raised for the run"
+                f" (HYPERLEXICON_RATE=1e9, BURST=1e9; HYPERLEXICON_RATE_STORE={args.rate_store}:"
+                + (
+                    " no tokens, so every request updates the one bucket row in PostgreSQL"
+                    " that all clients share"
+                    if args.rate_store == "database"
+                    else " each server's own bucket, in memory"
+                )
+                + "); DRAIN_EVERY=0;"
+                f" encode answers {'identical on all three' if not differ else f'DIFFERED on {differ} texts'}"
+            )
+            print(
+                f"lookup: GET /api/v1/entries/{{form}} cycling through {len(forms):,} forms;"
+                f" encode: POST /api/v1/encode, {len(RU)} ru + {len(EN)} en short texts,"
+                f" stability re-encode {'ON' if args.stability else 'off'}"
+            )
+            print(
+                f"client: {CLIENT}; with three servers client i talks to server i mod 3 (as a"
+                " balancer spreading connections would; no proxy in between)"
+            )
+            print(
+                f"pairing: per operation and client count, {args.rounds} rounds; each round runs"
+                f" one server for {chunk:.2f} s and three servers for {chunk:.2f} s, in an order"
+                " that alternates from round to round (bench/paired.py); the one-server arm"
+                " uses s1 while s2 and s3 stand idle"
+            )
+            print("ratio = three/one requests/s, per round; median and IQR over the rounds")
+            header = (
+                f"  {'operation':<10}{'clients':>8}{'one req/s':>11}{'three req/s':>13}"
+                f"{'three/one':>11}{'IQR':>13}{'p50 one':>10}{'p50 three':>11}"
+                f"{'hyperlexicon cpu':>18}{'rest cpu':>11}{'per cpu-s':>11}{'client cpu':>12}"
+                f"{'errors':>8}"
+            )
+            print(header)
+
+            def lookup(c: httpx.Client, k: int) -> httpx.Response:
+                return c.get(paths[k % len(paths)])
+
+            def encode(c: httpx.Client, k: int) -> httpx.Response:
+                body = {"text": TEXTS[k % len(TEXTS)], "stability": args.stability}
+                return c.post("/api/v1/encode", json=body)
+
+            def pair(cpu: dict[str, float]) -> str:
+                return f"{100 * cpu['one']:.0f}/{100 * cpu['three']:.0f}%"
+
+            def health(c: httpx.Client, k: int) -> httpx.Response:
+                return c.get("/health")  # opens a connection without work to measure
+
+            ours = [p.pid for p in procs]  # the servers' and Chroma's CPU counts in both arms
+            targets = {"one": bases[:1], "three": bases}
+            total = failed = 0
+            alone: dict[str, list[tuple[float, float]]] = {}  # one server: machine, ours
+            for name, send in (("lookup", lookup), ("encode", encode)):
+                for n in clients:
+                    cells: dict[str, list[Cell]] = {"one": [], "three": []}
+
+                    def arm(which: str, send: Any = send, n: int = n, cells: Any = cells) -> None:
+                        cells[which].append(
+                            run_http(targets[which], send, n, chunk, None, ours, opener=health)
+                        )
+
+                    compare(
+                        {w: (lambda w=w: arm(w)) for w in ("one", "three")},
+                        rounds=args.rounds,
+                        warmup=0,
+                    )
+
+                    def per_request(
+                        of: Callable[[Cell], float], cells: Any = cells
+                    ) -> tuple[float, float, float]:
+                        """``of`` per request, one arm over three: per round, median and IQR."""
+                        return Paired(
+                            {
+                                w: [of(c) / c.n if c.n else float("nan") for c in cs]
+                                for w, cs in cells.items()
+                            },
+                            args.rounds,
+                        ).ratio("one", "three")
+
+                    med, q1, q3 = per_request(lambda c: c.wall)  # = requests/s three over one
+                    per_cpu = per_request(lambda c: c.client_cpu + c.server_cpu)[0]
+                    rate = {w: quartiles([c.rate() for c in cs])[1] for w, cs in cells.items()}
+                    p50 = {
+                        w: percentile([x for c in cs for x in c.latencies], 50) * 1e3
+                        for w, cs in cells.items()
+                    }
+
+                    def cpu(of: Callable[[Cell], float], cells: Any = cells) -> dict[str, float]:
+                        return {
+                            w: quartiles([of(c) / c.wall for c in cs])[1] for w, cs in cells.items()
+                        }
+
+                    busy = cpu(lambda c: c.client_cpu + c.server_cpu)
+                    rest = cpu(lambda c: c.other_cpu)
+                    client = cpu(lambda c: c.client_cpu)["three"]
+                    errors = sum(c.failed for cs in cells.values() for c in cs)
+                    total += sum(c.n for cs in cells.values() for c in cs)
+                    failed += errors
+                    alone.setdefault(name, []).append((busy["one"] + rest["one"], busy["one"]))
+                    print(
+                        f"  {name:<10}{n:>8}{rate['one']:>11.1f}{rate['three']:>13.1f}"
+                        f"{med:>10.2f}x{f'{q1:.2f}-{q3:.2f}':>13}{ms(p50['one']):>10}"
+                        f"{ms(p50['three']):>11}"
+                        f"{pair(busy):>18}{pair(rest):>11}{per_cpu:>10.2f}x"
+                        f"{100 * client:>11.0f}%{errors:>8}"
+                    )
+                    if errors:
+                        problems = {c.problems() for cs in cells.values() for c in cs if c.failed}
+                        print(f"    failures: {'; '.join(sorted(problems))}")
+            print(
+                "  (p50 in ms, over all the rounds' requests. cpu one/three arm, % of one core:"
+                " hyperlexicon = this client process, the three servers and `chroma run`;"
+                " rest = PostgreSQL and everything else on the machine, others' work included;"
+                " per cpu-s = three/one of the requests per CPU second of hyperlexicon's"
+                " processes, median per round: near 1 where three servers did more only"
+                " because they got more of the machine's CPU; client cpu = this process in the"
+                " three-server arm)"
+            )
+            for name, figures in alone.items():
+                machine, own = (sorted(100 * f[i] for f in figures) for i in (0, 1))
+                print(
+                    f"{name}, one-server arm: the machine {machine[0]:.0f}-{machine[-1]:.0f}%"
+                    f" busy of {100 * cores}%, hyperlexicon {own[0]:.0f}-{own[-1]:.0f}% of it"
+                    + (
+                        ": full before the other servers had work; three/one above 1 here"
+                        " means three processes took more of the CPU from other work"
+                        " (per cpu-s near 1), not room to grow"
+                        if machine[0] > 75 * cores
+                        else ""
+                    )
+                )
+        finally:
+            codes = [stop_server(proc) for proc in procs[1:]]  # the servers, then Chroma
+            if procs:
+                stop_server(procs[0])
+            db.close()
+        clean, bad_lines, statuses = 0, [], Counter()
+        for i in (1, 2, 3):
+            log = root / f"s{i}.log"
+            if log.exists():
+                st, bad = scan_log(log)
+                statuses.update(st)
+                bad_lines += bad
+                clean += "Application shutdown complete" in log.read_text("utf-8", "replace")
+        print(
+            f"\ntotals: {total:,} timed HTTP requests ({failed} failed); wall time"
+            f" {time.perf_counter() - began:.0f} s; load average {os.getloadavg()[0]:.2f} at the end"
+        )
+        print(
+            f"servers: stopped with SIGTERM, {clean} of 3 clean shutdowns (exit statuses"
+            f" {codes}); access log statuses {dict(statuses)};"
+            f" {len(bad_lines)} error lines in their logs"
+        )
+        for line in bad_lines[:10]:
+            print(f"  {line}")
+
+
 # --- the run --------------------------------------------------------------------------------
 
 
@@ -327,7 +633,13 @@ def pct(cpu: float, wall: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=10, help="seconds per HTTP figure")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="seconds per HTTP figure (default 10; with --three-servers per figure and arm,"
+        " default 48)",
+    )
     parser.add_argument(
         "--local-duration",
         type=float,
@@ -344,9 +656,30 @@ def main() -> None:
         "--stability", action="store_true", help="encode with the stability re-encode"
     )
     parser.add_argument("--dir", default=None, help="where to put the temp home")
+    parser.add_argument(
+        "--three-servers",
+        action="store_true",
+        help="instead: one server against three on PostgreSQL and `chroma run`, paired;"
+        " --duration is then the seconds per figure and arm, cut into --rounds chunks"
+        " (--requests, --entries and --local-duration do not apply)",
+    )
+    parser.add_argument("--rounds", type=int, default=12, help="paired rounds (--three-servers)")
+    parser.add_argument("--pg-url", default=PG_URL, help="PostgreSQL (--three-servers)")
+    parser.add_argument(
+        "--rate-store",
+        default="database",
+        choices=["database", "memory"],
+        help="where the servers keep rate buckets (--three-servers): shared in PostgreSQL as"
+        " deployed, or each server's own",
+    )
     args = parser.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
+    if args.duration is None:
+        args.duration = 48.0 if args.three_servers else 10.0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below runs
+    if args.three_servers:
+        three_servers(args, clients)
+        return
     began = time.perf_counter()
     rng = random.Random(9)
 
