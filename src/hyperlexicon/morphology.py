@@ -56,9 +56,10 @@ def known(word: str, lang: str | None = None) -> bool:
 @lru_cache(maxsize=200_000)
 def can_be_noun(word: str, lang: str | None = None) -> bool:
     """Can this word name a thing (a noun reading of pymorphy3's for Russian that is not a
-    curiosity, a noun reading of lemminflect's for English with no adjective or adverb one)? Things are what glyphs mostly stand for: a
-    noun that is one of an entry's keywords means the entry far more often than a verb, an
-    adverb or a conjunction does («вечер» of 🌆, but «когда» of 🙄)."""
+    curiosity, a noun reading of lemminflect's for English with no adjective or adverb one)?
+    Things are what glyphs mostly stand for: a noun that is one of an entry's keywords means
+    the entry far more often than a verb, an adverb or a conjunction does («вечер» of 🌆, but
+    «когда» of 🙄)."""
     word = word.casefold().replace("ё", "е")
     script = script_language(word)
     lang = lang if lang in ("ru", "en") else script
