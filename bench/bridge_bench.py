@@ -7,12 +7,20 @@ that match glosses, inflected forms, and words the lexicon does not know. Encode
 stability check off (it is a second encode) and without logging; the one-off model load is
 excluded.
 
-Run:  python bench/bridge_bench.py [--sizes 1000,10000,100000] [--texts 100]
+Paired (bench/paired.py; chunks of texts, ABBA order, median of per-round ratios with IQR):
+  * encode against the raw embedder on the same text plus one raw Chroma query of the same
+    collection (the floor the issue names: aim at most 2x);
+  * the same texts on the largest lexicon against the smallest (growth: aim at most 1.2x).
+It also counts the SQL statements of one encode, with the stability check and the log (the
+default) and without (aim: at most 20).
+
+Run:  python bench/bridge_bench.py [--sizes 1000,10000,100000] [--texts 100] [--rounds 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import shutil
@@ -20,11 +28,13 @@ import statistics
 import sys
 import tempfile
 import time
+from typing import Any
 
 from hyperlexicon.config import Settings
 from hyperlexicon.lexicon import Lexicon
 
 sys.path.insert(0, os.path.dirname(__file__))
+from paired import compare
 from store_bench import make_entry, percentile
 
 RU_TEXT = "огонь время свеча рост закон солнце единство молнии вдох воздухом страха тишине жара ожиданием пепла вспышки жизни тумана бурей сердцем воды земли луна светом тьмы звёзды дождь дорога город машина работа окно стол книга вечер утро друг".split()
@@ -36,18 +46,52 @@ def texts(lang: str, n: int, rng: random.Random) -> list[str]:
     return [" ".join(rng.choice(vocab) for _ in range(20)) + "." for _ in range(n)]
 
 
+def statements(lex: Lexicon, call: Any) -> int:
+    """How many SQL statements ``call`` sends (the store's fast path included)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(lex.store.engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(lex.store.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def chunks(batch: list[str], size: int) -> Any:
+    """An endless cycle of consecutive ``size``-text chunks of ``batch``: every arm of a
+    paired comparison keeps its own cycle, so in each round all arms get the same texts."""
+    return itertools.cycle([batch[i : i + size] for i in range(0, len(batch), size)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--texts", type=int, default=100)
+    parser.add_argument("--chunk", type=int, default=5, help="texts per timed chunk")
+    parser.add_argument("--rounds", type=int, default=20, help="paired rounds per comparison")
     parser.add_argument("--dir", default=None)
     args = parser.parse_args()
     rng = random.Random(5)
+    load = os.getloadavg()[0]
     print(
-        f"hyperlexicon bridge benchmark  ({os.cpu_count()} cpus; 20-word texts; encode without the stability re-encode)"
+        f"hyperlexicon bridge benchmark  ({os.cpu_count()} cpus, load average {load:.2f}; "
+        "20-word texts; encode without the stability re-encode and without the log)"
     )
-    for n in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(dir=args.dir) as d:
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = tempfile.mkdtemp(dir=args.dir)
+    lexicons: dict[int, Lexicon] = {}
+    batches = {lang: texts(lang, args.texts, rng) for lang in ("ru", "en")}
+    aims: list[str] = []
+    try:
+        for n in sizes:
+            d = os.path.join(work, str(n))
+            os.makedirs(d)
             settings = Settings.load(home=d, db_url=f"sqlite:///{d}/lex.sqlite3", auto_index=False)
             lex, _ = Lexicon.init(settings, seed="core")
             extra = n - lex.store.count("core")
@@ -59,9 +103,11 @@ def main() -> None:
             lex.sync()
             index_s = time.perf_counter() - t
             lex.encode("прогрев", stability=False, log=False)  # model load and first queries
+            lexicons[n] = lex
             print(f"\n{lex.store.count('core'):,} entries (indexing took {index_s:.0f} s)")
-            for lang in ("ru", "en"):
-                batch = texts(lang, args.texts, rng)
+            embedder = lex.index.embedder
+            col = lex.index.collection("core")  # the raw Chroma collection the index queries
+            for lang, batch in batches.items():
                 times = []
                 lexemes = []
                 start = time.perf_counter()
@@ -75,8 +121,72 @@ def main() -> None:
                     f"  {lang}: p50 {percentile(times, 50) * 1e3:6.1f} ms  p95 {percentile(times, 95) * 1e3:6.1f} ms"
                     f"  throughput {len(batch) / total:5.1f} texts/s  ({statistics.mean(lexemes):.1f} lexemes per scene)"
                 )
+                ours_texts, raw_texts = chunks(batch, args.chunk), chunks(batch, args.chunk)
+
+                def ours(lex: Lexicon = lex, it: Any = ours_texts) -> None:
+                    for text in next(it):
+                        lex.encode(text, stability=False, log=False)
+
+                def raw(it: Any = raw_texts, embedder: Any = embedder, col: Any = col) -> None:
+                    for text in next(it):
+                        col.query(query_embeddings=embedder.encode([text]), n_results=10)
+
+                result = compare({"encode": ours, "embed+query": raw}, rounds=args.rounds)
+                med, q1, q3 = result.ratio("encode", "embed+query")
+                per = args.chunk / 1e3
+                print(
+                    f"     paired: encode {result.median('encode') / per:.1f} ms/text, raw embedder +"
+                    f" one raw Chroma query {result.median('embed+query') / per:.1f} ms/text;"
+                    f" ratio {med:.2f}x (IQR {q1:.2f}-{q3:.2f}, {args.rounds} rounds)"
+                )
+                aims.append(
+                    f"  warm encode <= 2x (embedder + one Chroma query), {n:,} {lang}: {med:.2f}x"
+                    f"  {'met' if med <= 2 else 'NOT met'}"
+                )
+                text = batch[0]
+                lex.encode(text)
+                full = statements(lex, lambda lex=lex, text=text: lex.encode(text))
+                bare = statements(
+                    lex, lambda lex=lex, text=text: lex.encode(text, stability=False, log=False)
+                )
+                print(
+                    f"     SQL statements per encode: {full} (default: stability check and log),"
+                    f" {bare} (without)"
+                )
+                aims.append(
+                    f"  <= 20 SQL statements per encode, {n:,} {lang}: {full}"
+                    f"  {'met' if full <= 20 else 'NOT met'}"
+                )
+        if len(sizes) > 1:
+            small, large = min(sizes), max(sizes)
+            print(f"\ngrowth, paired: the same texts on {large:,} and on {small:,} entries")
+            for lang, batch in batches.items():
+                a, b = chunks(batch, args.chunk), chunks(batch, args.chunk)
+
+                def on(n: int, it: Any) -> Any:
+                    def chunk() -> None:
+                        for text in next(it):
+                            lexicons[n].encode(text, stability=False, log=False)
+
+                    return chunk
+
+                result = compare({"large": on(large, a), "small": on(small, b)}, rounds=args.rounds)
+                med, q1, q3 = result.ratio("large", "small")
+                print(
+                    f"  {lang}: {large:,} {result.median('large') / (args.chunk / 1e3):.1f} ms/text,"
+                    f" {small:,} {result.median('small') / (args.chunk / 1e3):.1f} ms/text;"
+                    f" ratio {med:.2f}x (IQR {q1:.2f}-{q3:.2f}, {args.rounds} rounds)"
+                )
+                aims.append(
+                    f"  growth <= 1.2x from {small:,} to {large:,} entries, {lang}: {med:.2f}x"
+                    f"  {'met' if med <= 1.2 else 'NOT met'}"
+                )
+        print("\naims (issue 18):")
+        print("\n".join(aims))
+    finally:
+        for lex in lexicons.values():
             lex.close()
-            shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ processes of:
     on a home initialised with the core seed and indexed;
   * ``hyperlexicon --help``;
   * ``llm --help`` (simonw/llm, a real CLI of the same kind: the baseline the issue names;
-    installed into the venv for the benchmark only, it is no dependency of ours);
+    installed for the benchmark only, e.g. into a venv of its own given by ``--llm``; it is no
+    dependency of ours);
   * with ``--before SRC``: the same encode and ``--help`` run from another source tree
     (``PYTHONPATH=SRC``, e.g. a checkout of main), so before/after is paired too.
 
@@ -15,7 +16,7 @@ ratios with their interquartile range (bench/paired.py). The model cache is prep
 warm-up run, as the first use after install prepares it. With ``--server`` it also times the
 CLI through a running ``hyperlexicon serve`` (``HYPERLEXICON_SERVER_URL``): the warm path.
 
-Run:  python bench/cold_bench.py [--rounds 15] [--before /path/to/main/src] [--server]
+Run:  python bench/cold_bench.py [--rounds 15] [--llm /tmp/llmvenv/bin/llm] [--before SRC] [--server]
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def main() -> None:
     parser.add_argument("--before", metavar="SRC", help="another source tree to pair against")
     parser.add_argument("--server", action="store_true", help="also time the CLI via a server")
     parser.add_argument("--dir", default=None)
+    parser.add_argument(
+        "--llm", default=str(BIN / "llm"), help="the llm executable (e.g. from a separate venv)"
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(
@@ -72,6 +76,11 @@ def main() -> None:
         }
         base_env["HYPERLEXICON_CACHE_DIR"] = str(work / "cache")
         base_env["LLM_USER_PATH"] = str(work / "llm")
+        # every arm reads compiled bytecode, as an installed package does (pip compiles it):
+        # with PYTHONDONTWRITEBYTECODE inherited, a source tree on PYTHONPATH would be
+        # compiled again in every process (0.13 s of ours), while llm's venv has its .pyc
+        base_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        base_env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
         ours = {**base_env, "HYPERLEXICON_HOME": str(home)}
         ours_src = str(Path(__file__).resolve().parent.parent / "src")
         ours["PYTHONPATH"] = ours_src
@@ -81,7 +90,7 @@ def main() -> None:
         arms = {
             "encode": lambda: run([*hl, "encode", SENTENCE], ours, rss, "encode"),
             "--help": lambda: run([*hl, "--help"], ours, rss, "--help"),
-            "llm --help": lambda: run([str(BIN / "llm"), "--help"], base_env, rss, "llm --help"),
+            "llm --help": lambda: run([args.llm, "--help"], base_env, rss, "llm --help"),
         }
         if args.before:
             before = {**ours, "PYTHONPATH": args.before}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from hyperlexicon.bridge import Bridge, tokenize
 from hyperlexicon.cli import main
@@ -19,9 +20,10 @@ from hyperlexicon.config import Settings
 from hyperlexicon.entry import Component, EntryData
 from hyperlexicon.errors import BadInputError
 from hyperlexicon.lexicon import Lexicon
-from hyperlexicon.morphology import lemmas
+from hyperlexicon.morphology import lemma_key, lemmas
 from hyperlexicon.scene import Scene
 from hyperlexicon.stability import Thresholds
+from hyperlexicon.text import form_key
 
 
 def _open(path: Path, template: Path) -> Lexicon:
@@ -432,3 +434,75 @@ def test_encode_steps_yield_lexemes_before_the_slow_parts_and_return_the_scene(
     assert scene.to_dict() | {"latency_ms": None} == core.bridge.encode(text).to_dict() | {
         "latency_ms": None
     }
+
+
+# --- statements per encode (issue 18: at most 20) ------------------------------------------
+
+SENTENCE_RU = (
+    "огонь время свеча рост закон солнце единство молнии вдох воздухом страха тишине жара "
+    "ожиданием пепла вспышки жизни тумана бурей"
+)
+SENTENCE_EN = (
+    "fire time candle growth law sun unity lightning breath air fear silence heat waiting "
+    "ashes flash life fog storms heart"
+)
+
+
+def _statements(lex: Lexicon, call: Callable[[], object]) -> list[str]:
+    """Every SQL statement ``call`` sends (the store's fast-path cursors included)."""
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(lex.store.engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(lex.store.engine, "before_cursor_execute", count)
+    return seen
+
+
+@pytest.mark.parametrize("text", [SENTENCE_RU, SENTENCE_EN], ids=["ru", "en"])
+def test_statements_per_encode(core: Lexicon, text: str) -> None:
+    """A 20-word sentence: the default encode (stability re-encode, decode between, the query
+    log) sends at most 20 statements; without the stability check and the log, at most 8.
+    What one request has read it does not read again (the stability pass re-reads nothing
+    it already has)."""
+    core.encode(text)  # the first use in a process reads what later ones keep
+    full = _statements(core, lambda: core.encode(text))
+    assert len(full) <= 20, "\n".join(s[:80] for s in full)
+    bare = _statements(core, lambda: core.encode(text, stability=False, log=False))
+    assert len(bare) <= 8, "\n".join(s[:80] for s in bare)
+
+
+def test_one_requests_reads_answer_as_the_store_does(core: Lexicon) -> None:
+    """The per-request memo gives what the store gives, in the store's order, whether a read
+    is new, partly known or repeated."""
+    from hyperlexicon.bridge import _Reads
+
+    store, name = core.store, core.name
+    reads = _Reads(store)
+    entries = store.list(name, limit=60)
+    ids = [e.id for e in entries]
+    keys = [e.data.key for e in entries]
+    lemma_keys = sorted(
+        {lemma_key(g, lg) for e in entries for lg, gs in e.data.glosses.items() for g in gs}
+    )
+    norms = sorted({form_key(e.data.gloss("ru") or "") for e in entries} - {""})
+    for part in (slice(0, 20), slice(10, 40), slice(0, 60), slice(50, 60)):
+        want = [*ids[part][::-1], 10**9]  # unordered, with an id that is not there
+        assert list(reads.get_many(name, want).items()) == list(store.get_many(name, want).items())
+        want_keys = [*keys[part], "no-such-form"]
+        assert list(reads.by_keys(name, want_keys).items()) == list(
+            store.by_keys(name, want_keys).items()
+        )
+        assert reads.by_lemmas(name, lemma_keys[part]) == store.by_lemmas(name, lemma_keys[part])
+        assert reads.by_lemmas(name, lemma_keys[part], per_key=8) == store.by_lemmas(
+            name, lemma_keys[part], per_key=8
+        )
+        assert reads.first_glosses_in(name, ["ru", "en"], norms[part]) == {
+            lg: store.first_glosses(name, lg, norms[part]) for lg in ("ru", "en")
+        }
+        assert reads.known_meanings(name, norms[part]) == store.known_meanings(name, norms[part])
+    assert reads.last_revision(name) == store.last_revision(name)

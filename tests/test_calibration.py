@@ -283,6 +283,38 @@ def test_spans_recurring_in_k_queries_become_proposals(lex: Lexicon) -> None:
     assert lex.find("квартира") is None  # never an entry on its own
 
 
+def test_an_observation_is_a_few_statements_however_many_spans(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evidence of one encode is written in one transaction: the statements do not grow
+    with the number of unexplained spans (they were eight per span)."""
+    from sqlalchemy import event
+
+    counts: list[int] = []
+    observe = cal.observe
+
+    def counted(*args: object, **kwargs: object) -> object:
+        seen: list[str] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            seen.append(statement)
+
+        event.listen(lex.store.engine, "before_cursor_execute", count)
+        try:
+            return observe(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            event.remove(lex.store.engine, "before_cursor_execute", count)
+            counts.append(len(seen))
+
+    monkeypatch.setattr(cal, "observe", counted)
+    lex.encode("квартира", stability=False)
+    lex.encode("квартира шкаф диван табурет комод подоконник балкон", stability=False)
+    assert len(counts) == 2 and counts[1] == counts[0] <= 8, counts
+    supports = {p.data["form"]: p.support["queries"] for p in cal.proposals(lex.workspace)}
+    assert supports == {}  # one query each: below the default support
+    assert cal._support(lex.workspace, "lemma:квартира")["queries"] == 2
+
+
 def test_fused_words_become_compound_proposals(lex: Lexicon) -> None:
     for n in range(3):
         lex.encode(f"тишинастрах {n}", stability=False)

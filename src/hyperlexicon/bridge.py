@@ -46,7 +46,7 @@ from .stability import Thresholds
 from .text import form_key, graphemes, nfc, script_language
 
 if TYPE_CHECKING:
-    from .store import Store, StoredEntry
+    from .store import LemmaHit, Store, StoredEntry
     from .workspace import Workspace
 
 MAX_TEXT = 20_000
@@ -259,6 +259,110 @@ class Answer:
         )
 
 
+# --- one request's reads -------------------------------------------------------------------
+
+
+class _Reads:
+    """The store as one encode or decode reads it: entries by id and by form key, lemma hits
+    per key, first glosses, known meanings and the revision are each read once per request.
+
+    An encode with its stability check encodes twice and decodes in between, and each step
+    asked the store again for entries it already had (29 statements for a 20-word sentence,
+    most of them repeats). Here a read asks the store only for what this request has not
+    read yet, and answers in the order the store's own select gives on SQLite (ids and keys
+    ascending; lemma hits in their fixed order). The memo lives as long as the request, so
+    it never serves another request's reads; anything else goes to the store unchanged."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._entries: dict[tuple[str, int], StoredEntry | None] = {}
+        self._keys: dict[tuple[str, str | None, str], StoredEntry | None] = {}
+        self._lemmas: dict[tuple[str, str | None, int, str], list[LemmaHit]] = {}
+        self._firsts: dict[tuple[str, str, str], list[int]] = {}
+        self._known: dict[tuple[str, str], bool] = {}
+        self._revision: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def get_many(self, lexicon: str, ids: Sequence[int]) -> dict[int, StoredEntry]:
+        wanted = sorted(set(ids))
+        missing = [i for i in wanted if (lexicon, i) not in self._entries]
+        if missing:
+            got = self._store.get_many(lexicon, missing)
+            for i in missing:
+                self._entries[(lexicon, i)] = got.get(i)
+        out = {}
+        for i in wanted:
+            stored = self._entries[(lexicon, i)]
+            if stored is not None:
+                out[i] = stored
+        return out
+
+    def by_keys(
+        self, lexicon: str, keys: Iterable[str], *, status: str | None = "active"
+    ) -> dict[str, StoredEntry]:
+        wanted = sorted(set(keys))
+        missing = [k for k in wanted if (lexicon, status, k) not in self._keys]
+        if missing:
+            got = self._store.by_keys(lexicon, missing, status=status)
+            for k in missing:
+                self._keys[(lexicon, status, k)] = got.get(k)
+        out = {}
+        for k in wanted:
+            stored = self._keys[(lexicon, status, k)]
+            if stored is not None:
+                out[k] = stored
+        return out
+
+    def by_lemmas(
+        self,
+        lexicon: str,
+        lemma_keys: Iterable[str],
+        *,
+        status: str | None = "active",
+        per_key: int = 5,
+    ) -> list[LemmaHit]:
+        wanted = sorted(set(lemma_keys))
+        missing = [k for k in wanted if (lexicon, status, per_key, k) not in self._lemmas]
+        if missing:
+            for k in missing:
+                self._lemmas[(lexicon, status, per_key, k)] = []
+            for hit in self._store.by_lemmas(lexicon, missing, status=status, per_key=per_key):
+                self._lemmas[(lexicon, status, per_key, hit.lemma)].append(hit)
+        hits = [h for k in wanted for h in self._lemmas[(lexicon, status, per_key, k)]]
+        hits.sort(key=lambda h: (h.lemma, h.field, h.position, h.entry_id))
+        return hits
+
+    def first_glosses_in(
+        self, lexicon: str, langs: Sequence[str], norms: Iterable[str]
+    ) -> dict[str, dict[str, list[int]]]:
+        wanted = sorted(set(norms))
+        missing = [n for n in wanted if any((lexicon, lg, n) not in self._firsts for lg in langs)]
+        if missing:
+            got = self._store.first_glosses_in(lexicon, langs, missing)
+            for lg in langs:
+                for n in missing:
+                    self._firsts[(lexicon, lg, n)] = got[lg].get(n, [])
+        return {
+            lg: {n: ids for n in wanted if (ids := self._firsts[(lexicon, lg, n)])} for lg in langs
+        }
+
+    def known_meanings(self, lexicon: str, norms: Iterable[str]) -> set[str]:
+        wanted = set(norms)
+        missing = [n for n in wanted if (lexicon, n) not in self._known]
+        if missing:
+            got = self._store.known_meanings(lexicon, missing)
+            for n in missing:
+                self._known[(lexicon, n)] = n in got
+        return {n for n in wanted if self._known[(lexicon, n)]}
+
+    def last_revision(self, lexicon: str) -> int:
+        if lexicon not in self._revision:
+            self._revision[lexicon] = self._store.last_revision(lexicon)
+        return self._revision[lexicon]
+
+
 # --- the bridge ---------------------------------------------------------------------------
 
 
@@ -280,10 +384,25 @@ class Bridge:
         self.ws = workspace
         self.thresholds = thresholds or Thresholds()
         self.layers = tuple(layers)
+        self._reads: _Reads | None = None
 
     @property
     def store(self) -> Store:
-        return self.ws.store
+        """The store; during one encode or decode, the same store through that request's
+        reads (``_Reads``: what the request has read once is not read again)."""
+        reads = self._reads
+        return reads if reads is not None else self.ws.store  # type: ignore[return-value]
+
+    def _begin_reads(self) -> _Reads | None:
+        """Start a request's reads unless one is under way; what ``_end_reads`` is given."""
+        if self._reads is not None:
+            return None
+        self._reads = _Reads(self.ws.store)
+        return self._reads
+
+    def _end_reads(self, reads: _Reads | None) -> None:
+        if reads is not None and self._reads is reads:
+            self._reads = None
 
     @property
     def name(self) -> str:
@@ -320,6 +439,15 @@ class Bridge:
         parts — the archetype fall-back, the diagnostics, the stability re-encode — are done.
         A later layer may merge what an earlier one yielded (a phrase over its words): the
         returned scene is the truth."""
+        reads = self._begin_reads()
+        try:
+            return (yield from self._encode_steps(text, register, lang, stability))
+        finally:
+            self._end_reads(reads)
+
+    def _encode_steps(
+        self, text: str, register: str | None, lang: str | None, stability: bool
+    ) -> Generator[Lexeme, None, Scene]:
         text = _clean_input(text)
         lang = lang or dominant_language(text)
         t = self.thresholds
@@ -1029,9 +1157,7 @@ class Bridge:
         by_form = self.store.by_keys(self.name, keys)
         plain = [form_key(n) for n, m in qualified.items() if not m]
         langs = [lang, *(x for x in styles.LANGS if x != lang)]
-        owners: dict[str, dict[str, list[int]]] = {
-            lg: self.store.first_glosses(self.name, lg, plain) for lg in langs
-        }
+        owners = self.store.first_glosses_in(self.name, langs, plain)
         ids: list[int | None] = []
         for name in names:
             m = qualified[name]
@@ -1124,6 +1250,21 @@ class Bridge:
         return scene, unknown, whole
 
     def decode(
+        self,
+        source: str | Scene,
+        *,
+        style: str = "narrative",
+        lang: str = "ru",
+        register: str | None = None,
+    ) -> Decoded:
+        """Hyperstring or scene → text (see ``_decode``), as one request's reads."""
+        reads = self._begin_reads()
+        try:
+            return self._decode(source, style=style, lang=lang, register=register)
+        finally:
+            self._end_reads(reads)
+
+    def _decode(
         self,
         source: str | Scene,
         *,

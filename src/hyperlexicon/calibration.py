@@ -52,11 +52,15 @@ FEEDBACK_KINDS = ("accept", "reject", "correct", "rate")
 def get_setting(ws: Workspace, key: str, default: Any) -> Any:
     with ws.store.read() as s:
         lx = ws.store.lexicon_id(s, ws.lexicon)
-        value = s.scalar(
-            select(M.LexiconSetting.value).where(
-                M.LexiconSetting.lexicon_id == lx, M.LexiconSetting.key == key
-            )
+        return _setting(s, lx, key, default)
+
+
+def _setting(s: Any, lx: int, key: str, default: Any) -> Any:
+    value = s.scalar(
+        select(M.LexiconSetting.value).where(
+            M.LexiconSetting.lexicon_id == lx, M.LexiconSetting.key == key
         )
+    )
     return default if value is None else value
 
 
@@ -638,16 +642,59 @@ def observe(ws: Workspace, query_id: int, scene: Any, text: str) -> list[int]:
             items.append((key, "unmatched", u.text, []))
         else:
             items.append((form_key(u.text), "unmatched", u.text, []))
+    if not items:
+        return []
+    # one write transaction for the whole observation (it was a few transactions per span:
+    # a text with ten unexplained words cost the encode 80 statements)
+    keys = list(dict.fromkeys(key for key, *_ in items))
+    with ws.store.write() as s:
+        lx = ws.store.lexicon_id(s, ws.lexicon)
+        have = set(
+            s.scalars(
+                select(M.ProposalEvidence.key).where(
+                    M.ProposalEvidence.lexicon_id == lx,
+                    M.ProposalEvidence.key.in_(keys),
+                    M.ProposalEvidence.query_id == query_id,
+                    M.ProposalEvidence.feedback_id == 0,
+                )
+            )
+        )
+        now = M.utcnow()
+        fresh = [
+            {
+                "lexicon_id": lx,
+                "key": key,
+                "query_id": query_id,
+                "feedback_id": 0,
+                "user": ws.author,
+                "polarity": +1,
+                "context": (text or "")[:MAX_TEXT],
+                "created_at": now,
+            }
+            for key in keys
+            if key not in have
+        ]
+        if fresh:
+            s.execute(insert(M.ProposalEvidence), fresh)
+        proposals: dict[str, int] = {
+            k: int(i)
+            for k, i in s.execute(
+                select(M.Proposal.key, M.Proposal.id).where(
+                    M.Proposal.lexicon_id == lx, M.Proposal.key.in_(keys)
+                )
+            )
+        }
+        unproposed = [k for k in keys if k not in proposals]
+        supports = _supports(s, lx, unproposed)
+        threshold = int(_setting(s, lx, "proposal_support", DEFAULT_SUPPORT)) if unproposed else 0
     created = []
     for key, source, span, split in items:
-        proposal_id = _add_evidence(ws, key, query_id, 0, +1, text)
-        if proposal_id is None:
-            support = _support(ws, key)
-            threshold = int(get_setting(ws, "proposal_support", DEFAULT_SUPPORT))
-            if support["queries"] >= threshold:
-                proposal_id = _create_proposal(ws, key, source, _proposed(ws, span, split))
-                if proposal_id is not None:
-                    created.append(proposal_id)
+        proposal_id = proposals.get(key)
+        if proposal_id is None and supports[key]["queries"] >= threshold:
+            proposal_id = _create_proposal(ws, key, source, _proposed(ws, span, split))
+            if proposal_id is not None:
+                created.append(proposal_id)
+                proposals[key] = proposal_id
         if proposal_id is not None:
             _maybe_auto_accept(ws, proposal_id)
     return created
@@ -747,16 +794,31 @@ def _add_evidence(
 def _support(ws: Workspace, key: str) -> dict[str, Any]:
     with ws.store.read() as s:
         lx = ws.store.lexicon_id(s, ws.lexicon)
-        rows = s.execute(
-            select(
-                M.ProposalEvidence.query_id,
-                M.ProposalEvidence.user,
-                M.ProposalEvidence.polarity,
-                M.ProposalEvidence.context,
-            )
-            .where(M.ProposalEvidence.lexicon_id == lx, M.ProposalEvidence.key == key)
-            .order_by(M.ProposalEvidence.id)
-        ).all()
+        return _supports(s, lx, [key])[key]
+
+
+def _supports(s: Any, lx: int, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The support of each of ``keys`` (one statement): queries, users, against, ratio,
+    examples and sources."""
+    if not keys:
+        return {}
+    rows: dict[str, list[Any]] = {key: [] for key in keys}
+    for r in s.execute(
+        select(
+            M.ProposalEvidence.key,
+            M.ProposalEvidence.query_id,
+            M.ProposalEvidence.user,
+            M.ProposalEvidence.polarity,
+            M.ProposalEvidence.context,
+        )
+        .where(M.ProposalEvidence.lexicon_id == lx, M.ProposalEvidence.key.in_(list(keys)))
+        .order_by(M.ProposalEvidence.id)
+    ):
+        rows[r.key].append(r)
+    return {key: _support_of(found) for key, found in rows.items()}
+
+
+def _support_of(rows: Sequence[Any]) -> dict[str, Any]:
     # a user who argued against (a correction naming an existing entry) is against, even if
     # their own queries also left the span unexplained
     con_users = {r.user for r in rows if r.polarity < 0}

@@ -395,17 +395,24 @@ class Snapshot:
             mask &= self.registers[register]
         if lang:
             mask &= self.lang == lang
+        from .embeddings import one_blas_thread
+
         rows = np.flatnonzero(mask)
         out: dict[str, list[list[Any]]] = {"metadatas": [], "distances": []}
         queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.vectors.shape[1])
-        distances = np.float32(1.0) - queries @ self.vectors[rows].T if len(rows) else None
+        # unfiltered, the matrix itself (a copy of it cost as much as the product); one BLAS
+        # thread, as the embedder runs: a small product split over threads waits for a busy
+        # core (29 ms instead of 4 for ten queries over 2,000 documents on a loaded machine)
+        matrix = self.vectors if len(rows) == len(self.ids) else self.vectors[rows]
+        with one_blas_thread():
+            distances = np.float32(1.0) - queries @ matrix.T if len(rows) else None
         for q in range(len(queries)):
             if distances is None:
                 out["metadatas"].append([])
                 out["distances"].append([])
                 continue
             d = distances[q]
-            top = np.argsort(d, kind="stable")[:n]
+            top = _first(d, n)
             out["metadatas"].append(
                 [
                     {
@@ -421,6 +428,18 @@ class Snapshot:
 
     def vectors_of(self, ids: Sequence[str]) -> dict[str, Any]:
         return {i: self.vectors[self._row[i]] for i in ids if i in self._row}
+
+
+def _first(d: Any, n: int) -> Any:
+    """``np.argsort(d, kind="stable")[:n]`` without sorting all of ``d``: every value below the
+    n-th smallest, and those equal to it in index order, sorted stably (the same positions)."""
+    import numpy as np
+
+    if n >= len(d):
+        return np.argsort(d, kind="stable")[:n]
+    nth = np.partition(d, n - 1)[n - 1]
+    candidates = np.flatnonzero(d <= nth)
+    return candidates[np.argsort(d[candidates], kind="stable")[:n]]
 
 
 # --- the index ----------------------------------------------------------------------------

@@ -40,9 +40,11 @@ from .morphology import lemma_key
 from .text import LookAlike, form_key, look_alikes
 
 BATCH = 1000
-# keys per statement of the bridge's lemma lookup: two LIMITed branches per key, and SQLite
-# allows 500 terms in one compound select
-LEMMA_KEYS = 128
+# keys per statement of the bridge's lemma lookup: on SQLite one statement for a whole batch
+# (a 20-word sentence asks ~200 keys, its decoded text ~300); elsewhere a union of two LIMITed
+# branches per key, 128 keys a statement
+LEMMA_KEYS = {"sqlite": BATCH}
+LEMMA_KEYS_UNION = 128
 LEXICON_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
 
 
@@ -731,7 +733,7 @@ class Store:
         The cap matters: a common meaning ("огонь") can be a component of thousands of
         entries, and the bridge only ever wants the best few. So each key and field is a
         small ``LIMIT``ed select walking the (lemma, position, entry_id) index, and all of
-        them go to the database as one ``UNION ALL`` statement (128 keys a statement),
+        them go to the database as one statement (see ``_lemma_sql``),
         compiled once per size. Ranking every match instead (``ROW_NUMBER() OVER
         (PARTITION BY lemma …)``) reads thousands of rows for a common meaning: 1.1 s
         against 2 ms for 40 keys at 100k entries (bench/store_bench.py has the figures).
@@ -741,12 +743,14 @@ class Store:
             return []
         lx = self._lexicon(lexicon)
         found: set[tuple[str, int, str, int, str | None]] = set()
-        for chunk in _chunks(lemma_keys, LEMMA_KEYS):
-            size = bucket(len(chunk), LEMMA_KEYS)
+        dialect = self.engine.dialect.name
+        largest = LEMMA_KEYS.get(dialect, LEMMA_KEYS_UNION)
+        for chunk in _chunks(lemma_keys, largest):
+            size = bucket(len(chunk), largest)
             values = padded(chunk, size, "k") | {"lx": lx, "status": status, "n": per_key}
             rows = self._rows(
                 ("by_lemmas", size, bool(status)),
-                lambda size=size: _lemma_sql(size, bool(status)),
+                lambda size=size: _lemma_sql(size, bool(status), dialect),
                 values,
             )
             # a key repeated to fill the statement repeats its rows: a set keeps one of each
@@ -821,31 +825,41 @@ class Store:
 
     def first_glosses(self, lexicon: str, lang: str, norms: Iterable[str]) -> dict[str, list[int]]:
         """For each normalized text, the active entries whose first ``lang`` gloss it is."""
+        return self.first_glosses_in(lexicon, [lang], norms)[lang]
+
+    def first_glosses_in(
+        self, lexicon: str, langs: Sequence[str], norms: Iterable[str]
+    ) -> dict[str, dict[str, list[int]]]:
+        """``first_glosses`` for several languages in one statement: per language, for each
+        normalized text, the active entries whose first gloss in that language it is (in
+        entry id order)."""
+        langs = list(dict.fromkeys(langs))
         norms = sorted(set(norms))
-        out: dict[str, list[int]] = {}
-        if not norms:
+        out: dict[str, dict[str, list[int]]] = {lg: {} for lg in langs}
+        if not norms or not langs:
             return out
         lx = self._lexicon(lexicon)
         for chunk in _chunks(norms, BATCH):
             size = bucket(len(chunk), 1024)
 
-            def build(size: int = size) -> Any:
+            def build(size: int = size, n_langs: int = len(langs)) -> Any:
                 return (
-                    select(M.Gloss.norm, M.Gloss.entry_id)
+                    select(M.Gloss.norm, M.Gloss.entry_id, M.Gloss.lang)
                     .join(M.Entry, M.Entry.id == M.Gloss.entry_id)
                     .where(
                         M.Entry.lexicon_id == bindparam("lx"),
                         M.Entry.status == "active",
-                        M.Gloss.lang == bindparam("lang"),
+                        M.Gloss.lang.in_(_binds("lang", n_langs)),
                         M.Gloss.position == 0,
                         M.Gloss.norm.in_(_binds("n", size)),
                     )
                     .order_by(M.Gloss.entry_id)
                 )
 
-            values = padded(chunk, size, "n") | {"lx": lx, "lang": lang}
-            for norm, entry_id in self._rows(("first_glosses", size), build, values):
-                out.setdefault(norm, []).append(entry_id)
+            values = padded(chunk, size, "n") | padded(langs, len(langs), "lang") | {"lx": lx}
+            rows = self._rows(("first_glosses_in", size, len(langs)), build, values)
+            for norm, entry_id, lang in rows:
+                out[lang].setdefault(norm, []).append(entry_id)
         return out
 
     # --- the query log --------------------------------------------------------------------
@@ -1482,12 +1496,28 @@ def _binds(prefix: str, size: int) -> list[Any]:
     return [bindparam(f"{prefix}{i}") for i in range(size)]
 
 
-def _lemma_sql(size: int, by_status: bool) -> Any:
+def _lemma_sql(size: int, by_status: bool, dialect: str = "sqlite") -> Any:
     """One statement for ``size`` lemma keys: per key and field, the first ``:n`` matches
-    walking the (lemma, position, entry_id) index. Each branch is wrapped in a subquery
-    (SQLite takes no ``LIMIT`` on a bare member of a compound select). Written as SQL text:
-    SQLAlchemy takes 0.3 s to compile the same union built from Core constructs for 64 keys,
-    a cost every short-lived process would pay."""
+    walking the (lemma, position, entry_id) index. Written as SQL text: SQLAlchemy takes
+    0.3 s to compile the same statement built from Core constructs for 64 keys, a cost every
+    short-lived process would pay.
+
+    On SQLite the keys are a ``VALUES`` table and each key's first matches a correlated
+    ``IN (… LIMIT :n)``: two selects, whatever the number of keys. The union of a LIMITed
+    branch per key and field that it replaces grew worse than linearly in SQLite (248 keys:
+    30 ms, against 1.5 ms here, the same rows). Elsewhere that union is kept; each branch is
+    wrapped in a subquery (SQLite takes no ``LIMIT`` on a bare member of a compound select)."""
+    if dialect == "sqlite":
+        status = "AND e.status = :status " if by_status else ""
+        keys = ", ".join(f"(:k{i})" for i in range(size))
+        parts = [
+            f"SELECT '{field}' AS field, t.lemma, t.entry_id, t.position, t.lang "
+            f"FROM keys JOIN {field} AS t ON t.id IN (SELECT g.id FROM {field} AS g "
+            f"JOIN entry AS e ON e.id = g.entry_id WHERE g.lemma = keys.k "
+            f"AND e.lexicon_id = :lx {status}ORDER BY g.position, g.entry_id LIMIT :n)"
+            for field in ("gloss", "component")
+        ]
+        return sql_text(f"WITH keys(k) AS (VALUES {keys}) " + " UNION ALL ".join(parts))
     status = "AND entry.status = :status " if by_status else ""
     branches = [
         f"SELECT * FROM (SELECT '{field}' AS field, t.lemma, t.entry_id, t.position, t.lang "
