@@ -6,6 +6,7 @@ summary, a description and a request example."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -418,3 +419,22 @@ def test_a_dialogue_over_rest(client: TestClient) -> None:
     assert turn["turn"] == 1 and turn["request"]["text"] == "огонь и время"
     assert turn["query_id"] == ev["result"]["scene"]["query_id"]
     _problem(client.get(f"{API}/dialogues/no-such-dialogue"), 404)
+
+
+def test_a_reproducible_run_stops_the_clock_and_numbers_its_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What keeps the docs' screenshots the same from run to run."""
+    from datetime import UTC, datetime
+
+    from hyperlexicon import models as M
+
+    monkeypatch.delenv(M.REPRODUCIBLE, raising=False)
+    assert M.new_id() != M.new_id()  # random, as always
+    assert abs((M.utcnow() - datetime.now(UTC)).total_seconds()) < 5
+    monkeypatch.setenv(M.REPRODUCIBLE, "2026-03-14T09:26:53+00:00")
+    assert M.utcnow() == M.utcnow() == datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
+    monkeypatch.setattr(M, "_numbered", itertools.count(1))
+    first = [M.new_id(), M.new_id()]
+    monkeypatch.setattr(M, "_numbered", itertools.count(1))
+    assert [M.new_id(), M.new_id()] == first and first[0] != first[1]
