@@ -1321,7 +1321,7 @@ def _unfold(turn: Any) -> None:
     """Open an answered turn's fold (its picture and forms), as a reader would."""
     fold = turn.locator("details.turn-fold")
     if fold.count() and fold.get_attribute("open") is None:
-        fold.locator("summary").click()
+        fold.locator(":scope > summary").click()
 
 
 def test_an_answered_turn_folds_its_picture_and_forms_away(tab: Page, server: Server) -> None:
@@ -1344,11 +1344,11 @@ def test_an_answered_turn_folds_its_picture_and_forms_away(tab: Page, server: Se
     assert not turn.locator("svg.hyperscene").is_visible()
     assert not turn.locator(".feedback-forms").is_visible()
     assert not turn.locator("table.lexemes").is_visible()
-    assert "answered: 1 verdict" in fold.locator("summary").inner_text()
+    assert "answered: 1 verdict" in fold.locator(":scope > summary").inner_text()
     assert turn.locator(f".feedback-list li[data-form='{target}']").is_visible()
     assert turn.locator(".fb-status").is_visible()
     # one click opens it again
-    fold.locator("summary").click()
+    fold.locator(":scope > summary").click()
     assert turn.locator("svg.hyperscene").is_visible()
     assert turn.locator(".feedback-forms").is_visible()
     # a reload resumes the dialogue with the answered turn folded, and a new turn open
