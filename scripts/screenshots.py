@@ -8,7 +8,8 @@ Chromium with playwright (no browser download: ``/usr/bin/chromium``) through ea
 1280x800. Nothing is fetched from anywhere but that server.
 
 The pictures are the same from run to run: the server runs with ``HYPERLEXICON_REPRODUCIBLE``
-(its clock stands at ``INSTANT``, its jobs and dialogues are numbered, not random), the
+(its clock stands at ``INSTANT``, its jobs and dialogues are numbered, not random), with a
+fixed ``PYTHONHASHSEED`` and one embedding thread (hits of equal score in one order), the
 history is made in one order, and nothing on screen depends on the time of the run.
 ``--check`` makes them twice and says which differ, byte for byte.
 
@@ -50,6 +51,10 @@ def _env(home: Path) -> dict[str, str]:
         HYPERLEXICON_AUTO_INDEX="1",
         HYPERLEXICON_LOAD_PLUGINS="",
         HYPERLEXICON_REPRODUCIBLE=INSTANT,
+        # hits of equal score keep one order (no per-process string hashing of the sets they
+        # pass through), and the index is embedded in the same batches every time
+        PYTHONHASHSEED="0",
+        HYPERLEXICON_EMBED_THREADS="1",
     )
     return env
 
@@ -151,6 +156,8 @@ def _shots(url: str, out: Path, chromium: str) -> list[Path]:
         go("#/lexicon", "#nav:not([hidden])")
         page.fill("#q", "огонь")
         page.click("#search-form button[type=submit]")
+        # the hits, not the first page of the list that was there before them (🜂 is on both)
+        page.wait_for_selector("#results .count:has-text('for «огонь»')")
         page.wait_for_selector("#results a[data-form='🜂']")
         shot("lexicon")
 

@@ -1453,6 +1453,9 @@ def test_a_fresh_lexicon_explains_its_empty_states(
         assert summary.startswith("Skipped: there was no feedback on lexemes")
         todo = page.inner_text("#calibration .cal-todo")
         assert "at least 10" in todo and "calibrate again" in todo
+        # the commands in it are code, not backticked text
+        codes = page.locator("#calibration .cal-todo code").all_inner_texts()
+        assert "hyperlexicon calibrate" in codes and "`" not in todo
         # one calibration, nothing measured: the thresholds with their values written, and a
         # sentence instead of an empty precision/recall frame
         page.wait_for_selector("#calibration svg.calibration-plot[data-points='1']")

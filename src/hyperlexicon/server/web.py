@@ -16,6 +16,7 @@ exactly like the rest of the API, and call the same ``Lexicon`` facade; the scen
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -25,7 +26,7 @@ from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -89,7 +90,14 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _commands(text: str) -> Markup:
+    """Text whose commands are written in backticks (as ``calibration.explain`` writes them,
+    readable in a terminal too), with each command as ``<code>``; the rest escaped."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 _env.filters["when"] = _when
+_env.filters["commands"] = _commands
 _env.filters["show"] = _show
 
 
