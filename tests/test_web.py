@@ -1221,7 +1221,7 @@ def _fetch_links(page: Any, scope: str = "main") -> dict[str, Any]:
     (each must be 200 and application/json)."""
     out = {}
     for link in page.locator(f"{scope} a.json-link:visible").all():
-        assert link.inner_text().startswith("As JSON")
+        assert re.match(r"(As|.+ as) JSON\b", link.inner_text()), link.inner_text()
         href = link.get_attribute("href")
         assert href.startswith("/api/v1/"), href
         got = page.evaluate(FETCH_JSON, href)
@@ -1453,6 +1453,7 @@ def test_a_fresh_lexicon_explains_its_empty_states(
         assert summary.startswith("Skipped: there was no feedback on lexemes")
         todo = page.inner_text("#calibration .cal-todo")
         assert "at least 10" in todo and "calibrate again" in todo
+        assert "On this page: Accept and Reject under each picture in the Dialogue" in todo
         # the commands in it are code, not backticked text
         codes = page.locator("#calibration .cal-todo code").all_inner_texts()
         assert "hyperlexicon calibrate" in codes and "`" not in todo

@@ -633,10 +633,9 @@ def explain(record: dict[str, Any]) -> dict[str, Any]:
     todo = None
     if skipped or not outcomes:
         todo = (
-            "Accept or reject the lexemes of encoded scenes — in the Dialogue, under each "
-            "picture, or with `hyperlexicon feedback QUERY_ID accept --lexeme FORM` (or "
-            f"`reject`) — until each register has at least {needed}, then calibrate again "
-            "(`hyperlexicon calibrate`, or Calibrate now here)."
+            "Accept or reject the lexemes of encoded scenes (`hyperlexicon feedback QUERY_ID "
+            f"accept --lexeme FORM`, or `reject`) until each register has at least {needed}, "
+            "then calibrate again (`hyperlexicon calibrate`)."
         )
     return {"summary": summary, "outcomes": outcomes, "todo": todo, "needed": needed}
 
