@@ -1324,6 +1324,14 @@ def _unfold(turn: Any) -> None:
         fold.locator(":scope > summary").click()
 
 
+def _fits_a_phone(page: Any, where: str) -> None:
+    """At 390 CSS pixels (a phone), nothing makes the page scroll sideways."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390, (where, width)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_an_answered_turn_folds_its_picture_and_forms_away(tab: Page, server: Server) -> None:
     page = tab.open("#/dialogue")
     tab.ready()
@@ -1360,6 +1368,7 @@ def test_an_answered_turn_folds_its_picture_and_forms_away(tab: Page, server: Se
     fresh = _encode(page, "огонь и время")
     assert fresh.locator("details.turn-fold").count() == 0
     assert fresh.locator("svg.hyperscene").is_visible()
+    _fits_a_phone(page, "a folded turn and an open one")
 
 
 MISSING_GLYPH = "\U0001f7d9"  # NINE POINTED WHITE STAR (Unicode 15): no installed font has it
@@ -1405,6 +1414,7 @@ def test_glyphs_without_a_font_are_detected_and_the_packages_named(
         assert notice.get_attribute("role") == "status"
         # only that glyph: none of the seed's
         assert page.inner_text("#fonts-notice .missing-glyphs") == f"{MISSING_GLYPH} (U+1F7D9)"
+        _fits_a_phone(page, "the fonts notice")
     finally:
         t.close()
         srv.stop()
@@ -1468,6 +1478,10 @@ def test_a_fresh_lexicon_explains_its_empty_states(
         # no raw JSON anywhere on the view
         shown = view.inner_text()
         assert not re.search(r'[{\[]\s*"|"\s*:', shown), shown
+        _fits_a_phone(page, "a skipped calibration")
+        page.click("nav a[data-view=proposals]")
+        page.wait_for_selector("#proposals .empty-proposals")
+        _fits_a_phone(page, "no proposals")
     finally:
         t.close()
         srv.stop()
