@@ -8,9 +8,9 @@ anywhere else: no CDN, no web fonts; glyphs come from the fonts installed locall
 :data:`hyperlexicon.picture.FONT_STACK`.
 
 Fragments and the few REST routes added here (``whoami``, the scene picture, the feedback on
-a query, the versions an entry appears in, a dialogue, the calibration plot) check the caller's role
-exactly like the rest of the API, and call the same ``Lexicon`` facade; the scene picture is
-:func:`hyperlexicon.picture.render_svg`, the very drawing the CLI saves.
+a query, the versions an entry appears in, a dialogue, the calibration plot) check the
+caller's role exactly like the rest of the API, and call the same ``Lexicon`` facade; the
+scene picture is :func:`hyperlexicon.picture.render_svg`, the very drawing the CLI saves.
 """
 
 from __future__ import annotations
