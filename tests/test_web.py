@@ -970,8 +970,17 @@ def test_reader_sees_no_edit_controls_and_the_api_refuses(
         page.wait_for_selector("#notice:has-text('403')")
         assert page.locator("form.entry-form").count() == 0
         query_id = int(turn.locator(".scene").get_attribute("data-query"))
+        dialogue_id = page.evaluate("sessionStorage.getItem('hl.dialogue.core')")
     finally:
         t.close()
+    # a dialogue is its author's: another user (not an admin) is told it does not exist
+    with token_server.api(READER) as api:
+        mine = api.get(f"/dialogues/{dialogue_id}")
+        assert mine.status_code == 200 and mine.json()["author"] == "rita"
+        assert mine.json()["turns"][-1]["query_id"] == query_id
+    with token_server.api(EDITOR) as api:
+        assert api.get(f"/dialogues/{dialogue_id}").status_code == 404
+    assert httpx.get(f"{token_server.url}/api/v1/dialogues/{dialogue_id}").status_code == 401
     # and the API refuses a reader whatever the page shows
     with token_server.api(READER) as api:
         current = api.get(f"/entries/{quote('🜂')}")
