@@ -390,7 +390,16 @@ def test_the_calibration_plot_is_never_an_empty_frame() -> None:
     # one calibration with figures: both panels, each point's value beside it
     one = drawn([_record({"semantic:poetic": ADOPTED, "anchor": ADOPTED}, pairs=24)])
     assert panels(one) == ["thresholds", "metrics"]
-    assert "poetic precision 0.80" in texts(one, "value")
+    # series sharing a value share a label, a few names a line
+    assert "poetic, anchor precision 0.80" in texts(one, "value")
+    shared = _record({})
+    registers = ("emotional", "logical", "poetic", "technical")
+    shared["thresholds"]["semantic"] = dict.fromkeys(registers, 0.6)
+    assert texts(drawn([shared]), "value") == [
+        "anchor 0.70",
+        "emotional, logical, poetic,",
+        "technical 0.60",
+    ]
     assert not list(one.iter(f"{ns}polyline"))  # a single point makes no line…
     assert any("One calibration so far" in t for t in texts(one, "note"))
     # two: lines, no lone-point labels

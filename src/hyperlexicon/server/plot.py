@@ -220,23 +220,32 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
 
 
 def _single_values(data: dict[str, Any], kind: str, x: float, y0: float, panel_h: int) -> list[str]:
-    """The values of a lone calibration, written beside its points, top to bottom and kept
-    apart (several registers often share a threshold, and would print over each other)."""
+    """The values of a lone calibration, written beside its points, top to bottom. Series that
+    share a value share a label (registers often keep one threshold, and their labels would
+    otherwise stack into a column that reads like values further down), wrapped to a few
+    names a line."""
     keys = ("thresholds",) if kind == "thresholds" else ("precision", "recall")
-    items = sorted(
-        ((v, s, key) for key in keys for s in SERIES if (v := data[key][s][0]) is not None),
-        reverse=True,
-    )
+    groups: dict[tuple[float, str], list[str]] = {}
+    for key in keys:
+        for s in SERIES:
+            v = data[key][s][0]
+            if v is not None:
+                groups.setdefault((round(v, 2), key), []).append(s)
     out = []
     last = -math.inf
-    for v, s, key in items:
-        y = max(y0 + panel_h * (1 - v) + 4, last + 13)
-        last = y
+    for (v, key), names in sorted(groups.items(), key=lambda kv: (-kv[0][0], kv[0][1])):
         what = "" if key == "thresholds" else f" {key}"
-        out.append(
-            f'    <text x="{_n(x)}" y="{_n(y)}" font-size="11" fill="{SUBTLE}" class="value">'
-            f"{_esc(s)}{what} {v:.2f}</text>"
-        )
+        lines = [", ".join(names[i : i + 3]) for i in range(0, len(names), 3)]
+        lines[-1] += f"{what} {v:.2f}"
+        y = max(y0 + panel_h * (1 - v) + 4, last + 13)
+        for i, line in enumerate(lines):
+            more = "," if i < len(lines) - 1 else ""
+            out.append(
+                f'    <text x="{_n(x)}" y="{_n(y)}" font-size="11" fill="{SUBTLE}" class="value">'
+                f"{_esc(line)}{more}</text>"
+            )
+            last = y
+            y += 13
     return out
 
 
