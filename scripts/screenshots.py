@@ -7,7 +7,13 @@ version, feedback, two calibrations, a proposal) through the REST API, and drive
 Chromium with playwright (no browser download: ``/usr/bin/chromium``) through each view at
 1280x800. Nothing is fetched from anywhere but that server.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium PATH]
+The pictures are the same from run to run: the server runs with ``HYPERLEXICON_REPRODUCIBLE``
+(its clock stands at ``INSTANT``, its jobs and dialogues are numbered, not random), with a
+fixed ``PYTHONHASHSEED`` and one embedding thread (hits of equal score in one order), the
+history is made in one order, and nothing on screen depends on the time of the run.
+``--check`` makes them twice and says which differ, byte for byte.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--chromium PATH] [--check]
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT = 1280, 800
 WAIT = 30_000  # ms: the longest any step may take
 QUESTION = "Что ты чувствуешь перед бурей?"
+INSTANT = "2026-03-14T09:26:53+00:00"  # every date the screenshots show
 FEEDBACK_TEXTS = (
     "огонь и время", "свеча в темноте", "буря над морем", "тишина перед грозой",
     "страх и ожидание", "дыхание как молния", "путь домой", "солнце и закон",
@@ -40,7 +47,14 @@ FEEDBACK_TEXTS = (
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HYPERLEXICON_")}
     env.update(
-        HYPERLEXICON_HOME=str(home), HYPERLEXICON_AUTO_INDEX="1", HYPERLEXICON_LOAD_PLUGINS=""
+        HYPERLEXICON_HOME=str(home),
+        HYPERLEXICON_AUTO_INDEX="1",
+        HYPERLEXICON_LOAD_PLUGINS="",
+        HYPERLEXICON_REPRODUCIBLE=INSTANT,
+        # hits of equal score keep one order (no per-process string hashing of the sets they
+        # pass through), and the index is embedded in the same batches every time
+        PYTHONHASHSEED="0",
+        HYPERLEXICON_EMBED_THREADS="1",
     )
     return env
 
@@ -142,6 +156,8 @@ def _shots(url: str, out: Path, chromium: str) -> list[Path]:
         go("#/lexicon", "#nav:not([hidden])")
         page.fill("#q", "огонь")
         page.click("#search-form button[type=submit]")
+        # the hits, not the first page of the list that was there before them (🜂 is on both)
+        page.wait_for_selector("#results .count:has-text('for «огонь»')")
         page.wait_for_selector("#results a[data-form='🜂']")
         shot("lexicon")
 
@@ -188,14 +204,8 @@ def _shots(url: str, out: Path, chromium: str) -> list[Path]:
     return saved
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args()
-    if not Path(args.chromium).exists():
-        sys.exit(f"{args.chromium} is missing: scripts/test installs Debian's chromium")
-    out = args.out.resolve()
+def make(out: Path, chromium: str) -> list[Path]:
+    """Seed a home, serve it, give it its history, and photograph every view into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hl-shots-") as tmp:
         home = Path(tmp) / "home"
@@ -221,7 +231,7 @@ def main() -> None:
                 _wait_ready(url, proc, log)
                 with httpx.Client(base_url=f"{url}/api/v1", timeout=60) as api:
                     _history(api)
-                saved = _shots(url, out, args.chromium)
+                saved = _shots(url, out, chromium)
             finally:
                 proc.terminate()
                 try:
@@ -232,8 +242,31 @@ def main() -> None:
         if "Traceback" in log.read_text(errors="replace"):
             shutil.copy(log, out / "server.log")
             sys.exit(f"the server logged a traceback: {out / 'server.log'}")
+    return saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--check", action="store_true", help="make them a second time and compare the bytes"
+    )
+    args = parser.parse_args()
+    if not Path(args.chromium).exists():
+        sys.exit(f"{args.chromium} is missing: scripts/test installs Debian's chromium")
+    out = args.out.resolve()
+    saved = make(out, args.chromium)
     total = sum(p.stat().st_size for p in saved)
     print(f"{len(saved)} screenshots, {total // 1024} KiB")
+    if args.check:
+        with tempfile.TemporaryDirectory(prefix="hl-shots-again-") as again:
+            second = make(Path(again), args.chromium)
+            pairs = zip(saved, second, strict=True)
+            differ = [a.name for a, b in pairs if a.read_bytes() != b.read_bytes()]
+        if differ:
+            sys.exit(f"not the same twice: {', '.join(differ)}")
+        print("the same twice, byte for byte")
 
 
 if __name__ == "__main__":

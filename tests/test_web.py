@@ -508,6 +508,7 @@ VIEWS_390 = (
     (f"#/entry/{quote('страхтишинажарожидание')}", "#entry article"),
     (f"#/entry/{quote('🜂⧖🕯')}", "#entry article"),
     (f"#/edit/{quote('🜂⧖🕯')}", "form.entry-form"),
+    ("#/new", "form.entry-form"),
     ("#/dialogue", "#ws-state:has-text('connected')"),
     ("#/proposals", "#proposals"),
     ("#/versions", "#versions .timeline"),
@@ -684,10 +685,12 @@ def test_feedback_accept_the_scene_correct_a_span_and_rate_the_style(
 
     turn.locator(".feedback-forms button[data-feedback=accept]:not([data-lexeme])").click()
     recorded("accept the scene")
+    _unfold(turn)  # answered: the forms folded away
     turn.locator("form[data-action=correct] input[name=span]").fill("время")
     turn.locator("form[data-action=correct] input[name=correction]").fill("⌛")
     turn.locator("form[data-action=correct] button[type=submit]").click()
     recorded("correct «время»")
+    _unfold(turn)
     turn.locator("form[data-action=rate] select[name=rating]").select_option("5")
     turn.locator("form[data-action=rate] select[name=register]").select_option("poetic")
     turn.locator("form[data-action=rate] button[type=submit]").click()
@@ -706,6 +709,7 @@ def test_feedback_accept_the_scene_correct_a_span_and_rate_the_style(
     assert [li.get_attribute("data-kind") for li in items.all()] == ["accept", "correct", "rate"]
     assert "5/5" in items.last.inner_text()
     # a span that is not in the text: the API's refusal, shown under the scene
+    _unfold(turn)
     turn.locator("form[data-action=correct] input[name=span]").fill("нет такого")
     turn.locator("form[data-action=correct] input[name=correction]").fill("⌛")
     turn.locator("form[data-action=correct] button[type=submit]").click()
@@ -966,8 +970,17 @@ def test_reader_sees_no_edit_controls_and_the_api_refuses(
         page.wait_for_selector("#notice:has-text('403')")
         assert page.locator("form.entry-form").count() == 0
         query_id = int(turn.locator(".scene").get_attribute("data-query"))
+        dialogue_id = page.evaluate("sessionStorage.getItem('hl.dialogue.core')")
     finally:
         t.close()
+    # a dialogue is its author's: another user (not an admin) is told it does not exist
+    with token_server.api(READER) as api:
+        mine = api.get(f"/dialogues/{dialogue_id}")
+        assert mine.status_code == 200 and mine.json()["author"] == "rita"
+        assert mine.json()["turns"][-1]["query_id"] == query_id
+    with token_server.api(EDITOR) as api:
+        assert api.get(f"/dialogues/{dialogue_id}").status_code == 404
+    assert httpx.get(f"{token_server.url}/api/v1/dialogues/{dialogue_id}").status_code == 401
     # and the API refuses a reader whatever the page shows
     with token_server.api(READER) as api:
         current = api.get(f"/entries/{quote('🜂')}")
@@ -1200,6 +1213,288 @@ def test_calibration_plot_over_time(tab: Page, server: Server) -> None:
     api_plot = httpx.get(f"{server.url}/api/v1/calibration/plot")
     assert api_plot.headers["content-type"].startswith("image/svg+xml")
     assert _svg_desc(api_plot.text) == desc
+
+
+# --- explained states: fonts, calibration, proposals; every view's JSON; folded turns ---------
+
+FETCH_JSON = """
+async (href) => {
+  const r = await fetch(href);
+  return {status: r.status, type: r.headers.get('content-type'), body: await r.json()};
+}
+"""
+
+
+def _fetch_links(page: Any, scope: str = "main") -> dict[str, Any]:
+    """Every visible "As JSON" link in ``scope``, fetched by the page itself: its href → body
+    (each must be 200 and application/json)."""
+    out = {}
+    for link in page.locator(f"{scope} a.json-link:visible").all():
+        assert re.match(r"(As|.+ as) JSON\b", link.inner_text()), link.inner_text()
+        href = link.get_attribute("href")
+        assert href.startswith("/api/v1/"), href
+        got = page.evaluate(FETCH_JSON, href)
+        assert got["status"] == 200, (href, got)
+        assert got["type"].startswith("application/json"), (href, got["type"])
+        out[href] = got["body"]
+    return out
+
+
+def _only(links: dict[str, Any], path: str) -> Any:
+    [body] = [b for h, b in links.items() if h.split("?")[0] == path]
+    return body
+
+
+def test_every_view_links_to_its_api_resource_as_json(tab: Page, server: Server) -> None:
+    page = tab.open("#/lexicon")
+    tab.ready()
+    # the list, under the current filters and order
+    page.wait_for_selector("#results table")
+    page.select_option("#f-kind", "delta")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#results a.json-link[href*='kind=delta']")
+    listed = _only(_fetch_links(page, "#results"), "/api/v1/entries")
+    assert [e["form"] for e in listed] == [f for f, _ in _rows(page)]
+    assert {e["kind"] for e in listed} == {"delta"}
+    page.select_option("#f-kind", "")
+    # a search: the hits
+    _search(page, "огонь")
+    page.wait_for_selector("#results a.json-link[href^='/api/v1/search']")
+    hits = _only(_fetch_links(page, "#results"), "/api/v1/search")
+    assert "🜂" in [h["entry"]["form"] for h in hits]
+
+    # an entry: itself, its history, the versions it is in
+    page.goto(f"{server.url}/#/entry/{quote('🜂')}")
+    page.wait_for_selector("#entry article[data-form='🜂']")
+    links = _fetch_links(page, "#entry")
+    assert _only(links, f"/api/v1/entries/{quote('🜂', safe='')}")["form"] == "🜂"
+    history = _only(links, f"/api/v1/entries/{quote('🜂', safe='')}/history")
+    assert len(history) == page.locator("#entry tr.revision").count()
+    in_versions = _only(links, f"/api/v1/entries/{quote('🜂', safe='')}/versions")
+    assert "seed-core-1" in [v["name"] for v in in_versions]
+    # its edit form, and the add form
+    page.goto(f"{server.url}/#/edit/{quote('🜂')}")
+    page.wait_for_selector("form.entry-form")
+    assert (
+        _only(_fetch_links(page, "#edit"), f"/api/v1/entries/{quote('🜂', safe='')}")["form"] == "🜂"
+    )
+    page.goto(f"{server.url}/#/new")
+    page.wait_for_selector("form.entry-form h1:text-is('Add an entry')")
+    assert isinstance(_only(_fetch_links(page, "#edit"), "/api/v1/entries"), list)
+
+    # the dialogue, and each turn's query and its feedback
+    turn = _encode(page, "огонь и время")
+    query_id = int(turn.locator(".scene").get_attribute("data-query"))
+    links = _fetch_links(page, "#view-dialogue")
+    dialogue_id = page.evaluate("sessionStorage.getItem('hl.dialogue.core')")
+    dialogue = _only(links, f"/api/v1/dialogues/{dialogue_id}")
+    assert dialogue["dialogue"] == dialogue_id
+    assert len(dialogue["turns"]) == page.locator("#turns .turn").count()
+    assert dialogue["turns"][-1]["query_id"] == query_id
+    assert _only(links, f"/api/v1/queries/{query_id}")["id"] == query_id
+    assert _only(links, f"/api/v1/queries/{query_id}/feedback") == []
+
+    # proposals, versions, a diff, calibration, jobs
+    page.click("nav a[data-view=proposals]")
+    page.wait_for_selector("#proposals a.json-link")
+    assert isinstance(_only(_fetch_links(page, "#proposals"), "/api/v1/proposals"), list)
+    page.click("nav a[data-view=versions]")
+    page.wait_for_selector("#versions .timeline")
+    versions = _only(_fetch_links(page, "#versions"), "/api/v1/versions")
+    shown = page.locator("#versions li.version").evaluate_all(
+        "ls => ls.map(l => l.dataset.version)"
+    )
+    assert sorted(v["name"] for v in versions) == sorted(shown)
+    page.goto(f"{server.url}/#/diff/seed-core-1/working")
+    page.wait_for_selector("#diff .diff")
+    diff = _only(_fetch_links(page, "#diff"), "/api/v1/diff")
+    assert (diff["a"], diff["b"]) == ("seed-core-1", "working")
+    page.click("nav a[data-view=calibration]")
+    page.wait_for_selector("#calibration a.json-link")
+    report = _only(_fetch_links(page, "#calibration"), "/api/v1/stats/calibration")
+    assert {"thresholds", "history", "feedback"} <= set(report)
+    page.click("nav a[data-view=io]")
+    page.wait_for_selector("#jobs a.json-link")
+    assert isinstance(_only(_fetch_links(page, "#jobs"), "/api/v1/jobs"), list)
+
+    # followed as a link, it opens the JSON itself
+    with tab.context.expect_page() as opened:
+        page.click("#jobs a.json-link")
+    json_tab = opened.value
+    json_tab.wait_for_load_state()
+    assert isinstance(json.loads(json_tab.inner_text("pre")), list)
+    json_tab.close()
+
+
+def _unfold(turn: Any) -> None:
+    """Open an answered turn's fold (its picture and forms), as a reader would."""
+    fold = turn.locator("details.turn-fold")
+    if fold.count() and fold.get_attribute("open") is None:
+        fold.locator(":scope > summary").click()
+
+
+def _fits_a_phone(page: Any, where: str) -> None:
+    """At 390 CSS pixels (a phone), nothing makes the page scroll sideways."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390, (where, width)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_an_answered_turn_folds_its_picture_and_forms_away(tab: Page, server: Server) -> None:
+    page = tab.open("#/dialogue")
+    tab.ready()
+    page.click("#new-dialogue")
+    turn = _encode(page, QUESTION)
+    # not answered yet: the picture and the feedback forms are open
+    assert turn.locator("details.turn-fold").count() == 0
+    assert turn.locator("svg.hyperscene").is_visible()
+    assert turn.locator(".feedback-forms").is_visible()
+    target = turn.locator("table.lexemes tbody tr").first.get_attribute("data-form")
+    turn.locator(f"button[data-feedback=accept][data-lexeme='{target}']").click()
+    page.wait_for_function(
+        "el => /recorded/.test(el.textContent)", arg=turn.locator(".scene-view").element_handle()
+    )
+    # answered: the picture, the lexemes and the forms fold away; the verdict stays in view
+    fold = turn.locator("details.turn-fold")
+    assert fold.count() == 1 and fold.get_attribute("open") is None
+    assert not turn.locator("svg.hyperscene").is_visible()
+    assert not turn.locator(".feedback-forms").is_visible()
+    assert not turn.locator("table.lexemes").is_visible()
+    assert "answered: 1 verdict" in fold.locator(":scope > summary").inner_text()
+    assert turn.locator(f".feedback-list li[data-form='{target}']").is_visible()
+    assert turn.locator(".fb-status").is_visible()
+    # one click opens it again
+    fold.locator(":scope > summary").click()
+    assert turn.locator("svg.hyperscene").is_visible()
+    assert turn.locator(".feedback-forms").is_visible()
+    # a reload resumes the dialogue with the answered turn folded, and a new turn open
+    page.reload()
+    page.wait_for_selector("#turns .turn.done .scene details.turn-fold")
+    resumed = page.locator("#turns .turn.done").last
+    assert resumed.locator("details.turn-fold").get_attribute("open") is None
+    assert not resumed.locator("svg.hyperscene").is_visible()
+    fresh = _encode(page, "огонь и время")
+    assert fresh.locator("details.turn-fold").count() == 0
+    assert fresh.locator("svg.hyperscene").is_visible()
+    _fits_a_phone(page, "a folded turn and an open one")
+
+
+MISSING_GLYPH = "\U0001f7d9"  # NINE POINTED WHITE STAR (Unicode 15): no installed font has it
+
+
+def test_glyphs_without_a_font_are_detected_and_the_packages_named(
+    browser: Any, seeded_home: Path, tmp_path: Path
+) -> None:
+    srv = _start(seeded_home, tmp_path)
+    t = Page(browser, srv)
+    try:
+        # the seed's glyphs all have fonts here: every page of the list, and a scene
+        page = t.open("#/lexicon")
+        t.ready()
+        page.wait_for_selector("#results table")
+        while True:
+            assert page.locator("#fonts-notice").is_hidden()
+            nxt = page.locator("#results [data-page=next]")
+            if not nxt.count() or nxt.is_disabled():
+                break
+            showing = page.inner_text("#results .showing")
+            nxt.click()
+            page.wait_for_function(
+                "s => document.querySelector('#results .showing').textContent !== s", arg=showing
+            )
+        _encode(page, QUESTION)
+        assert page.locator("#fonts-notice").is_hidden()
+        # an entry whose glyph no installed font has: shown, it is a box, and the page says so
+        with srv.api() as api:
+            made = api.post(
+                "/entries", json={"form": MISSING_GLYPH, "glosses": {"en": ["nine-pointed star"]}}
+            )
+            assert made.status_code == 201, made.text
+        page.goto(f"{srv.url}/#/entry/{quote(MISSING_GLYPH)}")
+        page.wait_for_selector("#entry article")
+        notice = page.locator("#fonts-notice")
+        notice.wait_for(state="visible")
+        text = notice.inner_text()
+        assert "U+1F7D9" in text and MISSING_GLYPH in text
+        for package in ("fonts-noto-core", "fonts-symbola", "fonts-noto-color-emoji"):
+            assert package in text
+        assert "Elsewhere" in text and "Noto Sans Symbols" in text
+        assert notice.get_attribute("role") == "status"
+        # only that glyph: none of the seed's
+        assert page.inner_text("#fonts-notice .missing-glyphs") == f"{MISSING_GLYPH} (U+1F7D9)"
+        _fits_a_phone(page, "the fonts notice")
+    finally:
+        t.close()
+        srv.stop()
+    assert "Traceback" not in srv.log.read_text(errors="replace")
+
+
+def test_a_fresh_lexicon_explains_its_empty_states(
+    browser: Any, seeded_home: Path, tmp_path: Path
+) -> None:
+    """No proposals, no calibration, a calibration skipped for want of feedback: each says why
+    and what to do, in words; the plot is never an empty frame; no raw JSON on the view."""
+    srv = _start(seeded_home, tmp_path)
+    t = Page(browser, srv)
+    try:
+        page = t.open("#/proposals")
+        t.ready()
+        empty = page.wait_for_selector("#proposals .empty-proposals")
+        text = empty.inner_text()
+        assert "No open proposals." in text
+        for said in (
+            "unexplained in 3 different queries",
+            'hyperlexicon encode "…"',
+            "hyperlexicon feedback QUERY_ID correct",
+            "hyperlexicon calibrate",
+            "hyperlexicon proposals list",
+        ):
+            assert said in text, said
+
+        page.click("nav a[data-view=calibration]")
+        page.wait_for_selector("#calibration svg.calibration-plot")
+        view = page.locator("#view-calibration")
+        assert "No calibration has run yet" in view.inner_text()
+        assert "hyperlexicon feedback QUERY_ID accept" in page.inner_text("#calibration .cal-todo")
+        plot = page.locator("#calibration svg.calibration-plot")
+        # no calibration: a sentence, no axes
+        assert plot.locator("g.panel, line").count() == 0
+        assert "No calibrations yet" in plot.locator("text.empty").text_content()
+
+        # calibrate with no feedback at all: skipped, and the page says why and what to do
+        page.click("form[data-action=calibrate] button[type=submit]")
+        page.wait_for_selector("form[data-action=calibrate] .job[data-state=done]")
+        page.wait_for_selector("#calibration .cal-summary")
+        outcome = page.inner_text("form[data-action=calibrate] .job-result")
+        assert outcome.startswith("Calibration #") and "Latest calibration" in outcome
+        summary = page.inner_text("#calibration .cal-summary")
+        assert summary.startswith("Skipped: there was no feedback on lexemes")
+        todo = page.inner_text("#calibration .cal-todo")
+        assert "at least 10" in todo and "calibrate again" in todo
+        assert "On this page: Accept and Reject under each picture in the Dialogue" in todo
+        # the commands in it are code, not backticked text
+        codes = page.locator("#calibration .cal-todo code").all_inner_texts()
+        assert "hyperlexicon calibrate" in codes and "`" not in todo
+        # one calibration, nothing measured: the thresholds with their values written, and a
+        # sentence instead of an empty precision/recall frame
+        page.wait_for_selector("#calibration svg.calibration-plot[data-points='1']")
+        assert plot.locator("g.panel").count() == 1
+        assert plot.locator("g.panel[data-panel=metrics]").count() == 0
+        assert plot.locator("g.panel text.value").count() >= 1
+        notes = " ".join(plot.locator("text.note").all_text_contents())
+        assert "No held-out precision or recall yet" in notes
+        # no raw JSON anywhere on the view
+        shown = view.inner_text()
+        assert not re.search(r'[{\[]\s*"|"\s*:', shown), shown
+        _fits_a_phone(page, "a skipped calibration")
+        page.click("nav a[data-view=proposals]")
+        page.wait_for_selector("#proposals .empty-proposals")
+        _fits_a_phone(page, "no proposals")
+    finally:
+        t.close()
+        srv.stop()
+    assert "Traceback" not in srv.log.read_text(errors="replace")
 
 
 # --- glyphs, keyboard, labels, contrast ----------------------------------------------------

@@ -6,6 +6,7 @@ summary, a description and a request example."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -291,3 +292,158 @@ def test_docs_pages_point_at_this_servers_assets(client: TestClient) -> None:
     # ReDoc's logo, the one image its script takes from its CDN, comes from here
     script = client.get("/docs-assets/redoc.standalone.js")
     assert b"cdn.redoc.ly" not in script.content and b"/docs-assets/favicon.png" in script.content
+
+
+# --- calibration in words, and its plot never an empty frame ---------------------------------
+
+
+def _record(metrics: dict[str, Any], pairs: int = 0) -> dict[str, Any]:
+    return {
+        "id": 7,
+        "created_at": "2026-01-02T03:04:05+00:00",
+        "author": "ada",
+        "method": "f1",
+        "folds": 5,
+        "pairs": pairs,
+        "thresholds": {"semantic": {"poetic": 0.62, "default": 0.6}, "anchor": 0.7},
+        "metrics": metrics,
+    }
+
+
+HELD = {"precision": 0.8, "recall": 0.5, "f1": 0.6, "n": 20}
+ADOPTED = {
+    "pairs": 24,
+    "before_threshold": 0.6,
+    "after_threshold": 0.55,
+    "fitted_threshold": 0.55,
+    "held_out_before": {**HELD, "precision": 0.7},
+    "held_out_after": HELD,
+    "adopted": True,
+}
+
+
+def test_a_calibration_is_explained_in_words() -> None:
+    from hyperlexicon.calibration import explain
+
+    nothing = explain(_record({}))
+    assert nothing["summary"].startswith("Skipped: there was no feedback on lexemes")
+    assert "hyperlexicon feedback QUERY_ID accept" in nothing["todo"]
+    assert nothing["outcomes"] == []
+
+    short = {"pairs": 3, "skipped": "fewer than 10 pairs"}
+    few = explain(_record({"semantic:poetic": short, "anchor": short}, pairs=3))
+    assert few["summary"].startswith("Skipped: 3 judged lexemes in all")
+    assert [o["outcome"] for o in few["outcomes"]] == ["skipped", "skipped"]
+    assert few["outcomes"][0]["words"] == (
+        "The poetic threshold was not fitted: 3 judged lexemes, at least 10 needed."
+    )
+    assert few["outcomes"][-1]["series"] == "anchor"  # registers first, the anchor last
+    assert "at least 10" in few["todo"]
+
+    kept = {**ADOPTED, "adopted": False, "after_threshold": 0.6}
+    mixed = explain(
+        _record(
+            {
+                "semantic:poetic": ADOPTED,
+                "semantic:logical": {"pairs": 2, "skipped": "fewer than 10 pairs"},
+                "anchor": kept,
+            },
+            pairs=26,
+        )
+    )
+    assert mixed["summary"] == "Partly skipped: 1 of 3 thresholds lacked feedback."
+    words = {o["series"]: o["words"] for o in mixed["outcomes"]}
+    assert words["poetic"] == (
+        "The poetic threshold is now 0.55 (was 0.60), fitted on 24 judged lexemes: held-out "
+        "precision 0.70 → 0.80, recall 0.50 → 0.50."
+    )
+    assert "stays 0.60" in words["anchor"] and "did worse on held-out folds" in words["anchor"]
+    assert explain(_record({"anchor": ADOPTED}, pairs=24))["todo"] is None
+
+
+def test_the_calibration_plot_is_never_an_empty_frame() -> None:
+    from xml.etree import ElementTree as ET
+
+    from hyperlexicon.server import plot
+
+    ns = "{http://www.w3.org/2000/svg}"
+
+    def drawn(history: list[dict[str, Any]]) -> ET.Element:
+        return ET.fromstring(plot.render(history))
+
+    def panels(root: ET.Element) -> list[str]:
+        return [g.get("data-panel") for g in root.iter(f"{ns}g") if g.get("class") == "panel"]
+
+    def texts(root: ET.Element, cls: str) -> list[str]:
+        return [t.text or "" for t in root.iter(f"{ns}text") if t.get("class") == cls]
+
+    # nothing: a sentence, no panel, no axis line
+    empty = drawn([])
+    assert panels(empty) == [] and not list(empty.iter(f"{ns}line"))
+    assert texts(empty, "empty")[0].startswith("No calibrations yet")
+    # one calibration that measured nothing: the thresholds only, their values written, and a
+    # sentence where the held-out panel would be empty
+    skipped = drawn([_record({})])
+    assert panels(skipped) == ["thresholds"]
+    assert "anchor 0.70" in texts(skipped, "value")
+    assert any("No held-out precision or recall yet" in t for t in texts(skipped, "note"))
+    # one calibration with figures: both panels, each point's value beside it
+    one = drawn([_record({"semantic:poetic": ADOPTED, "anchor": ADOPTED}, pairs=24)])
+    assert panels(one) == ["thresholds", "metrics"]
+    # series sharing a value share a label, a few names a line
+    assert "poetic, anchor precision 0.80" in texts(one, "value")
+    shared = _record({})
+    registers = ("emotional", "logical", "poetic", "technical")
+    shared["thresholds"]["semantic"] = dict.fromkeys(registers, 0.6)
+    assert texts(drawn([shared]), "value") == [
+        "anchor 0.70",
+        "emotional, logical, poetic,",
+        "technical 0.60",
+    ]
+    assert not list(one.iter(f"{ns}polyline"))  # a single point makes no line…
+    assert any("One calibration so far" in t for t in texts(one, "note"))
+    # two: lines, no lone-point labels
+    two = drawn(
+        [
+            {**_record({"anchor": ADOPTED}, pairs=24), "id": 8},
+            _record({"anchor": ADOPTED}, pairs=24),
+        ]
+    )
+    assert panels(two) == ["thresholds", "metrics"]
+    assert list(two.iter(f"{ns}polyline")) and texts(two, "value") == []
+
+
+def test_a_dialogue_over_rest(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as sock:
+        sock.send_json({"v": 1, "type": "hello"})
+        dialogue = sock.receive_json()["dialogue"]
+        sock.send_json({"v": 1, "type": "encode", "id": "a", "text": "огонь и время"})
+        while (ev := sock.receive_json())["type"] != "result":
+            pass
+    got = client.get(f"{API}/dialogues/{dialogue}")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert (body["dialogue"], body["lexicon"]) == (dialogue, "core")
+    [turn] = body["turns"]
+    assert turn["turn"] == 1 and turn["request"]["text"] == "огонь и время"
+    assert turn["query_id"] == ev["result"]["scene"]["query_id"]
+    _problem(client.get(f"{API}/dialogues/no-such-dialogue"), 404)
+
+
+def test_a_reproducible_run_stops_the_clock_and_numbers_its_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What keeps the docs' screenshots the same from run to run."""
+    from datetime import UTC, datetime
+
+    from hyperlexicon import models as M
+
+    monkeypatch.delenv(M.REPRODUCIBLE, raising=False)
+    assert M.new_id() != M.new_id()  # random, as always
+    assert abs((M.utcnow() - datetime.now(UTC)).total_seconds()) < 5
+    monkeypatch.setenv(M.REPRODUCIBLE, "2026-03-14T09:26:53+00:00")
+    assert M.utcnow() == M.utcnow() == datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
+    monkeypatch.setattr(M, "_numbered", itertools.count(1))
+    first = [M.new_id(), M.new_id()]
+    monkeypatch.setattr(M, "_numbered", itertools.count(1))
+    assert [M.new_id(), M.new_id()] == first and first[0] != first[1]

@@ -581,6 +581,69 @@ def _cross_validate(
     return (final if better else None), report
 
 
+def explain(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored calibration (as :func:`history` gives it) in words, for people: what each
+    threshold did — adopted, kept because the fitted one did worse on held-out folds, or
+    skipped for want of judged pairs — and, when something was skipped, what to do about it.
+
+    The stored record keeps the machine's reasons (``skipped: "fewer than 10 pairs"``); a page
+    or a terminal should say them as sentences, never as the raw record."""
+    folds = int(record.get("folds") or 5)
+    needed = max(MIN_PAIRS, folds)
+    metrics = record.get("metrics") or {}
+    outcomes = []
+    for name, report in sorted(metrics.items(), key=lambda kv: (kv[0] == "anchor", kv[0])):
+        series = "anchor" if name == "anchor" else name.removeprefix("semantic:")
+        what = "the anchor threshold" if series == "anchor" else f"the {series} threshold"
+        pairs_ = int(report.get("pairs") or 0)
+        judged = f"{pairs_} judged lexeme{'' if pairs_ == 1 else 's'}"
+        if "skipped" in report:
+            outcome = "skipped"
+            words = f"{what.capitalize()} was not fitted: {judged}, at least {needed} needed."
+        elif report.get("adopted"):
+            outcome = "adopted"
+            before, after = report.get("held_out_before") or {}, report.get("held_out_after") or {}
+            words = (
+                f"{what.capitalize()} is now {report.get('after_threshold', 0):.2f} "
+                f"(was {report.get('before_threshold', 0):.2f}), fitted on {judged}: held-out "
+                f"precision {before.get('precision', 0):.2f} → {after.get('precision', 0):.2f}, "
+                f"recall {before.get('recall', 0):.2f} → {after.get('recall', 0):.2f}."
+            )
+        else:
+            outcome = "kept"
+            words = (
+                f"{what.capitalize()} stays {report.get('before_threshold', 0):.2f}: the one "
+                f"fitted on {judged} ({report.get('fitted_threshold', 0):.2f}) did worse on "
+                "held-out folds."
+            )
+        outcomes.append({"series": series, "outcome": outcome, "words": words})
+    pairs_total = int(record.get("pairs") or 0)
+    skipped = [o for o in outcomes if o["outcome"] == "skipped"]
+    if not outcomes:
+        summary = (
+            "Skipped: there was no feedback on lexemes to fit anything to, so every threshold "
+            "stayed as it was."
+        )
+    elif len(skipped) == len(outcomes):
+        summary = (
+            f"Skipped: {pairs_total} judged lexeme{'' if pairs_total == 1 else 's'} in all, "
+            f"too few to fit a threshold (at least {needed} each), so every threshold stayed "
+            "as it was."
+        )
+    elif skipped:
+        summary = f"Partly skipped: {len(skipped)} of {len(outcomes)} thresholds lacked feedback."
+    else:
+        summary = f"Every threshold was fitted, from {pairs_total} judged lexemes."
+    todo = None
+    if skipped or not outcomes:
+        todo = (
+            "Accept or reject the lexemes of encoded scenes (`hyperlexicon feedback QUERY_ID "
+            f"accept --lexeme FORM`, or `reject`) until each register has at least {needed}, "
+            "then calibrate again (`hyperlexicon calibrate`)."
+        )
+    return {"summary": summary, "outcomes": outcomes, "todo": todo, "needed": needed}
+
+
 def current_thresholds(ws: Workspace) -> Thresholds:
     """The latest calibration's thresholds, or the defaults."""
     record = latest(ws)

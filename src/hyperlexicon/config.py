@@ -18,6 +18,9 @@
     HYPERLEXICON_CACHE_DIR        where prepared models and the plugin list are kept
                                   (default: the user's cache directory; not a setting of
                                   config.toml, since it is shared by every home)
+    HYPERLEXICON_REPRODUCIBLE     an ISO instant: the clock stands there and job and dialogue
+                                  ids are numbered (scripted runs such as the screenshots
+                                  only; read by ``models.utcnow`` and ``models.new_id``)
 """
 
 from __future__ import annotations

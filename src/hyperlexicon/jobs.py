@@ -189,7 +189,7 @@ class Jobs:
         owner: Owner | None = None,
     ) -> str:
         """A queued job; with ``owner``, held by that server under a fresh lease."""
-        job_id = str(uuid.uuid4())
+        job_id = M.new_id()
         with self.store.write() as s:
             now = self.now(s)
             held: dict[str, Any] = {}

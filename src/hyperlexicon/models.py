@@ -7,7 +7,11 @@ entry row, so deleting an entry never deletes its past.
 
 from __future__ import annotations
 
+import itertools
+import os
+import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -52,8 +56,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+# An ISO instant: a scripted run (the docs' screenshots) stores the same dates and ids every
+# time. Never for a lexicon people use: every record would carry that one instant.
+REPRODUCIBLE = "HYPERLEXICON_REPRODUCIBLE"
+_numbered = itertools.count(1)
+
+
+@lru_cache(maxsize=4)
+def _instant(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC; under ``HYPERLEXICON_REPRODUCIBLE`` the clock stands at that instant."""
+    frozen = os.environ.get(REPRODUCIBLE)
+    return _instant(frozen) if frozen else datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A fresh id for a job or a dialogue: random; under ``HYPERLEXICON_REPRODUCIBLE``, the
+    process's n-th id (a UUID derived from n), so a repeated script names them alike."""
+    if os.environ.get(REPRODUCIBLE):
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"hyperlexicon:id:{next(_numbered)}"))
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):

@@ -49,6 +49,7 @@ PARAMETER_EXAMPLES: dict[str, Any] = {
     "query_id": 1,
     "proposal_id": 1,
     "job_id": "2f1c9e0a7b3d4c5e8f6a1b2c3d4e5f60",
+    "dialogue_id": "6c0f3a52-9d1e-4b7a-8f26-1e5d0c9b7a43",
     "q": "огонь",
     "a": "seed-core-1",
 }

@@ -83,18 +83,42 @@ def series(history: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _measured(data: dict[str, Any]) -> bool:
+    """Whether any calibration measured held-out precision or recall (a skipped one did not)."""
+    return any(
+        v is not None for key in ("precision", "recall") for s in SERIES for v in data[key][s]
+    )
+
+
 def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
-    """The plot as a standalone SVG document."""
+    """The plot as a standalone SVG document.
+
+    Never an empty frame: with no calibration it is a sentence saying what to do; a panel with
+    nothing to draw (held-out figures when every calibration was skipped for want of feedback)
+    is a sentence in its place, not bare axes; and a single calibration's points carry their
+    values, since there is no line to read them from."""
     data = series(history)
     n = len(data["labels"])
     width = max(480, int(width))
     margin_l, margin_r, panel_h, gap, top = 56, 150, 190, 70, 44
-    height = top + 2 * panel_h + gap + 56 if n else top + 50
     plot_w = width - margin_l - margin_r
+    panels = [("Semantic threshold per register (and the anchor threshold)", "thresholds")]
+    if _measured(data):
+        panels.append(("Held-out precision (solid) and recall (dashed) per register", "metrics"))
+    notes = []
+    if n and not _measured(data):
+        notes.append(
+            "No held-out precision or recall yet: every calibration so far was skipped for "
+            "want of judged lexemes."
+        )
+    if n == 1:
+        notes.append("One calibration so far: its values are written by its points.")
+    body_h = len(panels) * panel_h + (len(panels) - 1) * gap + 56 + 22 * len(notes)
+    height = top + body_h if n else top + 50
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="calplot-title calplot-desc" '
-        f'font-family="{_esc(FONT_STACK)}" class="calibration-plot">',
+        f'font-family="{_esc(FONT_STACK)}" class="calibration-plot" data-points="{n}">',
         '  <title id="calplot-title">Calibration over time</title>',
         f'  <desc id="calplot-desc">{_esc(describe(history))}</desc>',
         f'  <rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
@@ -102,7 +126,8 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
     if n == 0:
         out.append(
             f'  <text x="{margin_l}" y="{top}" font-size="14" fill="{SUBTLE}" '
-            'font-style="italic">No calibrations yet: give feedback, then calibrate.</text>'
+            'font-style="italic" class="empty">No calibrations yet: accept or reject lexemes of '
+            "encoded scenes, then calibrate.</text>"
         )
         out.append("</svg>")
         return "\n".join(out)
@@ -110,15 +135,8 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
     def x_at(i: int) -> float:
         return margin_l + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
 
-    panels = [
-        ("Semantic threshold per register (and the anchor threshold)", "thresholds", top),
-        (
-            "Held-out precision (solid) and recall (dashed) per register",
-            "metrics",
-            top + panel_h + gap,
-        ),
-    ]
-    for title, kind, y0 in panels:
+    for p, (title, kind) in enumerate(panels):
+        y0 = top + p * (panel_h + gap)
         out.append(f'  <g class="panel" data-panel="{kind}">')
         out.append(
             f'    <text x="{margin_l}" y="{y0 - 14}" font-size="13" font-weight="bold" '
@@ -140,7 +158,7 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
                 f'    <text x="{_n(x)}" y="{y0 + panel_h + 16}" font-size="11" fill="{SUBTLE}" '
                 f'text-anchor="middle">{_esc(label)}</text>'
             )
-            if kind == "metrics":
+            if p == len(panels) - 1:
                 out.append(
                     f'    <text x="{_n(x)}" y="{y0 + panel_h + 30}" font-size="10" '
                     f'fill="{SUBTLE}" text-anchor="middle">{_esc(data["dates"][i])}</text>'
@@ -172,7 +190,16 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
                     f"<title>{_esc(s)} {what}: {v:.2f}</title></circle>"
                 )
             out.append("    </g>")
+        if n == 1:
+            out.extend(_single_values(data, kind, x_at(0) + 10, y0, panel_h))
         out.append("  </g>")
+    y = top + len(panels) * panel_h + (len(panels) - 1) * gap + 56
+    for note in notes:
+        out.append(
+            f'  <text x="{margin_l}" y="{y}" font-size="13" fill="{SUBTLE}" font-style="italic" '
+            f'class="note">{_esc(note)}</text>'
+        )
+        y += 22
     # the legend: every series drawn, in palette order
     drawn = [
         s
@@ -190,6 +217,36 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
     out.append("  </g>")
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _single_values(data: dict[str, Any], kind: str, x: float, y0: float, panel_h: int) -> list[str]:
+    """The values of a lone calibration, written beside its points, top to bottom. Series that
+    share a value share a label (registers often keep one threshold, and their labels would
+    otherwise stack into a column that reads like values further down), wrapped to a few
+    names a line."""
+    keys = ("thresholds",) if kind == "thresholds" else ("precision", "recall")
+    groups: dict[tuple[float, str], list[str]] = {}
+    for key in keys:
+        for s in SERIES:
+            v = data[key][s][0]
+            if v is not None:
+                groups.setdefault((round(v, 2), key), []).append(s)
+    out = []
+    last = -math.inf
+    for (v, key), names in sorted(groups.items(), key=lambda kv: (-kv[0][0], kv[0][1])):
+        what = "" if key == "thresholds" else f" {key}"
+        lines = [", ".join(names[i : i + 3]) for i in range(0, len(names), 3)]
+        lines[-1] += f"{what} {v:.2f}"
+        y = max(y0 + panel_h * (1 - v) + 4, last + 13)
+        for i, line in enumerate(lines):
+            more = "," if i < len(lines) - 1 else ""
+            out.append(
+                f'    <text x="{_n(x)}" y="{_n(y)}" font-size="11" fill="{SUBTLE}" class="value">'
+                f"{_esc(line)}{more}</text>"
+            )
+            last = y
+            y += 13
+    return out
 
 
 def describe(history: list[dict[str, Any]]) -> str:

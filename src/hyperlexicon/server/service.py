@@ -18,7 +18,6 @@ import logging
 import os
 import tempfile
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -244,7 +243,7 @@ class Service:
     # --- dialogues --------------------------------------------------------------------
 
     def new_dialogue(self, lexicon: str, who: Principal) -> str:
-        dialogue_id = str(uuid.uuid4())
+        dialogue_id = M.new_id()
         with self.store.write() as s:
             s.add(M.Dialogue(id=dialogue_id, lexicon=lexicon, author=who.name))
         return dialogue_id

@@ -8,30 +8,33 @@ anywhere else: no CDN, no web fonts; glyphs come from the fonts installed locall
 :data:`hyperlexicon.picture.FONT_STACK`.
 
 Fragments and the few REST routes added here (``whoami``, the scene picture, the feedback on
-a query, the versions an entry appears in, the calibration plot) check the caller's role
-exactly like the rest of the API, and call the same ``Lexicon`` facade; the scene picture is
-:func:`hyperlexicon.picture.render_svg`, the very drawing the CLI saves.
+a query, the versions an entry appears in, a dialogue, the calibration plot) check the
+caller's role exactly like the rest of the API, and call the same ``Lexicon`` facade; the
+scene picture is :func:`hyperlexicon.picture.render_svg`, the very drawing the CLI saves.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from .. import models as M
 from .. import picture
+from ..calibration import explain as explain_calibration
 from ..entry import KINDS, PROVENANCES, REGISTERS, STATUSES, Component
-from ..errors import BadInputError
+from ..errors import BadInputError, NotFoundError
 from ..history import changes
 from ..scene import HOW, Diagnostic, Lexeme, Scene, Unmatched
 from ..styles import LANGS, STYLES
@@ -87,7 +90,14 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _commands(text: str) -> Markup:
+    """Text whose commands are written in backticks (as ``calibration.explain`` writes them,
+    readable in a terminal too), with each command as ``<code>``; the rest escaped."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 _env.filters["when"] = _when
+_env.filters["commands"] = _commands
 _env.filters["show"] = _show
 
 
@@ -453,6 +463,35 @@ def entry_versions(
     return _entry_versions(lex, form, revisions)
 
 
+class DialogueTurnOut(BaseModel):
+    turn: int
+    request: dict[str, Any] = Field(description="the message as the client sent it over /ws")
+    result: dict[str, Any] | None = Field(description="what the turn answered, with its scene")
+    query_id: int | None = Field(description="the logged query (feedback refers to it)")
+
+
+class DialogueOut(BaseModel):
+    dialogue: str
+    lexicon: str
+    author: str
+    turns: list[DialogueTurnOut]
+
+
+@api.get("/dialogues/{dialogue_id}", response_model=DialogueOut, tags=["bridge"])
+def dialogue(
+    request: Request, dialogue_id: Annotated[str, FastPath(max_length=100)], who: Reader
+) -> dict[str, Any]:
+    """One dialogue held over /ws, with every turn.
+
+    Each turn's request, result and logged query, oldest first: what the page's Dialogue shows
+    and what a reconnecting client resumes. Another user's dialogue does not exist for the
+    caller (404) unless the caller is an admin, as over /ws."""
+    lexicon, author, turns = service(request).dialogue(dialogue_id)
+    if author != who.name and not who.can("admin"):
+        raise NotFoundError(f"no dialogue {dialogue_id}")
+    return {"dialogue": dialogue_id, "lexicon": lexicon, "author": author, "turns": turns}
+
+
 @api.get("/calibration/plot", tags=["stats"], response_class=Response, responses=SVG_RESPONSE)
 def calibration_plot(
     request: Request,
@@ -552,9 +591,14 @@ def ui_entries(
 
 
 def _api_link(path: str, lexicon: str, params: dict[str, Any] | None = None) -> str:
-    """The REST resource a view shows, as a link to its JSON."""
+    """The REST resource a view shows, as a link to its JSON (every view has one: what the
+    page shows, a script can fetch as it is)."""
     query = urlencode({"lexicon": lexicon, **{k: v for k, v in (params or {}).items() if v}})
     return f"{path}?{query}"
+
+
+def _entry_path(form: str) -> str:
+    return f"/api/v1/entries/{quote(form, safe='')}"
 
 
 def _history(revisions: list[Any], entry_id: int) -> list[dict[str, Any]]:
@@ -583,6 +627,11 @@ def ui_entry(request: Request, form: str, who: Reader, lexicon: LexiconName = "c
         etag=etag(stored),
         history=history,
         versions=_entry_versions(lex, stored.form, revisions),
+        links={
+            "entry": _api_link(_entry_path(stored.form), lexicon),
+            "history": _api_link(f"{_entry_path(stored.form)}/history", lexicon),
+            "versions": _api_link(f"{_entry_path(stored.form)}/versions", lexicon),
+        },
         lexicon=lexicon,
         **_roles(who),
     )
@@ -605,6 +654,7 @@ def ui_entry_form(
         "_entry_form.html",
         entry=entry,
         etag=tag,
+        json_link=_api_link(_entry_path(form) if form else "/api/v1/entries", lexicon),
         lexicon=lexicon,
         provenances=PROVENANCES,
         **_roles(who),
@@ -623,8 +673,16 @@ def _scene_fragment(
         scene=scene,
         query=query,
         feedback=_feedback(lex, query.id) if query is not None else [],
+        links=_query_links(lex.name, query.id) if query is not None else {},
         **_roles(who),
     )
+
+
+def _query_links(lexicon: str, query_id: int) -> dict[str, str]:
+    return {
+        "query": _api_link(f"/api/v1/queries/{query_id}", lexicon),
+        "feedback": _api_link(f"/api/v1/queries/{query_id}/feedback", lexicon),
+    }
 
 
 @pages.get("/ui/queries/{query_id}")
@@ -650,7 +708,13 @@ def ui_versions(request: Request, who: Reader, lexicon: LexiconName = "core") ->
     versions = [{**v.to_dict(), "previous": None} for v in reversed(lex.versions())]  # newest first
     for newer, older in itertools.pairwise(versions):
         newer["previous"] = older["name"]
-    return _html("_versions.html", versions=versions, lexicon=lexicon, **_roles(who))
+    return _html(
+        "_versions.html",
+        versions=versions,
+        json_link=_api_link("/api/v1/versions", lexicon),
+        lexicon=lexicon,
+        **_roles(who),
+    )
 
 
 @pages.get("/ui/diff")
@@ -664,7 +728,13 @@ def ui_diff(
     d = service(request).lexicon(lexicon, who).diff(a, b).to_dict()
     d["added"] = [_full(e) for e in d["added"]]
     d["removed"] = [_full(e) for e in d["removed"]]
-    return _html("_diff.html", diff=d, lexicon=lexicon, **_roles(who))
+    return _html(
+        "_diff.html",
+        diff=d,
+        json_link=_api_link("/api/v1/diff", lexicon, {"a": a, "b": b}),
+        lexicon=lexicon,
+        **_roles(who),
+    )
 
 
 @pages.get("/ui/proposals")
@@ -680,6 +750,8 @@ def ui_proposals(
         "_proposals.html",
         proposals=[{**p.to_dict(), "entry": _full(p.to_dict()["entry"])} for p in items],
         status=status,
+        support=lex.growth_rules()["proposal_support"],
+        json_link=_api_link("/api/v1/proposals", lexicon, {"status": status, "limit": 200}),
         lexicon=lexicon,
         **_roles(who),
     )
@@ -690,9 +762,12 @@ def ui_calibration(request: Request, who: Reader, lexicon: LexiconName = "core")
     lex = service(request).lexicon(lexicon, who)
     report = lex.calibration_report()
     history = lex.calibration_history()
+    latest = {**history[0], "explained": explain_calibration(history[0])} if history else None
     return _html(
         "_calibration.html",
         report=report,
+        latest=latest,
+        json_link=_api_link("/api/v1/stats/calibration", lexicon),
         plot=Markup(plot.render(history)),
         table=plot.series(history),
         series=plot.SERIES,
@@ -704,4 +779,4 @@ def ui_calibration(request: Request, who: Reader, lexicon: LexiconName = "core")
 @pages.get("/ui/jobs")
 def ui_jobs(request: Request, who: Reader) -> HTMLResponse:
     jobs = [j.to_dict() for j in service(request).jobs.list(limit=20)]
-    return _html("_jobs.html", jobs=jobs, **_roles(who))
+    return _html("_jobs.html", jobs=jobs, json_link="/api/v1/jobs?limit=20", **_roles(who))

@@ -114,6 +114,7 @@
     }
     state.who = who;
     document.body.dataset.role = who.role;
+    checkFonts($("header.top"));
     // edit controls are absent for a role that may not use them (the API refuses anyway)
     for (const el of $$("[data-needs]")) {
       const need = el.dataset.needs;
@@ -191,7 +192,56 @@
     } finally {
       el.removeAttribute("aria-busy");
     }
+    checkFonts(el);
     return el;
+  }
+
+  // --- missing fonts -----------------------------------------------------------------------
+  // Glyphs come from the reader's own fonts (no web fonts), so a machine without them shows
+  // empty boxes ("tofu") and nothing says why. Each new character the page shows is drawn on
+  // a canvas in the glyph font stack and compared with what that stack draws for U+10FFFD
+  // (private use: no font has it); a match, or nothing drawn, means no installed font has
+  // the character, and a notice names the font packages to install.
+
+  const fonts = { seen: new Set(), missing: [], reference: null, ctx: null, blank: null };
+  const GLYPHS = ".glyph, .form-link, .scene-string, .chip-form, .said";
+  const IGNORED = /[\p{M}\p{C}\p{Z}]|[\u0000-\u024f\u0370-\u03ff\u0400-\u04ff]/u;
+
+  function drawn(ch) {
+    const { ctx } = fonts;
+    ctx.clearRect(0, 0, 48, 48);
+    ctx.fillText(ch, 4, 24);
+    return `${ctx.measureText(ch).width}|${ctx.getImageData(0, 0, 48, 48).data.join(",")}`;
+  }
+
+  function checkFonts(root) {
+    const chars = new Set();
+    const shown = [...(root.matches(GLYPHS) ? [root] : []), ...$$(GLYPHS, root)];
+    for (const el of shown) {
+      for (const ch of el.textContent) if (!IGNORED.test(ch) && !fonts.seen.has(ch)) chars.add(ch);
+    }
+    if (!chars.size) return;
+    if (!fonts.ctx) {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 48;
+      fonts.ctx = canvas.getContext("2d", { willReadFrequently: true });
+      fonts.ctx.font = `32px ${getComputedStyle($(".brand .glyph")).fontFamily}`;
+      fonts.ctx.textBaseline = "middle";
+      fonts.reference = drawn(String.fromCodePoint(0x10fffd));
+      fonts.blank = drawn(" ");
+    }
+    for (const ch of chars) {
+      fonts.seen.add(ch);
+      const d = drawn(ch);
+      if (d === fonts.reference || d === fonts.blank) fonts.missing.push(ch);
+    }
+    const notice = $("#fonts-notice");
+    if (!fonts.missing.length) return;
+    $(".missing-glyphs", notice).textContent = fonts.missing
+      .slice(0, 12)
+      .map((ch) => `${ch} (U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")})`)
+      .join(", ") + (fonts.missing.length > 12 ? ` and ${fonts.missing.length - 12} more` : "");
+    notice.hidden = false;
   }
 
   async function route() {
@@ -402,6 +452,8 @@
     switch (ev.type) {
       case "dialogue":
         session.setItem(`hl.dialogue.${state.lexicon}`, ev.dialogue);
+        $("#dialogue-json").href = `/api/v1/dialogues/${enc(ev.dialogue)}`;
+        $("#dialogue-json").hidden = false;
         setWsState(`connected · dialogue ${ev.dialogue.slice(0, 8)}`);
         if (!$("#turns").children.length) for (const t of ev.turns) renderTurn(t.request, t.result, t.turn);
         return;
@@ -541,6 +593,7 @@
       again.textContent = "Decode this scene…";
       answer.append(again);
     }
+    checkFonts(answer);
     const scene = result.scene;
     if (!scene) return;
     const view = $(".scene-view", li);
@@ -662,12 +715,23 @@
     holder.dataset.state = job.state;
     if (FINAL.includes(job.state)) {
       state.jobs.delete(job.id);
-      result.textContent = job.error ? `error: ${job.error}` : JSON.stringify(job.result, null, 1);
+      result.textContent = job.error ? `error: ${job.error}` : jobOutcome(job);
       if (job.error) result.classList.add("problem");
       const then = state.onJobDone.get(job.id);
       state.onJobDone.delete(job.id);
       if (then) then(job);
     }
+  }
+
+  // A finished job's result as the view should say it: a calibration in a sentence (the view
+  // reloads below it with every threshold in words); other jobs' results as they came.
+  function jobOutcome(job) {
+    const r = job.result || {};
+    if (job.kind === "calibrate") {
+      const n = r.pairs || 0;
+      return `Calibration #${r.id} stored from ${n} judged lexeme${n === 1 ? "" : "s"}: what it did is under "Latest calibration" below.`;
+    }
+    return JSON.stringify(job.result, null, 1);
   }
 
   async function download(version, format) {
