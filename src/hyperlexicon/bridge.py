@@ -1534,11 +1534,15 @@ class Bridge:
         q = self.encode(question, lang=lang, stability=False)
         lang = q.lang
         [hits] = self.ws.index().query_many(
-            self.name, [question], k=1, kind="delta", status="active"
+            self.name, [question], k=3, kind="delta", status="active"
         )
         answer = Scene(lang=lang, lexicon=self.name, revision=q.revision)
+        # the index may still hold an entry deleted a moment ago (its outbox not yet drained):
+        # the nearest Δ-code the store still has answers
+        present = self.store.get_many(self.name, [h.entry_id for h in hits])
+        hits = [h for h in hits if h.entry_id in present]
         if hits:
-            delta = self.store.get_many(self.name, [hits[0].entry_id])[hits[0].entry_id]
+            delta = present[hits[0].entry_id]
             lx = self._lexeme(
                 delta, "archetype", hits[0].score, lang, None, None, 0, base_applied=True
             )
