@@ -23,7 +23,7 @@ without oversubscribing them. ``threadpoolctl`` sets the BLAS limit.
 Start-up: the default model's tokenizer is parsed from its protobuf by pure Python (0.7 s)
 and its weights decompressed (0.35 s) in every process. Both are prepared once into a cache
 (``model_cache_dir``), keyed by the package version and the model files, and loaded from it
-in later processes: the tokenizer unpickled, the embedding table memory-mapped.
+in later processes: the tokenizer unpickled, the embedding table read row by row.
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def _read_use_cache(entry: Path, use: Any) -> bool:
         backend._threadpool = None
     with np.load(entry / "arrays.npz", allow_pickle=False) as arrays:
         values = {name: arrays[name] for name in arrays.files}
-    values[info["mapped"]] = np.load(entry / f"{info['mapped']}.npy", mmap_mode="r")
+    values[info["mapped"]] = TableRows(entry / f"{info['mapped']}.npy")
     for name, spec in info["attributes"].items():
         if spec == "array":
             setattr(backend, name, values[name])
@@ -262,6 +262,71 @@ def _read_use_cache(entry: Path, use: Any) -> bool:
             setattr(backend, name, spec["value"])
     use._sp, use._backend = tokenizer, backend
     return True
+
+
+class TableRows:
+    """The embedding table, read from its ``.npy`` file row by row (``os.pread``): what the
+    encoder does with it is ``table[token_ids]``, and that is all this answers.
+
+    Memory-mapped, every row read also mapped the pages around it (the kernel's fault-around,
+    16 pages, whatever ``madvise`` says), and a cold 20-word encode held 20 to 35 MB of the
+    65 MB table for a few hundred 512-byte rows. Here a lookup reads the rows it needs, runs of
+    consecutive rows in one read, and the process holds nothing of the table between calls.
+    The rows are the same bytes, so the embeddings are identical."""
+
+    def __init__(self, path: Path) -> None:
+        import numpy as np
+
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            offset = f.tell()
+        if fortran or len(shape) != 2 or dtype.hasobject:
+            raise ValueError(f"{path}: not a C-ordered 2-d array")
+        self.shape: tuple[int, int] = (int(shape[0]), int(shape[1]))
+        self.dtype = dtype
+        self.ndim = 2
+        self._row = self.shape[1] * dtype.itemsize
+        self._offset = offset
+        self._fd: int | None = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: Any) -> Any:
+        import numpy as np
+
+        index = np.asarray(rows, dtype=np.int64)
+        flat = index.reshape(-1)
+        if len(flat) and (flat.min() < 0 or flat.max() >= self.shape[0]):
+            raise IndexError("row index out of range")
+        wanted, where = np.unique(flat, return_inverse=True)
+        block = np.empty((len(wanted), self.shape[1]), dtype=self.dtype)
+        assert self._fd is not None
+        i = 0
+        while i < len(wanted):
+            j = i + 1
+            while j < len(wanted) and wanted[j] == wanted[j - 1] + 1:
+                j += 1
+            size = (j - i) * self._row
+            data = os.pread(self._fd, size, self._offset + int(wanted[i]) * self._row)
+            if len(data) != size:
+                raise OSError(f"short read from the embedding table ({len(data)} of {size})")
+            block[i:j] = np.frombuffer(data, dtype=self.dtype).reshape(j - i, self.shape[1])
+            i = j
+        return block[where].reshape(*index.shape, self.shape[1])
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def _write_use_cache(entry: Path, use: Any, version: str, files: Sequence[Path]) -> None:
