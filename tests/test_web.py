@@ -848,7 +848,13 @@ def test_saving_every_seed_entry_unchanged_changes_nothing(
             page.goto(f"{srv.url}/#/edit/{quote(form)}")
             page.wait_for_selector(f"form.entry-form[data-original='{form}']")
             page.click("form.entry-form button[type=submit]")
-            page.wait_for_selector(f"#entry article[data-form='{form}']")
+            # the entry's view, or the problem the save met (said, not waited out)
+            page.wait_for_selector(
+                f"#entry article[data-form='{form}'], form.entry-form .problem:not([hidden])",
+                timeout=60_000,
+            )
+            problem = page.query_selector("form.entry-form .problem:not([hidden])")
+            assert problem is None, (form, problem.inner_text())
         after = httpx.get(f"{srv.url}/api/v1/entries", params={"limit": 1000}).json()
         assert after == before
         assert (
