@@ -14,7 +14,13 @@ from click.testing import CliRunner
 from hyperlexicon.cli import main
 from hyperlexicon.entry import EntryData
 from hyperlexicon.lexicon import Lexicon
-from hyperlexicon.morphology import can_be_noun, english_verb_forms, known, other_lemmas
+from hyperlexicon.morphology import (
+    can_be_noun,
+    derived_nouns,
+    english_verb_forms,
+    known,
+    other_lemmas,
+)
 
 
 @pytest.fixture
@@ -49,6 +55,7 @@ def lex(indexed_sqlite: Lexicon) -> Lexicon:
         },
         {"form": "🦴", "glosses": {"ru": ["кость", "собака"], "en": ["bone", "dog"]}},
         {"form": "🐕", "glosses": {"ru": ["собака"], "en": ["dog"]}},
+        {"form": "🍏", "glosses": {"ru": ["зелёное яблоко", "яблоко"], "en": ["green apple"]}},
         {
             "form": "🧓",
             "glosses": {"ru": ["пожилой человек", "старый"], "en": ["older person", "old"]},
@@ -170,3 +177,16 @@ def test_known_words_and_other_readings() -> None:
     assert known("ливень", "ru") and known("smartphone", "en")
     assert not known("квазиглифовость", "ru") and not known("blorft", "en")
     assert "утро" in other_lemmas("утром", "ru") and "leaf" in other_lemmas("leaves", "en")
+
+
+@pytest.mark.parametrize(
+    "adjective, noun",
+    [("яблочный", "яблоко"), ("лесной", "лес"), ("снежного", "снег"), ("солнечный", "солнце")],
+)
+def test_an_adjective_leads_to_the_noun_it_is_made_from(adjective: str, noun: str) -> None:
+    assert noun in derived_nouns(adjective, "ru")
+
+
+def test_a_relational_adjective_finds_its_nouns_entry(lex: Lexicon) -> None:
+    assert "🍏" in lex.encode("Мама испекла яблочный пирог", stability=False).forms
+    assert derived_nouns("быстрый", "ru") == () and derived_nouns("огонь", "ru") == ()

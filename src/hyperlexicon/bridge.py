@@ -34,6 +34,7 @@ from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
     can_be_noun,
+    derived_nouns,
     english_readings,
     english_verb_forms,
     known,
@@ -621,6 +622,7 @@ class Bridge:
                 keys.add(" ".join(t.lemma for t in tokens[i : last + 1]))
             if tok.content and not tok.verb_form:
                 keys.update(tok.other_lemmas)
+                keys.update(derived_nouns(tok.text))
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys)
@@ -701,21 +703,31 @@ class Bridge:
         # the adverb first, the noun утро after it)
         singles: list[tuple[int, list[Any]]] = []
         names: dict[int, set[int]] = {}  # the entries each word is the name of
+        things: set[int] = set()  # the words that name a thing: a noun, or an adjective's noun
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None or not tok.content or tok.verb_form:
                 continue
-            for lemmas_ in ((tok.lemma,), tok.other_lemmas):
+            # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
+            # which name nothing here: the entry must be near the adjective in meaning
+            derived = derived_nouns(tok.text)
+            for lemmas_ in ((tok.lemma,), tok.other_lemmas, derived):
                 pool = [c for key in lemmas_ for c in by_key.get(key, [])]
                 ranked = self._usable(_rank(_best_per_entry(pool)), run)
                 if ranked:
                     singles.append((i, ranked))
-                    names[i] = {e for key, e in named if key in lemmas_}
+                    names[i] = {e for key, e in named if key in lemmas_ and lemmas_ != derived}
+                    if lemmas_ == derived or can_be_noun(tok.text, run.lang):
+                        things.add(i)
                     break
-        for i, ranked in self._by_context(run, singles, names):
+        for i, ranked in self._by_context(run, singles, names, things):
             take([i], ranked, "lemma", 1.0)
 
     def _by_context(
-        self, run: _Run, singles: list[tuple[int, list[Any]]], names: dict[int, set[int]]
+        self,
+        run: _Run,
+        singles: list[tuple[int, list[Any]]],
+        names: dict[int, set[int]],
+        things: set[int],
     ) -> list[tuple[int, list[Any]]]:
         """Judge single-word matches by meaning, with one embedding call for the whole text.
 
@@ -755,8 +767,7 @@ class Bridge:
         out: list[tuple[int, list[Any]] | None] = list(singles)
         for k, (n, i, ranked) in enumerate(asked):
             alone, context = closeness[2 * k], closeness[2 * k + 1]
-            noun = can_be_noun(tokens[i].text, run.lang)
-            floor = self.thresholds.keyword_noun if noun else self.thresholds.keyword
+            floor = self.thresholds.keyword_noun if i in things else self.thresholds.keyword
             kept = [
                 c
                 for c in ranked

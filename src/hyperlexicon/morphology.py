@@ -101,6 +101,48 @@ def other_lemmas(word: str, lang: str | None = None) -> tuple[str, ...]:
     return tuple(x for x in dict.fromkeys(found) if x != first)
 
 
+_ADJECTIVE_ENDINGS = (
+    "енный", "анный", "яный", "аный", "еный", "ный", "ной", "ний", "ской", "ский", "цкий",
+    "овый", "евый", "ый", "ий", "ой",
+)  # fmt: skip
+# consonants that alternate between a noun and its adjective: яблоко → яблочный, снег → снежный
+_ALTERNATIONS = {"ч": ("к", "ц", "т"), "ж": ("г", "з", "д"), "ш": ("х", "с"), "щ": ("ст", "ск")}
+
+
+@lru_cache(maxsize=50_000)
+def derived_nouns(word: str, lang: str | None = None) -> tuple[str, ...]:
+    """The nouns a Russian adjective may be made from («яблочный» → яблоко, «лесной» → лес,
+    «солнечный» → солнце): its stem, with the consonant alternations and the fleeting vowel
+    of Russian word formation, completed to a noun pymorphy3 knows in its dictionary form.
+    A guess, and noisy for qualitative adjectives («красный» → краса): the bridge keeps what
+    it finds only when the entry is near the adjective in meaning."""
+    low = word.casefold().replace("ё", "е")
+    if (lang or script_language(low)) != "ru" or script_language(low) != "ru":
+        return ()
+    parsed = _morph().parse(low)[0]
+    if parsed.tag.POS not in ("ADJF", "ADJS"):
+        return ()
+    adjective = parsed.normal_form.replace("ё", "е")
+    ending = next((e for e in _ADJECTIVE_ENDINGS if adjective.endswith(e)), None)
+    if ending is None or len(adjective) - len(ending) < 3:
+        return ()
+    stem = adjective[: -len(ending)]
+    stems = {stem} | {stem[:-1] + a for a in _ALTERNATIONS.get(stem[-1], ())}
+    stems |= {s[:-2] + s[-1] for s in stems if len(s) >= 4 and s[-2] in "ео"}
+    out: list[str] = []
+    for s in sorted(stems, key=lambda x: (x != stem, x)):
+        for suffix in ("", "а", "о", "е", "ь", "я", "и", "й"):
+            noun = s + suffix
+            if noun in out or not _morph().word_is_known(noun):
+                continue
+            if any(
+                p.tag.POS == "NOUN" and p.normal_form.replace("ё", "е") == noun and p.score >= 0.1
+                for p in _morph().parse(noun)
+            ):
+                out.append(noun)
+    return tuple(out)
+
+
 def lemmas(text: str, lang: str | None = None) -> list[str]:
     """Lemmas of every word in ``text``, in order."""
     return [lemma(w, lang) for w in words(text)]
