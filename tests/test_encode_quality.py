@@ -96,6 +96,9 @@ def test_a_fused_word_is_told_by_its_parts_never_an_archetype(lex: Lexicon) -> N
         ("a red rose", [False, False, False]),
         ("They played football", [False, True, False]),
         ("I ring the bell", [False, False, False, False]),
+        ("Can you hear the bells", [True, False, False, False, False]),  # a modal, no tin
+        ("a can of beans", [False, False, False, False]),
+        ("It won't rain today", [False, True, False, False]),  # the base form names rain
     ],
 )
 def test_english_verb_forms_in_context(sentence: str, verbs: list[bool]) -> None:

@@ -160,6 +160,14 @@ _EN_DETERMINERS = frozenset(
     "another such what which whose".split()
 )
 _EN_SUBJECTS = frozenset("i you he she it we they who".split())
+# modals are verbs, never the things their spelling names; "can", "will", "may" and "must"
+# are nouns too, so they count only in a modal's place (next to a subject or a verb)
+_EN_MODALS = frozenset("would could should might shall cannot can't won't couldn't".split())
+_EN_AMBIGUOUS_MODALS = frozenset("can will may must".split())  # a can, a will, May, a must
+
+
+def _base_verb(word: str) -> bool:
+    return word != "" and dict(english_readings(word)).get("VERB") == word
 
 
 @lru_cache(maxsize=1)
@@ -180,20 +188,28 @@ def english_verb_forms(sentence: list[str]) -> list[bool]:
     """For each word of an English sentence: is it an inflected verb here ("rang", "rose" in
     "the tide rose", "played")? A word with only verb readings is; one that can be a noun or a
     verb is a verb after a subject (a pronoun, or a noun that a determiner introduces) and a
-    noun after a determiner or an adjective. The base form ("ring", "play") is never counted:
-    it names the thing as often as the act."""
+    noun after a determiner or an adjective. The base form ("ring", "play", "it won't *rain*")
+    is never counted: it names the thing as often as the act. A modal is a verb ("*can* you
+    hear it" is no tin can)."""
     out = []
     for i, word in enumerate(sentence):
         low = word.casefold()
         readings = dict(english_readings(low))
         verb = readings.get("VERB")
+        prev = sentence[i - 1].casefold() if i else ""
+        nxt = sentence[i + 1].casefold() if i + 1 < len(sentence) else ""
+        if low in _EN_MODALS or (
+            low in _EN_AMBIGUOUS_MODALS
+            and (prev in _EN_SUBJECTS or nxt in _EN_SUBJECTS or _base_verb(nxt))
+        ):
+            out.append(True)
+            continue
         if verb is None or verb == low:
             out.append(False)
             continue
         if set(readings) <= {"VERB", "AUX"}:
             out.append(True)
             continue
-        prev = sentence[i - 1].casefold() if i else ""
         before = sentence[i - 2].casefold() if i > 1 else ""
         if prev in _EN_DETERMINERS or (
             "ADJ" in dict(english_readings(prev)) and before in _EN_DETERMINERS
