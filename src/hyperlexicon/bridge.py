@@ -57,6 +57,9 @@ MIN_COMPOUND = 6  # letters: shorter words are not tried as fused compounds
 SCATTER = 2  # content words between the words of a multi-word gloss found apart
 SENSE_BAND = 0.06  # candidates this close in score are told apart by their meaning in context
 SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
+# entries asked per lemma and field: a common keyword («snow», «море») belongs to a dozen
+# emoji, and the context can only choose among those it is shown
+LEMMA_CANDIDATES = 24
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
@@ -625,7 +628,7 @@ class Bridge:
                 keys.update(derived_nouns(tok.text))
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
-        hits = self.store.by_lemmas(self.name, keys)
+        hits = self.store.by_lemmas(self.name, keys, per_key=LEMMA_CANDIDATES)
         if not hits:
             return
         entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
