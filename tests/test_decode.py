@@ -341,6 +341,7 @@ scenes_strategy = st.lists(
 # a change that every construction would say with the last sentence's words (its new things
 # were once left untold)
 @example(phases=[["Δ-abyss"], ["🤫"], ["тишинасветожидание", "Δ-ascent"]], lang="ru", register=None)
+@example(phases=[["Δ-abyss", "вдохмолниятуман", "∴", "Δ-ascent"]], lang="ru", register=None)
 def test_random_scenes_read_as_language(
     phases: list[list[str]], lang: str, register: str | None
 ) -> None:

@@ -762,13 +762,14 @@ def _tell_connectives(w: Writer, phase: list[Sense], scene: Described, told: lis
         if conn is None or not after or not before:
             continue
         role = "because" if _because(conn) else "therefore"
-        w.say(
-            role,
-            A=_told(scene, before[-2:]),
-            C=_quote_ref(scene.lang, conn.meaning),
-            B=_told(scene, after),
-        )
-        told.extend(x for x in after if x not in told)
+        cause = _quote_ref(scene.lang, conn.meaning)
+        b_ref = _told(scene, after)
+        if w.say(role, A=_told(scene, before[-2:]), C=cause, B=b_ref) or w.say(
+            role, A=_all_this(scene, before), C=cause, B=b_ref
+        ):
+            told.extend(x for x in after if x not in told)
+        else:  # every way of saying it repeats the last sentence: tell what comes
+            _tell_sequence(w, after, told, _relations_by_pair(scene), scene)
 
 
 def _tell_alone(w: Writer, s: Sense) -> None:
