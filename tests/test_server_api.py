@@ -1069,3 +1069,31 @@ def test_two_rebuilds_at_once_both_finish(client: TestClient) -> None:
     states = [wait_job(client, job) for job in jobs]
     assert [s["state"] for s in states] == ["done", "done"], states
     assert client.get(f"{API}/search", params={"q": "огонь", "mode": "semantic"}).json()
+
+
+def test_the_lookup_writes_what_entry_out_would() -> None:
+    """GET /entries/{form} writes its JSON itself (no re-validation per request): the same
+    bytes FastAPI would write through ``EntryOut``, defaults and all."""
+    from datetime import UTC, datetime
+
+    from hyperlexicon.entry import EntryData
+    from hyperlexicon.server.api import EntryOut, entry_json
+    from hyperlexicon.store import StoredEntry
+
+    now = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC)
+    for data in (
+        EntryData.create("🜂", glosses={"ru": ["огонь"], "en": ["fire"]}),
+        EntryData.create(
+            "Δ-x",
+            kind="delta",
+            glosses={"en": ['x "q" \\ / é']},
+            components=["ru:пустота@🕳", "meaning only", {"meaning": "m", "lang": "en"}],
+            registers=["poetic"],
+            weight=1,
+            notes="a note",
+            examples=["one", "two"],
+        ),
+    ):
+        stored = StoredEntry(7, "core", data, 3, now, now)
+        expected = EntryOut.model_validate(stored.to_dict()).model_dump_json().encode()
+        assert entry_json(stored) == expected
