@@ -32,6 +32,15 @@ def lemma(word: str, lang: str | None = None) -> str:
     return word
 
 
+def _judged(word: str, lang: str | None) -> tuple[str, str | None]:
+    """The word as the analyzers read it, and the language to judge it in: None when its
+    script is not the language asked for (or neither Russian nor English)."""
+    word = word.casefold().replace("ё", "е")
+    script = script_language(word)
+    lang = lang if lang in ("ru", "en") else script
+    return word, (lang if lang == script and lang in ("ru", "en") else None)
+
+
 @lru_cache(maxsize=200_000)
 def known(word: str, lang: str | None = None) -> bool:
     """Is this a word of the language's dictionary (pymorphy3's for Russian, simplemma's for
@@ -39,10 +48,8 @@ def known(word: str, lang: str | None = None) -> bool:
     embedder can be trusted with: its nearest entries are as near as a random string's, so
     the bridge leaves it unexplained for growth to see. Words of other scripts count as known
     (there is nothing to judge them by)."""
-    word = word.casefold().replace("ё", "е")
-    script = script_language(word)
-    lang = lang if lang in ("ru", "en") else script
-    if lang != script:
+    word, lang = _judged(word, lang)
+    if lang is None:
         return True
     if lang == "ru":
         return _morph().word_is_known(word)
@@ -60,10 +67,8 @@ def can_be_noun(word: str, lang: str | None = None) -> bool:
     Things are what glyphs mostly stand for: a noun that is one of an entry's keywords means
     the entry far more often than a verb, an adverb or a conjunction does («вечер» of 🌆, but
     «когда» of 🙄)."""
-    word = word.casefold().replace("ё", "е")
-    script = script_language(word)
-    lang = lang if lang in ("ru", "en") else script
-    if lang != script:
+    word, lang = _judged(word, lang)
+    if lang is None:
         return True
     if lang == "ru":
         return any(p.tag.POS == "NOUN" and p.score >= READING_FLOOR for p in _morph().parse(word))
@@ -83,21 +88,17 @@ def other_lemmas(word: str, lang: str | None = None) -> tuple[str, ...]:
     """The lemmas of a word's other readings than the likeliest: «утром» is an adverb first and
     the noun утро after it, «leaves» the verb leave and the noun leaf. The bridge asks them
     only when the likeliest lemma names nothing."""
-    low = word.casefold().replace("ё", "е")
-    script = script_language(low)
-    lang = lang if lang in ("ru", "en") else script
-    if lang != script:
+    low, lang = _judged(word, lang)
+    if lang is None:
         return ()
     first = lemma(word, lang)
     if lang == "ru":
         found = [
             p.normal_form.replace("ё", "е") for p in _morph().parse(low) if p.score >= READING_FLOOR
         ]
-    elif lang == "en":
+    else:  # English
         found = [lemma_ for _, lemma_ in english_readings(low)]
         found += [x for xs in _lemminflect().getAllLemmas(low).values() for x in xs]
-    else:
-        return ()
     return tuple(x for x in dict.fromkeys(found) if x != first)
 
 
