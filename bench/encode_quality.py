@@ -30,14 +30,17 @@ with its English CLDR name and keywords only. Queried in Russian — each emoji'
 name (skin-tone variants left out as queries, accepted as answers), and the Russian words of
 the set's concepts that only one emoji expresses; by default 300 of the 1,914 names, spread
 evenly, ``--xling-names 0`` for all — it reports top-1/top-5 accuracy of
-``lex.search(query, mode="semantic")`` (whatever it does at the time), of the bridge
-(``encode`` on that lexicon: is the emoji among the scene's lexemes), and of the raw embedder's
-brute-force cosine over exactly the documents the index embeds, in the same run.
+``lex.search(query, mode="semantic")`` (whatever it does at the time, with the bilingual
+dictionary ``--bilingual`` names: by default ``auto``, Debian's mueller7-dict when installed),
+of the same search with the dictionary off, of the bridge (``encode`` on that lexicon: is the
+emoji among the scene's lexemes), and of the raw embedder's brute-force cosine over exactly the
+documents the index embeds, in the same run.
 
 Aims (issue 16): concept recall ≥ 0.95 and ≤ 0.1 spurious lexemes per sentence.
 
 Run:  python bench/encode_quality.py [--show] [--json] [--lang ru] [--tag paraphrase]
-                                     [--no-xling] [--xling-names N] [--rebuild] [--out DIR]
+                                     [--no-xling] [--xling-names N] [--bilingual SETTING]
+                                     [--rebuild] [--out DIR]
 
 The first run builds the store (1-2 minutes on an idle machine, more on a busy one); later runs
 take about a minute for the sentences and one or two for the cross-lingual part.
@@ -71,6 +74,7 @@ LANGS = ("ru", "en")
 XLING = "xling-en"
 RAW = "raw embedder, brute-force cosine"
 SEARCH = 'lex.search(mode="semantic")'
+PLAIN = "lex.search, bilingual off"
 ENCODE = "bridge encode"
 AIM_RECALL = 0.95
 AIM_SPURIOUS = 0.1
@@ -220,11 +224,14 @@ def english_only(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def settings_for(home: Path) -> Any:
+def settings_for(home: Path, bilingual: str = "auto") -> Any:
     from hyperlexicon.config import Settings
 
     return Settings.load(
-        home=str(home), db_url=f"sqlite:///{home / 'lexicon.sqlite3'}", auto_index=False
+        home=str(home),
+        db_url=f"sqlite:///{home / 'lexicon.sqlite3'}",
+        auto_index=False,
+        bilingual=bilingual,
     )
 
 
@@ -257,7 +264,9 @@ def build(home: Path, seeds: Path, log: Callable[[str], None]) -> None:
         lex.close()
 
 
-def open_store(out: Path, rebuild: bool, log: Callable[[str], None]) -> tuple[Any, Path]:
+def open_store(
+    out: Path, rebuild: bool, log: Callable[[str], None], bilingual: str = "auto"
+) -> tuple[Any, Path]:
     """The cached store for the current seeds, index schema and embedder (built if absent),
     and its home directory."""
     from hyperlexicon.config import Settings
@@ -277,7 +286,7 @@ def open_store(out: Path, rebuild: bool, log: Callable[[str], None]) -> tuple[An
         partial.rename(home)
         (home / "ready").write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"))
     # init again: upgrades the schema if migrations arrived since; the seeds are tagged already
-    lex, _ = Lexicon.init(settings_for(home), seed="core,emoji")
+    lex, _ = Lexicon.init(settings_for(home, bilingual), seed="core,emoji")
     lex.sync()
     lex.using(XLING).sync()
     return lex, home
@@ -505,6 +514,14 @@ def xling(
         hits = xl.search(q.text, mode="semantic", limit=k * 3)
         search.append(list(dict.fromkeys(h.entry.data.form for h in hits))[:k])
     systems[SEARCH] = search
+    from hyperlexicon.lexicon import Lexicon
+
+    plain_lex = Lexicon(xl.settings.with_(bilingual="off"), name=XLING, store=xl.store)
+    plain = []
+    for q in queries:
+        hits = plain_lex.search(q.text, mode="semantic", limit=k * 3)
+        plain.append(list(dict.fromkeys(h.entry.data.form for h in hits))[:k])
+    systems[PLAIN] = plain
     ws = xl.workspace
     bridge = Bridge(ws, current_thresholds(ws))
     scenes = []
@@ -608,7 +625,7 @@ def cross_report(cross: dict[str, Any], k: int) -> list[str]:
         f"  {'':<36}" + "".join(f"{h:<16}" for h in ("CLDR names", "set words", "all")),
         f"  {'':<36}" + f"{'top-1':>6} {f'top-{k}':>6}   " * len(sources),
     ]
-    ranked = {name: f for name, f in cross.items() if name in (RAW, SEARCH)}
+    ranked = {name: f for name, f in cross.items() if name in (RAW, PLAIN, SEARCH)}
     for name, f in ranked.items():
         lines.append(
             f"  {name:<36}"
@@ -668,6 +685,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="per-sentence misses and extras")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     parser.add_argument("--no-xling", action="store_true", help="skip the cross-lingual part")
+    parser.add_argument(
+        "--bilingual",
+        default="auto",
+        help="the bilingual dictionary setting (auto, off or a path; default auto)",
+    )
     parser.add_argument("-k", type=int, default=5, help="top-k for cross-lingual lookup")
     parser.add_argument(
         "--xling-names",
@@ -697,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from hyperlexicon.bridge import Bridge
 
-    lex, home = open_store(args.out, args.rebuild, log)
+    lex, home = open_store(args.out, args.rebuild, log, args.bilingual)
     try:
         full = lex.bridge
         bridges = {

@@ -33,6 +33,7 @@ from . import styles
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
+    FUNCTION_WORDS,
     can_be_noun,
     derived_nouns,
     english_readings,
@@ -44,7 +45,7 @@ from .morphology import (
 )
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
-from .text import form_key, graphemes, nfc, script_language
+from .text import dominant_script, form_key, graphemes, nfc, script_language
 
 if TYPE_CHECKING:
     from .store import LemmaHit, Store, StoredEntry
@@ -70,17 +71,6 @@ BASE_SCORE = {
     "gloss": 0.85,
     "component": 0.7,
 }
-
-STOPWORDS = frozenset(
-    """
-    а без бы в во вот вы да для до же за и из или им их к как ко ли мы на над не ни но о об
-    он она они оно от перед по под при про с со та так те то ты у уж что чтобы это эта этот я
-    мой твой свой его ее её мне меня тебя тебе себя нас вас был была было были есть быть
-    a an and are as at be but by do does did for from had has have he her his i if in into is
-    it its me my no not of on or our she so that the their them they this to was we were what
-    when where which who why will with you your
-    """.split()
-)
 ARROW_RE = regex.compile(r"\s*(?:→|->|⟶|⇒|=>)\s*")
 TOKEN_RE = regex.compile(
     r"""
@@ -118,7 +108,7 @@ class Token:
     @property
     def content(self) -> bool:
         if self.kind == "word":
-            return self.text.casefold() not in STOPWORDS
+            return self.text.casefold() not in FUNCTION_WORDS
         return self.kind in ("glyph", "delta")
 
 
@@ -155,15 +145,7 @@ def _mark_english_verbs(tokens: list[Token]) -> None:
 
 
 def dominant_language(text: str) -> str:
-    counts: dict[str, int] = {}
-    for m in TOKEN_RE.finditer(text):
-        if m.lastgroup == "word":
-            lang = script_language(m.group())
-            if lang:
-                counts[lang] = counts.get(lang, 0) + 1
-    if not counts:
-        return "ru"
-    return max(sorted(counts), key=lambda k: counts[k])
+    return dominant_script(text) or "ru"
 
 
 @dataclass

@@ -15,6 +15,9 @@
     HYPERLEXICON_SERVER_TOKEN     the bearer token for that server, when it has tokens
     HYPERLEXICON_EMBED_THREADS    threads bulk embedding (indexing) may use (default: the
                                   usable cores); a query always embeds on one
+    HYPERLEXICON_BILINGUAL        the Russian-English dictionary queries are expanded with:
+                                  auto (Debian's mueller7-dict when installed), off, or
+                                  the path of a dictd .index or a .tsv of english<TAB>russian
     HYPERLEXICON_CACHE_DIR        where prepared models and the plugin list are kept
                                   (default: the user's cache directory; not a setting of
                                   config.toml, since it is shared by every home)
@@ -71,6 +74,8 @@ class Settings:
     server_token: str | None = None
     # worker threads for bulk embedding; None: the usable cores (embeddings.usable_cores)
     embed_threads: int | None = None
+    # the bilingual dictionary that expands queries: auto, off or a path (bilingual.source_for)
+    bilingual: str = "auto"
     # [connectors.<name>] tables of config.toml: options for each connector
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -56,9 +56,10 @@ from .errors import (
     IndexMismatchError,
 )
 from .store import SearchHit
-from .text import script_language
+from .text import dominant_script, script_language
 
 if TYPE_CHECKING:
+    from .bilingual import Translations
     from .config import Settings
     from .embeddings import Embedder
     from .store import Store
@@ -479,6 +480,7 @@ class Index:
         self._snapshots: dict[str, Snapshot] = {}
         self._too_big: dict[str, int] = {}
         self._snapshot_lock = threading.Lock()
+        self._translations: Translations | bool | None = False  # False: not looked up yet
 
     def _heal(self, lexicon: str, store: Store | None, op: Callable[[], _T]) -> _T:
         """Run ``op``; if Chroma finds its own files damaged, rebuild the lexicon's collection
@@ -525,6 +527,15 @@ class Index:
                 embedder.threads = self.settings.embed_threads  # bulk work's worker threads
             self._embedder = embedder
         return self._embedder
+
+    @property
+    def translations(self) -> Translations | None:
+        """The bilingual dictionary queries are expanded with (``bilingual``), if any."""
+        if self._translations is False:
+            from .bilingual import translations_for
+
+            self._translations = translations_for(self.settings.bilingual)
+        return self._translations  # type: ignore[return-value]
 
     @property
     def target(self) -> str:
@@ -894,10 +905,10 @@ class Index:
         status: str | None = None,
         lang: str | None = None,
     ) -> list[VectorHit]:
-        vector = self.embedder.encode([text])
-        return self.query_vector(
-            lexicon, vector, k=k, kind=kind, register=register, status=status, lang=lang
+        [hits] = self.query_many(
+            lexicon, [text], k=k, kind=kind, register=register, status=status, lang=lang
         )
+        return hits
 
     def query_vector(
         self,
@@ -924,11 +935,29 @@ class Index:
         status: str | None = None,
         lang: str | None = None,
     ) -> list[list[VectorHit]]:
-        """Several queries in one embedding call and one Chroma call: what the bridge does."""
+        """Several queries in one embedding call and one Chroma call: what the bridge does.
+
+        With a bilingual dictionary (``bilingual``), a query that has words to translate is
+        asked twice, as itself and followed by its translation: the translated words reach
+        glosses of the other language that the embedder alone places too far away. The
+        translation counts only when the lexicon answers the query as written from glosses
+        of another language (none of its nearest entries is near by a gloss in the query's
+        own): a lexicon that speaks the query's language is asked as before, since there a
+        word-for-word translation adds only its wrong senses ("watched" as a wristwatch)."""
         if not texts:
             return []
-        vectors = self.embedder.encode(list(texts))
-        return self._search(lexicon, vectors, k, kind, register, status, lang)
+        texts = list(texts)
+        translations = self.translations
+        extra = (
+            []
+            if translations is None
+            else [(i, translations.expand(t)) for i, t in enumerate(texts)]
+        )
+        extra = [(i, t) for i, t in extra if t]
+        vectors = self.embedder.encode(texts + [t for _, t in extra])
+        results = self._search(lexicon, vectors, k, kind, register, status, lang)
+        langs = [dominant_script(texts[i]) for i, _ in extra]
+        return _better_of(results, [i for i, _ in extra], langs, k)
 
     def _search(
         self,
@@ -1144,6 +1173,28 @@ def fuse(rankings: list[list[SearchHit]], *, limit: int) -> list[SearchHit]:
                 round(votes[entry_id], 6),
             )
         )
+    return out
+
+
+ANSWERED_NEAR = 3  # how many of a query's nearest entries say whether its language is glossed
+
+
+def _better_of(
+    results: list[list[VectorHit]], owners: list[int], langs: list[str | None], k: int
+) -> list[list[VectorHit]]:
+    """The first ``len(results) - len(owners)`` rankings, each merged with the ranking of its
+    translation (``owners[j]`` owns the ranking after them at ``j``, ``langs[j]`` is its
+    language): per entry its best hit, unless the query's own language already answered it."""
+    n = len(results) - len(owners)
+    out = results[:n]
+    for j, i in enumerate(owners):
+        if any(h.doc == langs[j] for h in out[i][:ANSWERED_NEAR]):
+            continue
+        best = {h.entry_id: h for h in out[i]}
+        for h in results[n + j]:
+            if h.entry_id not in best or h.score > best[h.entry_id].score:
+                best[h.entry_id] = h
+        out[i] = sorted(best.values(), key=lambda h: -h.score)[:k]
     return out
 
 

@@ -10,6 +10,19 @@ from functools import lru_cache
 
 from .text import script_language, words
 
+# words that carry grammar, not a meaning a glyph could stand for (bridge's content words are
+# the others; bilingual never translates them)
+FUNCTION_WORDS = frozenset(
+    """
+    а без бы в во вот вы да для до же за и из или им их к как ко ли мы на над не ни но о об
+    он она они оно от перед по под при про с со та так те то ты у уж что чтобы это эта этот я
+    мой твой свой его ее её мне меня тебя тебе себя нас вас был была было были есть быть
+    a an and are as at be but by do does did for from had has have he her his i if in into is
+    it its me my no not of on or our she so that the their them they this to was we were what
+    when where which who why will with you your
+    """.split()
+)
+
 
 @lru_cache(maxsize=1)
 def _morph():

@@ -283,6 +283,17 @@ def word_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
 
 
+def dominant_script(text: str) -> str | None:
+    """The language most of a text's words are written in, by script (ru or en); Δ-codes
+    are names, not words of a language."""
+    counts: dict[str, int] = {}
+    for word in words(text):
+        lang = None if word[0] in "Δ∆" else script_language(word)
+        if lang:
+            counts[lang] = counts.get(lang, 0) + 1
+    return max(sorted(counts), key=lambda lang: counts[lang]) if counts else None
+
+
 def script_language(word: str) -> str | None:
     """Guess the language of one word from its script: Cyrillic is ru, Latin is en."""
     if _CYRILLIC.search(word):

@@ -1,0 +1,263 @@
+"""Word translations between Russian and English, for reaching a lexicon glossed in the other
+language than the query's.
+
+The multilingual embedder places a Russian query near English glosses of the same meaning,
+but not near enough: on a lexicon glossed in English only, a Russian query finds its entry
+among the first five about 70% of the time. A word-for-word translation of the query, added
+to it, lifts that (``bench/encode_quality.py`` measures by how much). The translations come
+from a real bilingual dictionary installed on the machine, never from the network: by default
+V. K. Mueller's English-Russian dictionary (7th edition) in dictd format, which Debian ships as
+``mueller7-dict`` (``apt install mueller7-dict``); any dictd English→Russian dictionary in the
+same layout, or a tab-separated file of ``english<TAB>russian`` pairs, can be named instead
+(``HYPERLEXICON_BILINGUAL``). Without one, nothing is translated and search is as before.
+
+A dictionary is compiled once (a few seconds for Mueller's 46,000 articles) into a JSON file
+in the cache directory,
+keyed by the source file's size and modification time, so later processes load it in a
+fraction of a second.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ConfigError
+from .morphology import FUNCTION_WORDS, lemma
+from .text import script_language, words
+
+log = logging.getLogger(__name__)
+
+# where Debian's packages put their dictd dictionaries, in the order "auto" tries them
+SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
+FORMAT = 1  # of the compiled file: a change to the parser or the scoring raises it
+TOP = 3  # translations kept per word and direction
+SENSES = 8  # translations read per part of speech of an article (the first senses)
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_HEADWORD = re.compile(r"[a-z][a-z' -]*")
+_LATIN = re.compile(r"[A-Za-z]")
+_RUSSIAN = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё -]*")
+# Mueller's part-of-speech labels (_n. noun, _v. verb, _a. adjective …)
+_POS = re.compile(r"_(n|v|a|adv|prep|pron|int|cj|num|pl|attr)\.")
+# sense numbers "1.", "2)", "а)" start a new sense
+_SENSE = re.compile(r"(?:^|\s)(?:\d+\.|\d+\)|[а-я]\))\s")
+_LABEL = re.compile(r"_[^\s.]+\.?")  # usage labels: _перен. _разг. _мор.
+_PAREN = re.compile(r"\([^()]*\)")
+_TRANSCRIPTION = re.compile(r"\[[^\]]*\]")
+
+
+@dataclass(frozen=True)
+class Translations:
+    """Each word's best translations into the other language, by the dictionary's order.
+
+    ``ru`` maps a Russian lemma to English words, ``en`` an English lemma to Russian ones;
+    each list holds up to ``TOP`` ``(translation, score)`` pairs, best first."""
+
+    source: str
+    ru: dict[str, list[tuple[str, float]]]
+    en: dict[str, list[tuple[str, float]]]
+
+    def of(self, word: str, lang: str | None = None) -> list[tuple[str, float]]:
+        """Translations of one word (any inflection) from its language into the other."""
+        lang = lang if lang in ("ru", "en") else script_language(word)
+        table = self.ru if lang == "ru" else self.en if lang == "en" else {}
+        return table.get(lemma(word, lang), [])
+
+    def translate(self, text: str) -> str:
+        """The text's content words, each as its best translation, in order: what a reader
+        of the other language would search for. Function words and words the dictionary does
+        not know are left out; an empty string when nothing translates."""
+        out: list[str] = []
+        for word in words(text):
+            lang = script_language(word)
+            if lang is None or lemma(word, lang) in FUNCTION_WORDS:
+                continue
+            found = self.of(word, lang)
+            if found and found[0][0] not in out:
+                out.append(found[0][0])
+        return " ".join(out)
+
+    def expand(self, text: str) -> str | None:
+        """The text followed by its translation (what the index embeds beside the text
+        itself), or None when nothing in it translates."""
+        translated = self.translate(text)
+        return f"{text} {translated}" if translated else None
+
+
+# --- reading dictionaries ---------------------------------------------------------------
+
+
+def _number(s: str) -> int:
+    n = 0
+    for ch in s:
+        n = n * 64 + _B64.index(ch)
+    return n
+
+
+def read_dictd(index: Path) -> Iterator[tuple[str, list[tuple[str, str | None, int]]]]:
+    """An English→Russian dictd dictionary (its ``.index`` beside ``.dict.dz`` or ``.dict``)
+    as ``(headword, [(russian, part of speech, sense order), …])``, the translations of
+    each part of speech in the article's order. Examples and idioms (the segments after an
+    English phrase) and usage notes are left out: what remains is what a word means."""
+    data_file = index.with_suffix(".dict.dz")
+    if not data_file.is_file():
+        data_file = index.with_suffix(".dict")
+    if not data_file.is_file():
+        raise ConfigError(f"bilingual dictionary {index}: no {index.stem}.dict.dz beside it")
+    opener = gzip.open if data_file.suffix == ".dz" else open
+    with opener(data_file, "rb") as stream:
+        data = stream.read()
+    with index.open(encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3 or not _HEADWORD.fullmatch(parts[0]):
+                continue  # dictd's own 00-database-* records, phrases with digits
+            head, offset, length = parts
+            start = _number(offset)
+            body = data[start : start + _number(length)].decode("utf-8", "replace")
+            found = _translations(body.split("\n", 1)[1] if "\n" in body else "")
+            if found:
+                yield head, found
+
+
+def _translations(body: str) -> list[tuple[str, str | None, int]]:
+    body = " ".join(_TRANSCRIPTION.sub("", body).split())
+    out: list[tuple[str, str | None, int]] = []
+    pos: str | None = None
+    order: Counter[str | None] = Counter()
+    for chunk in _SENSE.split(body):
+        label = _POS.search(chunk)
+        if label:
+            pos = label.group(1)
+        text = _LABEL.sub(" ", _PAREN.sub("", _PAREN.sub("", chunk)))
+        for segment in text.split(";"):
+            if _LATIN.search(segment) or "=" in segment:
+                break  # an English example or a cross-reference: the rest is usage
+            for item in segment.split(","):
+                item = " ".join(item.split()).strip(" .:!?-")
+                if item and _RUSSIAN.fullmatch(item) and len(item.split()) <= 3:
+                    out.append((item, pos, order[pos]))
+                    order[pos] += 1
+    return out
+
+
+def read_pairs(path: Path) -> Iterator[tuple[str, list[tuple[str, str | None, int]]]]:
+    """A tab-separated file of ``english<TAB>russian`` lines (``#`` comments allowed), the
+    better translation of a word first."""
+    by_word: dict[str, list[tuple[str, str | None, int]]] = {}
+    with path.open(encoding="utf-8") as lines:
+        for n, line in enumerate(lines, start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+                raise ConfigError(f"{path} line {n}: expected english<TAB>russian")
+            en, ru = parts[0].strip().casefold(), parts[1].strip()
+            found = by_word.setdefault(en, [])
+            found.append((ru, None, len(found)))
+    yield from by_word.items()
+
+
+def compile_translations(
+    source: str, articles: Iterable[tuple[str, list[tuple[str, str | None, int]]]]
+) -> Translations:
+    """Both directions from English articles. An English word's own translations rank by the
+    dictionary's order (the first sense first); a Russian word's English translations rank
+    by how early it comes in each English article, divided by its length in words, with the
+    article's length as a tie-breaker for common words (a common word has a long article:
+    «огонь» is first in both *fire* and *ingle*, and *fire* is the one a reader means)."""
+    ru: dict[str, dict[str, float]] = {}
+    en: dict[str, list[tuple[str, float]]] = {}
+    for head, found in articles:
+        head_key = " ".join(head.casefold().split())
+        commonness = math.log(2 + len(found))
+        seen: set[str] = set()
+        for text, _pos, order in found:
+            if order >= SENSES:
+                continue
+            key = text.casefold().replace("ё", "е")  # articles give dictionary forms
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            score = round(commonness / (1.0 + 0.5 * order) / len(text.split()), 4)
+            if score > ru.setdefault(key, {}).get(head_key, 0.0):
+                ru[key][head_key] = score
+            mine = en.setdefault(head_key, [])
+            if len(mine) < TOP:
+                mine.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
+    ru_top = {
+        key: sorted(heads.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+        for key, heads in ru.items()
+    }
+    return Translations(source, ru_top, en)
+
+
+# --- the dictionary a setting names ---------------------------------------------------------
+
+
+def source_for(setting: str) -> Path | None:
+    """The file ``HYPERLEXICON_BILINGUAL`` names: ``auto`` (the first system dictionary
+    installed, or none), ``off``, or a path to a dictd ``.index`` or a ``.tsv`` of pairs."""
+    setting = setting.strip()
+    if setting in ("off", ""):
+        return None
+    if setting == "auto":
+        return next((p for p in SYSTEM_DICTIONARIES if p.is_file()), None)
+    path = Path(setting).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"HYPERLEXICON_BILINGUAL: no dictionary at {path}")
+    if path.suffix not in (".index", ".tsv"):
+        raise ConfigError(
+            f"HYPERLEXICON_BILINGUAL: {path} is neither a dictd .index nor a .tsv of pairs"
+        )
+    return path
+
+
+def translations_for(setting: str) -> Translations | None:
+    """The translations the setting names, compiled once per source file and cached."""
+    path = source_for(setting)
+    if path is None:
+        return None
+    st = path.stat()
+    return _load(str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, size: int, mtime_ns: int) -> Translations:
+    from .config import cache_dir
+
+    source = Path(path)
+    compiled = cache_dir() / "bilingual" / f"{source.stem}-{size}-{mtime_ns}-f{FORMAT}.json"
+    try:
+        raw = json.loads(compiled.read_text("utf-8"))
+        return Translations(
+            path,
+            {k: [tuple(x) for x in v] for k, v in raw["ru"].items()},
+            {k: [tuple(x) for x in v] for k, v in raw["en"].items()},
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not compiled yet, or damaged: compile it again
+    articles = read_pairs(source) if source.suffix == ".tsv" else read_dictd(source)
+    translations = compile_translations(path, articles)
+    try:
+        compiled.parent.mkdir(parents=True, exist_ok=True)
+        tmp = compiled.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(
+            json.dumps({"ru": translations.ru, "en": translations.en}, ensure_ascii=False),
+            "utf-8",
+        )
+        tmp.replace(compiled)
+    except OSError as exc:
+        log.warning("bilingual dictionary not cached at %s (%s)", compiled, exc)
+    return translations

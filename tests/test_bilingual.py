@@ -1,0 +1,188 @@
+"""The bilingual dictionary: reading dictd articles, both directions of translation, the compiled
+cache, the setting, and what it does to search on a lexicon glossed in one language only (the
+real embedder and the real Chroma index)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hyperlexicon import bilingual
+from hyperlexicon.bilingual import SYSTEM_DICTIONARIES, compile_translations, read_dictd
+from hyperlexicon.cli import main
+from hyperlexicon.config import Settings
+from hyperlexicon.entry import EntryData
+from hyperlexicon.errors import ConfigError
+from hyperlexicon.lexicon import Lexicon
+
+# articles in the layout of Mueller's dictionary (Debian's mueller7-dict)
+ARTICLES = {
+    "fire": (
+        "fire\n   [faɪɜ]\n   1. _n.\n      1) огонь, пламя; to strike fire высечь огонь\n"
+        "      2) пожар; to catch fire загореться\n   2. _v.\n      1) зажигать, поджигать\n"
+    ),
+    "ingle": "ingle\n   [ɪŋgl] _n. огонь (в камине); очаг\n",
+    "smile": (
+        "smile\n   [smaɪl]\n   1. _n.\n      1) улыбка; to be all smiles иметь довольный вид\n"
+        "   2. _v.\n      1) улыбаться\n      2) выражать улыбкой (согласие и т.п.)\n"
+    ),
+    "tide": "tide\n   [taɪd] _n.\n   1) прилив и отлив; high tide прилив\n   2) _перен. поток\n",
+    "lighthouse": "lighthouse\n   [ˈlaɪthaʊs] _n. маяк\n",
+}
+
+
+def write_dictd(directory: Path, articles: dict[str, str] = ARTICLES) -> Path:
+    """A dictd dictionary: the articles in ``.dict``, their base-64 offsets in ``.index``."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    def b64(n: int) -> str:
+        out = ""
+        while True:
+            out = alphabet[n % 64] + out
+            n //= 64
+            if not n:
+                return out
+
+    body, lines = b"", ["00databaseshort\tA\tB"]
+    for head, text in sorted(articles.items()):
+        raw = text.encode()
+        lines.append(f"{head}\t{b64(len(body))}\t{b64(len(raw))}")
+        body += raw
+    (directory / "tiny.dict").write_bytes(body)
+    index = directory / "tiny.index"
+    index.write_text("\n".join(lines) + "\n", "utf-8")
+    return index
+
+
+def test_an_article_gives_its_senses_in_order_without_examples_or_notes(tmp_path: Path) -> None:
+    articles = dict(read_dictd(write_dictd(tmp_path)))
+    assert articles["fire"] == [
+        ("огонь", "n", 0),
+        ("пламя", "n", 1),
+        ("пожар", "n", 2),
+        ("зажигать", "v", 0),
+        ("поджигать", "v", 1),
+    ]
+    assert articles["ingle"] == [("огонь", "n", 0), ("очаг", "n", 1)]  # «(в камине)»: a note
+    assert [t for t, _, _ in articles["smile"]] == ["улыбка", "улыбаться", "выражать улыбкой"]
+    assert "00databaseshort" not in articles
+
+
+def test_both_directions_rank_by_the_dictionary(tmp_path: Path) -> None:
+    tr = compile_translations("tiny", read_dictd(write_dictd(tmp_path)))
+    # «огонь» is first in both fire and ingle; fire's longer article makes it the common word
+    assert tr.of("огонь")[0][0] == "fire"
+    assert tr.of("улыбается")[0][0] == "smile"  # any inflection: by its lemma
+    assert tr.of("fires")[0][0] == "огонь"
+    assert tr.of("маяк") == [("lighthouse", pytest.approx(tr.of("маяк")[0][1]))]
+    assert tr.of("неизвестное") == []
+
+
+def test_a_translation_keeps_content_words_in_order(tmp_path: Path) -> None:
+    tr = compile_translations("tiny", read_dictd(write_dictd(tmp_path)))
+    assert tr.translate("Она улыбается у огня") == "smile fire"  # «она», «у»: function words
+    assert tr.translate("the fire and the lighthouse") == "огонь маяк"
+    assert tr.expand("маяк вдали") == "маяк вдали lighthouse"
+    assert tr.expand("вдали") is None
+
+
+def test_a_file_of_pairs(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("# mine\nlighthouse\tмаяк\nbeacon\tмаяк\nbeacon\tсигнальный огонь\n")
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None
+    # both give «маяк» first; beacon's article is the longer, the commoner word
+    assert [w for w, _ in tr.of("маяк")] == ["beacon", "lighthouse"]
+    assert tr.of("beacon")[0][0] == "маяк"
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("lighthouse маяк\n")
+    with pytest.raises(ConfigError, match=r"bad.tsv line 1: expected english<TAB>russian"):
+        bilingual.translations_for(str(bad))
+
+
+def test_a_dictionary_is_compiled_once_then_read_from_the_cache(tmp_path: Path) -> None:
+    index = write_dictd(tmp_path)
+    first = bilingual.translations_for(str(index))
+    from hyperlexicon.config import cache_dir
+
+    [compiled] = (cache_dir() / "bilingual").glob("tiny-*.json")
+    assert json.loads(compiled.read_text("utf-8"))["ru"]["огонь"][0][0] == "fire"
+    bilingual._load.cache_clear()
+    (tmp_path / "tiny.dict").unlink()  # the source's articles are no longer needed
+    again = bilingual.translations_for(str(index))
+    assert again is not None and first is not None
+    assert again.ru == first.ru and again.en == first.en
+
+
+def test_the_setting(tmp_path: Path) -> None:
+    assert bilingual.source_for("off") is None
+    auto = bilingual.source_for("auto")
+    assert auto == next((p for p in SYSTEM_DICTIONARIES if p.is_file()), None)
+    with pytest.raises(ConfigError, match="HYPERLEXICON_BILINGUAL: no dictionary at"):
+        bilingual.source_for(str(tmp_path / "missing.index"))
+    other = tmp_path / "words.txt"
+    other.write_text("x")
+    with pytest.raises(ConfigError, match=r"neither a dictd \.index nor a \.tsv"):
+        bilingual.source_for(str(other))
+
+
+def test_a_bad_setting_is_one_line_and_a_non_zero_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    monkeypatch.setenv("HYPERLEXICON_BILINGUAL", str(tmp_path / "nope.index"))
+    result = runner.invoke(main, ["lex", "search", "огонь", "--semantic"])
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "HYPERLEXICON_BILINGUAL: no dictionary at" in lines[0]
+
+
+@pytest.mark.skipif(
+    not SYSTEM_DICTIONARIES[0].is_file(), reason="Debian's mueller7-dict is not installed"
+)
+def test_muellers_dictionary_translates_everyday_words() -> None:
+    tr = bilingual.translations_for("auto")
+    assert tr is not None
+    for ru, en in [("огонь", "fire"), ("ветер", "wind"), ("улыбается", "smile"), ("море", "sea")]:
+        assert en in [w for w, _ in tr.of(ru)], (ru, tr.of(ru))
+    for en, ru in [("bell", "колокол"), ("candle", "свеча"), ("stars", "звезда")]:
+        assert ru in [w for w, _ in tr.of(en)], (en, tr.of(en))
+
+
+ENGLISH_ONLY = [
+    ("🗼", ["lighthouse", "beacon", "coast"]),
+    ("🔥", ["fire", "flame", "hot"]),
+    ("🌊", ["water wave", "ocean", "surf"]),
+    ("⛵", ["sailboat", "yacht", "sea"]),
+    ("🕯", ["candle", "light"]),
+    ("🚗", ["automobile", "car"]),
+]
+
+
+def test_search_reaches_glosses_of_the_other_language(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("lighthouse\tмаяк\nsailboat\tпарусник\ncandle\tсвеча\n")
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual="off")
+    lex, _ = Lexicon.init(settings)
+    expanded = Lexicon(settings.with_(bilingual=str(pairs)), store=lex.store)
+    try:
+        for form, glosses in ENGLISH_ONLY:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
+        lex.sync()
+        for query, form in [("маяк", "🗼"), ("парусник", "⛵"), ("свеча", "🕯")]:
+            plain = {h.entry.data.form: h.score for h in lex.search(query, mode="semantic")}
+            hits = expanded.search(query, mode="semantic", limit=3)
+            assert hits[0].entry.data.form == form, (query, [h.entry.data.form for h in hits])
+            # the translated words lift the entry above what the embedder alone gives it
+            assert hits[0].score > plain.get(form, 0.0) + 0.05, (query, hits[0].score, plain)
+        # a query with nothing to translate is asked as before
+        assert [h.entry.id for h in expanded.search("автомобиль", mode="semantic")] == [
+            h.entry.id for h in lex.search("автомобиль", mode="semantic")
+        ]
+    finally:
+        expanded.close()
+        lex.close()
