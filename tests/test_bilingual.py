@@ -4,7 +4,7 @@ real embedder and the real Chroma index)."""
 
 from __future__ import annotations
 
-import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -108,13 +108,17 @@ def test_a_dictionary_is_compiled_once_then_read_from_the_cache(tmp_path: Path) 
     first = bilingual.translations_for(str(index))
     from hyperlexicon.config import cache_dir
 
-    [compiled] = (cache_dir() / "bilingual").glob("tiny-*.json")
-    assert json.loads(compiled.read_text("utf-8"))["ru"]["огонь"][0][0] == "fire"
+    [compiled] = (cache_dir() / "bilingual").glob("tiny-*.sqlite3")
+    with sqlite3.connect(compiled) as con:
+        assert con.execute("SELECT translation FROM tr WHERE word = 'огонь'").fetchone() == (
+            "fire",
+        )
     bilingual._load.cache_clear()
     (tmp_path / "tiny.dict").unlink()  # the source's articles are no longer needed
     again = bilingual.translations_for(str(index))
     assert again is not None and first is not None
-    assert again.ru == first.ru and again.en == first.en
+    assert dict(again.ru) == dict(first.ru) and dict(again.en) == dict(first.en)
+    assert again.of("улыбается") == first.of("улыбается") and again.of("нет такого") == []
 
 
 def test_the_setting(tmp_path: Path) -> None:
@@ -123,10 +127,13 @@ def test_the_setting(tmp_path: Path) -> None:
     assert auto == next((p for p in SYSTEM_DICTIONARIES if p.is_file()), None)
     with pytest.raises(ConfigError, match="HYPERLEXICON_BILINGUAL: no dictionary at"):
         bilingual.source_for(str(tmp_path / "missing.index"))
+    with pytest.raises(ConfigError, match="HYPERLEXICON_BILINGUAL: no dictionary at"):
+        Settings.load(bilingual=str(tmp_path / "missing.index"))
     other = tmp_path / "words.txt"
     other.write_text("x")
     with pytest.raises(ConfigError, match=r"neither a dictd \.index nor a \.tsv"):
-        bilingual.source_for(str(other))
+        Settings.load(bilingual=str(other))
+    assert Settings.load(bilingual=" off ").bilingual == "off"
 
 
 def test_a_bad_setting_is_one_line_and_a_non_zero_exit(
@@ -186,3 +193,45 @@ def test_search_reaches_glosses_of_the_other_language(tmp_path: Path) -> None:
     finally:
         expanded.close()
         lex.close()
+
+
+def test_a_lexicon_glossed_in_the_querys_language_is_asked_as_before(tmp_path: Path) -> None:
+    """The translation is asked only where the lexicon answers from another language's glosses:
+    elsewhere the dictionary is not even loaded, and results are those without it."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("fire\tогонь\nwatch\tчасы\n")
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
+    lex, _ = Lexicon.init(settings)
+    plain = Lexicon(settings.with_(bilingual="off"), store=lex.store)
+    try:
+        for form, ru, en in [
+            ("🔥", "огонь", "fire"),
+            ("⌚", "часы", "watch"),
+            ("🌊", "волна", "wave"),
+        ]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": [ru], "en": [en]}}))
+        lex.sync()
+        for query in ("огонь в камине", "we watched the sea"):
+            assert [(h.entry.id, h.score) for h in lex.search(query, mode="semantic")] == [
+                (h.entry.id, h.score) for h in plain.search(query, mode="semantic")
+            ]
+        assert lex.index._translations is False  # never looked up
+    finally:
+        plain.close()
+        lex.close()
+
+
+def test_which_languages_a_lexicon_speaks(lexicon: Lexicon) -> None:
+    """SQLite and PostgreSQL: the share of active entries glossed in each language."""
+    for record in (
+        {"form": "🔥", "glosses": {"ru": ["огонь"], "en": ["fire"]}},
+        {"form": "🌊", "glosses": {"ru": ["волна"], "en": ["wave", "surf"]}},
+        {"form": "🗼", "glosses": {"en": ["lighthouse"]}},
+        {"form": "🕯", "glosses": {"ru": ["свеча"]}, "status": "deprecated"},
+    ):
+        lexicon.add(EntryData.from_dict(record))
+    revision, shares = lexicon.store.gloss_languages(lexicon.name)
+    assert revision == lexicon.store.last_revision(lexicon.name) > 0
+    assert shares == {"en": 1.0, "ru": pytest.approx(2 / 3)}
+    lexicon.create_lexicon("empty")
+    assert lexicon.store.gloss_languages("empty") == (0, {})

@@ -7,6 +7,7 @@ ordinary sentences come from bench/encode_quality.py, not from here.)"""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +20,7 @@ from hyperlexicon.morphology import (
     derived_nouns,
     english_verb_forms,
     known,
+    only_noun,
     other_lemmas,
 )
 
@@ -193,3 +195,55 @@ def test_an_adjective_leads_to_the_noun_it_is_made_from(adjective: str, noun: st
 def test_a_relational_adjective_finds_its_nouns_entry(lex: Lexicon) -> None:
     assert "🍏" in lex.encode("Мама испекла яблочный пирог", stability=False).forms
     assert derived_nouns("быстрый", "ru") == () and derived_nouns("огонь", "ru") == ()
+
+
+@pytest.mark.parametrize(
+    "text, form, word",
+    [
+        ("The physician listened to my heart.", "🩺", "physician"),
+        ("Над городом повисла густая дымка.", "🌁", "дымка"),
+    ],
+)
+def test_a_word_no_gloss_of_its_language_names_is_found_through_its_translation(
+    indexed_sqlite: Lexicon, tmp_path: Path, text: str, form: str, word: str
+) -> None:
+    """A noun that no gloss of its own language holds, translated by the bilingual dictionary
+    into a keyword of the other language, finds the entry; without the dictionary it does not
+    (by lemma)."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("physician\tврач\nhaze\tдымка\nfog\tтуман\n")
+    lex = indexed_sqlite
+    lex.add(EntryData.from_dict({"form": "🩺", "glosses": {"ru": ["стетоскоп", "врач"]}}))
+    lex.add(EntryData.from_dict({"form": "🌁", "glosses": {"en": ["foggy", "haze"]}}))
+    translated = Lexicon(lex.settings.with_(bilingual=str(pairs)), store=lex.store)
+    plain = Lexicon(lex.settings.with_(bilingual="off"), store=lex.store)
+    try:
+        scene = translated.encode(text, stability=False, log=False)
+        by_form = {lx.form: lx for lx in scene.lexemes}
+        assert form in by_form and by_form[form].source == word, scene.lexemes
+        assert not any(
+            lx.form == form and lx.how == "lemma"
+            for lx in plain.encode(text, stability=False, log=False).lexemes
+        )
+    finally:
+        translated.close()
+        plain.close()
+
+
+@pytest.mark.parametrize(
+    "word, lang, noun",
+    [
+        ("physician", "en", True),
+        ("hurricane", "en", True),
+        ("start", "en", False),  # a verb too
+        ("trails", "en", False),
+        ("open", "en", False),
+        ("дымка", "ru", True),
+        ("врача", "ru", True),
+        ("стали", "ru", False),  # a verb first (сталь is a curiosity of it)
+        ("смог", "ru", False),  # смочь, and the noun
+        ("быстро", "ru", False),
+    ],
+)
+def test_which_words_can_only_be_nouns(word: str, lang: str, noun: bool) -> None:
+    assert only_noun(word, lang) is noun

@@ -11,22 +11,22 @@ V. K. Mueller's English-Russian dictionary (7th edition) in dictd format, which 
 same layout, or a tab-separated file of ``english<TAB>russian`` pairs, can be named instead
 (``HYPERLEXICON_BILINGUAL``). Without one, nothing is translated and search is as before.
 
-A dictionary is compiled once (a few seconds for Mueller's 46,000 articles) into a JSON file
-in the cache directory,
-keyed by the source file's size and modification time, so later processes load it in a
-fraction of a second.
+A dictionary is compiled once (a few seconds for Mueller's 46,000 articles) into a SQLite file
+in the cache directory, keyed by the source file's size and modification time; later processes
+open it in a millisecond and read only the words their queries hold.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import math
 import os
 import re
+import sqlite3
+import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 1  # of the compiled file: a change to the parser or the scoring raises it
+FORMAT = 2  # of the compiled file: a change to the parser or the scoring raises it
 TOP = 3  # translations kept per word and direction
 SENSES = 8  # translations read per part of speech of an article (the first senses)
 
@@ -64,8 +64,8 @@ class Translations:
     each list holds up to ``TOP`` ``(translation, score)`` pairs, best first."""
 
     source: str
-    ru: dict[str, list[tuple[str, float]]]
-    en: dict[str, list[tuple[str, float]]]
+    ru: Mapping[str, list[tuple[str, float]]]
+    en: Mapping[str, list[tuple[str, float]]]
 
     def of(self, word: str, lang: str | None = None) -> list[tuple[str, float]]:
         """Translations of one word (any inflection) from its language into the other."""
@@ -207,20 +207,16 @@ def compile_translations(
 
 
 def source_for(setting: str) -> Path | None:
-    """The file ``HYPERLEXICON_BILINGUAL`` names: ``auto`` (the first system dictionary
-    installed, or none), ``off``, or a path to a dictd ``.index`` or a ``.tsv`` of pairs."""
+    """The file ``HYPERLEXICON_BILINGUAL`` names (``Settings.load`` has checked a path):
+    ``auto`` is the first system dictionary installed, or none; ``off`` is none."""
     setting = setting.strip()
     if setting in ("off", ""):
         return None
     if setting == "auto":
         return next((p for p in SYSTEM_DICTIONARIES if p.is_file()), None)
     path = Path(setting).expanduser()
-    if not path.is_file():
+    if not path.is_file():  # settings made in code, or the file gone since they loaded
         raise ConfigError(f"HYPERLEXICON_BILINGUAL: no dictionary at {path}")
-    if path.suffix not in (".index", ".tsv"):
-        raise ConfigError(
-            f"HYPERLEXICON_BILINGUAL: {path} is neither a dictd .index nor a .tsv of pairs"
-        )
     return path
 
 
@@ -238,26 +234,83 @@ def _load(path: str, size: int, mtime_ns: int) -> Translations:
     from .config import cache_dir
 
     source = Path(path)
-    compiled = cache_dir() / "bilingual" / f"{source.stem}-{size}-{mtime_ns}-f{FORMAT}.json"
+    compiled = cache_dir() / "bilingual" / f"{source.stem}-{size}-{mtime_ns}-f{FORMAT}.sqlite3"
     try:
-        raw = json.loads(compiled.read_text("utf-8"))
-        return Translations(
-            path,
-            {k: [tuple(x) for x in v] for k, v in raw["ru"].items()},
-            {k: [tuple(x) for x in v] for k, v in raw["en"].items()},
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+        return _open_compiled(path, compiled)
+    except (OSError, sqlite3.Error):
         pass  # not compiled yet, or damaged: compile it again
     articles = read_pairs(source) if source.suffix == ".tsv" else read_dictd(source)
     translations = compile_translations(path, articles)
     try:
-        compiled.parent.mkdir(parents=True, exist_ok=True)
-        tmp = compiled.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(
-            json.dumps({"ru": translations.ru, "en": translations.en}, ensure_ascii=False),
-            "utf-8",
-        )
-        tmp.replace(compiled)
-    except OSError as exc:
+        _write_compiled(translations, compiled)
+        return _open_compiled(path, compiled)
+    except (OSError, sqlite3.Error) as exc:
         log.warning("bilingual dictionary not cached at %s (%s)", compiled, exc)
     return translations
+
+
+class _Table(Mapping[str, list[tuple[str, float]]]):
+    """One direction of a compiled dictionary, read word by word from its SQLite file: opening
+    it costs a millisecond where loading 100,000 words into dicts costs half a second, and a
+    query needs only its own few words."""
+
+    def __init__(self, con: sqlite3.Connection, lock: threading.Lock, lang: str) -> None:
+        self._con, self._lock, self._lang = con, lock, lang
+
+    def __getitem__(self, word: str) -> list[tuple[str, float]]:
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT translation, score FROM tr WHERE lang = ? AND word = ? ORDER BY rank",
+                (self._lang, word),
+            ).fetchall()
+        if not rows:
+            raise KeyError(word)
+        return [(t, float(sc)) for t, sc in rows]
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            words = self._con.execute(
+                "SELECT DISTINCT word FROM tr WHERE lang = ? ORDER BY word", (self._lang,)
+            ).fetchall()
+        return iter([w for (w,) in words])
+
+    def __len__(self) -> int:
+        with self._lock:
+            (n,) = self._con.execute(
+                "SELECT count(DISTINCT word) FROM tr WHERE lang = ?", (self._lang,)
+            ).fetchone()
+        return int(n)
+
+
+def _open_compiled(source: str, compiled: Path) -> Translations:
+    if not compiled.is_file():
+        raise FileNotFoundError(compiled)
+    con = sqlite3.connect(f"{compiled.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    con.execute("SELECT 1 FROM tr LIMIT 1").fetchall()  # a damaged file fails here, not later
+    lock = threading.Lock()
+    return Translations(source, _Table(con, lock, "ru"), _Table(con, lock, "en"))
+
+
+def _write_compiled(translations: Translations, compiled: Path) -> None:
+    compiled.parent.mkdir(parents=True, exist_ok=True)
+    tmp = compiled.with_name(f"{compiled.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute(
+            "CREATE TABLE tr (lang TEXT, word TEXT, rank INTEGER, translation TEXT, score REAL,"
+            " PRIMARY KEY (lang, word, rank)) WITHOUT ROWID"
+        )
+        con.executemany(
+            "INSERT INTO tr VALUES (?, ?, ?, ?, ?)",
+            (
+                (lang, word, rank, text, score)
+                for lang, table in (("ru", translations.ru), ("en", translations.en))
+                for word, found in table.items()
+                for rank, (text, score) in enumerate(found)
+            ),
+        )
+        con.commit()
+    finally:
+        con.close()
+    tmp.replace(compiled)

@@ -41,6 +41,7 @@ from .morphology import (
     known,
     lemma,
     lemma_key,
+    only_noun,
     other_lemmas,
 )
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
@@ -63,6 +64,7 @@ SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
 LEMMA_CANDIDATES = 24
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
+PIVOTS = 2  # a word's translations looked up in the other language's glosses
 KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
 BASE_SCORE = {
     "exact": 1.0,
@@ -608,6 +610,8 @@ class Bridge:
             if tok.content and not tok.verb_form:
                 keys.update(tok.other_lemmas)
                 keys.update(derived_nouns(tok.text))
+        pivots = self._pivots(run)
+        keys.update(key for found in pivots.values() for key in found)
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys, per_key=LEMMA_CANDIDATES)
@@ -695,17 +699,52 @@ class Bridge:
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
             # which name nothing here: the entry must be near the adjective in meaning
             derived = derived_nouns(tok.text)
-            for lemmas_ in ((tok.lemma,), tok.other_lemmas, derived):
+            pivot = pivots.get(i, ())
+            for lemmas_ in ((tok.lemma,), tok.other_lemmas, derived, pivot):
                 pool = [c for key in lemmas_ for c in by_key.get(key, [])]
+                # an archetype is reached by meaning, never by a word's translation
+                if lemmas_ is pivot:
+                    pool = [c for c in pool if c[2].data.kind != "delta"]
                 ranked = self._usable(_rank(_best_per_entry(pool)), run)
                 if ranked:
                     singles.append((i, ranked))
-                    names[i] = {e for key, e in named if key in lemmas_ and lemmas_ != derived}
-                    if lemmas_ == derived or can_be_noun(tok.text, run.lang):
+                    borrowed = lemmas_ in (derived, pivot)  # the word names none of them
+                    names[i] = {e for key, e in named if key in lemmas_ and not borrowed}
+                    # a translation is held to the stricter keyword threshold: it brings the
+                    # other language's senses too («ключ» → key as well as spring)
+                    if lemmas_ is derived or (
+                        lemmas_ is not pivot and can_be_noun(tok.text, run.lang)
+                    ):
                         things.add(i)
                     break
         for i, ranked in self._by_context(run, singles, names, things):
             take([i], ranked, "lemma", 1.0)
+
+    def _pivots(self, run: _Run) -> dict[int, tuple[str, ...]]:
+        """Each noun's translations into the other language, as lemma keys: a word no gloss of
+        its own language names may be a keyword in the other («врач» for "physician"). Only
+        a word that can be nothing but a noun, and the match must be near it in meaning by the
+        stricter ``keyword`` threshold (``_by_context``): a translation brings its other
+        senses. Empty without a bilingual dictionary."""
+        words = [
+            i
+            for i, tok in enumerate(run.tokens)
+            if tok.kind == "word"
+            and tok.content
+            and run.claimed[i] is None
+            and only_noun(tok.text, run.lang)
+        ]
+        translations = self.ws.index().translations if words else None
+        if translations is None:
+            return {}
+        out: dict[int, tuple[str, ...]] = {}
+        for i in words:
+            lang = script_language(run.tokens[i].text)
+            other = "en" if lang == "ru" else "ru"
+            found = translations.of(run.tokens[i].text, lang)[:PIVOTS]
+            if found:
+                out[i] = tuple(dict.fromkeys(lemma_key(t, other) for t, _ in found))
+        return out
 
     def _by_context(
         self,

@@ -110,6 +110,8 @@ class Settings:
             values["auto_index"] = _boolean(values["auto_index"], "auto_index")
         if values.get("embed_threads") is not None:
             values["embed_threads"] = _positive(values["embed_threads"], "embed_threads")
+        if values.get("bilingual") is not None:
+            values["bilingual"] = _dictionary(str(values["bilingual"]))
         url = values.get("server_url")
         if url and not str(url).startswith(("http://", "https://")):
             raise ConfigError(
@@ -146,6 +148,23 @@ def _positive(value: Any, name: str) -> int:
     if isinstance(value, bool) or number < 1:
         raise ConfigError(f"{name}: expected a whole number of threads >= 1, got {value!r}")
     return number
+
+
+def _dictionary(value: str) -> str:
+    """``bilingual``: auto, off, or an existing dictd ``.index`` or ``.tsv`` file, checked when
+    the settings load, so a wrong path stops every command rather than only the searches that
+    would have needed the dictionary."""
+    value = value.strip()
+    if value in ("auto", "off"):
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{ENV_PREFIX}BILINGUAL: no dictionary at {path}")
+    if path.suffix not in (".index", ".tsv"):
+        raise ConfigError(
+            f"{ENV_PREFIX}BILINGUAL: {path} is neither a dictd .index nor a .tsv of pairs"
+        )
+    return str(path)
 
 
 def _boolean(value: str, name: str) -> bool:

@@ -481,6 +481,7 @@ class Index:
         self._too_big: dict[str, int] = {}
         self._snapshot_lock = threading.Lock()
         self._translations: Translations | bool | None = False  # False: not looked up yet
+        self._spoken: dict[str, tuple[int, dict[str, float]]] = {}  # gloss languages by lexicon
 
     def _heal(self, lexicon: str, store: Store | None, op: Callable[[], _T]) -> _T:
         """Run ``op``; if Chroma finds its own files damaged, rebuild the lexicon's collection
@@ -536,6 +537,18 @@ class Index:
 
             self._translations = translations_for(self.settings.bilingual)
         return self._translations  # type: ignore[return-value]
+
+    def _languages(self, lexicon: str) -> dict[str, float]:
+        """``Store.gloss_languages``, kept while the caller vouches for the same revision."""
+        vouched = self._vouched.get(lexicon)
+        cached = self._spoken.get(lexicon)
+        if cached is not None and vouched is not None and cached[0] == vouched:
+            return cached[1]
+        if self.store is None:
+            return {}
+        revision, shares = self.store.gloss_languages(lexicon)
+        self._spoken[lexicon] = (revision, shares)
+        return shares
 
     @property
     def target(self) -> str:
@@ -937,27 +950,37 @@ class Index:
     ) -> list[list[VectorHit]]:
         """Several queries in one embedding call and one Chroma call: what the bridge does.
 
-        With a bilingual dictionary (``bilingual``), a query that has words to translate is
-        asked twice, as itself and followed by its translation: the translated words reach
-        glosses of the other language that the embedder alone places too far away. The
-        translation counts only when the lexicon answers the query as written from glosses
+        With a bilingual dictionary (``bilingual``), a query the lexicon answers from glosses
         of another language (none of its nearest entries is near by a gloss in the query's
-        own): a lexicon that speaks the query's language is asked as before, since there a
-        word-for-word translation adds only its wrong senses ("watched" as a wristwatch)."""
+        own) is asked again, followed by its words' translations, and each entry keeps its
+        better score: the translated words reach glosses that the embedder alone places too
+        far away. A lexicon that speaks the query's language is asked as before, since there
+        a word-for-word translation adds mostly its wrong senses ("watched" as a wristwatch)."""
         if not texts:
             return []
         texts = list(texts)
-        translations = self.translations
-        extra = (
-            []
-            if translations is None
-            else [(i, translations.expand(t)) for i, t in enumerate(texts)]
+        results = self._search(
+            lexicon, self.embedder.encode(texts), k, kind, register, status, lang
         )
+        # the dictionary loads (and a second query runs) only for a query the lexicon answered
+        # from another language's glosses: never on a lexicon glossed in the query's language
+        asked = [(i, dominant_script(t)) for i, t in enumerate(texts)]
+        foreign = [i for i, own in asked if own and not _answered_in(results[i], own)]
+        if foreign:  # and the lexicon does not speak the language (one read per revision)
+            speaks = self._languages(lexicon)
+            foreign = [i for i in foreign if speaks.get(asked[i][1] or "", 0.0) < SPOKEN]
+        translations = self.translations if foreign else None
+        if translations is None:
+            return results
+        extra = [(i, translations.expand(texts[i])) for i in foreign]
         extra = [(i, t) for i, t in extra if t]
-        vectors = self.embedder.encode(texts + [t for _, t in extra])
-        results = self._search(lexicon, vectors, k, kind, register, status, lang)
-        langs = [dominant_script(texts[i]) for i, _ in extra]
-        return _better_of(results, [i for i, _ in extra], langs, k)
+        if not extra:
+            return results
+        vectors = self.embedder.encode([t for _, t in extra])
+        more = self._search(lexicon, vectors, k, kind, register, status, lang)
+        for (i, _), hits in zip(extra, more, strict=True):
+            results[i] = _better_of(results[i], hits, k)
+        return results
 
     def _search(
         self,
@@ -1177,25 +1200,21 @@ def fuse(rankings: list[list[SearchHit]], *, limit: int) -> list[SearchHit]:
 
 
 ANSWERED_NEAR = 3  # how many of a query's nearest entries say whether its language is glossed
+SPOKEN = 0.5  # a lexicon speaks a language when at least this share of its entries has it
 
 
-def _better_of(
-    results: list[list[VectorHit]], owners: list[int], langs: list[str | None], k: int
-) -> list[list[VectorHit]]:
-    """The first ``len(results) - len(owners)`` rankings, each merged with the ranking of its
-    translation (``owners[j]`` owns the ranking after them at ``j``, ``langs[j]`` is its
-    language): per entry its best hit, unless the query's own language already answered it."""
-    n = len(results) - len(owners)
-    out = results[:n]
-    for j, i in enumerate(owners):
-        if any(h.doc == langs[j] for h in out[i][:ANSWERED_NEAR]):
-            continue
-        best = {h.entry_id: h for h in out[i]}
-        for h in results[n + j]:
-            if h.entry_id not in best or h.score > best[h.entry_id].score:
-                best[h.entry_id] = h
-        out[i] = sorted(best.values(), key=lambda h: -h.score)[:k]
-    return out
+def _answered_in(hits: list[VectorHit], lang: str) -> bool:
+    """Did a gloss of the query's own language bring one of its nearest entries?"""
+    return not hits or any(h.doc == lang for h in hits[:ANSWERED_NEAR])
+
+
+def _better_of(hits: list[VectorHit], translated: list[VectorHit], k: int) -> list[VectorHit]:
+    """A query's ranking merged with its translation's: per entry the better hit."""
+    best = {h.entry_id: h for h in hits}
+    for h in translated:
+        if h.entry_id not in best or h.score > best[h.entry_id].score:
+            best[h.entry_id] = h
+    return sorted(best.values(), key=lambda h: -h.score)[:k]
 
 
 def _best_per_entry(result: dict[str, Any], k: int, status: str | None) -> list[list[VectorHit]]:

@@ -97,6 +97,21 @@ READING_FLOOR = 0.05  # a reading pymorphy3 gives less than this is a curiosity 
 
 
 @lru_cache(maxsize=200_000)
+def only_noun(word: str, lang: str | None = None) -> bool:
+    """Is a noun the only thing this word can be («дымка», "physician"; not "start", which
+    is a verb too)? A word looked up through its translations should be: every other part of
+    speech brings its own translations, and their senses."""
+    word, lang = _judged(word, lang)
+    if lang == "ru":
+        readings = [p for p in _morph().parse(word) if p.score >= READING_FLOOR]
+        return bool(readings) and all(p.tag.POS == "NOUN" for p in readings)
+    if lang == "en":
+        readings = dict(english_readings(word))
+        return "NOUN" in readings and set(readings) <= {"NOUN", "PROPN"}
+    return False
+
+
+@lru_cache(maxsize=200_000)
 def other_lemmas(word: str, lang: str | None = None) -> tuple[str, ...]:
     """The lemmas of a word's other readings than the likeliest: «утром» is an adverb first and
     the noun утро after it, «leaves» the verb leave and the noun leaf. The bridge asks them

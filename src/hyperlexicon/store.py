@@ -677,6 +677,24 @@ class Store:
         )
         return int(rows[0][0] or 0)
 
+    def gloss_languages(self, lexicon: str) -> tuple[int, dict[str, float]]:
+        """The lexicon's last revision, and for each language the share of its active
+        entries glossed in it: whether the lexicon speaks a query's language (``Index`` asks
+        a query in translation only where it does not)."""
+        rows = self._rows(
+            ("gloss_languages",),
+            lambda: sql_text(
+                f"SELECT {LAST_REVISION}, g.lang, count(DISTINCT g.entry_id), "
+                "(SELECT count(*) FROM entry WHERE lexicon_id = :lx AND status = 'active') "
+                "FROM gloss g JOIN entry e ON e.id = g.entry_id "
+                "WHERE e.lexicon_id = :lx AND e.status = 'active' GROUP BY g.lang"
+            ),
+            {"lx": self._lexicon(lexicon)},
+        )
+        if not rows:
+            return self.last_revision(lexicon), {}
+        return int(rows[0][0] or 0), {lang: n / total for _, lang, n, total in rows if total}
+
     def state(self, lexicon: str) -> LexiconState:
         """What per-process caches of this lexicon are keyed on, in one statement: the last
         revision (every entry write makes one), the last calibration (thresholds) and whether
