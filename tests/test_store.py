@@ -385,3 +385,15 @@ def test_last_revision_and_state(grown: Lexicon) -> None:
     store.create_lexicon("empty")
     assert store.last_revision("empty") == 0
     assert store.state("empty") == type(after)(0, 0, False)
+
+
+def test_statuses_by_id(seeded: Lexicon) -> None:
+    """The status of entries by id, for vector search: ids of no entry, or of another
+    lexicon's, are left out."""
+    store, name = seeded.store, seeded.name
+    entries = store.list(name, limit=10)
+    seeded.edit(entries[0].form, status="deprecated")
+    store.create_lexicon("other")
+    foreign = seeded.using("other").add(EntryData.create("⟁⟁", kind="glyph", glosses={"en": ["x"]}))
+    got = store.statuses(name, [e.id for e in entries] + [10**9, foreign.id])
+    assert got == {e.id: ("deprecated" if e is entries[0] else e.data.status) for e in entries}

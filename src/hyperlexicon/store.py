@@ -445,6 +445,26 @@ class Store:
             out.update({row[0]: _stored_row(row, lexicon) for row in rows})
         return out
 
+    def statuses(self, lexicon: str, ids: Sequence[int]) -> dict[int, str]:
+        """The status of each of these entries of the lexicon (an id it does not have is
+        left out): what a vector search filters its nearest documents on, by primary key
+        (one compiled select per 1,000 ids). The lexicon is tested here, not in SQL: given
+        it, SQLite's planner reads the whole (lexicon_id, status, kind) index (16 ms at 100k
+        entries) instead of probing the primary key (0.7 ms for 200 ids)."""
+        out: dict[int, str] = {}
+        lx = self._lexicon(lexicon)
+        for chunk in _chunks(list(ids), BATCH):
+            size = bucket(len(chunk), 1024)
+            rows = self._rows(
+                ("statuses", size),
+                lambda size=size: select(M.Entry.id, M.Entry.status, M.Entry.lexicon_id).where(
+                    M.Entry.id.in_(_binds("i", size))
+                ),
+                padded(chunk, size, "i"),
+            )
+            out.update({row[0]: row[1] for row in rows if row[2] == lx})
+        return out
+
     def list(
         self,
         lexicon: str,
