@@ -360,3 +360,57 @@ def test_a_damaged_collection_is_rebuilt_from_sql(indexed: Lexicon) -> None:
     calls["n"] = 0
     with pytest.raises(IndexDamagedError, match="index rebuild"):
         index._heal("core", None, flaky)
+
+
+def test_chroma_answers_as_the_snapshot_does(indexed_sqlite: Lexicon) -> None:
+    """A collection too big for a snapshot is searched in Chroma for ids and distances only,
+    the status from SQL in one statement (no other: not the lexicon's state again); its
+    stored vectors are read once per revision. Both answer as the snapshot of a small one."""
+    from sqlalchemy import event
+
+    lex, name = indexed_sqlite, indexed_sqlite.name
+    index, store = lex.index, lex.store
+    lex.edit("🜂", status="deprecated")  # left out by the status filter on both paths
+    revision = store.state(name).revision
+    index.note_synced(name, revision)
+    index._snapshot_after(store, name)
+    assert index._usable_snapshot(name) is not None
+    texts = ["a burning flame", "страх и тишина", "time that passes", "море", "fire"]
+    ids = [f"{e.id}:{lang}" for e in store.list(name, limit=30) for lang in ("en", "ru")]
+    snapshot_hits = index.query_many(name, texts, k=5, status="active")
+    snapshot_vectors = index.vectors(name, ids)
+
+    index.forget_snapshot(name)
+    index._too_big[name] = revision  # as a collection over SNAPSHOT_MAX is
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        chroma_hits = index.query_many(name, texts, k=5, status="active")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert len(seen) == 1 and "status" in seen[0], seen
+    assert index._usable_snapshot(name) is None
+    for got, want in zip(chroma_hits, snapshot_hits, strict=True):
+        assert [(h.entry_id, h.doc) for h in got] == [(h.entry_id, h.doc) for h in want]
+        assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-5)
+    deprecated = store.get(name, "🜂").id
+    assert all(h.entry_id != deprecated for hits in chroma_hits for h in hits)
+    unfiltered = index.query_many(name, ["a burning flame"], k=5)
+    assert unfiltered[0][0].entry_id == deprecated  # without a status, Chroma's nearest
+
+    chroma_vectors = index.vectors(name, ids)
+    assert set(chroma_vectors) == set(snapshot_vectors)
+    for doc_id, vector in chroma_vectors.items():
+        assert np.allclose(vector, snapshot_vectors[doc_id], atol=1e-6)
+    held = index._held[name]
+    assert held[0] == revision and set(ids) <= set(held[1])
+    again = index.vectors(name, ids[:4])  # from what was held: the very same arrays
+    assert again.keys() == {i for i in ids[:4] if i in chroma_vectors}
+    assert all(again[i] is chroma_vectors[i] for i in again)
+    index.note_synced(name, revision + 1)  # another revision: read again
+    index.vectors(name, ids[:2])
+    assert index._held[name][0] == revision + 1 and len(index._held[name][1]) == 2

@@ -385,3 +385,37 @@ def test_last_revision_and_state(grown: Lexicon) -> None:
     store.create_lexicon("empty")
     assert store.last_revision("empty") == 0
     assert store.state("empty") == type(after)(0, 0, False)
+
+
+def test_entries_read_on_the_fast_path_are_the_orm_s(seeded: Lexicon) -> None:
+    """``get``, ``get_many`` and ``by_keys`` make entries from the raw row (kept by the row, so
+    a warm process does not decode the same record twice): they equal what the ORM reads,
+    timezone-aware instants included, and an edit is seen at once."""
+    from hyperlexicon.store import _stored
+
+    store, name = seeded.store, seeded.name
+    with store.read() as s:
+        orm = {e.id: _stored(e, name) for e in s.scalars(select(M.Entry).limit(80))}
+    for _ in range(2):  # the second time from what the first one kept
+        got = store.get_many(name, sorted(orm))
+        assert got == orm
+        assert all(e.updated_at.tzinfo is not None for e in got.values())
+        by_key = store.by_keys(name, [e.data.key for e in orm.values()], status=None)
+        assert {e.id: e for e in by_key.values()} == orm
+    first = next(iter(orm.values()))
+    seeded.edit(first.form, weight=0.123)
+    again = store.get_many(name, [first.id])[first.id]
+    assert again.data.weight == 0.123 and again.row_version == first.row_version + 1
+    assert store.get(name, first.form) == again
+
+
+def test_statuses_by_id(seeded: Lexicon) -> None:
+    """The status of entries by id, for vector search: ids of no entry, or of another
+    lexicon's, are left out."""
+    store, name = seeded.store, seeded.name
+    entries = store.list(name, limit=10)
+    seeded.edit(entries[0].form, status="deprecated")
+    store.create_lexicon("other")
+    foreign = seeded.using("other").add(EntryData.create("⟁⟁", kind="glyph", glosses={"en": ["x"]}))
+    got = store.statuses(name, [e.id for e in entries] + [10**9, foreign.id])
+    assert got == {e.id: ("deprecated" if e is entries[0] else e.data.status) for e in entries}

@@ -70,6 +70,7 @@ _T = TypeVar("_T")
 DRAIN_BATCH = 512
 SNAPSHOT_MAX = 20_000  # documents: above this a collection has no snapshot
 SNAPSHOT_FORMAT = 1
+VECTORS_HELD = 8192  # documents: stored vectors kept per lexicon without a snapshot (16 MB)
 UPSERT_BATCH = 1000
 SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
 OUTBOX_LOCKS = 0x68_6C_78  # "hlx": PostgreSQL advisory locks (this, entry id) while applying
@@ -479,6 +480,9 @@ class Index:
         self._vouched: dict[str, int] = {}
         self._snapshots: dict[str, Snapshot] = {}
         self._too_big: dict[str, int] = {}
+        # stored vectors read from Chroma (no snapshot), per lexicon, for the revision
+        # vouched for: (revision, document id -> vector, or None for no such document)
+        self._held: dict[str, tuple[int, dict[str, Any]]] = {}
         self._snapshot_lock = threading.Lock()
         self._translations: Translations | bool | None = False  # False: not looked up yet
         self._spoken: dict[str, tuple[int, dict[str, float]]] = {}  # gloss languages by lexicon
@@ -844,6 +848,7 @@ class Index:
     def forget_snapshot(self, lexicon: str) -> None:
         with self._snapshot_lock:
             self._snapshots.pop(lexicon, None)
+            self._held.pop(lexicon, None)
             self._too_big.pop(lexicon, None)
             self.snapshot_path(lexicon).unlink(missing_ok=True)
 
@@ -1007,7 +1012,10 @@ class Index:
             None,
             lambda: self._search_once(lexicon, vectors, k, kind, register, status, lang),
         )
-        if self.store is not None and lexicon in self._vouched:
+        vouched = self._vouched.get(lexicon)
+        if self.store is not None and vouched is not None and self._too_big.get(lexicon) != vouched:
+            # (a collection found too big at the revision vouched for stays too big: not one
+            # more statement per query to learn it again)
             self._snapshot_after(self.store, lexicon)
         return hits
 
@@ -1021,16 +1029,21 @@ class Index:
         status: str | None,
         lang: str | None,
     ) -> list[list[VectorHit]]:
-        # no count() first: Chroma answers a short (or empty) collection with fewer results
+        # no count() first: Chroma answers a short (or empty) collection with fewer results.
+        # Only ids and distances: a document's id is "<entry id>:<doc>", and the status is
+        # read from SQL. Chroma's metadata of the results (from its own SQLite) was most of
+        # a query on a large collection: 24 of 33 ms for ten queries at 133k documents.
         result = self._on_collection(
             lexicon,
             lambda col: col.query(
                 query_embeddings=vectors,
                 n_results=k * 4,
                 where=where(kind, register, None, lang),
-                include=["metadatas", "distances"],
+                include=["distances"] if self.store is not None else ["metadatas", "distances"],
             ),
         )
+        if self.store is not None:
+            result = _labelled(result, self.store, lexicon, status)
         return _best_per_entry(result, k, status)
 
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
@@ -1038,13 +1051,28 @@ class Index:
         if snapshot is not None:
             return snapshot.vectors_of(ids)
 
-        def fetch() -> dict[str, Any]:
+        def fetch(ids: Sequence[str]) -> dict[str, Any]:
             got = self._on_collection(
                 lexicon, lambda col: col.get(ids=list(ids), include=["embeddings"])
             )
             return dict(zip(got["ids"], got["embeddings"], strict=True))
 
-        return self._heal(lexicon, None, fetch)
+        revision = self._vouched.get(lexicon)
+        if revision is None or self.settings.chroma_url:
+            return self._heal(lexicon, None, lambda: fetch(ids))
+        # A collection too big for a snapshot: the vectors read are kept while the revision
+        # vouched for stays the same (a document's vector changes only with a revision). The
+        # bridge asks for the same entries' vectors on every encode (the candidates of
+        # common words), and a Chroma get was 10 ms each time at 133k documents.
+        held_at, held = self._held.get(lexicon, (None, {}))
+        if held_at != revision or len(held) > VECTORS_HELD:
+            held = {}
+            self._held[lexicon] = (revision, held)
+        missing = [i for i in dict.fromkeys(ids) if i not in held]
+        if missing:
+            got = self._heal(lexicon, None, lambda: fetch(missing))
+            held.update({i: got.get(i) for i in missing})
+        return {i: held[i] for i in ids if held[i] is not None}
 
     def closeness(
         self,
@@ -1232,6 +1260,24 @@ def _best_per_entry(result: dict[str, Any], k: int, status: str | None) -> list[
                 best[entry_id] = VectorHit(entry_id, score, str(meta["doc"]))
         out.append(sorted(best.values(), key=lambda h: (-h.score, h.entry_id))[:k])
     return out
+
+
+def _labelled(
+    result: dict[str, Any], store: Store, lexicon: str, status: str | None
+) -> dict[str, Any]:
+    """Chroma's ids-and-distances answer with the metadata ``_best_per_entry`` reads: the
+    entry id and document from each id (``<entry id>:<doc>``), the status, when one is
+    asked for, from SQL in one statement. An entry SQL no longer has (deleted, its outbox
+    not yet drained) has no status: left out when a status is asked for."""
+    parsed = [[doc_id.split(":", 1) for doc_id in ids] for ids in result["ids"]]
+    statuses: dict[int, str] = {}
+    if status:
+        statuses = store.statuses(lexicon, sorted({int(e) for ids in parsed for e, _ in ids}))
+    metadatas = [
+        [{"entry_id": int(e), "doc": doc, "status": statuses.get(int(e))} for e, doc in ids]
+        for ids in parsed
+    ]
+    return {"metadatas": metadatas, "distances": result["distances"]}
 
 
 def _scan(col: Any, page: int = 5000) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:

@@ -9,16 +9,19 @@ roll back together.
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Engine,
+    Text,
     bindparam,
     case,
     delete,
@@ -26,6 +29,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy import text as sql_text
@@ -443,6 +447,26 @@ class Store:
                 padded(chunk, size, "i"),
             )
             out.update({row[0]: _stored_row(row, lexicon) for row in rows})
+        return out
+
+    def statuses(self, lexicon: str, ids: Sequence[int]) -> dict[int, str]:
+        """The status of each of these entries of the lexicon (an id it does not have is
+        left out): what a vector search filters its nearest documents on, by primary key
+        (one compiled select per 1,000 ids). The lexicon is tested here, not in SQL: given
+        it, SQLite's planner reads the whole (lexicon_id, status, kind) index (16 ms at 100k
+        entries) instead of probing the primary key (0.7 ms for 200 ids)."""
+        out: dict[int, str] = {}
+        lx = self._lexicon(lexicon)
+        for chunk in _chunks(list(ids), BATCH):
+            size = bucket(len(chunk), 1024)
+            rows = self._rows(
+                ("statuses", size),
+                lambda size=size: select(M.Entry.id, M.Entry.status, M.Entry.lexicon_id).where(
+                    M.Entry.id.in_(_binds("i", size))
+                ),
+                padded(chunk, size, "i"),
+            )
+            out.update({row[0]: row[1] for row in rows if row[2] == lx})
         return out
 
     def list(
@@ -1494,20 +1518,44 @@ def _entry_query() -> Any:
 
 
 def _entry_columns(*extra: Any) -> Any:
-    """What a ``StoredEntry`` is made of (``_stored_row``), then ``extra`` columns."""
+    """What a ``StoredEntry`` is made of (``_stored_row``), then ``extra`` columns. The record
+    and the two instants come as the database keeps them (on SQLite, text): see
+    ``_stored_row``."""
     E = M.Entry
-    return select(E.id, E.data, E.row_version, E.created_at, E.updated_at, *extra)
+    raw = [type_coerce(c, Text) for c in (E.data, E.created_at, E.updated_at)]
+    return select(E.id, raw[0], E.row_version, raw[1], raw[2], *extra)
+
+
+# Entries made from rows, by the row: the bridge reads the same few hundred candidate entries
+# of common words on every encode (at 100k entries, about 750 for a 20-word text), and making
+# them (decoding the JSON record, building EntryData, parsing two instants) was a third of a
+# warm encode. The same row (id, record text, version, instants) is the same entry, so nothing
+# here goes stale; entries are immutable, so one instance may be shared.
+ENTRIES_KEPT = 8192
+
+
+@functools.lru_cache(maxsize=ENTRIES_KEPT)
+def _stored_text(
+    lexicon: str, entry_id: int, record: str, version: int, created: str, updated: str
+) -> StoredEntry:
+    data = EntryData.from_record(json.loads(record))
+    return StoredEntry(entry_id, lexicon, data, version, _instant(created), _instant(updated))
+
+
+def _instant(value: Any) -> datetime:
+    """A stored instant, timezone-aware UTC (what ``models.UTCDateTime`` gives): SQLite keeps
+    naive ISO text, PostgreSQL's driver gives a datetime."""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _stored_row(row: Sequence[Any], lexicon: str) -> StoredEntry:
-    return StoredEntry(
-        id=row[0],
-        lexicon=lexicon,
-        data=EntryData.from_record(row[1]),
-        row_version=row[2],
-        created_at=row[3],
-        updated_at=row[4],
-    )
+    entry_id, record, version, created, updated = row[:5]
+    if isinstance(record, str) and isinstance(created, str) and isinstance(updated, str):
+        return _stored_text(lexicon, entry_id, record, version, created, updated)
+    # a driver that decodes JSON and instants itself (PostgreSQL)
+    data = EntryData.from_record(json.loads(record) if isinstance(record, str) else record)
+    return StoredEntry(entry_id, lexicon, data, version, _instant(created), _instant(updated))
 
 
 def _binds(prefix: str, size: int) -> list[Any]:
