@@ -391,10 +391,10 @@ def test_a_drain_updates_the_snapshot_with_what_it_wrote(
     full_reads: list[int] = []
     read = Index._read_snapshot
 
-    def counted(col: Any, meta: dict[str, Any], ids: list[str] | None) -> Snapshot:
+    def counted(col: Any, meta: dict[str, Any], ids: list[str] | None, *known: Any) -> Snapshot:
         if ids is None:
             full_reads.append(1)
-        return read(col, meta, ids)
+        return read(col, meta, ids, *known)
 
     monkeypatch.setattr(Index, "_read_snapshot", staticmethod(counted))
     rng = np.random.default_rng(5)
@@ -431,6 +431,11 @@ def test_a_drain_updates_the_snapshot_with_what_it_wrote(
         lex.edit(first[4].data.form, examples=["огонь и время в одной свече"])
 
     change(several)
+    lex.add(EntryData.create("🜇", glosses={"ru": ["царская водка"]}))
+    lex.edit("🜆", registers=["poetic"])
+    lex.remove(first[3].data.form)
+    assert index.drain(lex.store, "core", batch=1).rows == 3  # one drain, three applies
+    check()
     assert full_reads == [1]
     # another Index of this process writes the collection: its count tells the next drain
     other = index._snapshots["core"].ids[0]

@@ -152,8 +152,11 @@ class DrainReport:
     updated: int = 0
     deleted: int = 0
     # what this drain wrote to Chroma, for the snapshot (``Index._snapshot_after``): the
-    # documents it embedded or relabelled, and how many write batches it made
+    # documents it embedded or relabelled; of those that were new to Chroma, the metadata
+    # written (what Chroma then holds: an upsert of a new id merges with nothing; up to
+    # SNAPSHOT_MAX of them); and how many applies wrote
     written: set[str] = field(default_factory=set, repr=False, compare=False)
+    added: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
     applies: int = field(default=0, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, int]:
@@ -389,10 +392,16 @@ class Snapshot:
         old, new = self.arrays(), fresh.arrays()
         if old.keys() != new.keys():
             return None
+        # the usual case, an import: the old rows first and in their order, then the new
+        kept = len(old_rows)
+        in_place = old_rows == list(range(kept)) and old_at == old_rows
         merged: dict[str, Any] = {}
         for key, values in old.items():
             out = np.empty((len(ids), *values.shape[1:]), np.result_type(values, new[key]))
-            out[old_at] = values[old_rows]
+            if in_place:
+                out[:kept] = values[:kept]
+            else:
+                out[old_at] = values[old_rows]
             out[new_at] = new[key][new_rows]
             # strings as ``of`` makes them: as wide as the longest one held now
             merged[key] = np.array(out.tolist(), dtype=str) if out.dtype.kind == "U" else out
@@ -710,7 +719,7 @@ class Index:
         if report.rows:
             # only this drain wrote since ``writes``: the snapshot may be updated with that
             ours = self._writes(lexicon) == writes + report.applies
-            self._snapshot_after(store, lexicon, since=(writes, report.written) if ours else None)
+            self._snapshot_after(store, lexicon, since=(writes, report) if ours else None)
         return report
 
     def _drain(
@@ -802,6 +811,8 @@ class Index:
             for lang, text in documents(stored.data):
                 wanted[f"{entry_id}:{lang}"] = (text, metadata(entry_id, stored.data, lang, text))
         gone = [i for i in have if i not in wanted]
+        for i in (*gone, *have):  # written before in this drain: Chroma may have merged
+            report.added.pop(i, None)
         if gone:
             col.delete(ids=gone)
             report.deleted += len(gone)
@@ -825,6 +836,8 @@ class Index:
             vectors = self.embedder.encode(texts)
             col.upsert(ids=list(chunk), embeddings=vectors, metadatas=[wanted[i][1] for i in chunk])
             report.embedded += len(chunk)
+            if len(report.added) + len(chunk) <= SNAPSHOT_MAX:
+                report.added.update((i, wanted[i][1]) for i in chunk if i not in have)
 
     def rebuild(
         self, store: Store, lexicon: str, *, progress: Callable[[int], None] | None = None
@@ -911,18 +924,18 @@ class Index:
         return snapshot if meta["identity"] == self._identity() else None
 
     def _snapshot_after(
-        self, store: Store, lexicon: str, *, since: tuple[int, set[str]] | None = None
+        self, store: Store, lexicon: str, *, since: tuple[int, DrainReport] | None = None
     ) -> None:
         """Take a snapshot of the collection if the outbox is empty and it is small enough.
         The state is read first: what is read from Chroma after it is that revision or
         newer. Best effort: an index without a snapshot is only slower to open.
 
-        ``since``: (count, ids) when only the caller wrote to the collection since this
-        process's write count was ``count``, and those are the documents it embedded or
-        relabelled. If the snapshot in memory was taken at that count, it is updated: the
-        collection's ids are listed (in Chroma's order) and only the written documents are
-        read, instead of every vector (a bulk import drained in chunks read the whole
-        collection after each one)."""
+        ``since``: (count, report) when only the drain of ``report`` wrote to the collection
+        since this process's write count was ``count``. If the snapshot in memory was taken
+        at that count, it is updated: the collection's ids are listed (in Chroma's order),
+        the documents the drain changed are read (of those it added, only the vectors: the
+        metadata is what it wrote), instead of every document (a bulk import drained in
+        chunks read the whole collection after each one)."""
         if self.settings.chroma_url:
             return
         state = store.state(lexicon)
@@ -953,7 +966,11 @@ class Index:
                     self.forget_snapshot(lexicon)
                     self._too_big[lexicon] = state.revision
                     return
-                fresh = self._read_snapshot(col, meta, sorted(since[1] & set(ids)))
+                held = set(ids)
+                added = {i: v for i, v in since[1].added.items() if i in held}
+                fresh = self._read_snapshot(
+                    col, meta, sorted((since[1].written & held) - set(added)), added
+                )
                 snapshot = known.updated(meta, ids, fresh)
             if snapshot is None:
                 if col.count() > SNAPSHOT_MAX:
@@ -969,8 +986,15 @@ class Index:
             log.info("no snapshot of %r's index (%s)", lexicon, exc)
 
     @staticmethod
-    def _read_snapshot(col: Any, meta: dict[str, Any], ids: list[str] | None) -> Snapshot:
-        """A snapshot of the documents ``ids`` (in that order), or of every document."""
+    def _read_snapshot(
+        col: Any,
+        meta: dict[str, Any],
+        ids: list[str] | None,
+        known: dict[str, dict[str, Any]] | None = None,
+    ) -> Snapshot:
+        """A snapshot of the documents ``ids`` read from Chroma, and then of the ``known``
+        ones (id: metadata; only their vectors are read: Chroma normalizes what it is given,
+        so its vectors are not bit for bit the ones written); or of every document."""
         got_ids: list[str] = []
         vectors: list[Any] = []
         metas: list[Any] = []
@@ -985,14 +1009,16 @@ class Index:
                 metas += got["metadatas"]
                 offset += len(got["ids"])
             return Snapshot.of(meta, got_ids, vectors, metas)
-        for chunk in _chunks(ids, 5000):
-            got = col.get(ids=list(chunk), include=["embeddings", "metadatas"])
-            at = {doc_id: j for j, doc_id in enumerate(got["ids"])}
-            for doc_id in chunk:
-                if doc_id in at:
-                    got_ids.append(doc_id)
-                    vectors.append(got["embeddings"][at[doc_id]])
-                    metas.append(got["metadatas"][at[doc_id]])
+        known = known or {}
+        for group, include in ((ids, ["embeddings", "metadatas"]), (list(known), ["embeddings"])):
+            for chunk in _chunks(group, 5000):
+                got = col.get(ids=list(chunk), include=include)
+                at = {doc_id: j for j, doc_id in enumerate(got["ids"])}
+                for doc_id in chunk:
+                    if doc_id in at:
+                        got_ids.append(doc_id)
+                        vectors.append(got["embeddings"][at[doc_id]])
+                        metas.append(known.get(doc_id) or got["metadatas"][at[doc_id]])
         return Snapshot.of(meta, got_ids, vectors, metas)
 
     # --- reading ----------------------------------------------------------------------
