@@ -27,7 +27,10 @@ from Chroma after the state is read, so its content is R's or newer. Exact searc
 true nearest documents; at these sizes HNSW finds the same ones (its recall against brute
 force is measured in bench/index_bench.py). A snapshot is written after a drain applies
 changes, or after a query that had to use Chroma; ``rebuild``, ``repair`` and
-``doctor --fix`` delete it.
+``doctor --fix`` delete it. After a drain, the snapshot this process holds is updated with
+what the drain wrote (when nothing else wrote to the collection since it was taken: a count
+per collection says so) instead of reading every vector again; it comes out the same as one
+read afresh, in Chroma's order (which breaks ties between equal distances).
 """
 
 from __future__ import annotations
