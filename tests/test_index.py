@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -414,3 +416,85 @@ def test_chroma_answers_as_the_snapshot_does(indexed_sqlite: Lexicon) -> None:
     index.note_synced(name, revision + 1)  # another revision: read again
     index.vectors(name, ids[:2])
     assert index._held[name][0] == revision + 1 and len(index._held[name][1]) == 2
+
+
+# --- snapshots ------------------------------------------------------------------------------
+
+
+def _same_snapshot(a: Any, b: Any) -> None:
+    """Two snapshots hold the same documents in the same order, the same arrays and types."""
+    assert a.meta == b.meta and a.ids == b.ids
+    left, right = a.arrays(), b.arrays()
+    assert left.keys() == right.keys()
+    for key in left:
+        assert left[key].dtype == right[key].dtype, key
+        assert np.array_equal(left[key], right[key]), key
+
+
+def test_a_drain_updates_the_snapshot_with_what_it_wrote(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After each drain the snapshot equals one read afresh from Chroma (same documents,
+    order, vectors, flags, and the same search answers), while only the first drain reads
+    every vector; a write to the collection the snapshot did not see makes the next drain
+    read everything again."""
+    from hyperlexicon.index import Index, Snapshot
+
+    lex = _manual(indexed_sqlite)
+    index = lex.index
+    full_reads: list[int] = []
+    read = Index._read_snapshot
+
+    def counted(col: Any, meta: dict[str, Any], ids: list[str] | None, *known: Any) -> Snapshot:
+        if ids is None:
+            full_reads.append(1)
+        return read(col, meta, ids, *known)
+
+    monkeypatch.setattr(Index, "_read_snapshot", staticmethod(counted))
+    rng = np.random.default_rng(5)
+    queries = rng.normal(size=(6, index.embedder.dimension)).astype(np.float32)
+
+    def check() -> None:
+        kept = index._snapshots["core"]
+        col = index.collection("core")
+        afresh = read(col, kept.meta, None)
+        _same_snapshot(kept, afresh)
+        _same_snapshot(Snapshot.load(index.snapshot_path("core")), afresh)
+        for kind, register in [(None, None), ("glyph", None), (None, "poetic")]:
+            assert kept.search(queries, 12, kind, register, None) == afresh.search(
+                queries, 12, kind, register, None
+            )
+
+    def change(act: Callable[[], Any]) -> None:
+        act()
+        assert lex.sync().rows
+        check()
+
+    first = lex.entries()[:6]
+    change(lambda: lex.add(EntryData.create("🜅", glosses={"ru": ["кислота"], "en": ["acid"]})))
+    assert full_reads == [1]  # the first snapshot of this process reads everything
+    change(lambda: lex.edit("🜅", glosses={"ru": ["едкая кислота"], "en": ["corrosive acid"]}))
+    change(lambda: lex.edit(first[0].data.form, weight=0.11, status="deprecated"))  # relabel
+    change(lambda: lex.edit(first[1].data.form, registers=[]))  # flags Chroma merges
+    change(lambda: lex.remove(first[2].data.form))
+    change(lambda: lex.edit(first[3].data.form, glosses={"en": ["a longer gloss " * 8]}))
+
+    def several() -> None:
+        lex.add(EntryData.create("🜆", glosses={"en": ["aqua regia"]}, kind="glyph"))
+        lex.remove("🜅")
+        lex.edit(first[4].data.form, examples=["огонь и время в одной свече"])
+
+    change(several)
+    lex.add(EntryData.create("🜇", glosses={"ru": ["царская водка"]}))
+    lex.edit("🜆", registers=["poetic"])
+    lex.remove(first[3].data.form)
+    assert index.drain(lex.store, "core", batch=1).rows == 3  # one drain, three applies
+    check()
+    assert full_reads == [1]
+    # another Index of this process writes the collection: its count tells the next drain
+    other = index._snapshots["core"].ids[0]
+    index._wrote("core")
+    index.collection("core").update(ids=[other], metadatas=[{"kind": "other"}])
+    change(lambda: lex.edit(first[5].data.form, weight=0.77))
+    assert "other" in index._snapshots["core"].kind
+    assert full_reads == [1, 1]

@@ -419,3 +419,68 @@ def test_statuses_by_id(seeded: Lexicon) -> None:
     foreign = seeded.using("other").add(EntryData.create("⟁⟁", kind="glyph", glosses={"en": ["x"]}))
     got = store.statuses(name, [e.id for e in entries] + [10**9, foreign.id])
     assert got == {e.id: ("deprecated" if e is entries[0] else e.data.status) for e in entries}
+
+
+def test_entry_reads_build_what_the_plain_constructors_build() -> None:
+    """``EntryData.from_record`` sets an entry's fields at once; the compiled read path
+    parses JSON with orjson and memoizes timestamps: the values must be the ones the plain
+    dataclass constructors, ``json.loads`` and SQLAlchemy's own processors give."""
+    import json
+    from datetime import UTC
+
+    from sqlalchemy import JSON, create_engine
+
+    from hyperlexicon.engine import _faster
+
+    records = [
+        EntryData.create("🜂").to_dict(),
+        EntryData.create(
+            "страхтишина",
+            kind="compound",
+            glosses={"ru": ["страх и тишина"], "en": ["fear", "silence"]},
+            components=[Component("страх", "ru"), Component("тишина", ref="🜄")],
+            registers=["poetic", "emotional"],
+            weight=0.125,
+            status="deprecated",
+            notes="a note",
+            examples=["В тишине был страх."],
+        ).to_dict(),
+    ]
+    for record in records:
+        built = EntryData.from_record(record)
+        plain = EntryData(
+            form=record["form"],
+            kind=record["kind"],
+            glosses={k: tuple(v) for k, v in record["glosses"].items()},
+            components=tuple(
+                Component(c["meaning"], c.get("lang"), c.get("ref"))
+                for c in record.get("components", ())
+            ),
+            registers=tuple(record["registers"]),
+            weight=record["weight"],
+            status=record["status"],
+            provenance=record["provenance"],
+            notes=record.get("notes", ""),
+            examples=tuple(record.get("examples", ())),
+        )
+        assert built == plain and vars(built) == vars(plain)
+        assert [vars(c) for c in built.components] == [vars(c) for c in plain.components]
+        assert built.to_dict() == record and built.content_hash() == plain.content_hash()
+        assert hash(built.components) == hash(plain.components)
+
+    dialect = create_engine("sqlite://").dialect
+    plain_json = JSON()._cached_result_processor(dialect, None)
+    fast_json = _faster(JSON(), plain_json, dialect)
+    for text in [
+        json.dumps(records[1]),
+        json.dumps(records[1], ensure_ascii=False),
+        '{"w": NaN, "big": 123456789012345678901234567890}',
+        '["\\ud83d", 1e400, -0.0, 0.1]',
+        "[]",
+    ]:
+        assert repr(fast_json(text)) == repr(plain_json(text))
+    stamp = M.Entry.__table__.c.created_at.type
+    plain_time = stamp._cached_result_processor(dialect, None)
+    fast_time = _faster(stamp, plain_time, dialect)
+    for text in ["2026-12-02 20:40:57.753038", "2026-12-02 20:40:57.753038", "2026-01-01 00:00:00"]:
+        assert fast_time(text) == plain_time(text) and fast_time(text).tzinfo == UTC

@@ -27,7 +27,10 @@ from Chroma after the state is read, so its content is R's or newer. Exact searc
 true nearest documents; at these sizes HNSW finds the same ones (its recall against brute
 force is measured in bench/index_bench.py). A snapshot is written after a drain applies
 changes, or after a query that had to use Chroma; ``rebuild``, ``repair`` and
-``doctor --fix`` delete it.
+``doctor --fix`` delete it. After a drain, the snapshot this process holds is updated with
+what the drain wrote (when nothing else wrote to the collection since it was taken: a count
+per collection says so) instead of reading every vector again; it comes out the same as one
+read afresh, in Chroma's order (which breaks ties between equal distances).
 """
 
 from __future__ import annotations
@@ -153,6 +156,13 @@ class DrainReport:
     embedded: int = 0
     updated: int = 0
     deleted: int = 0
+    # what this drain wrote to Chroma, for the snapshot (``Index._snapshot_after``): the
+    # documents it embedded or relabelled; of those that were new to Chroma, the metadata
+    # written (what Chroma then holds: an upsert of a new id merges with nothing; up to
+    # SNAPSHOT_MAX of them); and how many applies wrote
+    written: set[str] = field(default_factory=set, repr=False, compare=False)
+    added: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    applies: int = field(default=0, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -318,6 +328,9 @@ class Snapshot:
         self.lang = arrays["lang"]
         self.registers = {r: arrays[f"reg_{r}"] for r in REGISTERS if f"reg_{r}" in arrays}
         self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        # this process's count of Chroma writes to the collection when the snapshot was
+        # taken (``Index._writes``); None for a snapshot read from a file
+        self.writes: int | None = None
 
     @classmethod
     def of(
@@ -345,14 +358,10 @@ class Snapshot:
             arrays[f"reg_{r}"] = np.array([bool(m.get(f"reg_{r}")) for m in metas], dtype=bool)
         return cls(meta, arrays)
 
-    def save(self, path: Path) -> None:
-        import json
-
+    def arrays(self) -> dict[str, Any]:
         import numpy as np
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        arrays = {
+        return {
             "ids": np.array(self.ids, dtype=str),
             "vectors": self.vectors,
             "entry_id": self.entry_id,
@@ -362,8 +371,56 @@ class Snapshot:
             "lang": self.lang,
             **{f"reg_{r}": flags for r, flags in self.registers.items()},
         }
+
+    def updated(self, meta: dict[str, Any], ids: list[str], fresh: Snapshot) -> Snapshot | None:
+        """The snapshot of a collection that now holds ``ids`` (in Chroma's order), whose
+        documents in ``fresh`` were written since this one was taken and the others not:
+        what ``of`` gives from reading every document again, without reading them. None if
+        an id is in neither (this snapshot is not the collection's past)."""
+        import numpy as np
+
+        old_at: list[int] = []
+        old_rows: list[int] = []
+        new_at: list[int] = []
+        new_rows: list[int] = []
+        for at, doc_id in enumerate(ids):
+            row = fresh._row.get(doc_id)
+            if row is not None:
+                new_at.append(at)
+                new_rows.append(row)
+                continue
+            row = self._row.get(doc_id)
+            if row is None:
+                return None
+            old_at.append(at)
+            old_rows.append(row)
+        old, new = self.arrays(), fresh.arrays()
+        if old.keys() != new.keys():
+            return None
+        # the usual case, an import: the old rows first and in their order, then the new
+        kept = len(old_rows)
+        in_place = old_rows == list(range(kept)) and old_at == old_rows
+        merged: dict[str, Any] = {}
+        for key, values in old.items():
+            out = np.empty((len(ids), *values.shape[1:]), np.result_type(values, new[key]))
+            if in_place:
+                out[:kept] = values[:kept]
+            else:
+                out[old_at] = values[old_rows]
+            out[new_at] = new[key][new_rows]
+            # strings as ``of`` makes them: as wide as the longest one held now
+            merged[key] = np.array(out.tolist(), dtype=str) if out.dtype.kind == "U" else out
+        return Snapshot(meta, merged)
+
+    def save(self, path: Path) -> None:
+        import json
+
+        import numpy as np
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         with temporary.open("wb") as f:
-            np.savez(f, meta=np.array(json.dumps(self.meta)), **arrays)
+            np.savez(f, meta=np.array(json.dumps(self.meta)), **self.arrays())
         os.replace(temporary, path)
 
     @classmethod
@@ -461,6 +518,13 @@ def _rebuild_lock(target: str, lexicon: str) -> threading.Lock:
 class Index:
     """The Chroma side of one store, with one embedder."""
 
+    # per (index target, lexicon): how many times any Index of this process wrote to the
+    # collection (a batch of an apply, a rebuild, a repair). A snapshot remembers the count
+    # it was taken at; a drain that finds it unchanged but for its own writes updates the
+    # snapshot with what it wrote instead of reading every document again.
+    _write_counts: ClassVar[dict[tuple[str, str], int]] = {}
+    _write_guard = threading.Lock()
+
     def __init__(
         self, settings: Settings, embedder: Embedder | None = None, store: Store | None = None
     ) -> None:
@@ -507,9 +571,20 @@ class Index:
             self.repair(store, lexicon, str(exc).splitlines()[0])
             return op()
 
+    def _writes(self, lexicon: str) -> int:
+        return self._write_counts.get((self.target, lexicon), 0)
+
+    def _wrote(self, lexicon: str) -> None:
+        """Count a write to the lexicon's collection (before it is made: a snapshot taken
+        meanwhile is then never updated as if it had seen it)."""
+        with self._write_guard:
+            key = (self.target, lexicon)
+            self._write_counts[key] = self._write_counts.get(key, 0) + 1
+
     def repair(self, store: Store, lexicon: str, reason: str = "") -> int:
         """Throw away a damaged collection and rebuild it from SQL."""
         log.warning("index of %r damaged (%s): rebuilding it from SQL", lexicon, reason)
+        self._wrote(lexicon)
         self._collections.pop(lexicon, None)
         self.forget_snapshot(lexicon)
         for suffix in ("idx", "next"):
@@ -670,9 +745,12 @@ class Index:
         progress: Callable[[int], None] | None = None,
     ) -> DrainReport:
         """Apply pending outbox rows to Chroma, then delete them. Idempotent."""
+        writes = self._writes(lexicon)
         report = self._heal(lexicon, store, lambda: self._drain(store, lexicon, batch, progress))
         if report.rows:
-            self._snapshot_after(store, lexicon)
+            # only this drain wrote since ``writes``: the snapshot may be updated with that
+            ours = self._writes(lexicon) == writes + report.applies
+            self._snapshot_after(store, lexicon, since=(writes, report) if ours else None)
         return report
 
     def _drain(
@@ -754,6 +832,8 @@ class Index:
         self, col: Any, store: Store, lexicon: str, entry_ids: Sequence[int], report: DrainReport
     ) -> None:
         """Make Chroma hold exactly the current documents of these entries."""
+        self._wrote(lexicon)
+        report.applies += 1
         current = store.get_many(lexicon, entry_ids)
         existing = col.get(where={"entry_id": {"$in": list(entry_ids)}}, include=["metadatas"])
         have = dict(zip(existing["ids"], existing["metadatas"], strict=True))
@@ -762,6 +842,8 @@ class Index:
             for lang, text in documents(stored.data):
                 wanted[f"{entry_id}:{lang}"] = (text, metadata(entry_id, stored.data, lang, text))
         gone = [i for i in have if i not in wanted]
+        for i in (*gone, *have):  # written before in this drain: Chroma may have merged
+            report.added.pop(i, None)
         if gone:
             col.delete(ids=gone)
             report.deleted += len(gone)
@@ -770,19 +852,24 @@ class Index:
             for i, (_, m) in wanted.items()
             if (have.get(i) or {}).get("text_hash") != m["text_hash"]
         ]
+        embedding = set(embed)  # (a list: a drain of 1,000 documents made a million tests)
         relabel = [
             i
             for i, (_, m) in wanted.items()
-            if i not in embed and have[i].get("entry_hash") != m["entry_hash"]
+            if i not in embedding and have[i].get("entry_hash") != m["entry_hash"]
         ]
         if relabel:  # same text, other metadata (status, weight, registers): no re-embedding
+            report.written.update(relabel)
             col.update(ids=relabel, metadatas=[wanted[i][1] for i in relabel])
             report.updated += len(relabel)
+        report.written.update(embed)
         for chunk in _chunks(embed, UPSERT_BATCH):
             texts = [wanted[i][0] for i in chunk]
             vectors = self.embedder.encode(texts)
             col.upsert(ids=list(chunk), embeddings=vectors, metadatas=[wanted[i][1] for i in chunk])
             report.embedded += len(chunk)
+            if len(report.added) + len(chunk) <= SNAPSHOT_MAX:
+                report.added.update((i, wanted[i][1]) for i in chunk if i not in have)
 
     def rebuild(
         self, store: Store, lexicon: str, *, progress: Callable[[int], None] | None = None
@@ -792,6 +879,7 @@ class Index:
             return self._rebuild(store, lexicon, progress)
 
     def _rebuild(self, store: Store, lexicon: str, progress: Callable[[int], None] | None) -> int:
+        self._wrote(lexicon)
         next_name = self.collection_name(lexicon, "next")
         if self._find(next_name) is not None:
             self.client.delete_collection(next_name)
@@ -830,6 +918,7 @@ class Index:
         self.forget_snapshot(lexicon)
         if self._find(name) is not None:
             self.client.delete_collection(name)
+        self._wrote(lexicon)
         col.modify(name=name)
         # Changes made while we were building are still in the outbox, so the next drain
         # applies them; rows whose change the new collection already holds are harmless.
@@ -867,10 +956,19 @@ class Index:
             return None
         return snapshot if meta["identity"] == self._identity() else None
 
-    def _snapshot_after(self, store: Store, lexicon: str) -> None:
+    def _snapshot_after(
+        self, store: Store, lexicon: str, *, since: tuple[int, DrainReport] | None = None
+    ) -> None:
         """Take a snapshot of the collection if the outbox is empty and it is small enough.
         The state is read first: what is read from Chroma after it is that revision or
-        newer. Best effort: an index without a snapshot is only slower to open."""
+        newer. Best effort: an index without a snapshot is only slower to open.
+
+        ``since``: (count, report) when only the drain of ``report`` wrote to the collection
+        since this process's write count was ``count``. If the snapshot in memory was taken
+        at that count, it is updated: the collection's ids are listed (in Chroma's order),
+        the documents the drain changed are read (of those it added, only the vectors: the
+        metadata is what it wrote), instead of every document (a bulk import drained in
+        chunks read the whole collection after each one)."""
         if self.settings.chroma_url:
             return
         state = store.state(lexicon)
@@ -881,34 +979,80 @@ class Index:
             return
         try:
             col = self.collection(lexicon)
-            if col.count() > SNAPSHOT_MAX:
-                self.forget_snapshot(lexicon)
-                self._too_big[lexicon] = state.revision
-                return
-            ids: list[str] = []
-            vectors: list[Any] = []
-            metas: list[Any] = []
-            offset = 0
-            while True:
-                got = col.get(include=["embeddings", "metadatas"], limit=5000, offset=offset)
-                if not len(got["ids"]):
-                    break
-                ids += got["ids"]
-                vectors += list(got["embeddings"])
-                metas += got["metadatas"]
-                offset += len(got["ids"])
+            writes = self._writes(lexicon)  # before reading: a write meanwhile makes it stale
             meta = {
                 "format": SNAPSHOT_FORMAT,
                 "revision": state.revision,
                 "lexicon_id": store.lexicon_key(lexicon),
                 "identity": self._identity(),
             }
-            snapshot = Snapshot.of(meta, ids, vectors, metas)
+            snapshot = None
+            if (
+                since is not None
+                and known is not None
+                and known.writes == since[0]
+                and known.meta["identity"] == meta["identity"]
+                and known.meta["lexicon_id"] == meta["lexicon_id"]
+            ):
+                ids = _ids(col)
+                if len(ids) > SNAPSHOT_MAX:
+                    self.forget_snapshot(lexicon)
+                    self._too_big[lexicon] = state.revision
+                    return
+                held = set(ids)
+                added = {i: v for i, v in since[1].added.items() if i in held}
+                fresh = self._read_snapshot(
+                    col, meta, sorted((since[1].written & held) - set(added)), added
+                )
+                snapshot = known.updated(meta, ids, fresh)
+            if snapshot is None:
+                if col.count() > SNAPSHOT_MAX:
+                    self.forget_snapshot(lexicon)
+                    self._too_big[lexicon] = state.revision
+                    return
+                snapshot = self._read_snapshot(col, meta, None)
+            snapshot.writes = writes
             with self._snapshot_lock:
                 snapshot.save(self.snapshot_path(lexicon))
                 self._snapshots[lexicon] = snapshot
         except OSError as exc:
             log.info("no snapshot of %r's index (%s)", lexicon, exc)
+
+    @staticmethod
+    def _read_snapshot(
+        col: Any,
+        meta: dict[str, Any],
+        ids: list[str] | None,
+        known: dict[str, dict[str, Any]] | None = None,
+    ) -> Snapshot:
+        """A snapshot of the documents ``ids`` read from Chroma, and then of the ``known``
+        ones (id: metadata; only their vectors are read: Chroma normalizes what it is given,
+        so its vectors are not bit for bit the ones written); or of every document."""
+        got_ids: list[str] = []
+        vectors: list[Any] = []
+        metas: list[Any] = []
+        if ids is None:
+            offset = 0
+            while True:
+                got = col.get(include=["embeddings", "metadatas"], limit=5000, offset=offset)
+                if not len(got["ids"]):
+                    break
+                got_ids += got["ids"]
+                vectors += list(got["embeddings"])
+                metas += got["metadatas"]
+                offset += len(got["ids"])
+            return Snapshot.of(meta, got_ids, vectors, metas)
+        known = known or {}
+        for group, include in ((ids, ["embeddings", "metadatas"]), (list(known), ["embeddings"])):
+            for chunk in _chunks(group, 5000):
+                got = col.get(ids=list(chunk), include=include)
+                at = {doc_id: j for j, doc_id in enumerate(got["ids"])}
+                for doc_id in chunk:
+                    if doc_id in at:
+                        got_ids.append(doc_id)
+                        vectors.append(got["embeddings"][at[doc_id]])
+                        metas.append(known.get(doc_id) or got["metadatas"][at[doc_id]])
+        return Snapshot.of(meta, got_ids, vectors, metas)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -1152,6 +1296,7 @@ class Index:
         report.stale = [str(i) for i in sorted(stale)]
         report.extra = [str(i) for i in sorted(set(held) - set(expected))]
         if fix and not report.clean:
+            self._wrote(lexicon)
             self.forget_snapshot(lexicon)  # it may hold what is being fixed
             self.drain(store, lexicon)
             broken = [int(i) for i in (*report.missing, *report.extra, *report.stale)]
@@ -1288,6 +1433,16 @@ def _scan(col: Any, page: int = 5000) -> Iterator[tuple[list[str], list[dict[str
             return
         yield got["ids"], got["metadatas"]
         offset += len(got["ids"])
+
+
+def _ids(col: Any, page: int = 5000) -> list[str]:
+    """Every document id of a collection, in Chroma's order (the order ``get`` pages in)."""
+    ids: list[str] = []
+    while True:
+        got = col.get(include=[], limit=page, offset=len(ids))
+        if not got["ids"]:
+            return ids
+        ids += got["ids"]
 
 
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
