@@ -115,7 +115,7 @@ def memory_workspace(entries: Iterable[dict[str, Any]], *, author: str = "tester
         store,
         "core",
         author,
-        Settings(),
+        Settings(bilingual="off"),  # the engine's logic, not the machine's dictionary
         lambda: index,  # type: ignore[arg-type,return-value]
         lambda: writes.append(1),
     )

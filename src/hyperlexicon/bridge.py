@@ -30,6 +30,7 @@ import regex
 
 from . import stability as checks
 from . import styles
+from .bilingual import translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -734,7 +735,7 @@ class Bridge:
             and run.claimed[i] is None
             and only_noun(tok.text, run.lang)
         ]
-        translations = self.ws.index().translations if words else None
+        translations = translations_for(self.ws.settings.bilingual) if words else None
         if translations is None:
             return {}
         out: dict[int, tuple[str, ...]] = {}
