@@ -1097,3 +1097,23 @@ def test_the_lookup_writes_what_entry_out_would() -> None:
         stored = StoredEntry(7, "core", data, 3, now, now)
         expected = EntryOut.model_validate(stored.to_dict()).model_dump_json().encode()
         assert entry_json(stored) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "where"),
+    [
+        ("/compress", rb'{"scenes": ["\ud83c\udf1f", "\ud83d"]}', "scenes[1]"),
+        ("/encode", rb'{"text": "fire \udc00"}', "text"),
+        ("/entries", rb'{"form": "\ud83d", "kind": "glyph"}', "form"),
+    ],
+)
+def test_a_lone_surrogate_is_422_naming_where(
+    client: TestClient, path: str, raw: bytes, where: str
+) -> None:
+    """JSON can escape half a surrogate pair; no database can store one, so it is refused
+    at the door (it once reached the store and came back as a 500)."""
+    before = snapshot(client)
+    r = client.post(f"{API}{path}", content=raw, headers={"content-type": "application/json"})
+    detail = problem(r, 422)["detail"]
+    assert where in detail and "lone surrogate" in detail
+    assert snapshot(client) == before

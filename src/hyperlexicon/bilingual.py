@@ -226,7 +226,11 @@ def translations_for(setting: str) -> Translations | None:
     if path is None:
         return None
     st = path.stat()
-    return _load(str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _LOADING:  # two threads asking first must not compile the dictionary twice
+        return _load(str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+_LOADING = threading.Lock()
 
 
 @lru_cache(maxsize=4)
@@ -293,7 +297,7 @@ def _open_compiled(source: str, compiled: Path) -> Translations:
 
 def _write_compiled(translations: Translations, compiled: Path) -> None:
     compiled.parent.mkdir(parents=True, exist_ok=True)
-    tmp = compiled.with_name(f"{compiled.name}.{os.getpid()}.tmp")
+    tmp = compiled.with_name(f"{compiled.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.unlink(missing_ok=True)
     con = sqlite3.connect(tmp)
     try:

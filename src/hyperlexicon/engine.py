@@ -236,8 +236,9 @@ class _Held:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def __del__(self) -> None:
-        with suppress(Exception):
+    def __del__(self, _suppress: type[suppress] = suppress) -> None:
+        # bound at definition: at interpreter exit the module's globals may already be None
+        with _suppress(Exception):
             self.conn.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from fastapi import (
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..entry import EntryData
 from ..errors import BadInputError, RateLimitError
@@ -154,10 +156,45 @@ Chain = Annotated[
 ]
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any, where: str) -> str | None:
+    """Where a string of the body holds a lone surrogate: JSON can escape one ("\\ud83d"),
+    no database or file can store it, so it is refused before anything reads it."""
+    if isinstance(value, str):
+        found = _LONE_SURROGATE.search(value)
+        return f"{where} holds U+{ord(found.group()):04X}, a lone surrogate" if found else None
+    if isinstance(value, dict):
+        items: Any = ((f"{where}.{k}".lstrip("."), k, v) for k, v in value.items())
+        return next(
+            (
+                problem
+                for at, k, v in items
+                for problem in (_lone_surrogate(k, at), _lone_surrogate(v, at))
+                if problem
+            ),
+            None,
+        )
+    if isinstance(value, list):
+        return next(
+            (p for i, v in enumerate(value) if (p := _lone_surrogate(v, f"{where}[{i}]"))), None
+        )
+    return None
+
+
 class Body(BaseModel):
     """A request body: JSON types as the schema says them (no "5" for 5, no 0 for false)."""
 
     model_config = ConfigDict(strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_lone_surrogates(cls, data: Any) -> Any:
+        problem = _lone_surrogate(data, "")
+        if problem:  # a custom error: the message as written, without "Value error, "
+            raise PydanticCustomError("lone_surrogate", problem)
+        return data
 
 
 class ComponentModel(Body):
