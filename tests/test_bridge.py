@@ -356,6 +356,10 @@ def test_bad_input(core: Lexicon) -> None:
         core.encode("   ")
     with pytest.raises(BadInputError, match="control character"):
         core.encode("fire\x00")
+    with pytest.raises(BadInputError, match="U\\+D83D, a lone surrogate"):
+        core.encode("fire \ud83d")
+    with pytest.raises(BadInputError, match="lone surrogate"):
+        core.compress(["🜂", "\udc00"])
     with pytest.raises(BadInputError, match="style 'sonnet'"):
         core.decode("🜂", style="sonnet")
     with pytest.raises(BadInputError, match="language 'de'"):
@@ -474,6 +478,23 @@ def test_statements_per_encode(core: Lexicon, text: str) -> None:
     assert len(full) <= 20, "\n".join(s[:80] for s in full)
     bare = _statements(core, lambda: core.encode(text, stability=False, log=False))
     assert len(bare) <= 8, "\n".join(s[:80] for s in bare)
+
+
+def test_an_encode_with_unknown_words_writes_once_and_reads_the_revision_once(
+    scratch: Lexicon,
+) -> None:
+    """The query log and the growth evidence of its unexplained words are one write
+    transaction; the lexicon's revision, read to key the caches, is not read again for the
+    scene; a bridge held across a write reads it afresh."""
+    text = "огонь и квазиглифовость, зыбкость и мерцаловатость"
+    scratch.encode(text)
+    seen = _statements(scratch, lambda: scratch.encode(text))
+    assert sum(s.startswith("BEGIN IMMEDIATE") for s in seen) == 1, seen
+    assert sum("FROM revision" in s for s in seen) == 1, seen
+    bridge = scratch.bridge
+    before = bridge.encode("огонь", stability=False).revision
+    scratch.add(EntryData.from_dict({"form": "🜁🜁", "glosses": {"ru": ["ветерок"]}}))
+    assert bridge.encode("огонь", stability=False).revision > before
 
 
 def test_one_requests_reads_answer_as_the_store_does(core: Lexicon) -> None:

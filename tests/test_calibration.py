@@ -291,7 +291,7 @@ def test_an_observation_is_a_few_statements_however_many_spans(
     from sqlalchemy import event
 
     counts: list[int] = []
-    observe = cal.observe
+    observe = cal.record_observation
 
     def counted(*args: object, **kwargs: object) -> object:
         seen: list[str] = []
@@ -306,7 +306,7 @@ def test_an_observation_is_a_few_statements_however_many_spans(
             event.remove(lex.store.engine, "before_cursor_execute", count)
             counts.append(len(seen))
 
-    monkeypatch.setattr(cal, "observe", counted)
+    monkeypatch.setattr(cal, "record_observation", counted)
     lex.encode("квартира", stability=False)
     lex.encode("квартира шкаф диван табурет комод подоконник балкон", stability=False)
     assert len(counts) == 2 and counts[1] == counts[0] <= 8, counts

@@ -346,6 +346,9 @@ class _Reads:
                 self._known[(lexicon, n)] = n in got
         return {n for n in wanted if self._known[(lexicon, n)]}
 
+    def seed_revision(self, lexicon: str, revision: int) -> None:
+        self._revision[lexicon] = revision
+
     def last_revision(self, lexicon: str) -> int:
         if lexicon not in self._revision:
             self._revision[lexicon] = self._store.last_revision(lexicon)
@@ -364,9 +367,12 @@ class Bridge:
         thresholds: Thresholds | None = None,
         *,
         layers: Sequence[str] = LAYERS,
+        revision: int | None = None,
     ) -> None:
         """``layers`` chooses which of ``LAYERS`` encode runs (all by default): fewer layers
-        are how a benchmark measures what each one adds."""
+        are how a benchmark measures what each one adds. ``revision`` is the lexicon's last
+        revision as the caller has just read it: the first request takes it instead of
+        reading it again, unless this process has written to the store since."""
         unknown = set(layers) - set(LAYERS)
         if unknown:
             raise BadInputError(f"unknown bridge layer(s): {', '.join(sorted(unknown))}")
@@ -374,6 +380,8 @@ class Bridge:
         self.thresholds = thresholds or Thresholds()
         self.layers = tuple(layers)
         self._reads: _Reads | None = None
+        store = workspace.store
+        self._revision = (revision, store.writes) if revision is not None else None
 
     @property
     def store(self) -> Store:
@@ -387,6 +395,11 @@ class Bridge:
         if self._reads is not None:
             return None
         self._reads = _Reads(self.ws.store)
+        if self._revision is not None:  # once: a bridge held on to must read it afresh
+            revision, writes = self._revision
+            self._revision = None
+            if writes == self.ws.store.writes:
+                self._reads.seed_revision(self.name, revision)
         return self._reads
 
     def _end_reads(self, reads: _Reads | None) -> None:
@@ -1318,13 +1331,20 @@ class Bridge:
             raise BadInputError(f"language {lang!r}: one of {', '.join(styles.LANGS)}")
         if isinstance(source, Scene):
             scene, unknown = self._relabel(source, lang), []
+            entries = self.store.get_many(
+                self.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+            )
             key = form_key(scene.hyperstring) if scene.lexemes else ""
-            whole = self.store.by_keys(self.name, [key]).get(key) if key else None
+            # the whole scene's key with what ``describe`` will look up first: one statement
+            told = {form_key(c.ref) for e in entries.values() for c in e.data.components if c.ref}
+            told |= {form_key(x) for e in entries.values() for x in e.data.examples}
+            found = self.store.by_keys(self.name, [key, *told]) if key else {}
+            whole = found.get(key)
         else:
             scene, unknown, whole = self.parse(source, lang)
-        entries = self.store.get_many(
-            self.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
-        )
+            entries = self.store.get_many(
+                self.name, [lx.entry_id for lx in scene.lexemes if lx.entry_id]
+            )
         described = None
         template = None
         if style == "formula":
@@ -1688,6 +1708,9 @@ def _clean_input(text: str) -> str:
         raise BadInputError(f"input longer than {MAX_TEXT} characters ({len(text)})")
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t\r" for c in text):
         raise BadInputError("input contains a control character")
+    lone = next((c for c in text if unicodedata.category(c) == "Cs"), None)
+    if lone is not None:  # JSON can carry one ("\\ud83d"); no database or file can store it
+        raise BadInputError(f"input holds U+{ord(lone):04X}, a lone surrogate")
     return text
 
 

@@ -75,8 +75,11 @@ def set_setting(ws: Workspace, key: str, value: Any) -> None:
         s.execute(insert(M.LexiconSetting).values(lexicon_id=lx, key=key, value=value))
 
 
+AUTO_ACCEPT_OFF = {"enabled": False, "min_users": 3, "min_ratio": 0.8}
+
+
 def auto_accept_rule(ws: Workspace) -> dict[str, Any]:
-    return get_setting(ws, "auto_accept", {"enabled": False, "min_users": 3, "min_ratio": 0.8})
+    return get_setting(ws, "auto_accept", AUTO_ACCEPT_OFF)
 
 
 RULES = ("auto_accept", "min_users", "min_ratio", "proposal_support", "feedback_rate_per_hour")
@@ -693,6 +696,30 @@ def history(ws: Workspace, *, limit: int | None = None) -> list[dict[str, Any]]:
 def observe(ws: Workspace, query_id: int, scene: Any, text: str) -> list[int]:
     """After an encode: every unexplained span (and fused word) is evidence for a proposal.
     Returns the ids of proposals this observation created."""
+    with ws.store.write() as s:
+        seen = record_observation(ws, s, query_id, scene, text, fresh=False)
+    return propose_observed(ws, seen)
+
+
+@dataclass
+class Observation:
+    """What one encode left unexplained, as written to the evidence (``record_observation``),
+    and what ``propose_observed`` needs to act on it once that transaction has committed."""
+
+    items: list[tuple[str, str, str, list[str]]]  # key, source, span, split
+    proposals: dict[str, int]  # key → the proposal it already has
+    supports: dict[str, dict[str, Any]]  # key (without a proposal) → its support
+    threshold: int  # the support a proposal needs
+    auto_accept: dict[str, Any]  # the rule, read with the threshold
+
+
+def record_observation(
+    ws: Workspace, s: Any, query_id: int, scene: Any, text: str, *, fresh: bool = True
+) -> Observation | None:
+    """Write the evidence of one encode in ``s``, the transaction the query was logged in
+    (``fresh``: so no evidence of that query can exist yet, and none is looked for). One
+    transaction for the log and the evidence: a text with ten unexplained words cost the
+    encode 80 statements when each span had its own."""
     items = []
     for f in getattr(scene, "fused", ()):  # told by its parts: still a compound to propose
         items.append((form_key(f["text"]), "compound", f["text"], list(f["parts"])))
@@ -706,12 +733,11 @@ def observe(ws: Workspace, query_id: int, scene: Any, text: str) -> list[int]:
         else:
             items.append((form_key(u.text), "unmatched", u.text, []))
     if not items:
-        return []
-    # one write transaction for the whole observation (it was a few transactions per span:
-    # a text with ten unexplained words cost the encode 80 statements)
+        return None
     keys = list(dict.fromkeys(key for key, *_ in items))
-    with ws.store.write() as s:
-        lx = ws.store.lexicon_id(s, ws.lexicon)
+    lx = ws.store.lexicon_id(s, ws.lexicon)
+    have: set[str] = set()
+    if not fresh:
         have = set(
             s.scalars(
                 select(M.ProposalEvidence.key).where(
@@ -722,44 +748,63 @@ def observe(ws: Workspace, query_id: int, scene: Any, text: str) -> list[int]:
                 )
             )
         )
-        now = M.utcnow()
-        fresh = [
-            {
-                "lexicon_id": lx,
-                "key": key,
-                "query_id": query_id,
-                "feedback_id": 0,
-                "user": ws.author,
-                "polarity": +1,
-                "context": (text or "")[:MAX_TEXT],
-                "created_at": now,
-            }
-            for key in keys
-            if key not in have
-        ]
-        if fresh:
-            s.execute(insert(M.ProposalEvidence), fresh)
-        proposals: dict[str, int] = {
-            k: int(i)
-            for k, i in s.execute(
-                select(M.Proposal.key, M.Proposal.id).where(
-                    M.Proposal.lexicon_id == lx, M.Proposal.key.in_(keys)
-                )
-            )
+    now = M.utcnow()
+    rows = [
+        {
+            "lexicon_id": lx,
+            "key": key,
+            "query_id": query_id,
+            "feedback_id": 0,
+            "user": ws.author,
+            "polarity": +1,
+            "context": (text or "")[:MAX_TEXT],
+            "created_at": now,
         }
-        unproposed = [k for k in keys if k not in proposals]
-        supports = _supports(s, lx, unproposed)
-        threshold = int(_setting(s, lx, "proposal_support", DEFAULT_SUPPORT)) if unproposed else 0
+        for key in keys
+        if key not in have
+    ]
+    if rows:
+        s.execute(insert(M.ProposalEvidence), rows)
+    proposals: dict[str, int] = {
+        k: int(i)
+        for k, i in s.execute(
+            select(M.Proposal.key, M.Proposal.id).where(
+                M.Proposal.lexicon_id == lx, M.Proposal.key.in_(keys)
+            )
+        )
+    }
+    unproposed = [k for k in keys if k not in proposals]
+    supports = _supports(s, lx, unproposed)
+    rules: dict[str, Any] = dict(
+        s.execute(
+            select(M.LexiconSetting.key, M.LexiconSetting.value).where(
+                M.LexiconSetting.lexicon_id == lx,
+                M.LexiconSetting.key.in_(["proposal_support", "auto_accept"]),
+            )
+        ).all()
+    )
+    threshold = int(rules.get("proposal_support", DEFAULT_SUPPORT))
+    return Observation(
+        items, proposals, supports, threshold, rules.get("auto_accept", AUTO_ACCEPT_OFF)
+    )
+
+
+def propose_observed(ws: Workspace, seen: Observation | None) -> list[int]:
+    """The proposals an observation calls for (after its transaction: each is a write of
+    its own), and auto-acceptance of those with support enough. Returns the new ones."""
+    if seen is None:
+        return []
     created = []
-    for key, source, span, split in items:
+    proposals = dict(seen.proposals)
+    for key, source, span, split in seen.items:
         proposal_id = proposals.get(key)
-        if proposal_id is None and supports[key]["queries"] >= threshold:
+        if proposal_id is None and seen.supports[key]["queries"] >= seen.threshold:
             proposal_id = _create_proposal(ws, key, source, _proposed(ws, span, split))
             if proposal_id is not None:
                 created.append(proposal_id)
                 proposals[key] = proposal_id
         if proposal_id is not None:
-            _maybe_auto_accept(ws, proposal_id)
+            _maybe_auto_accept(ws, proposal_id, seen.auto_accept)
     return created
 
 
@@ -1092,8 +1137,9 @@ def _decide(
         )
 
 
-def _maybe_auto_accept(ws: Workspace, proposal_id: int) -> bool:
-    rule = auto_accept_rule(ws)
+def _maybe_auto_accept(ws: Workspace, proposal_id: int, rule: dict[str, Any] | None = None) -> bool:
+    """Accept the proposal if the rule (read here unless given) says its support is enough."""
+    rule = rule if rule is not None else auto_accept_rule(ws)
     if not rule.get("enabled"):
         return False
     view = proposal(ws, proposal_id)

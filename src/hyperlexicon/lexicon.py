@@ -199,7 +199,7 @@ class Lexicon(FileTransfer):
             return synced[0]
 
         ws = Workspace(self.store, self.name, self.author, self.settings, index, self._after_write)
-        return Bridge(ws, _thresholds(ws, state))
+        return Bridge(ws, _thresholds(ws, state), revision=state.revision)
 
     def using(self, name: str) -> Lexicon:
         """The same store (and index), another lexicon."""
@@ -522,25 +522,30 @@ class Lexicon(FileTransfer):
         stability: bool = True,
         log: bool = True,
     ) -> Scene:
-        """Text → hyperscene; what stays unexplained feeds growth (``calibration.observe``)."""
+        """Text → hyperscene; what stays unexplained feeds growth (the query and its
+        evidence written in one transaction: ``calibration.record_observation``)."""
         start = time.perf_counter()
         ws = self.workspace
         scene = self.bridge.encode(text, register=register, lang=lang, stability=stability)
-        params = {"register": register, "lang": lang}
-        scene.query_id = self._log(
-            "encode",
-            text,
-            params,
-            scene.to_dict() if log else {},  # (3 ms of a warm encode, for the log only)
-            scene.hyperstring,
-            scene.revision,
-            start,
-            log,
-        )
-        if scene.query_id is not None and (scene.unmatched or scene.fused):
-            from .calibration import observe
+        if not log:
+            return scene
+        from .calibration import propose_observed, record_observation
 
-            observe(ws, scene.query_id, scene, scene.text or text)
+        with self.store.write() as s:
+            scene.query_id = self.store.insert_query(
+                s,
+                self.name,
+                mode="encode",
+                input=text,
+                params={"register": register, "lang": lang},
+                result=scene.to_dict(),
+                output=scene.hyperstring,
+                revision=scene.revision,
+                latency_ms=(time.perf_counter() - start) * 1000,
+                author=self.author,
+            )
+            seen = record_observation(ws, s, scene.query_id, scene, scene.text or text)
+        propose_observed(ws, seen)
         return scene
 
     def decode(

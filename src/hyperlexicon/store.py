@@ -283,6 +283,7 @@ class Store:
         # the read fast path: statements compiled once per shape, run on plain cursors
         self._cursors = ReadCursors(self.engine)
         self._compiled: dict[tuple[Any, ...], Compiled] = {}
+        self.writes = 0  # write transactions this process has run here (``Bridge`` asks)
         if check:
             self.check_schema()
 
@@ -352,8 +353,12 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as s, s.begin():
-            yield s
+        try:
+            with Session(self.engine, expire_on_commit=False) as s, s.begin():
+                yield s
+        finally:
+            # counted whatever the outcome: what a reader cached before may be stale
+            self.writes += 1
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -906,8 +911,14 @@ class Store:
 
     # --- the query log --------------------------------------------------------------------
 
-    def log_query(
+    def log_query(self, lexicon: str, **row: Any) -> int:
+        """Log one query in a transaction of its own (``insert_query`` has the fields)."""
+        with self.write() as s:
+            return self.insert_query(s, lexicon, **row)
+
+    def insert_query(
         self,
+        s: Session,
         lexicon: str,
         *,
         mode: str,
@@ -920,27 +931,28 @@ class Store:
         author: str,
         connector: str | None = None,
     ) -> int:
-        with self.write() as s:
-            lx = self.lexicon_id(s, lexicon)
-            return int(
-                s.scalar(
-                    insert(M.QueryLog)
-                    .values(
-                        lexicon_id=lx,
-                        mode=mode,
-                        input=input,
-                        params=params,
-                        result=result,
-                        output=output,
-                        revision=revision,
-                        latency_ms=round(latency_ms, 3),
-                        author=author,
-                        connector=connector,
-                        created_at=M.utcnow(),
-                    )
-                    .returning(M.QueryLog.id)
+        """Log one query in the write transaction ``s`` (an encode writes its growth
+        evidence in the same one)."""
+        lx = self.lexicon_id(s, lexicon)
+        return int(
+            s.scalar(
+                insert(M.QueryLog)
+                .values(
+                    lexicon_id=lx,
+                    mode=mode,
+                    input=input,
+                    params=params,
+                    result=result,
+                    output=output,
+                    revision=revision,
+                    latency_ms=round(latency_ms, 3),
+                    author=author,
+                    connector=connector,
+                    created_at=M.utcnow(),
                 )
+                .returning(M.QueryLog.id)
             )
+        )
 
     def queries(
         self, lexicon: str, *, mode: str | None = None, limit: int = 50, offset: int = 0
