@@ -708,7 +708,17 @@ class Bridge:
         names: dict[int, set[int]] = {}  # the entries each word is the name of
         things: set[int] = set()  # the words that name a thing: a noun, or an adjective's noun
         for i, tok in enumerate(tokens):
-            if tok.kind != "word" or claimed[i] is not None or not tok.content or tok.verb_form:
+            if tok.kind != "word" or claimed[i] is not None or not tok.content:
+                continue
+            if tok.verb_form:
+                # a verb stands for an entry whose name shows the act ("walk": 🚶 "person
+                # walking", "cry": 😢 "crying face"), never for the thing it spells (🪰 "fly")
+                # held to the verbs' keyword threshold: "got" is no "person getting massage"
+                pool = [c for c in by_key.get(tok.lemma, []) if _shows_act(c[2].data, tok.lemma)]
+                ranked = self._usable(_rank(_best_per_entry(pool)), run)
+                if ranked:
+                    singles.append((i, ranked))
+                    names[i] = set()
                 continue
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
             # which name nothing here: the entry must be near the adjective in meaning
@@ -774,9 +784,11 @@ class Bridge:
         «хвост» of 🦚) often does not mean the entry here, so it is kept only if the entry is
         near the word, alone or in its context (its sentence neighbours), by at least the
         ``keyword`` threshold (``keyword_noun`` for a noun, which names a thing far more
-        often than a verb or an adverb does); otherwise the word stays free for the semantic
-        layer and for growth. Near-tied candidates of an ambiguous word are ranked by
-        closeness to its context: word sense from the shared embedding space."""
+        often than a verb or an adverb does), and its whole sentence is not far from it
+        (``keyword_sentence``: "day" of 🌞 in a sentence about pills); otherwise the word
+        stays free for the semantic layer and for growth. Near-tied candidates of an
+        ambiguous word are ranked by closeness to its context: word sense from the shared
+        embedding space."""
         tokens = run.tokens
 
         def tied(ranked: list[Any]) -> list[Any]:
@@ -800,16 +812,36 @@ class Bridge:
             ids = [c[1] for c in ranked]
             texts += [tokens[i].text, " ".join(near)]
             candidates += [ids, ids]
+        # and each sentence as a whole, against every candidate of its words
+        sentence_of: dict[int, int] = {}
+        for _, i, ranked in asked:
+            at = sentence_of.setdefault(tokens[i].sentence, len(texts))
+            if at == len(texts):
+                texts.append(
+                    " ".join(
+                        t.text
+                        for t in tokens
+                        if t.kind == "word" and t.sentence == tokens[i].sentence
+                    )
+                )
+                candidates.append([])
+            candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
         out: list[tuple[int, list[Any]] | None] = list(singles)
+        t = self.thresholds
         for k, (n, i, ranked) in enumerate(asked):
             alone, context = closeness[2 * k], closeness[2 * k + 1]
-            floor = self.thresholds.keyword_noun if i in things else self.thresholds.keyword
+            whole = closeness[sentence_of[tokens[i].sentence]]
+            floor = t.keyword_noun if i in things else t.keyword
             kept = [
                 c
                 for c in ranked
-                if c[1] in names[i] or max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor
+                if c[1] in names[i]
+                or (
+                    max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor
+                    and whole.get(c[1], -1.0) >= t.keyword_sentence
+                )
             ]
             if not kept:
                 out[n] = None
@@ -1004,7 +1036,10 @@ class Bridge:
             if tokens[i].verb_form:  # not the noun the verb spells ("rang" is no ring)
                 spelled = {tokens[i].lemma, tokens[i].text.casefold()}
                 ranked = [r for r in ranked if not _glossed_as(r[2].data, spelled)]
-            need = threshold if i in alone else threshold + self.thresholds.word_margin
+            # a verb is asked by meaning only (its spelling names no gloss here), and a verb
+            # shows a glyph less often than a noun does: held to the stricter margin alone too
+            strict = i not in alone or tokens[i].verb_form
+            need = threshold + self.thresholds.word_margin if strict else threshold
             if ranked and ranked[0][0] >= need:
                 candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
         for score, explained, span, ranked in sorted(
@@ -1678,6 +1713,17 @@ class Bridge:
             source=text[span[0] : span[1]] if (text is not None and span) else "",
             phase=phase,
         )
+
+
+def _shows_act(data: EntryData, verb: str) -> bool:
+    """Whether an entry's English name holds the verb's -ing form ("person walking", "crying
+    face"): the entry shows the act, not a thing spelled like the verb (🪰 "fly", and 🪚
+    "carpentry saw" for "saw", the past of "see")."""
+    name = (data.glosses.get("en") or [""])[0].casefold()
+    return any(
+        w != verb and w.endswith("ing") and dict(english_readings(w)).get("VERB") == verb
+        for w in name.replace("-", " ").split()
+    )
 
 
 def _glossed_as(d: EntryData, words: set[str]) -> bool:

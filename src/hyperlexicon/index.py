@@ -1233,6 +1233,7 @@ class Index:
         ids = sorted({c for cs in candidates for c in cs})
         if not texts or not ids:
             return [{} for _ in texts]
+        langs = list(dict.fromkeys(langs))  # Chroma refuses an id asked for twice
         vectors = self.embedder.encode(list(texts))
         got = self.vectors(lexicon, [f"{i}:{lang}" for i in ids for lang in langs])
         out: list[dict[int, float]] = []

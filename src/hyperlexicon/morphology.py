@@ -188,15 +188,6 @@ _EN_DETERMINERS = frozenset(
     "a an the this that these those my your his her its our their some any no every each "
     "another such what which whose".split()
 )
-_EN_SUBJECTS = frozenset("i you he she it we they who".split())
-# modals are verbs, never the things their spelling names; "can", "will", "may" and "must"
-# are nouns too, so they count only in a modal's place (next to a subject or a verb)
-_EN_MODALS = frozenset("would could should might shall cannot can't won't couldn't".split())
-_EN_AMBIGUOUS_MODALS = frozenset("can will may must".split())  # a can, a will, May, a must
-
-
-def _base_verb(word: str) -> bool:
-    return word != "" and dict(english_readings(word)).get("VERB") == word
 
 
 @lru_cache(maxsize=1)
@@ -214,38 +205,46 @@ def english_readings(word: str) -> tuple[tuple[str, str], ...]:
 
 
 def english_verb_forms(sentence: list[str]) -> list[bool]:
-    """For each word of an English sentence: is it an inflected verb here ("rang", "rose" in
-    "the tide rose", "played")? A word with only verb readings is; one that can be a noun or a
-    verb is a verb after a subject (a pronoun, or a noun that a determiner introduces) and a
-    noun after a determiner or an adjective. The base form ("ring", "play", "it won't *rain*")
-    is never counted: it names the thing as often as the act. A modal is a verb ("*can* you
-    hear it" is no tin can)."""
-    out = []
+    """For each word of an English sentence: is it a verb here (a tense, a participle, a base
+    form, a modal)? The perceptron tagger decides ("We *watch* the
+    birds", "Birds *fly* south", "My watch stopped"), on the words as its training corpus split
+    them ("don't" is "do" + "n't"); a word right after a determiner is a thing whatever its
+    commonest tag ("the *can* of beans", "a red *rose*")."""
+    from .tagging import VERB_TAGS, tag
+
+    pieces: list[str] = []
+    owner: list[int] = []  # the sentence word each piece comes from
     for i, word in enumerate(sentence):
-        low = word.casefold()
-        readings = dict(english_readings(low))
-        verb = readings.get("VERB")
-        prev = sentence[i - 1].casefold() if i else ""
-        nxt = sentence[i + 1].casefold() if i + 1 < len(sentence) else ""
-        if low in _EN_MODALS or (
-            low in _EN_AMBIGUOUS_MODALS
-            and (prev in _EN_SUBJECTS or nxt in _EN_SUBJECTS or _base_verb(nxt))
-        ):
-            out.append(True)
-            continue
-        if verb is None or verb == low:
-            out.append(False)
-            continue
-        if set(readings) <= {"VERB", "AUX"}:
-            out.append(True)
-            continue
-        before = sentence[i - 2].casefold() if i > 1 else ""
-        if prev in _EN_DETERMINERS or (
-            "ADJ" in dict(english_readings(prev)) and before in _EN_DETERMINERS
-        ):
-            out.append(False)
-        elif prev in _EN_SUBJECTS or before in _EN_DETERMINERS:
-            out.append(True)
-        else:
-            out.append(False)
+        for piece in _treebank_pieces(word):
+            pieces.append(piece)
+            owner.append(i)
+    tags = tag(pieces)
+    out = [False] * len(sentence)
+    first: dict[int, int] = {}
+    for k, i in enumerate(owner):
+        first.setdefault(i, k)
+    for i, k in first.items():
+        before = pieces[k - 1].casefold() if k else ""
+        # after a determiner or an adjective it names a thing: the weights were trained on
+        # financial news, where "rose" and "can" are nearly always verbs ("a red rose")
+        before2 = pieces[k - 2].casefold() if k > 1 else ""
+        after_modifier = (
+            before in _EN_DETERMINERS
+            or (k > 0 and tags[k - 1] in ("JJ", "PRP$"))
+            or ("ADJ" in dict(english_readings(before)) and before2 in _EN_DETERMINERS)
+        )
+        out[i] = tags[k] in VERB_TAGS and not after_modifier
     return out
+
+
+_CLITICS = ("n't", "'s", "'re", "'ll", "'ve", "'d", "'m")
+
+
+def _treebank_pieces(word: str) -> list[str]:
+    """A word as the Penn Treebank splits it: "don't" → "do" "n't", "it's" → "it" "'s"."""
+    low = word.casefold().replace("’", "'")
+    for clitic in _CLITICS:
+        if low.endswith(clitic) and len(low) > len(clitic):
+            cut = len(word) - len(clitic)  # "can't" → "ca" "n't", "won't" → "wo" "n't"
+            return [word[:cut], word[cut:]]
+    return [word]

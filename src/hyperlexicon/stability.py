@@ -59,6 +59,10 @@ class Thresholds:
     # a noun (a thing, what glyphs mostly show), and any other part of speech
     keyword_noun: float = 0.2
     keyword: float = 0.45
+    # and the least closeness of that entry to the keyword's whole sentence: the sentence
+    # tells a keyword's sense better than the word and its neighbours do ("day" of 🌞 in a
+    # sentence about pills), see docs/bridge.md
+    keyword_sentence: float = 0.1
 
     def semantic_for(self, register: str | None) -> float:
         return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])
@@ -81,6 +85,7 @@ class Thresholds:
             "word_margin": self.word_margin,
             "keyword_noun": self.keyword_noun,
             "keyword": self.keyword,
+            "keyword_sentence": self.keyword_sentence,
         }
 
     @classmethod
