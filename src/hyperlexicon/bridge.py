@@ -706,7 +706,10 @@ class Bridge:
         # the adverb first, the noun утро after it)
         singles: list[tuple[int, list[Any]]] = []
         names: dict[int, set[int]] = {}  # the entries each word is the name of
-        things: set[int] = set()  # the words that name a thing: a noun, or an adjective's noun
+        # each word's keyword threshold: a thing's (a noun, an adjective's noun) is the lowest,
+        # a translation's in between, any other word's the strictest (``Thresholds``)
+        floors: dict[int, float] = {}
+        t = self.thresholds
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None or not tok.content:
                 continue
@@ -734,14 +737,16 @@ class Bridge:
                     singles.append((i, ranked))
                     borrowed = lemmas_ in (derived, pivot)  # the word names none of them
                     names[i] = {e for key, e in named if key in lemmas_ and not borrowed}
-                    # a translation is held to the stricter keyword threshold: it brings the
+                    # a translation is held to a stricter keyword threshold: it brings the
                     # other language's senses too («ключ» → key as well as spring)
                     if lemmas_ is derived or (
                         lemmas_ is not pivot and can_be_noun(tok.text, run.lang)
                     ):
-                        things.add(i)
+                        floors[i] = t.keyword_noun
+                    elif lemmas_ is pivot:
+                        floors[i] = t.keyword_translation
                     break
-        for i, ranked in self._by_context(run, singles, names, things):
+        for i, ranked in self._by_context(run, singles, names, floors):
             take([i], ranked, "lemma", 1.0)
 
     def _pivots(self, run: _Run) -> dict[int, tuple[str, ...]]:
@@ -775,7 +780,7 @@ class Bridge:
         run: _Run,
         singles: list[tuple[int, list[Any]]],
         names: dict[int, set[int]],
-        things: set[int],
+        floors: dict[int, float],
     ) -> list[tuple[int, list[Any]]]:
         """Judge single-word matches by meaning, with one embedding call for the whole text.
 
@@ -783,8 +788,9 @@ class Bridge:
         one of an entry's further glosses or a component meaning (a keyword: «когда» of 🙄,
         «хвост» of 🦚) often does not mean the entry here, so it is kept only if the entry is
         near the word, alone or in its context (its sentence neighbours), by at least the
-        ``keyword`` threshold (``keyword_noun`` for a noun, which names a thing far more
-        often than a verb or an adverb does), and its whole sentence is not far from it
+        word's threshold in ``floors`` (``keyword_noun`` for a noun, which names a thing far
+        more often than a verb or an adverb does; ``keyword`` where none is given), and its
+        whole sentence is not far from it
         (``keyword_sentence``: "day" of 🌞 in a sentence about pills); otherwise the word
         stays free for the semantic layer and for growth. Near-tied candidates of an
         ambiguous word are ranked by closeness to its context: word sense from the shared
@@ -833,7 +839,7 @@ class Bridge:
         for k, (n, i, ranked) in enumerate(asked):
             alone, context = closeness[2 * k], closeness[2 * k + 1]
             whole = closeness[sentence_of[tokens[i].sentence]]
-            floor = t.keyword_noun if i in things else t.keyword
+            floor = floors.get(i, t.keyword)
             kept = [
                 c
                 for c in ranked

@@ -58,7 +58,10 @@ class Thresholds:
     # keyword) or a component meaning, alone or in its context, for the word to stand for it:
     # a noun (a thing, what glyphs mostly show), and any other part of speech
     keyword_noun: float = 0.2
-    keyword: float = 0.45
+    keyword: float = 0.55
+    # a noun that names nothing in its language, by its translations into the other: a
+    # translation brings its other senses too («ключ» → key as well as spring)
+    keyword_translation: float = 0.45
     # and the least closeness of that entry to the keyword's whole sentence: the sentence
     # tells a keyword's sense better than the word and its neighbours do ("day" of 🌞 in a
     # sentence about pills), see docs/bridge.md
@@ -85,6 +88,7 @@ class Thresholds:
             "word_margin": self.word_margin,
             "keyword_noun": self.keyword_noun,
             "keyword": self.keyword,
+            "keyword_translation": self.keyword_translation,
             "keyword_sentence": self.keyword_sentence,
         }
 
