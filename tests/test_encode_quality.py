@@ -22,6 +22,7 @@ from hyperlexicon.morphology import (
     known,
     only_noun,
     other_lemmas,
+    russian_verb_forms,
 )
 
 
@@ -65,6 +66,7 @@ def lex(indexed_sqlite: Lexicon) -> Lexicon:
         {"form": "🍲", "glosses": {"ru": ["еда"], "en": ["food"]}},
         {"form": "🚶", "glosses": {"ru": ["пешеход", "идти"], "en": ["person walking", "walk"]}},
         {"form": "🪰", "glosses": {"ru": ["муха"], "en": ["fly", "insect"]}},
+        {"form": "🪚", "glosses": {"ru": ["пила", "инструмент"], "en": ["carpentry saw"]}},
         {  # as the emoji seed has it (CLDR)
             "form": "🌞",
             "glosses": {
@@ -130,6 +132,26 @@ def test_a_keyword_far_from_its_sentence_does_not_stand_for_its_entry(lex: Lexic
     pills = lex.encode("How many times a day should I take these pills?", stability=False)
     assert "🌞" not in pills.forms
     assert "🌞" in lex.encode("The day was hot and bright", stability=False).forms
+
+
+@pytest.mark.parametrize(
+    "sentence, verbs",
+    [
+        ("Она пила горячий чай", [None, "пить", None, None]),
+        ("Мама мыла окна", [None, "мыть", None]),
+        ("Вино медленно стекло по стенкам", [None, None, "стечь", None, None]),
+        ("Отец взял старую пилу", [None, None, None, None]),
+        ("Разбитое стекло лежало на полу", [None, None, None, None, None]),
+        ("Дети мыла не нашли", [None, None, None, None]),  # no agreement: soap
+    ],
+)
+def test_russian_verbs_spelled_like_nouns_in_context(sentence: str, verbs: list) -> None:
+    assert russian_verb_forms(sentence.split()) == verbs
+
+
+def test_a_russian_verb_does_not_match_the_noun_it_spells(lex: Lexicon) -> None:
+    assert "🪚" not in lex.encode("Она пила горячий чай", stability=False).forms
+    assert "🪚" in lex.encode("Отец взял старую пилу", stability=False).forms
 
 
 def test_a_verb_form_does_not_match_a_noun_spelled_the_same(lex: Lexicon) -> None:

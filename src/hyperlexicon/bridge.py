@@ -44,6 +44,7 @@ from .morphology import (
     lemma_key,
     only_noun,
     other_lemmas,
+    russian_verb_forms,
 )
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
@@ -102,7 +103,8 @@ class Token:
     sentence: int
     phase: int
     lemma: str = ""
-    verb_form: bool = False  # an inflected verb (English), which no noun gloss stands for
+    verb_form: bool = False  # a verb here, which no noun gloss spelled like it stands for
+    spells: str = ""  # for a verb form, the lemma of the noun it is spelled like («пила»)
 
     @property
     def other_lemmas(self) -> tuple[str, ...]:
@@ -131,20 +133,30 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "arrow":
             phase += 1
             sentence += 1
-    _mark_english_verbs(tokens)
+    _mark_verbs(tokens)
     return tokens
 
 
-def _mark_english_verbs(tokens: list[Token]) -> None:
-    by_sentence: dict[int, list[Token]] = {}
+def _mark_verbs(tokens: list[Token]) -> None:
+    """Mark the words that are verbs in their sentence though a noun is spelled the same:
+    English by the tagger ("rang", "we *watch*"), Russian by pymorphy3's readings in context
+    («она *пила* чай»)."""
+    by_sentence: dict[tuple[int, str], list[Token]] = {}
     for tok in tokens:
-        if tok.kind == "word" and script_language(tok.text) == "en":
-            by_sentence.setdefault(tok.sentence, []).append(tok)
-    for words in by_sentence.values():
-        for tok, verb in zip(words, english_verb_forms([t.text for t in words]), strict=True):
-            tok.verb_form = verb
-            if verb:  # its verb's lemma ("rose" → "rise"), not the noun's it also spells
-                tok.lemma = dict(english_readings(tok.text)).get("VERB", tok.lemma)
+        lang = script_language(tok.text) if tok.kind == "word" else None
+        if lang in ("en", "ru"):
+            by_sentence.setdefault((tok.sentence, lang), []).append(tok)
+    for (_, lang), words in by_sentence.items():
+        texts = [t.text for t in words]
+        if lang == "en":
+            for tok, verb in zip(words, english_verb_forms(texts), strict=True):
+                if verb:  # its verb's lemma ("rose" → "rise"), not the noun's it also spells
+                    tok.verb_form, tok.spells = True, tok.lemma
+                    tok.lemma = dict(english_readings(tok.text)).get("VERB", tok.lemma)
+        else:
+            for tok, found in zip(words, russian_verb_forms(texts), strict=True):
+                if found is not None:
+                    tok.verb_form, tok.spells, tok.lemma = True, tok.lemma, found
 
 
 def dominant_language(text: str) -> str:
@@ -995,9 +1007,13 @@ class Bridge:
         ]
         sentences = _sentences(tokens)
         run_texts = [text[tokens[a].start : tokens[b].end] for a, b in runs]
-        # an English verb form asks as its verb ("to rise" for "rose"), not as the noun it spells
+        # a verb form asks as its verb ("to rise" for "rose", «пить» for «пила»), not as the
+        # noun it spells
         word_texts = [
-            f"to {tokens[i].lemma}" if tokens[i].verb_form else tokens[i].text for i in words
+            (f"to {tokens[i].lemma}" if run.lang == "en" else tokens[i].lemma)
+            if tokens[i].verb_form
+            else tokens[i].text
+            for i in words
         ]
         queries = run_texts + word_texts
         queries += [text[tokens[a].start : tokens[b].end] for a, b in sentences]
@@ -1040,7 +1056,9 @@ class Bridge:
         for i, hits in zip(words, word_results, strict=True):
             ranked = self._usable(self._ranked_hits(hits, entries), run)
             if tokens[i].verb_form:  # not the noun the verb spells ("rang" is no ring)
-                spelled = {tokens[i].lemma, tokens[i].text.casefold()}
+                spelled = {tokens[i].spells, tokens[i].text.casefold()}
+                if run.lang == "en":  # "rang" spells ring, its verb's lemma
+                    spelled.add(tokens[i].lemma)
                 ranked = [r for r in ranked if not _glossed_as(r[2].data, spelled)]
             # a verb is asked by meaning only (its spelling names no gloss here), and a verb
             # shows a glyph less often than a noun does: held to the stricter margin alone too

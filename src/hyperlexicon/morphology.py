@@ -182,6 +182,58 @@ def lemma_key(text: str, lang: str | None = None) -> str:
     return " ".join(lemmas(text, lang))
 
 
+# --- Russian verbs spelled like nouns: «она пила чай» is no saw ---------------------------------
+
+_RU_SUBJECT_CASES = frozenset({"nomn"})
+
+
+def russian_verb_forms(sentence: list[str]) -> list[str | None]:
+    """For each word of a Russian sentence: the verb it is here, where its likeliest reading
+    is something else («пила» a saw, «мыла» soap, «стекло» glass) but the sentence makes it
+    a verb; else None. pymorphy3 reads a word alone, by frequency; the context decides here:
+    a verb agreeing with the subject right before it («она пила», «мама мыла») or following
+    an adverb («медленно стекло»), and not a noun an adjective before it agrees with
+    («старую пилу»)."""
+    morph = _morph()
+    out: list[str | None] = []
+    for i, word in enumerate(sentence):
+        low = word.casefold().replace("ё", "е")
+        if script_language(low) != "ru" or i == 0:
+            out.append(None)
+            continue
+        parses = morph.parse(low)
+        if parses[0].tag.POS in ("VERB", "INFN"):
+            out.append(None)  # read as a verb already
+            continue
+        verb = next((p for p in parses if p.tag.POS == "VERB" and "indc" in p.tag), None)
+        if verb is None:
+            out.append(None)
+            continue
+        before = morph.parse(sentence[i - 1].casefold().replace("ё", "е"))
+        top = before[0]
+        if top.tag.POS == "ADVB":
+            out.append(verb.normal_form.replace("ё", "е"))
+            continue
+        subject = any(
+            p.tag.POS in ("NOUN", "NPRO") and p.tag.case in _RU_SUBJECT_CASES and _agrees(p, verb)
+            for p in before
+            if p.score >= 0.1 or p is top
+        )
+        out.append(verb.normal_form.replace("ё", "е") if subject else None)
+    return out
+
+
+def _agrees(subject: object, verb: object) -> bool:
+    """A past-tense verb agrees in gender or number; a present one in person and number."""
+    s, v = subject.tag, verb.tag  # type: ignore[attr-defined]
+    if v.number and s.number and v.number != s.number:
+        return False
+    if "past" in v:
+        return v.number == "plur" or v.gender is None or s.gender in (None, v.gender)
+    person = s.person or "3per"
+    return v.person in (None, person)
+
+
 # --- English readings in context: a verb form is not the noun spelled the same -------------------
 
 _EN_DETERMINERS = frozenset(
