@@ -728,12 +728,13 @@ class Bridge:
             if tok.verb_form:
                 # a verb stands for an entry whose name shows the act ("walk": 🚶 "person
                 # walking", "cry": 😢 "crying face"), never for the thing it spells (🪰 "fly")
-                # held to the verbs' keyword threshold: "got" is no "person getting massage"
+                # near enough by ``keyword_act``: "got" is no "person getting massage"
                 pool = [c for c in by_key.get(tok.lemma, []) if _shows_act(c[2].data, tok.lemma)]
                 ranked = self._usable(_rank(_best_per_entry(pool)), run)
                 if ranked:
                     singles.append((i, ranked))
                     names[i] = set()
+                    floors[i] = t.keyword_act
                 continue
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
             # which name nothing here: the entry must be near the adjective in meaning

@@ -62,6 +62,8 @@ class Thresholds:
     # a noun that names nothing in its language, by its translations into the other: a
     # translation brings its other senses too («ключ» → key as well as spring)
     keyword_translation: float = 0.45
+    # a verb, for an entry whose English name shows the act («sleeps»: 😴 "sleeping face")
+    keyword_act: float = 0.35
     # and the least closeness of that entry to the keyword's whole sentence: the sentence
     # tells a keyword's sense better than the word and its neighbours do ("day" of 🌞 in a
     # sentence about pills), see docs/bridge.md
@@ -89,6 +91,7 @@ class Thresholds:
             "keyword_noun": self.keyword_noun,
             "keyword": self.keyword,
             "keyword_translation": self.keyword_translation,
+            "keyword_act": self.keyword_act,
             "keyword_sentence": self.keyword_sentence,
         }
 
