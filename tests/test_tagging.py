@@ -101,6 +101,7 @@ def test_the_weights_may_build_nothing_but_sets() -> None:
         ("a can of beans", [False, False, False, False]),
         ("Don't cry", [True, True]),
         ("I can't sleep", [False, True, True]),
+        ("The church bell rang at noon", [False, False, False, True, False, False]),
     ],
 )
 def test_a_verb_in_context(sentence: str, verbs: list[bool]) -> None:

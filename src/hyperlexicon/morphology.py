@@ -285,7 +285,12 @@ def english_verb_forms(sentence: list[str]) -> list[bool]:
             or (k > 0 and tags[k - 1] in ("JJ", "PRP$"))
             or ("ADJ" in dict(english_readings(before)) and before2 in _EN_DETERMINERS)
         )
-        out[i] = tags[k] in VERB_TAGS and not after_modifier
+        readings = dict(english_readings(pieces[k]))
+        # a form that can only be an inflected verb is one, whatever the tag ("the bell
+        # *rang*": news rarely rang)
+        only_verb = bool(readings) and set(readings) <= {"VERB", "AUX"}
+        inflected = only_verb and readings.get("VERB", "") != pieces[k].casefold()
+        out[i] = (tags[k] in VERB_TAGS and not after_modifier) or inflected
     return out
 
 
