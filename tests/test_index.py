@@ -498,3 +498,34 @@ def test_a_drain_updates_the_snapshot_with_what_it_wrote(
     change(lambda: lex.edit(first[5].data.form, weight=0.77))
     assert "other" in index._snapshots["core"].kind
     assert full_reads == [1, 1]
+
+
+def test_recent_vectors_are_the_models_and_are_not_computed_twice() -> None:
+    """A warm encode asks the same common words again and again: their vectors are kept, and
+    a kept vector is the one the model computes; a bulk call (indexing) is not kept."""
+    from hyperlexicon.embeddings import BATCH, Recent
+
+    model = get_embedder("use")
+    asked: list[list[str]] = []
+
+    def compute(texts: list[str]) -> Any:
+        asked.append(list(texts))
+        return model.compute(texts)
+
+    recent = Recent(size=3)
+    first = recent.encode(["огонь", "water", "огонь"], compute)
+    assert asked == [["огонь", "water"]]  # a text asked twice in a call is computed once
+    again = recent.encode(["water", "time", "огонь"], compute)
+    assert asked[-1] == ["time"]
+    np.testing.assert_allclose(again[0], first[1], atol=1e-6)
+    np.testing.assert_allclose(again, model.compute(["water", "time", "огонь"]), atol=1e-5)
+    recent.encode(["candle"], compute)  # a fourth text: the least recent one goes
+    recent.encode(["water"], compute)
+    assert asked[-1] == ["water"]
+    recent.clear()
+    recent.encode(["time"], compute)
+    assert asked[-1] == ["time"]
+    bulk = [f"text {i}" for i in range(BATCH + 1)]
+    recent.encode(bulk, compute)
+    recent.encode(bulk[:1], compute)
+    assert asked[-1] == bulk[:1]

@@ -7,6 +7,7 @@ Both work offline. Lemmas let ``страха`` and ``страхом`` find ``с�
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from .text import script_language, words
 
@@ -194,14 +195,13 @@ def russian_verb_forms(sentence: list[str]) -> list[str | None]:
     a verb agreeing with the subject right before it («она пила», «мама мыла») or following
     an adverb («медленно стекло»), and not a noun an adjective before it agrees with
     («старую пилу»)."""
-    morph = _morph()
     out: list[str | None] = []
     for i, word in enumerate(sentence):
         low = word.casefold().replace("ё", "е")
         if script_language(low) != "ru" or i == 0:
             out.append(None)
             continue
-        parses = morph.parse(low)
+        parses = _parses(low)
         if parses[0].tag.POS in ("VERB", "INFN"):
             out.append(None)  # read as a verb already
             continue
@@ -209,7 +209,7 @@ def russian_verb_forms(sentence: list[str]) -> list[str | None]:
         if verb is None:
             out.append(None)
             continue
-        before = morph.parse(sentence[i - 1].casefold().replace("ё", "е"))
+        before = _parses(sentence[i - 1].casefold().replace("ё", "е"))
         top = before[0]
         if top.tag.POS == "ADVB":
             out.append(verb.normal_form.replace("ё", "е"))
@@ -221,6 +221,12 @@ def russian_verb_forms(sentence: list[str]) -> list[str | None]:
         )
         out.append(verb.normal_form.replace("ё", "е") if subject else None)
     return out
+
+
+@lru_cache(maxsize=50_000)
+def _parses(word: str) -> tuple[Any, ...]:
+    """pymorphy3's readings of a word, likeliest first (a millisecond each: kept)."""
+    return tuple(_morph().parse(word))
 
 
 def _agrees(subject: object, verb: object) -> bool:
