@@ -540,6 +540,29 @@ def test_no_view_is_wider_than_a_390_pixel_phone(browser: Any, server: Server) -
         t.close()
 
 
+def test_a_slow_view_does_not_cover_the_one_the_reader_went_on_to(tab: Page) -> None:
+    """An entry still loading when the reader moves on must not show itself over the newer
+    view when it arrives (the 390-pixel check once found the edit form over the dialogue)."""
+    import time
+
+    page = tab.open()
+    tab.ready()
+    released: list[Any] = []
+    page.route("**/ui/entries/**", lambda route: released.append(route))
+    page.goto(f"{tab.server.url}/#/entry/{quote('🜂')}")
+    page.wait_for_function("document.querySelector('#entry').getAttribute('aria-busy')")
+    page.goto(f"{tab.server.url}/#/dialogue")
+    page.wait_for_selector("#ws-state:has-text('connected')")
+    assert released, "the entry's request was not held"
+    for route in released:
+        route.continue_()
+    page.unroute("**/ui/entries/**")
+    page.wait_for_selector("#entry article", state="attached")
+    time.sleep(0.3)  # what the late entry's route would do next, it has done by now
+    assert page.is_visible("#view-dialogue") and not page.is_visible("#view-entry")
+    assert page.url.endswith("#/dialogue")
+
+
 def test_dialogue_keeps_turns_decodes_in_styles_and_resumes(tab: Page, server: Server) -> None:
     page = tab.open("#/dialogue")
     tab.ready()

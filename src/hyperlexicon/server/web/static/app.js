@@ -246,6 +246,10 @@
 
   async function route() {
     if (!state.who) return;
+    // a route still waiting for its view when the next one starts must not show its view over
+    // the newer one (a slow entry over the dialogue the reader went on to)
+    const seq = (state.routes = (state.routes || 0) + 1);
+    const current = () => seq === state.routes;
     clearProblem(null);
     if (state.flash) {
       // what the last action did, said once the view it leads to is up
@@ -263,11 +267,11 @@
           return await search(params.get("offset"));
         case "entry":
           await fill("#entry", `/ui/entries/${enc(rest.join("/"))}${qs()}`);
-          return focusView("entry");
+          return current() && focusView("entry");
         case "new":
         case "edit":
           await fill("#edit", `/ui/entry-form${qs({ form: view === "edit" ? rest.join("/") : "" })}`);
-          return focusView("edit");
+          return current() && focusView("edit");
         case "dialogue":
           showView("dialogue");
           return connect();
@@ -285,7 +289,7 @@
             fill("#diff", `/ui/diff${qs({ a: rest[0], b: rest[1] || "working" })}`),
             fill("#versions", `/ui/versions${qs()}`),
           ]);
-          return $("#diff h2").focus();
+          return current() && $("#diff h2").focus();
         case "calibration":
           showView("calibration");
           return await fill("#calibration", `/ui/calibration${qs()}`);
@@ -297,7 +301,7 @@
           location.hash = "#/lexicon";
       }
     } catch (e) {
-      showProblem(null, e);
+      if (current()) showProblem(null, e);
     }
   }
 
