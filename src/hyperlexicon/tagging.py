@@ -34,6 +34,7 @@ FORMAT = 1  # of the compiled file: change it when its tables change
 
 START = ("-START-", "-START2-")
 END = ("-END-", "-END2-")
+KEPT_FEATURES = 50_000  # the features' weights a process keeps once read
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
 
 
@@ -93,6 +94,7 @@ class _Model:
     def __init__(self, con: sqlite3.Connection) -> None:
         self._con = con
         self._lock = threading.Lock()
+        self._kept: dict[str, tuple[tuple[str, float], ...]] = {}
         with self._lock:
             self.classes = sorted(t for (t,) in con.execute("SELECT tag FROM classes"))
 
@@ -115,15 +117,32 @@ class _Model:
 
     def _predict(self, features: list[str]) -> str:
         scores = dict.fromkeys(self.classes, 0.0)
-        marks = ",".join("?" * len(features))
-        with self._lock:
-            rows = self._con.execute(
-                f"SELECT feature, tag, weight FROM weights WHERE feature IN ({marks})", features
-            ).fetchall()
-        for _, label, weight in rows:  # each feature once: the names differ by their prefix
-            scores[label] += weight
+        for feature in features:  # each once: the names differ by their prefix
+            for label, weight in self._weights(feature, features):
+                scores[label] += weight
         # ties go to the alphabetically last label, as in training
         return max(self.classes, key=lambda label: (scores[label], label))
+
+    def _weights(self, feature: str, batch: list[str]) -> tuple[tuple[str, float], ...]:
+        """A feature's weights, from the features this process has read before (the common
+        ones — the bias, the previous tag, frequent words — come up in every sentence), else
+        read from the file together with the rest of ``batch`` it has not read yet."""
+        found = self._kept.get(feature)
+        if found is not None:
+            return found
+        missing = [f for f in dict.fromkeys(batch) if f not in self._kept]
+        marks = ",".join("?" * len(missing))
+        read: dict[str, list[tuple[str, float]]] = {f: [] for f in missing}
+        with self._lock:
+            for f, label, weight in self._con.execute(
+                f"SELECT feature, tag, weight FROM weights WHERE feature IN ({marks})", missing
+            ):
+                read[f].append((label, weight))
+        if len(self._kept) + len(read) > KEPT_FEATURES:
+            self._kept.clear()
+        for f, weights in read.items():
+            self._kept[f] = tuple(weights)
+        return self._kept[feature]
 
 
 @lru_cache(maxsize=1)
