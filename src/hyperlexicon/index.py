@@ -1236,15 +1236,19 @@ class Index:
         langs = list(dict.fromkeys(langs))  # Chroma refuses an id asked for twice
         vectors = self.embedder.encode(list(texts))
         got = self.vectors(lexicon, [f"{i}:{lang}" for i in ids for lang in langs])
-        out: list[dict[int, float]] = []
-        for vector, cs in zip(vectors, candidates, strict=True):
-            near: dict[int, float] = {}
-            for c in cs:
-                stored = next((got[k] for lang in langs if (k := f"{c}:{lang}") in got), None)
-                if stored is not None:
-                    near[c] = float(np.dot(vector, np.asarray(stored, dtype=np.float32)))
-            out.append(near)
-        return out
+        # each candidate's document in the first language it has, as one matrix: one product
+        # for every text and candidate (a dot product each in Python was a fifth of an encode)
+        row: dict[int, int] = {}
+        stored = []
+        for c in ids:
+            found = next((got[k] for lang in langs if (k := f"{c}:{lang}") in got), None)
+            if found is not None:
+                row[c] = len(stored)
+                stored.append(found)
+        if not stored:
+            return [{} for _ in texts]
+        sims = (vectors @ np.asarray(stored, dtype=np.float32).T).tolist()
+        return [{c: sims[t][row[c]] for c in cs if c in row} for t, cs in enumerate(candidates)]
 
     def status(self, store: Store, lexicon: str) -> dict[str, Any]:
         with store.read() as s:
