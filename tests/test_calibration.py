@@ -180,17 +180,19 @@ def simulate(lex: Lexicon, noise: float = 0.1, seed: int = 3) -> None:
     rng = random.Random(seed)
     for text, expected in queries:
         scene = explore.encode(text, stability=False)
-        qid = lex.store.log_query(
-            "core",
-            mode="encode",
-            input=text,
-            params={"register": None},
-            result=scene.to_dict(),
-            output=scene.hyperstring,
-            revision=scene.revision,
-            latency_ms=1.0,
-            author="sim",
-        )
+        with lex.store.write() as s:
+            qid = lex.store.insert_query(
+                s,
+                "core",
+                mode="encode",
+                input=text,
+                params={"register": None},
+                result=scene.to_dict(),
+                output=scene.hyperstring,
+                revision=scene.revision,
+                latency_ms=1.0,
+                author="sim",
+            )
         for lx in scene.lexemes:
             if lx.how == "semantic":
                 right = expected is not None and lx.form == expected

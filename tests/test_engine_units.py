@@ -105,17 +105,19 @@ def test_links_name_parts_and_shared_meanings(mem) -> None:  # type: ignore[no-u
 
 def _logged(mem, text: str) -> tuple[int, object]:  # type: ignore[no-untyped-def]
     scene = Bridge(mem.workspace).encode(text, stability=False)
-    query_id = mem.store.log_query(
-        "core",
-        mode="encode",
-        input=text,
-        params={},
-        result=scene.to_dict(),
-        output=scene.hyperstring,
-        revision=scene.revision,
-        latency_ms=1.0,
-        author=mem.workspace.author,
-    )
+    with mem.store.write() as s:
+        query_id = mem.store.insert_query(
+            s,
+            "core",
+            mode="encode",
+            input=text,
+            params={},
+            result=scene.to_dict(),
+            output=scene.hyperstring,
+            revision=scene.revision,
+            latency_ms=1.0,
+            author=mem.workspace.author,
+        )
     return query_id, scene
 
 

@@ -48,7 +48,14 @@ from .morphology import (
 )
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
-from .text import dominant_script, form_key, graphemes, nfc, script_language
+from .text import (
+    dominant_script,
+    form_key,
+    graphemes,
+    nfc,
+    script_language,
+    surrogate_problem,
+)
 
 if TYPE_CHECKING:
     from .store import LemmaHit, Store, StoredEntry
@@ -838,9 +845,9 @@ class Bridge:
             if at == len(texts):
                 texts.append(
                     " ".join(
-                        t.text
-                        for t in tokens
-                        if t.kind == "word" and t.sentence == tokens[i].sentence
+                        w.text
+                        for w in tokens
+                        if w.kind == "word" and w.sentence == tokens[i].sentence
                     )
                 )
                 candidates.append([])
@@ -1396,8 +1403,7 @@ class Bridge:
             )
             key = form_key(scene.hyperstring) if scene.lexemes else ""
             # the whole scene's key with what ``describe`` will look up first: one statement
-            told = {form_key(c.ref) for e in entries.values() for c in e.data.components if c.ref}
-            told |= {form_key(x) for e in entries.values() for x in e.data.examples}
+            told = _linked_keys(e.data for e in entries.values())
             found = self.store.by_keys(self.name, [key, *told]) if key else {}
             whole = found.get(key)
         else:
@@ -1447,12 +1453,8 @@ class Bridge:
         own = [entries[lx.entry_id].data for lx in scene.lexemes if lx.entry_id in entries]
         if whole is not None:
             own.append(whole.data)
-        keys = {form_key(c.ref) for d in own for c in d.components if c.ref}
-        keys |= {form_key(x) for d in own for x in d.examples}
-        found = self.store.by_keys(self.name, keys)
-        more = {form_key(x) for e in found.values() for x in e.data.examples}
-        more |= {form_key(c.ref) for e in found.values() for c in e.data.components if c.ref}
-        more -= set(found)
+        found = self.store.by_keys(self.name, _linked_keys(own))
+        more = _linked_keys(e.data for e in found.values()) - set(found)
         if more:
             found.update(self.store.by_keys(self.name, more))
         lookup = {k: e.data for k, e in found.items()}
@@ -1740,6 +1742,15 @@ class Bridge:
         )
 
 
+def _linked_keys(entries: Iterable[EntryData]) -> set[str]:
+    """The form keys these entries name: their components' links and their examples."""
+    keys: set[str] = set()
+    for d in entries:
+        keys.update(form_key(c.ref) for c in d.components if c.ref)
+        keys.update(form_key(x) for x in d.examples)
+    return keys
+
+
 def _shows_act(data: EntryData, verb: str) -> bool:
     """Whether an entry's English name holds the verb's -ing form ("person walking", "crying
     face"): the entry shows the act, not a thing spelled like the verb (🪰 "fly", and 🪚
@@ -1779,9 +1790,9 @@ def _clean_input(text: str) -> str:
         raise BadInputError(f"input longer than {MAX_TEXT} characters ({len(text)})")
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t\r" for c in text):
         raise BadInputError("input contains a control character")
-    lone = next((c for c in text if unicodedata.category(c) == "Cs"), None)
-    if lone is not None:  # JSON can carry one ("\\ud83d"); no database or file can store it
-        raise BadInputError(f"input holds U+{ord(lone):04X}, a lone surrogate")
+    surrogate = surrogate_problem(text)
+    if surrogate:
+        raise BadInputError(f"input {surrogate}")
     return text
 
 

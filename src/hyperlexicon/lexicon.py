@@ -35,6 +35,8 @@ from .store import (
 from .workspace import Workspace
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from .bridge import Answer, Bridge, Decoded
     from .calibration import CalibrationResult, FeedbackResult, ProposalView
     from .connectors import TranslationResult
@@ -531,18 +533,18 @@ class Lexicon(FileTransfer):
             return scene
         from .calibration import propose_observed, record_observation
 
+        params = {"register": register, "lang": lang}
         with self.store.write() as s:
-            scene.query_id = self.store.insert_query(
-                s,
-                self.name,
-                mode="encode",
-                input=text,
-                params={"register": register, "lang": lang},
-                result=scene.to_dict(),
-                output=scene.hyperstring,
-                revision=scene.revision,
-                latency_ms=(time.perf_counter() - start) * 1000,
-                author=self.author,
+            scene.query_id = self._log(
+                "encode",
+                text,
+                params,
+                scene.to_dict(),
+                scene.hyperstring,
+                scene.revision,
+                start,
+                log,
+                session=s,
             )
             seen = record_observation(ws, s, scene.query_id, scene, scene.text or text)
         propose_observed(ws, seen)
@@ -735,21 +737,26 @@ class Lexicon(FileTransfer):
         start: float,
         log: bool,
         connector: str | None = None,
+        session: Session | None = None,
     ) -> int | None:
+        """Log the query (in ``session``, a write transaction under way, if given)."""
         if not log:
             return None
-        return self.store.log_query(
-            self.name,
-            mode=mode,
-            input=text,
-            params=params,
-            result=result,
-            output=output,
-            revision=revision,
-            latency_ms=(time.perf_counter() - start) * 1000,
-            author=self.author,
-            connector=connector,
-        )
+        row = {
+            "mode": mode,
+            "input": text,
+            "params": params,
+            "result": result,
+            "output": output,
+            "revision": revision,
+            "latency_ms": (time.perf_counter() - start) * 1000,
+            "author": self.author,
+            "connector": connector,
+        }
+        if session is not None:
+            return self.store.insert_query(session, self.name, **row)
+        with self.store.write() as s:
+            return self.store.insert_query(s, self.name, **row)
 
     def _log_translation(
         self, result: Any, request: Any, connectors: list[str], start: float, log: bool

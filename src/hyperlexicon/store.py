@@ -911,11 +911,6 @@ class Store:
 
     # --- the query log --------------------------------------------------------------------
 
-    def log_query(self, lexicon: str, **row: Any) -> int:
-        """Log one query in a transaction of its own (``insert_query`` has the fields)."""
-        with self.write() as s:
-            return self.insert_query(s, lexicon, **row)
-
     def insert_query(
         self,
         s: Session,

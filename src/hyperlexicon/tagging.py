@@ -25,6 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 DISTRIBUTION = "textblob-aptagger"
@@ -38,8 +40,9 @@ KEPT_FEATURES = 50_000  # the features' weights a process keeps once read
 VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
 
 
-class TaggerUnavailable(RuntimeError):
-    """The weights are not installed or not the ones this module knows."""
+class TaggerUnavailable(ConfigError):
+    """The weights are not installed or not the ones this module knows: an installation
+    that cannot work, said in one line like any other."""
 
 
 def tag(words: Sequence[str]) -> list[str]:
@@ -47,14 +50,6 @@ def tag(words: Sequence[str]) -> list[str]:
     if not words:
         return []
     return _model().tag(list(words))
-
-
-def available() -> bool:
-    try:
-        _model()
-    except TaggerUnavailable:
-        return False
-    return True
 
 
 def _normalize(word: str) -> str:

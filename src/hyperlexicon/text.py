@@ -97,6 +97,13 @@ _VISIBLE = regex.compile(
 )
 
 
+def surrogate_problem(text: str) -> str | None:
+    """``holds U+D83D, a lone surrogate``, or None. JSON can escape half a pair ("\\ud83d");
+    no database or file can store one, so every way in refuses it with this one rule."""
+    found = _SURROGATE.search(text)
+    return f"holds {char_name(found.group())}, a lone surrogate" if found else None
+
+
 def char_name(ch: str) -> str:
     """``U+200B ZERO WIDTH SPACE``: the code point and, where the tables know it, its name."""
     name = unicodedata.name(ch, "")
@@ -244,9 +251,9 @@ def clean_text(
     """NFC, trimmed, inner whitespace collapsed (unless newlines are allowed); refuse junk."""
     if not isinstance(text, str):
         raise BadInputError(f"{where}: expected text, got {type(text).__name__}")
-    surrogate = _SURROGATE.search(text)
+    surrogate = surrogate_problem(text)
     if surrogate:
-        raise BadInputError(f"{where}: holds {char_name(surrogate.group())}, a lone surrogate")
+        raise BadInputError(f"{where}: {surrogate}")
     text = nfc(text)
     if has_control(text, allow_newlines=allow_newlines):
         raise BadInputError(f"{where}: contains a control character")

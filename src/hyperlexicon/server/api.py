@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import warnings
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -29,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from ..entry import EntryData
 from ..errors import BadInputError, RateLimitError
+from ..text import surrogate_problem
 from .problems import Problem, ProblemError
 from .security import Principal, RateLimiter, authenticate, refusal
 from .service import Service
@@ -156,15 +156,12 @@ Chain = Annotated[
 ]
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _lone_surrogate(value: Any, where: str) -> str | None:
-    """Where a string of the body holds a lone surrogate: JSON can escape one ("\\ud83d"),
-    no database or file can store it, so it is refused before anything reads it."""
+    """Where a string of the body holds a lone surrogate (``text.surrogate_problem``): refused
+    before anything reads it."""
     if isinstance(value, str):
-        found = _LONE_SURROGATE.search(value)
-        return f"{where} holds U+{ord(found.group()):04X}, a lone surrogate" if found else None
+        problem = surrogate_problem(value)
+        return f"{where} {problem}" if problem else None
     if isinstance(value, dict):
         items: Any = ((f"{where}.{k}".lstrip("."), k, v) for k, v in value.items())
         return next(
