@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from hyperlexicon.bilingual import translations_for
+from hyperlexicon.bridge import Bridge
 from hyperlexicon.cli import main
 from hyperlexicon.entry import EntryData
 from hyperlexicon.lexicon import Lexicon
@@ -294,3 +296,61 @@ def test_a_word_no_gloss_of_its_language_names_is_found_through_its_translation(
 )
 def test_which_words_can_only_be_nouns(word: str, lang: str, noun: bool) -> None:
     assert only_noun(word, lang) is noun
+
+
+def test_a_keyword_only_one_language_gives_must_be_nearer(
+    indexed_sqlite: Lexicon, tmp_path: Path
+) -> None:
+    """«река» is a Russian keyword of 😭 (CLDR: «слёзы рекой»), but river is none of its
+    English glosses: where the dictionary knows the word, the two languages disagree and the
+    match is held to ``keyword_unshared`` more; «вечер» of 🌆, evening in both, is kept."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("river\tрека\nevening\tвечер\ncry\tплакать\n")
+    lex = indexed_sqlite
+    lex.add(
+        EntryData.from_dict(
+            {
+                "form": "😭",
+                "glosses": {
+                    "ru": ["громко плачет", "плакать", "река", "слёзы"],
+                    "en": ["loudly crying face", "cry", "sob", "tear"],
+                },
+            }
+        )
+    )
+    lex.add(
+        EntryData.from_dict(
+            {
+                "form": "🌆",
+                "glosses": {
+                    "ru": ["город в сумерках", "вечер"],
+                    "en": ["cityscape at dusk", "evening"],
+                },
+            }
+        )
+    )
+    checked = Lexicon(lex.settings.with_(bilingual=str(pairs)), store=lex.store)
+    plain = Lexicon(lex.settings.with_(bilingual="off"), store=lex.store)
+    river = "Мы долго купались в реке"
+    try:
+        assert "😭" in plain.encode(river, stability=False, log=False).forms
+        assert "😭" not in checked.encode(river, stability=False, log=False).forms
+        assert "🌆" in checked.encode("Тихий вечер в городе", stability=False, log=False).forms
+        # the margin is a threshold: at 0 the one-language keyword is back
+        zero = Bridge(checked.workspace, checked.bridge.thresholds.with_(keyword_unshared=0.0))
+        assert "😭" in zero.encode(river, stability=False).forms
+    finally:
+        checked.close()
+        plain.close()
+
+
+def test_whether_the_two_languages_share_a_word(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("river\tрека\ntable\tстол\n")
+    translations = translations_for(str(pairs))
+    assert translations is not None
+    assert translations.shares("реке", "ru", ["river bank", "water"]) is True
+    assert translations.shares("реки", "ru", ["loudly crying face", "tear"]) is False
+    assert translations.shares("tables", "en", ["ложка", "стол"]) is True
+    assert translations.shares("облако", "ru", ["cloud"]) is None  # unknown: no verdict
+    assert translations.shares("реке", "ru", []) is None  # no glosses there: no verdict

@@ -73,6 +73,25 @@ class Translations:
         table = self.ru if lang == "ru" else self.en if lang == "en" else {}
         return table.get(lemma(word, lang), [])
 
+    def shares(self, word: str, lang: str, glosses: Iterable[str]) -> bool | None:
+        """Whether a translation of ``word`` is a word of ``glosses`` (the other language's
+        glosses of one entry): the two languages agree that the word names it. None when the
+        dictionary does not know the word or the entry has no glosses in the other language,
+        which says nothing either way."""
+        glosses = list(glosses)
+        lang = lang if lang in ("ru", "en") else script_language(word) or ""
+        found = self.of(word, lang) if glosses else []
+        if not found:
+            return None
+        other = "en" if lang == "ru" else "ru"
+        said = {
+            lemma(w, other)
+            for t, _ in found
+            for w in words(t)
+            if lemma(w, other) not in FUNCTION_WORDS
+        }
+        return any(lemma(w, other) in said for g in glosses for w in words(g))
+
     def translate(self, text: str) -> str:
         """The text's content words, each as its best translation, in order: what a reader
         of the other language would search for. Function words and words the dictionary does

@@ -854,18 +854,35 @@ class Bridge:
             candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
+        translations = translations_for(self.ws.settings.bilingual)
         out: list[tuple[int, list[Any]] | None] = list(singles)
         t = self.thresholds
+
+        def unshared(i: int, c: Any) -> bool:
+            """Whether the dictionary knows the word and the entry's glosses in the other
+            language hold none of its translations: a keyword only one language gives is
+            often a related thing («река» of 😭, "table" of 🏓), one both give is the
+            entry's own sense. Such a match is held to ``keyword_unshared`` more."""
+            if translations is None:
+                return False
+            word = tokens[i].lemma if tokens[i].verb_form else tokens[i].text
+            lang = script_language(word) or run.lang
+            other = "en" if lang == "ru" else "ru"
+            return translations.shares(word, lang, c[2].data.glosses.get(other, ())) is False
+
+        def floor_for(i: int, c: Any) -> float:
+            floor = floors.get(i, t.keyword)
+            return floor + t.keyword_unshared if unshared(i, c) else floor
+
         for k, (n, i, ranked) in enumerate(asked):
             alone, context = closeness[2 * k], closeness[2 * k + 1]
             whole = closeness[sentence_of[tokens[i].sentence]]
-            floor = floors.get(i, t.keyword)
             kept = [
                 c
                 for c in ranked
                 if c[1] in names[i]
                 or (
-                    max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor
+                    max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor_for(i, c)
                     and whole.get(c[1], -1.0) >= t.keyword_sentence
                 )
             ]

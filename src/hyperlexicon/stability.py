@@ -68,6 +68,11 @@ class Thresholds:
     # tells a keyword's sense better than the word and its neighbours do ("day" of 🌞 in a
     # sentence about pills), see docs/bridge.md
     keyword_sentence: float = 0.1
+    # added to a keyword's threshold when the bilingual dictionary knows the word and none of
+    # its translations is among the entry's glosses in the other language: the lexicon's two
+    # languages disagree that the word names the entry («река» is a Russian keyword of 😭,
+    # "tears in a river", but river is none of its English ones), see docs/bridge.md
+    keyword_unshared: float = 0.15
 
     def semantic_for(self, register: str | None) -> float:
         return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])
@@ -93,6 +98,7 @@ class Thresholds:
             "keyword_translation": self.keyword_translation,
             "keyword_act": self.keyword_act,
             "keyword_sentence": self.keyword_sentence,
+            "keyword_unshared": self.keyword_unshared,
         }
 
     @classmethod
