@@ -76,6 +76,9 @@ class Settings:
     embed_threads: int | None = None
     # the bilingual dictionary that expands queries: auto, off or a path (bilingual.source_for)
     bilingual: str = "auto"
+    # the thesaurus (WordNet) that leads a word to broader and synonymous glosses: auto, off
+    # or a directory of WordNet's database files (thesaurus.source_for)
+    thesaurus: str = "auto"
     # [connectors.<name>] tables of config.toml: options for each connector
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -112,6 +115,8 @@ class Settings:
             values["embed_threads"] = _positive(values["embed_threads"], "embed_threads")
         if values.get("bilingual") is not None:
             values["bilingual"] = _dictionary(str(values["bilingual"]))
+        if values.get("thesaurus") is not None:
+            values["thesaurus"] = _wordnet(str(values["thesaurus"]))
         url = values.get("server_url")
         if url and not str(url).startswith(("http://", "https://")):
             raise ConfigError(
@@ -164,6 +169,18 @@ def _dictionary(value: str) -> str:
         raise ConfigError(
             f"{ENV_PREFIX}BILINGUAL: {path} is neither a dictd .index nor a .tsv of pairs"
         )
+    return str(path)
+
+
+def _wordnet(value: str) -> str:
+    """``thesaurus``: auto, off, or a directory holding WordNet's database files (data.noun
+    and the rest), checked when the settings load, like the dictionary."""
+    value = value.strip()
+    if value in ("auto", "off"):
+        return value
+    path = Path(value).expanduser()
+    if not (path / "data.noun").is_file():
+        raise ConfigError(f"{ENV_PREFIX}THESAURUS: no WordNet database (data.noun) in {path}")
     return str(path)
 
 

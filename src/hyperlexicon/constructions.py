@@ -656,7 +656,7 @@ EN: Bank = {
             ],
             "philosophical": [
                 "Everything ends in {A}.",
-                "And at the end {A} {A|appear}, as an outcome.",
+                "And at the end {A} {A|appear}, and that is all.",
                 "The final say belongs to {A}.",
                 "Everything comes to {A}.",
             ],

@@ -73,6 +73,8 @@ class Thresholds:
     # languages disagree that the word names the entry («река» is a Russian keyword of 😭,
     # "tears in a river", but river is none of its English ones), see docs/bridge.md
     keyword_unshared: float = 0.15
+    # a word no gloss names, by a synonym or broader word the thesaurus gives ("sedan" → car)
+    keyword_related: float = 0.45
 
     def semantic_for(self, register: str | None) -> float:
         return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])
@@ -99,6 +101,7 @@ class Thresholds:
             "keyword_act": self.keyword_act,
             "keyword_sentence": self.keyword_sentence,
             "keyword_unshared": self.keyword_unshared,
+            "keyword_related": self.keyword_related,
         }
 
     @classmethod
