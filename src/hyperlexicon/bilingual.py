@@ -78,19 +78,23 @@ class Translations:
         glosses of one entry): the two languages agree that the word names it. None when the
         dictionary does not know the word or the entry has no glosses in the other language,
         which says nothing either way."""
-        glosses = list(glosses)
-        lang = lang if lang in ("ru", "en") else script_language(word) or ""
-        found = self.of(word, lang) if glosses else []
-        if not found:
+        glosses = tuple(glosses)
+        said = self.said(word, lang) if glosses else None
+        if not said:
             return None
+        other = "en" if (lang if lang in ("ru", "en") else script_language(word)) == "ru" else "ru"
+        return not said.isdisjoint(gloss_lemmas(glosses, other))
+
+    def said(self, word: str, lang: str) -> frozenset[str]:
+        """The lemmas of the content words of ``word``'s translations (empty: unknown)."""
+        lang = lang if lang in ("ru", "en") else script_language(word) or ""
         other = "en" if lang == "ru" else "ru"
-        said = {
+        return frozenset(
             lemma(w, other)
-            for t, _ in found
+            for t, _ in self.of(word, lang)
             for w in words(t)
             if lemma(w, other) not in FUNCTION_WORDS
-        }
-        return any(lemma(w, other) in said for g in glosses for w in words(g))
+        )
 
     def translate(self, text: str) -> str:
         """The text's content words, each as its best translation, in order: what a reader
@@ -111,6 +115,13 @@ class Translations:
         itself), or None when nothing in it translates."""
         translated = self.translate(text)
         return f"{text} {translated}" if translated else None
+
+
+@lru_cache(maxsize=16_384)
+def gloss_lemmas(glosses: tuple[str, ...], lang: str) -> frozenset[str]:
+    """The lemmas of the words of one entry's glosses in one language: asked for the same
+    candidates encode after encode, so kept."""
+    return frozenset(lemma(w, lang) for g in glosses for w in words(g))
 
 
 # --- reading dictionaries ---------------------------------------------------------------

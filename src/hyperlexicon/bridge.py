@@ -30,7 +30,7 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import translations_for
+from .bilingual import gloss_lemmas, translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -648,6 +648,8 @@ class Bridge:
                 keys.update(derived_nouns(tok.text))
         pivots = self._pivots(run)
         keys.update(key for found in pivots.values() for key in found)
+        related_keys = self._related_keys(run)
+        keys.update(key for found in related_keys.values() for key, _ in found)
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys, per_key=LEMMA_CANDIDATES)
@@ -772,37 +774,50 @@ class Bridge:
                     break
             else:
                 unfound.append(i)
-        # a noun no gloss names in any reading asks the thesaurus (asking it for a noun that
-        # is only a keyword of its entries too gave 0.743 / 0.53 instead of 0.746 / 0.50)
-        related = self._related(run, unfound, singles, names)
+        # a noun no gloss names in any reading is asked by its synonyms and broader words,
+        # at ``keyword_related`` (asking them for a noun that is only a keyword of its
+        # entries too gave 0.743 / 0.53 instead of 0.746 / 0.50)
+        related: set[tuple[int, int]] = set()
+        for i in unfound:
+            pool = [
+                (score * weight, entry_id, stored)
+                for key, weight in related_keys.get(i, ())
+                for score, entry_id, stored in by_key.get(key, [])
+                if stored.data.kind != "delta"
+            ]
+            ranked = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
+            if ranked:
+                singles.append((i, ranked))
+                names[i] = set()
+                related.update((i, c[1]) for c in ranked)
         for i, ranked in self._by_context(run, singles, names, floors, related):
             how = "related" if (i, ranked[0][1]) in related else "lemma"
             take([i], ranked, how, 1.0)
 
-    def _related(
-        self,
-        run: _Run,
-        words: list[int],
-        singles: list[tuple[int, list[Any]]],
-        names: dict[int, set[int]],
-    ) -> set[tuple[int, int]]:
-        """Nouns no gloss names in any reading, by their synonyms and broader words in the
-        thesaurus (WordNet: "sedan" → car, "twister" → tornado), a Russian one by its
-        translations and theirs («костёр» → campfire → fire): one more lookup, only for
-        such words. A related entry must be near the word in meaning by
-        ``keyword_related`` (``_by_context``). Adds the candidates to ``singles`` and
-        returns them as (word, entry) pairs."""
-        thesaurus = thesaurus_for(self.ws.settings.thesaurus) if words else None
+    def _related_keys(self, run: _Run) -> dict[int, list[tuple[str, float]]]:
+        """Each noun's synonyms and broader words in the thesaurus, as lemma keys with their
+        weights (WordNet: "sedan" → car, "twister" → tornado; a Russian noun by its
+        translations and theirs: «костёр» → campfire → fire), asked in the same statement as
+        the words' own keys; only a noun no gloss names in any reading uses them
+        (``_lemmas``). Empty without a thesaurus."""
+        nouns = [
+            i
+            for i, tok in enumerate(run.tokens)
+            if tok.kind == "word"
+            and tok.content
+            and run.claimed[i] is None
+            and not tok.verb_form
+            and can_be_noun(tok.text, run.lang)
+        ]
+        thesaurus = thesaurus_for(self.ws.settings.thesaurus) if nouns else None
         if thesaurus is None:
-            return set()
+            return {}
         translations = translations_for(self.ws.settings.bilingual)
-        asked: dict[int, list[tuple[str, float]]] = {}
-        for i in words:
+        out: dict[int, list[tuple[str, float]]] = {}
+        for i in nouns:
             tok = run.tokens[i]
-            if tok.verb_form or not can_be_noun(tok.text, run.lang):
-                continue
-            pos = ("n",)
-            if script_language(tok.text) == "en":
+            russian = script_language(tok.text) == "ru"
+            if not russian:
                 english = [tok.lemma]
             elif translations is not None:
                 english = [w for w, _ in translations.of(tok.text, "ru")[:PIVOTS] if " " not in w]
@@ -810,40 +825,14 @@ class Bridge:
                 continue
             keys: dict[str, float] = {}
             for word in english:
-                if script_language(tok.text) == "ru":
+                if russian:
                     keys.setdefault(word, 1.0)  # the translation itself, as a pivot is
-                for key, weight in thesaurus.related(word, pos)[:RELATED]:
+                for key, weight in thesaurus.related(word, ("n",))[:RELATED]:
                     if weight >= RELATED_WEIGHT:
                         keys[key] = max(weight, keys.get(key, 0.0))
             if keys:
-                asked[i] = list(keys.items())
-        wanted = {key for found in asked.values() for key, _ in found}
-        hits = self.store.by_lemmas(self.name, wanted, per_key=LEMMA_CANDIDATES) if wanted else []
-        if not hits:
-            return set()
-        entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
-        by_key: dict[str, list[tuple[float, int, Any]]] = {}
-        for h in hits:
-            stored = entries.get(h.entry_id)
-            if stored is not None:
-                base = BASE_SCORE["gloss0"] if h.position == 0 else BASE_SCORE["gloss"]
-                if h.field == "component":
-                    base = BASE_SCORE["component"]
-                by_key.setdefault(h.lemma, []).append((base, h.entry_id, stored))
-        found: set[tuple[int, int]] = set()
-        for i, keys in asked.items():
-            pool = [
-                (_weighted(base * weight, stored.data), entry_id, stored)
-                for key, weight in keys
-                for base, entry_id, stored in by_key.get(key, [])
-                if stored.data.kind != "delta"
-            ]
-            ranked = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
-            if ranked:
-                singles.append((i, ranked))
-                names[i] = set()
-                found.update((i, c[1]) for c in ranked)
-        return found
+                out[i] = list(keys.items())
+        return out
 
     def _pivots(self, run: _Run) -> dict[int, tuple[str, ...]]:
         """Each noun's translations into the other language, as lemma keys: a word no gloss of
@@ -935,6 +924,8 @@ class Bridge:
         out: list[tuple[int, list[Any]] | None] = list(singles)
         t = self.thresholds
 
+        said: dict[int, tuple[frozenset[str], str]] = {}
+
         def unshared(i: int, c: Any) -> bool:
             """Whether the dictionary knows the word and the entry's glosses in the other
             language hold none of its translations: a keyword only one language gives is
@@ -942,10 +933,13 @@ class Bridge:
             entry's own sense. Such a match is held to ``keyword_unshared`` more."""
             if translations is None:
                 return False
-            word = tokens[i].lemma if tokens[i].verb_form else tokens[i].text
-            lang = script_language(word) or run.lang
-            other = "en" if lang == "ru" else "ru"
-            return translations.shares(word, lang, c[2].data.glosses.get(other, ())) is False
+            if i not in said:
+                word = tokens[i].lemma if tokens[i].verb_form else tokens[i].text
+                lang = script_language(word) or run.lang
+                said[i] = (translations.said(word, lang), "en" if lang == "ru" else "ru")
+            words_, other = said[i]
+            glosses = tuple(c[2].data.glosses.get(other, ()))
+            return bool(words_ and glosses) and words_.isdisjoint(gloss_lemmas(glosses, other))
 
         def floor_for(i: int, c: Any) -> float:
             if related and (i, c[1]) in related:  # by the thesaurus, not a keyword
