@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .hookspecs import hookimpl
 from .version import __version__
 
 if TYPE_CHECKING:
     from .config import Settings
     from .entry import Component, EntryData
     from .facade import LexiconAPI
+    from .hookspecs import hookimpl
     from .lexicon import Lexicon
 
 __all__ = ["Component", "EntryData", "Lexicon", "__version__", "hookimpl", "open"]
@@ -43,6 +43,12 @@ def open(
 
 
 def __getattr__(name: str) -> Any:
+    # pluggy (and the inspect module it loads) only when a plugin asks for the marker: a
+    # fifth of what ``hyperlexicon --help`` imports
+    if name == "hookimpl":
+        from .hookspecs import hookimpl
+
+        return hookimpl
     if name == "Lexicon":
         from .lexicon import Lexicon
 
