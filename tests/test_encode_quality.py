@@ -20,6 +20,7 @@ from hyperlexicon.lexicon import Lexicon
 from hyperlexicon.morphology import (
     can_be_noun,
     derived_nouns,
+    english_forms,
     english_verb_forms,
     known,
     only_noun,
@@ -354,3 +355,19 @@ def test_whether_the_two_languages_share_a_word(tmp_path: Path) -> None:
     assert translations.shares("tables", "en", ["ложка", "стол"]) is True
     assert translations.shares("облако", "ru", ["cloud"]) is None  # unknown: no verdict
     assert translations.shares("реке", "ru", []) is None  # no glosses there: no verdict
+
+
+@pytest.mark.parametrize(
+    "base, forms",
+    [
+        ("cry", {"cry", "cries", "cried", "crying"}),
+        ("tear", {"tears", "teared"}),
+        ("run", {"running", "runs"}),
+        ("knife", {"knives"}),
+        ("dance", {"dancing", "danced", "dances"}),
+        ("play", {"plays", "played", "playing"}),
+    ],
+)
+def test_english_forms_of_a_headword(base: str, forms: set[str]) -> None:
+    assert forms <= english_forms(base)
+    assert "plaies" not in english_forms("play") and "runing" not in english_forms("snow")

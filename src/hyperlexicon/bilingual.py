@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigError
-from .morphology import FUNCTION_WORDS, lemma
+from .morphology import FUNCTION_WORDS, english_forms, lemma
 from .text import script_language, words
 
 log = logging.getLogger(__name__)
@@ -83,18 +83,23 @@ class Translations:
         if not said:
             return None
         other = "en" if (lang if lang in ("ru", "en") else script_language(word)) == "ru" else "ru"
-        return not said.isdisjoint(gloss_lemmas(glosses, other))
+        return not said.isdisjoint(gloss_words(glosses, other))
 
     def said(self, word: str, lang: str) -> frozenset[str]:
-        """The lemmas of the content words of ``word``'s translations (empty: unknown)."""
+        """How the other language's glosses may show ``word``'s translations (empty: the
+        dictionary does not know it): Russian ones as the lemmas of their content words,
+        English ones (headwords, base forms) as those words and their regular inflections,
+        which spares a Russian encode the English lemmatizer (``gloss_words``)."""
         lang = lang if lang in ("ru", "en") else script_language(word) or ""
-        other = "en" if lang == "ru" else "ru"
-        return frozenset(
-            lemma(w, other)
-            for t, _ in self.of(word, lang)
-            for w in words(t)
-            if lemma(w, other) not in FUNCTION_WORDS
-        )
+        out: set[str] = set()
+        for t, _ in self.of(word, lang):
+            for w in words(t):
+                if lang == "ru":  # English headwords: base forms
+                    if w.casefold() not in FUNCTION_WORDS:
+                        out |= english_forms(w)
+                elif lemma(w, "ru") not in FUNCTION_WORDS:
+                    out.add(lemma(w, "ru"))
+        return frozenset(out)
 
     def translate(self, text: str) -> str:
         """The text's content words, each as its best translation, in order: what a reader
@@ -118,9 +123,12 @@ class Translations:
 
 
 @lru_cache(maxsize=16_384)
-def gloss_lemmas(glosses: tuple[str, ...], lang: str) -> frozenset[str]:
-    """The lemmas of the words of one entry's glosses in one language: asked for the same
-    candidates encode after encode, so kept."""
+def gloss_words(glosses: tuple[str, ...], lang: str) -> frozenset[str]:
+    """The words of one entry's glosses in one language as ``Translations.said`` compares
+    them: Russian ones as lemmas, English ones as written (lower case; ``said`` brings the
+    inflections). Asked for the same candidates encode after encode, so kept."""
+    if lang == "en":
+        return frozenset(w.casefold() for g in glosses for w in words(g))
     return frozenset(lemma(w, lang) for g in glosses for w in words(g))
 
 

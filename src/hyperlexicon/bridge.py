@@ -30,7 +30,7 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import gloss_lemmas, translations_for
+from .bilingual import gloss_words, translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -56,6 +56,7 @@ from .text import (
     script_language,
     surrogate_problem,
 )
+from .text import words as text_words
 from .thesaurus import thesaurus_for
 
 if TYPE_CHECKING:
@@ -857,7 +858,16 @@ class Bridge:
             other = "en" if lang == "ru" else "ru"
             found = translations.of(run.tokens[i].text, lang)[:PIVOTS]
             if found:
-                out[i] = tuple(dict.fromkeys(lemma_key(t, other) for t, _ in found))
+                # an English translation is a headword, a base form already: its key needs no
+                # lemmatizer, whose dictionary is a third of a cold Russian encode
+                out[i] = tuple(
+                    dict.fromkeys(
+                        " ".join(w.casefold() for w in text_words(t))
+                        if other == "en"
+                        else lemma_key(t, other)
+                        for t, _ in found
+                    )
+                )
         return out
 
     def _by_context(
@@ -939,7 +949,7 @@ class Bridge:
                 said[i] = (translations.said(word, lang), "en" if lang == "ru" else "ru")
             words_, other = said[i]
             glosses = tuple(c[2].data.glosses.get(other, ()))
-            return bool(words_ and glosses) and words_.isdisjoint(gloss_lemmas(glosses, other))
+            return bool(words_ and glosses) and words_.isdisjoint(gloss_words(glosses, other))
 
         def floor_for(i: int, c: Any) -> float:
             if related and (i, c[1]) in related:  # by the thesaurus, not a keyword

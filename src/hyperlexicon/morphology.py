@@ -173,6 +173,32 @@ def derived_nouns(word: str, lang: str | None = None) -> tuple[str, ...]:
     return tuple(out)
 
 
+_VOWELS = frozenset("aeiou")
+
+
+@lru_cache(maxsize=50_000)
+def english_forms(base: str) -> frozenset[str]:
+    """A base-form English word (a dictionary headword) and its regular inflections — plural
+    and third person, past, -ing: what a gloss may show it as ("cry" → cries, cried, crying;
+    "knife" → knives; "run" → running). Comparing a headword with a gloss's words this way
+    needs no English lemmatizer, whose dictionary is a third of a cold Russian encode."""
+    w = base.casefold()
+    forms = {w, w + "s", w + "es", w + "ed", w + "d", w + "ing"}
+    if len(w) > 2 and w.endswith("y") and w[-2] not in _VOWELS:
+        forms |= {w[:-1] + "ies", w[:-1] + "ied"}
+    if w.endswith("e"):
+        forms.add(w[:-1] + "ing")
+    if w.endswith("fe"):
+        forms.add(w[:-2] + "ves")
+    elif w.endswith("f"):
+        forms.add(w[:-1] + "ves")
+    # a short final syllable doubles its consonant: running, stopped
+    short = len(w) > 2 and w[-3] not in _VOWELS and w[-2] in _VOWELS
+    if short and w[-1] not in _VOWELS | {"w", "x", "y"}:
+        forms |= {w + w[-1] + "ing", w + w[-1] + "ed"}
+    return frozenset(forms)
+
+
 def lemmas(text: str, lang: str | None = None) -> list[str]:
     """Lemmas of every word in ``text``, in order."""
     return [lemma(w, lang) for w in words(text)]
