@@ -795,3 +795,24 @@ def test_the_cli_says_who_failed_and_who_served(core: Lexicon, scripted: type[Sc
     assert r.exit_code == 0
     assert "scripted failed: the text leaves out" in r.stderr and "served by lexicon" in r.stderr
     assert "свеч" in r.stdout.casefold()
+
+
+def test_a_long_run_of_one_cluster_is_keyed_once_per_distinct_window(
+    core: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing looks up every window of up to 48 clusters; "000…" of 20,000 characters took
+    10 s (a request timing out in the schema test) when each window's key was computed
+    twice over. Distinct windows are keyed once."""
+    from hyperlexicon import bridge
+
+    calls = 0
+
+    def counted(s: str) -> str:
+        nonlocal calls
+        calls += 1
+        return form_key(s)
+
+    monkeypatch.setattr(bridge, "form_key", counted)
+    scene, unknown, _ = core.bridge.parse("0" * 2000 + " 🜂")
+    assert "🜂" in scene.forms and len(unknown) == 2000
+    assert calls < 200

@@ -1428,6 +1428,17 @@ class Bridge:
         hs = _clean_input(hyperstring)
         phases = ARROW_RE.split(hs)
         chunks: list[tuple[int, list[str]]] = []
+        # each window's key, once per distinct window: a long input of few distinct
+        # clusters ("000…", 20,000 characters) has few distinct windows, and computing every
+        # one twice took 10 s
+        keys: dict[str, str] = {}
+
+        def key_of(window: str) -> str:
+            found = keys.get(window)
+            if found is None:
+                found = keys[window] = form_key(window)
+            return found
+
         candidates = {form_key(hs)}
         for phase, part in enumerate(phases):
             for chunk in regex.split(r"[\s+]+", part):
@@ -1437,7 +1448,7 @@ class Bridge:
                 chunks.append((phase, gs))
                 for a in range(len(gs)):
                     for b in range(a + 1, min(len(gs), a + MAX_GLYPH_FORM * 3) + 1):
-                        candidates.add(form_key("".join(gs[a:b])))
+                        candidates.add(key_of("".join(gs[a:b])))
         found = self.store.by_keys(self.name, candidates)
         whole = found.get(form_key(hs))
         scene = Scene(lang=lang, lexicon=self.name, revision=self.store.last_revision(self.name))
@@ -1446,7 +1457,7 @@ class Bridge:
             a = 0
             while a < len(gs):
                 for b in range(min(len(gs), a + MAX_GLYPH_FORM * 3), a, -1):
-                    stored = found.get(form_key("".join(gs[a:b])))
+                    stored = found.get(key_of("".join(gs[a:b])))
                     if stored is not None:
                         lx = self._lexeme(
                             stored, "exact", 1.0, lang, None, None, phase, base_applied=True
