@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hyperlexicon.bilingual import translations_for
+from hyperlexicon.bilingual import agrees, translations_for
 from hyperlexicon.bridge import Bridge
 from hyperlexicon.cli import main
 from hyperlexicon.entry import EntryData
@@ -347,14 +347,17 @@ def test_a_keyword_only_one_language_gives_must_be_nearer(
 
 def test_whether_the_two_languages_share_a_word(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("river\tрека\ntable\tстол\n")
+    pairs.write_text("river\tрека\ntable\tстол\ncry\tплакать\n")
     translations = translations_for(str(pairs))
     assert translations is not None
-    assert translations.shares("реке", "ru", ["river bank", "water"]) is True
-    assert translations.shares("реки", "ru", ["loudly crying face", "tear"]) is False
-    assert translations.shares("tables", "en", ["ложка", "стол"]) is True
-    assert translations.shares("облако", "ru", ["cloud"]) is None  # unknown: no verdict
-    assert translations.shares("реке", "ru", []) is None  # no glosses there: no verdict
+    said = translations.said
+    assert agrees(said("реке", "ru"), ("river bank", "water"), "en") is True
+    assert agrees(said("реки", "ru"), ("loudly crying face", "tear"), "en") is False
+    assert agrees(said("tables", "en"), ("ложка", "стол"), "ru") is True
+    assert agrees(said("облако", "ru"), ("cloud",), "en") is None  # unknown: no verdict
+    assert agrees(said("реке", "ru"), (), "en") is None  # no glosses there: no verdict
+    # an English translation is a headword: a gloss may show it inflected
+    assert agrees(said("плакать", "ru"), ("crying face",), "en") is True
 
 
 @pytest.mark.parametrize(

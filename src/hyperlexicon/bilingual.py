@@ -73,23 +73,11 @@ class Translations:
         table = self.ru if lang == "ru" else self.en if lang == "en" else {}
         return table.get(lemma(word, lang), [])
 
-    def shares(self, word: str, lang: str, glosses: Iterable[str]) -> bool | None:
-        """Whether a translation of ``word`` is a word of ``glosses`` (the other language's
-        glosses of one entry): the two languages agree that the word names it. None when the
-        dictionary does not know the word or the entry has no glosses in the other language,
-        which says nothing either way."""
-        glosses = tuple(glosses)
-        said = self.said(word, lang) if glosses else None
-        if not said:
-            return None
-        other = "en" if (lang if lang in ("ru", "en") else script_language(word)) == "ru" else "ru"
-        return not said.isdisjoint(gloss_words(glosses, other))
-
     def said(self, word: str, lang: str) -> frozenset[str]:
         """How the other language's glosses may show ``word``'s translations (empty: the
         dictionary does not know it): Russian ones as the lemmas of their content words,
         English ones (headwords, base forms) as those words and their regular inflections,
-        which spares a Russian encode the English lemmatizer (``gloss_words``)."""
+        which spares a Russian encode the English lemmatizer (``agrees``)."""
         lang = lang if lang in ("ru", "en") else script_language(word) or ""
         out: set[str] = set()
         for t, _ in self.of(word, lang):
@@ -120,6 +108,16 @@ class Translations:
         itself), or None when nothing in it translates."""
         translated = self.translate(text)
         return f"{text} {translated}" if translated else None
+
+
+def agrees(said: frozenset[str], glosses: tuple[str, ...], lang: str) -> bool | None:
+    """Whether a word's translations (``Translations.said``) are among the words of one
+    entry's glosses in their language ``lang``: the lexicon's two languages agree that the
+    word names the entry. None when either side is empty (the dictionary does not know the
+    word, or the entry has no glosses in that language), which says nothing either way."""
+    if not said or not glosses:
+        return None
+    return not said.isdisjoint(gloss_words(glosses, lang))
 
 
 @lru_cache(maxsize=16_384)

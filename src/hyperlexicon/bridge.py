@@ -30,7 +30,7 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import gloss_words, translations_for
+from .bilingual import agrees, translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -948,8 +948,7 @@ class Bridge:
                 lang = script_language(word) or run.lang
                 said[i] = (translations.said(word, lang), "en" if lang == "ru" else "ru")
             words_, other = said[i]
-            glosses = tuple(c[2].data.glosses.get(other, ()))
-            return bool(words_ and glosses) and words_.isdisjoint(gloss_words(glosses, other))
+            return agrees(words_, tuple(c[2].data.glosses.get(other, ())), other) is False
 
         def floor_for(i: int, c: Any) -> float:
             if related and (i, c[1]) in related:  # by the thesaurus, not a keyword
