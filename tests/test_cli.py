@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from hyperlexicon.cli import main
+from hyperlexicon.cli import COMMANDS, load_commands, main
 
 from .fixtures import DATA
 
@@ -245,6 +245,41 @@ def _commands(
             args = tuple("1" for p in cmd.params if isinstance(p, click.Argument))
             out.extend(_commands(cmd, (*prefix, name, *args)))
     return out
+
+
+load_commands()  # the command modules are imported when a command is asked for: all, here
+
+
+def test_the_command_table_is_the_commands() -> None:
+    """``--help`` lists the built-in commands from ``COMMANDS`` without importing them: the
+    table must name each command's module and give the help its short text comes from."""
+    real = {
+        name: command
+        for name, command in main.commands.items()
+        if command.callback and command.callback.__module__.startswith("hyperlexicon.cli.")
+    }
+    assert set(real) == set(COMMANDS)
+    for name, command in real.items():
+        module, summary = COMMANDS[name]
+        assert command.callback.__module__ == f"hyperlexicon.cli.{module}", name
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        assert summary == first, f"COMMANDS[{name!r}] is not the first paragraph of its help"
+        listed = click.Command(name, help=summary)
+        for limit in (30, 45, 60, 200):
+            assert listed.get_short_help_str(limit) == command.get_short_help_str(limit)
+
+
+def test_help_is_the_same_listed_or_loaded() -> None:
+    code = (
+        "import sys\nfrom hyperlexicon.cli import main, load_commands\n"
+        "if sys.argv[1] == 'load': load_commands()\n"
+        "main(['--help'], prog_name='hyperlexicon')\n"
+    )
+    outs = [
+        subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True).stdout
+        for arg in ("listed", "load")
+    ]
+    assert "encode" in outs[0] and outs[0] == outs[1]
 
 
 @pytest.mark.parametrize(

@@ -117,3 +117,51 @@ def test_a_russian_encode_needs_no_english_lemmatizer(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.split() == ["True", "False"], out
+
+
+LISTING = """
+import json, sys
+from hyperlexicon.cli import main
+try:
+    main(sys.argv[1:], prog_name="hyperlexicon")
+except SystemExit:
+    pass
+mods = [m for m in sys.modules if m.startswith("hyperlexicon.cli.") or m in %r]
+print(json.dumps(sorted(mods)), file=sys.stderr)
+"""
+
+
+def _loaded(args: list[str], env: dict[str, str], path: str | None = None) -> list[str]:
+    """The command modules, pluggy and the distribution scan one CLI start imported."""
+    code = LISTING % (["pluggy", "importlib.metadata"],)
+    if path is not None:  # another ``sys.path``: another environment for the plugin cache
+        code = f"import sys; sys.path.insert(0, {path!r})\n" + code
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env
+    )
+    return json.loads(result.stderr.strip().splitlines()[-1])
+
+
+def test_help_imports_no_command_and_no_plugin(tmp_path: Path) -> None:
+    """``--help`` lists the commands from a table and the plugins' from the plugin cache;
+    a command imports its own module only."""
+    env = {**os.environ, "HYPERLEXICON_CACHE_DIR": str(tmp_path / "cache")}
+    env["HYPERLEXICON_HOME"] = str(tmp_path / "home")
+    first = _loaded(["--help"], env)
+    assert "importlib.metadata" in first  # no cache yet: the distributions are scanned
+    assert _loaded(["--help"], env) == []
+    loaded = _loaded(["stats", "--help"], env)
+    assert "hyperlexicon.cli.admin" in loaded and "hyperlexicon.cli.bridge" not in loaded
+
+
+def test_the_plugin_cache_keeps_each_environment(tmp_path: Path) -> None:
+    """The console script and ``python -m`` see different ``sys.path``s; with one record for
+    both, each start of one invalidated the other's and scanned every distribution again."""
+    env = {**os.environ, "HYPERLEXICON_CACHE_DIR": str(tmp_path / "cache")}
+    other = str(tmp_path / "elsewhere")
+    Path(other).mkdir()
+    for _ in range(2):
+        _loaded(["--help"], env)
+        _loaded(["--help"], env, path=other)
+    assert _loaded(["--help"], env) == []
+    assert _loaded(["--help"], env, path=other) == []

@@ -28,9 +28,7 @@
 
 from __future__ import annotations
 
-import getpass
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -91,6 +89,8 @@ class Settings:
         values: dict[str, Any] = {}
         config_file = home / "config.toml"
         if config_file.is_file():
+            import tomllib  # only where there is a file to read: it is a tenth of ``--help``
+
             try:
                 values.update(tomllib.loads(config_file.read_text("utf-8")))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -139,6 +139,8 @@ class Settings:
     def who(self) -> str:
         if self.author:
             return self.author
+        import getpass
+
         try:
             return getpass.getuser()
         except Exception:  # no user database entry (containers): still record something

@@ -17,26 +17,28 @@ plugins add are listed from it too, so ``--help`` imports no plugin at all.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import json
 import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from . import hookspecs
 from .errors import ConfigError
+
+if TYPE_CHECKING:  # pluggy is imported when the manager is built, not by ``--help``
+    import pluggy
 
 DEFAULT_PLUGINS = (
     "hyperlexicon.formats.builtin",
     "hyperlexicon.embeddings",
     "hyperlexicon.connectors",
 )
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+# environments remembered side by side: the console script and ``python -m`` see different
+# ``sys.path``s, and one record for both made each invalidate the other's on every start
+CACHED_ENVIRONMENTS = 8
 
 _pm: pluggy.PluginManager | None = None
 # plugin name -> (distribution name, its version), for the plugins entry points brought
@@ -48,6 +50,10 @@ def get_plugin_manager() -> pluggy.PluginManager:
     global _pm
     with _lock:
         if _pm is None:
+            import pluggy
+
+            from . import hookspecs
+
             pm = pluggy.PluginManager("hyperlexicon")
             pm.add_hookspecs(hookspecs)
             _dists.clear()
@@ -87,8 +93,8 @@ def _environment() -> str:
     # the current directory (first on the path under ``python -m``) is no place plugins are
     # installed in: where the command runs from must not make the cache useless
     paths = [p for p in sys.path if p not in ("", here)]
-    parts = [__version__, os.environ.get("HYPERLEXICON_LOAD_PLUGINS", "\0"), *paths]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    # the string itself is the cache's key: hashing it would import hashlib on every start
+    return "\n".join([__version__, os.environ.get("HYPERLEXICON_LOAD_PLUGINS", "\0"), *paths])
 
 
 def _distribution_dirs() -> list[str]:
@@ -103,11 +109,22 @@ def _distribution_dirs() -> list[str]:
     return dirs
 
 
+def _read_records() -> dict[str, Any]:
+    """The cache file's records, by environment (empty if absent, unreadable or older)."""
+    try:
+        stored = json.loads(_cache_file().read_text("utf-8"))
+        if stored.get("format") == CACHE_FORMAT and isinstance(stored.get("environments"), dict):
+            return stored["environments"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {}
+
+
 def _read_cache() -> dict[str, Any] | None:
     """The cached plugin list, if it still describes this environment."""
     try:
-        record = json.loads(_cache_file().read_text("utf-8"))
-        if record.get("format") != CACHE_FORMAT or record.get("environment") != _environment():
+        record = _read_records().get(_environment())
+        if record is None:
             return None
         for path, mtime in record["files"].items():
             if os.stat(path or ".").st_mtime_ns != mtime:
@@ -118,12 +135,18 @@ def _read_cache() -> dict[str, Any] | None:
 
 
 def _write_cache(record: dict[str, Any]) -> None:
-    """Best effort: a cache that cannot be written is only slower next time."""
+    """Best effort: a cache that cannot be written is only slower next time. This
+    environment's record replaces its old one and goes last; the oldest others are dropped."""
     target = _cache_file()
+    records = _read_records()
+    environment = _environment()
+    records.pop(environment, None)
+    kept = list(records.items())[-(CACHED_ENVIRONMENTS - 1) :]
+    stored = {"format": CACHE_FORMAT, "environments": {**dict(kept), environment: record}}
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")
+        temporary.write_text(json.dumps(stored, ensure_ascii=False, indent=1), "utf-8")
         os.replace(temporary, target)
 
 
@@ -187,8 +210,6 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
     if record is None:
         _write_cache(
             {
-                "format": CACHE_FORMAT,
-                "environment": _environment(),
                 "files": files,
                 "entry_points": [list(ep) for ep in entry_points],
                 "commands": None,  # filled in by the CLI once it has asked the plugins

@@ -1,13 +1,16 @@
 """The ``hyperlexicon`` command line: nouns and verbs, ``--json`` on reads, exit codes that mean
 something (0 ok, 1 not found or conflict, 2 bad input).
 
-Only click is imported at start-up; each command imports what it needs when it runs.
+Only click is imported at start-up, and only the module of the command that runs: the
+commands are listed (``--help``) from ``COMMANDS``, each module is imported when one of its
+commands is asked for by name, and each command imports what it needs when it runs.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Any
+from typing import Any, TypeGuard
 
 import click
 
@@ -49,12 +52,83 @@ class App:
             click.echo(f"note: {self._lexicon.index_note}", err=True)
 
 
+# the built-in commands: where each is defined (a module of this package, imported only when
+# the command is asked for by name) and the first paragraph of its help, which ``--help``
+# shortens as click would; tests/test_cli.py holds this table to the commands themselves
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("bridge", "Question → hypercode of the answer. QUESTION '-' reads stdin."),
+    "calibrate": (
+        "calibration",
+        (
+            "Fit the semantic threshold per register and the anchor threshold from feedback, "
+            "with k-fold cross-validation; encode uses the latest calibration."
+        ),
+    ),
+    "compress": ("bridge", "A chain of scenes (hyperstrings or texts) → one compressed concept."),
+    "connectors": (
+        "plugins",
+        ("Translation connectors (the lexicon itself, and LLMs from plugins)."),
+    ),
+    "db": ("admin", "Schema migrations (Alembic), runnable from the installed package."),
+    "decode": (
+        "bridge",
+        ("Hyperstring → text in a style and language. HYPERSTRING '-' reads stdin."),
+    ),
+    "doctor": (
+        "indexing",
+        (
+            "Check the store: forms that hold invisible characters or look like another form "
+            "once those are removed (SQL alone), and SQL against the index (ids and content "
+            "hashes). Exit 1 on any finding. --fix repairs the index; look-alike forms are "
+            "for a person to remove or rename (hyperlexicon lex rm)."
+        ),
+    ),
+    "encode": (
+        "bridge",
+        (
+            "Text (or an image) → hyperscene. TEXT '-' reads stdin; with --json, each line of"
+            " stdin is a text of its own and each gets one JSON line (the model loads once)."
+        ),
+    ),
+    "export": ("io", "Export the lexicon (or one of its versions) to a file."),
+    "feedback": ("calibration", "Feedback on a logged query (see 'hyperlexicon log list')."),
+    "import": ("io", "Import entries from a file, all or nothing."),
+    "index": ("indexing", "The vector index (Chroma), derived from SQL and rebuildable from it."),
+    "init": ("admin", "Create or upgrade the database, create the lexicon, optionally load seeds."),
+    "jobs": (
+        "service",
+        ("Background jobs of the service: imports, index rebuilds, calibrations, batch encodes."),
+    ),
+    "keys": (
+        "plugins",
+        ("API keys for connectors, in a 0600 file in the home directory (or the environment)."),
+    ),
+    "lex": ("lex", "Entries (hyperlexemes) of the lexicon."),
+    "lexicons": ("admin", "The lexicons in the store."),
+    "log": ("bridge", "The query log: every encode, decode, compress and ask."),
+    "plugins": ("plugins", "Installed plugins (entry points of the group 'hyperlexicon')."),
+    "prompt": (
+        "service",
+        ("Carry out a HyperPrompt (a request to meaning) from FILE or stdin ('-')."),
+    ),
+    "proposals": ("calibration", "Candidate entries grown from use: accept, reject or edit them."),
+    "serve": ("service", "Serve REST and WebSocket (the 'server' extra: FastAPI on uvicorn)."),
+    "stats": (
+        "admin",
+        ("Counts: entries by kind, status and register; glosses by language; history."),
+    ),
+    "version": ("versions", "Versions: named points in a lexicon's history (like git tags)."),
+}
+
+
 class Group(click.Group):
-    """Turns the library's errors into one line on stderr and the exit code they carry, and
-    lets plugins add commands (``register_commands``), loaded only when commands are listed
-    or a name is not a built-in one."""
+    """Turns the library's errors into one line on stderr and the exit code they carry, lists
+    the built-in commands from ``COMMANDS`` and imports a command's module when it is asked
+    for, and lets plugins add commands (``register_commands``), loaded only when commands are
+    listed or a name is not a built-in one."""
 
     _plugins_loaded = False
+    _listing = False  # while ``--help`` lists the commands
 
     def _load_plugin_commands(self) -> None:
         if Group._plugins_loaded:
@@ -62,7 +136,7 @@ class Group(click.Group):
         Group._plugins_loaded = True
         from .. import plugins
 
-        for name in [n for n, c in self.commands.items() if isinstance(c, _Listed)]:
+        for name in [n for n, c in self.commands.items() if _placeholder(c) and not c.module]:
             del self.commands[name]
         before = set(self.commands)
         plugins.get_plugin_manager().hook.register_commands(cli=self)
@@ -82,9 +156,24 @@ class Group(click.Group):
                     self.commands.setdefault(name, _Listed(name, short_help=short_help))
         return super().list_commands(ctx)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click asks ``get_command`` for each listed name, only for its short help: the
+        # listed commands have it, and importing every module for it was half of ``--help``
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
-        if (command is None or isinstance(command, _Listed)) and not Group._plugins_loaded:
+        if self._listing:
+            return command
+        if _placeholder(command) and command.module:
+            # its module's commands register themselves on ``main``, replacing the listed ones
+            importlib.import_module(f"{__name__}.{command.module}")
+            command = super().get_command(ctx, name)
+        if (command is None or _placeholder(command)) and not Group._plugins_loaded:
             self._load_plugin_commands()
             command = super().get_command(ctx, name)
         return command
@@ -112,8 +201,17 @@ class Group(click.Group):
 
 
 class _Listed(click.Command):
-    """A plugin's command as the plugin cache lists it (for ``--help``); asking for it by
-    name loads the plugins and gets the real one (``Group.get_command``)."""
+    """A command known by its name and help before its code is imported, for ``--help``: a
+    built-in one from ``COMMANDS`` (``module`` says where it is defined), or a plugin's as the
+    plugin cache lists it. Asking for it by name gets the real one (``Group.get_command``)."""
+
+    def __init__(self, name: str, *, module: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name, **kwargs)
+        self.module = module
+
+
+def _placeholder(command: click.Command | None) -> TypeGuard[_Listed]:
+    return isinstance(command, _Listed)
 
 
 def _database_error(exc: Exception) -> str | None:
@@ -158,28 +256,14 @@ def main(ctx: click.Context, **overrides: str | None) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-from . import (  # noqa: E402  (commands register themselves on main)
-    admin,
-    bridge,
-    calibration,
-    indexing,
-    io,
-    lex,
-    plugins,
-    service,
-    versions,
-)
+for _name, (_module, _help) in COMMANDS.items():
+    main.add_command(_Listed(_name, module=_module, help=_help))
 
-__all__ = [
-    "App",
-    "admin",
-    "bridge",
-    "calibration",
-    "indexing",
-    "io",
-    "lex",
-    "main",
-    "plugins",
-    "service",
-    "versions",
-]
+
+def load_commands() -> None:
+    """Import every built-in command (for what walks them all: tests, documentation)."""
+    for module in dict.fromkeys(m for m, _ in COMMANDS.values()):
+        importlib.import_module(f"{__name__}.{module}")
+
+
+__all__ = ["COMMANDS", "App", "Group", "load_commands", "main"]
