@@ -93,7 +93,10 @@ def main() -> None:
             "llm --help": lambda: run([args.llm, "--help"], base_env, rss, "llm --help"),
         }
         if args.before:
+            # another install: its own cache directory (prepared models, the plugin list), as
+            # two trees sharing one would each find the other's format and prepare their own
             before = {**ours, "PYTHONPATH": args.before}
+            before["HYPERLEXICON_CACHE_DIR"] = str(work / "cache-before")
             arms["encode (before)"] = lambda: run(
                 [*hl, "encode", SENTENCE], before, rss, "encode (before)"
             )

