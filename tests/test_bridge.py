@@ -3,6 +3,7 @@ documents, the lossless formula round trip, every diagnostic both ways, compress
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -478,6 +479,35 @@ def test_statements_per_encode(core: Lexicon, text: str) -> None:
     assert len(full) <= 20, "\n".join(s[:80] for s in full)
     bare = _statements(core, lambda: core.encode(text, stability=False, log=False))
     assert len(bare) <= 8, "\n".join(s[:80] for s in bare)
+
+
+def test_an_encodes_matrix_products_run_on_one_blas_thread(
+    core: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sense check's and the coupling check's products are small: split over two BLAS
+    threads, they waited for a busy core (20 ms instead of 0.2 for the sense check's)."""
+    import sys
+
+    from threadpoolctl import threadpool_info
+
+    from hyperlexicon import embeddings
+
+    real = embeddings.one_blas_thread
+    limited: dict[str, set[int]] = {}  # who asked for the limit -> BLAS threads inside it
+
+    @contextlib.contextmanager
+    def recorded() -> Iterator[None]:
+        caller = sys._getframe(2).f_code.co_name  # past contextlib's __enter__
+        with real():
+            threads = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+            limited.setdefault(caller, set()).update(threads)
+            yield
+
+    monkeypatch.setattr(embeddings, "one_blas_thread", recorded)
+    scene = core.encode("Море шумело, и ключ от замка лежал на столе", stability=False)
+    assert len(scene.lexemes) >= 2
+    assert {"closeness", "_coupling"} <= set(limited), limited
+    assert all(threads == {1} for threads in limited.values()), limited
 
 
 def test_an_encode_with_unknown_words_writes_once_and_reads_the_revision_once(

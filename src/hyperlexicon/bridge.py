@@ -521,7 +521,7 @@ class Bridge:
             self._archetype(scene, run)
         diagnostics = [
             self._filtered_diagnostic(run),
-            checks.coupling(scene, self._vectors(scene), t),
+            self._coupling(scene),
             anchor_lost,
             checks.parasitic(scene, t),
             checks.low_density(scene, t),
@@ -1310,6 +1310,13 @@ class Bridge:
                     out[i] = vec
                     break
         return out
+
+    def _coupling(self, scene: Scene) -> Diagnostic | None:
+        vectors = self._vectors(scene)
+        from .embeddings import one_blas_thread
+
+        with one_blas_thread():  # a small product: two threads wait for a busy core
+            return checks.coupling(scene, vectors, self.thresholds)
 
     def _unstable(self, scene: Scene, register: str | None) -> Diagnostic | None:
         """Encode → decode (narrative) → encode, compared on atoms: a lexeme counts as itself
