@@ -121,6 +121,24 @@ def test_a_dictionary_is_compiled_once_then_read_from_the_cache(tmp_path: Path) 
     assert again.of("улыбается") == first.of("улыбается") and again.of("нет такого") == []
 
 
+def test_a_words_answer_is_read_from_the_file_once(tmp_path: Path) -> None:
+    """Encode after encode asks the same common words: their answers (none included) are kept,
+    and a caller changing the list it got changes nothing kept."""
+    translations = bilingual.translations_for(str(write_dictd(tmp_path)))
+    assert translations is not None
+    table = translations.ru
+    asked: list[str] = []
+    table._con.set_trace_callback(asked.append)
+    try:
+        first = translations.of("огонь")
+        first.append(("water", 0.0))
+        assert translations.of("огня") == translations.of("огонь") != first
+        assert translations.of("нет такого") == [] and translations.of("нет такого") == []
+    finally:
+        table._con.set_trace_callback(None)
+    assert len([q for q in asked if q.startswith("SELECT translation")]) == 2
+
+
 def test_the_setting(tmp_path: Path) -> None:
     assert bilingual.source_for("off") is None
     auto = bilingual.source_for("auto")

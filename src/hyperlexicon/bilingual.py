@@ -294,18 +294,28 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
     it costs a millisecond where loading 100,000 words into dicts costs half a second, and a
     query needs only its own few words."""
 
+    # words whose answers (translations or none) are kept: a warm Russian encode asked the
+    # file about 60 times, mostly the same common words as the encode before
+    KEPT = 16_384
+
     def __init__(self, con: sqlite3.Connection, lock: threading.Lock, lang: str) -> None:
         self._con, self._lock, self._lang = con, lock, lang
+        self._kept: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def __getitem__(self, word: str) -> list[tuple[str, float]]:
-        with self._lock:
-            rows = self._con.execute(
-                "SELECT translation, score FROM tr WHERE lang = ? AND word = ? ORDER BY rank",
-                (self._lang, word),
-            ).fetchall()
-        if not rows:
+        found = self._kept.get(word)
+        if found is None:
+            with self._lock:
+                rows = self._con.execute(
+                    "SELECT translation, score FROM tr WHERE lang = ? AND word = ? ORDER BY rank",
+                    (self._lang, word),
+                ).fetchall()
+                if len(self._kept) >= self.KEPT:
+                    self._kept.clear()
+                found = self._kept[word] = tuple((t, float(sc)) for t, sc in rows)
+        if not found:
             raise KeyError(word)
-        return [(t, float(sc)) for t, sc in rows]
+        return list(found)
 
     def __iter__(self) -> Iterator[str]:
         with self._lock:
