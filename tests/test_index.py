@@ -418,6 +418,40 @@ def test_a_damaged_collection_is_rebuilt_from_sql(indexed: Lexicon) -> None:
         index._heal("core", None, flaky)
 
 
+def test_the_bridge_reads_a_searchs_statuses_with_its_entries(indexed_sqlite: Lexicon) -> None:
+    """On a collection too big for a snapshot, the semantic layer's statuses come from the
+    entries it reads next (the request's reads), not from a statement of their own; the scene
+    is the one the snapshot gives, an inactive entry left out on both paths."""
+    from sqlalchemy import event
+
+    lex, name = indexed_sqlite, indexed_sqlite.name
+    index, store = lex.index, lex.store
+    lex.edit("🜂", status="deprecated")
+    revision = store.state(name).revision
+    index.note_synced(name, revision)
+    index._snapshot_after(store, name)
+    assert index._usable_snapshot(name) is not None
+    text = "пламя костра и страх в тишине, a burning flame in the quiet night"
+    want = lex.encode(text, stability=False, log=False)
+    index.forget_snapshot(name)
+    index._too_big[name] = revision
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        got = lex.encode(text, stability=False, log=False)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert index._usable_snapshot(name) is None
+    assert not [s for s in seen if s.startswith("SELECT entry.id, entry.status")], seen
+    assert [lx.form for lx in got.lexemes] == [lx.form for lx in want.lexemes]
+    assert any(lx.how == "semantic" for lx in got.lexemes)
+    assert "🜂" not in [lx.form for lx in got.lexemes]
+
+
 def test_chroma_answers_as_the_snapshot_does(indexed_sqlite: Lexicon) -> None:
     """A collection too big for a snapshot is searched in Chroma for ids and distances only,
     the status from SQL in one statement (no other: not the lexicon's state again); its

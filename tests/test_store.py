@@ -419,6 +419,10 @@ def test_statuses_by_id(seeded: Lexicon) -> None:
     foreign = seeded.using("other").add(EntryData.create("⟁⟁", kind="glyph", glosses={"en": ["x"]}))
     got = store.statuses(name, [e.id for e in entries] + [10**9, foreign.id])
     assert got == {e.id: ("deprecated" if e is entries[0] else e.data.status) for e in entries}
+    # and the entries themselves, as the bridge reads a search's statuses with them
+    many = store.get_many(name, [e.id for e in entries] + [10**9, foreign.id])
+    assert {i: e.data.status for i, e in many.items()} == got
+    assert store.get_many("other", [foreign.id, entries[1].id]).keys() == {foreign.id}
 
 
 def test_entry_reads_build_what_the_plain_constructors_build() -> None:

@@ -311,6 +311,12 @@ class _Reads:
                 out[i] = stored
         return out
 
+    def statuses(self, lexicon: str, ids: Sequence[int]) -> dict[int, str]:
+        """A vector search's statuses from the entries themselves: the semantic layer reads
+        the nearest of them next, then from the memo (one statement, not two, per search on
+        a collection too big for a snapshot)."""
+        return {i: stored.data.status for i, stored in self.get_many(lexicon, ids).items()}
+
     def by_keys(
         self, lexicon: str, keys: Iterable[str], *, status: str | None = "active"
     ) -> dict[str, StoredEntry]:
@@ -1126,7 +1132,9 @@ class Bridge:
         queries += [text[tokens[a].start : tokens[b].end] for a, b in sentences]
         if not queries:
             return
-        results = self.ws.index().query_many(self.name, queries, k=SEMANTIC_K, status="active")
+        results = self.ws.index().query_many(
+            self.name, queries, k=SEMANTIC_K, status="active", reads=self.store
+        )
         run_results = results[: len(runs)]
         word_results = results[len(runs) : len(runs) + len(words)]
         present = {lx.entry_id for lx in run.lexemes}

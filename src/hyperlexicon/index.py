@@ -1096,8 +1096,11 @@ class Index:
         register: str | None = None,
         status: str | None = None,
         lang: str | None = None,
+        reads: Store | None = None,
     ) -> list[list[VectorHit]]:
         """Several queries in one embedding call and one Chroma call: what the bridge does.
+        ``reads``: where a Chroma answer's statuses are read (the store by default; the
+        bridge's reads of one request, which go on to read the nearest entries themselves).
 
         With a bilingual dictionary (``bilingual``), a query the lexicon answers from glosses
         of another language (none of its nearest entries is near by a gloss in the query's
@@ -1109,7 +1112,7 @@ class Index:
             return []
         texts = list(texts)
         results = self._search(
-            lexicon, self.embedder.encode(texts), k, kind, register, status, lang
+            lexicon, self.embedder.encode(texts), k, kind, register, status, lang, reads
         )
         # the dictionary loads (and a second query runs) only for a query the lexicon answered
         # from another language's glosses: never on a lexicon glossed in the query's language
@@ -1126,7 +1129,7 @@ class Index:
         if not extra:
             return results
         vectors = self.embedder.encode([t for _, t in extra])
-        more = self._search(lexicon, vectors, k, kind, register, status, lang)
+        more = self._search(lexicon, vectors, k, kind, register, status, lang, reads)
         for (i, _), hits in zip(extra, more, strict=True):
             results[i] = _better_of(results[i], hits, k)
         return results
@@ -1140,6 +1143,7 @@ class Index:
         register: str | None,
         status: str | None,
         lang: str | None,
+        reads: Store | None = None,
     ) -> list[list[VectorHit]]:
         """Top-k entries per query vector, by their best document.
 
@@ -1154,7 +1158,7 @@ class Index:
         hits = self._heal(
             lexicon,
             None,
-            lambda: self._search_once(lexicon, vectors, k, kind, register, status, lang),
+            lambda: self._search_once(lexicon, vectors, k, kind, register, status, lang, reads),
         )
         vouched = self._vouched.get(lexicon)
         if self.store is not None and vouched is not None and self._too_big.get(lexicon) != vouched:
@@ -1172,6 +1176,7 @@ class Index:
         register: str | None,
         status: str | None,
         lang: str | None,
+        reads: Store | None = None,
     ) -> list[list[VectorHit]]:
         # no count() first: Chroma answers a short (or empty) collection with fewer results.
         # Only ids and distances: a document's id is "<entry id>:<doc>", and the status is
@@ -1187,7 +1192,7 @@ class Index:
             ),
         )
         if self.store is not None:
-            result = _labelled(result, self.store, lexicon, status)
+            result = _labelled(result, reads or self.store, lexicon, status)
         return _best_per_entry(result, k, status)
 
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:

@@ -442,16 +442,20 @@ class Store:
         return found
 
     def get_many(self, lexicon: str, ids: Sequence[int]) -> dict[int, StoredEntry]:
-        """Entries by id (one compiled select per 1,000 ids)."""
+        """Entries of the lexicon by id (one compiled select per 1,000 ids; an id of another
+        lexicon, or none, is left out). The lexicon is tested here, as in ``statuses``."""
         out: dict[int, StoredEntry] = {}
+        lx = self._lexicon(lexicon)
         for chunk in _chunks(list(ids), BATCH):
             size = bucket(len(chunk), 1024)
             rows = self._rows(
                 ("get_many", size),
-                lambda size=size: _entry_columns().where(M.Entry.id.in_(_binds("i", size))),
+                lambda size=size: _entry_columns(M.Entry.lexicon_id).where(
+                    M.Entry.id.in_(_binds("i", size))
+                ),
                 padded(chunk, size, "i"),
             )
-            out.update({row[0]: _stored_row(row, lexicon) for row in rows})
+            out.update({row[0]: _stored_row(row, lexicon) for row in rows if row[5] == lx})
         return out
 
     def statuses(self, lexicon: str, ids: Sequence[int]) -> dict[int, str]:
