@@ -488,3 +488,15 @@ def test_entry_reads_build_what_the_plain_constructors_build() -> None:
     fast_time = _faster(stamp, plain_time, dialect)
     for text in ["2026-12-02 20:40:57.753038", "2026-12-02 20:40:57.753038", "2026-01-01 00:00:00"]:
         assert fast_time(text) == plain_time(text) and fast_time(text).tzinfo == UTC
+
+
+def test_in_lists_are_compiled_for_few_sizes() -> None:
+    """An ``IN`` list is compiled per size (``engine.bucket``): every length up to 1,024 fits
+    one of 32 sizes, with under a quarter of padding, never past the largest allowed."""
+    from hyperlexicon.engine import bucket
+
+    sizes = {n: bucket(n, 1024) for n in range(1, 1025)}
+    assert len(set(sizes.values())) == 32
+    assert all(n <= size <= 1024 for n, size in sizes.items())
+    assert all(size - n < max(n / 4, 4) for n, size in sizes.items())
+    assert bucket(700, 1024) == 768 and bucket(100, 128) == 112 and bucket(120, 100) == 100

@@ -213,14 +213,18 @@ def _faster(type_: Any, processor: Any, dialect: Any) -> Any:
 
 def bucket(n: int, largest: int) -> int:
     """The size an ``IN`` list (or a union of per-key branches) of ``n`` values is compiled
-    for: a power of two up to 8, then the next multiple of 8 (capped at ``largest``), so a
-    few compiled statements serve every length and padding costs at most a few values. The
-    list is padded by repeating its last value, which changes no ``IN`` test."""
+    for: a power of two up to 8, then the next multiple of a quarter of the power of two
+    below ``n`` (10, 12, 14, 16, 20, … 96, 112, 128, 160, …; capped at ``largest``), so 32
+    compiled statements serve every length up to 1,024 and padding adds under a quarter.
+    Multiples of 8 made 128 sizes: at 100k entries the bridge's reads kept meeting sizes not
+    compiled yet (43 compiles in 100 encodes, 12 ms each for an ``IN`` list of 700). The list
+    is padded by repeating its last value, which changes no ``IN`` test."""
     size = 1
     while size < n and size < 8:
         size *= 2
     if n > 8:
-        size = -(-n // 8) * 8
+        step = 1 << ((n - 1).bit_length() - 3)  # a quarter of the power of two below n
+        size = -(-n // step) * step
     return min(size, largest)
 
 
