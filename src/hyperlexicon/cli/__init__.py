@@ -67,12 +67,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compress": ("bridge", "A chain of scenes (hyperstrings or texts) → one compressed concept."),
     "connectors": (
         "plugins",
-        ("Translation connectors (the lexicon itself, and LLMs from plugins)."),
+        "Translation connectors (the lexicon itself, and LLMs from plugins).",
     ),
     "db": ("admin", "Schema migrations (Alembic), runnable from the installed package."),
     "decode": (
         "bridge",
-        ("Hyperstring → text in a style and language. HYPERSTRING '-' reads stdin."),
+        "Hyperstring → text in a style and language. HYPERSTRING '-' reads stdin.",
     ),
     "doctor": (
         "indexing",
@@ -97,11 +97,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("admin", "Create or upgrade the database, create the lexicon, optionally load seeds."),
     "jobs": (
         "service",
-        ("Background jobs of the service: imports, index rebuilds, calibrations, batch encodes."),
+        "Background jobs of the service: imports, index rebuilds, calibrations, batch encodes.",
     ),
     "keys": (
         "plugins",
-        ("API keys for connectors, in a 0600 file in the home directory (or the environment)."),
+        "API keys for connectors, in a 0600 file in the home directory (or the environment).",
     ),
     "lex": ("lex", "Entries (hyperlexemes) of the lexicon."),
     "lexicons": ("admin", "The lexicons in the store."),
@@ -109,13 +109,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("plugins", "Installed plugins (entry points of the group 'hyperlexicon')."),
     "prompt": (
         "service",
-        ("Carry out a HyperPrompt (a request to meaning) from FILE or stdin ('-')."),
+        "Carry out a HyperPrompt (a request to meaning) from FILE or stdin ('-').",
     ),
     "proposals": ("calibration", "Candidate entries grown from use: accept, reject or edit them."),
     "serve": ("service", "Serve REST and WebSocket (the 'server' extra: FastAPI on uvicorn)."),
     "stats": (
         "admin",
-        ("Counts: entries by kind, status and register; glosses by language; history."),
+        "Counts: entries by kind, status and register; glosses by language; history.",
     ),
     "version": ("versions", "Versions: named points in a lexicon's history (like git tags)."),
 }
