@@ -87,10 +87,18 @@ def test_sigkill_during_import_never_leaves_half_a_file(
         assert present in (0, N), (
             f"round {round_}: {present} of {N} entries after SIGKILL at {delay}s"
         )
-        # the next process to use the index drains the outbox; then SQL and Chroma agree
-        sync = subprocess.run([*cli, "index", "sync", "--json"], capture_output=True, text=True)
+        # the next process to use the index drains the outbox; then SQL and Chroma agree.
+        # (One CI run saw doctor die of SIGSEGV here, with nothing on stderr, in a process
+        # that loads no model: inside Chroma, reading what a killed write left. A crash now
+        # prints each thread's Python stack, so the next one says where.)
+        loud = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+        sync = subprocess.run(
+            [*cli, "index", "sync", "--json"], capture_output=True, text=True, env=loud
+        )
         assert sync.returncode == 0, sync.stderr
-        doctor = subprocess.run([*cli, "doctor", "--json"], capture_output=True, text=True)
+        doctor = subprocess.run(
+            [*cli, "doctor", "--json"], capture_output=True, text=True, env=loud
+        )
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         repairs.extend(json.loads(sync.stdout)["repairs"])
         outcomes.append(
