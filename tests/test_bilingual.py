@@ -17,6 +17,7 @@ from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
 from hyperlexicon.errors import ConfigError
 from hyperlexicon.lexicon import Lexicon
+from hyperlexicon.thesaurus import source_for as thesaurus_source
 
 # articles in the layout of Mueller's dictionary (Debian's mueller7-dict)
 ARTICLES = {
@@ -87,6 +88,74 @@ def test_a_translation_keeps_content_words_in_order(tmp_path: Path) -> None:
     assert tr.translate("the fire and the lighthouse") == "огонь маяк"
     assert tr.expand("маяк вдали") == "маяк вдали lighthouse"
     assert tr.expand("вдали") is None
+
+
+def test_homographs_are_words_of_their_own(tmp_path: Path) -> None:
+    """``_I``, ``_II`` start another word of the same spelling: its senses are its own, counted
+    from its first, and never run into the last sense of the word before."""
+    articles = {
+        "mamma": (
+            "mamma\n   _I  [mɜˈmɑ:] _n. _детск. мама\n"
+            "   _II [ˈmæmɜ] _n. (_pl. -mae) _анат. грудная (или молочная) железа\n"
+        ),
+        "mummy": (
+            "mummy\n   _I  [ˈmʌmɪ] _n.\n      1) мумия\n      2) коричневая краска, мумия\n"
+            "   _II [ˈmʌmɪ] _n. _детск. мама\n"
+        ),
+    }
+    found = dict(read_dictd(write_dictd(tmp_path, articles)))
+    assert found["mamma"] == [("мама", "n", 0), ("грудная железа", "n", 0)]
+    assert found["mummy"] == [
+        ("мумия", "n", 0),
+        ("коричневая краска", "n", 1),
+        ("мумия", "n", 2),
+        ("мама", "n", 0),
+    ]
+    tr = compile_translations("tiny", found.items())
+    assert sorted(w for w, _ in tr.of("мама")) == ["mamma", "mummy"]
+
+
+COMMON = {
+    "girl": "girl\n   [gɜ:l] _n.\n   1) девочка\n   2) девушка\n   3) _разг. женщина\n",
+    "wench": "wench\n   [wentʃ] _n. девушка, девка\n",
+    "lass": "lass\n   [læs] _n. девушка, девочка\n",
+}
+
+
+def test_common_english_words_come_first_by_their_counts(tmp_path: Path) -> None:
+    """A reversed dictionary puts the rare words whose first sense «девушка» is ahead of girl,
+    whose second sense it is; how often each English word is used puts girl first."""
+    articles = list(read_dictd(write_dictd(tmp_path, COMMON)))
+    plain = compile_translations("tiny", articles)
+    assert plain.of("девушка")[0][0] != "girl"
+    counted = compile_translations(
+        "tiny", articles, {"girl": {"n": 156}, "lass": {"v": 40}, "wench": {}}
+    )
+    assert [w for w, _ in counted.of("девушка")] == ["girl", "lass", "wench"]
+    # the count of the sense's own part of speech: lass as a verb says nothing of the noun
+    assert dict(counted.of("девушка"))["lass"] == dict(plain.of("девушка"))["lass"]
+    # an English word's own translations keep the dictionary's order
+    assert [w for w, _ in counted.of("girl")] == [w for w, _ in plain.of("girl")]
+
+
+def test_the_counts_come_from_the_wordnet_the_setting_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(tmp_path / "cache"))
+    index = write_dictd(tmp_path, COMMON)
+    wordnet = tmp_path / "wn"
+    wordnet.mkdir()
+    (wordnet / "data.noun").write_text("", "utf-8")
+    (wordnet / "cntlist.rev").write_text("girl%1:18:00:: 1 60\ngirl%1:18:01:: 2 96\n", "utf-8")
+    counted = bilingual.translations_for(str(index), str(wordnet))
+    plain = bilingual.translations_for(str(index), "off")
+    assert counted is not None and plain is not None
+    assert counted.of("девушка")[0][0] == "girl" != plain.of("девушка")[0][0]
+    from hyperlexicon.config import cache_dir
+
+    assert len(list((cache_dir() / "bilingual").glob("tiny-*.sqlite3"))) == 2
+    with pytest.raises(ConfigError, match="HYPERLEXICON_THESAURUS"):
+        bilingual.translations_for(str(index), str(tmp_path / "no-wordnet"))
 
 
 def test_a_file_of_pairs(tmp_path: Path) -> None:
@@ -170,12 +239,25 @@ def test_a_bad_setting_is_one_line_and_a_non_zero_exit(
     not SYSTEM_DICTIONARIES[0].is_file(), reason="Debian's mueller7-dict is not installed"
 )
 def test_muellers_dictionary_translates_everyday_words() -> None:
-    tr = bilingual.translations_for("auto")
+    tr = bilingual.translations_for("auto", "off")
     assert tr is not None
     for ru, en in [("огонь", "fire"), ("ветер", "wind"), ("улыбается", "smile"), ("море", "sea")]:
         assert en in [w for w, _ in tr.of(ru)], (ru, tr.of(ru))
     for en, ru in [("bell", "колокол"), ("candle", "свеча"), ("stars", "звезда")]:
         assert ru in [w for w, _ in tr.of(en)], (en, tr.of(en))
+    # a homograph's own word: mamma _I мама, mummy _II мама
+    assert {"mamma", "mummy"} <= {w for w, _ in tr.of("мама")}
+
+
+@pytest.mark.skipif(
+    not SYSTEM_DICTIONARIES[0].is_file() or thesaurus_source("auto") is None,
+    reason="Debian's mueller7-dict or wordnet-base is not installed",
+)
+def test_muellers_dictionary_with_wordnets_counts_puts_the_common_word_first() -> None:
+    tr = bilingual.translations_for("auto", "auto")
+    assert tr is not None
+    for ru, en in [("девушка", "girl"), ("бабушка", "grandmother"), ("мальчик", "boy")]:
+        assert tr.of(ru)[0][0] == en, (ru, tr.of(ru))
 
 
 ENGLISH_ONLY = [

@@ -15,7 +15,13 @@ from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
 from hyperlexicon.errors import ConfigError
 from hyperlexicon.lexicon import Lexicon
-from hyperlexicon.thesaurus import SYSTEM_WORDNETS, Thesaurus, source_for, thesaurus_for
+from hyperlexicon.thesaurus import (
+    SYSTEM_WORDNETS,
+    Thesaurus,
+    source_for,
+    thesaurus_for,
+    word_counts,
+)
 
 LICENCE = "  1 This software and database is being provided to you, the LICENSEE, by\n"
 # (id, words, pointers as (symbol, target id)), nouns only
@@ -93,6 +99,22 @@ def test_related_words_by_sense_and_breadth(tmp_path: Path) -> None:
     assert th.related("cruller", ("n",)) == [("twister", 1.0)]
     assert th.related("windstorm", ("n",)) == []
     assert th.related("aardvark", ("n",)) == [] and th.related("zebra", ("n",)) == []
+
+
+def test_word_counts_per_part_of_speech(tmp_path: Path) -> None:
+    (tmp_path / "cntlist.rev").write_text(
+        "girl%1:18:00:: 1 60\ngirl%1:18:02:: 3 96\nbest_friend%1:18:00:: 1 2\n"
+        "run%2:38:00:: 1 40\nfast%5:00:00:quick:00 1 7\nfast%4:02:00:: 1 3\n"
+        "not a line\nodd%9:00:00:: 1 5\nbad%1:00:00:: 1 x\n",
+        "utf-8",
+    )
+    assert word_counts(tmp_path) == {
+        "girl": {"n": 156},
+        "best friend": {"n": 2},
+        "run": {"v": 40},
+        "fast": {"a": 7, "adv": 3},
+    }
+    assert word_counts(tmp_path / "elsewhere") == {}
 
 
 @pytest.mark.skipif(

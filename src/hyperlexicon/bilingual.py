@@ -34,12 +34,14 @@ from pathlib import Path
 from .errors import ConfigError
 from .morphology import FUNCTION_WORDS, english_forms, lemma
 from .text import script_language, words
+from .thesaurus import source_for as wordnet_source
+from .thesaurus import word_counts
 
 log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 2  # of the compiled file: a change to the parser or the scoring raises it
+FORMAT = 3  # of the compiled file: a change to the parser or the scoring raises it
 TOP = 3  # translations kept per word and direction
 SENSES = 8  # translations read per part of speech of an article (the first senses)
 
@@ -51,6 +53,9 @@ _RUSSIAN = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё -]*")
 _POS = re.compile(r"_(n|v|a|adv|prep|pron|int|cj|num|pl|attr)\.")
 # sense numbers "1.", "2)", "а)" start a new sense
 _SENSE = re.compile(r"(?:^|\s)(?:\d+\.|\d+\)|[а-я]\))\s")
+# homograph numbers "_I", "_II" start a new word of the same spelling (mamma: _I мама,
+# _II молочная железа), whose senses are counted from its own first
+_HOMOGRAPH = re.compile(r"(?:^|\s)_[IVX]+\s")
 _LABEL = re.compile(r"_[^\s.]+\.?")  # usage labels: _перен. _разг. _мор.
 _PAREN = re.compile(r"\([^()]*\)")
 _TRANSCRIPTION = re.compile(r"\[[^\]]*\]")
@@ -169,21 +174,22 @@ def read_dictd(index: Path) -> Iterator[tuple[str, list[tuple[str, str | None, i
 def _translations(body: str) -> list[tuple[str, str | None, int]]:
     body = " ".join(_TRANSCRIPTION.sub("", body).split())
     out: list[tuple[str, str | None, int]] = []
-    pos: str | None = None
-    order: Counter[str | None] = Counter()
-    for chunk in _SENSE.split(body):
-        label = _POS.search(chunk)
-        if label:
-            pos = label.group(1)
-        text = _LABEL.sub(" ", _PAREN.sub("", _PAREN.sub("", chunk)))
-        for segment in text.split(";"):
-            if _LATIN.search(segment) or "=" in segment:
-                break  # an English example or a cross-reference: the rest is usage
-            for item in segment.split(","):
-                item = " ".join(item.split()).strip(" .:!?-")
-                if item and _RUSSIAN.fullmatch(item) and len(item.split()) <= 3:
-                    out.append((item, pos, order[pos]))
-                    order[pos] += 1
+    for homograph in _HOMOGRAPH.split(body):
+        pos: str | None = None
+        order: Counter[str | None] = Counter()
+        for chunk in _SENSE.split(homograph):
+            label = _POS.search(chunk)
+            if label:
+                pos = label.group(1)
+            text = _LABEL.sub(" ", _PAREN.sub("", _PAREN.sub("", chunk)))
+            for segment in text.split(";"):
+                if _LATIN.search(segment) or "=" in segment:
+                    break  # an English example or a cross-reference: the rest is usage
+                for item in segment.split(","):
+                    item = " ".join(item.split()).strip(" .:!?-")
+                    if item and _RUSSIAN.fullmatch(item) and len(item.split()) <= 3:
+                        out.append((item, pos, order[pos]))
+                        order[pos] += 1
     return out
 
 
@@ -206,27 +212,40 @@ def read_pairs(path: Path) -> Iterator[tuple[str, list[tuple[str, str | None, in
 
 
 def compile_translations(
-    source: str, articles: Iterable[tuple[str, list[tuple[str, str | None, int]]]]
+    source: str,
+    articles: Iterable[tuple[str, list[tuple[str, str | None, int]]]],
+    counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Translations:
     """Both directions from English articles. An English word's own translations rank by the
     dictionary's order (the first sense first); a Russian word's English translations rank
     by how early it comes in each English article, divided by its length in words, with the
     article's length as a tie-breaker for common words (a common word has a long article:
-    «огонь» is first in both *fire* and *ingle*, and *fire* is the one a reader means)."""
+    «огонь» is first in both *fire* and *ingle*, and *fire* is the one a reader means).
+
+    With ``counts`` (``thesaurus.word_counts``: how often each English word is used, per part
+    of speech), that rank is also weighed by how common the English word is in the part of
+    speech of the article's sense: a reversed dictionary lists the rare synonyms whose first
+    sense a Russian word is (wench, demoiselle, lass for «девушка»; *even* for «вечер») ahead
+    of the common word whose second sense it is (girl, evening)."""
     ru: dict[str, dict[str, float]] = {}
     en: dict[str, list[tuple[str, float]]] = {}
     for head, found in articles:
         head_key = " ".join(head.casefold().split())
         commonness = math.log(2 + len(found))
+        used = counts.get(head_key, {}) if counts else {}
         seen: set[str] = set()
-        for text, _pos, order in found:
+        for text, pos, order in found:
             if order >= SENSES:
                 continue
             key = text.casefold().replace("ё", "е")  # articles give dictionary forms
             if not key or key in seen:
                 continue
             seen.add(key)
-            score = round(commonness / (1.0 + 0.5 * order) / len(text.split()), 4)
+            score = commonness / (1.0 + 0.5 * order) / len(text.split())
+            if used:
+                n = used.get(pos, 0) if pos in ("n", "v", "a", "adv") else sum(used.values())
+                score *= 1.0 + math.log1p(n)
+            score = round(score, 4)
             if score > ru.setdefault(key, {}).get(head_key, 0.0):
                 ru[key][head_key] = score
             mine = en.setdefault(head_key, [])
@@ -256,31 +275,47 @@ def source_for(setting: str) -> Path | None:
     return path
 
 
-def translations_for(setting: str) -> Translations | None:
-    """The translations the setting names, compiled once per source file and cached."""
+def translations_for(setting: str, wordnet: str = "auto") -> Translations | None:
+    """The translations the setting names, compiled once per source file and cached. The
+    WordNet ``wordnet`` names (``HYPERLEXICON_THESAURUS``), when there is one, tells which
+    English words are common (``compile_translations``)."""
     path = source_for(setting)
     if path is None:
         return None
     st = path.stat()
+    root = wordnet_source(wordnet)
+    counted = root / "cntlist.rev" if root is not None else None
+    cst = counted.stat() if counted is not None and counted.is_file() else None
     with _LOADING:  # two threads asking first must not compile the dictionary twice
-        return _load(str(path.resolve()), st.st_size, st.st_mtime_ns)
+        return _load(
+            str(path.resolve()),
+            st.st_size,
+            st.st_mtime_ns,
+            str(counted.resolve()) if counted is not None and cst is not None else "",
+            (cst.st_size, cst.st_mtime_ns) if cst is not None else (0, 0),
+        )
 
 
 _LOADING = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, size: int, mtime_ns: int) -> Translations:
+def _load(
+    path: str, size: int, mtime_ns: int, counted: str, counted_at: tuple[int, int]
+) -> Translations:
     from .config import cache_dir
 
     source = Path(path)
-    compiled = cache_dir() / "bilingual" / f"{source.stem}-{size}-{mtime_ns}-f{FORMAT}.sqlite3"
+    usage = f"-w{counted_at[0]}-{counted_at[1]}" if counted else ""
+    name = f"{source.stem}-{size}-{mtime_ns}{usage}-f{FORMAT}.sqlite3"
+    compiled = cache_dir() / "bilingual" / name
     try:
         return _open_compiled(path, compiled)
     except (OSError, sqlite3.Error):
         pass  # not compiled yet, or damaged: compile it again
     articles = read_pairs(source) if source.suffix == ".tsv" else read_dictd(source)
-    translations = compile_translations(path, articles)
+    counts = word_counts(Path(counted).parent) if counted else None
+    translations = compile_translations(path, articles, counts)
     try:
         _write_compiled(translations, compiled)
         return _open_compiled(path, compiled)

@@ -819,7 +819,7 @@ class Bridge:
         thesaurus = thesaurus_for(self.ws.settings.thesaurus) if nouns else None
         if thesaurus is None:
             return {}
-        translations = translations_for(self.ws.settings.bilingual)
+        translations = translations_for(self.ws.settings.bilingual, self.ws.settings.thesaurus)
         out: dict[int, list[tuple[str, float]]] = {}
         for i in nouns:
             tok = run.tokens[i]
@@ -855,7 +855,11 @@ class Bridge:
             and run.claimed[i] is None
             and only_noun(tok.text, run.lang)
         ]
-        translations = translations_for(self.ws.settings.bilingual) if words else None
+        translations = (
+            translations_for(self.ws.settings.bilingual, self.ws.settings.thesaurus)
+            if words
+            else None
+        )
         if translations is None:
             return {}
         out: dict[int, tuple[str, ...]] = {}
@@ -936,7 +940,7 @@ class Bridge:
             candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
-        translations = translations_for(self.ws.settings.bilingual)
+        translations = translations_for(self.ws.settings.bilingual, self.ws.settings.thesaurus)
         out: list[tuple[int, list[Any]] | None] = list(singles)
         t = self.thresholds
 

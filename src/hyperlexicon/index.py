@@ -614,7 +614,7 @@ class Index:
         if self._translations is False:
             from .bilingual import translations_for
 
-            self._translations = translations_for(self.settings.bilingual)
+            self._translations = translations_for(self.settings.bilingual, self.settings.thesaurus)
         return self._translations  # type: ignore[return-value]
 
     def _languages(self, lexicon: str) -> dict[str, float]:

@@ -132,6 +132,32 @@ class Thesaurus:
         return tuple((w, round(sc, 4)) for w, sc in best)
 
 
+# a sense key's lexical category (``lemma%1:…``) as a dictionary's part-of-speech label
+CATEGORIES = {"1": "n", "2": "v", "3": "a", "4": "adv", "5": "a"}
+
+
+def word_counts(root: Path) -> dict[str, dict[str, int]]:
+    """How often each English word was used, per part of speech, in WordNet's sense-tagged
+    corpus (``cntlist.rev``, SemCor's counts; lower case, words joined by spaces): how common
+    a word is, which no dictionary's order tells. Empty when the file is absent."""
+    counts: dict[str, dict[str, int]] = {}
+    path = root / "cntlist.rev"
+    if not path.is_file():
+        return counts
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            parts = line.split()
+            if len(parts) != 3 or "%" not in parts[0] or not parts[2].isdigit():
+                continue
+            lemma, _, sense = parts[0].partition("%")
+            pos = CATEGORIES.get(sense[:1])
+            if pos is None:
+                continue
+            mine = counts.setdefault(lemma.replace("_", " "), {})
+            mine[pos] = mine.get(pos, 0) + int(parts[2])
+    return counts
+
+
 def source_for(setting: str) -> Path | None:
     """The WordNet directory ``HYPERLEXICON_THESAURUS`` names (``Settings.load`` has checked a
     path): ``auto`` is the system's, when installed; ``off`` is none."""
