@@ -256,10 +256,17 @@ def test_init_loads_core_and_emoji_and_tags_both(settings) -> None:
         assert list(versions) == ["seed-core-1", "seed-emoji-1"]
         assert versions["seed-core-1"].entries == 146
         assert report is not None and report.created == versions["seed-emoji-1"].entries
-        assert report.created + report.skipped == 146 + 3944 and report.repairs == []
-        # a form both seeds have keeps core's entry
+        assert report.skipped == 0 and report.repairs == []
+        # the 64 forms both seeds have: core's entry takes the emoji's name where it lacks it
+        assert (report.updated, report.unchanged) == (58, 6)
+        assert report.created + report.updated + report.unchanged == 146 + 3944
+        # a form both seeds have keeps core's entry, and takes the emoji seed's everyday
+        # name after its own glosses; not the emoji's further keywords
         fire = lex.get("🔥").data
         assert fire.glosses["en"][0] == "heat" and fire.weight == 0.8
+        assert fire.glosses == {"en": ("heat", "blaze", "fire"), "ru": ("жар", "пыл", "огонь")}
+        tree = lex.get("🌳").data
+        assert tree.glosses["ru"] == ("древо", "дерево")
         assert lex.get("\U0001faea").data.glosses["en"][0] == "distorted face"
         again = lex.load_seeds("core,emoji")
         assert [(r.seed, r.tag, r.report) for r in again] == [
@@ -270,14 +277,24 @@ def test_init_loads_core_and_emoji_and_tags_both(settings) -> None:
         lex.close()
 
 
-def test_a_seed_skips_and_names_the_forms_the_lexicon_holds(lexicon: Lexicon) -> None:
+def test_a_seed_skips_a_persons_forms_and_adds_its_glosses_to_another_seeds(
+    lexicon: Lexicon,
+) -> None:
     lexicon.add(EntryData.create("🍎", glosses={"ru": ["яблоко"], "en": ["apple"]}))
+    before = lexicon.get("🍎")
     [core, emoji] = lexicon.load_seeds(["emoji", "core"])
-    assert core.seed == "core" and core.kept == []
-    kept = dict(emoji.kept)
-    assert kept["🍎"] == "🍎" and kept["🔥"] == "🔥" and kept["🕯️"] == "🕯"
-    assert emoji.report is not None and emoji.report.skipped == len(emoji.kept)
-    assert lexicon.get("🍎").data.glosses["en"] == ("apple",)  # what was stored wins
+    assert core.seed == "core" and core.kept == [] and core.merged == []
+    assert emoji.kept == [("🍎", "🍎")]  # a person's entry is theirs: left as it is
+    assert lexicon.get("🍎") == before
+    merged = dict(emoji.merged)
+    assert merged["🔥"] == "🔥" and merged["🕯️"] == "🕯" and "🍎" not in merged
+    assert emoji.report is not None and emoji.report.skipped == 1
+    assert emoji.report.updated + emoji.report.unchanged == len(emoji.merged)
+    tree = lexicon.get("🌳").data
+    assert tree.glosses["ru"] == ("древо", "дерево") and tree.glosses["en"][-1] == "deciduous tree"
+    # each change is a revision of its own, by the seed
+    [last] = lexicon.history("🔥", limit=1)
+    assert "seed emoji" in (last.reason or "")
 
 
 def test_init_with_an_unknown_seed_changes_nothing(tmp_path: Path) -> None:
@@ -303,7 +320,8 @@ def test_init_command_reports_each_seed(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[1] == "seed 'core': 146 entries loaded into 'core', tagged seed-core-1"
     assert lines[2].startswith("seed 'emoji': ") and "tagged seed-emoji-1; " in lines[2]
-    assert "; 64 skipped, their forms already stored: 🤫, 😨, " in lines[2]
+    assert "; 64 held already by another seed's entry took its names: 🤫, 😨, " in lines[2]
+    assert "skipped" not in lines[2]
     result = CliRunner().invoke(main, ["--db", db, "init", "--seed", "emoji", "--json"])
     [load] = json.loads(result.stdout)["seeds"]
     assert load == {
@@ -312,4 +330,5 @@ def test_init_command_reports_each_seed(tmp_path: Path) -> None:
         "loaded": False,
         "import": None,
         "kept": [],
+        "merged": [],
     }

@@ -7,6 +7,7 @@ a version diff all speak the same language.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -275,6 +276,21 @@ class EntryData:
     @cached_property
     def key(self) -> str:
         return T.form_key(self.form)
+
+    def with_names_of(self, other: EntryData) -> EntryData:
+        """This entry with ``other``'s name (its first gloss) in each language after its own
+        glosses, unless it has it already (compared as forms are); its own name, kind,
+        components and weight stay. How a seed adds the everyday name of a glyph another
+        seed holds already: core's 🔥 is «жар, пыл», the emoji seed's name for it «огонь»."""
+        glosses = {lang: list(items) for lang, items in self.glosses.items()}
+        for lang, items in other.glosses.items():
+            mine = glosses.setdefault(lang, [])
+            if items and T.form_key(items[0]) not in {T.form_key(g) for g in mine}:
+                mine.append(items[0])
+        merged = {lang: tuple(items) for lang, items in sorted(glosses.items()) if items}
+        if merged == dict(self.glosses):
+            return self
+        return dataclasses.replace(self, glosses=merged)
 
     def to_dict(self) -> dict[str, Any]:
         """The native record: stable key order, empty fields omitted except the core ones."""

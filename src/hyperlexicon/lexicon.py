@@ -88,7 +88,8 @@ def available_seeds() -> list[str]:
 
 def seed_names(spec: str | Sequence[str]) -> list[str]:
     """``core,emoji`` as the seeds to load, in the order they load: each once, ``core`` first
-    whatever the order given (a form two seeds share keeps core's entry), then as given.
+    whatever the order given (a form two seeds share keeps core's entry, which takes the
+    other seed's names: ``Lexicon.load_seeds``), then as given.
     Every name is checked before anything loads."""
     names = spec.split(",") if isinstance(spec, str) else list(spec)
     names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
@@ -120,13 +121,15 @@ def combined(loads: Sequence[SeedLoad]) -> ImportReport | None:
 
 @dataclass
 class SeedLoad:
-    """What loading one seed did: its import (None if it was tagged already) and the forms
-    it skipped because the lexicon held them (each as ``(seed's form, the stored form)``)."""
+    """What loading one seed did: its import (None if it was tagged already), the forms it
+    skipped because a person's entry held them, and the forms whose entry from another seed
+    took its names (each as ``(seed's form, the stored form)``)."""
 
     seed: str
     tag: str
     report: ImportReport | None
     kept: list[tuple[str, str]] = field(default_factory=list)
+    merged: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +138,7 @@ class SeedLoad:
             "loaded": self.report is not None,
             "import": self.report.to_dict() if self.report else None,
             "kept": [{"seed_form": a, "stored_form": b} for a, b in self.kept],
+            "merged": [{"seed_form": a, "stored_form": b} for a, b in self.merged],
         }
 
 
@@ -253,8 +257,8 @@ class Lexicon(FileTransfer):
     def load_seeds(self, seeds: str | Sequence[str]) -> list[SeedLoad]:
         """Load each seed (core first, ``seed_names``), each tagged ``seed-<name>-1`` once
         loaded; a seed tagged already is left alone. A seed's entry whose form the lexicon
-        holds already (from core, another seed or a person) is skipped, and named in
-        ``SeedLoad.kept``: what is stored wins."""
+        holds already is not stored: another seed's entry takes its names
+        (``SeedLoad.merged``), a person's is left as it is (``SeedLoad.kept``)."""
         names = seed_names(seeds)
         tags = {v.name for v in self.versions()}
         return [self._load_seed(n, tags) for n in names]
@@ -273,18 +277,37 @@ class Lexicon(FileTransfer):
             # a shipped seed is clean: anything to repair would be a bug in it
             items = [(w, EntryData.from_dict(r, w, repair=False)) for w, r in records]
         held = self.store.by_keys(self.name, (d.key for _, d in items), status=None)
+        # A form the lexicon holds from a shipped seed takes this seed's name for it after
+        # its own glosses (core's 🔥 «жар, пыл» also says «огонь», 🌳 «древо» «дерево»):
+        # ordinary text uses the everyday name. Only the name: the seed's further words
+        # (CLDR keywords) would carry the held entry's weight (a core glyph's 0.8 against an
+        # emoji's 0.5) and outrank the entries that share them (🌉 «мост» took «ночь» from
+        # «мост ночью» and stood for every «ночью»; docs/bridge.md has the figures). A form
+        # a person added or made their own (provenance not "seed") is left as it is.
+        loaded: list[tuple[str, EntryData]] = []
+        kept: list[tuple[str, str]] = []
+        merged: list[tuple[str, str]] = []
+        for where, d in items:
+            stored = held.get(d.key)
+            if stored is None:
+                loaded.append((where, d))
+            elif stored.data.provenance == "seed":
+                loaded.append((where, stored.data.with_names_of(d)))
+                merged.append((d.form, stored.form))
+            else:
+                kept.append((d.form, stored.form))
         report = self.store.import_entries(
             self.name,
-            items,
+            loaded,
             author=self.author,
             reason=f"seed {seed}",
-            on_conflict="skip",
+            on_conflict="update",
             description=header.description,
         )
+        report.skipped += len(kept)
         self._after_write()
         self.create_version(tag, message=f"seed lexicon {seed!r} as shipped")
-        kept = [(d.form, held[d.key].form) for _, d in items if d.key in held]
-        return SeedLoad(seed, tag, report, kept)
+        return SeedLoad(seed, tag, report, kept, merged)
 
     # --- entries ------------------------------------------------------------------------
 

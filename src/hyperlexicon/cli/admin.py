@@ -55,11 +55,19 @@ def init(app: App, seed: str | None, as_json: bool) -> None:
             f"seed {load.seed!r}: {load.report.created} entries loaded into {lexicon.name!r}, "
             f"tagged {load.tag}"
         )
+        if load.merged:
+            line += (
+                f"; {len(load.merged)} held already by another seed's entry took its names: "
+                + _some(load.merged)
+            )
         if load.kept:
-            shown = ", ".join(seed_form for seed_form, _ in load.kept[:10])
-            more = " …" if len(load.kept) > 10 else ""
-            line += f"; {len(load.kept)} skipped, their forms already stored: {shown}{more}"
+            line += f"; {len(load.kept)} skipped, their forms already stored: {_some(load.kept)}"
         click.echo(line)
+
+
+def _some(pairs: list[tuple[str, str]], n: int = 10) -> str:
+    """The first ``n`` seed forms of ``(seed form, stored form)`` pairs, for one line."""
+    return ", ".join(a for a, _ in pairs[:n]) + (" …" if len(pairs) > n else "")
 
 
 @main.group()
