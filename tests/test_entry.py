@@ -158,3 +158,18 @@ def test_a_colon_in_prose_is_not_a_language_tag() -> None:
     # a meaning that starts like a tag would come back as one: refused as an object
     with pytest.raises(BadInputError, match="'war:'"):
         EntryData.create("🜂", components=[{"meaning": "war: peace"}])
+
+
+def test_an_entry_takes_another_entrys_names_after_its_own_glosses() -> None:
+    core = EntryData.create("🌳", glosses={"ru": ["древо"], "en": ["tree"]}, weight=0.8)
+    emoji = EntryData.create(
+        "🌳",
+        glosses={"ru": ["дерево", "листва"], "en": ["Tree", "forest"], "de": ["Baum"]},
+        weight=0.5,
+        provenance="seed",
+    )
+    merged = core.with_names_of(emoji)
+    # each language's name once, after the entry's own glosses; "Tree" is "tree" as forms go
+    assert merged.glosses == {"de": ("Baum",), "en": ("tree",), "ru": ("древо", "дерево")}
+    assert (merged.weight, merged.provenance, merged.kind) == (0.8, core.provenance, core.kind)
+    assert merged.with_names_of(emoji) is merged  # nothing to add: the same entry
