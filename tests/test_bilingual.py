@@ -158,6 +158,29 @@ def test_the_counts_come_from_the_wordnet_the_setting_names(
         bilingual.translations_for(str(index), str(tmp_path / "no-wordnet"))
 
 
+def test_the_bridge_and_the_index_rank_by_the_wordnet_of_their_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(tmp_path / "cache"))
+    index = write_dictd(tmp_path, COMMON)
+    wordnet = tmp_path / "wn"
+    wordnet.mkdir()
+    (wordnet / "data.noun").write_text("", "utf-8")
+    (wordnet / "cntlist.rev").write_text("girl%1:18:00:: 1 156\n", "utf-8")
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(index), thesaurus="off")
+    lex, _ = Lexicon.init(settings)
+    counted = Lexicon(settings.with_(thesaurus=str(wordnet)), store=lex.store)
+    try:
+        for lexicon, first in ((lex, "lass"), (counted, "girl")):
+            bridged = lexicon.bridge._translations()
+            indexed = lexicon.workspace.index().translations
+            assert bridged is not None and indexed is not None
+            assert bridged.of("девушка")[0][0] == indexed.of("девушка")[0][0] == first
+    finally:
+        counted.close()
+        lex.close()
+
+
 def test_a_file_of_pairs(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("# mine\nlighthouse\tмаяк\nbeacon\tмаяк\nbeacon\tсигнальный огонь\n")

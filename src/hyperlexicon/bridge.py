@@ -30,7 +30,7 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import agrees, translations_for
+from .bilingual import Translations, agrees, translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -418,6 +418,11 @@ class Bridge:
         reads (``_Reads``: what the request has read once is not read again)."""
         reads = self._reads
         return reads if reads is not None else self.ws.store  # type: ignore[return-value]
+
+    def _translations(self) -> Translations | None:
+        """The bilingual dictionary the settings name, ranked by the WordNet they name."""
+        settings = self.ws.settings
+        return translations_for(settings.bilingual, settings.thesaurus)
 
     def _begin_reads(self) -> _Reads | None:
         """Start a request's reads unless one is under way; what ``_end_reads`` is given."""
@@ -819,7 +824,7 @@ class Bridge:
         thesaurus = thesaurus_for(self.ws.settings.thesaurus) if nouns else None
         if thesaurus is None:
             return {}
-        translations = translations_for(self.ws.settings.bilingual, self.ws.settings.thesaurus)
+        translations = self._translations()
         out: dict[int, list[tuple[str, float]]] = {}
         for i in nouns:
             tok = run.tokens[i]
@@ -855,11 +860,7 @@ class Bridge:
             and run.claimed[i] is None
             and only_noun(tok.text, run.lang)
         ]
-        translations = (
-            translations_for(self.ws.settings.bilingual, self.ws.settings.thesaurus)
-            if words
-            else None
-        )
+        translations = self._translations() if words else None
         if translations is None:
             return {}
         out: dict[int, tuple[str, ...]] = {}
@@ -940,7 +941,7 @@ class Bridge:
             candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
-        translations = translations_for(self.ws.settings.bilingual, self.ws.settings.thesaurus)
+        translations = self._translations()
         out: list[tuple[int, list[Any]] | None] = list(singles)
         t = self.thresholds
 
