@@ -21,6 +21,7 @@ from hyperlexicon.morphology import (
     can_be_noun,
     derived_nouns,
     english_forms,
+    english_parts,
     english_verb_forms,
     known,
     only_noun,
@@ -374,3 +375,28 @@ def test_whether_the_two_languages_share_a_word(tmp_path: Path) -> None:
 def test_english_forms_of_a_headword(base: str, forms: set[str]) -> None:
     assert forms <= english_forms(base)
     assert "plaies" not in english_forms("play") and "runing" not in english_forms("snow")
+
+
+@pytest.mark.parametrize(
+    "sentence, nouns",
+    [
+        # lemminflect lists an adjective reading of "daughter" and "party": in a sentence
+        # the tagger reads both as things
+        ("My daughter went to the party", [None, True, None, None, None, True]),
+        ("She rang the bell", [None, None, None, True]),
+        # any other tag is no verdict: the tagger reads "puppy" here as an adjective
+        ("The puppy wagged its tail", [None, None, None, None, True]),
+    ],
+)
+def test_english_nouns_in_context(sentence: str, nouns: list) -> None:
+    assert [noun for _, noun in english_parts(sentence.split())] == nouns
+
+
+def test_a_noun_in_context_is_held_to_the_nouns_keyword_threshold(lex: Lexicon) -> None:
+    """ "daughter", out of context, may be an adjective (lemminflect), and a keyword that
+    is no noun must be as near its entry as ``keyword`` asks; the tagger reads it as a noun
+    here, which is held to ``keyword_noun``."""
+    lex.add(EntryData.from_dict({"form": "👧", "glosses": {"en": ["girl", "daughter"]}}))
+    assert not can_be_noun("daughter", "en")
+    strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword=0.99, keyword_noun=0.2))
+    assert "👧" in strict.encode("My daughter sleeps", stability=False).forms

@@ -1,9 +1,12 @@
 """The thesaurus: WordNet's database files read by binary search and byte offset (a tiny
-database written here in WordNet's own format, and Debian's wordnet-base where installed),
-the setting, and the bridge reaching an entry through a noun's broader word."""
+database written here in WordNet's own format, and Debian's wordnet-base where installed);
+the Russian thesaurus compiled from wiki-ru-wordnet's file (a tiny one written here in its
+format, and the package's own); the settings; and the bridge reaching an entry through a
+noun's synonym or broader word."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,9 @@ from hyperlexicon.lexicon import Lexicon
 from hyperlexicon.thesaurus import (
     SYSTEM_WORDNETS,
     Thesaurus,
+    compile_russian,
+    russian_source_for,
+    russian_thesaurus_for,
     source_for,
     thesaurus_for,
     word_counts,
@@ -35,6 +41,7 @@ SYNSETS = [
     ("cake", ["cruller", "twister"], []),
     ("sedan", ["sedan", "saloon"], [("@", "car")]),
     ("car", ["car", "automobile"], []),
+    ("airplane", ["airplane", "aeroplane", "plane"], []),
 ]
 SENSES = {  # lemma → its synsets, most used first
     "horse": ["horse"],
@@ -52,6 +59,9 @@ SENSES = {  # lemma → its synsets, most used first
     "saloon": ["sedan"],
     "car": ["car"],
     "automobile": ["car"],
+    "airplane": ["airplane"],
+    "aeroplane": ["airplane"],
+    "plane": ["airplane"],
 }
 
 
@@ -186,6 +196,192 @@ def test_a_noun_no_gloss_names_reaches_its_broader_words_entry(
         # a threshold like the others: far enough up, the broader word's entry is not taken
         strict = Bridge(with_wn.workspace, with_wn.bridge.thresholds.with_(keyword_related=0.99))
         assert not any(lx.how == "related" for lx in strict.encode(sedan, stability=False).lexemes)
+    finally:
+        with_wn.close()
+        without.close()
+
+
+# --- Russian ------------------------------------------------------------------------------
+
+# (synset id, words, its broader synsets), as wiki-ru-wordnet's file holds them
+RU_SYNSETS = [
+    (1, ["метель", "вьюга", "буран"], [2]),
+    (2, ["снегопад", "снѣгопадъ"], []),  # a pre-reform spelling beside the modern one
+    (3, ["метель", "круговерть"], []),  # the word's second sense weighs half
+    (4, ["ливень"], [5]),
+    (5, ["дождь"], []),
+    (6, ["ёлка", "ель"], []),
+]
+
+
+def write_ru_thesaurus(path: Path, synsets: list = RU_SYNSETS) -> Path:
+    """A thesaurus file in wiki-ru-wordnet's format (its connector's schema)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE synsets(synset_id INTEGER NOT NULL, lemma TEXT NOT NULL,"
+        " definition TEXT NOT NULL, UNIQUE(synset_id, lemma, definition))"
+    )
+    con.execute(
+        "CREATE TABLE hypernyms(sid INTEGER NOT NULL, hypersid INTEGER NOT NULL,"
+        " UNIQUE(sid, hypersid))"
+    )
+    for sid, words, broader, *labels in synsets:
+        definition = f"{words[0]}~ru~{words[0]}~ru~{''.join(labels)} sense {sid}"
+        con.executemany(
+            "INSERT INTO synsets VALUES (?, ?, ?)", [(sid, w, definition) for w in words]
+        )
+        con.executemany("INSERT INTO hypernyms VALUES (?, ?)", [(sid, b) for b in broader])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_russian_related_words_by_sense_and_breadth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(tmp_path / "cache"))
+    source = write_ru_thesaurus(tmp_path / "ru.db")
+    compiled = compile_russian(source)
+    # synonyms of the first sense, its broader word, then the second sense's synonyms
+    assert compiled["метель"] == [
+        ("буран", 1.0),
+        ("вьюга", 1.0),
+        ("снегопад", 0.6),
+        ("круговерть", 0.5),
+    ]
+    assert "снѣгопадъ" not in compiled and compiled["ливень"] == [("дождь", 0.6)]
+    th = russian_thesaurus_for(str(source))
+    assert th is not None
+    assert th.related("Метель") == compiled["метель"]
+    assert th.related("ёлка") == th.related("елка") == [("ель", 1.0)]  # ё is е
+    assert th.related("метель", ("v",)) == [] and th.related("слон") == []
+    # compiled once into the cache directory, a word's answers in one row
+    [cached] = (tmp_path / "cache" / "thesaurus").iterdir()
+    row = sqlite3.connect(cached).execute("SELECT words FROM related WHERE word = 'ливень'")
+    assert row.fetchone() == ("дождь\t0.6",)
+
+
+def test_a_russian_words_plain_senses_and_loose_rows(tmp_path: Path) -> None:
+    """Wiktionary's synset ids do not follow a word's senses: «конец» has its euphemism
+    first. Senses labelled figurative, dated, vulgar, euphemistic or jargon are left out;
+    a synset of many words is a loose row of near words, which weighs too little to use."""
+    loose = ["итог", "вывод", "исход", "плод", "результат", "окончание", "финал", "развязка"]
+    source = write_ru_thesaurus(
+        tmp_path / "ru.db",
+        [
+            (1, ["конец", "член"], [], "{{эвф.|ru}}, {{разг.|ru}}"),
+            (2, ["конец", *loose], [3]),
+            (3, ["этап"], []),
+            (4, ["конец", "край", "граница"], [], "{{разг.|ru}}"),
+            (5, ["конец", "смерть"], [], "{{п.|ru}}"),
+            (6, ["конец", "канат"], [], "{{спец.}}, {{морск.}}"),
+            (7, ["конец", "путь"], [], "{{комп.жарг.|ru}}"),
+        ],
+    )
+    related = dict(compile_russian(source)["конец"])
+    assert "член" not in related and "смерть" not in related and "путь" not in related
+    assert related["край"] == related["граница"] == 0.5  # the second plain sense
+    assert related["канат"] == 0.3333  # a domain is no aside
+    assert related["итог"] == 0.4 and related["этап"] == 0.24
+
+
+def test_the_russian_thesaurus_the_package_ships() -> None:
+    """wiki-ru-wordnet, installed with the ``ru-thesaurus`` extra (./scripts/test does)."""
+    path = russian_source_for("auto")
+    assert path is not None and path.name == "wikiwordnet.db"
+    th = russian_thesaurus_for("auto")
+    assert th is not None
+    assert {("вьюга", 1.0), ("снегопад", 0.6)} <= set(th.related("метель"))
+    assert ("дождь", 0.6) in th.related("ливень")
+    assert ("мать", 1.0) in th.related("мама")
+
+
+def test_the_russian_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(tmp_path / "cache"))
+    assert russian_source_for("off") is None and russian_thesaurus_for("off") is None
+    with pytest.raises(ConfigError, match="HYPERLEXICON_THESAURUS_RU: no thesaurus file at"):
+        Settings.load(thesaurus_ru=str(tmp_path / "nowhere.db"))
+    source = write_ru_thesaurus(tmp_path / "ru.db")
+    assert Settings.load(thesaurus_ru=str(source)).thesaurus_ru == str(source)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is no database" * 100)
+    with pytest.raises(ConfigError, match="not a thesaurus file"):
+        russian_thesaurus_for(str(garbage))
+
+
+def test_a_bad_russian_setting_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPERLEXICON_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HYPERLEXICON_THESAURUS_RU", str(tmp_path / "nowhere.db"))
+    out = CliRunner().invoke(main, ["encode", "выла метель"])
+    assert out.exit_code == 2
+    assert out.output.strip().count("\n") == 0 and "HYPERLEXICON_THESAURUS_RU" in out.output
+
+
+def test_a_russian_noun_reaches_the_entry_its_synonym_names(
+    indexed_sqlite: Lexicon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """«ливень» names no gloss. When the thesaurus gives дождь as its synonym, 🌦️, which
+    дождь names, may stand for it at the word's own keyword threshold; when дождь is only its
+    broader word, the entry must be as near as ``keyword_related`` asks, and is not (0.43
+    here). Without the thesaurus nothing is related."""
+    monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(tmp_path / "cache"))
+    lex = indexed_sqlite
+    lex.add(EntryData.from_dict({"form": "🌦️", "glosses": {"ru": ["дождь", "облако с дождём"]}}))
+    synonym = write_ru_thesaurus(tmp_path / "syn.db", [(1, ["ливень", "дождь"], [])])
+    broader = write_ru_thesaurus(tmp_path / "broad.db", [(1, ["ливень"], [2]), (2, ["дождь"], [])])
+    text = "Вечером начался сильный ливень"
+    opened = []
+    try:
+        for thesaurus_ru in (str(synonym), str(broader), "off"):
+            settings = lex.settings.with_(
+                thesaurus="off", bilingual="off", thesaurus_ru=thesaurus_ru
+            )
+            opened.append(Lexicon(settings, store=lex.store))
+        by_synonym, by_broader, without = (
+            {
+                form: lx.how
+                for lx in o.encode(text, stability=False, log=False).lexemes
+                if lx.source == "ливень"
+                for form in (lx.form, *(f for f, _ in lx.alternatives))
+            }
+            for o in opened
+        )
+        # core's 🌧, named дождь too, is near enough for a broader word's entry (0.62)
+        assert by_synonym.get("🌦️") == "related"  # 0.43: a synonym names it
+        assert "🌦️" not in by_broader and by_broader.get("🌧") == "related"
+        assert without == {}
+    finally:
+        for o in opened:
+            o.close()
+
+
+def test_a_synonym_that_names_an_entry_ranks_it_first(
+    indexed_sqlite: Lexicon, tmp_path: Path
+) -> None:
+    """ "plane" is a keyword of both entries; a synonym of its first sense, airplane, is 🛫's
+    name: 🛫 stands for it though 🛬's glosses are nearer the word."""
+    lex = indexed_sqlite
+    lex.add(
+        EntryData.from_dict(
+            {"form": "🛫", "glosses": {"en": ["airplane", "travel", "vacation", "plane"]}}
+        )
+    )
+    lex.add(EntryData.from_dict({"form": "🛬", "glosses": {"en": ["plane arrival", "plane"]}}))
+    wn = str(write_wordnet(tmp_path / "wn"))
+    text = "The plane landed"
+    with_wn = Lexicon(lex.settings.with_(thesaurus=wn, bilingual="off"), store=lex.store)
+    without = Lexicon(lex.settings.with_(thesaurus="off", bilingual="off"), store=lex.store)
+    try:
+        ids = {e.data.form: e.id for e in lex.store.by_keys(lex.name, ["🛫", "🛬"]).values()}
+        near = with_wn.workspace.index().closeness(
+            lex.name, ["plane", text], [list(ids.values())] * 2, ["en"]
+        )
+        assert all(c[ids["🛬"]] > c[ids["🛫"]] for c in near)  # nearness alone says 🛬
+        assert "🛫" in with_wn.encode(text, stability=False, log=False).forms
+        assert "🛬" in without.encode(text, stability=False, log=False).forms
     finally:
         with_wn.close()
         without.close()

@@ -37,8 +37,8 @@ from .morphology import (
     FUNCTION_WORDS,
     can_be_noun,
     derived_nouns,
+    english_parts,
     english_readings,
-    english_verb_forms,
     known,
     lemma,
     lemma_key,
@@ -57,7 +57,7 @@ from .text import (
     surrogate_problem,
 )
 from .text import words as text_words
-from .thesaurus import thesaurus_for
+from .thesaurus import russian_thesaurus_for, thesaurus_for
 
 if TYPE_CHECKING:
     from .store import LemmaHit, Store, StoredEntry
@@ -78,6 +78,8 @@ LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 PIVOTS = 2  # a word's translations looked up in the other language's glosses
 RELATED = 8  # a word's related words (thesaurus) looked up, best first
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
+SYNONYM = 1.0  # the weight of a synonym in a word's first sense (thesaurus.related)
+TRANSLATED = 0.9  # the weight of a Russian noun's own translation among its related words
 KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
 BASE_SCORE = {
     "exact": 1.0,
@@ -116,6 +118,7 @@ class Token:
     lemma: str = ""
     verb_form: bool = False  # a verb here, which no noun gloss spelled like it stands for
     spells: str = ""  # for a verb form, the lemma of the noun it is spelled like («пила»)
+    noun: bool | None = None  # a noun here, where a tagger judged it in its sentence (English)
 
     @property
     def other_lemmas(self) -> tuple[str, ...]:
@@ -160,7 +163,8 @@ def _mark_verbs(tokens: list[Token]) -> None:
     for (_, lang), words in by_sentence.items():
         texts = [t.text for t in words]
         if lang == "en":
-            for tok, verb in zip(words, english_verb_forms(texts), strict=True):
+            for tok, (verb, noun) in zip(words, english_parts(texts), strict=True):
+                tok.noun = noun
                 if verb:  # its verb's lemma ("rose" → "rise"), not the noun's it also spells
                     tok.verb_form, tok.spells = True, tok.lemma
                     tok.lemma = dict(english_readings(tok.text)).get("VERB", tok.lemma)
@@ -777,9 +781,7 @@ class Bridge:
                     names[i] = {e for key, e in named if key in lemmas_ and not borrowed}
                     # a translation is held to a stricter keyword threshold: it brings the
                     # other language's senses too («ключ» → key as well as spring)
-                    if lemmas_ is derived or (
-                        lemmas_ is not pivot and can_be_noun(tok.text, run.lang)
-                    ):
+                    if lemmas_ is derived or (lemmas_ is not pivot and _can_be_noun(tok, run.lang)):
                         floors[i] = t.keyword_noun
                     elif lemmas_ is pivot:
                         floors[i] = t.keyword_translation
@@ -788,30 +790,38 @@ class Bridge:
                 unfound.append(i)
         # a noun no gloss names in any reading is asked by its synonyms and broader words,
         # at ``keyword_related`` (asking them for a noun that is only a keyword of its
-        # entries too gave 0.743 / 0.53 instead of 0.746 / 0.50)
-        related: set[tuple[int, int]] = set()
+        # entries too gave 0.743 / 0.53 instead of 0.746 / 0.50; asking them when all its
+        # own keyword entries fell short, 0.758 / 0.498 instead of 0.754 / 0.480)
+        # (word, entry) found by the thesaurus, with the weight of the related word that led
+        # there: a synonym in the word's first sense (1) or a broader word or rarer sense
+        related: dict[tuple[int, int], float] = {}
         for i in unfound:
-            pool = [
-                (score * weight, entry_id, stored)
-                for key, weight in related_keys.get(i, ())
-                for score, entry_id, stored in by_key.get(key, [])
-                if stored.data.kind != "delta"
-            ]
+            weights: dict[int, float] = {}
+            pool = []
+            for key, weight in related_keys.get(i, ()):
+                for score, entry_id, stored in by_key.get(key, []):
+                    if stored.data.kind != "delta":
+                        pool.append((score * weight, entry_id, stored))
+                        weights[entry_id] = max(weight, weights.get(entry_id, 0.0))
             ranked = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
             if ranked:
                 singles.append((i, ranked))
                 names[i] = set()
-                related.update((i, c[1]) for c in ranked)
-        for i, ranked in self._by_context(run, singles, names, floors, related):
+                related.update(((i, c[1]), weights[c[1]]) for c in ranked)
+        synonyms = {
+            i: [key for key, weight in found if weight >= SYNONYM]
+            for i, found in related_keys.items()
+        }
+        for i, ranked in self._by_context(run, singles, names, floors, related, synonyms):
             how = "related" if (i, ranked[0][1]) in related else "lemma"
             take([i], ranked, how, 1.0)
 
     def _related_keys(self, run: _Run) -> dict[int, list[tuple[str, float]]]:
         """Each noun's synonyms and broader words in the thesaurus, as lemma keys with their
-        weights (WordNet: "sedan" → car, "twister" → tornado; a Russian noun by its
-        translations and theirs: «костёр» → campfire → fire), asked in the same statement as
-        the words' own keys; only a noun no gloss names in any reading uses them
-        (``_lemmas``). Empty without a thesaurus."""
+        weights (WordNet: "sedan" → car, "twister" → tornado; a Russian noun by its own
+        thesaurus, «ливень» → дождь, and by its translations and theirs: «костёр» →
+        campfire → fire), asked in the same statement as the words' own keys; only a noun no
+        gloss names in any reading uses them (``_lemmas``). Empty without a thesaurus."""
         nouns = [
             i
             for i, tok in enumerate(run.tokens)
@@ -819,28 +829,43 @@ class Bridge:
             and tok.content
             and run.claimed[i] is None
             and not tok.verb_form
-            and can_be_noun(tok.text, run.lang)
+            and _can_be_noun(tok, run.lang)
         ]
-        thesaurus = thesaurus_for(self.ws.settings.thesaurus) if nouns else None
-        if thesaurus is None:
+        if not nouns:
             return {}
-        translations = self._translations()
+        settings = self.ws.settings
+        thesaurus = thesaurus_for(settings.thesaurus)
+        russian_nouns = any(script_language(run.tokens[i].text) == "ru" for i in nouns)
+        own = russian_thesaurus_for(settings.thesaurus_ru) if russian_nouns else None
+        if thesaurus is None and own is None:
+            return {}
+        translations = self._translations() if thesaurus is not None else None
         out: dict[int, list[tuple[str, float]]] = {}
         for i in nouns:
             tok = run.tokens[i]
             russian = script_language(tok.text) == "ru"
+            keys: dict[str, float] = {}
+            if russian and own is not None:
+                for word, weight in own.related(tok.lemma)[:RELATED]:
+                    if weight >= RELATED_WEIGHT:
+                        key = lemma_key(word, "ru")
+                        keys[key] = max(weight, keys.get(key, 0.0))
             if not russian:
                 english = [tok.lemma]
             elif translations is not None:
                 english = [w for w, _ in translations.of(tok.text, "ru")[:PIVOTS] if " " not in w]
             else:
-                continue
-            keys: dict[str, float] = {}
-            for word in english:
+                english = []
+            for word in english if thesaurus is not None else ():
                 if russian:
-                    keys.setdefault(word, 1.0)  # the translation itself, as a pivot is
+                    # the translation itself, as a pivot is, but no synonym: it brings its
+                    # other senses (0.761 / 0.498 spurious as a synonym, 0.761 / 0.492 not)
+                    keys.setdefault(word, TRANSLATED)
                 for key, weight in thesaurus.related(word, ("n",))[:RELATED]:
                     if weight >= RELATED_WEIGHT:
+                        # a translation's synonym is none of the word's own: the translation
+                        # brings its other senses («конец» → close → conclusion)
+                        weight = min(weight, TRANSLATED) if russian else weight
                         keys[key] = max(weight, keys.get(key, 0.0))
             if keys:
                 out[i] = list(keys.items())
@@ -887,7 +912,8 @@ class Bridge:
         singles: list[tuple[int, list[Any]]],
         names: dict[int, set[int]],
         floors: dict[int, float],
-        related: set[tuple[int, int]] | None = None,
+        related: dict[tuple[int, int], float] | None = None,
+        synonyms: dict[int, list[str]] | None = None,
     ) -> list[tuple[int, list[Any]]]:
         """Judge single-word matches by meaning, with one embedding call for the whole text.
 
@@ -963,6 +989,10 @@ class Bridge:
 
         def floor_for(i: int, c: Any) -> float:
             if related and (i, c[1]) in related:  # by the thesaurus, not a keyword
+                # a synonym in the word's own first sense is as good as the word itself
+                # («метель»: вьюга of 🌬️); a broader word or a rarer sense is held further
+                if related[(i, c[1])] >= SYNONYM:
+                    return floors.get(i, t.keyword_noun)
                 return t.keyword_related
             floor = floors.get(i, t.keyword)
             return floor + t.keyword_unshared if unshared(i, c) else floor
@@ -984,17 +1014,27 @@ class Bridge:
                 continue
             band = tied(kept)
             # an entry the word names comes before one it is only a keyword of («собака» is
-            # 🐕's name and a keyword of 🦴); then nearest first; among equally near ones (an
-            # emoji and its skin-tone variants share their words), the plainest form
+            # 🐕's name and a keyword of 🦴), then one a synonym of the word names; then
+            # nearest first; among equally near ones (an emoji and its skin-tone variants
+            # share their words), the plainest form
+            said_as = self._said_as(tokens[i], run.lang, (synonyms or {}).get(i, ()))
             band.sort(
                 key=lambda c: (
                     c[1] not in names[i],
+                    not _names_it(c[2].data, said_as),
                     -round(context.get(c[1], -1.0), 2),
                     len(c[2].data.form),
                 )
             )
             out[n] = (i, band + [c for c in kept if c not in band])
         return [single for single in out if single is not None]
+
+    @staticmethod
+    def _said_as(tok: Token, lang: str, synonyms: Iterable[str]) -> tuple[str, frozenset[str]]:
+        """The word's language and the lemma keys that would name an entry for it: its own
+        lemma and its first sense's synonyms (``_names_it``)."""
+        own = script_language(tok.text) or lang
+        return own, frozenset((tok.lemma, *synonyms))
 
     def _compounds(self, run: _Run) -> None:
         """Fused words: split into known meanings; match the compound made of them."""
@@ -1879,6 +1919,23 @@ def _linked_keys(entries: Iterable[EntryData]) -> set[str]:
         keys.update(form_key(c.ref) for c in d.components if c.ref)
         keys.update(form_key(x) for x in d.examples)
     return keys
+
+
+def _names_it(d: EntryData, said_as: tuple[str, frozenset[str]]) -> bool:
+    """Whether an entry's name (its first gloss in the word's language) is the word or a
+    synonym of its first sense ("plane": ✈️ "airplane", not 🧑‍✈️ "pilot"; «машина»: 🚗
+    «автомобиль», not 🚖 «такси»). A name that only holds the word among others says less:
+    "bubble tea" is a kind of tea and "hot springs" another spring (ranking by that too gave
+    0.756 / 0.526 spurious against 0.765 / 0.489)."""
+    lang, keys = said_as
+    glosses = d.glosses.get(lang, ())
+    return bool(glosses) and lemma_key(glosses[0], lang) in keys
+
+
+def _can_be_noun(tok: Token, lang: str) -> bool:
+    """A noun here: as the tagger read it in its sentence where one did, else whether the
+    word can be one at all."""
+    return tok.noun if tok.noun is not None else can_be_noun(tok.text, lang)
 
 
 def _shows_act(data: EntryData, verb: str) -> bool:

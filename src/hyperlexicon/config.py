@@ -77,6 +77,9 @@ class Settings:
     # the thesaurus (WordNet) that leads a word to broader and synonymous glosses: auto, off
     # or a directory of WordNet's database files (thesaurus.source_for)
     thesaurus: str = "auto"
+    # the Russian thesaurus (Wiktionary's, the wiki-ru-wordnet package): auto, off or the
+    # path of its SQLite file (thesaurus.russian_source_for)
+    thesaurus_ru: str = "auto"
     # [connectors.<name>] tables of config.toml: options for each connector
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -117,6 +120,8 @@ class Settings:
             values["bilingual"] = _dictionary(str(values["bilingual"]))
         if values.get("thesaurus") is not None:
             values["thesaurus"] = _wordnet(str(values["thesaurus"]))
+        if values.get("thesaurus_ru") is not None:
+            values["thesaurus_ru"] = _russian_thesaurus(str(values["thesaurus_ru"]))
         url = values.get("server_url")
         if url and not str(url).startswith(("http://", "https://")):
             raise ConfigError(
@@ -183,6 +188,18 @@ def _wordnet(value: str) -> str:
     path = Path(value).expanduser()
     if not (path / "data.noun").is_file():
         raise ConfigError(f"{ENV_PREFIX}THESAURUS: no WordNet database (data.noun) in {path}")
+    return str(path)
+
+
+def _russian_thesaurus(value: str) -> str:
+    """``thesaurus_ru``: auto, off, or the path of a thesaurus file as wiki-ru-wordnet ships
+    it, checked when the settings load."""
+    value = value.strip()
+    if value in ("auto", "off"):
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{ENV_PREFIX}THESAURUS_RU: no thesaurus file at {path}")
     return str(path)
 
 

@@ -294,6 +294,18 @@ def english_verb_forms(sentence: list[str]) -> list[bool]:
     birds", "Birds *fly* south", "My watch stopped"), on the words as its training corpus split
     them ("don't" is "do" + "n't"); a word right after a determiner is a thing whatever its
     commonest tag ("the *can* of beans", "a red *rose*")."""
+    return [verb for verb, _ in english_parts(sentence)]
+
+
+NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+
+
+def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
+    """For each word of an English sentence: (a verb here, a noun here). The verb as
+    ``english_verb_forms`` judges it; a noun is what the tagger tags one in this sentence
+    and is no verb: "my *daughter*", "the *party*" are things though lemminflect also lists
+    an adjective reading of both (``can_be_noun`` judges a word out of context). None
+    where the tagger does not read a noun: its other tags are no verdict on one."""
     from .tagging import VERB_TAGS, tag
 
     pieces: list[str] = []
@@ -303,7 +315,7 @@ def english_verb_forms(sentence: list[str]) -> list[bool]:
             pieces.append(piece)
             owner.append(i)
     tags = tag(pieces)
-    out = [False] * len(sentence)
+    out: list[tuple[bool, bool | None]] = [(False, None)] * len(sentence)
     first: dict[int, int] = {}
     for k, i in enumerate(owner):
         first.setdefault(i, k)
@@ -322,7 +334,10 @@ def english_verb_forms(sentence: list[str]) -> list[bool]:
         # *rang*": news rarely rang)
         only_verb = bool(readings) and set(readings) <= {"VERB", "AUX"}
         inflected = only_verb and readings.get("VERB", "") != pieces[k].casefold()
-        out[i] = (tags[k] in VERB_TAGS and not after_modifier) or inflected
+        verb = (tags[k] in VERB_TAGS and not after_modifier) or inflected
+        # a tag other than a noun's is no verdict: trained on news, the tagger reads "The
+        # *puppy* wagged" as an adjective; None leaves the word's readings to judge
+        out[i] = (verb, True if not verb and tags[k] in NOUN_TAGS else None)
     return out
 
 

@@ -1,7 +1,8 @@
 """Synonyms and broader words of English words, from Princeton WordNet 3.0: how a noun no
 gloss names reaches the entry that shows its meaning ("sedan" → car → 🚗, "twister" →
 tornado → 🌪️), and, through the bilingual dictionary, how a Russian one does («костёр» →
-campfire → fire).
+campfire → fire). Russian nouns also have their own (``RussianThesaurus``: «ливень» → дождь,
+«метель» → вьюга, снегопад), which no translation loses on the way.
 
 The data is WordNet's own database files as Debian ships them (``apt install wordnet-base``:
 ``/usr/share/wordnet``), never the network; ``HYPERLEXICON_THESAURUS`` names another
@@ -17,13 +18,19 @@ less), an adjective's similar adjectives, an adverb's adjectives (``happily`` �
 
 from __future__ import annotations
 
+import logging
 import mmap
+import os
+import re
+import sqlite3
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 Ranked = list[tuple[str, float]]
 SYSTEM_WORDNETS = (Path("/usr/share/wordnet"),)
@@ -181,3 +188,195 @@ def thesaurus_for(setting: str) -> Thesaurus | None:
 @lru_cache(maxsize=4)
 def _open(root: str) -> Thesaurus:
     return Thesaurus(Path(root))
+
+
+# --- Russian ------------------------------------------------------------------------------
+
+RU_FORMAT = 3  # of the compiled file: a change to what is compiled raises it
+RU_SENSES = 3  # senses of a word read, in the thesaurus's order
+RU_TOP = 12  # related words kept per word
+_MODERN = re.compile(r"[а-яё]+(?:[ -][а-яё]+)*")  # not the pre-reform spellings (снѣгъ)
+
+
+def ru_key(word: str) -> str:
+    """How the compiled thesaurus spells a word it is asked for: lower case, е for ё."""
+    return " ".join(word.casefold().replace("ё", "е").split())
+
+
+class RussianThesaurus:
+    """Synonyms and broader words of Russian nouns, from the Russian Wiktionary's thesaurus
+    as the ``wiki-ru-wordnet`` package ships it (a SQLite file of synsets, each a sense with
+    its words, and of hypernyms between them). The file is 150 MB of definitions with no
+    index on words, so a lookup would scan it (70 ms): it is compiled once into a small file
+    in the cache directory, a word's related words in one indexed row, keyed by the source
+    file's size and modification time (``russian_thesaurus_for``)."""
+
+    KEPT = 16_384  # words whose answers are kept in the process
+
+    def __init__(self, source: str, compiled: Path) -> None:
+        self.source = source
+        self._con = sqlite3.connect(
+            f"{compiled.as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+        self._con.execute("SELECT 1 FROM related LIMIT 1").fetchall()  # damaged: fails here
+        self._lock = threading.Lock()
+        self._kept: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def related(self, lemma: str, pos: Iterable[str] = ("n",)) -> Ranked:
+        """The lemma's synonyms and broader words with their weights, best first (as
+        ``Thesaurus.related``: 1 for a synonym in its first sense, ``HYPERNYM`` for a broader
+        word, divided by the sense's place). Wiktionary's thesaurus holds nouns: any other
+        part of speech finds nothing."""
+        if "n" not in pos:
+            return []
+        key = ru_key(lemma)
+        found = self._kept.get(key)
+        if found is None:
+            with self._lock:
+                row = self._con.execute(
+                    "SELECT words FROM related WHERE word = ?", (key,)
+                ).fetchone()
+            found = tuple(
+                (w, float(sc))
+                for w, sc in (item.split("\t") for item in (row[0].split("\n") if row else ()))
+            )
+            if len(self._kept) >= self.KEPT:
+                self._kept.clear()
+            self._kept[key] = found
+        return list(found)
+
+
+# usage labels of a sense that is not what the word plainly means: figurative, dated,
+# vulgar, euphemistic, jargon, regional, mocking (Wiktionary's «конец» is a euphemism first)
+_ASIDE = frozenset(
+    "п. перен. устар. истор. арх. прост. вульг. обсц. бранн. груб. эвф. неодобр. пренебр. "
+    "презр. шутл. ирон. обл. рег. диал. неол.".split()
+)
+_LABELS = re.compile(r"\s*((?:\{\{[^}]*\}\}[\s,;]*)*)")
+_LOOSE = 8  # a synset of more words is a loose row of near words (итог, конец, плод, вывод…)
+LOOSE = 0.4  # the weight of a loose row's words: under any use (``bridge.RELATED_WEIGHT``)
+
+
+def _plain(definition: str) -> bool:
+    """Whether a sense, by the usage labels its definition starts with, is what the word
+    plainly means: no figurative, dated, vulgar or jargon label."""
+    body = definition.split("~ru~", 2)[-1]
+    match = _LABELS.match(body)
+    head = match.group(1) if match else ""
+    for label in re.findall(r"\{\{([^|}]+)", head):
+        label = label.strip()
+        if label in _ASIDE or label.endswith("жарг."):
+            return False
+    return True
+
+
+def compile_russian(source: Path) -> dict[str, Ranked]:
+    """Each word of the thesaurus file with its related words: the other words of its first
+    ``RU_SENSES`` plain senses (``_plain``) and their broader words. A synset's ids do not
+    follow a word's senses in its article, so the senses are taken in id order among the
+    plain ones; a synset of more than ``_LOOSE`` words is a loose row, whose words and
+    broader words weigh ``LOOSE`` as much."""
+    con = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        members: dict[int, list[str]] = {}
+        senses: dict[str, list[int]] = {}
+        rows = con.execute("SELECT synset_id, lemma, definition FROM synsets ORDER BY synset_id")
+        for synset, word, definition in rows:
+            word = ru_key(word)
+            if not _MODERN.fullmatch(word):
+                continue
+            mine = members.setdefault(synset, [])
+            if word not in mine:
+                mine.append(word)
+            if _plain(definition) and synset not in senses.setdefault(word, []):
+                senses[word].append(synset)
+        broader: dict[int, list[int]] = {}
+        for synset, hyper in con.execute("SELECT sid, hypersid FROM hypernyms ORDER BY rowid"):
+            broader.setdefault(synset, []).append(hyper)
+    finally:
+        con.close()
+    out: dict[str, Ranked] = {}
+    for word, synsets in senses.items():
+        found: dict[str, float] = {}
+        for k, synset in enumerate(synsets[:RU_SENSES]):
+            row = members.get(synset, [])
+            weight = (LOOSE if len(row) > _LOOSE else 1.0) / (1 + k)
+            pairs = [(w, weight) for w in row]
+            pairs += [
+                (w, weight * HYPERNYM)
+                for hyper in broader.get(synset, ())
+                for w in members.get(hyper, ())
+            ]
+            for w, score in pairs:
+                if w != word and score > found.get(w, 0.0):
+                    found[w] = score
+        if found:
+            best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:RU_TOP]
+            out[word] = [(w, round(sc, 4)) for w, sc in best]
+    return out
+
+
+def russian_source_for(setting: str) -> Path | None:
+    """The thesaurus file ``HYPERLEXICON_THESAURUS_RU`` names: ``auto`` is the one the
+    ``wiki-ru-wordnet`` package installed (found without importing it: its connector writes
+    to the file it opens), ``off`` none."""
+    setting = setting.strip()
+    if setting in ("off", ""):
+        return None
+    if setting == "auto":
+        from importlib.util import find_spec
+
+        spec = find_spec("wiki_ru_wordnet")
+        for root in (spec.submodule_search_locations or ()) if spec else ():
+            path = Path(root) / "database" / "wikiwordnet.db"
+            if path.is_file():
+                return path
+        return None
+    path = Path(setting).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"HYPERLEXICON_THESAURUS_RU: no thesaurus file at {path}")
+    return path
+
+
+def russian_thesaurus_for(setting: str) -> RussianThesaurus | None:
+    """The Russian thesaurus the setting names, compiled once per source file and cached."""
+    path = russian_source_for(setting)
+    if path is None:
+        return None
+    st = path.stat()
+    with _COMPILING:  # two threads asking first must not compile it twice
+        return _open_russian(str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+_COMPILING = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _open_russian(path: str, size: int, mtime_ns: int) -> RussianThesaurus:
+    from .config import cache_dir
+
+    source = Path(path)
+    compiled = cache_dir() / "thesaurus" / f"{source.stem}-{size}-{mtime_ns}-f{RU_FORMAT}.sqlite3"
+    try:
+        return RussianThesaurus(path, compiled)
+    except (OSError, sqlite3.Error):
+        pass  # not compiled yet, or damaged: compile it again
+    try:
+        related = compile_russian(source)
+    except sqlite3.Error as exc:
+        raise ConfigError(f"Russian thesaurus {source}: not a thesaurus file ({exc})") from None
+    compiled.parent.mkdir(parents=True, exist_ok=True)
+    tmp = compiled.with_name(f"{compiled.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("CREATE TABLE related (word TEXT PRIMARY KEY, words TEXT) WITHOUT ROWID")
+        con.executemany(
+            "INSERT INTO related VALUES (?, ?)",
+            ((word, "\n".join(f"{w}\t{sc}" for w, sc in found)) for word, found in related.items()),
+        )
+        con.commit()
+    finally:
+        con.close()
+    tmp.replace(compiled)
+    return RussianThesaurus(path, compiled)
