@@ -31,7 +31,7 @@ from hyperlexicon.lexicon import Lexicon, seeds_dir
 from hyperlexicon.morphology import lemma, lemmas
 from hyperlexicon.phrasing import SHORT, TOKEN, Discourse, Ref, realize
 from hyperlexicon.plugins import get_plugin_manager
-from hyperlexicon.text import form_key
+from hyperlexicon.text import form_key, graphemes
 
 from .test_bridge import _open
 
@@ -816,3 +816,49 @@ def test_a_long_run_of_one_cluster_is_keyed_once_per_distinct_window(
     scene, unknown, _ = core.bridge.parse("0" * 2000 + " 🜂")
     assert "🜂" in scene.forms and len(unknown) == 2000
     assert calls < 200
+
+
+# every character an input may hold (``_clean_input`` refuses controls and lone surrogates)
+_INPUT_CHARS = st.characters(blacklist_categories=("Cs", "Cc"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_INPUT_CHARS, min_size=1, max_size=16))
+@example("Δ-fire🜂\u2206-time")
+@example("e\u0301\u0328🏳\ufe0f\u200d🌈Ǆ")
+def test_a_windows_key_is_its_clusters_keys_joined(text: str) -> None:
+    """What the parser's speed rests on: a form's key folds it character by character and
+    composes only within a grapheme cluster, so a window's key is its clusters' keys joined
+    (each cluster keyed once, not each of up to 48 windows starting at it)."""
+    for chunk in regex.split(r"[\s+]+", text):
+        if chunk:
+            assert "".join(form_key(c) for c in graphemes(chunk)) == form_key(chunk)
+
+
+def test_parsing_a_long_string_is_the_longest_match_of_every_window(core: Lexicon) -> None:
+    """The parser against the plain definition: at each cluster, the longest window (up to
+    48 clusters) whose own key names an entry, keyed window by window."""
+    import random
+
+    rng = random.Random(7)
+    known = ["🜂", "⧖", "🕯", "страх", "тишина", "жар", "ожидание", "Δ-fire", "☉", "⚭"]
+    noise = ["а", "z", "0", "🌀", "ж", "̆", "🏳️‍🌈", "∆", "-"]
+    text = "".join(rng.choice(known if rng.random() < 0.3 else noise) for _ in range(600))
+    scene, unknown, _ = core.bridge.parse(text)
+    gs = graphemes(text)
+    windows = {
+        "".join(gs[a:b]) for a in range(len(gs)) for b in range(a + 1, min(len(gs), a + 48) + 1)
+    }
+    found = core.store.by_keys(core.name, {form_key(w) for w in windows})
+    expected, a = [], 0
+    while a < len(gs):
+        for b in range(min(len(gs), a + 48), a, -1):
+            stored = found.get(form_key("".join(gs[a:b])))
+            if stored is not None:
+                expected.append(stored.data.form)
+                a = b
+                break
+        else:
+            a += 1
+    assert [lx.form for lx in scene.lexemes] == expected
+    assert len(expected) > 50 and len(unknown) > 100
