@@ -23,9 +23,11 @@ from hyperlexicon.morphology import (
     english_forms,
     english_parts,
     english_verb_forms,
+    imperfectives,
     known,
     only_noun,
     other_lemmas,
+    russian_verb,
     russian_verb_forms,
 )
 
@@ -400,3 +402,53 @@ def test_a_noun_in_context_is_held_to_the_nouns_keyword_threshold(lex: Lexicon) 
     assert not can_be_noun("daughter", "en")
     strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword=0.99, keyword_noun=0.2))
     assert "👧" in strict.encode("My daughter sleeps", stability=False).forms
+
+
+@pytest.mark.parametrize(
+    "perfective, made_from",
+    [
+        ("заплакать", ("плакать",)),
+        ("улыбнуться", ("улыбаться",)),  # a single act's -ну- made durative
+        ("задремать", ("дремать",)),
+        ("написать", ("писать",)),
+        ("спать", ()),  # no prefix to take off
+        ("уснуть", ()),  # снуть is no verb
+    ],
+)
+def test_the_imperfective_a_perfective_verb_is_made_from(
+    perfective: str, made_from: tuple[str, ...]
+) -> None:
+    assert imperfectives(perfective) == made_from
+
+
+@pytest.mark.parametrize(
+    "word, verb",
+    [("улыбнулась", True), ("танцевать", True), ("смеясь", True), ("улыбка", False)],
+)
+def test_which_russian_words_are_verbs(word: str, verb: bool) -> None:
+    assert russian_verb(word) is verb
+
+
+def test_a_russian_verb_stands_for_the_act_its_translation_shows(
+    indexed_sqlite: Lexicon, tmp_path: Path
+) -> None:
+    """A Russian verb no gloss names stands for an entry whose English name shows the act
+    its translation names («заплакал» → плакать → cry → 😢 "crying face"), through the
+    imperfective the dictionary translates; never for one that only holds the word."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("cry\tплакать\nknife\tнож\n")
+    lex = indexed_sqlite
+    lex.add(EntryData.from_dict({"form": "😢", "glosses": {"en": ["crying face", "cry", "sad"]}}))
+    lex.add(EntryData.from_dict({"form": "📣", "glosses": {"en": ["megaphone", "cry"]}}))
+    translated = Lexicon(lex.settings.with_(bilingual=str(pairs)), store=lex.store)
+    plain = Lexicon(lex.settings.with_(bilingual="off"), store=lex.store)
+    text = "Мальчик упал и заплакал"
+    try:
+        scene = translated.encode(text, stability=False, log=False)
+        by_form = {lx.form: lx for lx in scene.lexemes}
+        assert "😢" in by_form and by_form["😢"].source == "заплакал", scene.lexemes
+        assert "📣" not in by_form  # "cry" is only a keyword of it: no act shown
+        assert "😢" not in plain.encode(text, stability=False, log=False).forms
+    finally:
+        translated.close()
+        plain.close()

@@ -39,11 +39,13 @@ from .morphology import (
     derived_nouns,
     english_parts,
     english_readings,
+    imperfectives,
     known,
     lemma,
     lemma_key,
     only_noun,
     other_lemmas,
+    russian_verb,
     russian_verb_forms,
 )
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
@@ -76,6 +78,7 @@ LEMMA_CANDIDATES = 24
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 PIVOTS = 2  # a word's translations looked up in the other language's glosses
+ACTS = 3  # a Russian verb's translations asked for an entry whose English name shows the act
 RELATED = 8  # a word's related words (thesaurus) looked up, best first
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
 SYNONYM = 1.0  # the weight of a synonym in a word's first sense (thesaurus.related)
@@ -324,18 +327,17 @@ class _Reads:
     def by_keys(
         self, lexicon: str, keys: Iterable[str], *, status: str | None = "active"
     ) -> dict[str, StoredEntry]:
-        wanted = set(keys)  # the store sorts what it asks for; the memo needs no order
+        # unsorted: a long hyperstring asks for up to 48 windows a cluster (960,000 keys for
+        # 20,000 characters), and sorting them twice took a second; the store sorts what it
+        # reads, and the answer comes in its order (by key), as the store's does
+        wanted = set(keys)
         missing = [k for k in wanted if (lexicon, status, k) not in self._keys]
         if missing:
             got = self._store.by_keys(lexicon, missing, status=status)
             for k in missing:
                 self._keys[(lexicon, status, k)] = got.get(k)
-        out = {}
-        for k in wanted:
-            stored = self._keys[(lexicon, status, k)]
-            if stored is not None:
-                out[k] = stored
-        return out
+        hits = sorted(k for k in wanted if self._keys[(lexicon, status, k)] is not None)
+        return {k: self._keys[(lexicon, status, k)] for k in hits}
 
     def by_lemmas(
         self,
@@ -663,6 +665,8 @@ class Bridge:
                 keys.update(tok.other_lemmas)
                 keys.update(derived_nouns(tok.text))
         pivots = self._pivots(run)
+        acts = self._acts(run)
+        keys.update(key for found in acts.values() for key in found)
         keys.update(key for found in pivots.values() for key in found)
         related_keys = self._related_keys(run)
         keys.update(key for found in related_keys.values() for key, _ in found)
@@ -755,8 +759,14 @@ class Bridge:
             if tok.verb_form:
                 # a verb stands for an entry whose name shows the act ("walk": 🚶 "person
                 # walking", "cry": 😢 "crying face"), never for the thing it spells (🪰 "fly")
-                # near enough by ``keyword_act``: "got" is no "person getting massage"
-                pool = [c for c in by_key.get(tok.lemma, []) if _shows_act(c[2].data, tok.lemma)]
+                # near enough by ``keyword_act``: "got" is no "person getting massage"; a
+                # Russian verb by its English translations (``_acts``)
+                pool = [
+                    c
+                    for verb in acts.get(i, (tok.lemma,))
+                    for c in by_key.get(verb, [])
+                    if _shows_act(c[2].data, verb)
+                ]
                 ranked = self._usable(_rank(_best_per_entry(pool)), run)
                 if ranked:
                     singles.append((i, ranked))
@@ -787,7 +797,21 @@ class Bridge:
                         floors[i] = t.keyword_translation
                     break
             else:
-                unfound.append(i)
+                # a Russian verb no gloss names, by the act its translation shows
+                # («улыбнулась» → smile → 🙂 "slightly smiling face")
+                pool = [
+                    c
+                    for verb in acts.get(i, ())
+                    for c in by_key.get(verb, [])
+                    if _shows_act(c[2].data, verb)
+                ]
+                ranked = self._usable(_rank(_best_per_entry(pool)), run)
+                if ranked:
+                    singles.append((i, ranked))
+                    names[i] = set()
+                    floors[i] = t.keyword_act
+                else:
+                    unfound.append(i)
         # a noun no gloss names in any reading is asked by its synonyms and broader words,
         # at ``keyword_related`` (asking them for a noun that is only a keyword of its
         # entries too gave 0.743 / 0.53 instead of 0.746 / 0.50; asking them when all its
@@ -869,6 +893,35 @@ class Bridge:
                         keys[key] = max(weight, keys.get(key, 0.0))
             if keys:
                 out[i] = list(keys.items())
+        return out
+
+    def _acts(self, run: _Run) -> dict[int, tuple[str, ...]]:
+        """Each Russian verb's English translations, as lemma keys: a verb stands for an
+        entry whose English name shows the act (``_shows_act``), and only the English name
+        can show one. Empty without a bilingual dictionary."""
+        verbs = [
+            i
+            for i, tok in enumerate(run.tokens)
+            if tok.kind == "word"
+            and tok.content
+            and run.claimed[i] is None
+            and script_language(tok.text) == "ru"
+            and (tok.verb_form or russian_verb(tok.text))
+        ]
+        translations = self._translations() if verbs else None
+        if translations is None:
+            return {}
+        out: dict[int, tuple[str, ...]] = {}
+        for i in verbs:
+            lemma_ = run.tokens[i].lemma
+            found = [
+                t.casefold()
+                for verb in (lemma_, *imperfectives(lemma_))
+                for t, _ in translations.of(verb, "ru")[:ACTS]
+                if " " not in t.strip()
+            ][:ACTS]
+            if found:
+                out[i] = tuple(dict.fromkeys(found))
         return out
 
     def _pivots(self, run: _Run) -> dict[int, tuple[str, ...]]:

@@ -214,6 +214,45 @@ def lemma_key(text: str, lang: str | None = None) -> str:
 _RU_SUBJECT_CASES = frozenset({"nomn"})
 
 
+def russian_verb(word: str) -> bool:
+    """Whether a Russian word's likeliest reading is a verb (a finite form, an infinitive or
+    a gerund): «улыбнулась», «танцевать», «смеясь»."""
+    parses = _parses(word.casefold().replace("ё", "е"))
+    return bool(parses) and parses[0].tag.POS in ("VERB", "INFN", "GRND")
+
+
+# perfective prefixes, longest first: «за|плакать», «по|смотреть», «вы|пить»
+_PERFECTIVE = sorted(
+    "за по у на с со вы про от ото при под подо пере раз рас из ис о об обо в во до недо"
+    " вз вс".split(),
+    key=len,
+    reverse=True,
+)
+
+
+@lru_cache(maxsize=20_000)
+def imperfectives(infinitive: str) -> tuple[str, ...]:
+    """The imperfective verbs a Russian perfective one may be made from, as pymorphy3
+    knows them: its prefix taken off («заплакать» → плакать, «задремать» → дремать) and
+    a single act's -ну- made durative («улыбнуться» → улыбаться). A dictionary mostly
+    translates the imperfective one."""
+    word = infinitive.casefold().replace("ё", "е")
+    bases = [word]
+    for prefix in _PERFECTIVE:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            bases.append(word[len(prefix) :])
+    out: list[str] = []
+    for base in bases:
+        for candidate in (base, base.replace("нуть", "ать", 1) if "нуть" in base else ""):
+            if candidate and candidate != word and candidate not in out:
+                infinitive_ = any(
+                    p.tag.POS == "INFN" and p.normal_form == candidate for p in _parses(candidate)
+                )
+                if infinitive_ and _morph().word_is_known(candidate):
+                    out.append(candidate)
+    return tuple(out)
+
+
 def russian_verb_forms(sentence: list[str]) -> list[str | None]:
     """For each word of a Russian sentence: the verb it is here, where its likeliest reading
     is something else («пила» a saw, «мыла» soap, «стекло» glass) but the sentence makes it
