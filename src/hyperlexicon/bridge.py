@@ -753,26 +753,28 @@ class Bridge:
         floors: dict[int, float] = {}
         unfound: list[int] = []  # content words no gloss names in any reading
         t = self.thresholds
+
+        def by_act(i: int, verbs: Sequence[str]) -> bool:
+            """A verb stands for an entry whose English name shows the act ("walk": 🚶
+            "person walking", "cry": 😢 "crying face"), near enough by ``keyword_act``:
+            "got" is no "person getting massage"."""
+            pool = [
+                c for verb in verbs for c in by_key.get(verb, []) if _shows_act(c[2].data, verb)
+            ]
+            ranked = self._usable(_rank(_best_per_entry(pool)), run)
+            if ranked:
+                singles.append((i, ranked))
+                names[i] = set()
+                floors[i] = t.keyword_act
+            return bool(ranked)
+
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None or not tok.content:
                 continue
             if tok.verb_form:
-                # a verb stands for an entry whose name shows the act ("walk": 🚶 "person
-                # walking", "cry": 😢 "crying face"), never for the thing it spells (🪰 "fly")
-                # near enough by ``keyword_act``: "got" is no "person getting massage"; a
-                # Russian verb by its English translations (``_acts``)
-                pool = [
-                    c
-                    for verb in acts.get(i, (tok.lemma,))
-                    for c in by_key.get(verb, [])
-                    if _shows_act(c[2].data, verb)
-                ]
-                ranked = self._usable(_rank(_best_per_entry(pool)), run)
-                if ranked:
-                    singles.append((i, ranked))
-                    names[i] = set()
-                    floors[i] = t.keyword_act
-                else:
+                # a verb stands for an entry whose name shows the act, never for the thing
+                # it spells (🪰 "fly"); a Russian verb by its English translations (``_acts``)
+                if not by_act(i, acts.get(i, (tok.lemma,))):
                     unfound.append(i)
                 continue
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
@@ -799,18 +801,7 @@ class Bridge:
             else:
                 # a Russian verb no gloss names, by the act its translation shows
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
-                pool = [
-                    c
-                    for verb in acts.get(i, ())
-                    for c in by_key.get(verb, [])
-                    if _shows_act(c[2].data, verb)
-                ]
-                ranked = self._usable(_rank(_best_per_entry(pool)), run)
-                if ranked:
-                    singles.append((i, ranked))
-                    names[i] = set()
-                    floors[i] = t.keyword_act
-                else:
+                if not by_act(i, acts.get(i, ())):
                     unfound.append(i)
         # a noun no gloss names in any reading is asked by its synonyms and broader words,
         # at ``keyword_related`` (asking them for a noun that is only a keyword of its
