@@ -372,6 +372,8 @@ def test_whether_the_two_languages_share_a_word(tmp_path: Path) -> None:
         ("knife", {"knives"}),
         ("dance", {"dancing", "danced", "dances"}),
         ("play", {"plays", "played", "playing"}),
+        ("lie", {"lies", "lied", "lying"}),
+        ("swim", {"swimming"}),
     ],
 )
 def test_english_forms_of_a_headword(base: str, forms: set[str]) -> None:

@@ -37,6 +37,7 @@ from .morphology import (
     FUNCTION_WORDS,
     can_be_noun,
     derived_nouns,
+    english_forms,
     english_parts,
     english_readings,
     imperfectives,
@@ -1991,11 +1992,13 @@ def _can_be_noun(tok: Token, lang: str) -> bool:
 def _shows_act(data: EntryData, verb: str) -> bool:
     """Whether an entry's English name holds the verb's -ing form ("person walking", "crying
     face"): the entry shows the act, not a thing spelled like the verb (🪰 "fly", and 🪚
-    "carpentry saw" for "saw", the past of "see")."""
+    "carpentry saw" for "saw", the past of "see"). -ing forms are regular
+    (``english_forms``), so no lemmatizer is asked: a Russian encode, whose verbs come here by
+    their translations, would load lemminflect for it (0.16 s of a cold start)."""
     name = (data.glosses.get("en") or [""])[0].casefold()
+    forms = english_forms(verb)
     return any(
-        w != verb and w.endswith("ing") and dict(english_readings(w)).get("VERB") == verb
-        for w in name.replace("-", " ").split()
+        w != verb and w.endswith("ing") and w in forms for w in name.replace("-", " ").split()
     )
 
 

@@ -186,7 +186,9 @@ def english_forms(base: str) -> frozenset[str]:
     forms = {w, w + "s", w + "es", w + "ed", w + "d", w + "ing"}
     if len(w) > 2 and w.endswith("y") and w[-2] not in _VOWELS:
         forms |= {w[:-1] + "ies", w[:-1] + "ied"}
-    if w.endswith("e"):
+    if w.endswith("ie"):
+        forms.add(w[:-2] + "ying")  # lying, dying, tying
+    elif w.endswith("e"):
         forms.add(w[:-1] + "ing")
     if w.endswith("fe"):
         forms.add(w[:-2] + "ves")
