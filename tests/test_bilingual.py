@@ -138,15 +138,20 @@ def test_common_english_words_come_first_by_their_counts(tmp_path: Path) -> None
     assert [w for w, _ in counted.of("girl")] == [w for w, _ in plain.of("girl")]
 
 
+def write_counts(root: Path, counts: str) -> Path:
+    """A WordNet directory with nothing but its sense-tagged counts (``cntlist.rev``)."""
+    root.mkdir()
+    (root / "data.noun").write_text("", "utf-8")
+    (root / "cntlist.rev").write_text(counts, "utf-8")
+    return root
+
+
 def test_the_counts_come_from_the_wordnet_the_setting_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(tmp_path / "cache"))
     index = write_dictd(tmp_path, COMMON)
-    wordnet = tmp_path / "wn"
-    wordnet.mkdir()
-    (wordnet / "data.noun").write_text("", "utf-8")
-    (wordnet / "cntlist.rev").write_text("girl%1:18:00:: 1 60\ngirl%1:18:01:: 2 96\n", "utf-8")
+    wordnet = write_counts(tmp_path / "wn", "girl%1:18:00:: 1 60\ngirl%1:18:01:: 2 96\n")
     counted = bilingual.translations_for(str(index), str(wordnet))
     plain = bilingual.translations_for(str(index), "off")
     assert counted is not None and plain is not None
@@ -163,10 +168,7 @@ def test_the_bridge_and_the_index_rank_by_the_wordnet_of_their_settings(
 ) -> None:
     monkeypatch.setenv("HYPERLEXICON_CACHE_DIR", str(tmp_path / "cache"))
     index = write_dictd(tmp_path, COMMON)
-    wordnet = tmp_path / "wn"
-    wordnet.mkdir()
-    (wordnet / "data.noun").write_text("", "utf-8")
-    (wordnet / "cntlist.rev").write_text("girl%1:18:00:: 1 156\n", "utf-8")
+    wordnet = write_counts(tmp_path / "wn", "girl%1:18:00:: 1 156\n")
     settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(index), thesaurus="off")
     lex, _ = Lexicon.init(settings)
     counted = Lexicon(settings.with_(thesaurus=str(wordnet)), store=lex.store)
