@@ -97,10 +97,15 @@ def main() -> None:
             # two trees sharing one would each find the other's format and prepare their own
             before = {**ours, "PYTHONPATH": args.before}
             before["HYPERLEXICON_CACHE_DIR"] = str(work / "cache-before")
+            # run as ``python -m hyperlexicon``: the console script names this tree's entry
+            # point, which another tree may not have
+            hl_before = [sys.executable, "-m", "hyperlexicon"]
             arms["encode (before)"] = lambda: run(
-                [*hl, "encode", SENTENCE], before, rss, "encode (before)"
+                [*hl_before, "encode", SENTENCE], before, rss, "encode (before)"
             )
-            arms["--help (before)"] = lambda: run([*hl, "--help"], before, rss, "--help (before)")
+            arms["--help (before)"] = lambda: run(
+                [*hl_before, "--help"], before, rss, "--help (before)"
+            )
         server = None
         if args.server:
             server = start_server(home, ours)

@@ -176,3 +176,57 @@ def test_the_plugin_cache_keeps_each_environment(tmp_path: Path) -> None:
         _loaded(["--help"], env, path=other)
     assert _loaded(["--help"], env) == []
     assert _loaded(["--help"], env, path=other) == []
+
+
+GC_PROBE = """
+import gc, json, sys
+from hyperlexicon import cli
+
+full, seen = [0], {}
+
+
+def count(phase, info):
+    full[0] += phase == "start" and info["generation"] == 2
+
+
+def started():  # App.lexicon calls it once the lexicon is open
+    seen.setdefault("full", full[0])
+    settle()
+
+
+gc.callbacks.append(count)
+settle, cli.started = cli.started, started
+entry, sys.argv = sys.argv[1], ["hyperlexicon", *sys.argv[2:]]
+try:
+    cli.run() if entry == "run" else cli.main(sys.argv[1:])
+except SystemExit:
+    pass
+seen.update(frozen=gc.get_freeze_count(), after=list(gc.get_threshold()))
+print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("entry", ["run", "main"])
+def test_start_up_makes_no_full_collection(entry: str, home: Path) -> None:
+    """The console script starts without full collections of the cyclic collector (each walks
+    every object the imports made: 0.06-0.1 s of a cold encode, bench/cold_bench.py); once
+    the lexicon is open the collector is back at its thresholds, with what start-up loaded
+    frozen. ``main`` alone (a test's runner) leaves the collector as it is, and the probe
+    sees it make full collections in the same start-up."""
+    import gc
+
+    args = [entry, "--home", str(home), "encode", "огонь и свеча", "--json"]
+    result = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HYPERLEXICON_AUTO_INDEX": "0"},
+    )
+    report = json.loads(result.stderr.strip().splitlines()[-1])
+    assert report["after"] == list(gc.get_threshold())
+    if entry == "run":
+        assert report["full"] == 0, report
+        assert report["frozen"] > 10_000, report
+    else:
+        assert report["full"] > 0, report
+        assert report["frozen"] == 0, report

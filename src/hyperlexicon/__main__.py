@@ -1,3 +1,3 @@
-from hyperlexicon.cli import main
+from hyperlexicon.cli import run
 
-main()
+run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import App, main
+from . import App, main, started
 from .output import emit_json, table
 
 
@@ -33,6 +33,7 @@ def init(app: App, seed: str | None, as_json: bool) -> None:
 
     names = seed_names(seed) if seed else []
     lexicon, _ = Lexicon.init(app.settings)
+    started()
     app._lexicon = lexicon
     loads = lexicon.load_seeds(names) if names else []
     total = combined(loads)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import App, main
+from . import App, main, started
 from .output import emit_json, table
 
 
@@ -30,6 +30,7 @@ def serve(app: App, host: str, port: int) -> None:
     from ..server import serve as run
 
     require_extra()  # one line and exit 2 without the extra, before anything is opened
+    started()  # a server runs long: the collector as usual from here
     run(app.settings, host=host, port=port)
 
 
