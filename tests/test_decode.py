@@ -862,3 +862,33 @@ def test_parsing_a_long_string_is_the_longest_match_of_every_window(core: Lexico
             a += 1
     assert [lx.form for lx in scene.lexemes] == expected
     assert len(expected) > 50 and len(unknown) > 100
+
+
+def test_a_long_chunk_asks_for_no_window_longer_than_the_longest_form(
+    core: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk longer than the parser's reach (48 clusters) has a window at every cluster; none
+    longer than the lexicon's longest form key can be a form, so none is looked up, and the
+    longest form itself is still found."""
+    from sqlalchemy import text as sql
+
+    from hyperlexicon.store import Store
+
+    with core.store.engine.connect() as c:
+        form = c.execute(sql("SELECT form FROM entry ORDER BY length(form_key) DESC")).first()[0]
+    longest = core.store.longest_key(core.name)
+    assert longest == len(form_key(form)) < 48
+    asked: list[str] = []
+    by_keys = Store.by_keys
+
+    def spy(self: Store, lexicon: str, keys: Any, **kw: Any) -> Any:
+        keys = list(keys)
+        asked.extend(keys)
+        return by_keys(self, lexicon, keys, **kw)
+
+    monkeypatch.setattr(Store, "by_keys", spy)
+    text = "ж" * 60 + form + "z" * 60
+    scene, _, _ = core.bridge.parse(text)
+    assert form in [lx.form for lx in scene.lexemes]
+    # the whole string is asked as itself (is it one form?); no other key is longer
+    assert max(len(k) for k in asked if k != form_key(text)) == longest

@@ -1547,6 +1547,18 @@ class Bridge:
                 out.append(found)
             return "".join(out)
 
+        reach = MAX_GLYPH_FORM * 3  # clusters: the longest window looked up
+        longest = None  # characters: the lexicon's longest form key, asked for a long chunk
+
+        def windows(gkeys: list[str], a: int) -> list[str]:
+            """The keys of the windows starting at ``a``, shortest first: none longer than
+            ``reach`` clusters, nor than the lexicon's longest key (a window's key is as long
+            as the key of any form it could be)."""
+            keys_ = itertools.accumulate(gkeys[a : a + reach])
+            if longest is None:
+                return list(keys_)
+            return list(itertools.takewhile(lambda k: len(k) <= longest, keys_))
+
         candidates = {form_key(hs)}
         for phase, part in enumerate(phases):
             for chunk in regex.split(r"[\s+]+", part):
@@ -1554,9 +1566,14 @@ class Bridge:
                     continue
                 gs = graphemes(chunk)
                 chunks.append((phase, gs))
+                if longest is None and len(gs) > reach:
+                    # only a chunk longer than the reach has many windows to look up (a
+                    # scene's few glyphs have few): 20,000 random characters asked for
+                    # 230,000 keys of up to 48 clusters, where the longest form is 22
+                    longest = self.store.longest_key(self.name)
                 gkeys = [key_of([g]) for g in gs]
                 for a in range(len(gs)):
-                    candidates.update(itertools.accumulate(gkeys[a : a + MAX_GLYPH_FORM * 3]))
+                    candidates.update(windows(gkeys, a))
         found = self.store.by_keys(self.name, candidates)
         whole = found.get(form_key(hs))
         scene = Scene(lang=lang, lexicon=self.name, revision=self.store.last_revision(self.name))
@@ -1565,9 +1582,9 @@ class Bridge:
             gkeys = [key_of([g]) for g in gs]
             a = 0
             while a < len(gs):
-                windows = list(itertools.accumulate(gkeys[a : a + MAX_GLYPH_FORM * 3]))
-                for b in range(a + len(windows), a, -1):
-                    stored = found.get(windows[b - a - 1])
+                keyed = windows(gkeys, a)
+                for b in range(a + len(keyed), a, -1):
+                    stored = found.get(keyed[b - a - 1])
                     if stored is not None:
                         lx = self._lexeme(
                             stored, "exact", 1.0, lang, None, None, phase, base_applied=True

@@ -710,6 +710,19 @@ class Store:
         )
         return int(rows[0][0] or 0)
 
+    def longest_key(self, lexicon: str) -> int:
+        """The length of the lexicon's longest form key, in characters (0 when empty): no
+        longer window of a hyperstring can be a form (``Bridge.parse``). One pass over the
+        lexicon's (lexicon_id, form_key) index."""
+        rows = self._rows(
+            ("longest_key",),
+            lambda: select(func.max(func.length(M.Entry.form_key))).where(
+                M.Entry.lexicon_id == bindparam("lx")
+            ),
+            {"lx": self._lexicon(lexicon)},
+        )
+        return int(rows[0][0] or 0)
+
     def gloss_languages(self, lexicon: str) -> tuple[int, dict[str, float]]:
         """The lexicon's last revision, and for each language the share of its active
         entries glossed in it: whether the lexicon speaks a query's language (``Index`` asks
