@@ -374,6 +374,8 @@ def test_last_revision_and_state(grown: Lexicon) -> None:
             lx = store.lexicon_id(s, lexicon)
             want = s.scalar(select(func.max(M.Revision.id)).where(M.Revision.lexicon_id == lx))
             assert store.last_revision(lexicon) == want
+            keys = s.scalars(select(M.Entry.form_key).where(M.Entry.lexicon_id == lx)).all()
+            assert store.longest_key(lexicon) == max(map(len, keys)) > 1
     before = store.state("core")
     assert before.revision == store.last_revision("core") and before.pending
     grown.sync()
@@ -383,7 +385,7 @@ def test_last_revision_and_state(grown: Lexicon) -> None:
     after = store.state("core")
     assert after.revision > before.revision and after.pending
     store.create_lexicon("empty")
-    assert store.last_revision("empty") == 0
+    assert store.last_revision("empty") == 0 and store.longest_key("empty") == 0
     assert store.state("empty") == type(after)(0, 0, False)
 
 
