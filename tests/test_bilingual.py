@@ -360,3 +360,41 @@ def test_which_languages_a_lexicon_speaks(lexicon: Lexicon) -> None:
     assert shares == {"en": 1.0, "ru": pytest.approx(2 / 3)}
     lexicon.create_lexicon("empty")
     assert lexicon.store.gloss_languages("empty") == (0, {})
+
+
+def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path: Path) -> None:
+    """On a lexicon glossed in English only, a Russian noun reaches an entry through the
+    dictionary. An entry the word's first translation names stands for it, as an entry the
+    word itself names would, though cross-lingual nearness alone falls under
+    ``keyword_translation``; a hyphenated translation (water-melon) also finds the gloss
+    written solid (watermelon) or open (alarm clock)."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "owl\tсова\nwater-melon\tарбуз\nalarm-clock\tбудильник\nbranch\tветка\n", "utf-8"
+    )
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in [
+            ("🦉", ["owl", "bird", "wise"]),
+            ("🍉", ["watermelon", "fruit", "melon"]),
+            ("⏰", ["alarm clock", "alarm", "clock"]),
+            ("🌿", ["herb", "leaf", "branch"]),
+            ("🐦", ["bird", "feather"]),
+        ]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
+        lex.sync()
+        owl = lex.find("🦉")
+        assert owl is not None
+        near = lex.workspace.index().closeness(lex.name, ["Сова"], [[owl.id]], ["ru", "en"])
+        assert near[0][owl.id] < lex.bridge.thresholds.keyword_translation  # alone: too far
+        for text, form in [
+            ("Сова сидела на ветке.", "🦉"),
+            ("Мы купили большой арбуз.", "🍉"),
+            ("Будильник зазвонил в семь.", "⏰"),
+        ]:
+            scene = lex.encode(text, stability=False, log=False)
+            found = {lx.form: lx.how for lx in scene.lexemes}
+            assert found.get(form) == "lemma", (text, found)
+    finally:
+        lex.close()

@@ -78,7 +78,7 @@ SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
 LEMMA_CANDIDATES = 24
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
-PIVOTS = 2  # a word's translations looked up in the other language's glosses
+PIVOTS = 3  # a word's translations looked up in the other language's glosses
 ACTS = 3  # a Russian verb's translations asked for an entry whose English name shows the act
 RELATED = 8  # a word's related words (thesaurus) looked up, best first
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
@@ -668,7 +668,7 @@ class Bridge:
         pivots = self._pivots(run)
         acts = self._acts(run)
         keys.update(key for found in acts.values() for key in found)
-        keys.update(key for found in pivots.values() for key in found)
+        keys.update(key for found in pivots.values() for group in found for key in group)
         related_keys = self._related_keys(run)
         keys.update(key for found in related_keys.values() for key, _ in found)
         scattered = _scattered(tokens, claimed)
@@ -781,7 +781,7 @@ class Bridge:
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
             # which name nothing here: the entry must be near the adjective in meaning
             derived = derived_nouns(tok.text)
-            pivot = pivots.get(i, ())
+            pivot = tuple(dict.fromkeys(k for group in pivots.get(i, ()) for k in group))
             for lemmas_ in ((tok.lemma,), tok.other_lemmas, derived, pivot):
                 pool = [c for key in lemmas_ for c in by_key.get(key, [])]
                 # an archetype is reached by meaning, never by a word's translation
@@ -792,6 +792,12 @@ class Bridge:
                     singles.append((i, ranked))
                     borrowed = lemmas_ in (derived, pivot)  # the word names none of them
                     names[i] = {e for key, e in named if key in lemmas_ and not borrowed}
+                    if lemmas_ is pivot:
+                        # the dictionary's first translation is the word's commonest sense:
+                        # an entry it names, the word names too («сова» → owl: 🦉 "owl",
+                        # which cross-lingual nearness alone held under the threshold);
+                        # the others bring rarer senses («радуга» → arc, bow, rainbow)
+                        names[i] = {e for key, e in named if key in pivots[i][0]}
                     # a translation is held to a stricter keyword threshold: it brings the
                     # other language's senses too («ключ» → key as well as spring)
                     if lemmas_ is derived or (lemmas_ is not pivot and _can_be_noun(tok, run.lang)):
@@ -916,12 +922,13 @@ class Bridge:
                 out[i] = tuple(dict.fromkeys(found))
         return out
 
-    def _pivots(self, run: _Run) -> dict[int, tuple[str, ...]]:
-        """Each noun's translations into the other language, as lemma keys: a word no gloss of
-        its own language names may be a keyword in the other («врач» for "physician"). Only
-        a word that can be nothing but a noun, and the match must be near it in meaning by the
-        stricter ``keyword`` threshold (``_by_context``): a translation brings its other
-        senses. Empty without a bilingual dictionary."""
+    def _pivots(self, run: _Run) -> dict[int, list[tuple[str, ...]]]:
+        """Each noun's translations into the other language, best first, each as its lemma
+        keys (``_spellings``): a word no gloss of its own language names may be a keyword in
+        the other («врач» for "physician"). Only a word that can be nothing but a noun, and
+        the match must be near it in meaning by ``keyword_translation`` (``_by_context``): a
+        translation brings its other senses. An entry the first translation names is the
+        exception (``_lemmas``). Empty without a bilingual dictionary."""
         words = [
             i
             for i, tok in enumerate(run.tokens)
@@ -933,7 +940,7 @@ class Bridge:
         translations = self._translations() if words else None
         if translations is None:
             return {}
-        out: dict[int, tuple[str, ...]] = {}
+        out: dict[int, list[tuple[str, ...]]] = {}
         for i in words:
             lang = script_language(run.tokens[i].text)
             other = "en" if lang == "ru" else "ru"
@@ -941,14 +948,12 @@ class Bridge:
             if found:
                 # an English translation is a headword, a base form already: its key needs no
                 # lemmatizer, whose dictionary is a third of a cold Russian encode
-                out[i] = tuple(
-                    dict.fromkeys(
-                        " ".join(w.casefold() for w in text_words(t))
-                        if other == "en"
-                        else lemma_key(t, other)
-                        for t, _ in found
-                    )
-                )
+                out[i] = [
+                    _spellings(" ".join(w.casefold() for w in text_words(t)))
+                    if other == "en"
+                    else (lemma_key(t, other),)
+                    for t, _ in found
+                ]
         return out
 
     def _by_context(
@@ -1998,6 +2003,15 @@ def _names_it(d: EntryData, said_as: tuple[str, frozenset[str]]) -> bool:
     lang, keys = said_as
     glosses = d.glosses.get(lang, ())
     return bool(glosses) and lemma_key(glosses[0], lang) in keys
+
+
+def _spellings(key: str) -> tuple[str, ...]:
+    """An English translation's key, and for a hyphenated one also as one word and as two:
+    an older dictionary hyphenates compounds that glosses write solid or open («арбуз» →
+    water-melon, 🍉 "watermelon"; alarm-clock, ⏰ "alarm clock")."""
+    if "-" not in key:
+        return (key,)
+    return tuple(dict.fromkeys((key, key.replace("-", ""), key.replace("-", " "))))
 
 
 def _can_be_noun(tok: Token, lang: str) -> bool:
