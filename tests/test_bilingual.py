@@ -370,7 +370,9 @@ def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path
     written solid (watermelon) or open (alarm clock)."""
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text(
-        "owl\tсова\nwater-melon\tарбуз\nalarm-clock\tбудильник\nbranch\tветка\n", "utf-8"
+        "owl\tсова\nwater-melon\tарбуз\nalarm-clock\tбудильник\nbranch\tветка\n"
+        "fire\tогонь\nthunder\tгром\n",
+        "utf-8",
     )
     settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
     lex, _ = Lexicon.init(settings)
@@ -381,6 +383,8 @@ def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path
             ("⏰", ["alarm clock", "alarm", "clock"]),
             ("🌿", ["herb", "leaf", "branch"]),
             ("🐦", ["bird", "feather"]),
+            ("🔥", ["fire", "flame", "hot"]),
+            ("⛈", ["cloud with lightning and rain", "cloud", "thunder", "rain"]),
         ]:
             lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
         lex.sync()
@@ -396,5 +400,41 @@ def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path
             scene = lex.encode(text, stability=False, log=False)
             found = {lx.form: lx.how for lx in scene.lexemes}
             assert found.get(form) == "lemma", (text, found)
+        # a fused word is split by the dictionary's nouns, no Russian gloss having any, and
+        # each part is said by its translation: by name (🔥 fire), or as the entry nearest
+        # the part among those its translation is a keyword of (⛈ thunder)
+        scene = lex.encode("огоньгромсова", stability=False, log=False)
+        assert [(lx.form, lx.how) for lx in scene.lexemes] == [
+            ("🔥", "compound"),
+            ("⛈", "compound"),
+            ("🦉", "compound"),
+        ]
+        assert scene.fused[0]["parts"] == ["огонь", "гром", "сова"]
+        # a word made up is no fused word: it stays unexplained, for growth to see
+        scene = lex.encode("огонь и квазиглифовость", stability=False, log=False)
+        assert [u.text for u in scene.unmatched] == ["квазиглифовость"]
+    finally:
+        lex.close()
+
+
+def test_a_first_translation_names_an_entry_only_if_it_translates_back(tmp_path: Path) -> None:
+    """A dictionary ranks a word's translations by how common each is in its own language:
+    «песня» comes first as air (an aria), whose own first senses are воздух and атмосфера.
+    Only a first translation that gives the word back among its first two stands for the
+    word's sense and names an entry outright; air does not, so 🌬 "air" is not the song."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "air\tвоздух\nair\tатмосфера\nair\tветер\nair\tпесня\nowl\tсова\n", "utf-8"
+    )
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None and tr.of("песня")[0][0] == "air"
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in [("🌬", ["air", "wind", "blow"]), ("🦉", ["owl", "bird"])]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
+        lex.sync()
+        assert "🌬" not in lex.encode("Тихая песня.", stability=False, log=False).forms
+        assert "🦉" in lex.encode("Тихая сова.", stability=False, log=False).forms
     finally:
         lex.close()

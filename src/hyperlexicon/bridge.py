@@ -79,6 +79,7 @@ LEMMA_CANDIDATES = 24
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 PIVOTS = 3  # a word's translations looked up in the other language's glosses
+RECIPROCAL = 2  # a first translation's own translations back where the word must be
 ACTS = 3  # a Russian verb's translations asked for an entry whose English name shows the act
 RELATED = 8  # a word's related words (thesaurus) looked up, best first
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
@@ -792,11 +793,11 @@ class Bridge:
                     singles.append((i, ranked))
                     borrowed = lemmas_ in (derived, pivot)  # the word names none of them
                     names[i] = {e for key, e in named if key in lemmas_ and not borrowed}
-                    if lemmas_ is pivot:
-                        # the dictionary's first translation is the word's commonest sense:
-                        # an entry it names, the word names too («сова» → owl: 🦉 "owl",
-                        # which cross-lingual nearness alone held under the threshold);
-                        # the others bring rarer senses («радуга» → arc, bow, rainbow)
+                    if lemmas_ is pivot and _reciprocal(self._translations(), tok.text):
+                        # a first translation that translates back to the word is its sense:
+                        # an entry it names, the word names too («сова» → owl → сова: 🦉
+                        # "owl", which cross-lingual nearness alone held under the threshold;
+                        # not «песня» → air, whose own first sense is воздух)
                         names[i] = {e for key, e in named if key in pivots[i][0]}
                     # a translation is held to a stricter keyword threshold: it brings the
                     # other language's senses too («ключ» → key as well as spring)
@@ -943,17 +944,9 @@ class Bridge:
         out: dict[int, list[tuple[str, ...]]] = {}
         for i in words:
             lang = script_language(run.tokens[i].text)
-            other = "en" if lang == "ru" else "ru"
-            found = translations.of(run.tokens[i].text, lang)[:PIVOTS]
+            found = _translated_keys(translations, run.tokens[i].text, lang)
             if found:
-                # an English translation is a headword, a base form already: its key needs no
-                # lemmatizer, whose dictionary is a third of a cold Russian encode
-                out[i] = [
-                    _spellings(" ".join(w.casefold() for w in text_words(t)))
-                    if other == "en"
-                    else (lemma_key(t, other),)
-                    for t, _ in found
-                ]
+                out[i] = found
         return out
 
     def _by_context(
@@ -1107,6 +1100,11 @@ class Bridge:
             for b in range(a + 3, len(tokens[i].text) + 1)
         }
         meanings = self.store.known_meanings(self.name, pieces)
+        translations = self._translations()
+        if translations is not None:
+            # a lexicon that glosses no part in Russian (an English one) still splits the word,
+            # by the dictionary's nouns, and says each part by its translation (_fused_parts)
+            meanings |= {p for p in pieces - meanings if _headword_noun(p, translations)}
         for i in words:
             parts = _segment(tokens[i].text.casefold(), meanings)
             if parts is None or len(parts) < 2:
@@ -1142,15 +1140,25 @@ class Bridge:
     def _fused_parts(self, run: _Run) -> None:
         """A fused word with no compound entry of its own (seed 7.2.2) says its parts: each
         part becomes the lexeme whose gloss (or component) it is, over the word's span, and
-        the word is kept as fused (``Scene.fused``) so growth can propose the compound. If a
-        part names no entry, the word stays unmatched, carrying its split."""
+        the word is kept as fused (``Scene.fused``) so growth can propose the compound. A
+        part no gloss of its language names is said through the dictionary (a lexicon glossed
+        in English only): the entry its first translation names, else the one of its
+        translations' entries nearest the part. If a part names no entry, the word stays
+        unmatched, carrying its split."""
         tokens, claimed = run.tokens, run.claimed
         if not run.splits:
             return
         wanted = {lemma_key(part, run.lang) for parts in run.splits.values() for part in parts}
+        translations = self._translations()
+        said: dict[str, list[tuple[str, ...]]] = {}  # a part's translations, best first
+        if translations is not None:
+            for part in {p for parts in run.splits.values() for p in parts}:
+                said[part] = _translated_keys(translations, part, "ru")
+                wanted.update(k for group in said[part] for k in group)
         hits = self.store.by_lemmas(self.name, wanted)
         entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
         by_key: dict[str, list[tuple[float, int, Any]]] = {}
+        named: set[tuple[str, int]] = set()
         for h in hits:
             stored = entries.get(h.entry_id)
             if stored is None:
@@ -1159,15 +1167,42 @@ class Bridge:
                 base = BASE_SCORE["component"]
             else:
                 base = BASE_SCORE["gloss0"] if h.position == 0 else BASE_SCORE["gloss"]
+                if h.position == 0:
+                    named.add((h.lemma, h.entry_id))
             factor = BASE_SCORE["compound"] / BASE_SCORE["gloss0"]  # a part, found in a word
             by_key.setdefault(h.lemma, []).append(
                 (_weighted(base * factor, stored.data), h.entry_id, stored)
             )
+
+        def own(part: str) -> list[Any]:
+            return self._usable(
+                _rank(_best_per_entry(by_key.get(lemma_key(part, run.lang), []))), run
+            )
+
+        # a part no gloss of its language names, through the dictionary: an entry its first
+        # translation names, else the one of its translations' entries nearest the part
+        borrowed: dict[str, list[Any]] = {}
+        for part, groups in said.items():
+            if groups and not own(part):
+                pool = [c for group in groups for k in group for c in by_key.get(k, [])]
+                borrowed[part] = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
+        asked = [p for p in borrowed if borrowed[p]]
+        if asked:
+            langs = list(dict.fromkeys((run.lang, "en", "ru")))
+            near = self.ws.index().closeness(
+                self.name, asked, [[c[1] for c in borrowed[p]] for p in asked], langs
+            )
+            for part, closeness in zip(asked, near, strict=True):
+                first = set(said[part][0]) if _reciprocal(translations, part) else set()
+                borrowed[part].sort(
+                    key=lambda c: (
+                        not any((k, c[1]) in named for k in first),
+                        -closeness.get(c[1], -1.0),
+                    )
+                )
+
         for i, parts in sorted(run.splits.items()):
-            best = [
-                self._usable(_rank(_best_per_entry(by_key.get(lemma_key(p, run.lang), []))), run)
-                for p in parts
-            ]
+            best = [borrowed.get(p) or own(p) for p in parts]
             if not all(best):
                 continue
             tok = tokens[i]
@@ -2003,6 +2038,48 @@ def _names_it(d: EntryData, said_as: tuple[str, frozenset[str]]) -> bool:
     lang, keys = said_as
     glosses = d.glosses.get(lang, ())
     return bool(glosses) and lemma_key(glosses[0], lang) in keys
+
+
+def _translated_keys(translations: Translations, word: str, lang: str) -> list[tuple[str, ...]]:
+    """A word's first ``PIVOTS`` translations into the other language, best first, each as
+    the lemma keys a gloss may have (``_spellings``). An English translation is a headword, a
+    base form already: its key needs no lemmatizer, whose dictionary is a third of a cold
+    Russian encode."""
+    other = "en" if lang == "ru" else "ru"
+    return [
+        _spellings(" ".join(w.casefold() for w in text_words(t)))
+        if other == "en"
+        else (lemma_key(t, other),)
+        for t, _ in translations.of(word, lang)[:PIVOTS]
+    ]
+
+
+def _reciprocal(translations: Translations | None, word: str) -> bool:
+    """Whether a word's first translation has the word among its own first ``RECIPROCAL``
+    translations back. A dictionary ranks a word's translations by how common each is in
+    its own language, not by how often the word means it: «песня» comes first as air (an
+    aria), which means воздух first; «сова» → owl → сова is the word's own sense."""
+    lang = script_language(word)
+    if translations is None or lang not in ("ru", "en"):
+        return False
+    found = translations.of(word, lang)
+    if not found:
+        return False
+    key = lemma_key(word, lang)
+    back = translations.of(found[0][0], "en" if lang == "ru" else "ru")[:RECIPROCAL]
+    return any(lemma_key(t, lang) == key for t, _ in back)
+
+
+def _headword_noun(piece: str, translations: Translations) -> bool:
+    """Whether a piece of a fused word is a Russian noun as a dictionary writes it (its own
+    lemma, which the bilingual dictionary translates): fused words join such nouns
+    (страх + тишина + жар + ожидание)."""
+    return (
+        len(piece) >= 3
+        and lemma(piece, "ru") == piece
+        and can_be_noun(piece, "ru")
+        and bool(translations.of(piece, "ru"))
+    )
 
 
 def _spellings(key: str) -> tuple[str, ...]:
