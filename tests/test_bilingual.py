@@ -423,9 +423,7 @@ def test_a_first_translation_names_an_entry_only_if_it_translates_back(tmp_path:
     Only a first translation that gives the word back among its first two stands for the
     word's sense and names an entry outright; air does not, so 🌬 "air" is not the song."""
     pairs = tmp_path / "pairs.tsv"
-    pairs.write_text(
-        "air\tвоздух\nair\tатмосфера\nair\tветер\nair\tпесня\nowl\tсова\n", "utf-8"
-    )
+    pairs.write_text("air\tвоздух\nair\tатмосфера\nair\tветер\nair\tпесня\nowl\tсова\n", "utf-8")
     tr = bilingual.translations_for(str(pairs))
     assert tr is not None and tr.of("песня")[0][0] == "air"
     settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
