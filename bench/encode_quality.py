@@ -9,7 +9,10 @@ written independently of the bridge's code, so it measures the bridge instead of
 In one run, against one store built as ``hyperlexicon init --seed core,emoji`` with its index
 (built once and cached under ``bench/out/encode_quality/``, keyed by the seed files, the index
 schema and the embedder), it prints for (a) the full bridge (``lexicon.bridge.encode``, no
-stability re-encode) and (b) the exact+lemma layers alone, overall, by language and by tag:
+stability re-encode), (b) the exact+lemma layers alone and (c) the full bridge on the
+``xling-en`` lexicon below (the same emoji glossed in English only: a lexicon that does not
+speak the sentence's language, where a Russian sentence is understood through the bilingual
+dictionary), overall, by language and by tag:
 
 * concept recall: concepts found / concepts labelled. A concept is found when one of its
   acceptable forms is among the scene's lexemes, or is a component reference of one (a cluster
@@ -725,6 +728,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bridges = {
             "full": full,
             "exact+lemma": Bridge(lex.workspace, full.thresholds, layers=("exact", "lemma")),
+            "full, English-only lexicon": Bridge(lex.using(XLING).workspace, full.thresholds),
         }
         refs = Refs(lex)
         full.encode("прогрев модели", stability=False)  # the model loads once, here
