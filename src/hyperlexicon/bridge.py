@@ -1174,16 +1174,18 @@ class Bridge:
                 (_weighted(base * factor, stored.data), h.entry_id, stored)
             )
 
-        def own(part: str) -> list[Any]:
-            return self._usable(
+        own = {
+            part: self._usable(
                 _rank(_best_per_entry(by_key.get(lemma_key(part, run.lang), []))), run
             )
-
+            for parts in run.splits.values()
+            for part in parts
+        }
         # a part no gloss of its language names, through the dictionary: an entry its first
         # translation names, else the one of its translations' entries nearest the part
         borrowed: dict[str, list[Any]] = {}
         for part, groups in said.items():
-            if groups and not own(part):
+            if groups and not own[part]:
                 pool = [c for group in groups for k in group for c in by_key.get(k, [])]
                 borrowed[part] = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
         asked = [p for p in borrowed if borrowed[p]]
@@ -1202,7 +1204,7 @@ class Bridge:
                 )
 
         for i, parts in sorted(run.splits.items()):
-            best = [borrowed.get(p) or own(p) for p in parts]
+            best = [borrowed.get(p) or own[p] for p in parts]
             if not all(best):
                 continue
             tok = tokens[i]

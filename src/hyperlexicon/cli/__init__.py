@@ -268,7 +268,7 @@ def load_commands() -> None:
         importlib.import_module(f"{__name__}.{module}")
 
 
-__all__ = ["COMMANDS", "App", "Group", "load_commands", "main"]
+__all__ = ["COMMANDS", "App", "Group", "load_commands", "main", "run", "started"]
 
 
 # the collector's thresholds before ``run`` changed them, while the process is starting up
