@@ -375,6 +375,8 @@ def test_random_scenes_read_as_language(
 
 @settings(max_examples=60, deadline=None)
 @given(phases=scenes_strategy, register=st.sampled_from([None, *REGISTERS]))
+# a shared kin meaning said after "there is" ("there is sprout" was found here)
+@example(phases=[["Δ-seed", "Δ-origin", "Δ-abyss"], ["Δ-abyss", "Δ-ascent"], ["🌱"]], register=None)
 def test_english_count_nouns_never_stand_bare(
     phases: list[list[str]], register: str | None
 ) -> None:

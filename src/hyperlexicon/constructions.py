@@ -712,7 +712,7 @@ EN: Bank = {
             "*": [
                 "{A} {A|come} together with {P:the}: {K:bare} binds them.",
                 "{A:the} and {P:the} share one thing: {K:bare}.",
-                "In {A:the}, as in {P:the}, there is {K:bare}.",
+                "In {A:the}, as in {P:the}, there {K|be} {K:a}.",
             ],
         },
         "part": {
