@@ -436,3 +436,48 @@ def test_a_first_translation_names_an_entry_only_if_it_translates_back(tmp_path:
         assert "🦉" in lex.encode("Тихая сова.", stability=False, log=False).forms
     finally:
         lex.close()
+
+
+def test_a_hyphenated_headword_is_found_solid_and_open(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("window-sill\tподоконник\nwindowsill\tсвой\n", "utf-8")
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None
+    assert tr.of("window sill")[0][0] == "подоконник"
+    # an article of its own comes before the alias
+    assert tr.of("windowsill")[0][0] == "свой"
+
+
+def test_a_russian_lexicon_encodes_english_nouns_the_tagger_reads_as_nouns(
+    tmp_path: Path,
+) -> None:
+    """On a lexicon glossed in Russian only, an English noun reaches its entry through the
+    dictionary even where the word could also be a verb ("dog", "milk"): the tagger has read
+    it in its sentence. Where it reads the word as a verb, the noun's entry is not taken."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "dog\tсобака\nrabbit\tкролик\nmilk\tмолоко\nwindow-sill\tподоконник\n", "utf-8"
+    )
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in [
+            ("🐕", ["собака", "пёс", "животное"]),
+            ("🐇", ["кролик", "заяц", "животное"]),
+            ("🥛", ["стакан молока", "молоко", "напиток"]),
+            ("🪟", ["окно", "подоконник", "рама"]),
+        ]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
+        lex.sync()
+        for text, forms in [
+            ("The dog chased a rabbit across the field.", {"🐕", "🐇"}),
+            ("She bought fresh milk.", {"🥛"}),
+            ("The cat slept on the windowsill.", {"🪟"}),
+        ]:
+            scene = lex.encode(text, stability=False, log=False)
+            found = {lx.form for lx in scene.lexemes if lx.how == "lemma"}
+            assert forms <= found, (text, found)
+        scene = lex.encode("Reporters dog the minister everywhere.", stability=False, log=False)
+        assert "🐕" not in scene.forms
+    finally:
+        lex.close()

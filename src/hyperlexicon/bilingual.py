@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 3  # of the compiled file: a change to the parser or the scoring raises it
+FORMAT = 4  # of the compiled file: a change to the parser or the scoring raises it
 TOP = 3  # translations kept per word and direction
 SENSES = 8  # translations read per part of speech of an article (the first senses)
 
@@ -251,6 +251,11 @@ def compile_translations(
             mine = en.setdefault(head_key, [])
             if len(mine) < TOP:
                 mine.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
+    # an older dictionary hyphenates compounds a reader writes solid or open (window-sill,
+    # alarm-clock): the headword is found as either, where no article of its own has it
+    for head in [h for h in en if "-" in h]:
+        for alias in (head.replace("-", ""), head.replace("-", " ")):
+            en.setdefault(alias, en[head])
     ru_top = {
         key: sorted(heads.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
         for key, heads in ru.items()

@@ -926,17 +926,20 @@ class Bridge:
     def _pivots(self, run: _Run) -> dict[int, list[tuple[str, ...]]]:
         """Each noun's translations into the other language, best first, each as its lemma
         keys (``_spellings``): a word no gloss of its own language names may be a keyword in
-        the other («врач» for "physician"). Only a word that can be nothing but a noun, and
-        the match must be near it in meaning by ``keyword_translation`` (``_by_context``): a
-        translation brings its other senses. An entry the first translation names is the
-        exception (``_lemmas``). Empty without a bilingual dictionary."""
+        the other («врач» for "physician"). Only a word that can be nothing but a noun, or an
+        English word the tagger read as a noun in its sentence ("dog", "milk": most English
+        nouns are verbs too; Russian has no tagger here, and pymorphy3's readings of a word
+        out of context are not enough). The match must be near it in meaning by
+        ``keyword_translation`` (``_by_context``): a translation brings its other senses. An
+        entry the first translation names is the exception (``_lemmas``). Empty without a
+        bilingual dictionary."""
         words = [
             i
             for i, tok in enumerate(run.tokens)
             if tok.kind == "word"
             and tok.content
             and run.claimed[i] is None
-            and only_noun(tok.text, run.lang)
+            and (only_noun(tok.text, run.lang) or (tok.noun and _english(tok)))
         ]
         translations = self._translations() if words else None
         if translations is None:
@@ -2091,6 +2094,11 @@ def _spellings(key: str) -> tuple[str, ...]:
     if "-" not in key:
         return (key,)
     return tuple(dict.fromkeys((key, key.replace("-", ""), key.replace("-", " "))))
+
+
+def _english(tok: Token) -> bool:
+    """Whether a word is written in English (a mixed text's words each have their own)."""
+    return script_language(tok.text) == "en"
 
 
 def _can_be_noun(tok: Token, lang: str) -> bool:
