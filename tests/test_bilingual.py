@@ -17,6 +17,7 @@ from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
 from hyperlexicon.errors import ConfigError
 from hyperlexicon.lexicon import Lexicon
+from hyperlexicon.morphology import verb_lemmas
 from hyperlexicon.thesaurus import source_for as thesaurus_source
 
 # articles in the layout of Mueller's dictionary (Debian's mueller7-dict)
@@ -479,5 +480,43 @@ def test_a_russian_lexicon_encodes_english_nouns_the_tagger_reads_as_nouns(
             assert forms <= found, (text, found)
         scene = lex.encode("Reporters dog the minister everywhere.", stability=False, log=False)
         assert "🐕" not in scene.forms
+    finally:
+        lex.close()
+
+
+def test_a_verb_stands_for_an_entry_whose_russian_name_shows_the_act(tmp_path: Path) -> None:
+    """An English verb on a lexicon glossed in Russian: its article's verbs (спать, not the
+    nouns сон and спячка that come first) reach an entry whose Russian name is a form of
+    one («спит»), never the thing a noun names (🛌 «сон»). A name that is a noun first is no
+    act: «мыло» is soap, though it is also the past of мыть."""
+    articles = {
+        "sleep": (
+            "sleep\n   [sliːp]\n   1. _n.\n      1) сон\n      2) спячка\n      3) покой\n"
+            "   2. _v.\n      1) спать\n      2) засыпать\n"
+        ),
+        "wash": "wash\n   [wɒʃ]\n   1. _n.\n      1) мытьё\n   2. _v.\n      1) мыть\n",
+    }
+    assert "спать" in verb_lemmas("спит") and verb_lemmas("плачущий") == {"плакать"}
+    assert verb_lemmas("мыло") == frozenset()
+    index = write_dictd(tmp_path, articles)
+    tr = bilingual.translations_for(str(index))
+    assert tr is not None
+    assert [t for t, _ in tr.of("sleeps", "en")] == ["сон", "спячка", "покой"]
+    assert [t for t, _ in tr.verb("sleeps")] == ["спать", "засыпать"]
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(index))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in [
+            ("😴", ["спит", "храп", "зевота"]),
+            ("🛌", ["человек в постели", "кровать", "сон"]),
+            ("🧼", ["мыло", "пена"]),
+            ("🪟", ["окно"]),
+        ]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
+        lex.sync()
+        scene = lex.encode("The old dog sleeps all day.", stability=False, log=False)
+        assert [(lx.form, lx.how) for lx in scene.lexemes] == [("😴", "lemma")]
+        scene = lex.encode("Мама мыла окна.", stability=False, log=False)
+        assert "🧼" not in scene.forms and "🪟" in scene.forms
     finally:
         lex.close()

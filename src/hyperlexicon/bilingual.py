@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 4  # of the compiled file: a change to the parser or the scoring raises it
+FORMAT = 5  # of the compiled file: a change to the parser or the scoring raises it
 TOP = 3  # translations kept per word and direction
+VERB = "to "  # an English verb's own translations are kept under "to " and the verb
 SENSES = 8  # translations read per part of speech of an article (the first senses)
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -77,6 +78,11 @@ class Translations:
         lang = lang if lang in ("ru", "en") else script_language(word)
         table = self.ru if lang == "ru" else self.en if lang == "en" else {}
         return table.get(lemma(word, lang), [])
+
+    def verb(self, word: str) -> list[tuple[str, float]]:
+        """An English verb's Russian translations («sleeps» → спать): an article gives its
+        nouns first (sleep: сон, спячка), and ``of`` keeps only its first few."""
+        return self.en.get(VERB + lemma(word, "en"), [])
 
     def said(self, word: str, lang: str) -> frozenset[str]:
         """How the other language's glosses may show ``word``'s translations (empty: the
@@ -251,6 +257,10 @@ def compile_translations(
             mine = en.setdefault(head_key, [])
             if len(mine) < TOP:
                 mine.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
+            if pos == "v":  # a verb's own, which an article's nouns come before
+                verbs = en.setdefault(VERB + head_key, [])
+                if len(verbs) < TOP:
+                    verbs.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
     # an older dictionary hyphenates compounds a reader writes solid or open (window-sill,
     # alarm-clock): the headword is found as either, where no article of its own has it
     for head in [h for h in en if "-" in h]:

@@ -48,6 +48,7 @@ from .morphology import (
     other_lemmas,
     russian_verb,
     russian_verb_forms,
+    verb_lemmas,
 )
 from .scene import Diagnostic, Lexeme, Scene, Unmatched
 from .stability import Thresholds
@@ -776,7 +777,7 @@ class Bridge:
             if tok.verb_form:
                 # a verb stands for an entry whose name shows the act, never for the thing
                 # it spells (🪰 "fly"); a Russian verb by its English translations (``_acts``)
-                if not by_act(i, acts.get(i, (tok.lemma,))):
+                if not by_act(i, (tok.lemma, *acts.get(i, ()))):
                     unfound.append(i)
                 continue
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
@@ -895,17 +896,21 @@ class Bridge:
         return out
 
     def _acts(self, run: _Run) -> dict[int, tuple[str, ...]]:
-        """Each Russian verb's English translations, as lemma keys: a verb stands for an
-        entry whose English name shows the act (``_shows_act``), and only the English name
-        can show one. Empty without a bilingual dictionary."""
+        """Each verb's translations, as lemma keys: a verb stands for an entry whose name
+        shows the act (``_shows_act``: "crying face", «плачет»), in either language. A
+        Russian verb's English ones, also through the imperfective a perfective one is made
+        from; an English verb's Russian ones, the article's verbs (``Translations.verb``).
+        Empty without a bilingual dictionary."""
         verbs = [
             i
             for i, tok in enumerate(run.tokens)
             if tok.kind == "word"
             and tok.content
             and run.claimed[i] is None
-            and script_language(tok.text) == "ru"
-            and (tok.verb_form or russian_verb(tok.text))
+            and (
+                (script_language(tok.text) == "ru" and (tok.verb_form or russian_verb(tok.text)))
+                or (tok.verb_form and _english(tok))
+            )
         ]
         translations = self._translations() if verbs else None
         if translations is None:
@@ -913,12 +918,15 @@ class Bridge:
         out: dict[int, tuple[str, ...]] = {}
         for i in verbs:
             lemma_ = run.tokens[i].lemma
-            found = [
-                t.casefold()
-                for verb in (lemma_, *imperfectives(lemma_))
-                for t, _ in translations.of(verb, "ru")[:ACTS]
-                if " " not in t.strip()
-            ][:ACTS]
+            if _english(run.tokens[i]):
+                found = [t for t, _ in translations.verb(lemma_)[:ACTS] if " " not in t.strip()]
+            else:
+                found = [
+                    t.casefold()
+                    for verb in (lemma_, *imperfectives(lemma_))
+                    for t, _ in translations.of(verb, "ru")[:ACTS]
+                    if " " not in t.strip()
+                ][:ACTS]
             if found:
                 out[i] = tuple(dict.fromkeys(found))
         return out
@@ -2108,11 +2116,16 @@ def _can_be_noun(tok: Token, lang: str) -> bool:
 
 
 def _shows_act(data: EntryData, verb: str) -> bool:
-    """Whether an entry's English name holds the verb's -ing form ("person walking", "crying
-    face"): the entry shows the act, not a thing spelled like the verb (🪰 "fly", and 🪚
-    "carpentry saw" for "saw", the past of "see"). -ing forms are regular
-    (``english_forms``), so no lemmatizer is asked: a Russian encode, whose verbs come here by
-    their translations, would load lemminflect for it (0.16 s of a cold start)."""
+    """Whether an entry's name in the verb's language holds the verb: an English name its
+    -ing form ("person walking", "crying face"), a Russian one a form of it, finite or a
+    participle («спит», «плачущий кот»). The entry shows the act, not a thing spelled like
+    the verb (🪰 "fly", and 🪚 "carpentry saw" for "saw", the past of "see"). English -ing
+    forms are regular (``english_forms``), so no lemmatizer is asked: a Russian encode, whose
+    verbs come here by their translations, would load lemminflect for it (0.16 s of a cold
+    start)."""
+    if script_language(verb) == "ru":
+        name = (data.glosses.get("ru") or [""])[0]
+        return any(verb in verb_lemmas(w) for w in text_words(name))
     name = (data.glosses.get("en") or [""])[0].casefold()
     forms = english_forms(verb)
     return any(

@@ -223,6 +223,21 @@ def russian_verb(word: str) -> bool:
     return bool(parses) and parses[0].tag.POS in ("VERB", "INFN", "GRND")
 
 
+@lru_cache(maxsize=20_000)
+def verb_lemmas(word: str) -> frozenset[str]:
+    """The Russian verbs a word can be a form of, a participle or a gerund included
+    («спит» → спать, «плачущий» → плакать, «бегущий» → бежать); empty for a word that
+    cannot be one, or is a noun first («мыло» is soap before it is the past of мыть)."""
+    parses = _parses(word.casefold().replace("ё", "е"))
+    if not parses or parses[0].tag.POS == "NOUN":
+        return frozenset()
+    return frozenset(
+        p.normal_form.replace("ё", "е")
+        for p in parses
+        if p.tag.POS in ("VERB", "INFN", "PRTF", "PRTS", "GRND") and p.score >= READING_FLOOR
+    )
+
+
 # perfective prefixes, longest first: «за|плакать», «по|смотреть», «вы|пить»
 _PERFECTIVE = sorted(
     "за по у на с со вы про от ото при под подо пере раз рас из ис о об обо в во до недо"
