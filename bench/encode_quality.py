@@ -9,10 +9,11 @@ written independently of the bridge's code, so it measures the bridge instead of
 In one run, against one store built as ``hyperlexicon init --seed core,emoji`` with its index
 (built once and cached under ``bench/out/encode_quality/``, keyed by the seed files, the index
 schema and the embedder), it prints for (a) the full bridge (``lexicon.bridge.encode``, no
-stability re-encode), (b) the exact+lemma layers alone and (c) the full bridge on the
+stability re-encode), (b) the exact+lemma layers alone, (c) the full bridge on the
 ``xling-en`` lexicon below (the same emoji glossed in English only: a lexicon that does not
 speak the sentence's language, where a Russian sentence is understood through the bilingual
-dictionary), overall, by language and by tag:
+dictionary) and (d) on ``xling-ru``, the same emoji glossed in Russian only, where an English
+sentence is; overall, by language and by tag:
 
 * concept recall: concepts found / concepts labelled. A concept is found when one of its
   acceptable forms is among the scene's lexemes, or is a component reference of one (a cluster
@@ -75,6 +76,7 @@ DATA = HERE / "data" / "encode_quality.yaml"
 OUT = HERE / "out" / "encode_quality"
 LANGS = ("ru", "en")
 XLING = "xling-en"
+XLING_RU = "xling-ru"
 RAW = "raw embedder, brute-force cosine"
 SEARCH = 'lex.search(mode="semantic")'
 PLAIN = "lex.search, bilingual off"
@@ -209,21 +211,22 @@ def cache_key(seeds: Path, embedder: str) -> str:
     h = hashlib.sha256()
     for name in ("core.yaml", "emoji.yaml"):
         h.update(name.encode() + b"\0" + (seeds / name).read_bytes())
-    h.update(f"schema {index.SCHEMA}\0embedder {embedder}\0".encode())
+    h.update(f"schema {index.SCHEMA}\0embedder {embedder}\0{XLING} {XLING_RU}\0".encode())
     h.update(inspect.getsource(index.documents).encode())
     return h.hexdigest()[:16]
 
 
-def english_only(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The emoji seed's entries with their English glosses alone: what a lexicon indexed in
-    one language holds, so a Russian query has to cross languages to find anything."""
+def glossed_in(lang: str, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The emoji seed's entries with their glosses in one language alone: what a lexicon
+    indexed in one language holds, so a query in the other has to cross languages to find
+    anything."""
     out = []
     for e in entries:
-        en = e.get("glosses", {}).get("en")
-        if not en:
+        glosses = e.get("glosses", {}).get(lang)
+        if not glosses:
             continue
         kept = {k: v for k, v in e.items() if k not in ("glosses", "components", "examples")}
-        out.append({**kept, "glosses": {"en": list(en)}})
+        out.append({**kept, "glosses": {lang: list(glosses)}})
     return out
 
 
@@ -239,7 +242,8 @@ def settings_for(home: Path, bilingual: str = "auto") -> Any:
 
 
 def build(home: Path, seeds: Path, log: Callable[[str], None]) -> None:
-    """``init --seed core,emoji`` with its index, and the English-only ``xling-en`` lexicon."""
+    """``init --seed core,emoji`` with its index, the English-only ``xling-en`` lexicon and
+    the Russian-only ``xling-ru``."""
     from hyperlexicon.lexicon import Lexicon
 
     home.mkdir(parents=True)
@@ -250,19 +254,21 @@ def build(home: Path, seeds: Path, log: Callable[[str], None]) -> None:
         lex.sync(progress=None)
         log(f"  index built ({time.perf_counter() - t:.0f} s)")
         emoji = read_yaml(seeds / "emoji.yaml")
-        path = home / "xling-en.yaml"
-        doc = {
-            "hyperlexicon": 1,
-            "lexicon": XLING,
-            "description": "the emoji seed with English glosses only (bench/encode_quality.py)",
-            "entries": english_only(emoji["entries"]),
-        }
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
-        lex.create_lexicon(XLING, doc["description"])
-        xl = lex.using(XLING)
-        xl.import_file(path)
-        xl.sync()
-        log(f"  {XLING}: {xl.count()} entries indexed ({time.perf_counter() - t:.0f} s in all)")
+        for name, lang, language in ((XLING, "en", "English"), (XLING_RU, "ru", "Russian")):
+            path = home / f"{name}.yaml"
+            doc = {
+                "hyperlexicon": 1,
+                "lexicon": name,
+                "description": f"the emoji seed with {language} glosses only "
+                "(bench/encode_quality.py)",
+                "entries": glossed_in(lang, emoji["entries"]),
+            }
+            path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+            lex.create_lexicon(name, doc["description"])
+            xl = lex.using(name)
+            xl.import_file(path)
+            xl.sync()
+            log(f"  {name}: {xl.count()} entries indexed ({time.perf_counter() - t:.0f} s in all)")
     finally:
         lex.close()
 
@@ -292,6 +298,7 @@ def open_store(
     lex, _ = Lexicon.init(settings_for(home, bilingual), seed="core,emoji")
     lex.sync()
     lex.using(XLING).sync()
+    lex.using(XLING_RU).sync()
     return lex, home
 
 
@@ -729,6 +736,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "full": full,
             "exact+lemma": Bridge(lex.workspace, full.thresholds, layers=("exact", "lemma")),
             "full, English-only lexicon": Bridge(lex.using(XLING).workspace, full.thresholds),
+            "full, Russian-only lexicon": Bridge(lex.using(XLING_RU).workspace, full.thresholds),
         }
         refs = Refs(lex)
         full.encode("прогрев модели", stability=False)  # the model loads once, here
