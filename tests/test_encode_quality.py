@@ -134,10 +134,13 @@ def test_a_verb_stands_for_the_act_its_entry_shows_not_the_thing_it_spells(
 
 def test_a_keyword_far_from_its_sentence_does_not_stand_for_its_entry(lex: Lexicon) -> None:
     """ "day" is a keyword of 🌞: near it in a sentence about a hot day, far from it in one
-    about pills, though the word alone is as near in both."""
-    pills = lex.encode("How many times a day should I take these pills?", stability=False)
+    about pills, though the word alone is as near in both. (Without the margin for a keyword
+    no second witness gives, which this entry glossed in English alone would add: the
+    sentence is the judge here.)"""
+    bridge = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_unshared=0.0))
+    pills = bridge.encode("How many times a day should I take these pills?", stability=False)
     assert "🌞" not in pills.forms
-    assert "🌞" in lex.encode("The day was hot and bright", stability=False).forms
+    assert "🌞" in bridge.encode("The day was hot and bright", stability=False).forms
 
 
 @pytest.mark.parametrize(
@@ -341,6 +344,35 @@ def test_a_keyword_only_one_language_gives_must_be_nearer(
         assert "😭" not in checked.encode(river, stability=False, log=False).forms
         assert "🌆" in checked.encode("Тихий вечер в городе", stability=False, log=False).forms
         # the margin is a threshold: at 0 the one-language keyword is back
+        zero = Bridge(checked.workspace, checked.bridge.thresholds.with_(keyword_unshared=0.0))
+        assert "😭" in zero.encode(river, stability=False).forms
+    finally:
+        checked.close()
+        plain.close()
+
+
+def test_a_keyword_of_an_entry_glossed_in_one_language_must_be_in_its_name_or_nearer(
+    indexed_sqlite: Lexicon, tmp_path: Path
+) -> None:
+    """An entry glossed in one language has no second language to agree on a keyword: the
+    words of its name are the witness instead. «река» of 😭 «громко плачет» is held to
+    ``keyword_unshared`` more; «город» of 🌆 «город в сумерках» is in the name and is not."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("river\tрека\ncity\tгород\ncry\tплакать\n")
+    lex = indexed_sqlite
+    for form, glosses in [
+        ("😭", ["громко плачет", "плакать", "река", "слёзы"]),
+        ("🌆", ["город в сумерках", "город", "вечер"]),
+    ]:
+        lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
+    checked = Lexicon(lex.settings.with_(bilingual=str(pairs)), store=lex.store)
+    plain = Lexicon(lex.settings.with_(bilingual="off"), store=lex.store)
+    river = "Мы долго купались в реке"
+    try:
+        assert "😭" in plain.encode(river, stability=False, log=False).forms
+        assert "😭" not in checked.encode(river, stability=False, log=False).forms
+        city = "Мы гуляли по старому городу"
+        assert "🌆" in checked.encode(city, stability=False, log=False).forms
         zero = Bridge(checked.workspace, checked.bridge.thresholds.with_(keyword_unshared=0.0))
         assert "😭" in zero.encode(river, stability=False).forms
     finally:

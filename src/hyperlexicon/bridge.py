@@ -30,7 +30,7 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import Translations, agrees, translations_for
+from .bilingual import Translations, agrees, gloss_words, translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -1039,7 +1039,13 @@ class Bridge:
                 lang = script_language(word) or run.lang
                 said[i] = (translations.said(word, lang), "en" if lang == "ru" else "ru")
             words_, other = said[i]
-            return agrees(words_, tuple(c[2].data.glosses.get(other, ())), other) is False
+            glosses = c[2].data.glosses
+            if not glosses.get(other) and words_:
+                # an entry glossed in one language has no second witness: its name is one
+                # ("tree" of 🎄 "Christmas tree"; not "home" of 🏚️ "derelict house")
+                own = "ru" if other == "en" else "en"
+                return not _in_name(tokens[i], glosses.get(own, ()), own)
+            return agrees(words_, tuple(glosses.get(other, ())), other) is False
 
         def floor_for(i: int, c: Any) -> float:
             if related and (i, c[1]) in related:  # by the thesaurus, not a keyword
@@ -2107,6 +2113,15 @@ def _spellings(key: str) -> tuple[str, ...]:
 def _english(tok: Token) -> bool:
     """Whether a word is written in English (a mixed text's words each have their own)."""
     return script_language(tok.text) == "en"
+
+
+def _in_name(tok: Token, glosses: Sequence[str], lang: str) -> bool:
+    """Whether a word is one of the words of an entry's name (its first gloss), by lemma."""
+    if not glosses:
+        return False
+    if lang == "en":
+        return not english_forms(tok.lemma).isdisjoint(gloss_words(glosses[:1], "en"))
+    return tok.lemma in gloss_words(glosses[:1], lang)
 
 
 def _can_be_noun(tok: Token, lang: str) -> bool:
