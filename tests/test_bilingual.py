@@ -511,11 +511,15 @@ def test_a_verb_stands_for_an_entry_whose_russian_name_shows_the_act(tmp_path: P
             ("🛌", ["человек в постели", "кровать", "сон"]),
             ("🧼", ["мыло", "пена"]),
             ("🪟", ["окно"]),
+            ("😢", ["плачет", "слеза", "грусть"]),
         ]:
             lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
         lex.sync()
         scene = lex.encode("The old dog sleeps all day.", stability=False, log=False)
         assert [(lx.form, lx.how) for lx in scene.lexemes] == [("😴", "lemma")]
+        # a Russian perfective verb by the imperfective it is made from, which the name shows
+        scene = lex.encode("Тут он заплакал.", stability=False, log=False)
+        assert [(lx.form, lx.how) for lx in scene.lexemes] == [("😢", "lemma")]
         scene = lex.encode("Мама мыла окна.", stability=False, log=False)
         assert "🧼" not in scene.forms and "🪟" in scene.forms
     finally:

@@ -667,6 +667,8 @@ class Bridge:
             if tok.content and not tok.verb_form:
                 keys.update(tok.other_lemmas)
                 keys.update(derived_nouns(tok.text))
+            if tok.content:
+                keys.update(_own_acts(tok))
         pivots = self._pivots(run)
         acts = self._acts(run)
         keys.update(key for found in acts.values() for key in found)
@@ -777,7 +779,7 @@ class Bridge:
             if tok.verb_form:
                 # a verb stands for an entry whose name shows the act, never for the thing
                 # it spells (🪰 "fly"); a Russian verb by its English translations (``_acts``)
-                if not by_act(i, (tok.lemma, *acts.get(i, ()))):
+                if not by_act(i, (*_own_acts(tok), *acts.get(i, ()))):
                     unfound.append(i)
                 continue
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
@@ -810,7 +812,7 @@ class Bridge:
             else:
                 # a Russian verb no gloss names, by the act its translation shows
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
-                if not by_act(i, acts.get(i, ())):
+                if not by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ()))):
                     unfound.append(i)
         # a noun no gloss names in any reading is asked by its synonyms and broader words,
         # at ``keyword_related`` (asking them for a noun that is only a keyword of its
@@ -2113,6 +2115,17 @@ def _spellings(key: str) -> tuple[str, ...]:
 def _english(tok: Token) -> bool:
     """Whether a word is written in English (a mixed text's words each have their own)."""
     return script_language(tok.text) == "en"
+
+
+def _own_acts(tok: Token) -> tuple[str, ...]:
+    """A verb's lemma and, for a Russian perfective one, the imperfectives it is made from:
+    a Russian name shows an act in the present («заплакал»: 😢 «плачет»). A word that is no
+    verb has none."""
+    if script_language(tok.text) != "ru":
+        return (tok.lemma,) if tok.verb_form else ()
+    if not (tok.verb_form or russian_verb(tok.text)):
+        return ()
+    return (tok.lemma, *imperfectives(tok.lemma))
 
 
 def _in_name(tok: Token, glosses: Sequence[str], lang: str) -> bool:
