@@ -524,3 +524,35 @@ def test_a_verb_stands_for_an_entry_whose_russian_name_shows_the_act(tmp_path: P
         assert "🧼" not in scene.forms and "🪟" in scene.forms
     finally:
         lex.close()
+
+
+def test_a_phrase_the_dictionary_knows_names_the_entry_its_translation_names(
+    tmp_path: Path,
+) -> None:
+    """On a lexicon glossed in Russian only, "shooting star" is one thing: the dictionary has
+    the phrase, and one of its translations is 🌠's whole name, so the phrase stands for it,
+    not "star" for 🌟. A translation that is only a keyword names nothing this way."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "shooting star\tметеор\nshooting star\tпадающая звезда\nstar\tзвезда\n"
+        "fire engine\tпожарная машина\nfire\tогонь\n",
+        "utf-8",
+    )
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in [
+            ("🌠", ["падающая звезда", "метеор"]),
+            ("🌟", ["звезда", "сияние"]),
+            ("🔥", ["огонь", "пламя"]),
+            ("🚒", ["машина", "пожарная машина", "спасатели"]),
+        ]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
+        lex.sync()
+        scene = lex.encode("Make a wish when you see a shooting star.", stability=False, log=False)
+        assert [(lx.form, lx.how) for lx in scene.lexemes] == [("🌠", "lemma")]
+        # «пожарная машина» is a keyword of 🚒, not its name: the phrase does not stand for it
+        scene = lex.encode("A fire engine raced past.", stability=False, log=False)
+        assert ("🚒", "fire engine") not in {(lx.form, lx.source) for lx in scene.lexemes}
+    finally:
+        lex.close()

@@ -670,6 +670,8 @@ class Bridge:
             if tok.content:
                 keys.update(_own_acts(tok))
         pivots = self._pivots(run)
+        phrases = self._phrase_pivots(run)
+        keys.update(key for found in phrases.values() for key in found)
         acts = self._acts(run)
         keys.update(key for found in acts.values() for key in found)
         keys.update(key for found in pivots.values() for group in found for key in group)
@@ -728,6 +730,16 @@ class Bridge:
                         continue
                     key = " ".join(t.lemma for t in tokens[i : last + 1])
                     ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
+                    if not ranked and (i, last) in phrases:
+                        # a phrase the dictionary knows, by a translation that is an entry's
+                        # whole name ("shooting star" → «падающая звезда»: 🌠)
+                        pool = [
+                            c
+                            for k in phrases[(i, last)]
+                            for c in by_key.get(k, [])
+                            if (k, c[1]) in named and c[2].data.kind != "delta"
+                        ]
+                        ranked = self._usable(_rank(_best_per_entry(pool)), run)
                     if ranked:
                         best = (last, ranked)
                         break
@@ -931,6 +943,47 @@ class Bridge:
                 ][:ACTS]
             if found:
                 out[i] = tuple(dict.fromkeys(found))
+        return out
+
+    def _phrase_pivots(self, run: _Run) -> dict[tuple[int, int], tuple[str, ...]]:
+        """Each run of two to ``MAX_NGRAM`` free words that the dictionary knows as one
+        headword ("shooting star", "teddy bear", «падающая звезда»), by its first ``PIVOTS``
+        translations' lemma keys, keyed by the run's first and last token. A phrase names
+        one thing far more often than a word does, so a translation that is an entry's whole
+        name stands for the phrase (``_lemmas``). Empty without a bilingual dictionary."""
+        tokens = run.tokens
+        translations = self._translations()
+        if translations is None:
+            return {}
+        out: dict[tuple[int, int], tuple[str, ...]] = {}
+        for i, tok in enumerate(tokens):
+            if tok.kind != "word" or run.claimed[i] is not None or not tok.content:
+                continue
+            for n in range(2, MAX_NGRAM + 1):
+                last = _ngram(tokens, i, n, words_only=True, free=run.claimed)
+                if last is None:
+                    break
+                lang = script_language(tokens[last].text)
+                if lang not in ("ru", "en"):
+                    continue
+                words_ = [t.text.casefold() for t in tokens[i : last + 1]]
+                # as a dictionary writes it: the words as they stand, the last in its lemma
+                table = translations.en if lang == "en" else translations.ru
+                found = table.get(" ".join(words_)) or table.get(
+                    " ".join([*words_[:-1], tokens[last].lemma])
+                )
+                if found:
+                    out[(i, last)] = tuple(
+                        dict.fromkeys(
+                            key
+                            for text, _ in found[:PIVOTS]
+                            for key in (
+                                _spellings(" ".join(w.casefold() for w in text_words(text)))
+                                if lang == "ru"
+                                else (lemma_key(text, "ru"),)
+                            )
+                        )
+                    )
         return out
 
     def _pivots(self, run: _Run) -> dict[int, list[tuple[str, ...]]]:
