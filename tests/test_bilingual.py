@@ -556,3 +556,29 @@ def test_a_phrase_the_dictionary_knows_names_the_entry_its_translation_names(
         assert ("🚒", "fire engine") not in {(lx.form, lx.source) for lx in scene.lexemes}
     finally:
         lex.close()
+
+
+def test_a_noun_is_translated_by_its_articles_noun_senses(tmp_path: Path) -> None:
+    """An article may give its verbs first (train: воспитывать, учить); a word the tagger
+    reads as a noun is looked up by the article's noun senses (поезд)."""
+    articles = {
+        "train": (
+            "train\n   [treɪn]\n   1. _v.\n      1) воспитывать\n      2) учить\n"
+            "      3) тренировать\n   2. _n.\n      1) поезд\n      2) состав\n"
+        ),
+    }
+    index = write_dictd(tmp_path, articles)
+    tr = bilingual.translations_for(str(index))
+    assert tr is not None
+    assert tr.of("train", "en")[0][0] == "воспитывать"
+    assert [t for t, _ in tr.noun("trains")] == ["поезд", "состав"]
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(index))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in [("🚆", ["поезд", "транспорт"]), ("🎓", ["учить", "школа"])]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
+        lex.sync()
+        scene = lex.encode("The train arrived two hours late.", stability=False, log=False)
+        assert [lx.form for lx in scene.lexemes] == ["🚆"]
+    finally:
+        lex.close()

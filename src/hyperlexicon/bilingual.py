@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 5  # of the compiled file: a change to the parser or the scoring raises it
+FORMAT = 7  # of the compiled file: a change to the parser or the scoring raises it
 TOP = 3  # translations kept per word and direction
-VERB = "to "  # an English verb's own translations are kept under "to " and the verb
+# an English word's translations in one part of speech are also kept under these prefixes
+VERB, NOUN = "v:", "n:"
 SENSES = 8  # translations read per part of speech of an article (the first senses)
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -83,6 +84,12 @@ class Translations:
         """An English verb's Russian translations («sleeps» → спать): an article gives its
         nouns first (sleep: сон, спячка), and ``of`` keeps only its first few."""
         return self.en.get(VERB + lemma(word, "en"), [])
+
+    def noun(self, word: str) -> list[tuple[str, float]]:
+        """An English noun's Russian translations, or ``of``'s where the dictionary gives
+        none as a noun: an article may give its verbs first (train: воспитывать, учить
+        before поезд)."""
+        return self.en.get(NOUN + lemma(word, "en"), []) or self.of(word, "en")
 
     def said(self, word: str, lang: str) -> frozenset[str]:
         """How the other language's glosses may show ``word``'s translations (empty: the
@@ -257,10 +264,12 @@ def compile_translations(
             mine = en.setdefault(head_key, [])
             if len(mine) < TOP:
                 mine.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
-            if pos == "v":  # a verb's own, which an article's nouns come before
-                verbs = en.setdefault(VERB + head_key, [])
-                if len(verbs) < TOP:
-                    verbs.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
+            # a part of speech's own, which others may come before (a noun's plural senses
+            # and an article without a label are a noun's too)
+            if pos in ("v", "n", "pl", None):
+                own = en.setdefault((VERB if pos == "v" else NOUN) + head_key, [])
+                if len(own) < TOP:
+                    own.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
     # an older dictionary hyphenates compounds a reader writes solid or open (window-sill,
     # alarm-clock): the headword is found as either, where no article of its own has it
     for head in [h for h in en if "-" in h]:

@@ -2124,8 +2124,15 @@ def _translated_keys(translations: Translations, word: str, lang: str) -> list[t
         _spellings(" ".join(w.casefold() for w in text_words(t)))
         if other == "en"
         else (lemma_key(t, other),)
-        for t, _ in translations.of(word, lang)[:PIVOTS]
+        for t, _ in _noun_translations(translations, word, lang)[:PIVOTS]
     ]
+
+
+def _noun_translations(translations: Translations, word: str, lang: str) -> list[Any]:
+    """A noun's translations: an English one's noun senses (``Translations.noun``: train is
+    поезд, though its article gives the verb first); a Russian one's as the dictionary,
+    read backwards, ranks them."""
+    return translations.noun(word) if lang == "en" else translations.of(word, lang)
 
 
 def _reciprocal(translations: Translations | None, word: str) -> bool:
@@ -2136,7 +2143,7 @@ def _reciprocal(translations: Translations | None, word: str) -> bool:
     lang = script_language(word)
     if translations is None or lang not in ("ru", "en"):
         return False
-    found = translations.of(word, lang)
+    found = _noun_translations(translations, word, lang)
     if not found:
         return False
     key = lemma_key(word, lang)
