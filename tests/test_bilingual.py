@@ -470,6 +470,8 @@ def test_a_russian_lexicon_encodes_english_nouns_the_tagger_reads_as_nouns(
         ]:
             lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
         lex.sync()
+        index = lex.workspace.index()
+        assert index.speaks(lex.name, "ru") and not index.speaks(lex.name, "en")
         for text, forms in [
             ("The dog chased a rabbit across the field.", {"🐕", "🐇"}),
             ("She bought fresh milk.", {"🥛"}),
@@ -480,6 +482,15 @@ def test_a_russian_lexicon_encodes_english_nouns_the_tagger_reads_as_nouns(
             assert forms <= found, (text, found)
         scene = lex.encode("Reporters dog the minister everywhere.", stability=False, log=False)
         assert "🐕" not in scene.forms
+        # once the lexicon speaks English, a word its English glosses do not name is not
+        # asked in translation unless it can be nothing but a noun
+        for form, word in [("🐄", "cow"), ("🐖", "pig"), ("🐑", "sheep"), ("🐐", "goat")]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": [word]}}))
+        lex.add(EntryData.from_dict({"form": "🐓", "glosses": {"en": ["rooster"]}}))
+        lex.sync()
+        scene = lex.encode("The dog barked.", stability=False, log=False)
+        assert "🐕" not in scene.forms
+        assert lex.workspace.index().speaks(lex.name, "en")  # as this encode vouched
     finally:
         lex.close()
 

@@ -303,6 +303,8 @@ class _Reads:
         self._firsts: dict[tuple[str, str, str], list[int]] = {}
         self._known: dict[tuple[str, str], bool] = {}
         self._revision: dict[str, int] = {}
+        # the bilingual dictionary, looked up once: finding it stats its files (0.2 ms)
+        self.translations: tuple[Translations | None] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -431,7 +433,12 @@ class Bridge:
     def _translations(self) -> Translations | None:
         """The bilingual dictionary the settings name, ranked by the WordNet they name."""
         settings = self.ws.settings
-        return translations_for(settings.bilingual, settings.thesaurus)
+        reads = self._reads
+        if reads is None:
+            return translations_for(settings.bilingual, settings.thesaurus)
+        if reads.translations is None:
+            reads.translations = (translations_for(settings.bilingual, settings.thesaurus),)
+        return reads.translations[0]
 
     def _begin_reads(self) -> _Reads | None:
         """Start a request's reads unless one is under way; what ``_end_reads`` is given."""
@@ -1004,6 +1011,12 @@ class Bridge:
             and run.claimed[i] is None
             and (only_noun(tok.text, run.lang) or (tok.noun and _english(tok)))
         ]
+        # a noun the tagger read, where the lexicon hardly speaks English: on one glossed in
+        # English the word's own glosses had their say, and its translations' senses only add
+        # candidates to judge (0.767 recall either way on core+emoji, and 2 ms an encode)
+        tagged = [i for i in words if not only_noun(run.tokens[i].text, run.lang)]
+        if tagged and self.ws.index().speaks(self.name, "en"):
+            words = [i for i in words if i not in tagged]
         translations = self._translations() if words else None
         if translations is None:
             return {}

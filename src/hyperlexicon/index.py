@@ -617,6 +617,11 @@ class Index:
             self._translations = translations_for(self.settings.bilingual, self.settings.thesaurus)
         return self._translations  # type: ignore[return-value]
 
+    def speaks(self, lexicon: str, lang: str) -> bool:
+        """Whether at least ``SPOKEN`` of the lexicon's entries are glossed in ``lang``
+        (one read per revision the caller vouches for)."""
+        return self._languages(lexicon).get(lang, 0.0) >= SPOKEN
+
     def _languages(self, lexicon: str) -> dict[str, float]:
         """``Store.gloss_languages``, kept while the caller vouches for the same revision."""
         vouched = self._vouched.get(lexicon)
