@@ -593,3 +593,22 @@ def test_a_noun_is_translated_by_its_articles_noun_senses(tmp_path: Path) -> Non
         assert [lx.form for lx in scene.lexemes] == ["🚆"]
     finally:
         lex.close()
+
+
+def test_a_russian_phrase_names_the_entry_its_english_translation_names(
+    tmp_path: Path,
+) -> None:
+    """On a lexicon glossed in English only, «падающая звезда» is the dictionary's shooting
+    star, 🌠's name as its gloss is keyed (shoot star), not «звезда» alone (⭐)."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("shooting star\tпадающая звезда\nstar\tзвезда\n", "utf-8")
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in [("🌠", ["shooting star", "meteor"]), ("⭐", ["star", "glow"])]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
+        lex.sync()
+        scene = lex.encode("Падающая звезда прочертила небо.", stability=False, log=False)
+        assert [(lx.form, lx.source) for lx in scene.lexemes] == [("🌠", "Падающая звезда")]
+    finally:
+        lex.close()

@@ -985,9 +985,7 @@ class Bridge:
                             key
                             for text, _ in found[:PIVOTS]
                             for key in (
-                                _spellings(" ".join(w.casefold() for w in text_words(text)))
-                                if lang == "ru"
-                                else (lemma_key(text, "ru"),)
+                                _phrase_keys(text) if lang == "ru" else (lemma_key(text, "ru"),)
                             )
                         )
                     )
@@ -2174,6 +2172,16 @@ def _headword_noun(piece: str, translations: Translations) -> bool:
         and can_be_noun(piece, "ru")
         and bool(translations.of(piece, "ru"))
     )
+
+
+def _phrase_keys(text: str) -> tuple[str, ...]:
+    """An English translation's keys (``_spellings``); one of several words also as a gloss
+    of those words is keyed ("shooting star": shoot star). A single word is a headword, its
+    own key, and asks no lemmatizer (``_translated_keys``)."""
+    spelled = _spellings(" ".join(w.casefold() for w in text_words(text)))
+    if " " not in text.strip():
+        return spelled
+    return tuple(dict.fromkeys((*spelled, lemma_key(text, "en"))))
 
 
 def _spellings(key: str) -> tuple[str, ...]:
