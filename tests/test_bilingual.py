@@ -17,7 +17,7 @@ from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
 from hyperlexicon.errors import ConfigError
 from hyperlexicon.lexicon import Lexicon
-from hyperlexicon.morphology import verb_lemmas
+from hyperlexicon.morphology import nominatives, verb_lemmas
 from hyperlexicon.thesaurus import source_for as thesaurus_source
 
 # articles in the layout of Mueller's dictionary (Debian's mueller7-dict)
@@ -610,5 +610,21 @@ def test_a_russian_phrase_names_the_entry_its_english_translation_names(
         lex.sync()
         scene = lex.encode("Падающая звезда прочертила небо.", stability=False, log=False)
         assert [(lx.form, lx.source) for lx in scene.lexemes] == [("🌠", "Падающая звезда")]
+        # inflected, the phrase is looked up in the nominative, as the dictionary has it
+        scene = lex.encode("Я увидел падающую звезду.", stability=False, log=False)
+        assert [(lx.form, lx.source) for lx in scene.lexemes] == [("🌠", "падающую звезду")]
     finally:
         lex.close()
+
+
+@pytest.mark.parametrize(
+    "words, said",
+    [
+        ("летучие мыши", ("летучая мышь", "летучие мыши")),
+        ("падающую звезду", ("падающая звезда", "падающие звезды")),
+        ("колесе обозрения", ("колесо обозрения",)),
+        ("очень быстро", ()),
+    ],
+)
+def test_a_russian_phrase_in_the_nominative(words: str, said: tuple[str, ...]) -> None:
+    assert nominatives(tuple(words.split())) == said

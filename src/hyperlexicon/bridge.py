@@ -44,6 +44,7 @@ from .morphology import (
     known,
     lemma,
     lemma_key,
+    nominatives,
     only_noun,
     other_lemmas,
     russian_verb,
@@ -973,12 +974,14 @@ class Bridge:
                 lang = script_language(tokens[last].text)
                 if lang not in ("ru", "en"):
                     continue
-                words_ = [t.text.casefold() for t in tokens[i : last + 1]]
-                # as a dictionary writes it: the words as they stand, the last in its lemma
+                words_ = [t.text.casefold().replace("ё", "е") for t in tokens[i : last + 1]]
+                # as a dictionary writes it: the words as they stand, the last in its lemma,
+                # a Russian phrase in the nominative («летучие мыши»: летучая мышь)
                 table = translations.en if lang == "en" else translations.ru
-                found = table.get(" ".join(words_)) or table.get(
-                    " ".join([*words_[:-1], tokens[last].lemma])
-                )
+                spelled = [" ".join(words_), " ".join([*words_[:-1], tokens[last].lemma])]
+                if lang == "ru":
+                    spelled += nominatives(tuple(words_))
+                found = next((f for f in map(table.get, spelled) if f), None)
                 if found:
                     out[(i, last)] = tuple(
                         dict.fromkeys(

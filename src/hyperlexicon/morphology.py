@@ -238,6 +238,46 @@ def verb_lemmas(word: str) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=20_000)
+def nominatives(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A Russian noun phrase as a dictionary writes it: in the nominative, singular and
+    plural, its adjectives agreeing with its last word («летучие мыши» → летучая мышь,
+    летучие мыши; «падающую звезду» → падающая звезда). Empty where the last word is no
+    noun, or a word before it will not agree."""
+    parses = [_parses(w.casefold().replace("ё", "е")) for w in words]
+    if not parses or not all(parses):
+        return ()
+    out: list[str] = []
+    # a noun and its genitive («колесе обозрения» → колесо обозрения)
+    first = next((p for p in parses[0] if p.tag.POS == "NOUN"), None)
+    if (
+        first is not None
+        and len(words) > 1
+        and all(any(p.tag.POS == "NOUN" and "gent" in p.tag for p in found) for found in parses[1:])
+    ):
+        head = first.inflect({"nomn", first.tag.number or "sing"})
+        if head is not None:
+            out.append(" ".join([head.word, *(w.casefold() for w in words[1:])]))
+    noun = next((p for p in parses[-1] if p.tag.POS == "NOUN"), None)
+    if noun is None:
+        return tuple(dict.fromkeys(o.replace("ё", "е") for o in out))
+    for number in ("sing", "plur"):
+        head = noun.inflect({"nomn", number})
+        if head is None:
+            continue
+        said: list[str] = []
+        for found in parses[:-1]:
+            mod = next((p for p in found if p.tag.POS in ("ADJF", "PRTF")), None)
+            grammemes = {"nomn", number} | ({head.tag.gender} if number == "sing" else set())
+            agreed = mod.inflect(grammemes - {None}) if mod is not None else None
+            if agreed is None:
+                break
+            said.append(agreed.word)
+        else:
+            out.append(" ".join([*said, head.word]))
+    return tuple(dict.fromkeys(o.replace("ё", "е") for o in out))
+
+
 # perfective prefixes, longest first: «за|плакать», «по|смотреть», «вы|пить»
 _PERFECTIVE = sorted(
     "за по у на с со вы про от ото при под подо пере раз рас из ис о об обо в во до недо"
