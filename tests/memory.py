@@ -75,6 +75,9 @@ class WordIndex:
             for t, cs in zip(texts, candidates, strict=True)
         ]
 
+    def speaks(self, lexicon: str, lang: str) -> bool:
+        return self.store.gloss_languages(lexicon)[1].get(lang, 0.0) >= 0.5
+
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
         docs = self._docs(lexicon, None, None)
         vocab = sorted({w for words in docs.values() for w in words})
