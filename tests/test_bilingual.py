@@ -5,6 +5,8 @@ real embedder and the real Chroma index)."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -363,6 +365,22 @@ def test_which_languages_a_lexicon_speaks(lexicon: Lexicon) -> None:
     assert lexicon.store.gloss_languages("empty") == (0, {})
 
 
+@contextmanager
+def _glossed(
+    tmp_path: Path, dictionary: Path, lang: str, entries: list[tuple[str, list[str]]]
+) -> Iterator[Lexicon]:
+    """A lexicon of these entries glossed in one language, indexed, with this dictionary."""
+    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(dictionary))
+    lex, _ = Lexicon.init(settings)
+    try:
+        for form, glosses in entries:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {lang: glosses}}))
+        lex.sync()
+        yield lex
+    finally:
+        lex.close()
+
+
 def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path: Path) -> None:
     """On a lexicon glossed in English only, a Russian noun reaches an entry through the
     dictionary. An entry the word's first translation names stands for it, as an entry the
@@ -375,10 +393,11 @@ def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path
         "fire\tогонь\nthunder\tгром\n",
         "utf-8",
     )
-    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
-    lex, _ = Lexicon.init(settings)
-    try:
-        for form, glosses in [
+    with _glossed(
+        tmp_path,
+        pairs,
+        "en",
+        [
             ("🦉", ["owl", "bird", "wise"]),
             ("🍉", ["watermelon", "fruit", "melon"]),
             ("⏰", ["alarm clock", "alarm", "clock"]),
@@ -386,9 +405,8 @@ def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path
             ("🐦", ["bird", "feather"]),
             ("🔥", ["fire", "flame", "hot"]),
             ("⛈", ["cloud with lightning and rain", "cloud", "thunder", "rain"]),
-        ]:
-            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
-        lex.sync()
+        ],
+    ) as lex:
         owl = lex.find("🦉")
         assert owl is not None
         near = lex.workspace.index().closeness(lex.name, ["Сова"], [[owl.id]], ["ru", "en"])
@@ -414,8 +432,6 @@ def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path
         # a word made up is no fused word: it stays unexplained, for growth to see
         scene = lex.encode("огонь и квазиглифовость", stability=False, log=False)
         assert [u.text for u in scene.unmatched] == ["квазиглифовость"]
-    finally:
-        lex.close()
 
 
 def test_a_first_translation_names_an_entry_only_if_it_translates_back(tmp_path: Path) -> None:
@@ -427,16 +443,11 @@ def test_a_first_translation_names_an_entry_only_if_it_translates_back(tmp_path:
     pairs.write_text("air\tвоздух\nair\tатмосфера\nair\tветер\nair\tпесня\nowl\tсова\n", "utf-8")
     tr = bilingual.translations_for(str(pairs))
     assert tr is not None and tr.of("песня")[0][0] == "air"
-    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
-    lex, _ = Lexicon.init(settings)
-    try:
-        for form, glosses in [("🌬", ["air", "wind", "blow"]), ("🦉", ["owl", "bird"])]:
-            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
-        lex.sync()
+    with _glossed(
+        tmp_path, pairs, "en", [("🌬", ["air", "wind", "blow"]), ("🦉", ["owl", "bird"])]
+    ) as lex:
         assert "🌬" not in lex.encode("Тихая песня.", stability=False, log=False).forms
         assert "🦉" in lex.encode("Тихая сова.", stability=False, log=False).forms
-    finally:
-        lex.close()
 
 
 def test_a_hyphenated_headword_is_found_solid_and_open(tmp_path: Path) -> None:
@@ -459,17 +470,17 @@ def test_a_russian_lexicon_encodes_english_nouns_the_tagger_reads_as_nouns(
     pairs.write_text(
         "dog\tсобака\nrabbit\tкролик\nmilk\tмолоко\nwindow-sill\tподоконник\n", "utf-8"
     )
-    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
-    lex, _ = Lexicon.init(settings)
-    try:
-        for form, glosses in [
+    with _glossed(
+        tmp_path,
+        pairs,
+        "ru",
+        [
             ("🐕", ["собака", "пёс", "животное"]),
             ("🐇", ["кролик", "заяц", "животное"]),
             ("🥛", ["стакан молока", "молоко", "напиток"]),
             ("🪟", ["окно", "подоконник", "рама"]),
-        ]:
-            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
-        lex.sync()
+        ],
+    ) as lex:
         index = lex.workspace.index()
         assert index.speaks(lex.name, "ru") and not index.speaks(lex.name, "en")
         for text, forms in [
@@ -491,8 +502,6 @@ def test_a_russian_lexicon_encodes_english_nouns_the_tagger_reads_as_nouns(
         scene = lex.encode("The dog barked.", stability=False, log=False)
         assert "🐕" not in scene.forms
         assert lex.workspace.index().speaks(lex.name, "en")  # as this encode vouched
-    finally:
-        lex.close()
 
 
 def test_a_verb_stands_for_an_entry_whose_russian_name_shows_the_act(tmp_path: Path) -> None:
@@ -514,18 +523,18 @@ def test_a_verb_stands_for_an_entry_whose_russian_name_shows_the_act(tmp_path: P
     assert tr is not None
     assert [t for t, _ in tr.of("sleeps", "en")] == ["сон", "спячка", "покой"]
     assert [t for t, _ in tr.verb("sleeps")] == ["спать", "засыпать"]
-    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(index))
-    lex, _ = Lexicon.init(settings)
-    try:
-        for form, glosses in [
+    with _glossed(
+        tmp_path,
+        index,
+        "ru",
+        [
             ("😴", ["спит", "храп", "зевота"]),
             ("🛌", ["человек в постели", "кровать", "сон"]),
             ("🧼", ["мыло", "пена"]),
             ("🪟", ["окно"]),
             ("😢", ["плачет", "слеза", "грусть"]),
-        ]:
-            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
-        lex.sync()
+        ],
+    ) as lex:
         scene = lex.encode("The old dog sleeps all day.", stability=False, log=False)
         assert [(lx.form, lx.how) for lx in scene.lexemes] == [("😴", "lemma")]
         # a Russian perfective verb by the imperfective it is made from, which the name shows
@@ -533,8 +542,6 @@ def test_a_verb_stands_for_an_entry_whose_russian_name_shows_the_act(tmp_path: P
         assert [(lx.form, lx.how) for lx in scene.lexemes] == [("😢", "lemma")]
         scene = lex.encode("Мама мыла окна.", stability=False, log=False)
         assert "🧼" not in scene.forms and "🪟" in scene.forms
-    finally:
-        lex.close()
 
 
 def test_a_phrase_the_dictionary_knows_names_the_entry_its_translation_names(
@@ -549,24 +556,22 @@ def test_a_phrase_the_dictionary_knows_names_the_entry_its_translation_names(
         "fire engine\tпожарная машина\nfire\tогонь\n",
         "utf-8",
     )
-    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
-    lex, _ = Lexicon.init(settings)
-    try:
-        for form, glosses in [
+    with _glossed(
+        tmp_path,
+        pairs,
+        "ru",
+        [
             ("🌠", ["падающая звезда", "метеор"]),
             ("🌟", ["звезда", "сияние"]),
             ("🔥", ["огонь", "пламя"]),
             ("🚒", ["машина", "пожарная машина", "спасатели"]),
-        ]:
-            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
-        lex.sync()
+        ],
+    ) as lex:
         scene = lex.encode("Make a wish when you see a shooting star.", stability=False, log=False)
         assert [(lx.form, lx.how) for lx in scene.lexemes] == [("🌠", "lemma")]
         # «пожарная машина» is a keyword of 🚒, not its name: the phrase does not stand for it
         scene = lex.encode("A fire engine raced past.", stability=False, log=False)
         assert ("🚒", "fire engine") not in {(lx.form, lx.source) for lx in scene.lexemes}
-    finally:
-        lex.close()
 
 
 def test_a_noun_is_translated_by_its_articles_noun_senses(tmp_path: Path) -> None:
@@ -583,16 +588,11 @@ def test_a_noun_is_translated_by_its_articles_noun_senses(tmp_path: Path) -> Non
     assert tr is not None
     assert tr.of("train", "en")[0][0] == "воспитывать"
     assert [t for t, _ in tr.noun("trains")] == ["поезд", "состав"]
-    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(index))
-    lex, _ = Lexicon.init(settings)
-    try:
-        for form, glosses in [("🚆", ["поезд", "транспорт"]), ("🎓", ["учить", "школа"])]:
-            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": glosses}}))
-        lex.sync()
+    with _glossed(
+        tmp_path, index, "ru", [("🚆", ["поезд", "транспорт"]), ("🎓", ["учить", "школа"])]
+    ) as lex:
         scene = lex.encode("The train arrived two hours late.", stability=False, log=False)
         assert [lx.form for lx in scene.lexemes] == ["🚆"]
-    finally:
-        lex.close()
 
 
 def test_a_russian_phrase_names_the_entry_its_english_translation_names(
@@ -602,19 +602,14 @@ def test_a_russian_phrase_names_the_entry_its_english_translation_names(
     star, 🌠's name as its gloss is keyed (shoot star), not «звезда» alone (⭐)."""
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("shooting star\tпадающая звезда\nstar\tзвезда\n", "utf-8")
-    settings = Settings.load(home=str(tmp_path / "home"), bilingual=str(pairs))
-    lex, _ = Lexicon.init(settings)
-    try:
-        for form, glosses in [("🌠", ["shooting star", "meteor"]), ("⭐", ["star", "glow"])]:
-            lex.add(EntryData.from_dict({"form": form, "glosses": {"en": glosses}}))
-        lex.sync()
+    with _glossed(
+        tmp_path, pairs, "en", [("🌠", ["shooting star", "meteor"]), ("⭐", ["star", "glow"])]
+    ) as lex:
         scene = lex.encode("Падающая звезда прочертила небо.", stability=False, log=False)
         assert [(lx.form, lx.source) for lx in scene.lexemes] == [("🌠", "Падающая звезда")]
         # inflected, the phrase is looked up in the nominative, as the dictionary has it
         scene = lex.encode("Я увидел падающую звезду.", stability=False, log=False)
         assert [(lx.form, lx.source) for lx in scene.lexemes] == [("🌠", "падающую звезду")]
-    finally:
-        lex.close()
 
 
 @pytest.mark.parametrize(
