@@ -599,9 +599,12 @@ def test_a_russian_phrase_names_the_entry_its_english_translation_names(
     tmp_path: Path,
 ) -> None:
     """On a lexicon glossed in English only, «падающая звезда» is the dictionary's shooting
-    star, 🌠's name as its gloss is keyed (shoot star), not «звезда» alone (⭐)."""
+    star, 🌠's name as its gloss is keyed (shoot star), not «звезда» alone (⭐); so is
+    «метеор», one word translated by the same phrase."""
     pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("shooting star\tпадающая звезда\nstar\tзвезда\n", "utf-8")
+    pairs.write_text(
+        "shooting star\tпадающая звезда\nshooting star\tметеор\nstar\tзвезда\n", "utf-8"
+    )
     with _glossed(
         tmp_path, pairs, "en", [("🌠", ["shooting star", "meteor"]), ("⭐", ["star", "glow"])]
     ) as lex:
@@ -610,6 +613,9 @@ def test_a_russian_phrase_names_the_entry_its_english_translation_names(
         # inflected, the phrase is looked up in the nominative, as the dictionary has it
         scene = lex.encode("Я увидел падающую звезду.", stability=False, log=False)
         assert [(lx.form, lx.source) for lx in scene.lexemes] == [("🌠", "падающую звезду")]
+        # a single word whose translation is such a phrase is keyed the same way
+        scene = lex.encode("Ночью пролетел метеор.", stability=False, log=False)
+        assert ("🌠", "метеор") in [(lx.form, lx.source) for lx in scene.lexemes]
 
 
 @pytest.mark.parametrize(

@@ -988,7 +988,7 @@ class Bridge:
                             key
                             for text, _ in found[:PIVOTS]
                             for key in (
-                                _phrase_keys(text) if lang == "ru" else (lemma_key(text, "ru"),)
+                                _english_keys(text) if lang == "ru" else (lemma_key(text, "ru"),)
                             )
                         )
                     )
@@ -1004,20 +1004,18 @@ class Bridge:
         ``keyword_translation`` (``_by_context``): a translation brings its other senses. An
         entry the first translation names is the exception (``_lemmas``). Empty without a
         bilingual dictionary."""
-        words = [
-            i
+        free = [
+            (i, tok)
             for i, tok in enumerate(run.tokens)
-            if tok.kind == "word"
-            and tok.content
-            and run.claimed[i] is None
-            and (only_noun(tok.text, run.lang) or (tok.noun and _english(tok)))
+            if tok.kind == "word" and tok.content and run.claimed[i] is None
         ]
+        words = [i for i, tok in free if only_noun(tok.text, run.lang)]
         # a noun the tagger read, where the lexicon hardly speaks English: on one glossed in
         # English the word's own glosses had their say, and its translations' senses only add
         # candidates to judge (0.767 recall either way on core+emoji, and 2 ms an encode)
-        tagged = [i for i in words if not only_noun(run.tokens[i].text, run.lang)]
-        if tagged and self.ws.index().speaks(self.name, "en"):
-            words = [i for i in words if i not in tagged]
+        tagged = [i for i, tok in free if i not in words and tok.noun and _english(tok)]
+        if tagged and not self.ws.index().speaks(self.name, "en"):
+            words = sorted([*words, *tagged])
         translations = self._translations() if words else None
         if translations is None:
             return {}
@@ -2130,14 +2128,9 @@ def _names_it(d: EntryData, said_as: tuple[str, frozenset[str]]) -> bool:
 
 def _translated_keys(translations: Translations, word: str, lang: str) -> list[tuple[str, ...]]:
     """A word's first ``PIVOTS`` translations into the other language, best first, each as
-    the lemma keys a gloss may have (``_spellings``). An English translation is a headword, a
-    base form already: its key needs no lemmatizer, whose dictionary is a third of a cold
-    Russian encode."""
-    other = "en" if lang == "ru" else "ru"
+    the lemma keys a gloss may have (an English one's: ``_english_keys``)."""
     return [
-        _spellings(" ".join(w.casefold() for w in text_words(t)))
-        if other == "en"
-        else (lemma_key(t, other),)
+        _english_keys(t) if lang == "ru" else (lemma_key(t, "ru"),)
         for t, _ in _noun_translations(translations, word, lang)[:PIVOTS]
     ]
 
@@ -2177,10 +2170,11 @@ def _headword_noun(piece: str, translations: Translations) -> bool:
     )
 
 
-def _phrase_keys(text: str) -> tuple[str, ...]:
+def _english_keys(text: str) -> tuple[str, ...]:
     """An English translation's keys (``_spellings``); one of several words also as a gloss
-    of those words is keyed ("shooting star": shoot star). A single word is a headword, its
-    own key, and asks no lemmatizer (``_translated_keys``)."""
+    of those words is keyed ("shooting star": shoot star). A single word is a headword, a
+    base form already: its own key, asking no lemmatizer, whose dictionary is a third of a
+    cold Russian encode."""
     spelled = _spellings(" ".join(w.casefold() for w in text_words(text)))
     if " " not in text.strip():
         return spelled
