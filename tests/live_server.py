@@ -8,6 +8,7 @@ Every wait is bounded: a server that does not come up fails the test with its lo
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,10 +30,21 @@ FIREHOSE_PIECE = "🜂" * 500  # 2 KB a piece
 START_TIMEOUT = 90.0
 
 
+_HANDED_OUT: set[int] = set()
+_PORTS = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now and never handed out before in this test run: servers started at once
+    (in threads) must not be given the same one, or one's requests reach the other."""
+    with _PORTS:
+        while True:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
@@ -97,6 +110,26 @@ class LiveServer:
         return self.home / f"serve-{self.starts}.log"
 
     def start(self, timeout: float = START_TIMEOUT) -> LiveServer:
+        """Start the server and wait until it answers ``/ready`` as itself. The free port
+        may be taken by another process before the server binds it (it was only free when
+        asked for): then the server exits on the bind, or another answers in its name, and
+        it is started again on another port."""
+        deadline = time.monotonic() + timeout
+        for _ in range(3):
+            if self._start_once(deadline):
+                return self
+        raise AssertionError(f"three ports taken before the server could bind:\n{self.log()}")
+
+    @property
+    def server_id(self) -> str:
+        """The id this server answers ``/ready`` with (docs/deploy.md)."""
+        given = self.env.get("HYPERLEXICON_SERVER_ID")
+        if given:
+            return given
+        home = hashlib.sha1(str(self.home.resolve()).encode()).hexdigest()[:6]
+        return f"{socket.gethostname()[:100]}-{home}"
+
+    def _start_once(self, deadline: float) -> bool:
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.starts += 1
         self.port = free_port()
@@ -108,19 +141,23 @@ class LiveServer:
             env=clean_env(self.home, **self.env),
         )
         log.close()
-        deadline = time.monotonic() + timeout
         while True:
+            if self.proc.poll() is not None:
+                if "address already in use" in self.log().lower():
+                    return False
+                raise AssertionError(f"the server exited:\n{self.log()[-4000:]}")
             try:
                 r = httpx.get(f"{self.url}/ready", timeout=2)
                 if r.status_code == 200:
-                    return self
+                    if r.json().get("server") == self.server_id:
+                        return True
+                    self.kill()  # another server answers on this port
+                    return False
             except httpx.HTTPError:
                 pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
+            if time.monotonic() > deadline:
                 self.kill()
-                raise AssertionError(
-                    f"the server did not become ready in {timeout} s:\n{self.log()[-4000:]}"
-                )
+                raise AssertionError(f"the server did not become ready:\n{self.log()[-4000:]}")
             time.sleep(0.1)
 
     def log(self) -> str:

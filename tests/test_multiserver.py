@@ -176,6 +176,14 @@ def entries(c: Cluster, pattern: str = "%") -> int:
 # --- jobs: owners, leases, take-over, cancel -------------------------------------------------
 
 
+def test_each_server_answers_ready_as_itself(cluster: Cluster) -> None:
+    """Three servers started at once each got a port of their own: a request sent to one is
+    answered by that one (a health check behind the balancer names the server)."""
+    answers = [s.get("/ready").json() for s in cluster.servers]
+    assert [a["server"] for a in answers] == ["s1", "s2", "s3"], answers
+    assert len({s.port for s in cluster.servers}) == 3
+
+
 def test_a_killed_servers_import_is_taken_over_only_after_its_lease(cluster: Cluster) -> None:
     s1, s2, s3 = cluster.servers
     before = entries(cluster)

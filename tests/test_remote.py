@@ -282,3 +282,23 @@ def test_tokens_reach_the_server(
         assert json.loads(out)[0]["author"] == "ed"  # the token's name, not what the client says
     finally:
         server.stop()
+
+
+def test_a_port_another_server_answers_on_is_given_up(
+    served: LiveServer, template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A free port may be taken by another server before ours binds it (servers started at
+    once): ours exits on the bind while the other answers /ready. The helper must notice the
+    answer is not its server's and start again elsewhere, or one server's requests reach the
+    other (a job "run by s2" that was sent to s1)."""
+    import tests.live_server as live
+
+    ports = iter([served.port])
+    monkeypatch.setattr(live, "free_port", lambda: next(ports, None) or free_port())
+    second = LiveServer(make_home(template, tmp_path / "second"))
+    second.start()
+    try:
+        assert second.starts == 2 and second.port != served.port
+        assert second.get("/ready").json()["server"] == second.server_id != served.server_id
+    finally:
+        second.stop()

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from hyperlexicon.picture import FONT_STACK
 from hyperlexicon.styles import LANGS, STYLES
 
 from .fixtures import ROOT
+from .live_server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -62,17 +62,11 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``hyperlexicon serve`` in a subprocess, ready when /ready says so (bounded)."""
 
     def __init__(self, home: Path, log: Path, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._out = log.open("wb")

@@ -97,15 +97,17 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
 
     @app.get("/ready", tags=["health"], responses={503: {"model": problems.Problem}})
     def ready() -> dict[str, Any]:
-        """Whether the server can serve.
+        """Whether the server can serve, and which server answered.
 
-        The database answers and is at the current schema; 503 with the reason otherwise."""
+        The database answers and is at the current schema; 503 with the reason otherwise.
+        ``server`` is this server's id (``HYPERLEXICON_SERVER_ID``), so that behind a load
+        balancer a health check tells the servers apart."""
         try:
             service.store.check_schema()
             lexicons = len(service.store.lexicons())
         except Exception as exc:  # not ready is an answer, not a crash
             raise problems.ProblemError(503, f"not ready: {str(exc).splitlines()[0]}") from None
-        return {"status": "ready", "lexicons": lexicons}
+        return {"status": "ready", "lexicons": lexicons, "server": service.id}
 
     return app
 
