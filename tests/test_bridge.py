@@ -559,3 +559,31 @@ def test_one_requests_reads_answer_as_the_store_does(core: Lexicon) -> None:
         }
         assert reads.known_meanings(name, norms[part]) == store.known_meanings(name, norms[part])
     assert reads.last_revision(name) == store.last_revision(name)
+
+
+def test_a_russian_word_is_parsed_once_whatever_is_asked_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its lemma, its noun reading, its other readings, the nouns it may be made from and its
+    inflection all read one cache of pymorphy3's readings: parsing the same word once a
+    question took a fifth of a warm Russian encode."""
+    from hyperlexicon import grammar, morphology
+
+    analyzer = morphology._morph()
+    asked: list[str] = []
+    real = analyzer.parse
+
+    def parse(word: str) -> list[object]:
+        asked.append(word)
+        return real(word)
+
+    monkeypatch.setattr(analyzer, "parse", parse)
+    word = "заснеженными"  # no other test asks it first
+    morphology._parses.cache_clear()
+    morphology.lemma(word, "ru")
+    morphology.can_be_noun(word, "ru")
+    morphology.only_noun(word, "ru")
+    morphology.other_lemmas(word, "ru")
+    morphology.derived_nouns(word, "ru")
+    grammar.ru_phrase(word)
+    assert asked.count(word) == 1, asked

@@ -26,19 +26,15 @@ from typing import Any
 
 import regex
 
-# one analyzer per process: lemmas (morphology) and inflection (here) share it; a second one
-# loaded the dictionaries again (0.07 s and about 15 MB in every encode with its stability check)
-from .morphology import _morph
+# one analyzer per process, and one cache of its readings: lemmas (morphology) and inflection
+# (here) share them; a second analyzer loaded the dictionaries again (0.07 s and about 15 MB
+# in every encode with its stability check)
+from .morphology import _parses
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’-]*")
 _LETTERS = regex.compile(r"^[\p{L}\p{M}\s'’-]+$")
 _COORD = regex.compile(r"\s*,\s*|\s+и\s+")
-
-
-@lru_cache(maxsize=50_000)
-def _parses(word: str) -> tuple[Any, ...]:
-    return tuple(_morph().parse(word))
 
 
 def _keep_case(original: str, new: str) -> str:

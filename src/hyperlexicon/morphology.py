@@ -38,7 +38,7 @@ def lemma(word: str, lang: str | None = None) -> str:
     word = word.casefold().replace("ё", "е")
     lang = lang if lang in ("ru", "en") else script_language(word)
     if lang == "ru" and script_language(word) == "ru":
-        return _morph().parse(word)[0].normal_form.replace("ё", "е")
+        return _parses(word)[0].normal_form.replace("ё", "е")
     if lang == "en" and script_language(word) == "en":
         import simplemma
 
@@ -85,7 +85,7 @@ def can_be_noun(word: str, lang: str | None = None) -> bool:
     if lang is None:
         return True
     if lang == "ru":
-        return any(p.tag.POS == "NOUN" and p.score >= READING_FLOOR for p in _morph().parse(word))
+        return any(p.tag.POS == "NOUN" and p.score >= READING_FLOOR for p in _parses(word))
     if lang == "en":
         # lemminflect lists readings without their frequencies: a word that can also be an
         # adjective or an adverb ("old", "last", "small") is one far more often than a noun
@@ -104,7 +104,7 @@ def only_noun(word: str, lang: str | None = None) -> bool:
     speech brings its own translations, and their senses."""
     word, lang = _judged(word, lang)
     if lang == "ru":
-        readings = [p for p in _morph().parse(word) if p.score >= READING_FLOOR]
+        readings = [p for p in _parses(word) if p.score >= READING_FLOOR]
         return bool(readings) and all(p.tag.POS == "NOUN" for p in readings)
     if lang == "en":
         readings = dict(english_readings(word))
@@ -122,9 +122,7 @@ def other_lemmas(word: str, lang: str | None = None) -> tuple[str, ...]:
         return ()
     first = lemma(word, lang)
     if lang == "ru":
-        found = [
-            p.normal_form.replace("ё", "е") for p in _morph().parse(low) if p.score >= READING_FLOOR
-        ]
+        found = [p.normal_form.replace("ё", "е") for p in _parses(low) if p.score >= READING_FLOOR]
     else:  # English
         found = [lemma_ for _, lemma_ in english_readings(low)]
         found += [x for xs in _lemminflect().getAllLemmas(low).values() for x in xs]
@@ -149,7 +147,7 @@ def derived_nouns(word: str, lang: str | None = None) -> tuple[str, ...]:
     low = word.casefold().replace("ё", "е")
     if (lang or script_language(low)) != "ru" or script_language(low) != "ru":
         return ()
-    parsed = _morph().parse(low)[0]
+    parsed = _parses(low)[0]
     if parsed.tag.POS not in ("ADJF", "ADJS"):
         return ()
     adjective = parsed.normal_form.replace("ё", "е")
@@ -167,7 +165,7 @@ def derived_nouns(word: str, lang: str | None = None) -> tuple[str, ...]:
                 continue
             if any(
                 p.tag.POS == "NOUN" and p.normal_form.replace("ё", "е") == noun and p.score >= 0.1
-                for p in _morph().parse(noun)
+                for p in _parses(noun)
             ):
                 out.append(noun)
     return tuple(out)
@@ -345,9 +343,12 @@ def russian_verb_forms(sentence: list[str]) -> list[str | None]:
     return out
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=200_000)
 def _parses(word: str) -> tuple[Any, ...]:
-    """pymorphy3's readings of a word, likeliest first (a millisecond each: kept)."""
+    """pymorphy3's readings of a word, likeliest first: one cache for every question asked of
+    a word (its lemma, whether it can be a noun, its other readings, …), so that a word is
+    parsed once, not once a question (a fifth of a warm Russian encode went to parsing the
+    same words again)."""
     return tuple(_morph().parse(word))
 
 
