@@ -1,8 +1,9 @@
-"""The labelled set of bench/encode_quality.py (issue 16) is well formed.
+"""The labelled sets of bench/encode_quality.py (issue 16) are well formed.
 
 These tests check the yardstick, not the bridge: every form exists in the seeds that
-``init --seed core,emoji`` loads, every concept names the words that carry it, the set is as
-broad as the benchmark promises (both languages, every phenomenon). They never encode.
+``init --seed core,emoji`` loads, every concept names the words that carry it, the main set is
+as broad as the benchmark promises (both languages, every phenomenon), and the held-out set
+(``encode_heldout.yaml``) repeats none of its sentences. They never encode.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "bench" / "encode_quality.py"
 DATA = ROOT / "bench" / "data" / "encode_quality.yaml"
+HELD_OUT = ROOT / "bench" / "data" / "encode_heldout.yaml"
 TAGS = {
     "plain",
     "multiword",
@@ -44,6 +46,9 @@ def _script():
 
 bench = _script()
 ITEMS = bench.load_set(DATA)
+HELD = bench.load_set(HELD_OUT)
+# the checks of form, on both sets (the breadth checks are the main set's)
+BOTH = pytest.mark.parametrize("items", [ITEMS, HELD], ids=["main", "held-out"])
 
 
 def _seed_forms() -> set[str]:
@@ -75,24 +80,27 @@ def test_every_tag_is_known_and_used_often():
     assert not rare, f"tags used fewer than 10 times: {rare}"
 
 
-def test_no_sentence_twice():
-    seen = Counter(_fold(" ".join(i.text.split())) for i in ITEMS)
+@BOTH
+def test_no_sentence_twice(items: list) -> None:
+    seen = Counter(_fold(" ".join(i.text.split())) for i in items)
     assert [t for t, n in seen.items() if n > 1] == []
 
 
-def test_every_form_is_in_the_seeds():
+@BOTH
+def test_every_form_is_in_the_seeds(items: list) -> None:
     missing = [
         (i.n, f)
-        for i in ITEMS
+        for i in items
         for f in [f for c in i.concepts for f in c.forms] + list(i.also)
         if bench.form_key(f) not in SEED_FORMS
     ]
     assert missing == [], "(item, form) not in seeds/core.yaml or seeds/emoji.yaml"
 
 
-def test_concepts_are_grounded_in_the_sentence():
+@BOTH
+def test_concepts_are_grounded_in_the_sentence(items: list) -> None:
     problems = []
-    for i in ITEMS:
+    for i in items:
         text = _fold(i.text)
         # a sentence with content has concepts; only one of unknown words may have none
         if not i.concepts and not i.unmatched:
@@ -111,16 +119,18 @@ def test_concepts_are_grounded_in_the_sentence():
     assert problems == []
 
 
-def test_an_allowed_extra_is_not_also_required():
+@BOTH
+def test_an_allowed_extra_is_not_also_required(items: list) -> None:
     both = []
-    for i in ITEMS:
+    for i in items:
         required = set().union(*(c.keys for c in i.concepts)) if i.concepts else set()
         both += [(i.n, f) for f in i.also if bench.variant_key(f) in required]
     assert both == [], "(item, form) both required by a concept and listed under also"
 
 
-def test_seed_items_are_marked():
-    assert {i.n for i in ITEMS if i.seed} == {i.n for i in ITEMS if "seed" in i.tags}
+@BOTH
+def test_seed_items_are_marked(items: list) -> None:
+    assert {i.n for i in items if i.seed} == {i.n for i in items if "seed" in i.tags}
 
 
 def test_loader_refuses_a_malformed_item(tmp_path):
@@ -144,6 +154,15 @@ def test_variants_compare_as_one_form():
     assert bench.variant_key("👩") != bench.variant_key("🧑")
 
 
-def test_long_items_are_long():
-    short = [i.n for i in ITEMS if "long" in i.tags and len(re.findall(r"\w+", i.text)) <= 20]
+@BOTH
+def test_long_items_are_long(items: list) -> None:
+    short = [i.n for i in items if "long" in i.tags and len(re.findall(r"\w+", i.text)) <= 20]
     assert short == []
+
+
+def test_the_held_out_set_is_new():
+    """Sentences the bridge was tuned on cannot measure how it generalizes."""
+    main = {_fold(" ".join(i.text.split())) for i in ITEMS}
+    assert [i.n for i in HELD if _fold(" ".join(i.text.split())) in main] == []
+    langs = Counter(i.lang for i in HELD)
+    assert langs["ru"] >= 50 and langs["en"] >= 50, langs
