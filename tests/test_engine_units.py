@@ -177,3 +177,36 @@ def test_layers_can_be_chosen(mem) -> None:  # type: ignore[no-untyped-def]
     assert len(mem.index.queries) == asked  # the exact+lemma bridge never asked the index
     with pytest.raises(BadInputError, match="unknown bridge layer"):
         Bridge(mem.workspace, layers=("exact", "magic"))
+
+
+def test_a_word_that_names_one_entry_above_the_rest_is_not_asked_its_context() -> None:
+    """The entry a word names stands for it whatever the context says, so its context is not
+    embedded (two texts a word); a word naming two entries, or one scored under a keyword
+    entry, still has the context decide."""
+    entries = [
+        {"form": "🔥", "glosses": {"ru": ["огонь"], "en": ["fire"]}},
+        {"form": "🏕", "glosses": {"ru": ["лагерь", "огонь"], "en": ["camping", "fire"]}},
+        {"form": "🏰", "glosses": {"ru": ["замок"], "en": ["castle"]}},
+        {"form": "🔒", "glosses": {"ru": ["замок"], "en": ["lock"]}},
+        {"form": "🪵", "glosses": {"ru": ["полено"], "en": ["log"]}, "weight": 0.3},
+        {"form": "🪓", "glosses": {"ru": ["топор", "полено"], "en": ["axe", "log"]}, "weight": 0.9},
+    ]
+    mem = memory_workspace(entries)
+    asked: list[str] = []
+    real = mem.index.closeness
+
+    def closeness(lexicon, texts, candidates, langs):  # type: ignore[no-untyped-def]
+        asked.extend(texts)
+        return real(lexicon, texts, candidates, langs)
+
+    mem.index.closeness = closeness  # type: ignore[method-assign]
+    bridge = Bridge(mem.workspace)
+    scene = bridge.encode("Мы грелись у огня", stability=False)
+    assert scene.forms == ["🔥"] and scene.lexemes[0].how == "lemma"
+    assert scene.lexemes[0].alternatives[0][0] == "🏕"  # the runner-up is still told
+    assert asked == []
+    bridge.encode("Старый замок", stability=False)  # two entries named: the context decides
+    assert "замок" in asked
+    asked.clear()
+    bridge.encode("Сухое полено", stability=False)  # named, but scored under the axe's keyword
+    assert "полено" in asked

@@ -1054,10 +1054,22 @@ class Bridge:
         def tied(ranked: list[Any]) -> list[Any]:
             return [c for c in ranked if c[0] >= ranked[0][0] - SENSE_BAND]
 
+        def settled(i: int, ranked: list[Any]) -> list[Any] | None:
+            """A word's candidates with the one entry it names first, when it names exactly
+            one, scored as high as any other: that entry stands for the word whatever its
+            context says, which would only order and sift the runners-up. Not asking such a
+            word spares embedding its two texts (most of a Russian encode's sense check)."""
+            named = [c for c in ranked if c[1] in names[i]]
+            if len(named) != 1 or named[0][0] < ranked[0][0]:
+                return None
+            return [*named, *(c for c in ranked if c is not named[0])]
+
+        singles = [(i, settled(i, ranked) or ranked) for i, ranked in singles]
         asked = [
             (n, i, ranked)
             for n, (i, ranked) in enumerate(singles)
-            if len(tied(ranked)) > 1 or any(c[1] not in names[i] for c in ranked)
+            if (len(tied(ranked)) > 1 or any(c[1] not in names[i] for c in ranked))
+            and settled(i, ranked) is None
         ]
         if not asked:
             return singles
