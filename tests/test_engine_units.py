@@ -210,3 +210,23 @@ def test_a_word_that_names_one_entry_above_the_rest_is_not_asked_its_context() -
     asked.clear()
     bridge.encode("Сухое полено", stability=False)  # named, but scored under the axe's keyword
     assert "полено" in asked
+
+
+def test_a_length_of_time_is_no_clock_face() -> None:
+    """«два часа» names the clock face for two o'clock; a number of hours without a
+    preposition that makes it a time of day is how long something took: no clock face and no
+    hour glyph, and not an unexplained word either (a number is no concept)."""
+    mem = memory_workspace(
+        [
+            {"form": "🕑", "glosses": {"ru": ["два часа"], "en": ["two o’clock"]}},
+            {"form": "🕐", "glosses": {"ru": ["час", "два"], "en": ["one o’clock"]}},
+            {"form": "🎨", "glosses": {"ru": ["рисовать"], "en": ["paint"]}},
+        ]
+    )
+    bridge = Bridge(mem.workspace)
+    for text in ("Я жду тебя уже два часа", "Через два часа мы приехали", "Два часа шёл дождь"):
+        scene = bridge.encode(text, stability=False)
+        assert "🕑" not in scene.forms and "🕐" not in scene.forms, (text, scene.forms)
+        assert not {"два", "часа"} & {u.text.casefold() for u in scene.unmatched}, text
+    for text in ("Встретимся в два часа", "Будильник на два часа", "Он позвонил в два часа ночи"):
+        assert "🕑" in bridge.encode(text, stability=False).forms, text

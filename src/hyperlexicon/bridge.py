@@ -45,6 +45,7 @@ from .morphology import (
     lemma,
     lemma_key,
     nominatives,
+    numeral,
     only_noun,
     other_lemmas,
     russian_verb,
@@ -126,6 +127,7 @@ class Token:
     verb_form: bool = False  # a verb here, which no noun gloss spelled like it stands for
     spells: str = ""  # for a verb form, the lemma of the noun it is spelled like («пила»)
     noun: bool | None = None  # a noun here, where a tagger judged it in its sentence (English)
+    duration: bool = False  # a numeral or час of a length of time («ждал два часа»): no concept
 
     @property
     def other_lemmas(self) -> tuple[str, ...]:
@@ -134,7 +136,7 @@ class Token:
     @property
     def content(self) -> bool:
         if self.kind == "word":
-            return self.text.casefold() not in FUNCTION_WORDS
+            return self.text.casefold() not in FUNCTION_WORDS and not self.duration
         return self.kind in ("glyph", "delta")
 
 
@@ -155,7 +157,16 @@ def tokenize(text: str) -> list[Token]:
             phase += 1
             sentence += 1
     _mark_verbs(tokens)
+    _mark_durations(tokens)
     return tokens
+
+
+def _mark_durations(tokens: list[Token]) -> None:
+    """Mark the numeral and the час of a length of time (``_duration``): a number says how
+    long, and no clock face, no hour glyph stands for it."""
+    for i in range(len(tokens) - 1):
+        if tokens[i].kind == tokens[i + 1].kind == "word" and _duration(tokens, i, i + 1):
+            tokens[i].duration = tokens[i + 1].duration = True
 
 
 def _mark_verbs(tokens: list[Token]) -> None:
@@ -736,6 +747,8 @@ class Bridge:
                     last = _ngram(tokens, i, n, words_only=True, free=claimed)
                     if last is None or (n == 1 and (not tok.content or tok.verb_form)):
                         continue
+                    if any(t.duration for t in tokens[i : last + 1]):
+                        continue
                     key = " ".join(t.lemma for t in tokens[i : last + 1])
                     ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
                     if not ranked and (i, last) in phrases:
@@ -762,7 +775,7 @@ class Bridge:
         # several words of one gloss, in another order or apart: more words first, then the
         # tighter; a little below the same words side by side, and said so ("phrase")
         for key, picked, _ in sorted(scattered, key=lambda c: (-len(c[1]), c[2], c[1])):
-            if any(claimed[j] is not None for j in picked):
+            if any(claimed[j] is not None or tokens[j].duration for j in picked):
                 continue
             ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
             if ranked:
@@ -2200,6 +2213,37 @@ def _spellings(key: str) -> tuple[str, ...]:
     if "-" not in key:
         return (key,)
     return tuple(dict.fromkeys((key, key.replace("-", ""), key.replace("-", " "))))
+
+
+# a preposition before «два часа» that makes it a time of day («в два часа», «к трём часам»,
+# «на семь часов»), and a part of the day after it («два часа ночи»)
+CLOCK_BEFORE = frozenset("в во к ко на до после с со около".split())
+PARTS_OF_DAY = frozenset("утра дня вечера ночи".split())
+
+
+def _duration(tokens: list[Token], first: int, last: int) -> bool:
+    """Whether a run «два часа» is a length of time, not a time of day: a Russian numeral and
+    a form of час, with no preposition before it that makes it a clock time and no part of
+    the day after it. Without one it is an accusative of duration («ждал два часа», «три часа
+    рисовали», «через три часа»), and a clock face named «два часа» does not stand for it."""
+    if last != first + 1 or tokens[last].lemma != "час" or not numeral(tokens[first].text):
+        return False
+    sentence = tokens[first].sentence
+    before = next(
+        (t for t in reversed(tokens[:first]) if t.kind == "word" or t.sentence != sentence), None
+    )
+    after = next(
+        (t for t in tokens[last + 1 :] if t.kind == "word" or t.sentence != sentence), None
+    )
+    clock_before = (
+        before is not None
+        and before.sentence == sentence
+        and (before.text.casefold() in CLOCK_BEFORE)
+    )
+    clock_after = (
+        after is not None and after.sentence == sentence and (after.text.casefold() in PARTS_OF_DAY)
+    )
+    return not (clock_before or clock_after)
 
 
 def _english(tok: Token) -> bool:

@@ -97,6 +97,12 @@ def can_be_noun(word: str, lang: str | None = None) -> bool:
 READING_FLOOR = 0.05  # a reading pymorphy3 gives less than this is a curiosity («стали»: сталь)
 
 
+def numeral(word: str) -> bool:
+    """Whether a Russian word is a numeral in its likeliest reading («два», «трёх», «семи»)."""
+    low = word.casefold().replace("ё", "е")
+    return script_language(low) == "ru" and _parses(low)[0].tag.POS == "NUMR"
+
+
 @lru_cache(maxsize=200_000)
 def only_noun(word: str, lang: str | None = None) -> bool:
     """Is a noun the only thing this word can be («дымка», "physician"; not "start", which
