@@ -165,7 +165,7 @@ def _mark_durations(tokens: list[Token]) -> None:
     """Mark the numeral and the час of a length of time (``_duration``): a number says how
     long, and no clock face, no hour glyph stands for it."""
     for i in range(len(tokens) - 1):
-        if tokens[i].kind == tokens[i + 1].kind == "word" and _duration(tokens, i, i + 1):
+        if tokens[i].kind == tokens[i + 1].kind == "word" and _duration(tokens, i):
             tokens[i].duration = tokens[i + 1].duration = True
 
 
@@ -1077,12 +1077,13 @@ class Bridge:
                 return None
             return [*named, *(c for c in ranked if c is not named[0])]
 
-        singles = [(i, settled(i, ranked) or ranked) for i, ranked in singles]
+        firsts = [settled(i, ranked) for i, ranked in singles]
+        singles = [(i, first or ranked) for (i, ranked), first in zip(singles, firsts, strict=True)]
         asked = [
             (n, i, ranked)
             for n, (i, ranked) in enumerate(singles)
-            if (len(tied(ranked)) > 1 or any(c[1] not in names[i] for c in ranked))
-            and settled(i, ranked) is None
+            if firsts[n] is None
+            and (len(tied(ranked)) > 1 or any(c[1] not in names[i] for c in ranked))
         ]
         if not asked:
             return singles
@@ -2221,29 +2222,29 @@ CLOCK_BEFORE = frozenset("в во к ко на до после с со окол�
 PARTS_OF_DAY = frozenset("утра дня вечера ночи".split())
 
 
-def _duration(tokens: list[Token], first: int, last: int) -> bool:
-    """Whether a run «два часа» is a length of time, not a time of day: a Russian numeral and
-    a form of час, with no preposition before it that makes it a clock time and no part of
-    the day after it. Without one it is an accusative of duration («ждал два часа», «три часа
-    рисовали», «через три часа»), and a clock face named «два часа» does not stand for it."""
-    if last != first + 1 or tokens[last].lemma != "час" or not numeral(tokens[first].text):
+def _duration(tokens: list[Token], i: int) -> bool:
+    """Whether the words at ``i`` and ``i + 1`` («два часа») are a length of time, not a time
+    of day: a Russian numeral and a form of час, with no preposition before them that makes
+    them a clock time and no part of the day after them. Without one they are an accusative
+    of duration («ждал два часа», «три часа рисовали», «через три часа»), and a clock face
+    named «два часа» does not stand for them."""
+    if tokens[i + 1].lemma != "час" or not numeral(tokens[i].text):
         return False
-    sentence = tokens[first].sentence
-    before = next(
-        (t for t in reversed(tokens[:first]) if t.kind == "word" or t.sentence != sentence), None
+    return (
+        _word_beside(tokens, i, -1) not in CLOCK_BEFORE
+        and _word_beside(tokens, i + 1, 1) not in PARTS_OF_DAY
     )
-    after = next(
-        (t for t in tokens[last + 1 :] if t.kind == "word" or t.sentence != sentence), None
-    )
-    clock_before = (
-        before is not None
-        and before.sentence == sentence
-        and (before.text.casefold() in CLOCK_BEFORE)
-    )
-    clock_after = (
-        after is not None and after.sentence == sentence and (after.text.casefold() in PARTS_OF_DAY)
-    )
-    return not (clock_before or clock_after)
+
+
+def _word_beside(tokens: list[Token], i: int, step: int) -> str:
+    """The nearest word before (``step`` -1) or after (1) token ``i`` in its sentence,
+    casefolded; empty at the sentence's edge."""
+    j = i + step
+    while 0 <= j < len(tokens) and tokens[j].sentence == tokens[i].sentence:
+        if tokens[j].kind == "word":
+            return tokens[j].text.casefold()
+        j += step
+    return ""
 
 
 def _english(tok: Token) -> bool:
