@@ -473,12 +473,83 @@ def test_statements_per_encode(core: Lexicon, text: str) -> None:
     """A 20-word sentence: the default encode (stability re-encode, decode between, the query
     log) sends at most 20 statements; without the stability check and the log, at most 8.
     What one request has read it does not read again (the stability pass re-reads nothing
-    it already has)."""
+    it already has). Counted with the read memo let go, as for words the process has not
+    seen: what an earlier encode read is not read again at all."""
     core.encode(text)  # the first use in a process reads what later ones keep
+    core.store.forget_memo(core.name)
     full = _statements(core, lambda: core.encode(text))
     assert len(full) <= 20, "\n".join(s[:80] for s in full)
+    core.store.forget_memo(core.name)
     bare = _statements(core, lambda: core.encode(text, stability=False, log=False))
     assert len(bare) <= 8, "\n".join(s[:80] for s in bare)
+
+
+def _reads_entries(statements: list[str]) -> list[str]:
+    """The statements among these that read lemma hits or entries (what the memo keeps)."""
+    return [s for s in statements if "WITH keys" in s or "entry.record" in s]
+
+
+def test_a_warm_process_reads_a_words_entries_once_per_revision(scratch: Lexicon) -> None:
+    """The lemma hits and entries one encode read are kept for the next encode of the same
+    revision (``Store.memo``): the same words again send no statement that reads them, with
+    the query log on (a log row is no revision)."""
+    text = "Свеча горела в тишине, и огонь отражался в воде."
+    scratch.encode(text)
+    first = scratch.encode(text)
+    again = _statements(scratch, lambda: scratch.encode(text, stability=False))
+    assert not _reads_entries(again), "\n".join(s[:120] for s in again)
+    # a warm encode of the same words reads what it did before and finds it the same
+    assert [(lx.form, lx.how) for lx in scratch.encode(text).lexemes] == [
+        (lx.form, lx.how) for lx in first.lexemes
+    ]
+
+
+def test_a_write_by_another_process_is_seen_by_the_next_encode(
+    scratch: Lexicon, tmp_path: Path
+) -> None:
+    """The memo is keyed by the lexicon's last revision as the database says, not by what
+    this process wrote: an entry another process adds (here another store on the same
+    database) is found by the next encode, and one it retires is no longer."""
+    from hyperlexicon.store import Store
+
+    text = "Над крышей кружила каракатица."
+    assert "🦑" not in scratch.encode(text, stability=False).hyperstring
+    other = Store(scratch.settings.db_url)
+    try:
+        other.add(
+            scratch.name,
+            EntryData.create("🦑", kind="glyph", glosses={"ru": ["каракатица"]}),
+            author="elsewhere",
+        )
+        found = scratch.encode(text, stability=False)
+        assert [lx.how for lx in found.lexemes if lx.form == "🦑"] == ["lemma"], found.lexemes
+        other.update(
+            scratch.name, "🦑", lambda d: d.evolve(status="deprecated"), author="elsewhere"
+        )
+        assert "🦑" not in scratch.encode(text, stability=False).hyperstring
+    finally:
+        other.close()
+
+
+def test_the_memo_is_let_go_when_it_grows_past_its_limit(
+    scratch: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that encodes a great variety of text does not keep every entry it ever
+    read: past ``MEMO_LIMIT`` answers the next request starts an empty memo (the one being
+    read is never cleared under another request)."""
+    from hyperlexicon import bridge as bridge_module
+
+    text = "Свеча горела в тишине, и огонь отражался в воде."
+    scratch.encode(text, stability=False, log=False)
+    revision = scratch.store.last_revision(scratch.name)
+    kept = scratch.store.memo(scratch.name, revision)
+    assert kept["entries"] and kept["lemmas"]
+    monkeypatch.setattr(bridge_module, "MEMO_LIMIT", 5)
+    scratch.encode("Ветер принёс запах моря.", stability=False, log=False)
+    assert kept["entries"], "a memo let go is not cleared in place"
+    assert scratch.store.memo(scratch.name, revision) is not kept
+    again = _statements(scratch, lambda: scratch.encode(text, stability=False, log=False))
+    assert _reads_entries(again), "what was let go is read again"
 
 
 def test_an_encodes_matrix_products_run_on_one_blas_thread(

@@ -502,3 +502,25 @@ def test_in_lists_are_compiled_for_few_sizes() -> None:
     assert all(n <= size <= 1024 for n, size in sizes.items())
     assert all(size - n < max(n / 4, 4) for n, size in sizes.items())
     assert bucket(700, 1024) == 768 and bucket(100, 128) == 112 and bucket(120, 100) == 100
+
+
+def test_a_memo_holds_for_one_revision_and_a_lexicon_made_again_starts_afresh(
+    lexicon: Lexicon,
+) -> None:
+    """``Store.memo``: what a reader keeps of a lexicon is one revision's; a write makes a
+    new revision and so a new memo; a lexicon deleted and made again under its name starts
+    an empty one, whatever revision id it reaches."""
+    store, name = lexicon.store, lexicon.name
+    lexicon.add(FIRE)
+    first = store.last_revision(name)
+    store.memo(name, first)["kept"] = 1
+    assert store.memo(name, first) == {"kept": 1}
+    lexicon.add(EntryData.create("⚠", glosses={"en": ["warning"]}))
+    second = store.last_revision(name)
+    assert second > first and store.memo(name, second) == {}
+    store.memo(name, second)["kept"] = 2
+    store.delete_lexicon(name)
+    store.create_lexicon(name)
+    lexicon.add(FIRE)
+    lexicon.add(EntryData.create("⚠", glosses={"en": ["warning"]}))
+    assert store.memo(name, store.last_revision(name)) == {}

@@ -79,6 +79,9 @@ SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
 # entries asked per lemma and field: a common keyword («snow», «море») belongs to a dozen
 # emoji, and the context can only choose among those it is shown
 LEMMA_CANDIDATES = 24
+# answers a process keeps of one lexicon revision (``_Reads``) before it starts afresh: about
+# 40 MB of entries at most; a warm encode of a 20-word sentence adds a few hundred
+MEMO_LIMIT = 50_000
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 PIVOTS = 3  # a word's translations looked up in the other language's glosses
@@ -305,21 +308,36 @@ class _Reads:
     most of them repeats). Here a read asks the store only for what this request has not
     read yet, and answers in the order the store's own select gives on SQLite (ids and keys
     ascending; lemma hits in their fixed order). The memo lives as long as the request, so
-    it never serves another request's reads; anything else goes to the store unchanged."""
+    it never serves another request's reads; anything else goes to the store unchanged.
 
-    def __init__(self, store: Store) -> None:
+    Given ``memo`` (``Store.memo``: the lexicon's dict for the revision the request began
+    at), the reads are kept there, and a later request of the same revision finds them: a
+    warm process reads the lemma hits and entries of a common word once, not once per
+    encode (at 100k entries they were half of a warm encode). Nothing in them can change
+    without a new revision, which starts a new memo."""
+
+    def __init__(self, store: Store, memo: dict[str, Any] | None = None) -> None:
         self._store = store
-        self._entries: dict[tuple[str, int], StoredEntry | None] = {}
-        self._keys: dict[tuple[str, str | None, str], StoredEntry | None] = {}
-        self._lemmas: dict[tuple[str, str | None, int, str], list[LemmaHit]] = {}
-        self._firsts: dict[tuple[str, str, str], list[int]] = {}
-        self._known: dict[tuple[str, str], bool] = {}
+        memo = {} if memo is None else memo
+        self._entries: dict[tuple[str, int], StoredEntry | None] = memo.setdefault("entries", {})
+        self._keys: dict[tuple[str, str | None, str], StoredEntry | None] = memo.setdefault(
+            "keys", {}
+        )
+        self._lemmas: dict[tuple[str, str | None, int, str], list[LemmaHit]] = memo.setdefault(
+            "lemmas", {}
+        )
+        self._firsts: dict[tuple[str, str, str], list[int]] = memo.setdefault("firsts", {})
+        self._known: dict[tuple[str, str], bool] = memo.setdefault("known", {})
         self._revision: dict[str, int] = {}
         # the bilingual dictionary, looked up once: finding it stats its files (0.2 ms)
         self.translations: tuple[Translations | None] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
+
+    def size(self) -> int:
+        """How many answers are kept: entries and lemma keys count one each."""
+        return sum(map(len, (self._entries, self._keys, self._lemmas, self._firsts, self._known)))
 
     def get_many(self, lexicon: str, ids: Sequence[int]) -> dict[int, StoredEntry]:
         wanted = sorted(set(ids))
@@ -367,10 +385,11 @@ class _Reads:
         wanted = sorted(set(lemma_keys))
         missing = [k for k in wanted if (lexicon, status, per_key, k) not in self._lemmas]
         if missing:
-            for k in missing:
-                self._lemmas[(lexicon, status, per_key, k)] = []
+            # gathered apart and then kept: another request may be reading the memo
+            got: dict[str, list[LemmaHit]] = {k: [] for k in missing}
             for hit in self._store.by_lemmas(lexicon, missing, status=status, per_key=per_key):
-                self._lemmas[(lexicon, status, per_key, hit.lemma)].append(hit)
+                got[hit.lemma].append(hit)
+            self._lemmas.update(((lexicon, status, per_key, k), v) for k, v in got.items())
         hits = [h for k in wanted for h in self._lemmas[(lexicon, status, per_key, k)]]
         hits.sort(key=lambda h: (h.lemma, h.field, h.position, h.entry_id))
         return hits
@@ -456,17 +475,24 @@ class Bridge:
         """Start a request's reads unless one is under way; what ``_end_reads`` is given."""
         if self._reads is not None:
             return None
-        self._reads = _Reads(self.ws.store)
+        store = self.ws.store
+        revision = None
         if self._revision is not None:  # once: a bridge held on to must read it afresh
-            revision, writes = self._revision
+            known, writes = self._revision
             self._revision = None
-            if writes == self.ws.store.writes:
-                self._reads.seed_revision(self.name, revision)
+            if writes == store.writes:
+                revision = known
+        if revision is None:  # one statement, which the scene's revision takes
+            revision = store.last_revision(self.name)
+        self._reads = _Reads(store, store.memo(self.name, revision))
+        self._reads.seed_revision(self.name, revision)
         return self._reads
 
     def _end_reads(self, reads: _Reads | None) -> None:
         if reads is not None and self._reads is reads:
             self._reads = None
+            if reads.size() > MEMO_LIMIT:
+                self.ws.store.forget_memo(self.name)
 
     @property
     def name(self) -> str:

@@ -284,6 +284,8 @@ class Store:
         self._cursors = ReadCursors(self.engine)
         self._compiled: dict[tuple[Any, ...], Compiled] = {}
         self.writes = 0  # write transactions this process has run here (``Bridge`` asks)
+        # what callers keep of a lexicon as it stood at one revision (``memo``)
+        self._memos: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
         if check:
             self.check_schema()
 
@@ -403,6 +405,31 @@ class Store:
             lx_id = self.lexicon_id(s, name)
             s.execute(delete(M.Lexicon).where(M.Lexicon.id == lx_id))
         self._lexicon_ids.pop(name, None)
+        self.forget_memo(name)
+
+    def memo(self, lexicon: str, revision: int) -> dict[str, Any]:
+        """A dict in which a reader keeps what it read of ``lexicon`` at ``revision`` (its
+        last revision, as the reader has just read it), for later readers of the same
+        revision in this process: the bridge's lemma hits and entries, which repeat from
+        one encode to the next for every common word.
+
+        Every write of an entry makes a revision, so equal revisions mean equal entries,
+        whichever process wrote them; a new revision gets a new, empty dict and the old one
+        is let go (a request under way keeps reading its own). Keyed with the lexicon's id,
+        since a lexicon deleted and made again can reach the same revision id."""
+        key = (self._lexicon(lexicon), revision)
+        with self._lock:
+            held = self._memos.get(lexicon)
+            if held is None or held[0] != key:
+                held = (key, {})
+                self._memos[lexicon] = held
+            return held[1]
+
+    def forget_memo(self, lexicon: str) -> None:
+        """Let the lexicon's memo go (the next reader starts an empty one): what its owner
+        does when it has grown too big, never clearing it in place under other readers."""
+        with self._lock:
+            self._memos.pop(lexicon, None)
 
     def lexicon_id(self, s: Session | Connection, name: str, *, create: bool = False) -> int:
         cached = self._lexicon_ids.get(name)
