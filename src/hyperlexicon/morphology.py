@@ -259,27 +259,38 @@ def nominatives(words: tuple[str, ...]) -> tuple[str, ...]:
         and len(words) > 1
         and all(any(p.tag.POS == "NOUN" and "gent" in p.tag for p in found) for found in parses[1:])
     ):
-        head = first.inflect({"nomn", first.tag.number or "sing"})
+        head = _inflected(
+            words[0].casefold().replace("ё", "е"), ("NOUN",), ("nomn", first.tag.number or "sing")
+        )
         if head is not None:
             out.append(" ".join([head.word, *(w.casefold() for w in words[1:])]))
-    noun = next((p for p in parses[-1] if p.tag.POS == "NOUN"), None)
-    if noun is None:
+    if not any(p.tag.POS == "NOUN" for p in parses[-1]):
         return tuple(dict.fromkeys(o.replace("ё", "е") for o in out))
+    keys = [w.casefold().replace("ё", "е") for w in words]
     for number in ("sing", "plur"):
-        head = noun.inflect({"nomn", number})
+        head = _inflected(keys[-1], ("NOUN",), ("nomn", number))
         if head is None:
             continue
         said: list[str] = []
-        for found in parses[:-1]:
-            mod = next((p for p in found if p.tag.POS in ("ADJF", "PRTF")), None)
-            grammemes = {"nomn", number} | ({head.tag.gender} if number == "sing" else set())
-            agreed = mod.inflect(grammemes - {None}) if mod is not None else None
+        for key in keys[:-1]:
+            gender = head.tag.gender if number == "sing" else None
+            grammemes = ("nomn", number, gender) if gender else ("nomn", number)
+            agreed = _inflected(key, ("ADJF", "PRTF"), grammemes)
             if agreed is None:
                 break
             said.append(agreed.word)
         else:
             out.append(" ".join([*said, head.word]))
     return tuple(dict.fromkeys(o.replace("ё", "е") for o in out))
+
+
+@lru_cache(maxsize=50_000)
+def _inflected(word: str, pos: tuple[str, ...], grammemes: tuple[str, ...]) -> Any:
+    """The word's likeliest reading of one of these parts of speech, put in these
+    grammemes (None if it has no such reading or form). Kept per word: a phrase is new far
+    more often than its words are, and inflecting is most of what ``nominatives`` costs."""
+    parse = next((p for p in _parses(word) if p.tag.POS in pos), None)
+    return parse.inflect(set(grammemes)) if parse is not None else None
 
 
 # perfective prefixes, longest first: «за|плакать», «по|смотреть», «вы|пить»
