@@ -79,9 +79,10 @@ SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
 # entries asked per lemma and field: a common keyword («snow», «море») belongs to a dozen
 # emoji, and the context can only choose among those it is shown
 LEMMA_CANDIDATES = 24
-# answers a process keeps of one lexicon revision (``_Reads``) before it starts afresh: about
-# 40 MB of entries at most; a warm encode of a 20-word sentence adds a few hundred
-MEMO_LIMIT = 50_000
+# answers a process keeps of one lexicon revision (``_Reads``) before it starts afresh. An
+# entry held costs about 2.6 kB (the bench's synthetic ones, tracemalloc), so this is some
+# 50 MB at most; an encode of a 20-word sentence of new words adds a few hundred answers
+MEMO_LIMIT = 20_000
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 PIVOTS = 3  # a word's translations looked up in the other language's glosses
