@@ -454,6 +454,60 @@ def test_the_bridge_reads_a_searchs_statuses_with_its_entries(indexed_sqlite: Le
     assert "🜂" not in [lx.form for lx in got.lexemes]
 
 
+def test_a_kind_of_few_documents_is_searched_in_memory_on_a_big_collection(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a collection too big for a snapshot, a query filtered to a kind of few documents
+    (the archetype layer's Δ-codes) is answered from that kind's vectors in memory, as
+    Chroma answers it, and not by Chroma (which reads the whole collection's metadata for
+    it); the kind is read again at a new revision, so an entry retired since is left out."""
+    import hyperlexicon.index as index_module
+
+    lex, name = indexed_sqlite, indexed_sqlite.name
+    index, store = lex.index, lex.store
+
+    def too_big() -> None:  # as a collection over SNAPSHOT_MAX is, at the current revision
+        revision = store.state(name).revision
+        index.note_synced(name, revision)
+        index.forget_snapshot(name)
+        index._too_big[name] = revision
+
+    too_big()
+    vectors = index.embedder.encode(["тишина и ожидание перед бурей", "a quiet fear"])
+    want = index._search_once(name, vectors, 3, "delta", None, "active", None)
+    assert all(want)
+
+    def chroma(*_: object, **__: object) -> object:
+        raise AssertionError("a query of a kind of few documents went to Chroma")
+
+    monkeypatch.setattr(index, "_search_once", chroma)
+    got = index._search(name, vectors, 3, "delta", None, "active", None)
+    assert [[(h.entry_id, h.doc, round(h.score, 4)) for h in hits] for hits in got] == [
+        [(h.entry_id, h.doc, round(h.score, 4)) for h in hits] for hits in want
+    ]
+    first = store.get_many(name, [got[0][0].entry_id])[got[0][0].entry_id].data.form
+    held = index._kinds[(name, "delta")]
+    lex.edit(first, status="deprecated")
+    too_big()
+    again = index._search(name, vectors, 3, "delta", None, "active", None)
+    assert got[0][0].entry_id not in [h.entry_id for h in again[0]]
+    # a kind with more documents than KIND_MAX goes to Chroma as before
+    assert index._kinds[(name, "delta")] is not held
+    monkeypatch.undo()
+    monkeypatch.setattr(index_module, "KIND_MAX", 2)
+    too_big()
+    asked: list[str | None] = []
+    real = index._search_once
+
+    def counted(lexicon: str, vectors: object, k: int, kind: str | None, *rest: object) -> object:
+        asked.append(kind)
+        return real(lexicon, vectors, k, kind, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index, "_search_once", counted)
+    index._search(name, vectors, 3, "delta", None, "active", None)
+    assert asked == ["delta"]
+
+
 def test_chroma_answers_as_the_snapshot_does(indexed_sqlite: Lexicon) -> None:
     """A collection too big for a snapshot is searched in Chroma for ids and distances only,
     the status from SQL in one statement (no other: not the lexicon's state again); its
