@@ -103,6 +103,32 @@ def test_heavy_parts_load_only_for_their_embedder() -> None:
     assert out.strip() == "[]"
 
 
+def test_the_blas_limit_reaches_a_library_loaded_after_it_was_first_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one-thread BLAS limit finds the process's BLAS libraries again when modules were
+    imported since it last did (a library that brings its own BLAS ran on every core: seen
+    as two threads in the encode's products after another test file's imports)."""
+    import types
+
+    import threadpoolctl
+
+    from hyperlexicon import embeddings
+
+    limit = embeddings._OneBlasThread()
+    made: list[int] = []
+    real = threadpoolctl.ThreadpoolController
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", lambda: made.append(1) or real())
+    for _ in range(3):
+        with limit():
+            pass
+    assert len(made) == 1  # found once while nothing is imported
+    monkeypatch.setitem(sys.modules, "a_library_with_its_own_blas", types.ModuleType("blas"))
+    with limit():
+        pass
+    assert len(made) == 2
+
+
 MODEL_PROBE = """
 import json, sys, numpy as np
 from concurrent.futures import ThreadPoolExecutor
@@ -506,6 +532,91 @@ def test_a_kind_of_few_documents_is_searched_in_memory_on_a_big_collection(
     monkeypatch.setattr(index, "_search_once", counted)
     index._search(name, vectors, 3, "delta", None, "active", None)
     assert asked == ["delta"]
+
+
+@pytest.mark.parametrize("kind, register", [(None, "poetic"), ("glyph", None), (None, "emotional")])
+def test_a_filtered_query_is_filtered_here_as_chroma_filters_it(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch, kind: str | None, register: str | None
+) -> None:
+    """On a collection too big for a snapshot, a query filtered by kind or register asks
+    Chroma unfiltered for more documents and filters them by the entries' own kind and
+    registers: the answer Chroma's ``where`` gives, without the ``where`` (which reads the
+    whole collection's metadata). Where too few pass, Chroma filters after all."""
+    import hyperlexicon.index as index_module
+
+    lex, name = indexed_sqlite, indexed_sqlite.name
+    index, store = lex.index, lex.store
+    index.note_synced(name, store.state(name).revision)
+    index.forget_snapshot(name)
+    index._too_big[name] = store.state(name).revision
+    vectors = index.embedder.encode(["тишина и ожидание перед бурей", "fire and light"])
+    wheres: list[object] = []
+    real = index._on_collection
+
+    class Spy:
+        def __init__(self, col: Any) -> None:
+            self.col = col
+
+        def query(self, **kw: Any) -> Any:
+            wheres.append(kw.get("where"))
+            return self.col.query(**kw)
+
+    monkeypatch.setattr(
+        index, "_on_collection", lambda lexicon, call: real(lexicon, lambda col: call(Spy(col)))
+    )
+    here = index._filtered_here
+    monkeypatch.setattr(index, "_filtered_here", lambda *args: None)
+    want = index._search_once(name, vectors, 3, kind, register, "active", None)
+    assert wheres == [index_module.where(kind, register)] and all(want)
+    monkeypatch.setattr(index, "_filtered_here", here)
+    wheres.clear()
+    got = index._search_once(name, vectors, 3, kind, register, "active", None)
+    assert wheres == [None]
+    assert [[(h.entry_id, h.doc, round(h.score, 4)) for h in hits] for hits in got] == [
+        [(h.entry_id, h.doc, round(h.score, 4)) for h in hits] for hits in want
+    ]
+    # a filter few documents pass: too few of the nearest kept, so Chroma filters
+    monkeypatch.setattr(index_module, "FILTER_HERE", 1)
+    wheres.clear()
+    index._search_once(name, vectors, 3, "delta", "technical", "active", None)
+    assert wheres == [None, index_module.where("delta", "technical")]
+
+
+def test_a_search_no_bridge_vouched_for_reads_the_gloss_languages_once_per_revision(
+    indexed_sqlite: Lexicon,
+) -> None:
+    """Whether the lexicon speaks a query's language is read once per revision, also for
+    searches nothing vouched for (indexing by hand: it was read again by every search, 140
+    ms at 100k entries)."""
+    from sqlalchemy import event
+
+    russian = indexed_sqlite.using("ru-only")
+    for form, gloss in (("🔥", "огонь"), ("🕯", "свеча"), ("🌧", "дождь"), ("🤫", "тишина")):
+        russian.add(EntryData.create(form, glosses={"ru": [gloss]}))
+    russian.sync()
+    lex = Lexicon(
+        indexed_sqlite.settings.with_(auto_index=False),
+        name="ru-only",
+        store=indexed_sqlite.store,
+    )
+    lex.search("fire", mode="semantic")  # English, of a lexicon glossed in Russian only
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(lex.store.engine, "before_cursor_execute", count)
+    try:
+        lex.search("silence before the storm", mode="semantic")
+        lex.search("a candle in the rain", mode="semantic")
+        assert not [s for s in seen if "GROUP BY g.lang" in s], seen
+        russian.add(EntryData.create("🧿", glosses={"ru": ["оберег"]}))
+        seen.clear()
+        lex.search("an amulet against evil", mode="semantic")
+        lex.search("the evil eye", mode="semantic")
+        assert len([s for s in seen if "GROUP BY g.lang" in s]) == 1, seen
+    finally:
+        event.remove(lex.store.engine, "before_cursor_execute", count)
 
 
 def test_chroma_answers_as_the_snapshot_does(indexed_sqlite: Lexicon) -> None:
