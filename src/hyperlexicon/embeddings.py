@@ -42,6 +42,7 @@ import os
 import pickle
 import shutil
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -138,22 +139,28 @@ class _OneBlasThread:
 
     The limit is process-wide, so nested and concurrent users share one: the first sets it,
     the last restores what was there (a plain ``threadpool_limits`` per call would let one
-    thread's exit restore the old limit under another's running matrix products)."""
+    thread's exit restore the old limit under another's running matrix products).
+
+    The controller knows the BLAS libraries loaded when it was made (finding them takes
+    0.5 ms): it is made again when modules were imported since, which is how another BLAS
+    comes into the process (a second numpy-based library, torch), or it would run free."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._users = 0
         self._limiter: Any = None
         self._controller: Any = None
+        self._modules = 0  # len(sys.modules) when the controller was made
 
     @contextlib.contextmanager
     def __call__(self) -> Iterator[None]:
         with self._lock:
             if self._users == 0:
-                if self._controller is None:
+                if self._controller is None or len(sys.modules) != self._modules:
                     from threadpoolctl import ThreadpoolController
 
                     self._controller = ThreadpoolController()
+                    self._modules = len(sys.modules)
                 self._limiter = self._controller.limit(limits=1, user_api="blas")
             self._users += 1
         try:
