@@ -45,6 +45,7 @@ from hyperlexicon.config import Settings
 from hyperlexicon.lexicon import Lexicon
 
 sys.path.insert(0, os.path.dirname(__file__))
+from encode_quality import DATA, load_set
 from paired import compare
 from store_bench import make_entry, percentile
 
@@ -59,13 +60,8 @@ def texts(lang: str, n: int, rng: random.Random) -> list[str]:
 
 def sentences(lang: str) -> list[str]:
     """The encode-quality sets' sentences in ``lang``: ordinary text, none repeated."""
-    import yaml
-
-    out: list[str] = []
-    for name in ("encode_quality.yaml", "encode_heldout.yaml"):
-        with open(os.path.join(os.path.dirname(__file__), "data", name), encoding="utf-8") as f:
-            out += [d["text"] for d in yaml.safe_load(f)["items"] if d["lang"] == lang]
-    return list(dict.fromkeys(out))
+    items = load_set(DATA) + load_set(DATA.with_name("encode_heldout.yaml"))
+    return list(dict.fromkeys(item.text for item in items if item.lang == lang))
 
 
 def forget(lex: Lexicon) -> None:

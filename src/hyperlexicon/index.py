@@ -1293,22 +1293,18 @@ class Index:
                 and (not register or register in stored.data.registers)
             )
 
-        metadatas: list[list[dict[str, Any]]] = []
+        kept_ids: list[list[list[str]]] = []
         distances: list[list[float]] = []
         for ids, dists in zip(parsed, result["distances"], strict=True):
-            kept = [
-                (int(e), doc, d) for (e, doc), d in zip(ids, dists, strict=True) if fits(int(e))
-            ]
-            if len(ids) == n and len({e for e, _, _ in kept}) < k:
+            kept = [(pair, d) for pair, d in zip(ids, dists, strict=True) if fits(int(pair[0]))]
+            if len(ids) == n and len({pair[0] for pair, _ in kept}) < k:
                 return None
-            metadatas.append(
-                [
-                    {"entry_id": e, "doc": doc, "status": entries[e].data.status}
-                    for e, doc, _ in kept
-                ]
-            )
-            distances.append([d for _, _, d in kept])
-        return _best_per_entry({"metadatas": metadatas, "distances": distances}, k, status)
+            kept_ids.append([pair for pair, _ in kept])
+            distances.append([d for _, d in kept])
+        statuses = {i: stored.data.status for i, stored in entries.items()}
+        return _best_per_entry(
+            {"metadatas": _metadatas(kept_ids, statuses), "distances": distances}, k, status
+        )
 
     def vectors(self, lexicon: str, ids: Sequence[str]) -> dict[str, Any]:
         snapshot = self._usable_snapshot(lexicon)
@@ -1548,11 +1544,16 @@ def _labelled(
     statuses: dict[int, str] = {}
     if status:
         statuses = store.statuses(lexicon, sorted({int(e) for ids in parsed for e, _ in ids}))
-    metadatas = [
+    return {"metadatas": _metadatas(parsed, statuses), "distances": result["distances"]}
+
+
+def _metadatas(parsed: list[list[list[str]]], statuses: dict[int, str]) -> list[list[dict]]:
+    """Per query, what ``_best_per_entry`` reads of each document: from its id parsed into
+    (entry id, doc), and the entry's status where one is known."""
+    return [
         [{"entry_id": int(e), "doc": doc, "status": statuses.get(int(e))} for e, doc in ids]
         for ids in parsed
     ]
-    return {"metadatas": metadatas, "distances": result["distances"]}
 
 
 def _scan(col: Any, page: int = 5000) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
