@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from hyperlexicon.config import Settings
-from hyperlexicon.embeddings import get_embedder
+from hyperlexicon.embeddings import COMMON_WORDS, common_centre, from_centre, get_embedder
 from hyperlexicon.entry import Component, EntryData
 from hyperlexicon.errors import BadInputError, ConfigError
-from hyperlexicon.index import IndexDamagedError, IndexMismatchError, documents
+from hyperlexicon.index import RERANK, IndexDamagedError, IndexMismatchError, documents
 from hyperlexicon.lexicon import Lexicon
 
 from .fixtures import DATA
@@ -324,6 +324,59 @@ def test_semantic_filters(indexed: Lexicon) -> None:
     assert hits and all(h.entry.data.kind == "delta" for h in hits)
     hits = indexed.search("fire", mode="semantic", register="technical", limit=5)
     assert hits and all("technical" in h.entry.data.registers for h in hits)
+
+
+def test_a_semantic_search_ranks_its_hits_from_the_common_centre(indexed: Lexicon) -> None:
+    """The order is the cosine measured from the common centre, over four times the limit of
+    the index's nearest; each hit keeps the plain cosine as its score. Fails when the order
+    is left as the index gave it: on these queries the two orders differ."""
+    index = indexed.workspace.index()
+    embedder = index.embedder
+    centre = common_centre(embedder)
+    differs = 0
+    for q, _ in queries():
+        plain = index.query(indexed.name, q, k=5 * RERANK)
+        ids = [f"{h.entry_id}:{h.doc}" for h in plain]
+        vectors = index.vectors(indexed.name, ids)
+        near = from_centre(embedder.encode([q]), [vectors[i] for i in ids], centre)[0]
+        expected = sorted(range(len(plain)), key=lambda n: (-float(near[n]), plain[n].entry_id))
+        hits = indexed.search(q, mode="semantic", limit=5)
+        assert [h.entry.id for h in hits] == [plain[n].entry_id for n in expected[:5]], q
+        by_id = {h.entry_id: h.score for h in plain}
+        assert all(h.score == pytest.approx(by_id[h.entry.id]) for h in hits)
+        differs += [h.entry.id for h in hits] != [h.entry_id for h in plain[:5]]
+    assert differs >= 3
+
+
+def test_the_common_centre_is_the_mean_of_the_common_words_kept_per_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hyperlexicon import embeddings
+
+    use = get_embedder("use-multilingual")
+    words = [w for w in COMMON_WORDS.read_text("utf-8").splitlines() if w and not w.startswith("#")]
+    assert len(words) > 5000 and {"огонь", "fire", "время", "time"} <= set(words)
+    centre = common_centre(use)
+    vectors = use.encode(words)
+    assert np.allclose(centre, vectors.mean(axis=0), atol=1e-5)
+    # a new process reads it from the model cache instead of embedding the words again
+    monkeypatch.setattr(embeddings, "_centres", {})
+    monkeypatch.setattr(use, "encode", lambda texts: pytest.fail("embedded the words again"))
+    assert np.array_equal(common_centre(use), centre)
+    # the centre is the direction every text shares: two common words are about 0.3 apart
+    # by a plain cosine, whatever they mean, and about nothing measured from the centre
+    a, b = vectors[:500], vectors[500:1000]
+    assert float(np.mean(a @ b.T)) > 0.2
+    assert abs(float(np.mean(from_centre(a, b, centre)))) < 0.05
+
+
+def test_the_common_words_are_wordfreqs_as_the_script_builds_them() -> None:
+    pytest.importorskip("wordfreq")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "common_words.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_hybrid_fuses_lemma_and_meaning(indexed: Lexicon) -> None:

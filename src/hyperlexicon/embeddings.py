@@ -663,6 +663,57 @@ def _model_path(spec: str) -> Path:
     return found
 
 
+# --- the common centre ----------------------------------------------------------------------
+
+COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common_words.txt"
+_centres: dict[tuple[str, str, int], np.ndarray] = {}
+_centres_lock = threading.Lock()
+
+
+def common_centre(embedder: Embedder) -> np.ndarray:
+    """The mean unit vector of the commonest Russian and English words in this embedder's
+    space: the direction every text shares, whatever it says.
+
+    A sentence encoder's vectors are not spread evenly: some documents (short abstract
+    glosses such as ✶ «звезда; свет» or ☉) sit near the centre and are among the nearest
+    of almost any query, a "hub" (Radovanović et al. 2010). Measured from the centre
+    instead of from the origin, a query's nearest documents are the ones nearest to what it
+    says, not to what all texts say. Computed once per model (embedding the words of
+    ``data/common_words.txt``: a second on the bundled model) and kept in the model cache,
+    keyed by the model and the word list."""
+    import numpy as np
+
+    ident = (embedder.name, embedder.model, embedder.dimension)
+    with _centres_lock:
+        held = _centres.get(ident)
+    if held is not None:
+        return held
+    words_text = COMMON_WORDS.read_text("utf-8")
+    key = hashlib.sha256(repr((ident, words_text)).encode()).hexdigest()[:20]
+    path = model_cache_dir() / "centres" / f"{key}.npy"
+    centre = None
+    with contextlib.suppress(OSError, ValueError):
+        centre = np.load(path)
+    if centre is None or centre.shape != (embedder.dimension,):
+        words = [w for w in words_text.splitlines() if w and not w.startswith("#")]
+        centre = normalize(embedder.encode(words)).mean(axis=0).astype(np.float32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy")
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, centre)
+        os.replace(tmp, path)
+    with _centres_lock:
+        return _centres.setdefault(ident, centre)
+
+
+def from_centre(queries: Any, documents: Any, centre: Any) -> np.ndarray:
+    """Cosine similarities of unit ``queries`` to unit ``documents`` measured from
+    ``centre`` (see ``common_centre``): a (queries × documents) matrix."""
+    import numpy as np
+
+    return normalize(np.asarray(queries) - centre) @ normalize(np.asarray(documents) - centre).T
+
+
 # --- registry -----------------------------------------------------------------------------
 
 Factory = Callable[[str], Embedder]

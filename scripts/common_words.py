@@ -1,0 +1,51 @@
+"""Write src/hyperlexicon/data/common_words.txt: the commonest words of Russian and English.
+
+The list is the reference vocabulary whose mean vector ``embeddings.common_centre`` takes
+away before a semantic search ranks its hits (see docs/index.md). It is built from wordfreq's
+frequency lists (Speer et al., a maintained merge of subtitles, Wikipedia, news and web text),
+never typed by hand; ``tests/test_index.py`` rebuilds it and compares.
+
+    python scripts/common_words.py            # write the file
+    python scripts/common_words.py --check    # exit 1 if the file differs from a rebuild
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import metadata
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "src" / "hyperlexicon" / "data" / "common_words.txt"
+LANGUAGES = ("ru", "en")
+PER_LANGUAGE = 5000  # of wordfreq's ranked list, before the filter below
+
+
+def build() -> str:
+    import wordfreq
+
+    words: set[str] = set()
+    for lang in LANGUAGES:
+        # letters only and three or more of them: function words and numbers are near every
+        # document alike and would only blur the centre
+        words |= {w for w in wordfreq.top_n_list(lang, PER_LANGUAGE) if w.isalpha() and len(w) > 2}
+    version = metadata.version("wordfreq")
+    header = (
+        f"# the {PER_LANGUAGE} commonest words of {', '.join(LANGUAGES)} by wordfreq {version}"
+        " (letters only, three or more); built by scripts/common_words.py\n"
+    )
+    return header + "".join(f"{w}\n" for w in sorted(words))
+
+
+def main(argv: list[str]) -> int:
+    text = build()
+    if "--check" in argv:
+        same = OUT.read_text("utf-8") == text
+        print("common_words.txt is up to date" if same else "common_words.txt differs")
+        return 0 if same else 1
+    OUT.write_text(text, "utf-8")
+    print(f"wrote {OUT} ({text.count(chr(10)) - 1} words)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
