@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from hyperlexicon import models as M
+from hyperlexicon.config import Settings
 from hyperlexicon.entry import Component, EntryData
 from hyperlexicon.errors import BadInputError, ConflictError, NotFoundError
 from hyperlexicon.lexicon import Lexicon
@@ -142,9 +144,28 @@ def test_lexicons_are_separate(lexicon: Lexicon) -> None:
     assert lexicon.get("🜂").data.weight == 0.8
 
 
-def test_bad_lexicon_name(lexicon: Lexicon) -> None:
+@pytest.mark.parametrize("name", ["My Lexicon!", "a..b", ".hidden", "trailing.", ""])
+def test_bad_lexicon_name(lexicon: Lexicon, name: str) -> None:
+    """Refused before anything is written, not by Chroma later: a name with two periods
+    together made a collection name Chroma refuses (``hl.a..b.idx``), and the entry's write
+    failed with a server error (found by the schema fuzz test)."""
+    before = lexicon.store.lexicons()
     with pytest.raises(BadInputError, match="lexicon name"):
-        lexicon.store.create_lexicon("My Lexicon!")
+        lexicon.store.create_lexicon(name)
+    assert lexicon.store.lexicons() == before
+
+
+def test_a_lexicon_name_with_periods_apart_is_a_chroma_collection_name(tmp_path: Path) -> None:
+    settings = Settings.load(home=str(tmp_path), db_url=f"sqlite:///{tmp_path / 'l.db'}")
+    lex, _ = Lexicon.init(settings)
+    try:
+        lex.create_lexicon("v1.2-draft", "periods apart")
+        mine = lex.using("v1.2-draft")
+        mine.add(EntryData.create("🜂", glosses={"en": ["fire"]}))
+        mine.sync()
+        assert [h.entry.form for h in mine.search("fire", mode="semantic", limit=1)] == ["🜂"]
+    finally:
+        lex.close()
 
 
 def test_list_filters(seeded: Lexicon) -> None:

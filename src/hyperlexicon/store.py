@@ -1550,9 +1550,19 @@ class Store:
 
 
 def validate_lexicon_name(name: str) -> None:
-    if not name or len(name) > 100 or any(c not in LEXICON_NAME_CHARS for c in name):
+    """A name that is also part of its Chroma collection's name (``hl.<name>.idx``), which
+    Chroma refuses with two periods together: so no '.' at either end or twice in a row."""
+    if (
+        not name
+        or len(name) > 100
+        or any(c not in LEXICON_NAME_CHARS for c in name)
+        or ".." in name
+        or name.startswith(".")
+        or name.endswith(".")
+    ):
         raise BadInputError(
-            f"lexicon name {name!r}: use lower-case letters, digits, '-', '_' or '.' (1-100)"
+            f"lexicon name {name!r}: use lower-case letters, digits, '-', '_' or '.' (1-100), "
+            "with no '.' at either end or two together"
         )
 
 

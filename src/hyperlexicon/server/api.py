@@ -572,8 +572,11 @@ def expected_version(if_match: str | None, current: Any) -> int:
 
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
+# what ``store.validate_lexicon_name`` takes: periods only between other characters
+LEXICON_NAME = r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$"
 LexiconName = Annotated[
-    str, Query(pattern=r"^[a-z0-9._-]{1,100}$", description="the lexicon (default: core)")
+    str,
+    Query(pattern=LEXICON_NAME, max_length=100, description="the lexicon (default: core)"),
 ]
 
 
@@ -594,7 +597,7 @@ class LexiconIn(Body):
         json_schema_extra={"examples": [{"name": "poems", "description": "glyphs of the poems"}]}
     )
 
-    name: str = Field(..., pattern=r"^[a-z0-9._-]{1,100}$")
+    name: str = Field(..., pattern=LEXICON_NAME, max_length=100)
     description: str = ""
 
 
@@ -611,7 +614,7 @@ def create_lexicon(request: Request, body: LexiconIn, who: Admin) -> dict[str, s
 @router.delete("/lexicons/{name}", status_code=204, tags=["lexicons"])
 def delete_lexicon(
     request: Request,
-    name: Annotated[str, Path(pattern=r"^[a-z0-9._-]{1,100}$")],
+    name: Annotated[str, Path(pattern=LEXICON_NAME, max_length=100)],
     who: Admin,
 ) -> Response:
     """Delete a lexicon with everything in it (admin).
