@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 import unicodedata
-import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -853,48 +852,33 @@ def test_saving_every_seed_entry_unchanged_changes_nothing(
     browser: Any, seeded_home: Path, tmp_path: Path
 ) -> None:
     """Open each seed entry's edit form and save it as it is: no revision, nothing changed.
-    (The form once fused every multi-component entry's components into one on any save.)"""
-    srv = _start(seeded_home, tmp_path)
+    (The form once fused every multi-component entry's components into one on any save.)
+
+    Three requests an entry, 150 entries in a row, outrun the server's rate limit (20 a
+    second, bursts of 60) on an idle machine: a refused page load (429) showed its problem
+    above the form, and the test took it for a stalled page. The limit is not what this test
+    is about (tests/test_rate_limit.py is), so its server allows what it asks."""
+    srv = _start(seeded_home, tmp_path, HYPERLEXICON_RATE="1000", HYPERLEXICON_BURST="1000")
     t = Page(browser, srv)
     try:
         before = httpx.get(f"{srv.url}/api/v1/entries", params={"limit": 1000}).json()
         revisions = len(httpx.get(f"{srv.url}/api/v1/history", params={"limit": 10000}).json())
         assert len(before) >= 140
         page = t.open()
-        stalls = []
         for record in before:
             form = record["form"]
             page.goto(f"{srv.url}/#/edit/{quote(form)}")
-            try:
-                page.wait_for_selector(f"form.entry-form[data-original='{form}']")
-            except Exception:
-                # on a loaded machine the form has not come up in time (seen in CI, once):
-                # noted as a stall, and the form asked for once more from a reloaded page
-                stalls.append(["form", form])
-                page.reload()
-                page.wait_for_selector(f"form.entry-form[data-original='{form}']")
+            page.wait_for_selector(f"form.entry-form[data-original='{form}']")
             page.click("form.entry-form button[type=submit]")
             # the entry's view, or the problem the save met (said, not waited out)
-            try:
-                page.wait_for_selector(
-                    f"#entry article[data-form='{form}'], form.entry-form .problem:not([hidden])",
-                    timeout=20_000,
-                )
-            except Exception:  # a view that never came up is noted, see below
-                stalls.append(
-                    page.evaluate(
-                        "() => [location.hash, document.querySelector('main').innerText.slice(0, 300)]"
-                    )
-                )
-                page.reload()
-                continue
+            page.wait_for_selector(
+                f"#entry article[data-form='{form}'], form.entry-form .problem:not([hidden])"
+            )
             problem = page.query_selector("form.entry-form .problem:not([hidden])")
             assert problem is None, (form, problem.inner_text())
         # every save reached the server and was answered (the log has one PUT line per answer)
         answered = srv.log.read_text(errors="replace").count('"PUT /api/v1/entries/')
-        assert answered >= len(before), (answered, len(before), stalls)
-        if stalls:  # the data check below is the point; a view left unshown is a page bug
-            warnings.warn(f"the entry view did not come up after saving: {stalls}", stacklevel=1)
+        assert answered >= len(before), (answered, len(before))
         after = httpx.get(f"{srv.url}/api/v1/entries", params={"limit": 1000}).json()
         assert after == before
         assert (
