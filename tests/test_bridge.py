@@ -228,6 +228,28 @@ def test_semantic_threshold_is_per_register(core: Lexicon) -> None:
     assert semantic(strict, "poetic") == []
 
 
+def test_a_word_asked_by_meaning_is_answered_from_the_common_centre(core: Lexicon) -> None:
+    """A verb no gloss names is nearest, by a plain cosine, to the abstract glosses near
+    every text (Δ-ascent «подъём, рост» for «отвёз» at 0.62, ♂ for «привёз», Δ-ascent for
+    "poured"), which then stood for it. Ranked from the common centre, its nearest are what
+    it says, none of them near enough by its own plain cosine, and the word stays unmatched
+    for growth to see. Fails when the bridge ranks the index's hits by the plain cosine."""
+    for text, verb in (
+        ("Отец отвёз свечу.", "отвёз"),
+        ("Отец привёз воду.", "привёз"),
+        ("Water poured.", "poured"),
+    ):
+        scene = core.bridge.encode(text, stability=False)
+        assert not [lx for lx in scene.lexemes if lx.how == "semantic"], (text, scene.lexemes)
+        assert verb in {u.text for u in scene.unmatched}, text
+    index = core.workspace.index()
+    [hits] = index.query_many(core.name, ["привёз"], k=5, centred=True)
+    nearness = [h.nearness for h in hits]
+    assert None not in nearness and nearness == sorted(nearness, reverse=True)  # type: ignore[type-var]
+    [plain] = index.query_many(core.name, ["привёз"], k=5)
+    assert plain[0].entry_id != hits[0].entry_id and plain[0].nearness is None
+
+
 def test_archetype_fall_back(core: Lexicon) -> None:
     scene = core.encode("Куда уходит детство", stability=False)
     assert scene.lexemes[0].how == "archetype" and scene.lexemes[0].form == "Δ-child"

@@ -226,7 +226,9 @@ def test_calibrated_threshold_beats_the_default_on_held_out_data(minilm: Lexicon
     m = result.metrics["semantic:default"]
     assert m["pairs"] >= 30
     before, after = m["held_out_before"], m["held_out_after"]
-    assert after["f1"] > before["f1"] + 0.1, m
+    # held-out F1 0.63 → 0.70 (0.55 → 0.67 before the bridge ranked its semantic hits from
+    # the common centre, which made the default's own picks better: docs/index.md)
+    assert after["f1"] > before["f1"] + 0.05, m
     assert m["adopted"] and result.thresholds.semantic["default"] < 0.6
     # stored, and used by encode from now on
     assert result.stored_id is not None

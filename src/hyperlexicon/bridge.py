@@ -1401,8 +1401,10 @@ class Bridge:
         queries += [text[tokens[a].start : tokens[b].end] for a, b in sentences]
         if not queries:
             return
+        # ranked from the common centre: a word's nearest are what it says, not the abstract
+        # glosses near every text (docs/index.md); the thresholds still judge plain cosines
         results = self.ws.index().query_many(
-            self.name, queries, k=SEMANTIC_K, status="active", reads=self.store
+            self.name, queries, k=SEMANTIC_K, status="active", reads=self.store, centred=True
         )
         run_results = results[: len(runs)]
         word_results = results[len(runs) : len(runs) + len(words)]
@@ -1510,12 +1512,19 @@ class Bridge:
     def _ranked_hits(
         self, hits: Sequence[Any], entries: dict[int, StoredEntry]
     ) -> list[tuple[float, int, Any]]:
-        scored = [
-            (_weighted(h.score, entries[h.entry_id].data), h.entry_id, entries[h.entry_id])
-            for h in hits
-            if h.entry_id in entries
-        ]
-        return _rank(scored)
+        """The hits usable as (weighted score, entry id, entry), in the order of their weighted
+        nearness from the common centre where the index ranked them by it, else of their
+        weighted score."""
+        by_id = {h.entry_id: h for h in hits if h.entry_id in entries}  # one hit an entry
+        order = _rank(
+            (
+                _weighted(h.score if h.nearness is None else h.nearness, entries[i].data),
+                i,
+                entries[i],
+            )
+            for i, h in by_id.items()
+        )
+        return [(_weighted(by_id[i].score, stored.data), i, stored) for _, i, stored in order]
 
     def _archetype(self, scene: Scene, run: _Run) -> None:
         """The scene falls apart: anchor it on the nearest archetypal node."""

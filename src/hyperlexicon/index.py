@@ -41,7 +41,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlparse
@@ -78,6 +78,9 @@ VECTORS_HELD = 8192  # documents: stored vectors kept per lexicon without a snap
 KIND_MAX = 4096
 # how many times the documents a filtered query asks Chroma for unfiltered (``_filtered_here``)
 FILTER_HERE = 8
+# a query ranked from the common centre is asked for this many times its k by the plain
+# cosine: the centre's nearest lie among them (``Index._from_centre``)
+RERANK = 4
 UPSERT_BATCH = 1000
 SCHEMA = 2  # bump when the document shape or metadata change: forces a rebuild
 OUTBOX_LOCKS = 0x68_6C_78  # "hlx": PostgreSQL advisory locks (this, entry id) while applying
@@ -207,6 +210,9 @@ class VectorHit:
     entry_id: int
     score: float  # cosine similarity of the best document of the entry
     doc: str  # which document: a language code, or ex<n> for a usage example
+    # that document's cosine measured from the common centre, where the hits were ranked by
+    # it (``Index.query_many(centred=True)``); None where they were ranked by ``score``
+    nearness: float | None = None
 
 
 # --- clients ------------------------------------------------------------------------------
@@ -1138,18 +1144,19 @@ class Index:
         far away. A lexicon that speaks the query's language is asked as before, since there
         a word-for-word translation adds mostly its wrong senses ("watched" as a wristwatch).
 
-        ``centred``: each query's hits ranked from the common centre (``_from_centre``), an
-        entry found by the translated query by its nearness to that query."""
+        ``centred``: each query's top-k are the nearest from the common centre among its
+        ``RERANK`` times as many nearest by the plain cosine (``_from_centre``)."""
         if not texts:
             return []
         texts = list(texts)
+        asked = k * RERANK if centred else k
         vectors = self.embedder.encode(texts)
-        results = self._search(lexicon, vectors, k, kind, register, status, lang, reads)
+        results = self._search(lexicon, vectors, asked, kind, register, status, lang, reads)
         asked_by = [[vector] for vector in vectors]
         results = self._translated(
-            lexicon, texts, results, asked_by, k, kind, register, status, lang, reads
+            lexicon, texts, results, asked_by, asked, kind, register, status, lang, reads
         )
-        return self._from_centre(lexicon, results, asked_by) if centred else results
+        return self._from_centre(lexicon, results, asked_by, k) if centred else results
 
     def _translated(
         self,
@@ -1369,33 +1376,32 @@ class Index:
         return {i: held[i] for i in ids if held[i] is not None}
 
     def _from_centre(
-        self, lexicon: str, results: list[list[VectorHit]], asked_by: list[list[Any]]
+        self, lexicon: str, results: list[list[VectorHit]], asked_by: list[list[Any]], k: int
     ) -> list[list[VectorHit]]:
-        """Each query's hits ranked by their documents' cosine measured from the embedder's
-        common centre (``embeddings.common_centre``), the nearer of the query's own vector and
-        its translation's, each hit keeping its own score.
+        """Each query's top-k of ``results`` by their documents' cosine measured from the
+        embedder's common centre (``embeddings.common_centre``): the nearer of the query's
+        own vector and its translation's, kept as the hit's ``nearness``; its ``score``
+        stays the plain cosine, which thresholds are set on.
 
         A plain cosine ranks first the documents near every text (short abstract glosses,
         the "hubs" of the space), so a query's own meaning loses to them; from the centre it
         does not: top-1 of the 1,054 labelled concepts of bench/data against the core+emoji
-        lexicon 0.607 → 0.684, of the cross-lingual CLDR names 0.461 → 0.513 (docs/index.md).
-        The score stays the cosine the thresholds were set on; only the order changes."""
-        ids = sorted({f"{h.entry_id}:{h.doc}" for hits in results for h in hits})
-        if not ids:
-            return results
+        lexicon 0.607 → 0.684, of the cross-lingual CLDR names 0.461 → 0.513 (docs/index.md)."""
         from .embeddings import common_centre, from_centre
 
-        vectors = self.vectors(lexicon, ids)
-        centre = common_centre(self.embedder)
+        ids = sorted({f"{h.entry_id}:{h.doc}" for hits in results for h in hits})
+        vectors = self.vectors(lexicon, ids) if ids else {}
+        centre = common_centre(self.embedder) if ids else None
         out = []
         for hits, asked in zip(results, asked_by, strict=True):
-            if len(hits) < 2 or any(f"{h.entry_id}:{h.doc}" not in vectors for h in hits):
-                out.append(hits)  # a document the index lost since: the plain order
+            kept = [h for h in hits if f"{h.entry_id}:{h.doc}" in vectors]
+            if not kept:  # (a document the index lost since it answered is no hit now)
+                out.append([])
                 continue
-            near = from_centre(asked, [vectors[f"{h.entry_id}:{h.doc}"] for h in hits], centre)
-            best = near.max(axis=0)
-            order = sorted(range(len(hits)), key=lambda n: (-float(best[n]), hits[n].entry_id))
-            out.append([hits[n] for n in order])
+            near = from_centre(asked, [vectors[f"{h.entry_id}:{h.doc}"] for h in kept], centre)
+            best = near.max(axis=0).tolist()
+            ranked = sorted(zip(best, kept, strict=True), key=lambda p: (-p[0], p[1].entry_id))
+            out.append([replace(h, nearness=n) for n, h in ranked[:k]])
         return out
 
     def closeness(
@@ -1500,10 +1506,6 @@ class Index:
 
 SEARCH_MODES = ("hybrid", "exact", "semantic")
 RRF_K = 60  # reciprocal-rank fusion constant (Cormack et al. 2009)
-# a semantic search asks the index for this many times its limit and ranks them from the
-# common centre (``Index.from_centre``): measured on the cross-lingual queries of
-# bench/encode_quality.py, the centre's top hits lie among the cosine's top four times as many
-RERANK = 4
 
 
 def search(
@@ -1526,7 +1528,7 @@ def search(
         return store.search(lexicon, query, limit=limit, **filters)
     if not query.strip():
         raise BadInputError("search: empty query")
-    hits = index().query(lexicon, query, k=limit * RERANK, centred=True, **filters)[:limit]
+    hits = index().query(lexicon, query, k=limit, centred=True, **filters)
     entries = store.get_many(lexicon, [h.entry_id for h in hits])
     semantic = []
     for h in hits:
