@@ -327,7 +327,7 @@ def test_semantic_filters(indexed: Lexicon) -> None:
 
 
 def test_a_semantic_search_ranks_its_hits_from_the_common_centre(indexed: Lexicon) -> None:
-    """The order is the cosine measured from the common centre, over four times the limit of
+    """The order is the cosine measured from the common centre, over ``RERANK`` times the limit of
     the index's nearest; each hit keeps the plain cosine as its score. Fails when the order
     is left as the index gave it: on these queries the two orders differ."""
     index = indexed.workspace.index()
