@@ -837,3 +837,26 @@ def test_recent_vectors_are_the_models_and_are_not_computed_twice() -> None:
     recent.encode(bulk, compute)
     recent.encode(bulk[:1], compute)
     assert asked[-1] == bulk[:1]
+
+
+def test_a_searchs_statuses_are_read_for_about_as_many_entries_as_it_keeps() -> None:
+    """The first k of each query and a quarter more in one read; a query that lost more than
+    that to other statuses reads on until it has k or runs out; the order is kept."""
+    from hyperlexicon.index import VectorHit, _of_status
+
+    ranked = [
+        [VectorHit(i, 1.0 - i / 100, "en") for i in range(1, 41)],
+        [VectorHit(i, 1.0 - i / 100, "ru") for i in (7, 3, 50, 51)],
+    ]
+    retired = {1, 2, 3, 4, 5, 6, 7, 8}  # most of the first query's nearest
+    reads: list[list[int]] = []
+
+    def statuses(ids: list[int]) -> dict[int, str]:
+        reads.append(ids)
+        return {i: "deprecated" if i in retired else "active" for i in ids if i != 51}
+
+    got = _of_status(ranked, 5, "active", statuses)
+    assert [h.entry_id for h in got[0]] == [9, 10, 11, 12, 13]
+    assert [h.entry_id for h in got[1]] == [50]  # 51 has no status: deleted since
+    assert len(reads) == 2 and sorted(reads[0]) == [1, 2, 3, 4, 5, 6, 7, 50, 51]
+    assert _of_status(ranked, 2, None, statuses)[0] == ranked[0][:2] and len(reads) == 2
