@@ -371,7 +371,6 @@ def test_the_common_centre_is_the_mean_of_the_common_words_kept_per_model(
 
 
 def test_the_common_words_are_wordfreqs_as_the_script_builds_them() -> None:
-    pytest.importorskip("wordfreq")
     script = Path(__file__).resolve().parent.parent / "scripts" / "common_words.py"
     done = subprocess.run(
         [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120

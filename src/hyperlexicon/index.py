@@ -1300,7 +1300,7 @@ class Index:
         )
         if self.store is None:
             return _best_per_entry(result, k, status)
-        ranked = _best_per_entry(_labelled(result, reads or self.store, lexicon, None), k * 4, None)
+        ranked = _best_per_entry(_labelled(result), k * 4, None)
         return _of_status(
             ranked, k, status, lambda ids: (reads or self.store).statuses(lexicon, ids)
         )
@@ -1650,18 +1650,12 @@ def _of_status(
     return out
 
 
-def _labelled(
-    result: dict[str, Any], store: Store, lexicon: str, status: str | None
-) -> dict[str, Any]:
+def _labelled(result: dict[str, Any]) -> dict[str, Any]:
     """Chroma's ids-and-distances answer with the metadata ``_best_per_entry`` reads: the
-    entry id and document from each id (``<entry id>:<doc>``), the status, when one is
-    asked for, from SQL in one statement. An entry SQL no longer has (deleted, its outbox
-    not yet drained) has no status: left out when a status is asked for."""
+    entry id and document from each id (``<entry id>:<doc>``). No status: ``_of_status``
+    reads those of the entries an answer keeps."""
     parsed = [[doc_id.split(":", 1) for doc_id in ids] for ids in result["ids"]]
-    statuses: dict[int, str] = {}
-    if status:
-        statuses = store.statuses(lexicon, sorted({int(e) for ids in parsed for e, _ in ids}))
-    return {"metadatas": _metadatas(parsed, statuses), "distances": result["distances"]}
+    return {"metadatas": _metadatas(parsed, {}), "distances": result["distances"]}
 
 
 def _metadatas(parsed: list[list[list[str]]], statuses: dict[int, str]) -> list[list[dict]]:
