@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -680,3 +681,35 @@ def test_a_russian_word_is_parsed_once_whatever_is_asked_of_it(
     morphology.derived_nouns(word, "ru")
     grammar.ru_phrase(word)
     assert asked.count(word) == 1, asked
+
+
+def test_an_encode_embeds_each_of_its_sentences_once(core: Lexicon) -> None:
+    """The sense check (its keywords' whole sentence) and the semantic layer (the sentence
+    as a template) ask the same string, so the model embeds it once: a sentence is the
+    longest text an encode embeds, and embedding is half a warm encode."""
+    embedder = core.index.embedder
+    computed: list[str] = []
+    real = embedder.compute
+
+    def compute(texts: list[str]) -> object:
+        computed.extend(texts)
+        return real(texts)
+
+    embedder.forget()
+    embedder.compute = compute  # type: ignore[method-assign]
+    try:
+        # keywords that are no entry's name, which the sense check weighs in their sentence,
+        # and words no gloss names, which the semantic layer asks by meaning
+        scene = core.encode(
+            "Холодный ветер, что дул с севера, принёс запах моря и далёкой грозы. "
+            "Старик долго смотрел на волны",
+            stability=False,
+            log=False,
+        )
+    finally:
+        del embedder.compute
+    assert scene.lexemes
+    # the same sentence, with or without its commas
+    words = [" ".join(re.findall(r"\w+", t)) for t in computed if len(t.split()) >= 6]
+    assert "Холодный ветер что дул с севера принёс запах моря и далёкой грозы" in words, computed
+    assert len(words) == len(set(words)), computed

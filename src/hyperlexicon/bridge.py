@@ -92,6 +92,7 @@ RELATED = 8  # a word's related words (thesaurus) looked up, best first
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
 SYNONYM = 1.0  # the weight of a synonym in a word's first sense (thesaurus.related)
 TRANSLATED = 0.9  # the weight of a Russian noun's own translation among its related words
+SENTENCE_KINDS = ("word", "delta", "glyph")  # what a sentence asked by meaning spans
 KIND_ORDER = {"glyph": 0, "delta": 1, "compound": 2, "phrase": 3}
 BASE_SCORE = {
     "exact": 1.0,
@@ -1130,13 +1131,7 @@ class Bridge:
         for _, i, ranked in asked:
             at = sentence_of.setdefault(tokens[i].sentence, len(texts))
             if at == len(texts):
-                texts.append(
-                    " ".join(
-                        w.text
-                        for w in tokens
-                        if w.kind == "word" and w.sentence == tokens[i].sentence
-                    )
-                )
+                texts.append(_sentence_text(run.text, tokens, tokens[i].sentence))
                 candidates.append([])
             candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
@@ -2482,12 +2477,20 @@ def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]
     return runs
 
 
+def _sentence_text(text: str, tokens: list[Token], sentence: int) -> str:
+    """A sentence of the text from its first word, glyph or Δ-code to its last, as
+    ``_semantic`` asks it: the layers asking a sentence by meaning ask the same string, so
+    it is embedded once per encode."""
+    kept = [t for t in tokens if t.kind in SENTENCE_KINDS and t.sentence == sentence]
+    return text[kept[0].start : kept[-1].end] if kept else ""
+
+
 def _sentences(tokens: list[Token]) -> list[tuple[int, int]]:
     """Sentences with at least two content words, as (first token, last token)."""
     out: list[tuple[int, int]] = []
     by_sentence: dict[int, list[int]] = {}
     for i, tok in enumerate(tokens):
-        if tok.kind in ("word", "delta", "glyph"):
+        if tok.kind in SENTENCE_KINDS:
             by_sentence.setdefault(tok.sentence, []).append(i)
     for idx in by_sentence.values():
         if sum(tokens[i].content and tokens[i].kind == "word" for i in idx) >= 2:
