@@ -9,6 +9,8 @@ runs the bridge on the seeded, indexed lexicon."""
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -282,6 +284,24 @@ def test_english_nouns_take_the_article_they_need() -> None:
     assert g.en_phrase("footsteps").plural and not g.en_phrase("chaos").plural
     assert g.en_phrase("matter passes through fire into transformation").pos == "other"
     assert g.en_phrase("because").pos == "connective"
+
+
+def test_common_mass_nouns_stand_without_an_article() -> None:
+    """A lexicon's English glosses are not the seed's: "a honey" and "a milk" were written
+    where the hand list knew only the seed's substances (``data/en_mass_nouns.txt``)."""
+    bare = {t: g.en_phrase(t).with_article(False) for t in ("honey", "milk", "rice", "advice")}
+    assert bare == {"honey": "honey", "milk": "milk", "rice": "rice", "advice": "advice"}
+    # counted things stay counted, however seldom their plural is written
+    for word in ("tree", "snail", "goose", "peninsula", "hometown", "star"):
+        assert g.en_phrase(word).with_article(False) == f"{g.en_indefinite(word)} {word}"
+
+
+def test_the_mass_nouns_are_word_frequencies_and_wordnet_as_the_script_builds_them() -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "mass_nouns.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_english_verbs_agree() -> None:

@@ -14,14 +14,17 @@ gives the gender and number that pronouns, past-tense verbs and adjectives agree
 English. No inflection of the gloss itself; what changes around it is the article (``a``/``an``
 by sound, ``the`` once a thing is known, none for mass nouns, plurals, proper and already
 determined phrases), the verb (third person singular or plural) and the pronoun. Mass nouns are
-decided by a small documented heuristic: a word list of substances, elements, weather and
-states, plus the suffixes of abstract nouns (-ness, -ity, -tion, ...); see ``en_is_mass``.
+decided by a documented heuristic: the seed's substances, elements, weather and states, the
+common nouns used without a plural that ``scripts/mass_nouns.py`` derives from word
+frequencies and WordNet, and the suffixes of abstract nouns (-ness, -ity, -tion, ...); see
+``en_is_mass``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 import regex
@@ -31,6 +34,7 @@ import regex
 # in every encode with its stability check)
 from .morphology import _parses
 
+MASS_NOUNS = Path(__file__).resolve().parent / "data" / "en_mass_nouns.txt"
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’-]*")
 _LETTERS = regex.compile(r"^[\p{L}\p{M}\s'’-]+$")
@@ -551,14 +555,23 @@ _EN_WH = frozenset("what who which where when why how whether".split())
 
 
 def en_is_mass(word: str) -> bool:
-    """The documented heuristic: listed mass nouns, else abstract suffixes, minus the listed
-    count nouns."""
+    """The documented heuristic: listed mass nouns (the seed's own, then the common nouns
+    ``data/en_mass_nouns.txt`` holds: milk, honey, rice), else abstract suffixes, minus the
+    listed count nouns."""
     w = word.casefold()
     if w in EN_COUNT:
         return False
-    if w in EN_MASS:
+    if w in EN_MASS or w in _mass_nouns():
         return True
     return len(w) > 4 and w.endswith(EN_ABSTRACT_SUFFIXES)
+
+
+@cache
+def _mass_nouns() -> frozenset[str]:
+    """Common English nouns used without a plural, derived from word frequencies and WordNet
+    by ``scripts/mass_nouns.py`` (never typed by hand; a test rebuilds and compares)."""
+    text = MASS_NOUNS.read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 def _en_plural_word(w: str) -> bool:
