@@ -286,6 +286,26 @@ def test_english_nouns_take_the_article_they_need() -> None:
     assert g.en_phrase("because").pos == "connective"
 
 
+@pytest.mark.parametrize(
+    ("gloss", "instrumental"),
+    [
+        # the adjective is a noun too («красное» wine, «столовая» the dining room): it was
+        # taken for the head, and the phrase for one that cannot be inflected
+        ("красное яблоко", "красным яблоком"),
+        ("столовая ложка", "столовой ложкой"),
+        ("красный бумажный фонарик", "красным бумажным фонариком"),
+        ("новое окно", "новым окном"),
+        # a noun with a genitive tail keeps its head
+        ("порядок неба", "порядком неба"),
+    ],
+)
+def test_an_adjective_that_is_a_noun_too_agrees_with_the_noun_after_it(
+    gloss: str, instrumental: str
+) -> None:
+    phrase = g.ru_phrase(gloss)
+    assert phrase.pos == "noun" and phrase.form("ablt") == instrumental
+
+
 def test_common_mass_nouns_stand_without_an_article() -> None:
     """A lexicon's English glosses are not the seed's: "a honey" and "a milk" were written
     where the hand list knew only the seed's substances (``data/en_mass_nouns.txt``)."""

@@ -22,6 +22,7 @@ frequencies and WordNet, and the suffixes of abstract nouns (-ness, -ity, -tion,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -85,6 +86,18 @@ def _agrees(mod: Any, head: Any) -> bool:
     return "sing" in t and (t.gender == h.gender or h.gender not in ("masc", "femn", "neut"))
 
 
+def _modifies(word: str, rest: Sequence[str]) -> bool:
+    """Whether ``word`` may be an adjective or participle agreeing with a noun of ``rest``
+    that only adjectives stand before."""
+    mods = [p for p in _parses(word) if p.tag.POS in ("ADJF", "PRTF") and "nomn" in p.tag]
+    for later in rest:
+        if any(_agrees(p, head) for p in mods for head in _head_candidates(later)):
+            return True
+        if not any(p.tag.POS in ("ADJF", "PRTF") and "nomn" in p.tag for p in _parses(later)):
+            return False
+    return False
+
+
 def _head_candidates(word: str) -> list[Any]:
     nouns = [p for p in _parses(word) if p.tag.POS == "NOUN" and "nomn" in p.tag]
     return sorted(nouns, key=lambda p: -p.score)
@@ -141,6 +154,11 @@ def _build_np(words: tuple[str, ...]) -> _NounPhrase | None:
     lowered = [w.casefold() for w in words]
     for h in range(len(words)):
         heads = _head_candidates(lowered[h])
+        if heads and _modifies(lowered[h], lowered[h + 1 :]):
+            # a word that is a noun too (substantivized: «красное», «столовая») but agrees
+            # with the noun after it is its adjective: «красное яблоко», «столовая ложка»,
+            # «красный бумажный фонарик»
+            heads = []
         if not heads and h == len(words) - 1 == 0:
             # a lone adjective used as a noun: ``живое``, ``новое``
             heads = [
