@@ -262,6 +262,29 @@ def test_archetype_fall_back(core: Lexicon) -> None:
     assert "archetype" not in {lx.how for lx in core.encode("страхтишина", stability=False).lexemes}
 
 
+def test_the_archetype_is_asked_with_the_vector_the_semantic_layer_has(core: Lexicon) -> None:
+    """A scene that falls apart is anchored by the Δ-code nearest its text, asked as the
+    string the semantic layer asked its sentence: no model call of its own (a second call
+    was a fifth of such an encode)."""
+    embedder = core.index.embedder
+    calls: list[list[str]] = []
+    real = embedder.compute
+
+    def compute(texts: list[str]) -> object:
+        calls.append(list(texts))
+        return real(texts)
+
+    embedder.forget()
+    embedder.compute = compute  # type: ignore[method-assign]
+    try:
+        scene = core.encode("Куда уходит детство?", stability=False, log=False)
+    finally:
+        del embedder.compute
+    assert scene.lexemes[0].how == "archetype", scene.lexemes
+    asked = [t for call in calls for t in call]
+    assert len(asked) == len(set(asked)) and "Куда уходит детство?" not in asked, calls
+
+
 def test_encoding_is_deterministic(core: Lexicon) -> None:
     text = "Что ты чувствуешь перед бурей? Огонь и время. ∵⏳◎ страхтишина"
     first = core.encode(text, log=False).to_dict()

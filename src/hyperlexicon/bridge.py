@@ -1524,7 +1524,7 @@ class Bridge:
     def _archetype(self, scene: Scene, run: _Run) -> None:
         """The scene falls apart: anchor it on the nearest archetypal node."""
         [hits] = self.ws.index().query_many(
-            self.name, [run.text], k=3, kind="delta", status="active"
+            self.name, [_whole_text(run.text, run.tokens)], k=3, kind="delta", status="active"
         )
         entries = self.store.get_many(self.name, [h.entry_id for h in hits])
         ranked = self._usable(self._ranked_hits(hits, entries), run)
@@ -2475,6 +2475,13 @@ def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]
         runs.append((i, last_content))
         i = last_content + 1
     return runs
+
+
+def _whole_text(text: str, tokens: list[Token]) -> str:
+    """The text from its first word, glyph or Δ-code to its last: for a text of one sentence,
+    the string the semantic layer asked (``_sentence_text``), whose vector is kept."""
+    kept = [t for t in tokens if t.kind in SENTENCE_KINDS]
+    return text[kept[0].start : kept[-1].end] if kept else text
 
 
 def _sentence_text(text: str, tokens: list[Token], sentence: int) -> str:

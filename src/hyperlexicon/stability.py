@@ -50,7 +50,7 @@ class Thresholds:
     weight_floor: float = 0.0  # entries under it are filtered out (the adaptive filter)
     # the least similarity for a Δ-code to anchor a scene that falls apart: a farther one
     # says nothing about the text, and the scene says so instead of reading one aloud
-    archetype: float = 0.25
+    archetype: float = 0.28
     # how much nearer than the semantic threshold a word picked out of a longer unexplained run
     # must be to its entry (a word alone is the run, at the threshold itself)
     word_margin: float = 0.2
