@@ -306,6 +306,25 @@ def test_an_adjective_that_is_a_noun_too_agrees_with_the_noun_after_it(
     assert phrase.pos == "noun" and phrase.form("ablt") == instrumental
 
 
+@pytest.mark.parametrize(
+    ("glosses", "name"),
+    [
+        # a label the grammar cannot inflect names the thing better than a keyword after it
+        (["стрелка влево-вправо", "направление", "двойная"], "стрелка влево-вправо"),
+        (["знак зодиака Дева", "гороскоп", "дева"], "знак зодиака Дева"),
+        (["большой палец вверх", "жест", "лайк"], "большой палец вверх"),
+        # a clause is no name: the first noun after it is
+        (["закатывает глаза", "скука", "глаза"], "скука"),
+        (["жених: тон кожи", "жених", "свадьба"], "жених"),
+        # a noun phrase first stays first
+        (["красное яблоко", "зрелое", "фрукт"], "красное яблоко"),
+    ],
+)
+def test_a_russian_label_names_its_entry(glosses: list[str], name: str) -> None:
+    d = EntryData.from_dict({"form": "⟡", "glosses": {"ru": glosses}})
+    assert styles.sense_of(d, "ru", {}).name == name
+
+
 def test_common_mass_nouns_stand_without_an_article() -> None:
     """A lexicon's English glosses are not the seed's: "a honey" and "a milk" were written
     where the hand list knew only the seed's substances (``data/en_mass_nouns.txt``)."""

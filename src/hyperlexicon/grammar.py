@@ -265,6 +265,24 @@ class RuPhrase:
         return case == "nomn" or self.inflectable
 
 
+def ru_label(text: str) -> bool:
+    """Whether a gloss that is no noun phrase the grammar can inflect still names a thing, as
+    a label does: one clause without a comma or colon, no finite verb, participle clause or
+    infinitive, and a noun in the nominative at its core («стрелка влево-вверх», «знак
+    зодиака Дева», «клавиша 3», «указывающий вверх палец»; not «закатывает глаза»,
+    «обошлось», «жених: тон кожи»). The renderers place such a name where the nominative is
+    right, as they do any gloss they cannot inflect."""
+    if regex.search(r"[,:;!?()]", text):
+        return False
+    words = [w.casefold() for w in _WORD.findall(text)]
+    if not words or len(words) > 4:
+        return False
+    tops = [_top(w) for w in words]
+    if any(t.tag.POS in ("VERB", "INFN", "PRTS", "GRND") for t in tops):
+        return False
+    return any(t.tag.POS == "NOUN" and "nomn" in t.tag for t in tops)
+
+
 def _guess_features(text: str) -> tuple[str | None, str]:
     """Gender and number of a phrase that is not inflectable, from its first word, for the
     agreement of a verb with it in the nominative (``то, что остаётся`` → neuter)."""

@@ -103,7 +103,18 @@ class Sense:
         nouns = [x for x in self.glosses if _pos(x, self.lang) == "noun"]
         proper = [x for x in nouns if not self._is_parts_list(x)]
         single = [x for x in proper if not _COORDINATION.search(x)]
-        return (single or proper or nouns or [self.meaning])[0]
+        chosen = (single or proper or nouns or [self.meaning])[0]
+        first = self.glosses[0] if self.glosses else chosen
+        if (
+            chosen != first
+            and self.lang == "ru"
+            and g.ru_label(first)
+            and not self._is_parts_list(first)
+        ):
+            # a name the grammar cannot inflect but that names the thing («стрелка
+            # влево-вверх», «большой палец вверх») rather than a keyword after it («жест»)
+            return first
+        return chosen
 
     @property
     def has_own_name(self) -> bool:
