@@ -15,6 +15,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from derived import write_or_check
+
 OUT = Path(__file__).resolve().parent.parent / "src" / "hyperlexicon" / "data" / "common_words.txt"
 LANGUAGES = ("ru", "en")
 PER_LANGUAGE = 5000  # of wordfreq's ranked list, before the filter below
@@ -37,14 +39,7 @@ def build() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = build()
-    if "--check" in argv:
-        same = OUT.read_text("utf-8") == text
-        print("common_words.txt is up to date" if same else "common_words.txt differs")
-        return 0 if same else 1
-    OUT.write_text(text, "utf-8")
-    print(f"wrote {OUT} ({text.count(chr(10)) - 1} words)")
-    return 0
+    return write_or_check(OUT, build(), argv)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from derived import write_or_check
+
 OUT = Path(__file__).resolve().parent.parent / "src" / "hyperlexicon" / "data" / "en_mass_nouns.txt"
 WORDNET = Path("/usr/share/wordnet")
 TOP = 30_000  # of wordfreq's ranked English list
@@ -101,14 +103,7 @@ def build(root: Path = WORDNET) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = build()
-    if "--check" in argv:
-        same = OUT.read_text("utf-8") == text
-        print("en_mass_nouns.txt is up to date" if same else "en_mass_nouns.txt differs")
-        return 0 if same else 1
-    OUT.write_text(text, "utf-8")
-    print(f"wrote {OUT} ({text.count(chr(10)) - 1} words)")
-    return 0
+    return write_or_check(OUT, build(), argv)
 
 
 if __name__ == "__main__":
