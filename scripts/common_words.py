@@ -12,10 +12,9 @@ never typed by hand; ``tests/test_index.py`` rebuilds it and compares.
 from __future__ import annotations
 
 import sys
-from importlib import metadata
 from pathlib import Path
 
-from derived import write_or_check
+from derived import word_list, write_or_check
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "hyperlexicon" / "data" / "common_words.txt"
 LANGUAGES = ("ru", "en")
@@ -30,12 +29,11 @@ def build() -> str:
         # letters only and three or more of them: function words and numbers are near every
         # document alike and would only blur the centre
         words |= {w for w in wordfreq.top_n_list(lang, PER_LANGUAGE) if w.isalpha() and len(w) > 2}
-    version = metadata.version("wordfreq")
-    header = (
-        f"# the {PER_LANGUAGE} commonest words of {', '.join(LANGUAGES)} by wordfreq {version}"
-        " (letters only, three or more); built by scripts/common_words.py\n"
+    says = (
+        f"the {PER_LANGUAGE} commonest words of {', '.join(LANGUAGES)} by {{wordfreq}}"
+        " (letters only, three or more)"
     )
-    return header + "".join(f"{w}\n" for w in sorted(words))
+    return word_list(words, says, "common_words.py")
 
 
 def main(argv: list[str]) -> int:

@@ -3,7 +3,17 @@ builds a file under src/hyperlexicon/data/ does with its text (the tests run ``-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
+
+
+def word_list(words: Iterable[str], says: str, script: str) -> str:
+    """The file's text: a header naming the wordfreq release it came from, what the list
+    holds and the script that built it, then the words sorted, one a line."""
+    version = metadata.version("wordfreq")
+    header = f"# {says.format(wordfreq=f'wordfreq {version}')}; built by scripts/{script}\n"
+    return header + "".join(f"{w}\n" for w in sorted(words))
 
 
 def write_or_check(out: Path, text: str, argv: list[str]) -> int:

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
-from derived import write_or_check
+from derived import word_list, write_or_check
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "hyperlexicon" / "data" / "en_mass_nouns.txt"
 WORDNET = Path("/usr/share/wordnet")
@@ -93,13 +92,11 @@ def build(root: Path = WORDNET) -> str:
         plural = max(wordfreq.word_frequency(p, "en") for p in plurals(word, en_plural))
         if plural < RATIO * frequency:
             found.append(word)
-    version = metadata.version("wordfreq")
-    header = (
-        f"# English nouns used without a plural: of wordfreq {version}'s {TOP} commonest words,"
-        f" WordNet's nouns whose plural is under {RATIO} times as frequent; built by"
-        " scripts/mass_nouns.py\n"
+    says = (
+        f"English nouns used without a plural: of {{wordfreq}}'s {TOP} commonest words,"
+        f" WordNet's nouns whose plural is under {RATIO} times as frequent"
     )
-    return header + "".join(f"{w}\n" for w in sorted(found))
+    return word_list(found, says, "mass_nouns.py")
 
 
 def main(argv: list[str]) -> int:
