@@ -1523,9 +1523,8 @@ class Bridge:
 
     def _archetype(self, scene: Scene, run: _Run) -> None:
         """The scene falls apart: anchor it on the nearest archetypal node."""
-        [hits] = self.ws.index().query_many(
-            self.name, [_whole_text(run.text, run.tokens)], k=3, kind="delta", status="active"
-        )
+        whole = _sentence_text(run.text, run.tokens) or run.text
+        [hits] = self.ws.index().query_many(self.name, [whole], k=3, kind="delta", status="active")
         entries = self.store.get_many(self.name, [h.entry_id for h in hits])
         ranked = self._usable(self._ranked_hits(hits, entries), run)
         if not ranked:
@@ -2477,18 +2476,16 @@ def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]
     return runs
 
 
-def _whole_text(text: str, tokens: list[Token]) -> str:
-    """The text from its first word, glyph or Δ-code to its last: for a text of one sentence,
-    the string the semantic layer asked (``_sentence_text``), whose vector is kept."""
-    kept = [t for t in tokens if t.kind in SENTENCE_KINDS]
-    return text[kept[0].start : kept[-1].end] if kept else text
-
-
-def _sentence_text(text: str, tokens: list[Token], sentence: int) -> str:
-    """A sentence of the text from its first word, glyph or Δ-code to its last, as
-    ``_semantic`` asks it: the layers asking a sentence by meaning ask the same string, so
-    it is embedded once per encode."""
-    kept = [t for t in tokens if t.kind in SENTENCE_KINDS and t.sentence == sentence]
+def _sentence_text(text: str, tokens: list[Token], sentence: int | None = None) -> str:
+    """A sentence of the text (with ``sentence`` None, all of it) from its first word, glyph
+    or Δ-code to its last, as ``_semantic`` asks it: the layers asking a text by meaning ask
+    the same string, so it is embedded once per encode (for a text of one sentence, the
+    archetype's query too)."""
+    kept = [
+        t
+        for t in tokens
+        if t.kind in SENTENCE_KINDS and (sentence is None or t.sentence == sentence)
+    ]
     return text[kept[0].start : kept[-1].end] if kept else ""
 
 

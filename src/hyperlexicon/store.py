@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,7 +50,11 @@ BATCH = 1000
 # branches per key, 128 keys a statement
 LEMMA_KEYS = {"sqlite": BATCH}
 LEMMA_KEYS_UNION = 128
-LEXICON_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-_."
+# lower-case letters, digits, '-', '_', and '.' only between them: the name is part of its
+# Chroma collection's name (``hl.<name>.idx``), which Chroma refuses with two periods together
+# (the API's schema states the same pattern)
+LEXICON_NAME = r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$"
+LEXICON_NAME_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -1550,16 +1555,7 @@ class Store:
 
 
 def validate_lexicon_name(name: str) -> None:
-    """A name that is also part of its Chroma collection's name (``hl.<name>.idx``), which
-    Chroma refuses with two periods together: so no '.' at either end or twice in a row."""
-    if (
-        not name
-        or len(name) > 100
-        or any(c not in LEXICON_NAME_CHARS for c in name)
-        or ".." in name
-        or name.startswith(".")
-        or name.endswith(".")
-    ):
+    if len(name) > LEXICON_NAME_MAX or not re.fullmatch(LEXICON_NAME, name):
         raise BadInputError(
             f"lexicon name {name!r}: use lower-case letters, digits, '-', '_' or '.' (1-100), "
             "with no '.' at either end or two together"

@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from ..entry import EntryData
 from ..errors import BadInputError, RateLimitError
+from ..store import LEXICON_NAME, LEXICON_NAME_MAX
 from ..text import surrogate_problem
 from .problems import Problem, ProblemError
 from .security import Principal, RateLimiter, authenticate, refusal
@@ -572,11 +573,13 @@ def expected_version(if_match: str | None, current: Any) -> int:
 
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-# what ``store.validate_lexicon_name`` takes: periods only between other characters
-LEXICON_NAME = r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$"
 LexiconName = Annotated[
     str,
-    Query(pattern=LEXICON_NAME, max_length=100, description="the lexicon (default: core)"),
+    Query(
+        pattern=LEXICON_NAME,
+        max_length=LEXICON_NAME_MAX,
+        description="the lexicon (default: core)",
+    ),
 ]
 
 
@@ -597,7 +600,7 @@ class LexiconIn(Body):
         json_schema_extra={"examples": [{"name": "poems", "description": "glyphs of the poems"}]}
     )
 
-    name: str = Field(..., pattern=LEXICON_NAME, max_length=100)
+    name: str = Field(..., pattern=LEXICON_NAME, max_length=LEXICON_NAME_MAX)
     description: str = ""
 
 
@@ -614,7 +617,7 @@ def create_lexicon(request: Request, body: LexiconIn, who: Admin) -> dict[str, s
 @router.delete("/lexicons/{name}", status_code=204, tags=["lexicons"])
 def delete_lexicon(
     request: Request,
-    name: Annotated[str, Path(pattern=LEXICON_NAME, max_length=100)],
+    name: Annotated[str, Path(pattern=LEXICON_NAME, max_length=LEXICON_NAME_MAX)],
     who: Admin,
 ) -> Response:
     """Delete a lexicon with everything in it (admin).
