@@ -7,8 +7,9 @@ import contextlib
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -736,3 +737,44 @@ def test_an_encode_embeds_each_of_its_sentences_once(core: Lexicon) -> None:
     words = [" ".join(re.findall(r"\w+", t)) for t in computed if len(t.split()) >= 6]
     assert "Холодный ветер что дул с севера принёс запах моря и далёкой грозы" in words, computed
     assert len(words) == len(set(words)), computed
+
+
+def test_a_text_s_nearest_entries_are_searched_once_a_revision(
+    scratch: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The semantic layer's searches are kept for the lexicon's revision: the same words
+    asked again (a common word in the next sentence) are not searched again, and the answer
+    is the same; a write makes a new revision, whose searches see the new entry."""
+    from hyperlexicon.index import Index
+
+    asked: dict[str, list[int]] = {}
+    real = Index.query_many
+
+    def query_many(self: Index, lexicon: str, texts: Sequence[str], **kw: Any) -> Any:
+        found = real(self, lexicon, texts, **kw)
+        if kw.get("kind") is None:
+            assert not set(texts) & asked.keys(), texts  # each text once
+            asked.update(
+                (t, [h.entry_id for h in hits]) for t, hits in zip(texts, found, strict=True)
+            )
+        return found
+
+    monkeypatch.setattr(Index, "query_many", query_many)
+    text = "Вечером начался сильный ливень"
+    first = scratch.encode(text, stability=False, log=False)
+    assert "сильный" in asked, asked
+    before = dict(asked)
+    asked.clear()
+    again = scratch.encode(text, stability=False, log=False)
+    assert asked == {}
+    assert again.to_dict() == first.to_dict()
+    # another sentence: only what was not asked before
+    scratch.encode("Сильный дождь начался внезапно", stability=False, log=False)
+    assert "начался" not in asked and asked
+    # a write: a new revision, whose searches see the new entry
+    new = scratch.add(
+        EntryData.create("⛆", kind="glyph", glosses={"ru": ["мощный"], "en": ["mighty"]})
+    )
+    asked.clear()
+    scratch.encode(text, stability=False, log=False)
+    assert new.id in asked["сильный"] and new.id not in before["сильный"]

@@ -498,11 +498,17 @@ def test_a_damaged_collection_is_rebuilt_from_sql(indexed: Lexicon) -> None:
         index._heal("core", None, flaky)
 
 
-def test_the_bridge_reads_a_searchs_statuses_with_its_entries(indexed_sqlite: Lexicon) -> None:
-    """On a collection too big for a snapshot, the semantic layer's statuses come from the
-    entries it reads next (the request's reads), not from a statement of their own; the scene
-    is the one the snapshot gives, an inactive entry left out on both paths."""
+def test_the_bridge_reads_the_entries_not_active_once_a_revision(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a collection too big for a snapshot, the semantic layer filters its searches by
+    the lexicon's entries that are not active, read in one statement for the revision, not
+    by reading each candidate's status; the scene is the one the snapshot gives, an inactive
+    entry left out, and it stays so where too many are not active to keep (then the
+    candidates' entries give their statuses)."""
     from sqlalchemy import event
+
+    import hyperlexicon.bridge as bridge_module
 
     lex, name = indexed_sqlite, indexed_sqlite.name
     index, store = lex.index, lex.store
@@ -511,8 +517,11 @@ def test_the_bridge_reads_a_searchs_statuses_with_its_entries(indexed_sqlite: Le
     index.note_synced(name, revision)
     index._snapshot_after(store, name)
     assert index._usable_snapshot(name) is not None
-    text = "пламя костра и страх в тишине, a burning flame in the quiet night"
-    want = lex.encode(text, stability=False, log=False)
+    texts = [
+        "пламя костра и страх в тишине, a burning flame in the quiet night",
+        "жаркое пламя в камине",
+    ]
+    want = [lex.encode(text, stability=False, log=False) for text in texts]
     index.forget_snapshot(name)
     index._too_big[name] = revision
     seen: list[str] = []
@@ -520,16 +529,25 @@ def test_the_bridge_reads_a_searchs_statuses_with_its_entries(indexed_sqlite: Le
     def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         seen.append(statement)
 
-    event.listen(store.engine, "before_cursor_execute", count)
-    try:
-        got = lex.encode(text, stability=False, log=False)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", count)
-    assert index._usable_snapshot(name) is None
-    assert not [s for s in seen if s.startswith("SELECT entry.id, entry.status")], seen
-    assert [lx.form for lx in got.lexemes] == [lx.form for lx in want.lexemes]
-    assert any(lx.how == "semantic" for lx in got.lexemes)
-    assert "🜂" not in [lx.form for lx in got.lexemes]
+    def encode_all() -> list[Any]:
+        store.forget_memo(name)
+        seen.clear()
+        event.listen(store.engine, "before_cursor_execute", count)
+        try:
+            return [lex.encode(text, stability=False, log=False) for text in texts]
+        finally:
+            event.remove(store.engine, "before_cursor_execute", count)
+
+    for limit, reads in ((bridge_module.OTHERS_HELD, 1), (0, 1)):
+        monkeypatch.setattr(bridge_module, "OTHERS_HELD", limit)
+        got = encode_all()
+        assert index._usable_snapshot(name) is None
+        status_reads = [s for s in seen if s.startswith("SELECT entry.id, entry.status")]
+        assert len(status_reads) == reads, seen  # the others, once (found too many: once)
+        for scene, before in zip(got, want, strict=True):
+            assert [lx.form for lx in scene.lexemes] == [lx.form for lx in before.lexemes]
+            assert "🜂" not in [lx.form for lx in scene.lexemes]
+        assert any(lx.how == "semantic" for scene in got for lx in scene.lexemes)
 
 
 def test_a_kind_of_few_documents_is_searched_in_memory_on_a_big_collection(

@@ -446,6 +446,18 @@ def test_statuses_by_id(seeded: Lexicon) -> None:
     many = store.get_many(name, [e.id for e in entries] + [10**9, foreign.id])
     assert {i: e.data.status for i, e in many.items()} == got
     assert store.get_many("other", [foreign.id, entries[1].id]).keys() == {foreign.id}
+    # the entries not active, with theirs, as a search filtered to the active ones keeps
+    # them for a revision (none of another lexicon's); more than the limit: None
+    seeded.edit(entries[1].form, status="proposed")
+    others = {entries[0].id: "deprecated", entries[1].id: "proposed"}
+    assert store.other_statuses(name, "active", 2) == others
+    assert store.other_statuses(name, "active", 1) is None
+    assert store.other_statuses("other", "active", 2) == {}
+    assert store.other_statuses(name, "deprecated", 10**6) == {
+        e.id: s
+        for e in store.list(name, status=None, limit=10**6)
+        if (s := e.data.status) != "deprecated"
+    }
 
 
 def test_entry_reads_build_what_the_plain_constructors_build() -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +66,7 @@ from .text import words as text_words
 from .thesaurus import russian_thesaurus_for, thesaurus_for
 
 if TYPE_CHECKING:
+    from .index import VectorHit
     from .store import LemmaHit, Store, StoredEntry
     from .workspace import Workspace
 
@@ -83,6 +84,7 @@ LEMMA_CANDIDATES = 24
 # entry held costs about 2.6 kB (the bench's synthetic ones, tracemalloc), so this is some
 # 50 MB at most; an encode of a 20-word sentence of new words adds a few hundred answers
 MEMO_LIMIT = 20_000
+OTHERS_HELD = 20_000  # entries not active, kept per revision to filter vector searches by
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
 PIVOTS = 3  # a word's translations looked up in the other language's glosses
@@ -330,6 +332,8 @@ class _Reads:
         )
         self._firsts: dict[tuple[str, str, str], list[int]] = memo.setdefault("firsts", {})
         self._known: dict[tuple[str, str], bool] = memo.setdefault("known", {})
+        self._others: dict[tuple[str, str], dict[int, str] | None] = memo.setdefault("others", {})
+        self._nearest: dict[tuple[str, str], list[VectorHit]] = memo.setdefault("nearest", {})
         self._revision: dict[str, int] = {}
         # the bilingual dictionary, looked up once: finding it stats its files (0.2 ms)
         self.translations: tuple[Translations | None] | None = None
@@ -339,7 +343,26 @@ class _Reads:
 
     def size(self) -> int:
         """How many answers are kept: entries and lemma keys count one each."""
-        return sum(map(len, (self._entries, self._keys, self._lemmas, self._firsts, self._known)))
+        held = (self._entries, self._keys, self._lemmas, self._firsts, self._known, self._nearest)
+        return sum(map(len, held))
+
+    def nearest(
+        self,
+        lexicon: str,
+        texts: Sequence[str],
+        search: Callable[[list[str]], list[list[VectorHit]]],
+    ) -> list[list[VectorHit]]:
+        """Each text's nearest entries (as the semantic layer asks them), kept for the
+        revision: the index answers a text the same way until the lexicon changes, and the
+        same words come back encode after encode. Only the texts not kept yet are searched,
+        in one call. At 100k entries a text asked of Chroma cost about 0.5 ms in the query
+        and as much again in reading its candidates' vectors for the centred ranking."""
+        missing = [t for t in dict.fromkeys(texts) if (lexicon, t) not in self._nearest]
+        if missing:
+            found = search(missing)
+            pairs = zip(missing, found, strict=True)
+            self._nearest.update(((lexicon, t), hits) for t, hits in pairs)
+        return [self._nearest[(lexicon, t)] for t in texts]
 
     def get_many(self, lexicon: str, ids: Sequence[int]) -> dict[int, StoredEntry]:
         wanted = sorted(set(ids))
@@ -356,10 +379,18 @@ class _Reads:
         return out
 
     def statuses(self, lexicon: str, ids: Sequence[int]) -> dict[int, str]:
-        """A vector search's statuses from the entries themselves: the semantic layer reads
-        the nearest of them next, then from the memo (one statement, not two, per search on
-        a collection too big for a snapshot)."""
-        return {i: stored.data.status for i, stored in self.get_many(lexicon, ids).items()}
+        """A vector search's statuses, from the lexicon's few entries that are not active
+        (read once per revision, kept in the memo): any other entry the index holds is
+        active (one deleted since the index answered is dropped where the semantic layer
+        reads the entries it keeps). Where too many are not active to keep, from the
+        entries themselves."""
+        key = (lexicon, "active")
+        if key not in self._others:
+            self._others[key] = self._store.other_statuses(lexicon, "active", OTHERS_HELD)
+        others = self._others[key]
+        if others is None:
+            return {i: stored.data.status for i, stored in self.get_many(lexicon, ids).items()}
+        return {i: others.get(i, "active") for i in ids}
 
     def by_keys(
         self, lexicon: str, keys: Iterable[str], *, status: str | None = "active"
@@ -1398,8 +1429,14 @@ class Bridge:
             return
         # ranked from the common centre: a word's nearest are what it says, not the abstract
         # glosses near every text (docs/index.md); the thresholds still judge plain cosines
-        results = self.ws.index().query_many(
-            self.name, queries, k=SEMANTIC_K, status="active", reads=self.store, centred=True
+        reads = self.store
+        assert isinstance(reads, _Reads)  # (an encode reads through its request's reads)
+        results = reads.nearest(
+            self.name,
+            queries,
+            lambda texts: self.ws.index().query_many(
+                self.name, texts, k=SEMANTIC_K, status="active", reads=reads, centred=True
+            ),
         )
         run_results = results[: len(runs)]
         word_results = results[len(runs) : len(runs) + len(words)]

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from . import models as M
 from .engine import Compiled, ReadCursors, bucket, make_engine, padded
-from .entry import EntryData
+from .entry import STATUSES, EntryData
 from .errors import BadInputError, ConflictError, NotFoundError, NotInitializedError
 from .morphology import lemma_key
 from .text import LookAlike, form_key, look_alikes
@@ -509,6 +509,28 @@ class Store:
             )
             out.update({row[0]: row[1] for row in rows if row[2] == lx})
         return out
+
+    def other_statuses(self, lexicon: str, status: str, limit: int) -> dict[int, str] | None:
+        """The entries of the lexicon whose status is not ``status``, with theirs; None where
+        there are more than ``limit``. Nearly every entry of a lexicon in use is active, so
+        a vector search filtered to the active ones can judge every entry it meets from
+        this (one statement per revision) instead of reading each entry's status: at 100k
+        entries those reads were a tenth of a warm encode. Asked as an ``IN`` over the other
+        statuses, which probes the (lexicon, status, kind) index; a ``!=`` walks it whole."""
+        others = [s for s in STATUSES if s != status]
+        rows = self._rows(
+            ("other_statuses", len(others)),
+            lambda: (
+                select(M.Entry.id, M.Entry.status)
+                .where(
+                    M.Entry.lexicon_id == bindparam("lx"),
+                    M.Entry.status.in_(_binds("s", len(others))),
+                )
+                .limit(bindparam("n"))
+            ),
+            {"lx": self._lexicon(lexicon), "n": limit + 1, **padded(others, len(others), "s")},
+        )
+        return None if len(rows) > limit else {row[0]: row[1] for row in rows}
 
     def list(
         self,
