@@ -460,6 +460,33 @@ def test_statuses_by_id(seeded: Lexicon) -> None:
     }
 
 
+def test_entries_read_carry_the_content_hash_the_store_keeps(seeded: Lexicon) -> None:
+    """Every read of an entry takes its content hash from the row (written from the same
+    record), not from hashing the record again; the two agree, so the index's staleness
+    checks see no difference. A hash changed behind the store's back shows in every read,
+    which is how this test knows the hash was read and not computed."""
+    from sqlalchemy import text
+
+    store, name = seeded.store, seeded.name
+    entries = store.list(name, limit=5)
+    ids = [e.id for e in entries]
+    for e in entries:
+        assert e.data.content_hash() == EntryData.from_record(e.data.record).content_hash()
+    first = entries[0]
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE entry SET content_hash = 'f' WHERE id = :i"), {"i": first.id})
+    reads = {
+        "get": store.get(name, first.form),
+        "get_many": store.get_many(name, ids)[first.id],
+        "by_keys": store.by_keys(name, [first.data.key], status=None)[first.data.key],
+        "list": next(e for e in store.list(name, limit=5) if e.id == first.id),
+        "iter_entries": next(e for e in store.iter_entries(name) if e.id == first.id),
+    }
+    assert {how: e.data.content_hash() for how, e in reads.items() if e} == dict.fromkeys(
+        reads, "f"
+    )
+
+
 def test_entry_reads_build_what_the_plain_constructors_build() -> None:
     """``EntryData.from_record`` sets an entry's fields at once; the compiled read path
     parses JSON with orjson and memoizes timestamps: the values must be the ones the plain

@@ -487,7 +487,7 @@ class Store:
                 ),
                 padded(chunk, size, "i"),
             )
-            out.update({row[0]: _stored_row(row, lexicon) for row in rows if row[5] == lx})
+            out.update({row[0]: _stored_row(row, lexicon) for row in rows if row[6] == lx})
         return out
 
     def statuses(self, lexicon: str, ids: Sequence[int]) -> dict[int, str]:
@@ -1602,7 +1602,7 @@ def _entry_columns(*extra: Any) -> Any:
     ``_stored_row``."""
     E = M.Entry
     raw = [type_coerce(c, Text) for c in (E.data, E.created_at, E.updated_at)]
-    return select(E.id, raw[0], E.row_version, raw[1], raw[2], *extra)
+    return select(E.id, raw[0], E.row_version, raw[1], raw[2], E.content_hash, *extra)
 
 
 # Entries made from rows, by the row: the bridge reads the same few hundred candidate entries
@@ -1615,9 +1615,15 @@ ENTRIES_KEPT = 8192
 
 @functools.lru_cache(maxsize=ENTRIES_KEPT)
 def _stored_text(
-    lexicon: str, entry_id: int, record: str, version: int, created: str, updated: str
+    lexicon: str,
+    entry_id: int,
+    record: str,
+    version: int,
+    created: str,
+    updated: str,
+    content_hash: str,
 ) -> StoredEntry:
-    data = EntryData.from_record(json.loads(record))
+    data = EntryData.from_record(json.loads(record), content_hash)
     return StoredEntry(entry_id, lexicon, data, version, _instant(created), _instant(updated))
 
 
@@ -1629,11 +1635,12 @@ def _instant(value: Any) -> datetime:
 
 
 def _stored_row(row: Sequence[Any], lexicon: str) -> StoredEntry:
-    entry_id, record, version, created, updated = row[:5]
+    entry_id, record, version, created, updated, content_hash = row[:6]
     if isinstance(record, str) and isinstance(created, str) and isinstance(updated, str):
-        return _stored_text(lexicon, entry_id, record, version, created, updated)
+        return _stored_text(lexicon, entry_id, record, version, created, updated, content_hash)
     # a driver that decodes JSON and instants itself (PostgreSQL)
-    data = EntryData.from_record(json.loads(record) if isinstance(record, str) else record)
+    record = json.loads(record) if isinstance(record, str) else record
+    data = EntryData.from_record(record, content_hash)
     return StoredEntry(entry_id, lexicon, data, version, _instant(created), _instant(updated))
 
 
@@ -1792,7 +1799,7 @@ def _entry_row(lexicon_id: int, d: EntryData, now: datetime) -> dict[str, Any]:
 
 
 def _data(row: Any) -> EntryData:
-    return EntryData.from_record(row.data)
+    return EntryData.from_record(row.data, row.content_hash)
 
 
 def _stored(row: Any, lexicon: str) -> StoredEntry:
