@@ -756,6 +756,69 @@ def _same_snapshot(a: Any, b: Any) -> None:
         assert np.array_equal(left[key], right[key]), key
 
 
+def test_a_snapshot_s_nearest_entries_are_those_chroma_s_answer_gives() -> None:
+    """``Snapshot.nearest`` (in arrays) gives what ``_best_per_entry`` makes of the
+    Chroma-shaped answer for four times k documents: per query, each entry once by its best
+    document, documents of another status left out, nearest first and by entry id on a tie.
+    Random snapshots with many documents an entry, repeated vectors (ties), mixed statuses,
+    kinds and registers."""
+    from hyperlexicon.index import Snapshot, _best_per_entry, _first
+
+    def reference(snap: Snapshot, queries: Any, k: int, kind: Any, register: Any, status: Any):
+        mask = np.ones(len(snap.ids), dtype=bool)
+        if kind:
+            mask &= snap.kind == kind
+        if register:
+            mask &= snap.registers[register]
+        rows = np.flatnonzero(mask)
+        answer: dict[str, list[list[Any]]] = {"metadatas": [], "distances": []}
+        for d in np.float32(1.0) - queries @ snap.vectors[rows].T:
+            top = _first(d, 4 * k) if len(rows) else np.zeros(0, dtype=int)
+            answer["metadatas"].append(
+                [
+                    {
+                        "entry_id": int(snap.entry_id[r]),
+                        "doc": str(snap.doc[r]),
+                        "status": str(snap.status[r]),
+                    }
+                    for r in rows[top]
+                ]
+            )
+            answer["distances"].append(d[top].tolist())
+        return _best_per_entry(answer, k, status)
+
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        n, dim = int(rng.integers(1, 300)), 8
+        vectors = rng.normal(size=(n, dim)).astype(np.float32)
+        vectors[rng.integers(0, n, size=n // 5)] = vectors[0]  # ties
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        entry_ids = rng.integers(0, max(1, n // 3), size=n)
+        metas = [
+            {
+                "entry_id": int(e),
+                "doc": str(rng.choice(["en", "ru", "ex0"])),
+                "kind": str(rng.choice(["glyph", "delta"])),
+                "status": str(rng.choice(["active", "active", "active", "deprecated"])),
+                "lang": "en",
+                "reg_poetic": bool(rng.integers(0, 2)),
+            }
+            for e in entry_ids
+        ]
+        ids = [f"{m['entry_id']}:{m['doc']}:{j}" for j, m in enumerate(metas)]
+        meta = {"identity": {"dimension": dim}}
+        snap = Snapshot.of(meta, ids, list(vectors), metas)
+        queries = np.vstack([rng.normal(size=(3, dim)), vectors[:2]]).astype(np.float32)
+        for k, kind, register, status in [
+            (5, None, None, "active"),
+            (int(rng.integers(1, 20)), None, None, None),
+            (5, "glyph", None, "active"),
+            (3, None, "poetic", "deprecated"),
+        ]:
+            want = reference(snap, queries, k, kind, register, status)
+            assert snap.nearest(queries, k, kind, register, None, status) == want, trial
+
+
 def test_a_drain_updates_the_snapshot_with_what_it_wrote(
     indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -786,8 +849,8 @@ def test_a_drain_updates_the_snapshot_with_what_it_wrote(
         _same_snapshot(kept, afresh)
         _same_snapshot(Snapshot.load(index.snapshot_path("core")), afresh)
         for kind, register in [(None, None), ("glyph", None), (None, "poetic")]:
-            assert kept.search(queries, 12, kind, register, None) == afresh.search(
-                queries, 12, kind, register, None
+            assert kept.nearest(queries, 12, kind, register, None, "active") == afresh.nearest(
+                queries, 12, kind, register, None, "active"
             )
 
     def change(act: Callable[[], Any]) -> None:
