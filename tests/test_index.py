@@ -940,3 +940,28 @@ def test_a_searchs_statuses_are_read_for_about_as_many_entries_as_it_keeps() -> 
     assert [h.entry_id for h in got[1]] == [50]  # 51 has no status: deleted since
     assert len(reads) == 2 and sorted(reads[0]) == [1, 2, 3, 4, 5, 6, 7, 50, 51]
     assert _of_status(ranked, 2, None, statuses)[0] == ranked[0][:2] and len(reads) == 2
+
+
+def test_a_semantic_search_reads_the_snapshot_of_a_small_collection(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Lexicon.search`` vouches for the revision its drain left in step, as the bridge
+    does, so a small collection's snapshot answers it (exactly, as Chroma would) instead of
+    Chroma's approximate search; a write makes a new revision, answered again once synced."""
+    from hyperlexicon.index import Index
+
+    lex = indexed_sqlite
+    queries = ["пламя костра", "a quiet night", "тишина"]
+    first = [lex.search(q, mode="semantic", limit=5) for q in queries]  # a snapshot is taken
+
+    def chroma(*_: object, **__: object) -> object:
+        raise AssertionError("a semantic search of a small collection went to Chroma")
+
+    monkeypatch.setattr(Index, "_search_once", chroma)
+    again = [lex.search(q, mode="semantic", limit=5) for q in queries]
+    assert [[h.entry.id for h in hits] for hits in again] == [
+        [h.entry.id for h in hits] for hits in first
+    ]
+    added = lex.add(EntryData.create("🜅", glosses={"ru": ["тишина ночи"], "en": ["quiet night"]}))
+    after = lex.search("a quiet night", mode="semantic", limit=5)
+    assert added.id in [h.entry.id for h in after]

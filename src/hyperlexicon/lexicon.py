@@ -416,8 +416,17 @@ class Lexicon(FileTransfer):
     # --- the index ----------------------------------------------------------------------
 
     def synced_index(self) -> Index:
-        """The index with this lexicon's pending changes applied (start-up drain)."""
-        self.index.drain(self.store, self.name)
+        """The index with this lexicon's pending changes applied (start-up drain), vouched
+        for at the revision it was found in step with (``Index.note_synced``), as the bridge
+        vouches for its own: a semantic search then reads the snapshot of a small collection
+        (exact, and the same from one process to the next) instead of asking Chroma, whose
+        approximate answers differed between two runs of the same 404 queries."""
+        state = self.store.state(self.name)
+        if state.pending:
+            self.index.drain(self.store, self.name)
+            state = self.store.state(self.name)
+        if not state.pending:
+            self.index.note_synced(self.name, state.revision)
         return self.index
 
     def sync(self, progress: Callable[[int], None] | None = None) -> DrainReport:
