@@ -19,8 +19,9 @@ Snapshots: importing chromadb and opening its client is most of what a short com
 ``hyperlexicon encode`` waits for (0.7 s of 3.6 s). For an embedded collection of up to
 ``SNAPSHOT_MAX`` documents, the index also keeps a copy of the collection's vectors and the
 metadata queries filter on (``<home>/snapshots/<lexicon>.npz``), labelled with the lexicon's
-last revision. A caller that has seen the outbox empty at revision R (the bridge, through
-``Store.state``) vouches for R with ``note_synced``; when a snapshot of R exists, queries
+last revision. A caller that has seen the outbox empty at revision R (the bridge and
+``Lexicon.search``, through ``Store.state``) vouches for R with ``note_synced``; when a
+snapshot of R exists, queries
 are answered from it by exact cosine search in numpy and Chroma is not opened at all.
 Chroma holds at least revision R once the outbox is empty at R, and the snapshot is taken
 from Chroma after the state is read, so its content is R's or newer. Exact search finds the
