@@ -230,3 +230,29 @@ def test_a_length_of_time_is_no_clock_face() -> None:
         assert not {"два", "часа"} & {u.text.casefold() for u in scene.unmatched}, text
     for text in ("Встретимся в два часа", "Будильник на два часа", "Он позвонил в два часа ночи"):
         assert "🕑" in bridge.encode(text, stability=False).forms, text
+
+
+def test_an_english_length_of_time_is_no_clock_face() -> None:
+    """A count and "hour(s)" or "minute(s)" ("two hours", "2 hours", "half an hour", "for
+    hours") is a length of time in English, which says a time of day with "o'clock": no
+    alarm clock for it, and no unexplained word. "The hour hand" still names the hour."""
+    mem = memory_workspace(
+        [
+            {"form": "⏰", "glosses": {"en": ["alarm clock", "hour"], "ru": ["будильник"]}},
+            {"form": "🚆", "glosses": {"en": ["train"], "ru": ["поезд"]}},
+        ]
+    )
+    bridge = Bridge(mem.workspace)
+    for text in (
+        "The train arrived two hours late",
+        "The train left 2 hours ago",
+        "We waited for half an hour",
+        "We waited for hours",
+        "It took several minutes",
+    ):
+        scene = bridge.encode(text, stability=False)
+        assert "⏰" not in scene.forms, (text, scene.forms)
+        unmatched = {u.text.casefold() for u in scene.unmatched}
+        assert not {"two", "hours", "half", "an", "hour", "minutes", "several"} & unmatched, text
+    for text in ("The hour hand moved", "Every hour counts"):
+        assert "⏰" in bridge.encode(text, stability=False).forms, text

@@ -169,11 +169,14 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _mark_durations(tokens: list[Token]) -> None:
-    """Mark the numeral and the час of a length of time (``_duration``): a number says how
-    long, and no clock face, no hour glyph stands for it."""
+    """Mark the count and the unit of a length of time (``_duration``: «два часа», "two
+    hours", "half an hour"): a number says how long, and no clock face, no hour glyph stands
+    for it."""
     for i in range(len(tokens) - 1):
-        if tokens[i].kind == tokens[i + 1].kind == "word" and _duration(tokens, i):
+        if tokens[i + 1].kind == "word" and _duration(tokens, i):
             tokens[i].duration = tokens[i + 1].duration = True
+            if i > 0 and tokens[i - 1].text.casefold() == "half":  # half an hour
+                tokens[i - 1].duration = True
 
 
 def _mark_verbs(tokens: list[Token]) -> None:
@@ -2286,6 +2289,11 @@ def _spellings(key: str) -> tuple[str, ...]:
 # a preposition before «два часа» that makes it a time of day («в два часа», «к трём часам»,
 # «на семь часов»), and a part of the day after it («два часа ночи»)
 CLOCK_BEFORE = frozenset("в во к ко на до после с со около".split())
+EN_TIME_UNITS = frozenset({"hour", "minute"})  # the units a clock face could be taken for
+EN_COUNTS = frozenset(
+    "a an one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+    "forty fifty sixty hundred few several many couple".split()
+)
 PARTS_OF_DAY = frozenset("утра дня вечера ночи".split())
 
 
@@ -2294,8 +2302,23 @@ def _duration(tokens: list[Token], i: int) -> bool:
     of day: a Russian numeral and a form of час, with no preposition before them that makes
     them a clock time and no part of the day after them. Without one they are an accusative
     of duration («ждал два часа», «три часа рисовали», «через три часа»), and a clock face
-    named «два часа» does not stand for them."""
-    if tokens[i + 1].lemma != "час" or not numeral(tokens[i].text):
+    named «два часа» does not stand for them.
+
+    In English a count and "hour(s)" or "minute(s)" ("two hours", "2 hours", "an hour",
+    "several minutes", "for hours"): English says a time of day with "o'clock" or digits, so
+    these are always lengths of time ("the hour hand", "rush hour" are not)."""
+    unit, before = tokens[i + 1], tokens[i]
+    if _english(unit):
+        if unit.lemma not in EN_TIME_UNITS:
+            return False
+        said = before.text.casefold()
+        plural = unit.text.casefold() != unit.lemma
+        return (
+            said in EN_COUNTS
+            or (before.kind == "other" and said.isdigit())
+            or (plural and said == "for")
+        )
+    if before.kind != "word" or unit.lemma != "час" or not numeral(before.text):
         return False
     return (
         _word_beside(tokens, i, -1) not in CLOCK_BEFORE
