@@ -335,7 +335,7 @@ class _Reads:
         )
         self._firsts: dict[tuple[str, str, str], list[int]] = memo.setdefault("firsts", {})
         self._known: dict[tuple[str, str], bool] = memo.setdefault("known", {})
-        self._others: dict[tuple[str, str], dict[int, str] | None] = memo.setdefault("others", {})
+        self._others: dict[str, dict[int, str] | None] = memo.setdefault("others", {})
         self._nearest: dict[tuple[str, str], list[VectorHit]] = memo.setdefault("nearest", {})
         self._revision: dict[str, int] = {}
         # the bilingual dictionary, looked up once: finding it stats its files (0.2 ms)
@@ -387,10 +387,9 @@ class _Reads:
         active (one deleted since the index answered is dropped where the semantic layer
         reads the entries it keeps). Where too many are not active to keep, from the
         entries themselves."""
-        key = (lexicon, "active")
-        if key not in self._others:
-            self._others[key] = self._store.other_statuses(lexicon, "active", OTHERS_HELD)
-        others = self._others[key]
+        if lexicon not in self._others:
+            self._others[lexicon] = self._store.other_statuses(lexicon, "active", OTHERS_HELD)
+        others = self._others[lexicon]
         if others is None:
             return {i: stored.data.status for i, stored in self.get_many(lexicon, ids).items()}
         return {i: others.get(i, "active") for i in ids}

@@ -89,11 +89,15 @@ def _agrees(mod: Any, head: Any) -> bool:
 def _modifies(word: str, rest: Sequence[str]) -> bool:
     """Whether ``word`` may be an adjective or participle agreeing with a noun of ``rest``
     that only adjectives stand before."""
-    mods = [p for p in _parses(word) if p.tag.POS in ("ADJF", "PRTF") and "nomn" in p.tag]
+
+    def modifier_readings(w: str) -> list[Any]:
+        return [p for p in _parses(w) if p.tag.POS in ("ADJF", "PRTF") and "nomn" in p.tag]
+
+    mods = modifier_readings(word)
     for later in rest:
         if any(_agrees(p, head) for p in mods for head in _head_candidates(later)):
             return True
-        if not any(p.tag.POS in ("ADJF", "PRTF") and "nomn" in p.tag for p in _parses(later)):
+        if not modifier_readings(later):
             return False
     return False
 
