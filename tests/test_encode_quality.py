@@ -401,6 +401,11 @@ def test_english_forms_of_a_headword(base: str, forms: set[str]) -> None:
         ("She rang the bell", [None, None, None, True]),
         # any other tag is no verdict: the tagger reads "puppy" here as an adjective
         ("The puppy wagged its tail", [None, None, None, None, True]),
+        # an -s form after a verb is its object: the tagger read "chickens" as a second verb
+        (
+            "Our neighbour keeps chickens two goats and a donkey",
+            [None, True, None, True, None, True, None, None, True],
+        ),
     ],
 )
 def test_english_nouns_in_context(sentence: str, nouns: list) -> None:

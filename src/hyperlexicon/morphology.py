@@ -412,6 +412,7 @@ def english_verb_forms(sentence: list[str]) -> list[bool]:
 
 
 NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+_VERB_BEFORE_OBJECT = frozenset({"VB", "VBD", "VBP", "VBZ"})  # finite or base forms
 
 
 def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
@@ -448,7 +449,16 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
         # *rang*": news rarely rang)
         only_verb = bool(readings) and set(readings) <= {"VERB", "AUX"}
         inflected = only_verb and readings.get("VERB", "") != pieces[k].casefold()
-        verb = (tags[k] in VERB_TAGS and not after_modifier) or inflected
+        # an -s form right after a verb is its object, a plural ("keeps *chickens*", "sold
+        # *apples*"): English has no two finite verbs side by side, and news text, where
+        # "chickens" and "apples" are rare, made the tagger read a second verb
+        plural_object = (
+            tags[k] == "VBZ" and k > 0 and tags[k - 1] in _VERB_BEFORE_OBJECT and "NOUN" in readings
+        )
+        verb = (tags[k] in VERB_TAGS and not after_modifier and not plural_object) or inflected
+        if plural_object and not verb:
+            out[i] = (False, True)
+            continue
         # a tag other than a noun's is no verdict: trained on news, the tagger reads "The
         # *puppy* wagged" as an adjective; None leaves the word's readings to judge
         out[i] = (verb, True if not verb and tags[k] in NOUN_TAGS else None)
