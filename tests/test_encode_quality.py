@@ -359,6 +359,43 @@ def test_a_keyword_no_second_witness_gives_must_be_nearer(
         plain.close()
 
 
+def test_a_word_s_other_readings_witness_for_its_keyword(
+    indexed_sqlite: Lexicon, tmp_path: Path
+) -> None:
+    """«Вечером» is first the adverb, which the dictionary gives as "night"; the noun вечер,
+    its other reading, is what names 🌆 (evening in both languages). The second witness is
+    asked by every reading of the word, so the adverb's translation does not hold the
+    noun's entry to the stricter threshold."""
+    lex = indexed_sqlite
+    lex.add(
+        EntryData.from_dict(
+            {
+                "form": "🌆",
+                "glosses": {
+                    "en": ["cityscape at dusk", "evening", "city"],
+                    "ru": ["закат в городе", "вечер", "город"],
+                },
+            }
+        )
+    )
+    # where the noun's translation is no gloss of 🌆 either, it is held as before
+    for noun, kept in (("evening", True), ("party", False)):
+        pairs = tmp_path / f"{noun}.tsv"
+        pairs.write_text(f"night\tвечером\n{noun}\tвечер\n")
+        checked = Lexicon(lex.settings.with_(bilingual=str(pairs)), store=lex.store)
+        # nearness aside: the witness alone decides (an unshared keyword is never kept)
+        t = checked.bridge.thresholds.with_(
+            keyword_noun=0.0, keyword_sentence=-1.0, keyword_unshared=0.99
+        )
+        try:
+            scene = Bridge(checked.workspace, t).encode(
+                "Вечером мы гуляли по набережной", stability=False
+            )
+            assert ("🌆" in scene.forms) is kept, noun
+        finally:
+            checked.close()
+
+
 def test_whether_the_two_languages_share_a_word(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("river\tрека\ntable\tстол\ncry\tплакать\n")

@@ -1185,7 +1185,13 @@ class Bridge:
             if i not in said:
                 word = tokens[i].lemma if tokens[i].verb_form else tokens[i].text
                 lang = script_language(word) or run.lang
-                said[i] = (translations.said(word, lang), "en" if lang == "ru" else "ru")
+                found = translations.said(word, lang)
+                if not tokens[i].verb_form:
+                    # and as its other readings («вечером», an adverb the dictionary gives
+                    # as "night", is also the noun вечер: evening)
+                    for other in tokens[i].other_lemmas:
+                        found |= translations.said(other, lang)
+                said[i] = (found, "en" if lang == "ru" else "ru")
             words_, other = said[i]
             glosses = c[2].data.glosses
             if not glosses.get(other) and words_:
