@@ -484,6 +484,43 @@ def test_which_russian_words_are_verbs(word: str, verb: bool) -> None:
     assert russian_verb(word) is verb
 
 
+def test_a_russian_verb_stands_for_its_act_before_the_things_it_is_a_keyword_of(
+    indexed_sqlite: Lexicon, tmp_path: Path
+) -> None:
+    """«плавать» is a Russian keyword of the swimsuit 👙, but a verb that can be no noun
+    stands first for the entry whose English name shows its act (swim: 🏊 "person
+    swimming"), at ``keyword_act``; the keyword match is not even asked then. A word that
+    may be a noun («дуло», a muzzle; the past of дуть) keeps its keyword matches."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("swim\tплавать\nblow\tдуть\n")
+    lex = indexed_sqlite
+    lex.add(
+        EntryData.from_dict(
+            {"form": "👙", "glosses": {"en": ["bikini"], "ru": ["бикини", "плавать"]}}
+        )
+    )
+    lex.add(EntryData.from_dict({"form": "🏊", "glosses": {"en": ["person swimming", "swim"]}}))
+    lex.add(
+        EntryData.from_dict(
+            {"form": "🌬️", "glosses": {"en": ["wind blowing", "blow"], "ru": ["ветер", "дуть"]}}
+        )
+    )
+    translated = Lexicon(lex.settings.with_(bilingual=str(pairs)), store=lex.store)
+    # nearness aside: an act is kept, a keyword never
+    t = translated.bridge.thresholds.with_(
+        keyword_act=-1.0, keyword=2.0, keyword_sentence=-1.0, keyword_unshared=0.0
+    )
+    try:
+        bridge = Bridge(translated.workspace, t)
+        scene = bridge.encode("Мы долго плавали в тёплой воде", stability=False)
+        assert "🏊" in scene.forms and "👙" not in scene.forms, scene.forms
+        # its act held out of reach, «дуло» is still the keyword of 🌬️ it may be a noun of
+        noun = Bridge(translated.workspace, t.with_(keyword_noun=-1.0, keyword_act=2.0))
+        assert "🌬️" in noun.encode("Из окна дуло", stability=False).forms
+    finally:
+        translated.close()
+
+
 def test_a_russian_verb_stands_for_the_act_its_translation_shows(
     indexed_sqlite: Lexicon, tmp_path: Path
 ) -> None:

@@ -876,6 +876,12 @@ class Bridge:
                 if not by_act(i, (*_own_acts(tok), *acts.get(i, ()))):
                     unfound.append(i)
                 continue
+            # a Russian verb that can be no noun stands first for an entry whose name shows
+            # its act («гуляли» → walk: 🚶 "person walking"), at the acts' threshold, before
+            # the things its lemma is a keyword of (👙 of «плавать»); «дуло» may be a noun
+            own = _own_acts(tok)
+            if own and not _can_be_noun(tok, run.lang) and by_act(i, (*own, *acts.get(i, ()))):
+                continue
             # then, for an adjective, the nouns it may be made from («яблочный» → яблоко),
             # which name nothing here: the entry must be near the adjective in meaning
             derived = derived_nouns(tok.text)
