@@ -396,6 +396,21 @@ def test_a_word_s_other_readings_witness_for_its_keyword(
             checked.close()
 
 
+def test_an_english_verb_is_said_by_its_verbs_too() -> None:
+    """The article of "cook" gives its nouns first (повар) and its verbs after (жарить): a
+    verb here is said by both, so 🍳 "cooking" (Russian: жарить, яичница) has its second
+    witness for "I'm cooking"."""
+    from hyperlexicon.bilingual import Translations
+
+    translations = Translations(
+        "test", ru={}, en={"cook": [("повар", 1.0)], "v:cook": [("жарить", 1.0)]}
+    )
+    fried = ("яичница на сковороде", "жарить")
+    assert agrees(translations.said("cook", "en"), fried, "ru") is False
+    assert agrees(translations.said("cook", "en", verb=True), fried, "ru") is True
+    assert translations.said("cook", "en", verb=True) >= translations.said("cook", "en")
+
+
 def test_whether_the_two_languages_share_a_word(tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("river\tрека\ntable\tстол\ncry\tплакать\n")

@@ -91,14 +91,19 @@ class Translations:
         before поезд)."""
         return self.en.get(NOUN + lemma(word, "en"), []) or self.of(word, "en")
 
-    def said(self, word: str, lang: str) -> frozenset[str]:
+    def said(self, word: str, lang: str, *, verb: bool = False) -> frozenset[str]:
         """How the other language's glosses may show ``word``'s translations (empty: the
         dictionary does not know it): Russian ones as the lemmas of their content words,
         English ones (headwords, base forms) as those words and their regular inflections,
-        which spares a Russian encode the English lemmatizer (``agrees``)."""
+        which spares a Russian encode the English lemmatizer (``agrees``). ``verb``: an
+        English word used as a verb, whose article may give its nouns first ("cook": повар
+        before жарить), is said by its verbs too."""
         lang = lang if lang in ("ru", "en") else script_language(word) or ""
+        found = self.of(word, lang)
+        if verb and lang == "en":
+            found = [*found, *self.verb(word)]
         out: set[str] = set()
-        for t, _ in self.of(word, lang):
+        for t, _ in found:
             for w in words(t):
                 if lang == "ru":  # English headwords: base forms
                     if w.casefold() not in FUNCTION_WORDS:

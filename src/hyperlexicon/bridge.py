@@ -1191,7 +1191,7 @@ class Bridge:
             if i not in said:
                 word = tokens[i].lemma if tokens[i].verb_form else tokens[i].text
                 lang = script_language(word) or run.lang
-                found = translations.said(word, lang)
+                found = translations.said(word, lang, verb=tokens[i].verb_form)
                 if not tokens[i].verb_form:
                     # and as its other readings («вечером», an adverb the dictionary gives
                     # as "night", is also the noun вечер: evening)
