@@ -2269,11 +2269,13 @@ def _headword_noun(piece: str, translations: Translations) -> bool:
     """Whether a piece of a fused word is a Russian noun as a dictionary writes it (its own
     lemma, which the bilingual dictionary translates): fused words join such nouns
     (страх + тишина + жар + ожидание)."""
+    # a headword is its own lemma, so the dictionary holds it as written: asking that first
+    # spares parsing the many substrings of a fused word that are no word at all
     return (
         len(piece) >= 3
+        and bool(translations.ru.get(piece))
         and lemma(piece, "ru") == piece
         and can_be_noun(piece, "ru")
-        and bool(translations.of(piece, "ru"))
     )
 
 
