@@ -2,8 +2,9 @@
 
 These tests check the yardstick, not the bridge: every form exists in the seeds that
 ``init --seed core,emoji`` loads, every concept names the words that carry it, the main set is
-as broad as the benchmark promises (both languages, every phenomenon), and the held-out set
-(``encode_heldout.yaml``) repeats none of its sentences. They never encode.
+as broad as the benchmark promises (both languages, every phenomenon), and the held-out sets
+(``encode_heldout.yaml``, ``encode_heldout2.yaml``) repeat none of the sentences before them.
+They never encode.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "bench" / "encode_quality.py"
 DATA = ROOT / "bench" / "data" / "encode_quality.yaml"
 HELD_OUT = ROOT / "bench" / "data" / "encode_heldout.yaml"
+HELD_OUT_2 = ROOT / "bench" / "data" / "encode_heldout2.yaml"
 TAGS = {
     "plain",
     "multiword",
@@ -47,8 +49,11 @@ def _script():
 bench = _script()
 ITEMS = bench.load_set(DATA)
 HELD = bench.load_set(HELD_OUT)
-# the checks of form, on both sets (the breadth checks are the main set's)
-BOTH = pytest.mark.parametrize("items", [ITEMS, HELD], ids=["main", "held-out"])
+HELD_2 = bench.load_set(HELD_OUT_2)
+# the checks of form, on every set (the breadth checks are the main set's)
+BOTH = pytest.mark.parametrize(
+    "items", [ITEMS, HELD, HELD_2], ids=["main", "held-out", "held-out-2"]
+)
 
 
 def _seed_forms() -> set[str]:
@@ -160,9 +165,23 @@ def test_long_items_are_long(items: list) -> None:
     assert short == []
 
 
+def _texts(items: list) -> set[str]:
+    return {_fold(" ".join(i.text.split())) for i in items}
+
+
 def test_the_held_out_set_is_new():
     """Sentences the bridge was tuned on cannot measure how it generalizes."""
-    main = {_fold(" ".join(i.text.split())) for i in ITEMS}
+    main = _texts(ITEMS)
     assert [i.n for i in HELD if _fold(" ".join(i.text.split())) in main] == []
     langs = Counter(i.lang for i in HELD)
     assert langs["ru"] >= 50 and langs["en"] >= 50, langs
+
+
+def test_the_second_held_out_set_is_new():
+    """The second held-out set repeats no sentence of the main set or of the first."""
+    before = _texts(ITEMS) | _texts(HELD)
+    assert [i.n for i in HELD_2 if _fold(" ".join(i.text.split())) in before] == []
+    langs = Counter(i.lang for i in HELD_2)
+    assert langs["ru"] >= 30 and langs["en"] >= 30, langs
+    tags = {t for i in HELD_2 for t in i.tags}
+    assert tags <= TAGS - {"compound", "unknown", "seed"}, tags
