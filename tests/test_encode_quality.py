@@ -132,6 +132,27 @@ def test_a_verb_stands_for_the_act_its_entry_shows_not_the_thing_it_spells(
     assert "🪰" in lex.encode("A fly landed on the soup", stability=False).forms
 
 
+def test_a_thing_named_for_an_act_does_not_show_it(lex: Lexicon) -> None:
+    """👟 "running shoe" holds "running", but WordNet has the two words as one noun: a thing
+    named for the act, which "ran" does not stand for; 😢 "crying face" is no noun of its
+    own and shows the act."""
+    from hyperlexicon.bridge import _shows_act
+    from hyperlexicon.thesaurus import thesaurus_for
+
+    wordnet = thesaurus_for(lex.settings.thesaurus)
+    if wordnet is None:
+        pytest.skip("Debian's wordnet-base is not installed (./scripts/test installs it)")
+    shoe = EntryData.from_dict({"form": "👟", "glosses": {"en": ["running shoe", "run"]}})
+    crying = EntryData.from_dict({"form": "😢", "glosses": {"en": ["crying face", "cry"]}})
+    assert _shows_act(shoe, "run") and _shows_act(crying, "cry")  # by the name alone
+    assert not _shows_act(shoe, "run", wordnet.is_noun)
+    assert _shows_act(crying, "cry", wordnet.is_noun)
+    lex.add(shoe)
+    # nearness aside: an act is kept whatever its closeness
+    bridge = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_act=-1.0))
+    assert "👟" not in bridge.encode("The children ran to the river", stability=False).forms
+
+
 def test_a_keyword_far_from_its_sentence_does_not_stand_for_its_entry(lex: Lexicon) -> None:
     """ "day" is a keyword of 🌞: near it in a sentence about a hot day, far from it in one
     about pills, though the word alone is as near in both. (Without the margin for a keyword

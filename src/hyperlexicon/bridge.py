@@ -852,13 +852,18 @@ class Bridge:
         floors: dict[int, float] = {}
         unfound: list[int] = []  # content words no gloss names in any reading
         t = self.thresholds
+        wordnet = thesaurus_for(self.ws.settings.thesaurus)
+        compound = wordnet.is_noun if wordnet is not None else None
 
         def by_act(i: int, verbs: Sequence[str]) -> bool:
             """A verb stands for an entry whose English name shows the act ("walk": 🚶
             "person walking", "cry": 😢 "crying face"), near enough by ``keyword_act``:
             "got" is no "person getting massage"."""
             pool = [
-                c for verb in verbs for c in by_key.get(verb, []) if _shows_act(c[2].data, verb)
+                c
+                for verb in verbs
+                for c in by_key.get(verb, [])
+                if _shows_act(c[2].data, verb, compound)
             ]
             ranked = self._usable(_rank(_best_per_entry(pool)), run)
             if ranked:
@@ -2381,21 +2386,27 @@ def _can_be_noun(tok: Token, lang: str) -> bool:
     return tok.noun if tok.noun is not None else can_be_noun(tok.text, lang)
 
 
-def _shows_act(data: EntryData, verb: str) -> bool:
+def _shows_act(data: EntryData, verb: str, compound: Callable[[str], bool] | None = None) -> bool:
     """Whether an entry's name in the verb's language holds the verb: an English name its
     -ing form ("person walking", "crying face"), a Russian one a form of it, finite or a
     participle («спит», «плачущий кот»). The entry shows the act, not a thing spelled like
-    the verb (🪰 "fly", and 🪚 "carpentry saw" for "saw", the past of "see"). English -ing
-    forms are regular (``english_forms``), so no lemmatizer is asked: a Russian encode, whose
-    verbs come here by their translations, would load lemminflect for it (0.16 s of a cold
-    start)."""
+    the verb (🪰 "fly", and 🪚 "carpentry saw" for "saw", the past of "see"), nor a thing
+    named for the act: an -ing form that makes one noun with the word after it, by
+    ``compound`` (the thesaurus's nouns: 👟 "running shoe", 🛸 "flying saucer", 🎣 "fishing
+    pole", where "crying face" is no noun of its own). English -ing forms are regular
+    (``english_forms``), so no lemmatizer is asked: a Russian encode, whose verbs come here
+    by their translations, would load lemminflect for it (0.16 s of a cold start)."""
     if script_language(verb) == "ru":
         name = (data.glosses.get("ru") or [""])[0]
         return any(verb in verb_lemmas(w) for w in text_words(name))
-    name = (data.glosses.get("en") or [""])[0].casefold()
+    words = (data.glosses.get("en") or [""])[0].casefold().replace("-", " ").split()
     forms = english_forms(verb)
     return any(
-        w != verb and w.endswith("ing") and w in forms for w in name.replace("-", " ").split()
+        w != verb
+        and w.endswith("ing")
+        and w in forms
+        and not (compound and k + 1 < len(words) and compound(f"{w} {words[k + 1]}"))
+        for k, w in enumerate(words)
     )
 
 

@@ -79,6 +79,10 @@ class Thesaurus:
         n_senses, n_pointers = int(line[2]), int(line[3])
         return line[4 + n_pointers + 2 :][:n_senses]
 
+    def is_noun(self, words: str) -> bool:
+        """Whether WordNet has these words as one noun ("running shoe", "flying saucer")."""
+        return bool(self._index("n", " ".join(words.casefold().split())))
+
     @lru_cache(maxsize=16_384)  # noqa: B019 - one per source, held for the process
     def _synset(
         self, pos: str, offset: str
