@@ -852,8 +852,12 @@ class Bridge:
         floors: dict[int, float] = {}
         unfound: list[int] = []  # content words no gloss names in any reading
         t = self.thresholds
-        wordnet = thesaurus_for(self.ws.settings.thesaurus)
-        compound = wordnet.is_noun if wordnet is not None else None
+
+        def compound(words: str) -> bool:
+            """WordNet's nouns, asked only for an -ing word of a candidate's English name (not
+            resolved for every encode: most never ask)."""
+            wordnet = thesaurus_for(self.ws.settings.thesaurus)
+            return wordnet is not None and wordnet.is_noun(words)
 
         def by_act(i: int, verbs: Sequence[str]) -> bool:
             """A verb stands for an entry whose English name shows the act ("walk": 🚶
