@@ -990,3 +990,140 @@ def test_a_semantic_search_reads_the_snapshot_of_a_small_collection(
     added = lex.add(EntryData.create("🜅", glosses={"ru": ["тишина ночи"], "en": ["quiet night"]}))
     after = lex.search("a quiet night", mode="semantic", limit=5)
     assert added.id in [h.entry.id for h in after]
+
+
+# --- projections on the common centre ---------------------------------------------------------
+
+
+def _projections_read_afresh(index: Any, name: str) -> dict[str, float]:
+    """Every document's cosine with the common centre, from the vectors Chroma holds now."""
+    from hyperlexicon.embeddings import common_centre, normalize
+
+    got = index.collection(name).get(include=["embeddings"])
+    centre = common_centre(index.embedder).astype(np.float64)
+    units = normalize(np.asarray(got["embeddings"], dtype=np.float32)).astype(np.float64)
+    return dict(zip(got["ids"], (units @ centre).tolist(), strict=True))
+
+
+def _same_projections(index: Any, name: str) -> None:
+    want = _projections_read_afresh(index, name)
+    got = index._projections[name]
+    assert got.ids.tolist() == sorted(want)
+    assert np.allclose(got.dots, [want[i] for i in got.ids.tolist()], rtol=0, atol=1e-6)
+    assert got.meta["revision"] == index.store.state(name).revision
+
+
+def test_a_big_collection_keeps_its_documents_projections_through_drains(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over SNAPSHOT_MAX documents, a drain keeps each document's cosine with the common
+    centre (``Projections``, in memory and on disk): read from every vector when there is
+    nothing to start from, then updated with what each drain wrote and deleted (an entry's
+    glosses edited, its weight, an entry removed, one added), equal each time to the same
+    read afresh from Chroma; another process starts from the file, reading no vector it
+    does not have to."""
+    import hyperlexicon.index as index_module
+
+    monkeypatch.setattr(index_module, "SNAPSHOT_MAX", 10)
+    lex, name = indexed_sqlite, indexed_sqlite.name
+    index = lex.index
+    assert name not in index._projections
+    lex.edit("🜂", weight=0.9)
+    _same_projections(index, name)
+    assert index.projections_path(name).exists() and index._usable_snapshot(name) is None
+
+    col_type = type(index.collection(name))
+    real_get = col_type.get
+    whole: list[Any] = []
+
+    def spy(self: Any, *args: Any, **kw: Any) -> Any:
+        if "offset" in kw and "embeddings" in (kw.get("include") or []):
+            whole.append(kw)  # every vector read, a page at a time
+        return real_get(self, *args, **kw)
+
+    monkeypatch.setattr(col_type, "get", spy)
+    lex.edit("🜂", glosses={"ru": ["пламя", "огонь"], "en": ["flame", "blaze"]})
+    _same_projections(index, name)
+    gone = [e.data.form for e in lex.store.list(name, limit=3)][-1]
+    lex.remove(gone)
+    _same_projections(index, name)
+    lex.add(EntryData.create("🧿", glosses={"ru": ["оберег"], "en": ["amulet"]}))
+    _same_projections(index, name)
+    assert not whole
+
+    later = Lexicon(lex.settings, store=lex.store)  # another process: nothing in memory
+    try:
+        assert name not in later.index._projections
+        later.edit("🧿", glosses={"ru": ["оберег", "амулет"], "en": ["amulet", "charm"]})
+        _same_projections(later.index, name)
+        assert not whole
+    finally:
+        later.close()
+
+
+def test_projections_a_writer_left_behind_are_not_trusted(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A projections file older than what Chroma holds (a process that knew no projections
+    drained since, and left the file as it was) answers no query, and the next drain does
+    not start from it: an entry changed since the file's revision that the outbox no longer
+    holds makes it read every vector again."""
+    import shutil
+
+    import hyperlexicon.index as index_module
+
+    monkeypatch.setattr(index_module, "SNAPSHOT_MAX", 10)
+    lex, name = indexed_sqlite, indexed_sqlite.name
+    path = lex.index.projections_path(name)
+    lex.edit("🜂", weight=0.9)
+    old = path.with_name("old.npz")
+    shutil.copy(path, old)
+    lex.edit("🜂", glosses={"ru": ["пламя"], "en": ["flame"]})  # drained, file updated
+    lex.close()
+    shutil.copy(old, path)  # as if that drain had not known the file
+
+    later = Lexicon(lex.settings, store=lex.store)
+    try:
+        index = later.index
+        revision = later.store.state(name).revision
+        index.note_synced(name, revision)
+        from hyperlexicon.embeddings import common_centre
+
+        assert index._usable_projections(name, common_centre(index.embedder)) is None
+        later.edit("🌊", weight=0.8)
+        _same_projections(index, name)  # the glosses edited above: their new projection
+    finally:
+        later.close()
+
+
+def test_a_big_collection_ranks_from_the_centre_by_its_projections(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the projections of the revision vouched for are there, a search ranked from the
+    centre reads no stored vector and ranks as the vectors do: the same hits in the same
+    order, the same nearness to the last bits of a float32; a query also asked in translation
+    (two vectors) still reads its hits' vectors."""
+    import hyperlexicon.index as index_module
+
+    monkeypatch.setattr(index_module, "SNAPSHOT_MAX", 10)
+    lex, name = indexed_sqlite, indexed_sqlite.name
+    index, store = lex.index, lex.store
+    lex.edit("🜂", weight=0.9)
+    index.note_synced(name, store.state(name).revision)
+    texts = ["a burning flame", "страх и тишина", "time that passes", "море", "fire and rain"]
+    assert index._usable_snapshot(name) is None
+    by_projections = index.query_many(name, texts, k=5, status="active", centred=True)
+
+    def no_vectors(lexicon: str, ids: Any) -> Any:
+        raise AssertionError(f"vectors read: {ids}")
+
+    monkeypatch.setattr(index, "vectors", no_vectors)
+    assert index.query_many(name, texts, k=5, status="active", centred=True) == by_projections
+    monkeypatch.undo()
+    monkeypatch.setattr(index_module, "SNAPSHOT_MAX", 10)
+    monkeypatch.setattr(index, "_usable_projections", lambda lexicon, centre: None)
+    by_vectors = index.query_many(name, texts, k=5, status="active", centred=True)
+    for got, want in zip(by_projections, by_vectors, strict=True):
+        assert [(h.entry_id, h.doc) for h in got] == [(h.entry_id, h.doc) for h in want]
+        assert [h.nearness for h in got] == pytest.approx([h.nearness for h in want], abs=1e-5)
+        assert [h.score for h in got] == [h.score for h in want]

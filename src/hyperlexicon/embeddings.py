@@ -714,6 +714,24 @@ def from_centre(queries: Any, documents: Any, centre: Any) -> np.ndarray:
     return normalize(np.asarray(queries) - centre) @ normalize(np.asarray(documents) - centre).T
 
 
+def projected(
+    query: Any, cosines: Sequence[float], dots: Sequence[float], centre: Any
+) -> np.ndarray:
+    """``from_centre`` of one unit query against unit documents known only by their cosine
+    with it and with the centre (``index.Projections``): for q, d and the centre c,
+    (q·d − q·c − d·c + c·c) / (|q − c| · √(1 − 2 d·c + c·c))."""
+    import numpy as np
+
+    q = np.asarray(query, dtype=np.float64)
+    c = np.asarray(centre, dtype=np.float64)
+    q = q / np.linalg.norm(q)
+    qc, cc = float(q @ c), float(c @ c)
+    d_c = np.asarray(dots, dtype=np.float64)
+    lengths = np.sqrt(np.maximum(1.0 - 2.0 * d_c + cc, 1e-12))
+    query_length = max(float(np.sqrt(max(1.0 - 2.0 * qc + cc, 0.0))), 1e-12)
+    return (np.asarray(cosines, dtype=np.float64) - qc - d_c + cc) / (query_length * lengths)
+
+
 # --- registry -----------------------------------------------------------------------------
 
 Factory = Callable[[str], Embedder]

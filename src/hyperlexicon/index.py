@@ -32,6 +32,14 @@ changes, or after a query that had to use Chroma; ``rebuild``, ``repair`` and
 what the drain wrote (when nothing else wrote to the collection since it was taken: a count
 per collection says so) instead of reading every vector again; it comes out the same as one
 read afresh, in Chroma's order (which breaks ties between equal distances).
+
+Projections: a collection too big for a snapshot keeps, instead, each document's cosine with
+the embedder's common centre (``Projections``, ``<home>/snapshots/<lexicon>.centre.npz``),
+which is all a search ranked from the centre needs of a hit besides the cosine Chroma gives;
+without it every search read its hits' vectors back from Chroma. A drain keeps them up to
+date (from what it wrote; every vector is read only where there is nothing to start from),
+deleting the file before it writes, so a file always tells the documents Chroma held at its
+revision.
 """
 
 from __future__ import annotations
@@ -74,6 +82,7 @@ _T = TypeVar("_T")
 DRAIN_BATCH = 512
 SNAPSHOT_MAX = 20_000  # documents: above this a collection has no snapshot
 SNAPSHOT_FORMAT = 1
+PROJECTIONS_FORMAT = 1
 VECTORS_HELD = 8192  # documents: stored vectors kept per lexicon without a snapshot (16 MB)
 # documents of one kind searched in memory on a collection too big for a snapshot (``_kind``)
 KIND_MAX = 4096
@@ -174,6 +183,8 @@ class DrainReport:
         default_factory=dict, repr=False, compare=False
     )
     applies: int = field(default=0, repr=False, compare=False)
+    # the documents it deleted (for the projections of a collection too big for a snapshot)
+    removed: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -511,6 +522,79 @@ class Snapshot:
         return {i: self.vectors[self._row[i]] for i in ids if i in self._row}
 
 
+class Projections:
+    """Each document's cosine with the embedder's common centre, for a collection too big for
+    a snapshot (``<home>/snapshots/<lexicon>.centre.npz``, labelled as a snapshot is).
+
+    Ranking a search from the centre (``Index._from_centre``) needs, of each hit, the plain
+    cosine Chroma gives with it and where the document lies against the centre; with a unit
+    query q, a unit document d and the centre c, the cosine from the centre is
+    (q·d − q·c − d·c + c·c) / (|q − c| · √(1 − 2 d·c + c·c)). Keeping d·c, one number a
+    document, spares reading every hit's vector back from Chroma: a ``get`` of about 40
+    vectors an encode, 2 ms of a 14 ms warm encode at 100k entries (bench/bridge_bench.py)."""
+
+    def __init__(self, meta: dict[str, Any], ids: Any, dots: Any) -> None:
+        self.meta = meta
+        self.ids = ids  # sorted
+        self.dots = dots
+        self.writes: int | None = None  # as ``Snapshot.writes``
+
+    @classmethod
+    def of(cls, meta: dict[str, Any], dots: dict[str, float]) -> Projections:
+        import numpy as np
+
+        ids = np.array(sorted(dots), dtype=str)
+        return cls(meta, ids, np.array([dots[i] for i in ids.tolist()], dtype=np.float64))
+
+    def updated(
+        self, meta: dict[str, Any], dots: dict[str, float], removed: set[str]
+    ) -> Projections:
+        """These projections after a drain that wrote ``dots`` and deleted ``removed``."""
+        import numpy as np
+
+        keep = ~np.isin(self.ids, np.array([*dots, *removed], dtype=str))
+        ids = np.concatenate([self.ids[keep], np.array(list(dots), dtype=str)])
+        values = np.concatenate([self.dots[keep], np.array(list(dots.values()), np.float64)])
+        order = np.argsort(ids, kind="stable")
+        return Projections(meta, ids[order], values[order])
+
+    def of_ids(self, ids: Sequence[str]) -> dict[str, float]:
+        import numpy as np
+
+        if not len(ids) or not len(self.ids):
+            return {}
+        asked = np.array(list(ids), dtype=str)
+        at = np.minimum(np.searchsorted(self.ids, asked), len(self.ids) - 1)
+        found = self.ids[at] == asked
+        return dict(zip(asked[found].tolist(), self.dots[at[found]].tolist(), strict=True))
+
+    def save(self, path: Path) -> None:
+        import json
+
+        import numpy as np
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with temporary.open("wb") as f:
+            np.savez(f, meta=np.array(json.dumps(self.meta)), ids=self.ids, dots=self.dots)
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Projections | None:
+        import json
+
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                if meta.get("format") != PROJECTIONS_FORMAT:
+                    return None
+                return cls(meta, z["ids"], z["dots"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+
 def _first(d: Any, n: int) -> Any:
     """``np.argsort(d, kind="stable")[:n]`` without sorting all of ``d``: every value below the
     n-th smallest, and those equal to it in index order, sorted stably (the same positions)."""
@@ -572,6 +656,10 @@ class Index:
         # a kind's documents as a snapshot of their own, per (lexicon, kind), for the revision
         # vouched for: (revision, snapshot, or None where the kind has too many documents)
         self._kinds: dict[tuple[str, str], tuple[int, Snapshot | None]] = {}
+        # where each document lies against the common centre, per lexicon, for a collection
+        # too big for a snapshot (``Projections``); and the centre's key, once computed
+        self._projections: dict[str, Projections] = {}
+        self._centre_key: str | None = None
         self._snapshot_lock = threading.Lock()
         self._translations: Translations | bool | None = False  # False: not looked up yet
         self._spoken: dict[str, tuple[int, dict[str, float]]] = {}  # gloss languages by lexicon
@@ -782,6 +870,7 @@ class Index:
     ) -> DrainReport:
         """Apply pending outbox rows to Chroma, then delete them. Idempotent."""
         writes = self._writes(lexicon)
+        self._projection_basis(store, lexicon, writes)
         report = self._heal(lexicon, store, lambda: self._drain(store, lexicon, batch, progress))
         if report.rows:
             # only this drain wrote since ``writes``: the snapshot may be updated with that
@@ -869,6 +958,9 @@ class Index:
     ) -> None:
         """Make Chroma hold exactly the current documents of these entries."""
         self._wrote(lexicon)
+        # projections on disk no longer tell Chroma's documents once it is written; this
+        # drain's own are kept in memory and saved after it (``_project``)
+        self.projections_path(lexicon).unlink(missing_ok=True)
         report.applies += 1
         current = store.get_many(lexicon, entry_ids)
         existing = col.get(where={"entry_id": {"$in": list(entry_ids)}}, include=["metadatas"])
@@ -883,6 +975,7 @@ class Index:
         if gone:
             col.delete(ids=gone)
             report.deleted += len(gone)
+            report.removed.update(gone)
         embed = [
             i
             for i, (_, m) in wanted.items()
@@ -899,6 +992,7 @@ class Index:
             col.update(ids=relabel, metadatas=[wanted[i][1] for i in relabel])
             report.updated += len(relabel)
         report.written.update(embed)
+        report.removed.difference_update(embed)
         for chunk in _chunks(embed, UPSERT_BATCH):
             texts = [wanted[i][0] for i in chunk]
             vectors = self.embedder.encode(texts)
@@ -975,8 +1069,16 @@ class Index:
     def snapshot_path(self, lexicon: str) -> Path:
         return self.settings.home / "snapshots" / f"{lexicon}.npz"
 
-    def forget_snapshot(self, lexicon: str) -> None:
+    def projections_path(self, lexicon: str) -> Path:
+        return self.settings.home / "snapshots" / f"{lexicon}.centre.npz"
+
+    def forget_snapshot(self, lexicon: str, *, projections: bool = True) -> None:
+        """Drop the lexicon's snapshot (and, unless told not to, its projections): in memory
+        and on disk."""
         with self._snapshot_lock:
+            if projections:
+                self._projections.pop(lexicon, None)
+                self.projections_path(lexicon).unlink(missing_ok=True)
             self._snapshots.pop(lexicon, None)
             self._held.pop(lexicon, None)
             self._too_big.pop(lexicon, None)
@@ -1039,7 +1141,8 @@ class Index:
             ):
                 ids = _ids(col)
                 if len(ids) > SNAPSHOT_MAX:
-                    self.forget_snapshot(lexicon)
+                    self._project(col, lexicon, meta, writes, since, known)
+                    self.forget_snapshot(lexicon, projections=False)
                     self._too_big[lexicon] = state.revision
                     return
                 held = set(ids)
@@ -1050,7 +1153,10 @@ class Index:
                 snapshot = known.updated(meta, ids, fresh)
             if snapshot is None:
                 if col.count() > SNAPSHOT_MAX:
-                    self.forget_snapshot(lexicon)
+                    if since is not None:  # (a drain's: a query never reads every vector)
+                        basis = known if known is not None and known.writes == since[0] else None
+                        self._project(col, lexicon, meta, writes, since, basis)
+                    self.forget_snapshot(lexicon, projections=False)
                     self._too_big[lexicon] = state.revision
                     return
                 snapshot = self._read_snapshot(col, meta, None)
@@ -1058,8 +1164,146 @@ class Index:
             with self._snapshot_lock:
                 snapshot.save(self.snapshot_path(lexicon))
                 self._snapshots[lexicon] = snapshot
+                # a collection that fits a snapshot again has no projections
+                self._projections.pop(lexicon, None)
+                self.projections_path(lexicon).unlink(missing_ok=True)
         except OSError as exc:
             log.info("no snapshot of %r's index (%s)", lexicon, exc)
+
+    def _centre_id(self, centre: Any) -> str:
+        if self._centre_key is None:
+            self._centre_key = hashlib.sha256(centre.tobytes()).hexdigest()[:16]
+        return self._centre_key
+
+    def _projection_basis(self, store: Store, lexicon: str, writes: int) -> None:
+        """Before a drain writes: the projections it will update, from memory, or else from
+        the file a process left at the revision where the outbox was last empty (Chroma held
+        exactly that revision's documents then, and every write since either is in the
+        outbox still, for this drain to apply, or deleted the file before it was made:
+        ``_apply``). Embedded Chroma has one process at a time (the directory lock)."""
+        if self.settings.chroma_url:
+            return
+        known = self._projections.get(lexicon)
+        if known is not None and known.writes == writes:
+            return
+        path = self.projections_path(lexicon)
+        if not path.exists():
+            return
+        loaded = Projections.load(path)
+        if (
+            loaded is None
+            or loaded.meta.get("lexicon_id") != store.lexicon_key(lexicon)
+            or loaded.meta.get("identity") != self._identity()
+        ):
+            return
+        # and no entry changed since but one the outbox still holds: a writer that knew no
+        # projections (an older version) leaves the file as it was
+        with store.read() as s:
+            lx = store.lexicon_id(s, lexicon)
+            changed = select(M.Revision.entry_id).where(
+                M.Revision.lexicon_id == lx, M.Revision.id > int(loaded.meta["revision"])
+            )
+            pending = select(M.Outbox.entry_id).where(M.Outbox.lexicon_id == lx)
+            if s.execute(changed.except_(pending).limit(1)).first() is not None:
+                return
+        loaded.writes = writes
+        self._projections[lexicon] = loaded
+
+    def _project(
+        self,
+        col: Any,
+        lexicon: str,
+        meta: dict[str, Any],
+        writes: int,
+        since: tuple[int, DrainReport],
+        snapshot: Snapshot | None,
+    ) -> None:
+        """Keep the projections (``Projections``) of a collection too big for a snapshot
+        after a drain that alone wrote to it since ``since``'s count: from the projections
+        before it, or the snapshot the collection has just outgrown, and the documents it
+        wrote (the vectors of those it added are in ``report``; the others are read); with no
+        such basis, from every vector in the collection (a bulk import's first drain)."""
+        import numpy as np
+
+        from .embeddings import common_centre, normalize
+
+        centre = common_centre(self.embedder)
+        meta = {**meta, "format": PROJECTIONS_FORMAT, "centre": self._centre_id(centre)}
+        report = since[1]
+
+        def dots(vectors: Any) -> list[float]:
+            units = normalize(np.asarray(vectors, dtype=np.float32))
+            return (units.astype(np.float64) @ centre.astype(np.float64)).tolist()
+
+        def read(ids: Sequence[str] | None) -> dict[str, float]:
+            out: dict[str, float] = {}
+            if ids is None:
+                offset = 0
+                while True:
+                    got = col.get(include=["embeddings"], limit=5000, offset=offset)
+                    if not len(got["ids"]):
+                        return out
+                    out.update(zip(got["ids"], dots(got["embeddings"]), strict=True))
+                    offset += len(got["ids"])
+            for chunk in _chunks(list(ids), 5000):
+                got = col.get(ids=list(chunk), include=["embeddings"])
+                if len(got["ids"]):
+                    out.update(zip(got["ids"], dots(got["embeddings"]), strict=True))
+            return out
+
+        known = self._projections.get(lexicon)
+        if (
+            known is not None
+            and known.writes == since[0]
+            and known.meta.get("identity") == meta["identity"]
+            and known.meta.get("lexicon_id") == meta["lexicon_id"]
+            and known.meta.get("centre") == meta["centre"]
+        ):
+            base: Projections | dict[str, float] | None = known
+        elif snapshot is not None:
+            base = dict(zip(snapshot.ids, dots(snapshot.vectors), strict=True))
+        else:
+            base = None
+        if base is None:
+            projections = Projections.of(meta, read(None))
+        else:
+            added = report.added
+            written: dict[str, float] = {}
+            if added:
+                written = dict(zip(added, dots([v for _, v in added.values()]), strict=True))
+            written.update(read(sorted(report.written - set(added) - report.removed)))
+            if isinstance(base, Projections):
+                projections = base.updated(meta, written, report.removed)
+            else:
+                for doc_id in report.removed:
+                    base.pop(doc_id, None)
+                projections = Projections.of(meta, {**base, **written})
+        projections.writes = writes
+        with self._snapshot_lock:
+            projections.save(self.projections_path(lexicon))
+            self._projections[lexicon] = projections
+
+    def _usable_projections(self, lexicon: str, centre: Any) -> Projections | None:
+        """The projections of the revision vouched for, from memory or the file."""
+        revision = self._vouched.get(lexicon)
+        if revision is None or self.settings.chroma_url or self.store is None:
+            return None
+        held = self._projections.get(lexicon)
+        if held is None or held.meta["revision"] != revision:
+            path = self.projections_path(lexicon)
+            held = Projections.load(path) if path.exists() else None
+            if held is None:
+                return None
+            self._projections[lexicon] = held
+        meta = held.meta
+        if (
+            meta["revision"] != revision
+            or meta["lexicon_id"] != self.store.lexicon_key(lexicon)
+            or meta["identity"] != self._identity()
+            or meta.get("centre") != self._centre_id(centre)
+        ):
+            return None
+        return held
 
     @staticmethod
     def _read_snapshot(
@@ -1410,19 +1654,43 @@ class Index:
         the "hubs" of the space), so a query's own meaning loses to them; from the centre it
         does not: top-1 of the 1,054 labelled concepts of bench/data against the core+emoji
         lexicon 0.607 → 0.684, of the cross-lingual CLDR names 0.461 → 0.513 (docs/index.md)."""
-        from .embeddings import common_centre, from_centre
+        from .embeddings import common_centre, from_centre, projected
 
-        ids = sorted({f"{h.entry_id}:{h.doc}" for hits in results for h in hits})
-        vectors = self.vectors(lexicon, ids) if ids else {}
-        centre = common_centre(self.embedder) if ids else None
+        def key(h: VectorHit) -> str:
+            return f"{h.entry_id}:{h.doc}"
+
+        ids = sorted({key(h) for hits in results for h in hits})
+        if not ids:
+            return [[] for _ in results]
+        centre = common_centre(self.embedder)
+        # a query asked once (not also in translation) is ranked by its hits' projections on
+        # the centre, where a collection too big for a snapshot keeps them: no vector is read
+        projections = None
+        if self._usable_snapshot(lexicon) is None and any(len(a) == 1 for a in asked_by):
+            projections = self._usable_projections(lexicon, centre)
+        dots = projections.of_ids(ids) if projections is not None else {}
+        by_dots = [
+            len(a) == 1 and all(key(h) in dots for h in hits)
+            for hits, a in zip(results, asked_by, strict=True)
+        ]
+        wanted = sorted(
+            {key(h) for hits, d in zip(results, by_dots, strict=True) if not d for h in hits}
+        )
+        vectors = self.vectors(lexicon, wanted) if wanted else {}
         out = []
-        for hits, asked in zip(results, asked_by, strict=True):
-            kept = [h for h in hits if f"{h.entry_id}:{h.doc}" in vectors]
-            if not kept:  # (a document the index lost since it answered is no hit now)
-                out.append([])
-                continue
-            near = from_centre(asked, [vectors[f"{h.entry_id}:{h.doc}"] for h in kept], centre)
-            best = near.max(axis=0).tolist()
+        for hits, asked, projected_ in zip(results, asked_by, by_dots, strict=True):
+            if projected_ and hits:
+                best = projected(
+                    asked[0], [h.score for h in hits], [dots[key(h)] for h in hits], centre
+                ).tolist()
+                kept = hits
+            else:
+                kept = [h for h in hits if key(h) in vectors]
+                if not kept:  # (a document the index lost since it answered is no hit now)
+                    out.append([])
+                    continue
+                near = from_centre(asked, [vectors[key(h)] for h in kept], centre)
+                best = near.max(axis=0).tolist()
             ranked = sorted(zip(best, kept, strict=True), key=lambda p: (-p[0], p[1].entry_id))
             out.append([replace(h, nearness=n) for n, h in ranked[:k]])
         return out
