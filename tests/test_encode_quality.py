@@ -579,3 +579,51 @@ def test_a_russian_verb_stands_for_the_act_its_translation_shows(
     finally:
         translated.close()
         plain.close()
+
+
+def test_a_word_of_kinship_stands_for_a_person_of_its_sex_and_age(lex: Lexicon) -> None:
+    """No gloss names "sister", "uncle" or «сын», and 👭's keywords hold sisters: WordNet says
+    a sister is a kinswoman, an uncle a kinsman, a son a male offspring, so each stands for
+    the picture of a woman, a man, a boy, as its name would, and not for the pair of women.
+    A word that names an entry itself keeps it (👶 "baby", not the child a baby is); a friend
+    is no relative; a glyph stands for the person, never an archetype named "child". Without
+    WordNet none of it."""
+    for record in (
+        {"form": "👩", "glosses": {"en": ["woman", "adult"], "ru": ["женщина", "взрослый"]}},
+        {"form": "👨", "glosses": {"en": ["man", "adult"], "ru": ["мужчина", "взрослый"]}},
+        {"form": "👦", "glosses": {"en": ["boy", "young"], "ru": ["мальчик", "юный"]}},
+        {"form": "🧒", "glosses": {"en": ["child", "young"], "ru": ["ребёнок", "юный"]}},
+        {"form": "👶", "glosses": {"en": ["baby", "young"], "ru": ["младенец", "малыш"]}},
+        {
+            "form": "👭",
+            "glosses": {
+                "en": ["women holding hands", "sisters", "women"],
+                "ru": ["держащиеся за руки женщины", "сестры", "подруги"],
+            },
+        },
+    ):
+        lex.add(EntryData.from_dict(record))
+    scenes = {
+        text: lex.encode(text, stability=False, log=False).forms
+        for text in (
+            "My sister sleeps late",
+            "Моя сестра поздно спит",
+            "Her uncle laughed",
+            "Их сын пошёл в школу",
+            "The baby cried all night",
+            "My friend laughed",
+        )
+    }
+    assert "👩" in scenes["My sister sleeps late"] and "👭" not in scenes["My sister sleeps late"]
+    assert "👩" in scenes["Моя сестра поздно спит"]
+    assert "👨" in scenes["Her uncle laughed"]
+    assert "👦" in scenes["Их сын пошёл в школу"]
+    baby = scenes["The baby cried all night"]
+    assert "👶" in baby and "🧒" not in baby
+    assert not {"👩", "👨", "👦", "🧒"} & set(scenes["My friend laughed"])
+    without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
+    try:
+        plain = without.encode("Her uncle laughed", stability=False, log=False).forms
+        assert "👨" not in plain
+    finally:
+        without.close()

@@ -379,3 +379,31 @@ def test_a_synonym_that_names_an_entry_ranks_it_first(
     finally:
         with_wn.close()
         without.close()
+
+
+@pytest.mark.parametrize(
+    "word, person",
+    [
+        ("mother", "woman"),  # by its definition: a woman who has given birth
+        ("mom", "woman"),  # informally a mother
+        ("father", "man"),
+        ("sister", "woman"),
+        ("uncle", "man"),  # a kinsman, though its definition names father and mother
+        ("aunt", "woman"),
+        ("husband", "man"),
+        ("daughter", "girl"),  # a female offspring: a child
+        ("son", "boy"),
+        ("grandchild", "child"),
+        ("friend", None),  # a person, no relative
+        ("teacher", None),
+        ("queen", None),  # its commonest sense is an insect's
+        ("cousin", None),  # a relative of neither sex said
+        ("grandmother", None),  # the mother of a father or a mother: both said
+        ("xylophone", None),
+        ("zzzq", None),
+    ],
+)
+def test_a_word_of_kinship_is_a_person_of_its_sex_and_age(word: str, person: str | None) -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    assert wordnet.person_of(word) == person

@@ -757,6 +757,8 @@ class Bridge:
         keys.update(key for found in pivots.values() for group in found for key in group)
         related_keys = self._related_keys(run)
         keys.update(key for found in related_keys.values() for key, _ in found)
+        kin = self._kin(run)
+        keys.update(kin.values())
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys, per_key=LEMMA_CANDIDATES)
@@ -923,6 +925,30 @@ class Bridge:
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
                 if not by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ()))):
                     unfound.append(i)
+        # a word of kinship that names nothing itself stands for the picture of a person of
+        # its sex and age, as the word's name would ("nephew" → man: 👨, «дочка» → girl: 👧),
+        # before the things it is a keyword of (👭 of «сестра»)
+        for i, person in kin.items():
+            if names.get(i):
+                continue
+            pictures = [
+                c
+                for c in by_key.get(person, [])
+                if (person, c[1]) in named and c[2].data.kind != "delta"
+            ]
+            ranked = self._usable(_rank(_best_per_entry(pictures)), run)
+            if not ranked:
+                continue
+            at = next((n for n, (j, _) in enumerate(singles) if j == i), None)
+            if at is None:
+                singles.append((i, ranked))
+            else:
+                own = {c[1] for c in ranked}
+                singles[at] = (i, [*ranked, *(c for c in singles[at][1] if c[1] not in own)])
+            names[i] = {c[1] for c in ranked}
+            floors[i] = t.keyword_noun
+            if i in unfound:
+                unfound.remove(i)
         # a noun no gloss names in any reading is asked by its synonyms and broader words,
         # at ``keyword_related`` (asking them for a noun that is only a keyword of its
         # entries too gave 0.743 / 0.53 instead of 0.746 / 0.50; asking them when all its
@@ -1004,6 +1030,61 @@ class Bridge:
                         keys[key] = max(weight, keys.get(key, 0.0))
             if keys:
                 out[i] = list(keys.items())
+        return out
+
+    def _kin(self, run: _Run) -> dict[int, str]:
+        """Each word of kinship among the free nouns, as the plain word for a person of its sex
+        and age (``Thesaurus.person_of``: "sister" → woman, "son" → boy); a Russian one by the
+        first of its first translations that is one and translates back to it («папа»: pop,
+        pa → man); a word the dictionary lacks by its synonyms' («дочка»: дочь → daughter).
+        The picture is a glyph, never an archetype (Δ-child). Empty without WordNet."""
+        nouns = [
+            i
+            for i, tok in enumerate(run.tokens)
+            if tok.kind == "word"
+            and tok.content
+            and run.claimed[i] is None
+            and not tok.verb_form
+            and _can_be_noun(tok, run.lang)
+        ]
+        wordnet = thesaurus_for(self.ws.settings.thesaurus) if nouns else None
+        if wordnet is None:
+            return {}
+        translations = None
+        out: dict[int, str] = {}
+        for i in nouns:
+            tok = run.tokens[i]
+            if _english(tok):
+                words = [tok.lemma]
+            else:
+                # its translations, and where it has none those of its synonyms («дочка»:
+                # дочь → daughter)
+                translations = translations or self._translations()
+                if translations is None:
+                    return out
+                said = [tok.lemma]
+                words = [w for w, _ in translations.of(tok.text, "ru")[:PIVOTS]]
+                if not words:
+                    own = russian_thesaurus_for(self.ws.settings.thesaurus_ru)
+                    said = (
+                        [w for w, weight in own.related(tok.lemma) if weight >= SYNONYM][:PIVOTS]
+                        if own
+                        else []
+                    )
+                    words = [w for word in said for w, _ in translations.of(word, "ru")[:1]]
+                # a translation that is the word's own sense: it translates back to it (not
+                # brother for «коллега», whose translations hold it as a form of address)
+                back = {lemma_key(w, "ru") for w in said}
+                words = [
+                    w
+                    for w in words
+                    if any(
+                        lemma_key(t, "ru") in back for t, _ in translations.of(w, "en")[:RECIPROCAL]
+                    )
+                ]
+            person = next((p for p in map(wordnet.person_of, words) if p is not None), None)
+            if person is not None:
+                out[i] = person
         return out
 
     def _acts(self, run: _Run) -> dict[int, tuple[str, ...]]:

@@ -39,6 +39,14 @@ TOP = 12  # related words kept per word and part of speech
 POS = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 # the weight of a related word against a synonym of the same sense
 HYPERNYM, HYPERNYM2, SIMILAR, PERTAINYM = 0.6, 0.3, 0.6, 0.8
+# a word of kinship (``Thesaurus.person_of``): how far up its broader senses a relative is
+# looked for, and the words that tell its sex and its youth
+KIN_DEPTH = 7
+FEMALE = frozenset(
+    "female woman kinswoman girl mother daughter sister wife aunt niece granddaughter".split()
+)
+MALE = frozenset("male man kinsman boy father son brother husband uncle nephew grandson".split())
+YOUNG = frozenset({"child", "offspring", "juvenile", "baby", "grandchild"})
 
 
 class Thesaurus:
@@ -118,6 +126,50 @@ class Thesaurus:
         synonym of its commonest sense, less for a broader word or a rarer sense), best
         first, each once: lower case, words joined by spaces ("mobile phone")."""
         return list(self._related(" ".join(lemma.casefold().split()), tuple(pos)))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def person_of(self, noun: str) -> str | None:
+        """For a word of kinship (its commonest sense a kind of relative: "sister", "uncle",
+        "daughter", "mom"), the plain word for a person of its sex and age, as a picture
+        shows one: girl, boy, child, woman or man; None for any other word (a friend,
+        a teacher, a queen bee). The sex is the first one the sense or its broader senses
+        say, by their words or their definition ("uncle" is a kinsman, "mom" is informally a
+        mother); the age is young where a broader sense is a child or an offspring. An adult
+        of neither sex said (a cousin, a spouse, a grandparent) is None: "person" says less
+        than what a lexicon may have for the word itself (👵 for a grandmother)."""
+        key = "_".join(noun.casefold().split())
+        senses = self._index("n", key)
+        if not senses:
+            return None
+        chain: list[tuple[str, str]] = []  # the first sense and its broader ones, nearest first
+        frontier, seen = [("n", senses[0])], set()
+        for _ in range(KIN_DEPTH):
+            chain += [node for node in frontier if node not in seen]
+            seen.update(frontier)
+            frontier = [
+                (p, o) for pos, off in frontier for p, o in self._pointed(pos, off, ("@", "@i"))
+            ]
+        words = [self._synset(pos, off)[0] for pos, off in chain]
+        if not any("relative" in w for w in words[1:]):
+            return None
+        young = any(not YOUNG.isdisjoint(w) for w in words[1:])
+        sex = None
+        for (pos, off), names in zip(chain, words, strict=True):
+            said = set(names) | set(re.findall(r"[a-z]+", self._gloss(pos, off).split(";")[0]))
+            female, male = not FEMALE.isdisjoint(said), not MALE.isdisjoint(said)
+            if female != male:
+                sex = "female" if female else "male"
+                break
+        if young:
+            return {"female": "girl", "male": "boy"}.get(sex or "", "child")
+        return {"female": "woman", "male": "man"}.get(sex or "")
+
+    def _gloss(self, pos: str, offset: str) -> str:
+        """A synset's definition and examples, as WordNet writes them after its pointers."""
+        data = self._map(f"data.{POS['a' if pos == 's' else pos]}")
+        at = int(offset)
+        line = data[at : data.find(b"\n", at)].decode("utf-8", "replace")
+        return line.split(" | ", 1)[1] if " | " in line else ""
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
     def _related(self, key: str, pos: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
