@@ -627,3 +627,20 @@ def test_a_word_of_kinship_stands_for_a_person_of_its_sex_and_age(lex: Lexicon) 
         assert "👨" not in plain
     finally:
         without.close()
+
+
+def test_a_collection_stands_for_what_it_is_made_of(lex: Lexicon) -> None:
+    """«лес» names nothing here and is a keyword of 🪵 (wood, its other sense); WordNet says a
+    forest is made of trees, so in a forest the picture is the tree's, as the word's own name
+    would be, in either language."""
+    assert lex.get("🌳").data.glosses["en"][0] == "tree"  # the core seed's
+    lex.add(
+        EntryData.from_dict(
+            {"form": "🪵", "glosses": {"en": ["wood", "log", "timber"], "ru": ["бревно", "лес"]}}
+        )
+    )
+    russian = lex.encode("Осенью мы собирали в лесу грибы", stability=False, log=False).forms
+    assert "🌳" in russian and "🪵" not in russian
+    english = lex.encode("We walked through the forest", stability=False, log=False).forms
+    assert "🌳" in english
+    assert "🪵" in lex.encode("He chopped the wood for the stove", stability=False, log=False).forms

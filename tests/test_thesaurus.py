@@ -407,3 +407,12 @@ def test_a_word_of_kinship_is_a_person_of_its_sex_and_age(word: str, person: str
     wordnet = thesaurus_for("auto")
     assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
     assert wordnet.person_of(word) == person
+
+
+def test_what_a_collection_is_made_of() -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    assert "tree" in wordnet.members_of("forest")
+    assert wordnet.members_of("woods") == wordnet.members_of("forest")  # one sense
+    assert set(wordnet.members_of("herd")) >= {"cattle", "sheep"}
+    assert wordnet.members_of("tree") == () and wordnet.members_of("zzzq") == ()

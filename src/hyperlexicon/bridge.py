@@ -757,8 +757,8 @@ class Bridge:
         keys.update(key for found in pivots.values() for group in found for key in group)
         related_keys = self._related_keys(run)
         keys.update(key for found in related_keys.values() for key, _ in found)
-        kin = self._kin(run)
-        keys.update(kin.values())
+        pictured = self._pictured(run)
+        keys.update(word for words in pictured.values() for word in words)
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys, per_key=LEMMA_CANDIDATES)
@@ -925,17 +925,27 @@ class Bridge:
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
                 if not by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ()))):
                     unfound.append(i)
-        # a word of kinship that names nothing itself stands for the picture of a person of
-        # its sex and age, as the word's name would ("nephew" → man: 👨, «дочка» → girl: 👧),
-        # before the things it is a keyword of (👭 of «сестра»)
-        for i, person in kin.items():
+        # a word that names nothing itself and is pictured by another (``_pictured``) stands
+        # for the entry that word names, as its own name would ("nephew" → man: 👨, «дочка»
+        # → girl: 👧, «лес» → forest → tree: 🌳), before the things it is a keyword of (👭 of
+        # «сестра», 🪵 of «лес»)
+        for i, words in pictured.items():
             if names.get(i):
                 continue
-            pictures = [
-                c
-                for c in by_key.get(person, [])
-                if (person, c[1]) in named and c[2].data.kind != "delta"
-            ]
+            pictures = next(
+                (
+                    found
+                    for word in words
+                    if (
+                        found := [
+                            c
+                            for c in by_key.get(word, [])
+                            if (word, c[1]) in named and c[2].data.kind != "delta"
+                        ]
+                    )
+                ),
+                [],
+            )
             ranked = self._usable(_rank(_best_per_entry(pictures)), run)
             if not ranked:
                 continue
@@ -1032,10 +1042,12 @@ class Bridge:
                 out[i] = list(keys.items())
         return out
 
-    def _kin(self, run: _Run) -> dict[int, str]:
-        """Each word of kinship among the free nouns, as the plain word for a person of its sex
-        and age (``Thesaurus.person_of``: "sister" → woman, "son" → boy); a Russian one by the
-        first of its first translations that is one and translates back to it («папа»: pop,
+    def _pictured(self, run: _Run) -> dict[int, tuple[str, ...]]:
+        """The free nouns that WordNet says another word pictures, with those words in order
+        of preference: a word of kinship the plain word for a person of its sex and age
+        (``Thesaurus.person_of``: "sister" → woman, "son" → boy), a collection what it is made
+        of (``Thesaurus.members_of``: "forest" → underbrush, tree). A Russian word by the
+        first of its first translations that has any and translates back to it («папа»: pop,
         pa → man); a word the dictionary lacks by its synonyms' («дочка»: дочь → daughter).
         The picture is a glyph, never an archetype (Δ-child). Empty without WordNet."""
         nouns = [
@@ -1051,7 +1063,12 @@ class Bridge:
         if wordnet is None:
             return {}
         translations = None
-        out: dict[int, str] = {}
+        out: dict[int, tuple[str, ...]] = {}
+
+        def pictures(word: str) -> tuple[str, ...]:
+            person = wordnet.person_of(word)
+            return (person,) if person is not None else wordnet.members_of(word)
+
         for i in nouns:
             tok = run.tokens[i]
             if _english(tok):
@@ -1082,9 +1099,9 @@ class Bridge:
                         lemma_key(t, "ru") in back for t, _ in translations.of(w, "en")[:RECIPROCAL]
                     )
                 ]
-            person = next((p for p in map(wordnet.person_of, words) if p is not None), None)
-            if person is not None:
-                out[i] = person
+            found = next((p for p in map(pictures, words) if p), ())
+            if found:
+                out[i] = found
         return out
 
     def _acts(self, run: _Run) -> dict[int, tuple[str, ...]]:

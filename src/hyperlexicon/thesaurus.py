@@ -164,6 +164,17 @@ class Thesaurus:
             return {"female": "girl", "male": "boy"}.get(sex or "", "child")
         return {"female": "woman", "male": "man"}.get(sex or "")
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def members_of(self, noun: str) -> tuple[str, ...]:
+        """What a collection is made of, where WordNet says so of its commonest sense (its
+        member meronyms: a forest's underbrush and trees, a herd's cattle and sheep): one
+        word each, the first of each member's words; empty for any other word."""
+        senses = self._index("n", "_".join(noun.casefold().split()))
+        if not senses:
+            return ()
+        members = [self._synset(p, o)[0][0] for p, o in self._pointed("n", senses[0], ("%m",))]
+        return tuple(dict.fromkeys(m for m in members if " " not in m))
+
     def _gloss(self, pos: str, offset: str) -> str:
         """A synset's definition and examples, as WordNet writes them after its pointers."""
         data = self._map(f"data.{POS['a' if pos == 's' else pos]}")
