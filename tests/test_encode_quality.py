@@ -644,3 +644,19 @@ def test_a_collection_stands_for_what_it_is_made_of(lex: Lexicon) -> None:
     english = lex.encode("We walked through the forest", stability=False, log=False).forms
     assert "🌳" in english
     assert "🪵" in lex.encode("He chopped the wood for the stove", stability=False, log=False).forms
+
+
+def test_two_nouns_apart_are_two_things_not_one_gloss(lex: Lexicon) -> None:
+    """A multi-word gloss found with its words apart is one thing when a word of it is said of
+    the other («звезда медленно падала»: 🌠); two nouns with a verb between them are two
+    things ("A spider spun its web": 🕷️ and the web, not 🕸️ "spider web" for both)."""
+    for record in (
+        {"form": "🕷️", "glosses": {"en": ["spider"], "ru": ["паук"]}},
+        {"form": "🕸️", "glosses": {"en": ["spider web", "web"], "ru": ["паутина"]}},
+    ):
+        lex.add(EntryData.from_dict(record))
+    scene = lex.encode("A spider spun its web in the corner", stability=False, log=False)
+    assert "🕷️" in scene.forms
+    assert not any(lx.how == "phrase" for lx in scene.lexemes), scene.lexemes
+    falling = lex.encode("Звезда медленно падала за лесом", stability=False, log=False)
+    assert [lx.form for lx in falling.lexemes if lx.how == "phrase"] == ["🌠"]

@@ -840,6 +840,8 @@ class Bridge:
         for key, picked, _ in sorted(scattered, key=lambda c: (-len(c[1]), c[2], c[1])):
             if any(claimed[j] is not None or tokens[j].duration for j in picked):
                 continue
+            if _two_things(tokens, sorted(picked), run.lang):
+                continue
             ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
             if ranked:
                 take(sorted(picked), ranked, "phrase", PHRASE_FACTOR)
@@ -2634,6 +2636,24 @@ def _scattered(tokens: list[Token], claimed: list[Any]) -> list[tuple[str, tuple
                     continue
                 out.append((" ".join(tokens[j].lemma for j in order), group, width))
     return out
+
+
+def _two_things(tokens: list[Token], picked: Sequence[int], lang: str) -> bool:
+    """Whether words of a multi-word gloss found apart are things of their own: each a noun
+    in the sentence, with a content word between two of them ("A *spider* spun its *web*":
+    the spider and its web, not 🕸️ "spider web" alone; «звезда медленно падала» has a verb
+    and stays 🌠). A noun is one the tagger read so, or a word that can be nothing else."""
+
+    def thing(tok: Token) -> bool:
+        return tok.noun if tok.noun is not None else only_noun(tok.text, lang)
+
+    if not all(thing(tokens[j]) for j in picked):
+        return False
+    return any(
+        tokens[k].kind == "word" and tokens[k].content
+        for a, b in itertools.pairwise(picked)
+        for k in range(a + 1, b)
+    )
 
 
 def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]:
