@@ -660,3 +660,27 @@ def test_two_nouns_apart_are_two_things_not_one_gloss(lex: Lexicon) -> None:
     assert not any(lx.how == "phrase" for lx in scene.lexemes), scene.lexemes
     falling = lex.encode("Звезда медленно падала за лесом", stability=False, log=False)
     assert [lx.form for lx in falling.lexemes if lx.how == "phrase"] == ["🌠"]
+
+
+def test_a_time_of_day_needs_no_sentence_about_it(lex: Lexicon) -> None:
+    """A keyword's sentence must not be far from its entry ("day" of 🌞 in a sentence about
+    pills), but a time of day or year sets the scene's time, which its sentence is seldom
+    about: with nearness out of the way and the sentence held to the strictest bar, "evening"
+    and «утра» still stand for their entries, "day" does not."""
+    for record in (
+        {"form": "🌆", "glosses": {"en": ["cityscape at dusk", "evening"], "ru": ["вечер"]}},
+        {"form": "🌅", "glosses": {"en": ["sunrise", "morning"], "ru": ["восход", "утро"]}},
+        {"form": "🌞", "glosses": {"en": ["sun with face", "day"], "ru": ["день"]}},
+    ):
+        if lex.find(record["form"]) is None:
+            lex.add(EntryData.from_dict(record))
+    strict = lex.bridge.thresholds.with_(
+        keyword_noun=-1.0, keyword=-1.0, keyword_unshared=0.0, keyword_sentence=0.99
+    )
+    bridge = Bridge(lex.workspace, strict)
+    evening = bridge.encode("In the evening I finished the tax report", stability=False)
+    assert "🌆" in evening.forms
+    morning = bridge.encode("В шесть утра я заполнил налоговый отчёт", stability=False)
+    assert {"🌅", "🌄"} & set(morning.forms)  # (the fixture's 🌄 is a morning too)
+    pills = bridge.encode("How many times a day should I take these pills?", stability=False)
+    assert "🌞" not in pills.forms

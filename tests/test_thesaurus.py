@@ -416,3 +416,24 @@ def test_what_a_collection_is_made_of() -> None:
     assert wordnet.members_of("woods") == wordnet.members_of("forest")  # one sense
     assert set(wordnet.members_of("herd")) >= {"cattle", "sheep"}
     assert wordnet.members_of("tree") == () and wordnet.members_of("zzzq") == ()
+
+
+@pytest.mark.parametrize(
+    "word, time",
+    [
+        ("morning", True),
+        ("evening", True),
+        ("night", True),
+        ("noon", True),  # an hour
+        ("dusk", True),
+        ("summer", True),
+        ("day", False),  # a unit of time: "three times a day"
+        ("hour", False),
+        ("forest", False),
+        ("zzzq", False),
+    ],
+)
+def test_a_time_of_day_or_year(word: str, time: bool) -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    assert wordnet.is_time(word) is time

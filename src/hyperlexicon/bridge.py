@@ -1316,6 +1316,24 @@ class Bridge:
                 return not _in_name(tokens[i], glosses.get(own, ()), own)
             return agrees(words_, tuple(glosses.get(other, ())), other) is False
 
+        wordnet = thesaurus_for(self.ws.settings.thesaurus)
+        times: dict[int, bool] = {}
+
+        def a_time(i: int) -> bool:
+            """Whether the word is a time of day or year («утра», "evening", «летом»): it sets
+            a scene's time, which the rest of its sentence is seldom about, so the sentence
+            is not asked to be near the entry the word names."""
+            if i not in times:
+                tok = tokens[i]
+                if wordnet is None or tok.verb_form:
+                    times[i] = False
+                elif _english(tok):
+                    times[i] = wordnet.is_time(tok.lemma)
+                else:
+                    english = translations.of(tok.text, "ru")[:1] if translations else []
+                    times[i] = bool(english) and wordnet.is_time(english[0][0])
+            return times[i]
+
         def floor_for(i: int, c: Any) -> float:
             if related and (i, c[1]) in related:  # by the thesaurus, not a keyword
                 # a synonym in the word's own first sense is as good as the word itself
@@ -1335,7 +1353,7 @@ class Bridge:
                 if c[1] in names[i]
                 or (
                     max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor_for(i, c)
-                    and whole.get(c[1], -1.0) >= t.keyword_sentence
+                    and (whole.get(c[1], -1.0) >= t.keyword_sentence or a_time(i))
                 )
             ]
             if not kept:

@@ -47,6 +47,9 @@ FEMALE = frozenset(
 )
 MALE = frozenset("male man kinsman boy father son brother husband uncle nephew grandson".split())
 YOUNG = frozenset({"child", "offspring", "juvenile", "baby", "grandchild"})
+# a time of day or year (``Thesaurus.is_time``): the broader senses that say so, how far up
+TIMES = frozenset({"time period", "clock time"})
+TIME_DEPTH = 3
 
 
 class Thesaurus:
@@ -163,6 +166,21 @@ class Thesaurus:
         if young:
             return {"female": "girl", "male": "boy"}.get(sex or "", "child")
         return {"female": "woman", "male": "man"}.get(sex or "")
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def is_time(self, noun: str) -> bool:
+        """Whether the commonest sense of a noun is a time of day or of the year: a period
+        ("morning", "evening", "summer") or an hour ("noon", "dusk"), not a unit of time
+        ("day", "hour"), close above it."""
+        senses = self._index("n", "_".join(noun.casefold().split()))
+        if not senses:
+            return False
+        frontier = [("n", senses[0])]
+        for _ in range(TIME_DEPTH):
+            frontier = [(p, o) for pos, off in frontier for p, o in self._pointed(pos, off, ("@",))]
+            if any(not TIMES.isdisjoint(self._synset(p, o)[0]) for p, o in frontier):
+                return True
+        return False
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
     def members_of(self, noun: str) -> tuple[str, ...]:
