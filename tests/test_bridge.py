@@ -599,6 +599,34 @@ def test_the_memo_is_let_go_when_it_grows_past_its_limit(
     assert _reads_entries(again), "what was let go is read again"
 
 
+def test_answers_of_nothing_weigh_little_against_the_memo_s_limit(
+    scratch: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most keys an encode asks are of no gloss (its words in pairs and threes, in every
+    order); kept, such an answer counts one ``EMPTY_ANSWERS``-th against ``MEMO_LIMIT``, so a
+    warm process does not let its entries go for the sake of keys that hold nothing."""
+    from hyperlexicon import bridge as bridge_module
+
+    text = "Холодный ветер принёс запах моря, и свеча в окне погасла."
+    scratch.encode(text, stability=False, log=False)
+    revision = scratch.store.last_revision(scratch.name)
+    kept = scratch.store.memo(scratch.name, revision)
+    parts = ("entries", "keys", "lemmas", "firsts", "known", "nearest")
+    held = sum(len(kept[part]) for part in parts)
+    empty = kept["empty"][0]
+    assert empty == sum(1 for v in kept["lemmas"].values() if not v) + sum(
+        1 for v in kept["keys"].values() if v is None
+    )
+    assert empty > held / 2, (empty, held)
+    weighed = held - empty + empty // bridge_module.EMPTY_ANSWERS
+    monkeypatch.setattr(bridge_module, "MEMO_LIMIT", weighed)  # the same text adds nothing
+    scratch.encode(text, stability=False, log=False)
+    assert scratch.store.memo(scratch.name, revision) is kept
+    monkeypatch.setattr(bridge_module, "MEMO_LIMIT", weighed - 1)
+    scratch.encode(text, stability=False, log=False)
+    assert scratch.store.memo(scratch.name, revision) is not kept
+
+
 def test_an_encodes_matrix_products_run_on_one_blas_thread(
     core: Lexicon, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -84,6 +84,7 @@ LEMMA_CANDIDATES = 24
 # entry held costs about 2.6 kB (the bench's synthetic ones, tracemalloc), so this is some
 # 50 MB at most; an encode of a 20-word sentence of new words adds a few hundred answers
 MEMO_LIMIT = 20_000
+EMPTY_ANSWERS = 16  # answers of nothing (a key, an empty list) kept for the memory of one
 OTHERS_HELD = 20_000  # entries not active, kept per revision to filter vector searches by
 PHRASE_FACTOR = 0.95  # a gloss whose words are found reordered or apart, against side by side
 LAYERS = ("exact", "lemma", "compound", "semantic", "archetype")
@@ -337,6 +338,8 @@ class _Reads:
         self._known: dict[tuple[str, str], bool] = memo.setdefault("known", {})
         self._others: dict[str, dict[int, str] | None] = memo.setdefault("others", {})
         self._nearest: dict[tuple[str, str], list[VectorHit]] = memo.setdefault("nearest", {})
+        # how many of the answers kept say "nothing" (a form key or a lemma key no entry has)
+        self._empty: list[int] = memo.setdefault("empty", [0])
         self._revision: dict[str, int] = {}
         # the bilingual dictionary, looked up once: finding it stats its files (0.2 ms)
         self.translations: tuple[Translations | None] | None = None
@@ -345,9 +348,14 @@ class _Reads:
         return getattr(self._store, name)
 
     def size(self) -> int:
-        """How many answers are kept: entries and lemma keys count one each."""
+        """How many answers are kept, as memory goes: entries and lemma keys count one each,
+        an answer of nothing one ``EMPTY_ANSWERS``-th. Most keys an encode asks are of no
+        gloss (a 20-word sentence's words in pairs and threes, in every order: two hundred
+        keys), and counted whole they had a warm process at 100k entries drop what it had
+        read every fifty encodes, and read the entries of its common words again."""
         held = (self._entries, self._keys, self._lemmas, self._firsts, self._known, self._nearest)
-        return sum(map(len, held))
+        empty = self._empty[0]
+        return sum(map(len, held)) - empty + empty // EMPTY_ANSWERS
 
     def nearest(
         self,
@@ -406,6 +414,7 @@ class _Reads:
             got = self._store.by_keys(lexicon, missing, status=status)
             for k in missing:
                 self._keys[(lexicon, status, k)] = got.get(k)
+            self._empty[0] += len(missing) - len(got)
         hits = sorted(k for k in wanted if self._keys[(lexicon, status, k)] is not None)
         return {k: self._keys[(lexicon, status, k)] for k in hits}
 
@@ -425,6 +434,7 @@ class _Reads:
             for hit in self._store.by_lemmas(lexicon, missing, status=status, per_key=per_key):
                 got[hit.lemma].append(hit)
             self._lemmas.update(((lexicon, status, per_key, k), v) for k, v in got.items())
+            self._empty[0] += sum(1 for v in got.values() if not v)
         hits = [h for k in wanted for h in self._lemmas[(lexicon, status, per_key, k)]]
         hits.sort(key=lambda h: (h.lemma, h.field, h.position, h.entry_id))
         return hits
