@@ -1102,13 +1102,15 @@ class Bridge:
                     )
                     words = [w for word in said for w, _ in translations.of(word, "ru")[:1]]
                 # a translation that is the word's own sense: it translates back to it (not
-                # brother for «коллега», whose translations hold it as a form of address)
+                # brother for «коллега», whose translations hold it as a form of address); a
+                # translation is a headword, asked as it is (no English lemmatizer loads)
                 back = {lemma_key(w, "ru") for w in said}
                 words = [
                     w
                     for w in words
                     if any(
-                        lemma_key(t, "ru") in back for t, _ in translations.of(w, "en")[:RECIPROCAL]
+                        lemma_key(t, "ru") in back
+                        for t, _ in translations.en.get(w.casefold(), [])[:RECIPROCAL]
                     )
                 ]
             found = next((p for p in map(pictures, words) if p), ())
