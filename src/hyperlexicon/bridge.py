@@ -1081,8 +1081,17 @@ class Bridge:
             person = wordnet.person_of(word)
             return (person,) if person is not None else wordnet.members_of(word)
 
+        def back(w: str, said: set[str]) -> bool:
+            """Whether a translation is the word's own sense: it translates back to it (not
+            brother for «коллега», whose translations hold it as a form of address). A
+            translation is a headword, asked as it is (no English lemmatizer loads)."""
+            assert translations is not None
+            found = translations.en.get(w.casefold(), [])[:RECIPROCAL]
+            return any(lemma_key(t, "ru") in said for t, _ in found)
+
         for i in nouns:
             tok = run.tokens[i]
+            said: set[str] | None = None
             if _english(tok):
                 words = [tok.lemma]
             else:
@@ -1091,29 +1100,21 @@ class Bridge:
                 translations = translations or self._translations()
                 if translations is None:
                     return out
-                said = [tok.lemma]
+                sources = [tok.lemma]
                 words = [w for w, _ in translations.of(tok.text, "ru")[:PIVOTS]]
                 if not words:
                     own = russian_thesaurus_for(self.ws.settings.thesaurus_ru)
-                    said = (
+                    sources = (
                         [w for w, weight in own.related(tok.lemma) if weight >= SYNONYM][:PIVOTS]
                         if own
                         else []
                     )
-                    words = [w for word in said for w, _ in translations.of(word, "ru")[:1]]
-                # a translation that is the word's own sense: it translates back to it (not
-                # brother for «коллега», whose translations hold it as a form of address); a
-                # translation is a headword, asked as it is (no English lemmatizer loads)
-                back = {lemma_key(w, "ru") for w in said}
-                words = [
-                    w
-                    for w in words
-                    if any(
-                        lemma_key(t, "ru") in back
-                        for t, _ in translations.en.get(w.casefold(), [])[:RECIPROCAL]
-                    )
-                ]
-            found = next((p for p in map(pictures, words) if p), ())
+                    words = [w for word in sources for w, _ in translations.of(word, "ru")[:1]]
+                said = {lemma_key(w, "ru") for w in sources}
+            # (pictures first: most words have none, and the way back costs an analysis)
+            found = next(
+                (p for w in words if (p := pictures(w)) and (said is None or back(w, said))), ()
+            )
             if found:
                 out[i] = found
         return out
