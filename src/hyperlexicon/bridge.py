@@ -1005,15 +1005,7 @@ class Bridge:
         thesaurus, «ливень» → дождь, and by its translations and theirs: «костёр» →
         campfire → fire), asked in the same statement as the words' own keys; only a noun no
         gloss names in any reading uses them (``_lemmas``). Empty without a thesaurus."""
-        nouns = [
-            i
-            for i, tok in enumerate(run.tokens)
-            if tok.kind == "word"
-            and tok.content
-            and run.claimed[i] is None
-            and not tok.verb_form
-            and _can_be_noun(tok, run.lang)
-        ]
+        nouns = _free_nouns(run)
         if not nouns:
             return {}
         settings = self.ws.settings
@@ -1062,15 +1054,7 @@ class Bridge:
         first of its first translations that has any and translates back to it («папа»: pop,
         pa → man); a word the dictionary lacks by its synonyms' («дочка»: дочь → daughter).
         The picture is a glyph, never an archetype (Δ-child). Empty without WordNet."""
-        nouns = [
-            i
-            for i, tok in enumerate(run.tokens)
-            if tok.kind == "word"
-            and tok.content
-            and run.claimed[i] is None
-            and not tok.verb_form
-            and _can_be_noun(tok, run.lang)
-        ]
+        nouns = _free_nouns(run)
         wordnet = thesaurus_for(self.ws.settings.thesaurus) if nouns else None
         if wordnet is None:
             return {}
@@ -2685,6 +2669,19 @@ def _two_things(tokens: list[Token], picked: Sequence[int], lang: str) -> bool:
         for a, b in itertools.pairwise(picked)
         for k in range(a + 1, b)
     )
+
+
+def _free_nouns(run: _Run) -> list[int]:
+    """The content words no layer has explained yet that may be nouns here."""
+    return [
+        i
+        for i, tok in enumerate(run.tokens)
+        if tok.kind == "word"
+        and tok.content
+        and run.claimed[i] is None
+        and not tok.verb_form
+        and _can_be_noun(tok, run.lang)
+    ]
 
 
 def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]:

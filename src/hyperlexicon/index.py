@@ -439,30 +439,12 @@ class Snapshot:
         return Snapshot(meta, merged)
 
     def save(self, path: Path) -> None:
-        import json
-
-        import numpy as np
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with temporary.open("wb") as f:
-            np.savez(f, meta=np.array(json.dumps(self.meta)), **self.arrays())
-        os.replace(temporary, path)
+        _save_arrays(path, self.meta, self.arrays())
 
     @classmethod
     def load(cls, path: Path) -> Snapshot | None:
-        import json
-
-        import numpy as np
-
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
-                if meta.get("format") != SNAPSHOT_FORMAT:
-                    return None
-                return cls(meta, {k: z[k] for k in z.files if k != "meta"})
-        except (OSError, ValueError, KeyError):
-            return None
+        found = _load_arrays(path, SNAPSHOT_FORMAT)
+        return cls(*found) if found is not None else None
 
     def nearest(
         self,
@@ -569,30 +551,44 @@ class Projections:
         return dict(zip(asked[found].tolist(), self.dots[at[found]].tolist(), strict=True))
 
     def save(self, path: Path) -> None:
-        import json
-
-        import numpy as np
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with temporary.open("wb") as f:
-            np.savez(f, meta=np.array(json.dumps(self.meta)), ids=self.ids, dots=self.dots)
-        os.replace(temporary, path)
+        _save_arrays(path, self.meta, {"ids": self.ids, "dots": self.dots})
 
     @classmethod
     def load(cls, path: Path) -> Projections | None:
-        import json
-
-        import numpy as np
-
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
-                if meta.get("format") != PROJECTIONS_FORMAT:
-                    return None
-                return cls(meta, z["ids"], z["dots"])
-        except (OSError, ValueError, KeyError):
+        found = _load_arrays(path, PROJECTIONS_FORMAT)
+        if found is None or not {"ids", "dots"} <= found[1].keys():
             return None
+        return cls(found[0], found[1]["ids"], found[1]["dots"])
+
+
+def _save_arrays(path: Path, meta: dict[str, Any], arrays: dict[str, Any]) -> None:
+    """Arrays and their label in one ``.npz``, written whole or not at all (a temporary
+    file, then a rename): a reader in another process sees the old file or the new one."""
+    import json
+
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with temporary.open("wb") as f:
+        np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+    os.replace(temporary, path)
+
+
+def _load_arrays(path: Path, form: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """What ``_save_arrays`` wrote, if it is there, readable and of this format."""
+    import json
+
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("format") != form:
+                return None
+            return meta, {k: z[k] for k in z.files if k != "meta"}
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _first(d: Any, n: int) -> Any:
