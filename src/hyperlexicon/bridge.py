@@ -1313,15 +1313,16 @@ class Bridge:
                 return not _in_name(tokens[i], glosses.get(own, ()), own)
             return agrees(words_, tuple(glosses.get(other, ())), other) is False
 
-        wordnet = thesaurus_for(self.ws.settings.thesaurus)
         times: dict[int, bool] = {}
 
         def a_time(i: int) -> bool:
             """Whether the word is a time of day or year («утра», "evening", «летом»): it sets
             a scene's time, which the rest of its sentence is seldom about, so the sentence
-            is not asked to be near the entry the word names."""
+            is not asked to be near the entry the word names. (WordNet is looked for only
+            when a keyword's sentence is far from it.)"""
             if i not in times:
                 tok = tokens[i]
+                wordnet = thesaurus_for(self.ws.settings.thesaurus)
                 if wordnet is None or tok.verb_form:
                     times[i] = False
                 elif _english(tok):
