@@ -1233,16 +1233,14 @@ class Index:
 
         def read(ids: Sequence[str] | None) -> dict[str, float]:
             out: dict[str, float] = {}
-            if ids is None:
-                offset = 0
-                while True:
-                    got = col.get(include=["embeddings"], limit=5000, offset=offset)
-                    if not len(got["ids"]):
-                        return out
-                    out.update(zip(got["ids"], dots(got["embeddings"]), strict=True))
-                    offset += len(got["ids"])
-            for chunk in _chunks(list(ids), 5000):
-                got = col.get(ids=list(chunk), include=["embeddings"])
+            pages = (
+                _scan(col, ["embeddings"])
+                if ids is None
+                else (
+                    col.get(ids=list(c), include=["embeddings"]) for c in _chunks(list(ids), 5000)
+                )
+            )
+            for got in pages:
                 if len(got["ids"]):
                     out.update(zip(got["ids"], dots(got["embeddings"]), strict=True))
             return out
@@ -1317,15 +1315,10 @@ class Index:
         vectors: list[Any] = []
         metas: list[Any] = []
         if ids is None:
-            offset = 0
-            while True:
-                got = col.get(include=["embeddings", "metadatas"], limit=5000, offset=offset)
-                if not len(got["ids"]):
-                    break
+            for got in _scan(col, ["embeddings", "metadatas"]):
                 got_ids += got["ids"]
                 vectors += list(got["embeddings"])
                 metas += got["metadatas"]
-                offset += len(got["ids"])
             return Snapshot.of(meta, got_ids, vectors, metas)
         for chunk in _chunks(ids, 5000):
             got = col.get(ids=list(chunk), include=["embeddings", "metadatas"])
@@ -1765,8 +1758,8 @@ class Index:
             for e in store.iter_entries(lexicon)
         }
         held: dict[int, dict[str, str]] = {}
-        for ids, metas in _scan(col):
-            for doc_id, meta in zip(ids, metas, strict=True):
+        for got in _scan(col, ["metadatas"]):
+            for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
                 held.setdefault(int(meta["entry_id"]), {})[doc_id] = str(meta.get("entry_hash"))
         missing, stale = [], []
         for entry_id, (content_hash, doc_ids) in expected.items():
@@ -1945,24 +1938,20 @@ def _metadatas(parsed: list[list[list[str]]], statuses: dict[int, str]) -> list[
     ]
 
 
-def _scan(col: Any, page: int = 5000) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
+def _scan(col: Any, include: list[str], page: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every document of a collection, a page of ``get`` at a time, in Chroma's order."""
     offset = 0
     while True:
-        got = col.get(include=["metadatas"], limit=page, offset=offset)
-        if not got["ids"]:
+        got = col.get(include=include, limit=page, offset=offset)
+        if not len(got["ids"]):
             return
-        yield got["ids"], got["metadatas"]
+        yield got
         offset += len(got["ids"])
 
 
-def _ids(col: Any, page: int = 5000) -> list[str]:
+def _ids(col: Any) -> list[str]:
     """Every document id of a collection, in Chroma's order (the order ``get`` pages in)."""
-    ids: list[str] = []
-    while True:
-        got = col.get(include=[], limit=page, offset=len(ids))
-        if not got["ids"]:
-            return ids
-        ids += got["ids"]
+    return [doc_id for got in _scan(col, []) for doc_id in got["ids"]]
 
 
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
