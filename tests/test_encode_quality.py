@@ -684,3 +684,53 @@ def test_a_time_of_day_needs_no_sentence_about_it(lex: Lexicon) -> None:
     assert {"🌅", "🌄"} & set(morning.forms)  # (the fixture's 🌄 is a morning too)
     pills = bridge.encode("How many times a day should I take these pills?", stability=False)
     assert "🌞" not in pills.forms
+
+
+def test_a_word_of_feeling_stands_for_a_face(lex: Lexicon) -> None:
+    """A glyph shows a feeling on a face. WordNet says "terrified" and "happily" are
+    feelings (fear, joy), and «весело» is one by its translation (merrily): the first two
+    name no gloss and stand for the nearest face near enough to them though the semantic
+    threshold is out of reach (and before core's 😨, which is no face); the third is only a
+    keyword of 😃, held to a face's nearness as a noun is to a thing's, not to an adverb's
+    stricter bar. A word of no feeling gets no face ("late"); without WordNet none of it."""
+    for record in (
+        {
+            "form": "😰",
+            "glosses": {"en": ["anxious face with sweat", "fear", "scared"], "ru": ["испуг"]},
+        },
+        {
+            "form": "☺️",
+            "glosses": {"en": ["smiling face", "happy", "smile"], "ru": ["улыбается", "радость"]},
+        },
+        {
+            "form": "😃",
+            "glosses": {
+                "en": ["grinning face with big eyes", "grin", "mouth"],
+                "ru": ["смеется", "весело", "лицо", "радость"],
+            },
+        },
+    ):
+        lex.add(EntryData.from_dict(record))
+    t = lex.bridge.thresholds
+    strict = t.with_(semantic={register: 0.99 for register in t.semantic})
+    texts = (
+        "We were terrified when the lights went out.",
+        "The puppy wagged its tail happily.",
+        "Собака весело виляла хвостом у калитки.",
+        "The train was late again.",
+    )
+    scenes = {
+        text: Bridge(lex.workspace, strict).encode(text, stability=False).forms for text in texts
+    }
+    faces = {"😰", "☺️", "😃"}
+    assert "😰" in scenes[texts[0]]
+    assert faces & set(scenes[texts[1]])
+    assert "😃" in scenes[texts[2]]
+    assert not faces & set(scenes[texts[3]])
+    # the keyword alone, with no face reached by meaning
+    by_keyword = Bridge(lex.workspace, strict.with_(feeling=0.99))
+    assert "😃" in by_keyword.encode(texts[2], stability=False).forms
+    without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
+    for text in texts:
+        scene = Bridge(without.workspace, strict).encode(text, stability=False)
+        assert not faces & set(scene.forms), text

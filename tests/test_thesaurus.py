@@ -437,3 +437,33 @@ def test_a_time_of_day_or_year(word: str, time: bool) -> None:
     wordnet = thesaurus_for("auto")
     assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
     assert wordnet.is_time(word) is time
+
+
+@pytest.mark.parametrize(
+    "word, feeling",
+    [
+        ("delight", "delight"),  # a noun whose commonest sense is a feeling
+        ("fear", "fear"),
+        ("angry", "anger"),  # an adjective, the quality of a feeling
+        ("furious", "anger"),  # its second sense (the first is fierce)
+        ("terrified", "fear"),  # a satellite, through the head it is like: afraid
+        ("happily", "joy"),  # an adverb, through the adjective it pertains to
+        ("tired", None),  # a state of the body, filed apart
+        ("cold", None),
+        ("table", None),
+        ("like", None),  # a verb: what one prefers as often as what one feels
+        ("zzzq", None),
+    ],
+)
+def test_the_feelings_a_word_says(word: str, feeling: str | None) -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    found = wordnet.feelings(word)
+    assert (feeling in found) if feeling else found == ()
+
+
+def test_a_participle_is_asked_as_an_adjective_only() -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    assert "fear" in wordnet.feelings("terrified", ("a",))
+    assert wordnet.feelings("delight", ("a",)) == ()  # the noun is not asked

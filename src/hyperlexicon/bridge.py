@@ -222,6 +222,7 @@ class _Run:
     fused: list[dict[str, Any]] = field(default_factory=list)  # fused words told by their parts
     near: list[dict[str, Any]] = field(default_factory=list)  # near misses under threshold
     filtered: dict[str, float] = field(default_factory=dict)  # form -> weight under the floor
+    feelings: dict[int, tuple[str, ...]] = field(default_factory=dict)  # word -> its feelings
 
 
 # --- results ------------------------------------------------------------------------------
@@ -1103,6 +1104,37 @@ class Bridge:
                 out[i] = found
         return out
 
+    def _feels(self, run: _Run, i: int) -> tuple[str, ...]:
+        """The feelings a word says, as English nouns (``Thesaurus.feelings``: "terrified"
+        → fear, terror; "happily" → joy; a Russian word by its first translations:
+        «радости» → joy, «весело» → merrily → joy); empty for any other word and without
+        WordNet. A glyph shows a feeling on a face (``_a_face``), so such a word stands for a
+        face nearer to it than its part of speech would otherwise ask, and for a face one of
+        its feelings names when no gloss names the word itself."""
+        if i not in run.feelings:
+            tok = run.tokens[i]
+            wordnet = thesaurus_for(self.ws.settings.thesaurus)
+            pos: tuple[str, ...] = ("n", "a", "r")
+            if wordnet is None or (not _english(tok) and russian_verb(tok.text)):
+                # a verb of feeling says what one prefers as often as what one feels («любит
+                # печь»), and a Russian one's translation would be asked as its noun (love)
+                words: list[str] = []
+            elif tok.verb_form:  # a participle is an adjective ("we were terrified")
+                words, pos = [tok.text.casefold()], ("a",)
+            elif _english(tok):
+                words = list(dict.fromkeys((tok.text.casefold(), tok.lemma)))
+            else:
+                translations = self._translations()
+                words = (
+                    [w for w, _ in translations.of(tok.text, "ru")[:PIVOTS]] if translations else []
+                )
+            run.feelings[i] = (
+                tuple(dict.fromkeys(f for w in words for f in wordnet.feelings(w, pos)))
+                if wordnet is not None
+                else ()
+            )
+        return run.feelings[i]
+
     def _acts(self, run: _Run) -> dict[int, tuple[str, ...]]:
         """Each verb's translations, as lemma keys: a verb stands for an entry whose name
         shows the act (``_shows_act``: "crying face", «плачет»), in either language. A
@@ -1340,6 +1372,10 @@ class Bridge:
                     return floors.get(i, t.keyword_noun)
                 return t.keyword_related
             floor = floors.get(i, t.keyword)
+            if _a_face(c[2].data) and self._feels(run, i):
+                # a feeling shows on a face: a word of feeling is a face's keyword as a noun
+                # is a thing's («весело» of 😃, not held to an adverb's threshold)
+                floor = min(floor, t.keyword_noun)
             return floor + t.keyword_unshared if unshared(i, c) else floor
 
         for k, (n, i, ranked) in enumerate(asked):
@@ -1367,6 +1403,7 @@ class Bridge:
                 key=lambda c: (
                     c[1] not in names[i],
                     not _names_it(c[2].data, said_as),
+                    not (_a_face(c[2].data) and self._feels(run, i)),
                     -round(context.get(c[1], -1.0), 2),
                     len(c[2].data.form),
                 )
@@ -1621,7 +1658,13 @@ class Bridge:
             # shows a glyph less often than a noun does: held to the stricter margin alone too
             strict = i not in alone or tokens[i].verb_form
             need = threshold + self.thresholds.word_margin if strict else threshold
-            if ranked and ranked[0][0] >= need:
+            # a word of feeling stands for the nearest face near enough to it ("terrified":
+            # 😨, "happily": ☺️), before any other entry: a glyph shows a feeling on a face
+            faces = [r for r in ranked if r[0] >= self.thresholds.feeling and _a_face(r[2].data)]
+            if faces and self._feels(run, i):
+                ranked = [faces[0], *(r for r in ranked if r is not faces[0])]
+                candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
+            elif ranked and ranked[0][0] >= need:
                 candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
         for score, explained, span, ranked in sorted(
             candidates, key=lambda c: (-round(c[0], 6), -len(c[1]), c[2])
@@ -2528,6 +2571,15 @@ def _shows_act(data: EntryData, verb: str, compound: Callable[[str], bool] | Non
         and not (compound and k + 1 < len(words) and compound(f"{w} {words[k + 1]}"))
         for k, w in enumerate(words)
     )
+
+
+def _a_face(d: EntryData) -> bool:
+    """Whether an entry shows a face: an English name or phrase of its glosses says face
+    ("fearful face", "face with tears of joy"; not a cat's "cat with tears of joy", whose
+    keyword face alone says less), or a Russian gloss is лицо."""
+    return any(
+        len(words := g.casefold().split()) > 1 and "face" in words for g in d.glosses.get("en", ())
+    ) or any("лицо" in g.casefold().split() for g in d.glosses.get("ru", ()))
 
 
 def _glossed_as(d: EntryData, words: set[str]) -> bool:

@@ -75,6 +75,9 @@ class Thresholds:
     keyword_unshared: float = 0.15
     # a word no gloss names, by a synonym or broader word the thesaurus gives ("sedan" → car)
     keyword_related: float = 0.45
+    # a word of feeling no gloss names, by the nearest face ("terrified": 😨 "fearful face"),
+    # see docs/bridge.md
+    feeling: float = 0.4
 
     def semantic_for(self, register: str | None) -> float:
         return self.semantic.get(register or REGISTER_DEFAULT, self.semantic[REGISTER_DEFAULT])

@@ -50,6 +50,11 @@ YOUNG = frozenset({"child", "offspring", "juvenile", "baby", "grandchild"})
 # a time of day or year (``Thesaurus.is_time``): the broader senses that say so, how far up
 TIMES = frozenset({"time period", "clock time"})
 TIME_DEPTH = 3
+# a word of feeling (``Thesaurus.feelings``): WordNet's lexicographer file of feelings
+# (noun.feeling), and how many of an adjective's senses are read (they are finely cut:
+# "furious" is first fierce, then angry)
+FEELING = "12"
+ADJECTIVE_SENSES = 2
 
 
 class Thesaurus:
@@ -192,6 +197,53 @@ class Thesaurus:
             return ()
         members = [self._synset(p, o)[0][0] for p, o in self._pointed("n", senses[0], ("%m",))]
         return tuple(dict.fromkeys(m for m in members if " " not in m))
+
+    def feelings(self, word: str, pos: tuple[str, ...] = ("n", "a", "r")) -> tuple[str, ...]:
+        """The nouns of the feelings a word says, empty for a word that says none: the words
+        of its commonest sense as a noun where that is a feeling ("delight", "fear"), and of
+        the feelings one of its first senses as an adjective is the quality of (through the
+        head adjective it is like: "terrified" is like afraid: fear; "angry": anger) or, as
+        an adverb, pertains to such an adjective ("happily": gleeful: joy, exultation). Not
+        a state of the body ("tired", "cold"): WordNet files those apart. Not a verb: "love"
+        and "like" say what one prefers as often as what one feels ("she loves to bake").
+        ``pos`` names the parts of speech asked ("a" alone for a participle: "terrified")."""
+        return self._feelings("_".join(word.casefold().split()), pos)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def _feelings(self, key: str, pos: tuple[str, ...]) -> tuple[str, ...]:
+        found: list[tuple[str, str]] = []
+        noun = self._index("n", key)[:1] if "n" in pos else []
+        if noun and self._lexfile("n", noun[0]) == FEELING:
+            found.append(("n", noun[0]))
+        adjectives = self._index("a", key)[:ADJECTIVE_SENSES] if "a" in pos else []
+        for adverb in self._index("r", key)[:1] if "r" in pos else []:
+            adjectives += [o for _, o in self._pointed("r", adverb, ("\\",))]
+        for offset in adjectives:
+            heads = [("a", offset)]
+            if self._satellite(offset):
+                heads += self._pointed("a", offset, ("&",))
+            found += [(p, o) for hp, ho in heads for p, o in self._pointed(hp, ho, ("+", "="))]
+        return tuple(
+            dict.fromkeys(
+                w
+                for p, o in found
+                if p == "n" and self._lexfile(p, o) == FEELING
+                for w in self._synset(p, o)[0]
+            )
+        )
+
+    def _lexfile(self, pos: str, offset: str) -> str:
+        """A synset's lexicographer file number (WordNet's second field: 12 noun.feeling)."""
+        data = self._map(f"data.{POS['a' if pos == 's' else pos]}")
+        at = int(offset) + len(offset) + 1
+        return data[at : at + 2].decode()
+
+    def _satellite(self, offset: str) -> bool:
+        """Whether an adjective synset is a satellite (its ``&`` points to its head, not to
+        the satellites of a head)."""
+        data = self._map("data.adj")
+        at = int(offset) + len(offset) + 4
+        return data[at : at + 1] == b"s"
 
     def _gloss(self, pos: str, offset: str) -> str:
         """A synset's definition and examples, as WordNet writes them after its pointers."""
