@@ -467,3 +467,21 @@ def test_a_participle_is_asked_as_an_adjective_only() -> None:
     assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
     assert "fear" in wordnet.feelings("terrified", ("a",))
     assert wordnet.feelings("delight", ("a",)) == ()  # the noun is not asked
+
+
+@pytest.mark.parametrize(
+    "verb, act",
+    [
+        ("sob", "cry"),
+        ("doze", "sleep"),  # two steps up: doze → nap → sleep
+        ("giggle", "laugh"),
+        ("rise", None),  # no act of the body
+        ("bring", None),
+        ("zzzq", None),
+    ],
+)
+def test_the_acts_of_the_body_a_verb_is_a_kind_of(verb: str, act: str | None) -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    found = wordnet.body_acts(verb)
+    assert (act in found and verb not in found) if act else found == ()

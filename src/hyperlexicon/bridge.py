@@ -765,6 +765,8 @@ class Bridge:
         keys.update(key for found in phrases.values() for key in found)
         acts = self._acts(run)
         keys.update(key for found in acts.values() for key in found)
+        body = self._body_acts(run, acts)
+        keys.update(key for found in body.values() for key in found)
         keys.update(key for found in pivots.values() for group in found for key in group)
         related_keys = self._related_keys(run)
         keys.update(key for found in related_keys.values() for key, _ in found)
@@ -891,13 +893,29 @@ class Bridge:
                 floors[i] = t.keyword_act
             return bool(ranked)
 
+        def by_body(i: int) -> bool:
+            """A verb of an act of the body no name shows stands for a face that shows the
+            act it is a kind of (``_body_acts``: "sobbed" → cry: 😢 "crying face"), as its
+            name would: the embedder puts the verb too far from the face for any gate."""
+            pool = [
+                c
+                for verb in body.get(i, ())
+                for c in by_key.get(verb, [])
+                if _a_face(c[2].data) and _shows_act(c[2].data, verb, compound)
+            ]
+            ranked = self._usable(_rank(_best_per_entry(pool)), run)
+            if ranked:
+                singles.append((i, ranked))
+                names[i] = {c[1] for c in ranked}
+            return bool(ranked)
+
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None or not tok.content:
                 continue
             if tok.verb_form:
                 # a verb stands for an entry whose name shows the act, never for the thing
                 # it spells (🪰 "fly"); a Russian verb by its English translations (``_acts``)
-                if not by_act(i, (*_own_acts(tok), *acts.get(i, ()))):
+                if not by_act(i, (*_own_acts(tok), *acts.get(i, ()))) and not by_body(i):
                     unfound.append(i)
                 continue
             # a Russian verb that can be no noun stands first for an entry whose name shows
@@ -936,7 +954,7 @@ class Bridge:
             else:
                 # a Russian verb no gloss names, by the act its translation shows
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
-                if not by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ()))):
+                if not by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ()))) and not by_body(i):
                     unfound.append(i)
         # a word that names nothing itself and is pictured by another (``_pictured``) stands
         # for the entry that word names, as its own name would ("nephew" → man: 👨, «дочка»
@@ -1169,6 +1187,29 @@ class Bridge:
                 ][:ACTS]
             if found:
                 out[i] = tuple(dict.fromkeys(found))
+        return out
+
+    def _body_acts(self, run: _Run, acts: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
+        """Each verb's broader acts of the body (``Thesaurus.body_acts``: "sobbed" → cry,
+        «задремал» → doze → nap, sleep), as English lemma keys: an English verb by its lemma,
+        a Russian one by its translations (``acts``). Empty without WordNet."""
+        verbs = [
+            i
+            for i, tok in enumerate(run.tokens)
+            if tok.kind == "word"
+            and tok.content
+            and run.claimed[i] is None
+            and ((tok.verb_form and _english(tok)) or (not _english(tok) and i in acts))
+        ]
+        wordnet = thesaurus_for(self.ws.settings.thesaurus) if verbs else None
+        if wordnet is None:
+            return {}
+        out: dict[int, tuple[str, ...]] = {}
+        for i in verbs:
+            words = (run.tokens[i].lemma,) if _english(run.tokens[i]) else acts[i]
+            found = tuple(dict.fromkeys(a for w in words for a in wordnet.body_acts(w)))
+            if found:
+                out[i] = found
         return out
 
     def _phrase_pivots(self, run: _Run) -> dict[tuple[int, int], tuple[str, ...]]:

@@ -55,6 +55,10 @@ TIME_DEPTH = 3
 # "furious" is first fierce, then angry)
 FEELING = "12"
 ADJECTIVE_SENSES = 2
+# an act of the body (``Thesaurus.body_acts``): WordNet's lexicographer file of them
+# (verb.body), and how far up its broader acts are read
+BODY = "29"
+BODY_DEPTH = 2
 
 
 class Thesaurus:
@@ -231,6 +235,30 @@ class Thesaurus:
                 for w in self._synset(p, o)[0]
             )
         )
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def body_acts(self, verb: str) -> tuple[str, ...]:
+        """For a verb whose commonest sense is an act of the body (WordNet's verb.body: "sob",
+        "doze", "giggle", "weep"), the one-word verbs of that act and of the broader acts of
+        the body it is a kind of, nearest first: "sob" → cry, weep; "doze" → snooze, drowse,
+        nap, catnap, sleep; "giggle" → titter, laugh. Empty for any other verb ("rise",
+        "bring"): a face shows an act of the body, and only that is asked of it."""
+        senses = self._index("v", "_".join(verb.casefold().split()))[:1]
+        if not senses or self._lexfile("v", senses[0]) != BODY:
+            return ()
+        found: list[str] = []
+        frontier = [("v", senses[0])]
+        for depth in range(BODY_DEPTH + 1):
+            found += [w for p, o in frontier for w in self._synset(p, o)[0] if " " not in w]
+            if depth < BODY_DEPTH:
+                frontier = [
+                    (p, o)
+                    for pos, off in frontier
+                    for p, o in self._pointed(pos, off, ("@",))
+                    if self._lexfile(p, o) == BODY
+                ]
+        key = verb.casefold()
+        return tuple(w for w in dict.fromkeys(found) if w != key)
 
     def _lexfile(self, pos: str, offset: str) -> str:
         """A synset's lexicographer file number (WordNet's second field: 12 noun.feeling)."""
