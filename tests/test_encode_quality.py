@@ -613,8 +613,10 @@ def test_a_word_of_kinship_stands_for_a_person_of_its_sex_and_age(lex: Lexicon) 
             "Их сын пошёл в школу",
             "The baby cried all night",
             "My friend laughed",
+            "The toddler fell asleep",
         )
     }
+    assert "🧒" in scenes["The toddler fell asleep"]  # a young person, no relative
     assert "👩" in scenes["My sister sleeps late"] and "👭" not in scenes["My sister sleeps late"]
     assert "👩" in scenes["Моя сестра поздно спит"]
     assert "👨" in scenes["Her uncle laughed"]

@@ -394,6 +394,10 @@ def test_a_synonym_that_names_an_entry_ranks_it_first(
         ("daughter", "girl"),  # a female offspring: a child
         ("son", "boy"),
         ("grandchild", "child"),
+        ("kid", "child"),  # a young person, no relative
+        ("toddler", "child"),
+        ("schoolgirl", "girl"),
+        ("puppy", None),  # a young mammal, no person
         ("friend", None),  # a person, no relative
         ("teacher", None),
         ("queen", None),  # its commonest sense is an insect's

@@ -46,7 +46,9 @@ FEMALE = frozenset(
     "female woman kinswoman girl mother daughter sister wife aunt niece granddaughter".split()
 )
 MALE = frozenset("male man kinsman boy father son brother husband uncle nephew grandson".split())
-YOUNG = frozenset({"child", "offspring", "juvenile", "baby", "grandchild"})
+YOUNG = frozenset(
+    {"child", "offspring", "juvenile", "baby", "grandchild", "female child", "male child"}
+)
 # a time of day or year (``Thesaurus.is_time``): the broader senses that say so, how far up
 TIMES = frozenset({"time period", "clock time"})
 TIME_DEPTH = 3
@@ -142,13 +144,14 @@ class Thesaurus:
     @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
     def person_of(self, noun: str) -> str | None:
         """For a word of kinship (its commonest sense a kind of relative: "sister", "uncle",
-        "daughter", "mom"), the plain word for a person of its sex and age, as a picture
-        shows one: girl, boy, child, woman or man; None for any other word (a friend,
-        a teacher, a queen bee). The sex is the first one the sense or its broader senses
-        say, by their words or their definition ("uncle" is a kinsman, "mom" is informally a
-        mother); the age is young where a broader sense is a child or an offspring. An adult
-        of neither sex said (a cousin, a spouse, a grandparent) is None: "person" says less
-        than what a lexicon may have for the word itself (👵 for a grandmother)."""
+        "daughter", "mom") or of a young person ("kid", "toddler", "schoolgirl", "orphan"), the
+        plain word for a person of its sex and age, as a picture shows one: girl, boy, child,
+        woman or man; None for any other word (a friend, a teacher, a queen bee, a puppy). The
+        sex is the first one the sense or its broader senses say, by their words or their
+        definition ("uncle" is a kinsman, "mom" is informally a mother); the age is young
+        where a broader sense is a child or an offspring. An adult of neither sex said (a
+        cousin, a spouse, a grandparent) is None: "person" says less than what a lexicon may
+        have for the word itself (👵 for a grandmother)."""
         key = "_".join(noun.casefold().split())
         senses = self._index("n", key)
         if not senses:
@@ -162,9 +165,10 @@ class Thesaurus:
                 (p, o) for pos, off in frontier for p, o in self._pointed(pos, off, ("@", "@i"))
             ]
         words = [self._synset(pos, off)[0] for pos, off in chain]
-        if not any("relative" in w for w in words[1:]):
-            return None
         young = any(not YOUNG.isdisjoint(w) for w in words[1:])
+        kin = any("relative" in w for w in words[1:])
+        if not kin and not (young and any("person" in w for w in words[1:])):
+            return None  # (a puppy is a young mammal, no person)
         sex = None
         for (pos, off), names in zip(chain, words, strict=True):
             said = set(names) | set(re.findall(r"[a-z]+", self._gloss(pos, off).split(";")[0]))
