@@ -772,3 +772,48 @@ def test_a_verb_of_the_body_stands_for_the_face_of_its_broader_act(lex: Lexicon)
     without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
     for text in texts[:2]:
         assert not {"😢", "😴"} & set(without.encode(text, stability=False, log=False).forms)
+
+
+def test_a_word_of_a_compound_name_is_not_the_compound(lex: Lexicon) -> None:
+    """CLDR makes keywords of a name's words: "wind" of 🎐 "wind chime", "springs" of ♨️ "hot
+    springs". WordNet knows both compounds as nouns, and a wind chime is no wind (the word
+    only modifies it), hot springs no spring of the season (spring's first senses): with the
+    nearness gates out of the way, neither stands for the word. A compound that is a kind of
+    its head keeps it ("web" of 🕸️ "spider web"), and so does one the sentence says itself
+    ("traffic" of 🚦 "vertical traffic light" in "the traffic lights"). Without WordNet the
+    keywords stand."""
+    for record in (
+        {"form": "🎐", "glosses": {"en": ["wind chime", "bell", "wind"], "ru": ["ветер"]}},
+        {"form": "♨️", "glosses": {"en": ["hot springs", "hot", "springs"], "ru": ["источник"]}},
+        {"form": "🕸️", "glosses": {"en": ["spider web", "spider", "web"], "ru": ["паутина"]}},
+        {
+            "form": "🚦",
+            "glosses": {"en": ["vertical traffic light", "signal", "traffic"], "ru": ["сигнал"]},
+        },
+    ):
+        if lex.find(record["form"]) is None:
+            lex.add(EntryData.from_dict(record))
+    t = lex.bridge.thresholds
+    loose = t.with_(
+        keyword_noun=-1.0,
+        keyword=-1.0,
+        keyword_unshared=0.0,
+        keyword_sentence=-1.0,
+        semantic={register: 0.99 for register in t.semantic},  # (by meaning: not asked)
+    )
+    texts = (
+        "A cold wind blew all night.",
+        "In spring the garden turns green.",
+        "A web hung in the corner.",
+        "The traffic lights were not working.",
+    )
+    bridge = Bridge(lex.workspace, loose)
+    scenes = {text: bridge.encode(text, stability=False).forms for text in texts}
+    assert "🎐" not in scenes[texts[0]]
+    assert "♨️" not in scenes[texts[1]]
+    assert "🕸️" in scenes[texts[2]]
+    assert "🚦" in scenes[texts[3]]
+    without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
+    plain = Bridge(without.workspace, loose)
+    assert "🎐" in plain.encode(texts[0], stability=False).forms
+    assert "♨️" in plain.encode(texts[1], stability=False).forms

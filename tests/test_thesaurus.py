@@ -489,3 +489,23 @@ def test_the_acts_of_the_body_a_verb_is_a_kind_of(verb: str, act: str | None) ->
     assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
     found = wordnet.body_acts(verb)
     assert (act in found and verb not in found) if act else found == ()
+
+
+@pytest.mark.parametrize(
+    "compound, head, kind",
+    [
+        ("spider web", "web", True),  # web's second sense, an entanglement
+        ("polar bear", "bear", True),
+        ("christmas tree", "tree", True),
+        ("hot spring", "spring", False),  # a fountain; spring is first a season
+        ("teddy bear", "bear", False),  # a toy
+        ("shooting star", "star", False),  # a meteor
+        ("bubble tea", "tea", None),  # no such noun in WordNet
+    ],
+)
+def test_a_compound_noun_is_or_is_not_a_kind_of_its_head(
+    compound: str, head: str, kind: bool | None
+) -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    assert wordnet.kind_of(compound, head) is kind

@@ -1405,6 +1405,43 @@ class Bridge:
                     times[i] = bool(english) and wordnet.is_time(english[0][0])
             return times[i]
 
+        wordnet = thesaurus_for(self.ws.settings.thesaurus)
+
+        def another_thing(i: int, c: Any) -> bool:
+            """Whether an English word is, in the entry's English name, part of a compound
+            noun (as WordNet knows it) that is no kind of what the word means: the word only
+            modifies it ("table" of 🏓 "table tennis", "wind" of 🎐 "wind chime"), or heads a
+            compound of another sense ("spring", first a season, of ♨️ "hot springs"; "star" of
+            🌠 "shooting star", a meteor). CLDR makes such keywords of a name's words; "web"
+            of 🕸️ "spider web" and "bear" of 🐻‍❄️ "polar bear" stay, and so does a compound
+            the sentence says itself ("traffic" of 🚦 "traffic light" in "the traffic lights").
+            A modifier is the word as it stands ("can" modifies no "canned food")."""
+            tok = tokens[i]
+            if wordnet is None or not _english(tok) or tok.verb_form:
+                return False
+            name = (c[2].data.glosses.get("en") or [""])[0].casefold().replace("-", " ").split()
+            forms = english_forms(tok.lemma) if len(name) > 1 else frozenset()
+            for k in (k for k, w in enumerate(name) if w in forms):
+                for a, b in sorted(
+                    ((a, b) for a in range(k + 1) for b in range(k + 1, len(name) + 1)),
+                    key=lambda ab: ab[1] - ab[0],
+                ):
+                    if not 2 <= b - a <= 3:
+                        continue
+                    words = name[a:b]
+                    compound = " ".join([*words[:-1], lemma(words[-1], "en")])
+                    said = tokens[i - (k - a) : i + (b - k)] if i >= k - a else []
+                    if [lemma(t.text, "en") for t in said] == compound.split():
+                        return False  # the sentence says the compound
+                    if b - 1 != k:  # the word modifies the compound
+                        if name[k] in (tok.text.casefold(), tok.lemma) and wordnet.is_noun(
+                            compound
+                        ):
+                            return True
+                    elif (kind := wordnet.kind_of(compound, tok.lemma)) is not None:
+                        return not kind
+            return False
+
         def floor_for(i: int, c: Any) -> float:
             if related and (i, c[1]) in related:  # by the thesaurus, not a keyword
                 # a synonym in the word's own first sense is as good as the word itself
@@ -1429,6 +1466,7 @@ class Bridge:
                 or (
                     max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor_for(i, c)
                     and (whole.get(c[1], -1.0) >= t.keyword_sentence or a_time(i))
+                    and not another_thing(i, c)
                 )
             ]
             if not kept:

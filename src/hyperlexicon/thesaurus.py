@@ -52,6 +52,10 @@ YOUNG = frozenset(
 # a time of day or year (``Thesaurus.is_time``): the broader senses that say so, how far up
 TIMES = frozenset({"time period", "clock time"})
 TIME_DEPTH = 3
+# a compound noun and its head word (``Thesaurus.kind_of``): the head's senses read, and how
+# far up the compound's broader senses the head's are looked for
+HEAD_SENSES = 2
+KIND_DEPTH = 3
 # a word of feeling (``Thesaurus.feelings``): WordNet's lexicographer file of feelings
 # (noun.feeling), and how many of an adjective's senses are read (they are finely cut:
 # "furious" is first fierce, then angry)
@@ -104,6 +108,30 @@ class Thesaurus:
     def is_noun(self, words: str) -> bool:
         """Whether WordNet has these words as one noun ("running shoe", "flying saucer")."""
         return bool(self._index("n", " ".join(words.casefold().split())))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def kind_of(self, compound: str, head: str) -> bool | None:
+        """Whether a compound noun is a kind of what its head word commonly means: one of the
+        head's first ``HEAD_SENSES`` senses is the compound's commonest sense or among its
+        broader senses, up to ``KIND_DEPTH`` ("spider web" is a web, an entanglement; "polar
+        bear" a bear; not "hot spring", a fountain, for spring the season; not "teddy bear", a
+        toy). None where WordNet has no such compound."""
+        senses = self._index("n", "_".join(compound.casefold().split()))
+        if not senses:
+            return None
+        own = {("n", o) for o in self._index("n", head.casefold())[:HEAD_SENSES]}
+        frontier, seen = [("n", senses[0])], set()
+        for _ in range(KIND_DEPTH + 1):
+            if own & set(frontier):
+                return True
+            seen.update(frontier)
+            frontier = [
+                (p, o)
+                for pos, off in frontier
+                for p, o in self._pointed(pos, off, ("@", "@i"))
+                if (p, o) not in seen
+            ]
+        return False
 
     @lru_cache(maxsize=16_384)  # noqa: B019 - one per source, held for the process
     def _synset(
