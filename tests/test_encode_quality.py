@@ -817,3 +817,22 @@ def test_a_word_of_a_compound_name_is_not_the_compound(lex: Lexicon) -> None:
     plain = Bridge(without.workspace, loose)
     assert "🎐" in plain.encode(texts[0], stability=False).forms
     assert "♨️" in plain.encode(texts[1], stability=False).forms
+
+
+def test_a_verb_of_weather_stands_for_the_weather_it_makes(lex: Lexicon) -> None:
+    """ "Drizzling" and «моросило» name no entry and show no act; WordNet says to drizzle
+    makes drizzle, a kind of rain, so both stand for the rain cloud, as "rain" would. A
+    Russian verb goes by its own translations only: «залилась» is made from литься, which
+    is said of rain too, and is no rain. Without WordNet none of it."""
+    cloud = {"form": "🌧️", "glosses": {"en": ["cloud with rain", "rain"], "ru": ["дождь"]}}
+    if lex.find(cloud["form"]) is None and lex.find("🌧") is None:
+        lex.add(EntryData.from_dict(cloud))
+    rain = {"🌧", "🌧️"}
+    texts = ("It was drizzling all morning.", "С утра моросило.", "Девушка залилась смехом.")
+    scenes = {text: set(lex.encode(text, stability=False, log=False).forms) for text in texts}
+    assert rain & scenes[texts[0]]
+    assert rain & scenes[texts[1]]
+    assert not rain & scenes[texts[2]]
+    without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
+    for text in texts[:2]:
+        assert not rain & set(without.encode(text, stability=False, log=False).forms), text

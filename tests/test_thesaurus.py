@@ -509,3 +509,21 @@ def test_a_compound_noun_is_or_is_not_a_kind_of_its_head(
     wordnet = thesaurus_for("auto")
     assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
     assert wordnet.kind_of(compound, head) is kind
+
+
+@pytest.mark.parametrize(
+    "verb, weather",
+    [
+        ("snow", "snow"),
+        ("drizzle", "rain"),  # by the broader verb: to drizzle is to rain
+        ("sleet", "sleet"),
+        ("pour", None),  # no verb of weather
+        ("shine", None),  # one, but a light is no phenomenon of weather
+        ("zzzq", None),
+    ],
+)
+def test_the_weather_a_verb_makes(verb: str, weather: str | None) -> None:
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    found = wordnet.weather_of(verb)
+    assert (weather in found) if weather else found == ()

@@ -765,8 +765,12 @@ class Bridge:
         keys.update(key for found in phrases.values() for key in found)
         acts = self._acts(run)
         keys.update(key for found in acts.values() for key in found)
-        body = self._body_acts(run, acts)
-        keys.update(key for found in body.values() for key in found)
+        wordnet = thesaurus_for(self.ws.settings.thesaurus)
+        body = self._verb_words(run, acts, wordnet.body_acts if wordnet else None)
+        # (a Russian verb by its own translations only: «залилась смехом» is no rain, though
+        # литься, the imperfective it is made from, is said of rain too)
+        weather = self._verb_words(run, acts, wordnet.weather_of if wordnet else None, own=True)
+        keys.update(key for found in (*body.values(), *weather.values()) for key in found)
         keys.update(key for found in pivots.values() for group in found for key in group)
         related_keys = self._related_keys(run)
         keys.update(key for found in related_keys.values() for key, _ in found)
@@ -895,7 +899,7 @@ class Bridge:
 
         def by_body(i: int) -> bool:
             """A verb of an act of the body no name shows stands for a face that shows the
-            act it is a kind of (``_body_acts``: "sobbed" → cry: 😢 "crying face"), as its
+            act it is a kind of (``Thesaurus.body_acts``: "sobbed" → cry: 😢 "crying face"), as its
             name would: the embedder puts the verb too far from the face for any gate."""
             pool = [
                 c
@@ -909,13 +913,27 @@ class Bridge:
                 names[i] = {c[1] for c in ranked}
             return bool(ranked)
 
+        def by_weather(i: int) -> bool:
+            """A verb of weather stands for the entries the weather it makes names, held to
+            a noun's threshold as the noun would be (``Thesaurus.weather_of``: "it snows" →
+            snow: 🌨️, "drizzling" → drizzle, rain: 🌧, «моросило» → drizzle)."""
+            pool = [c for noun in weather.get(i, ()) for c in by_key.get(noun, [])]
+            ranked = self._usable(_rank(_best_per_entry(pool)), run)
+            if ranked:
+                singles.append((i, ranked))
+                names[i] = {e for noun, e in named if noun in weather[i]}
+                floors[i] = t.keyword_noun
+            return bool(ranked)
+
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None or not tok.content:
                 continue
             if tok.verb_form:
                 # a verb stands for an entry whose name shows the act, never for the thing
                 # it spells (🪰 "fly"); a Russian verb by its English translations (``_acts``)
-                if not by_act(i, (*_own_acts(tok), *acts.get(i, ()))) and not by_body(i):
+                if not (
+                    by_act(i, (*_own_acts(tok), *acts.get(i, ()))) or by_body(i) or by_weather(i)
+                ):
                     unfound.append(i)
                 continue
             # a Russian verb that can be no noun stands first for an entry whose name shows
@@ -954,7 +972,11 @@ class Bridge:
             else:
                 # a Russian verb no gloss names, by the act its translation shows
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
-                if not by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ()))) and not by_body(i):
+                if not (
+                    by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ())))
+                    or by_body(i)
+                    or by_weather(i)
+                ):
                     unfound.append(i)
         # a word that names nothing itself and is pictured by another (``_pictured``) stands
         # for the entry that word names, as its own name would ("nephew" → man: 👨, «дочка»
@@ -1189,10 +1211,21 @@ class Bridge:
                 out[i] = tuple(dict.fromkeys(found))
         return out
 
-    def _body_acts(self, run: _Run, acts: dict[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
-        """Each verb's broader acts of the body (``Thesaurus.body_acts``: "sobbed" → cry,
-        «задремал» → doze → nap, sleep), as English lemma keys: an English verb by its lemma,
-        a Russian one by its translations (``acts``). Empty without WordNet."""
+    def _verb_words(
+        self,
+        run: _Run,
+        acts: dict[int, tuple[str, ...]],
+        ask: Callable[[str], tuple[str, ...]] | None,
+        own: bool = False,
+    ) -> dict[int, tuple[str, ...]]:
+        """What WordNet's ``ask`` says of each verb, as English lemma keys (its broader acts
+        of the body, ``Thesaurus.body_acts``: "sobbed" → cry, «задремал» → doze → nap, sleep;
+        the weather it makes, ``Thesaurus.weather_of``: "drizzling" → drizzle, rain): an
+        English verb by its lemma, a Russian one by its translations (``acts``; ``own``:
+        only the verb's own, not those of the imperfective it is made from). Empty without
+        WordNet."""
+        if ask is None:
+            return {}
         verbs = [
             i
             for i, tok in enumerate(run.tokens)
@@ -1201,13 +1234,18 @@ class Bridge:
             and run.claimed[i] is None
             and ((tok.verb_form and _english(tok)) or (not _english(tok) and i in acts))
         ]
-        wordnet = thesaurus_for(self.ws.settings.thesaurus) if verbs else None
-        if wordnet is None:
-            return {}
         out: dict[int, tuple[str, ...]] = {}
         for i in verbs:
-            words = (run.tokens[i].lemma,) if _english(run.tokens[i]) else acts[i]
-            found = tuple(dict.fromkeys(a for w in words for a in wordnet.body_acts(w)))
+            tok = run.tokens[i]
+            if _english(tok):
+                words: Sequence[str] = (tok.lemma,)
+            elif own:
+                translations = self._translations()
+                assert translations is not None  # (a verb has acts only by the dictionary)
+                words = [t.casefold() for t, _ in translations.of(tok.lemma, "ru")[:ACTS]]
+            else:
+                words = acts[i]
+            found = tuple(dict.fromkeys(a for w in words for a in ask(w)))
             if found:
                 out[i] = found
         return out

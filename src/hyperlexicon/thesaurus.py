@@ -65,6 +65,9 @@ ADJECTIVE_SENSES = 2
 # (verb.body), and how far up its broader acts are read
 BODY = "29"
 BODY_DEPTH = 2
+# a verb of weather (``Thesaurus.weather_of``): WordNet's files of such verbs (verb.weather)
+# and of the weather they make (noun.phenomenon: snowfall, rain, drizzle)
+WEATHER, PHENOMENON = "43", "19"
 
 
 class Thesaurus:
@@ -291,6 +294,29 @@ class Thesaurus:
                 ]
         key = verb.casefold()
         return tuple(w for w in dict.fromkeys(found) if w != key)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def weather_of(self, verb: str) -> tuple[str, ...]:
+        """For a verb whose commonest sense makes weather (WordNet's verb.weather: "snow",
+        "rain", "drizzle", "sleet"), the one-word nouns of the weather it makes, and then of
+        the weather its broader verb makes: "drizzle" → drizzle, mizzle, rain, rainfall;
+        "snow" → snow, snowfall. Empty for any other verb ("pour", "shine" a light)."""
+        senses = self._index("v", "_".join(verb.casefold().split()))[:1]
+        if not senses or self._lexfile("v", senses[0]) != WEATHER:
+            return ()
+        verbs = [("v", senses[0])]
+        verbs += [(p, o) for p, o in self._pointed("v", senses[0], ("@",)) if p == "v"]
+        return tuple(
+            dict.fromkeys(
+                w
+                for vp, vo in verbs
+                if self._lexfile(vp, vo) == WEATHER
+                for p, o in self._pointed(vp, vo, ("+",))
+                if p == "n" and self._lexfile(p, o) == PHENOMENON
+                for w in self._synset(p, o)[0]
+                if " " not in w
+            )
+        )
 
     def _lexfile(self, pos: str, offset: str) -> str:
         """A synset's lexicographer file number (WordNet's second field: 12 noun.feeling)."""
