@@ -87,8 +87,12 @@ class Thesaurus:
             return self._maps[name]
 
     def _index(self, pos: str, lemma: str) -> list[str]:
-        """The synset offsets of ``lemma``'s senses in ``index.<pos>``, most used first."""
-        data = self._map(f"index.{POS[pos]}")
+        """The synset offsets of ``lemma``'s senses in ``index.<pos>``, most used first (none
+        where the directory holds no such file: a WordNet of nouns only has no verbs)."""
+        try:
+            data = self._map(f"index.{POS[pos]}")
+        except FileNotFoundError:
+            return []
         key = lemma.replace(" ", "_").encode()
         lo, hi = 0, len(data)
         while lo < hi:  # the first line whose word is >= key (the licence's lines sort first)
