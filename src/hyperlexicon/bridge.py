@@ -876,10 +876,19 @@ class Bridge:
         t = self.thresholds
 
         def compound(words: str) -> bool:
-            """WordNet's nouns, asked only for an -ing word of a candidate's English name (not
-            resolved for every encode: most never ask)."""
-            wordnet = thesaurus_for(self.ws.settings.thesaurus)
+            """WordNet's nouns, asked only for an -ing word of a candidate's English name."""
             return wordnet is not None and wordnet.is_noun(words)
+
+        def stand(i: int, pool: list[Any], named_: set[int] | None, floor: float | None) -> bool:
+            """Take a verb's candidates as its single-word match: the entries it names
+            (``named_``; None: every one of them) and its keyword threshold (``floor``)."""
+            ranked = self._usable(_rank(_best_per_entry(pool)), run)
+            if ranked:
+                singles.append((i, ranked))
+                names[i] = {c[1] for c in ranked} if named_ is None else named_
+                if floor is not None:
+                    floors[i] = floor
+            return bool(ranked)
 
         def by_act(i: int, verbs: Sequence[str]) -> bool:
             """A verb stands for an entry whose English name shows the act ("walk": 🚶
@@ -891,40 +900,28 @@ class Bridge:
                 for c in by_key.get(verb, [])
                 if _shows_act(c[2].data, verb, compound)
             ]
-            ranked = self._usable(_rank(_best_per_entry(pool)), run)
-            if ranked:
-                singles.append((i, ranked))
-                names[i] = set()
-                floors[i] = t.keyword_act
-            return bool(ranked)
+            return stand(i, pool, set(), t.keyword_act)
 
-        def by_body(i: int) -> bool:
-            """A verb of an act of the body no name shows stands for a face that shows the
-            act it is a kind of (``Thesaurus.body_acts``: "sobbed" → cry: 😢 "crying face"), as its
-            name would: the embedder puts the verb too far from the face for any gate."""
-            pool = [
+        def by_verb(i: int, verbs: Sequence[str]) -> bool:
+            """A verb no name shows by its act (``by_act``) stands, as its name would, for a
+            face that shows the act of the body it is a kind of (``Thesaurus.body_acts``:
+            "sobbed" → cry: 😢 "crying face"; the embedder puts the verb too far from the
+            face for any gate), or else for the entries the weather it makes names, held to a
+            noun's threshold as the noun would be (``Thesaurus.weather_of``: "it snows" →
+            snow: 🌨️, "drizzling" → drizzle, rain: 🌧, «моросило» → drizzle)."""
+            if by_act(i, verbs):
+                return True
+            faces = [
                 c
                 for verb in body.get(i, ())
                 for c in by_key.get(verb, [])
                 if _a_face(c[2].data) and _shows_act(c[2].data, verb, compound)
             ]
-            ranked = self._usable(_rank(_best_per_entry(pool)), run)
-            if ranked:
-                singles.append((i, ranked))
-                names[i] = {c[1] for c in ranked}
-            return bool(ranked)
-
-        def by_weather(i: int) -> bool:
-            """A verb of weather stands for the entries the weather it makes names, held to
-            a noun's threshold as the noun would be (``Thesaurus.weather_of``: "it snows" →
-            snow: 🌨️, "drizzling" → drizzle, rain: 🌧, «моросило» → drizzle)."""
-            pool = [c for noun in weather.get(i, ()) for c in by_key.get(noun, [])]
-            ranked = self._usable(_rank(_best_per_entry(pool)), run)
-            if ranked:
-                singles.append((i, ranked))
-                names[i] = {e for noun, e in named if noun in weather[i]}
-                floors[i] = t.keyword_noun
-            return bool(ranked)
+            if stand(i, faces, None, None):
+                return True
+            made = weather.get(i, ())
+            pool = [c for noun in made for c in by_key.get(noun, [])]
+            return stand(i, pool, {e for noun, e in named if noun in made}, t.keyword_noun)
 
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or claimed[i] is not None or not tok.content:
@@ -932,9 +929,7 @@ class Bridge:
             if tok.verb_form:
                 # a verb stands for an entry whose name shows the act, never for the thing
                 # it spells (🪰 "fly"); a Russian verb by its English translations (``_acts``)
-                if not (
-                    by_act(i, (*_own_acts(tok), *acts.get(i, ()))) or by_body(i) or by_weather(i)
-                ):
+                if not by_verb(i, (*_own_acts(tok), *acts.get(i, ()))):
                     unfound.append(i)
                 continue
             # a Russian verb that can be no noun stands first for an entry whose name shows
@@ -973,11 +968,7 @@ class Bridge:
             else:
                 # a Russian verb no gloss names, by the act its translation shows
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
-                if not (
-                    by_act(i, (*_own_acts(tok)[1:], *acts.get(i, ())))
-                    or by_body(i)
-                    or by_weather(i)
-                ):
+                if not by_verb(i, (*_own_acts(tok)[1:], *acts.get(i, ()))):
                     unfound.append(i)
         # a word that names nothing itself and is pictured by another (``_pictured``) stands
         # for the entry that word names, as its own name would ("nephew" → man: 👨, «дочка»
@@ -1427,15 +1418,15 @@ class Bridge:
             return agrees(words_, tuple(glosses.get(other, ())), other) is False
 
         times: dict[int, bool] = {}
+        wordnet = thesaurus_for(self.ws.settings.thesaurus)
 
         def a_time(i: int) -> bool:
             """Whether the word is a time of day or year («утра», "evening", «летом»): it sets
             a scene's time, which the rest of its sentence is seldom about, so the sentence
-            is not asked to be near the entry the word names. (WordNet is looked for only
-            when a keyword's sentence is far from it.)"""
+            is not asked to be near the entry the word names (asked only when a keyword's
+            sentence is far from it)."""
             if i not in times:
                 tok = tokens[i]
-                wordnet = thesaurus_for(self.ws.settings.thesaurus)
                 if wordnet is None or tok.verb_form:
                     times[i] = False
                 elif _english(tok):
@@ -1444,8 +1435,6 @@ class Bridge:
                     english = translations.of(tok.text, "ru")[:1] if translations else []
                     times[i] = bool(english) and wordnet.is_time(english[0][0])
             return times[i]
-
-        wordnet = thesaurus_for(self.ws.settings.thesaurus)
 
         def another_thing(i: int, c: Any) -> bool:
             """Whether an English word is, in the entry's English name, part of a compound
