@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 from .morphology import FUNCTION_WORDS, english_forms, lemma
@@ -366,7 +367,7 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
         self._con, self._lock, self._lang = con, lock, lang
         self._kept: dict[str, tuple[tuple[str, float], ...]] = {}
 
-    def __getitem__(self, word: str) -> list[tuple[str, float]]:
+    def _read(self, word: str) -> tuple[tuple[str, float], ...]:
         found = self._kept.get(word)
         if found is None:
             with self._lock:
@@ -377,9 +378,23 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
                 if len(self._kept) >= self.KEPT:
                     self._kept.clear()
                 found = self._kept[word] = tuple((t, float(sc)) for t, sc in rows)
+        return found
+
+    def __getitem__(self, word: str) -> list[tuple[str, float]]:
+        found = self._read(word)
         if not found:
             raise KeyError(word)
         return list(found)
+
+    def get(self, word: str, default: Any = None) -> Any:
+        """As ``Mapping.get``, without raising and catching ``KeyError`` for a word the
+        dictionary lacks: most words and phrases an encode asks are such (14,000 asks over
+        80 texts, a twentieth of an encode's time, most of it in the exception)."""
+        found = self._read(word)
+        return list(found) if found else default
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and bool(self._read(word))
 
     def __iter__(self) -> Iterator[str]:
         with self._lock:
