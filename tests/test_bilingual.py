@@ -236,6 +236,26 @@ def test_a_words_answer_is_read_from_the_file_once(tmp_path: Path) -> None:
     assert len([q for q in asked if q.startswith("SELECT translation")]) == 2
 
 
+def test_a_compiled_table_answers_as_a_mapping_does(tmp_path: Path) -> None:
+    """``get`` and ``in`` read the table without a ``KeyError`` for a missing word; what
+    they answer is what ``Mapping``'s own methods answer."""
+    from collections.abc import Mapping
+
+    translations = bilingual.translations_for(str(write_dictd(tmp_path)))
+    assert translations is not None
+    table = translations.ru
+    for word in ("огонь", "нет такого", ""):
+        assert table.get(word) == Mapping.get(table, word)
+        assert table.get(word, []) == Mapping.get(table, word, [])
+        assert (word in table) == Mapping.__contains__(table, word)
+    assert table.get("огонь") == table["огонь"] and "огонь" in table
+    assert table.get("нет такого", "none") == "none" and "нет такого" not in table
+    assert 1 not in table  # type: ignore[comparison-overlap]
+    got = table.get("огонь")
+    got.append(("water", 0.0))  # the caller's copy: nothing kept changes
+    assert ("water", 0.0) not in table["огонь"]
+
+
 def test_the_setting(tmp_path: Path) -> None:
     assert bilingual.source_for("off") is None
     auto = bilingual.source_for("auto")
