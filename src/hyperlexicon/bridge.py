@@ -435,11 +435,14 @@ class _Reads:
             got: dict[str, list[LemmaHit]] = {k: [] for k in missing}
             for hit in self._store.by_lemmas(lexicon, missing, status=status, per_key=per_key):
                 got[hit.lemma].append(hit)
+            for v in got.values():
+                v.sort(key=lambda h: (h.field, h.position, h.entry_id))
             self._lemmas.update(((lexicon, status, per_key, k), v) for k, v in got.items())
             self._empty[0] += sum(1 for v in got.values() if not v)
-        hits = [h for k in wanted for h in self._lemmas[(lexicon, status, per_key, k)]]
-        hits.sort(key=lambda h: (h.lemma, h.field, h.position, h.entry_id))
-        return hits
+        # each key's hits were sorted as they were kept, and the keys are asked in order: the
+        # answer is in the store's order (lemma, field, position, entry) without sorting the
+        # few hundred hits of every encode again (4% of a warm encode)
+        return [h for k in wanted for h in self._lemmas[(lexicon, status, per_key, k)]]
 
     def first_glosses_in(
         self, lexicon: str, langs: Sequence[str], norms: Iterable[str]
