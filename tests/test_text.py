@@ -101,6 +101,27 @@ def test_cp1251_mojibake_of_any_russian_text_round_trips(original: str) -> None:
     assert T.repair_text(garbled, "x", repair=True, repairs=repairs) == original
 
 
+KEY_ALPHABET = st.sampled_from(
+    [*"aZ ёЁжΔ∆⚠🜂\u0308\u200d\ufe0e\ufe0f\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u3000"]
+)
+
+
+@given(st.lists(KEY_ALPHABET, max_size=80).map("".join))
+def test_form_key_is_its_definition(s: str) -> None:
+    """The key as it is defined (NFC; presentation selectors dropped; ∆ as Δ; every run of
+    whitespace one space, none at the ends; case folded), short forms (kept) and long ones
+    alike: the fast path takes ``str.split``'s whitespace, which holds four separators that
+    the definition's ``\\s`` does not."""
+    import unicodedata
+
+    import regex
+
+    text = unicodedata.normalize("NFC", s).replace("\ufe0e", "").replace("\ufe0f", "")
+    expected = regex.sub(r"\s+", " ", text.replace("∆", "Δ")).strip().casefold()
+    assert T.form_key(s) == expected
+    assert T.form_key(s) == expected  # and again, from what was kept
+
+
 @given(st.text(max_size=30))
 def test_form_key_is_idempotent(s: str) -> None:
     assert T.form_key(T.form_key(s)) == T.form_key(s)
