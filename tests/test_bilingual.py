@@ -594,6 +594,34 @@ def test_a_phrase_the_dictionary_knows_names_the_entry_its_translation_names(
         assert ("🚒", "fire engine") not in {(lx.form, lx.source) for lx in scene.lexemes}
 
 
+def test_a_word_that_begins_no_headword_is_not_asked_for_phrases(tmp_path: Path) -> None:
+    """Which words may begin a headword of several words: as they stand, and a Russian one
+    in any inflection (an adjective agreeing with another noun, a noun in another case). The
+    compiled file and the same dictionary held in memory answer alike."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "shooting star\tпадающая звезда\nbat\tлетучая мышь\nstar\tзвезда\n"
+        "Ferris wheel\tколесо обозрения\n",
+        "utf-8",
+    )
+    compiled = bilingual.translations_for(str(pairs))
+    assert compiled is not None and isinstance(compiled.ru, bilingual._Table)
+    in_memory = compile_translations(str(pairs), bilingual.read_pairs(pairs))
+    begins = {
+        ("shooting", "en"): True,
+        ("Ferris", "en"): True,
+        ("star", "en"): False,  # a headword, but of one word
+        ("падающую", "ru"): True,  # падающая звезда, the accusative
+        ("Летучих", "ru"): True,  # летучая мышь, the genitive plural
+        ("колесе", "ru"): True,  # колесо обозрения, the prepositional
+        ("звезда", "ru"): False,
+        ("мышь", "ru"): False,
+    }
+    for (word, lang), expected in begins.items():
+        assert compiled.begins_phrase(word, lang) is expected, word
+        assert in_memory.begins_phrase(word, lang) is expected, word
+
+
 def test_a_noun_is_translated_by_its_articles_noun_senses(tmp_path: Path) -> None:
     """An article may give its verbs first (train: воспитывать, учить); a word the tagger
     reads as a noun is looked up by the article's noun senses (поезд)."""

@@ -28,12 +28,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .morphology import FUNCTION_WORDS, english_forms, lemma
+from .morphology import FUNCTION_WORDS, english_forms, lemma, readings
 from .text import script_language, words
 from .thesaurus import source_for as wordnet_source
 from .thesaurus import word_counts
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 7  # of the compiled file: a change to the parser or the scoring raises it
+FORMAT = 8  # of the compiled file: a change to the parser, the scoring or the tables raises it
 TOP = 3  # translations kept per word and direction
 # an English word's translations in one part of speech are also kept under these prefixes
 VERB, NOUN = "v:", "n:"
@@ -113,6 +113,28 @@ class Translations:
                     out.add(lemma(w, "ru"))
         return frozenset(out)
 
+    def begins_phrase(self, word: str, lang: str) -> bool:
+        """Whether some headword of two or more words in ``lang`` may begin with ``word`` (as
+        it stands, or for Russian in any of its readings: an adjective agrees with the noun
+        after it, «падающую звезду» is the headword падающая звезда). Most words begin none,
+        and asking the dictionary for every run of words they begin was a tenth of a warm
+        encode; a word that may begin one says nothing of the rest."""
+        table = self.ru if lang == "ru" else self.en
+        keys = phrase_starts(word, lang)
+        if isinstance(table, _Table):
+            return any(table.begins(k) for k in keys)
+        starts = self._starts.get(lang, frozenset())
+        return any(k in starts for k in keys)
+
+    @cached_property
+    def _starts(self) -> dict[str, frozenset[str]]:
+        """``phrase_starts`` of every headword's first word, for tables held in memory (a
+        compiled table keeps them in its file)."""
+        return {
+            lang: frozenset(k for w in table if " " in w for k in phrase_starts(w.split()[0], lang))
+            for lang, table in (("ru", self.ru), ("en", self.en))
+        }
+
     def translate(self, text: str) -> str:
         """The text's content words, each as its best translation, in order: what a reader
         of the other language would search for. Function words and words the dictionary does
@@ -132,6 +154,14 @@ class Translations:
         itself), or None when nothing in it translates."""
         translated = self.translate(text)
         return f"{text} {translated}" if translated else None
+
+
+def phrase_starts(word: str, lang: str) -> tuple[str, ...]:
+    """The keys a phrase's first word is filed and asked under (``begins_phrase``): the word
+    as the dictionary writes it (lower case, е for ё) and, for Russian, its readings' lemmas.
+    The same on both sides, so a phrase's inflection finds its headword's."""
+    key = word.casefold().replace("ё", "е")
+    return (key, *readings(key)) if lang == "ru" else (key,)
 
 
 def agrees(said: frozenset[str], glosses: tuple[str, ...], lang: str) -> bool | None:
@@ -366,6 +396,7 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
     def __init__(self, con: sqlite3.Connection, lock: threading.Lock, lang: str) -> None:
         self._con, self._lock, self._lang = con, lock, lang
         self._kept: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._begins: dict[str, bool] = {}
 
     def _read(self, word: str) -> tuple[tuple[str, float], ...]:
         found = self._kept.get(word)
@@ -396,6 +427,20 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and bool(self._read(word))
 
+    def begins(self, key: str) -> bool:
+        """Whether a headword of two or more words begins with a word filed under ``key``
+        (``phrase_starts``)."""
+        found = self._begins.get(key)
+        if found is None:
+            with self._lock:
+                row = self._con.execute(
+                    "SELECT 1 FROM starts WHERE lang = ? AND word = ?", (self._lang, key)
+                ).fetchone()
+                if len(self._begins) >= self.KEPT:
+                    self._begins.clear()
+                found = self._begins[key] = row is not None
+        return found
+
     def __iter__(self) -> Iterator[str]:
         with self._lock:
             words = self._con.execute(
@@ -415,7 +460,9 @@ def _open_compiled(source: str, compiled: Path) -> Translations:
     if not compiled.is_file():
         raise FileNotFoundError(compiled)
     con = sqlite3.connect(f"{compiled.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-    con.execute("SELECT 1 FROM tr LIMIT 1").fetchall()  # a damaged file fails here, not later
+    # a damaged file (or one of an older format) fails here, not later
+    con.execute("SELECT 1 FROM tr LIMIT 1").fetchall()
+    con.execute("SELECT 1 FROM starts LIMIT 1").fetchall()
     lock = threading.Lock()
     return Translations(source, _Table(con, lock, "ru"), _Table(con, lock, "en"))
 
@@ -437,6 +484,19 @@ def _write_compiled(translations: Translations, compiled: Path) -> None:
                 for lang, table in (("ru", translations.ru), ("en", translations.en))
                 for word, found in table.items()
                 for rank, (text, score) in enumerate(found)
+            ),
+        )
+        con.execute(
+            "CREATE TABLE starts (lang TEXT, word TEXT, PRIMARY KEY (lang, word)) WITHOUT ROWID"
+        )
+        con.executemany(
+            "INSERT OR IGNORE INTO starts VALUES (?, ?)",
+            (
+                (lang, key)
+                for lang, table in (("ru", translations.ru), ("en", translations.en))
+                for word in table
+                if " " in word
+                for key in phrase_starts(word.split()[0], lang)
             ),
         )
         con.commit()

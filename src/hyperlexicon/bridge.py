@@ -1260,6 +1260,8 @@ class Bridge:
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or run.claimed[i] is not None or not tok.content:
                 continue
+            if not translations.begins_phrase(tok.text, script_language(tok.text) or run.lang):
+                continue
             for n in range(2, MAX_NGRAM + 1):
                 last = _ngram(tokens, i, n, words_only=True, free=run.claimed)
                 if last is None:

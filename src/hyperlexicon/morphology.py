@@ -135,6 +135,17 @@ def other_lemmas(word: str, lang: str | None = None) -> tuple[str, ...]:
     return tuple(x for x in dict.fromkeys(found) if x != first)
 
 
+@lru_cache(maxsize=200_000)
+def readings(word: str) -> tuple[str, ...]:
+    """Every lemma pymorphy3 reads a Russian word as, likeliest first, however unlikely (no
+    ``READING_FLOOR``): two inflections of one word («падающую», «падающая») share one of
+    them whichever reading each ranks first. Empty for a word not in Cyrillic."""
+    low = word.casefold().replace("ё", "е")
+    if script_language(low) != "ru":
+        return ()
+    return tuple(dict.fromkeys(p.normal_form.replace("ё", "е") for p in _parses(low)))
+
+
 _ADJECTIVE_ENDINGS = (
     "енный", "анный", "яный", "аный", "еный", "ный", "ной", "ний", "ской", "ский", "цкий",
     "овый", "евый", "ый", "ий", "ой",
