@@ -89,9 +89,14 @@ class _Model:
     def __init__(self, con: sqlite3.Connection) -> None:
         self._con = con
         self._lock = threading.Lock()
-        self._kept: dict[str, tuple[tuple[str, float], ...]] = {}
+        # a feature's weights as the positions of their labels in ``_order`` and the weights
+        self._kept: dict[str, tuple[Any, Any]] = {}
         with self._lock:
             self.classes = sorted(t for (t,) in con.execute("SELECT tag FROM classes"))
+        # the labels alphabetically last first: the first of equal scores is the one training
+        # chose (ties go to the last label)
+        self._order = self.classes[::-1]
+        self._position = {label: k for k, label in enumerate(self._order)}
 
     def tag(self, words: list[str]) -> list[str]:
         context = [*START, *(_normalize(w) for w in words), *END]
@@ -111,14 +116,19 @@ class _Model:
         return tags
 
     def _predict(self, features: list[str]) -> str:
-        scores = dict.fromkeys(self.classes, 0.0)
-        for feature in features:  # each once: the names differ by their prefix
-            for label, weight in self._weights(feature, features):
-                scores[label] += weight
-        # ties go to the alphabetically last label, as in training
-        return max(self.classes, key=lambda label: (scores[label], label))
+        """The label of the highest score, the features' weights summed per label in the
+        features' order, as in training (and as floats add there: a label a feature has no
+        weight for gets 0.0 added, which changes no sum). As arrays: summed label by label in
+        Python, a tagged word took 60 microseconds, a twentieth of an English encode."""
+        import numpy as np
 
-    def _weights(self, feature: str, batch: list[str]) -> tuple[tuple[str, float], ...]:
+        scores = np.zeros(len(self._order))
+        for feature in features:  # each once: the names differ by their prefix
+            positions, weights = self._weights(feature, features)
+            scores[positions] += weights
+        return self._order[int(scores.argmax())]
+
+    def _weights(self, feature: str, batch: list[str]) -> tuple[Any, Any]:
         """A feature's weights, from the features this process has read before (the common
         ones — the bias, the previous tag, frequent words — come up in every sentence), else
         read from the file together with the rest of ``batch`` it has not read yet."""
@@ -135,8 +145,13 @@ class _Model:
                 read[f].append((label, weight))
         if len(self._kept) + len(read) > KEPT_FEATURES:
             self._kept.clear()
+        import numpy as np
+
         for f, weights in read.items():
-            self._kept[f] = tuple(weights)
+            self._kept[f] = (
+                np.array([self._position[label] for label, _ in weights], dtype=np.intp),
+                np.array([w for _, w in weights], dtype=np.float64),
+            )
         return self._kept[feature]
 
 
