@@ -116,9 +116,11 @@ class Translations:
     def begins_phrase(self, word: str, lang: str) -> bool:
         """Whether some headword of two or more words in ``lang`` may begin with ``word`` (as
         it stands, or for Russian in any of its readings: an adjective agrees with the noun
-        after it, «падающую звезду» is the headword падающая звезда). Most words begin none,
-        and asking the dictionary for every run of words they begin was a tenth of a warm
-        encode; a word that may begin one says nothing of the rest."""
+        after it, «падающую звезду» is the headword падающая звезда). Many words begin none
+        (a third of the Russian words of the labelled set, two thirds of the English), and
+        asking the dictionary for every run of two to four words they begin was a tenth of a
+        warm Russian encode under cProfile; a word that may begin one says nothing of the
+        rest."""
         table = self.ru if lang == "ru" else self.en
         keys = phrase_starts(word, lang)
         if isinstance(table, _Table):
@@ -419,8 +421,9 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
 
     def get(self, word: str, default: Any = None) -> Any:
         """As ``Mapping.get``, without raising and catching ``KeyError`` for a word the
-        dictionary lacks: most words and phrases an encode asks are such (14,000 asks over
-        80 texts, a twentieth of an encode's time, most of it in the exception)."""
+        dictionary lacks: most words and phrases an encode asks are such (about 180 asks an
+        encode; 0.34 against 1.34 microseconds an ask, paired over the labelled set's
+        words and phrases)."""
         found = self._read(word)
         return list(found) if found else default
 
