@@ -29,6 +29,15 @@ from hyperlexicon.thesaurus import (
     word_counts,
 )
 
+
+@pytest.fixture(scope="module")
+def wordnet() -> Thesaurus:
+    """Princeton WordNet as Debian ships it (``./scripts/test`` installs it)."""
+    found = thesaurus_for("auto")
+    assert found is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    return found
+
+
 LICENCE = "  1 This software and database is being provided to you, the LICENSEE, by\n"
 # (id, words, pointers as (symbol, target id)), nouns only
 SYNSETS = [
@@ -407,15 +416,13 @@ def test_a_synonym_that_names_an_entry_ranks_it_first(
         ("zzzq", None),
     ],
 )
-def test_a_word_of_kinship_is_a_person_of_its_sex_and_age(word: str, person: str | None) -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+def test_a_word_of_kinship_is_a_person_of_its_sex_and_age(
+    word: str, person: str | None, wordnet: Thesaurus
+) -> None:
     assert wordnet.person_of(word) == person
 
 
-def test_what_a_collection_is_made_of() -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+def test_what_a_collection_is_made_of(wordnet: Thesaurus) -> None:
     assert "tree" in wordnet.members_of("forest")
     assert wordnet.members_of("woods") == wordnet.members_of("forest")  # one sense
     assert set(wordnet.members_of("herd")) >= {"cattle", "sheep"}
@@ -437,9 +444,7 @@ def test_what_a_collection_is_made_of() -> None:
         ("zzzq", False),
     ],
 )
-def test_a_time_of_day_or_year(word: str, time: bool) -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+def test_a_time_of_day_or_year(word: str, time: bool, wordnet: Thesaurus) -> None:
     assert wordnet.is_time(word) is time
 
 
@@ -459,16 +464,12 @@ def test_a_time_of_day_or_year(word: str, time: bool) -> None:
         ("zzzq", None),
     ],
 )
-def test_the_feelings_a_word_says(word: str, feeling: str | None) -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+def test_the_feelings_a_word_says(word: str, feeling: str | None, wordnet: Thesaurus) -> None:
     found = wordnet.feelings(word)
     assert (feeling in found) if feeling else found == ()
 
 
-def test_a_participle_is_asked_as_an_adjective_only() -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+def test_a_participle_is_asked_as_an_adjective_only(wordnet: Thesaurus) -> None:
     assert "fear" in wordnet.feelings("terrified", ("a",))
     assert wordnet.feelings("delight", ("a",)) == ()  # the noun is not asked
 
@@ -484,9 +485,9 @@ def test_a_participle_is_asked_as_an_adjective_only() -> None:
         ("zzzq", None),
     ],
 )
-def test_the_acts_of_the_body_a_verb_is_a_kind_of(verb: str, act: str | None) -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+def test_the_acts_of_the_body_a_verb_is_a_kind_of(
+    verb: str, act: str | None, wordnet: Thesaurus
+) -> None:
     found = wordnet.body_acts(verb)
     assert (act in found and verb not in found) if act else found == ()
 
@@ -504,10 +505,8 @@ def test_the_acts_of_the_body_a_verb_is_a_kind_of(verb: str, act: str | None) ->
     ],
 )
 def test_a_compound_noun_is_or_is_not_a_kind_of_its_head(
-    compound: str, head: str, kind: bool | None
+    compound: str, head: str, kind: bool | None, wordnet: Thesaurus
 ) -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
     assert wordnet.kind_of(compound, head) is kind
 
 
@@ -522,8 +521,6 @@ def test_a_compound_noun_is_or_is_not_a_kind_of_its_head(
         ("zzzq", None),
     ],
 )
-def test_the_weather_a_verb_makes(verb: str, weather: str | None) -> None:
-    wordnet = thesaurus_for("auto")
-    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+def test_the_weather_a_verb_makes(verb: str, weather: str | None, wordnet: Thesaurus) -> None:
     found = wordnet.weather_of(verb)
     assert (weather in found) if weather else found == ()
