@@ -108,6 +108,17 @@ def test_a_fused_word_is_told_by_its_parts_never_an_archetype(lex: Lexicon) -> N
     assert scene.unmatched == [] and scene.fused[0]["parts"] == ["тишина", "огонь", "свеча"]
 
 
+def test_a_fused_word_says_the_parts_it_can_and_surfaces_the_rest(lex: Lexicon) -> None:
+    """A part the dictionary knows and no entry names: the other parts are still said, and
+    that part is reported unmatched, for growth; the scene falls back on no archetype."""
+    scene = lex.encode("Над столом горела свечапредательство", stability=False)
+    assert "🕯" in scene.forms
+    assert not [lx for lx in scene.lexemes if lx.how == "archetype"]
+    assert scene.fused[0]["parts"] == ["свеча", "предательство"]
+    fused = scene.fused[0]["span"]
+    assert [u.text for u in scene.unmatched if list(u.span) == fused] == ["предательство"]
+
+
 @pytest.mark.parametrize(
     "sentence, verbs",
     [

@@ -45,10 +45,18 @@ def test_a_fused_word_is_its_compound_or_the_lexemes_of_its_parts(mem) -> None: 
     assert scene.fused == [
         {"text": "тишинаогоньсвеча", "span": [0, 16], "parts": ["тишина", "огонь", "свеча"]}
     ]
-    # a part whose only entry is filtered out (too weak): the word stays unmatched, with its split
+    # a part whose only entry is filtered out (too weak): the others are said, and that part
+    # is unmatched over the word's span (for growth), the word a third unexplained
     weak = Bridge(mem.workspace, Thresholds(weight_floor=0.6))
     again = weak.encode("тишинаогоньсвеча", stability=False)
-    assert again.fused == [] and again.unmatched[0].split == ["тишина", "огонь", "свеча"]
+    assert again.forms == ["🜂", "🕯"] and again.fused == scene.fused
+    assert [(u.text, u.span, u.split) for u in again.unmatched] == [("тишина", (0, 16), [])]
+    assert again.coverage == pytest.approx(2 / 3)
+    assert not any("archetype" in n for n in again.notes)
+    # no part names an entry that is strong enough: the word stays unmatched, with its split
+    weakest = Bridge(mem.workspace, Thresholds(weight_floor=0.99))
+    last = weakest.encode("тишинаогоньсвеча", stability=False)
+    assert last.fused == [] and last.unmatched[0].split == ["тишина", "огонь", "свеча"]
 
 
 def test_a_gloss_of_several_words_in_any_order_and_inflection(mem) -> None:  # type: ignore[no-untyped-def]
@@ -103,8 +111,8 @@ def test_links_name_parts_and_shared_meanings(mem) -> None:  # type: ignore[no-u
 # --- calibration ---------------------------------------------------------------------------------
 
 
-def _logged(mem, text: str) -> tuple[int, object]:  # type: ignore[no-untyped-def]
-    scene = Bridge(mem.workspace).encode(text, stability=False)
+def _logged(mem, text: str, bridge: Bridge | None = None) -> tuple[int, object]:  # type: ignore[no-untyped-def]
+    scene = (bridge or Bridge(mem.workspace)).encode(text, stability=False)
     with mem.store.write() as s:
         query_id = mem.store.insert_query(
             s,
@@ -149,6 +157,16 @@ def test_recurring_unknown_words_become_one_proposal(mem) -> None:  # type: igno
     assert prop.data["form"] == "квазиглифовость" and prop.status == "open"
     entry_id = cal.accept(mem.workspace, prop.id, reason="seen twice")
     assert mem.store.get("core", "квазиглифовость").id == entry_id
+
+
+def test_a_fused_word_proposes_itself_and_the_part_nothing_names(mem) -> None:  # type: ignore[no-untyped-def]
+    cal.growth_rules(mem.workspace, proposal_support=2)
+    weak = Bridge(mem.workspace, Thresholds(weight_floor=0.6))  # тишина's entry is too weak
+    for n in range(2):
+        query_id, scene = _logged(mem, f"тишинаогоньсвеча {n}", weak)
+        cal.observe(mem.workspace, query_id, scene, scene.text or "")
+    found = {(p.source, p.data["form"]) for p in cal.proposals(mem.workspace)}
+    assert found == {("compound", "тишинаогоньсвеча"), ("unmatched", "тишина")}
 
 
 def test_growth_rules_are_kept_and_checked(mem) -> None:  # type: ignore[no-untyped-def]

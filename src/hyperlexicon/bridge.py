@@ -221,6 +221,8 @@ class _Run:
     unknown_glyphs: list[tuple[int, int, str]] = field(default_factory=list)
     splits: dict[int, list[str]] = field(default_factory=dict)  # fused words left unmatched
     fused: list[dict[str, Any]] = field(default_factory=list)  # fused words told by their parts
+    # a fused word's parts nothing names, and how many parts it has
+    unsaid: dict[int, tuple[list[str], int]] = field(default_factory=dict)
     near: list[dict[str, Any]] = field(default_factory=list)  # near misses under threshold
     filtered: dict[str, float] = field(default_factory=dict)  # form -> weight under the floor
     feelings: dict[int, tuple[str, ...]] = field(default_factory=dict)  # word -> its feelings
@@ -1595,8 +1597,11 @@ class Bridge:
         the word is kept as fused (``Scene.fused``) so growth can propose the compound. A
         part no gloss of its language names is said through the dictionary (a lexicon glossed
         in English only): the entry its first translation names, else the one of its
-        translations' entries nearest the part. If a part names no entry, the word stays
-        unmatched, carrying its split."""
+        translations' entries nearest the part. A part that names no entry is unmatched
+        (``_coverage``), so growth proposes it as well as the compound: «огоньстрахбегство»
+        says огонь and страх and leaves бегство to growth, where it used to leave the whole
+        word unmatched and the scene to an archetype. Only a word none of whose parts names
+        an entry stays unmatched, carrying its split."""
         tokens, claimed = run.tokens, run.claimed
         if not run.splits:
             return
@@ -1657,11 +1662,13 @@ class Bridge:
 
         for i, parts in sorted(run.splits.items()):
             best = [borrowed.get(p) or own[p] for p in parts]
-            if not all(best):
+            if not any(best):
                 continue
             tok = tokens[i]
             seen: set[int] = set()
             for ranked in best:
+                if not ranked:
+                    continue
                 score, entry_id, stored = ranked[0]
                 if entry_id in seen:  # two parts of one entry (its components): said once
                     continue
@@ -1680,6 +1687,9 @@ class Bridge:
                 if claimed[i] is None:
                     claimed[i] = lx
             run.fused.append({"text": tok.text, "span": [tok.start, tok.end], "parts": parts})
+            unsaid = [p for p, ranked in zip(parts, best, strict=True) if not ranked]
+            if unsaid:
+                run.unsaid[i] = (unsaid, len(parts))
             del run.splits[i]
 
     def _semantic(self, run: _Run) -> None:
@@ -1881,9 +1891,10 @@ class Bridge:
     def _coverage(self, scene: Scene, run: _Run) -> None:
         """Coverage counts the content words (and glyphs) a lexeme explains — its claims —
         not the characters its span reaches: a word inside a matched span that nothing
-        explains is unmatched, so growth sees it."""
+        explains is unmatched, so growth sees it. A fused word told by some of its parts
+        counts as the share of its parts told, the others unmatched over its span."""
         tokens, claimed, splits = run.tokens, run.claimed, run.splits
-        content, covered = 0, 0
+        content, covered = 0, 0.0
         unmatched: list[Unmatched] = []
         unknown_at = {(a, b) for a, b, _ in run.unknown_glyphs}
         for i, tok in enumerate(tokens):
@@ -1898,7 +1909,11 @@ class Bridge:
             if not tok.content:
                 continue
             content += 1
-            if claimed[i] is not None:
+            if i in run.unsaid:
+                unsaid, parts = run.unsaid[i]
+                covered += 1 - len(unsaid) / parts
+                unmatched += [Unmatched(p, (tok.start, tok.end)) for p in unsaid]
+            elif claimed[i] is not None:
                 covered += 1
             else:
                 unmatched.append(Unmatched(tok.text, (tok.start, tok.end), splits.get(i, [])))
