@@ -11,8 +11,14 @@ For each size (default 10k and 100k entries) it prints, in one run:
     through ``query_vector`` (Chroma only);
   * recall@10 of Chroma's answer against numpy brute force over the same stored vectors.
 
+First, the in-memory search of a lexicon small enough for a snapshot (``Snapshot.nearest``)
+over matrices of ``--snapshot-docs`` random unit vectors, for 1 to 16 queries at a time,
+paired against the raw numpy brute force on the same matrix, and its product alone paired
+against the same product the other way round (``snapshot_search``).
+
 Run:  python bench/index_bench.py [--sizes 10000,100000] [--rounds 10] [--queries 200]
-                                  [--embedder use-multilingual]
+                                  [--embedder use-multilingual] [--snapshot-docs 2000,8000]
+      (``--sizes ''`` for the in-memory search alone)
 """
 
 from __future__ import annotations
@@ -88,6 +94,54 @@ def paired_build(lex: Lexicon, items: list[Any], d: str, rounds: int) -> tuple[A
     return result, split, len(parts)
 
 
+def snapshot_search(docs: int, queries: int, rounds: int) -> tuple[Any, Any]:
+    """A lexicon small enough for a snapshot is searched in memory (``Snapshot.nearest``):
+    paired against the raw brute force over the same matrix (``queries @ matrix.T`` and a
+    stable argsort per query, the plain numpy way), and, for the product alone, the documents
+    on the left (as ``nearest`` multiplies) against the queries on the left. Random unit
+    vectors: the time of a product does not depend on what it holds."""
+    from hyperlexicon.embeddings import one_blas_thread
+    from hyperlexicon.index import Snapshot
+
+    gen = np.random.default_rng(docs + queries)
+    vectors = gen.standard_normal((docs, 512)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    metas = [
+        {"entry_id": i // 2, "doc": "ru" if i % 2 else "en", "kind": "glyph", "status": "active"}
+        for i in range(docs)
+    ]
+    ids = [f"{m['entry_id']}:{m['doc']}" for m in metas]
+    snapshot = Snapshot.of({"identity": {"dimension": 512}}, ids, list(vectors), metas)
+    asked = gen.standard_normal((queries, 512)).astype(np.float32)
+    asked /= np.linalg.norm(asked, axis=1, keepdims=True)
+    chunk = 10
+
+    def ours() -> None:
+        for _ in range(chunk):
+            snapshot.nearest(asked, 10, None, None, None, "active")
+
+    def raw() -> None:
+        with one_blas_thread():
+            for _ in range(chunk):
+                d = 1.0 - asked @ vectors.T
+                for row in d:
+                    np.argsort(row, kind="stable")[:40]
+
+    def left() -> None:
+        with one_blas_thread():
+            for _ in range(chunk):
+                np.ascontiguousarray((vectors @ asked.T).T)
+
+    def right() -> None:
+        with one_blas_thread():
+            for _ in range(chunk):
+                asked @ vectors.T
+
+    search = compare({"nearest": ours, "raw": raw}, rounds=rounds)
+    product = compare({"documents left": left, "queries left": right}, rounds=rounds)
+    return search, product
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
@@ -95,11 +149,29 @@ def main() -> None:
     parser.add_argument("--embedder", default="use-multilingual")
     parser.add_argument("--rounds", type=int, default=10, help="paired chunks per size")
     parser.add_argument("--dir", default=None)
+    parser.add_argument(
+        "--snapshot-docs",
+        default="2000,8000,20000",
+        help="documents of the in-memory search's matrices ('' to skip that part)",
+    )
     args = parser.parse_args()
     aims: list[str] = []
     rng = random.Random(11)
     print(f"hyperlexicon index benchmark  ({os.cpu_count()} cpus, embedder {args.embedder})")
-    for n in (int(s) for s in args.sizes.split(",")):
+    if args.snapshot_docs:
+        print("\nin-memory search (a snapshot), paired, 20 rounds of 10 searches each:")
+        for docs in (int(s) for s in args.snapshot_docs.split(",")):
+            for queries in (1, 2, 8, 16):
+                search, product = snapshot_search(docs, queries, 20)
+                print(
+                    f"  {docs:,} documents, {queries:2} queries: "
+                    + search.line("nearest", "raw", scale=1e2, unit="ms/search")
+                )
+                print(
+                    "      product alone: "
+                    + product.line("documents left", "queries left", scale=1e2, unit="ms/product")
+                )
+    for n in (int(s) for s in args.sizes.split(",") if s):
         items = [make_entry(i, rng) for i in range(n)]
         texts = [text for e in items for _lang, text in documents(e)]
         with tempfile.TemporaryDirectory(dir=args.dir) as d:
