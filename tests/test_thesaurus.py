@@ -250,6 +250,29 @@ def write_ru_thesaurus(path: Path, synsets: list = RU_SYNSETS) -> Path:
     return path
 
 
+def test_an_encode_looks_wordnet_up_once(
+    indexed_sqlite: Lexicon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding the WordNet a setting names stats and resolves its files; the layers that ask
+    for it (verbs' acts, related nouns, persons, feelings) share one lookup a request."""
+    from hyperlexicon import bridge as bridge_module
+
+    asked: list[str] = []
+    real = bridge_module.thesaurus_for
+    monkeypatch.setattr(
+        bridge_module, "thesaurus_for", lambda setting: asked.append(setting) or real(setting)
+    )
+    wn = str(write_wordnet(tmp_path / "wn"))
+    lex = Lexicon(indexed_sqlite.settings.with_(thesaurus=wn), store=indexed_sqlite.store)
+    try:
+        lex.encode("My sister cried when the sedan rolled away", stability=False, log=False)
+        assert asked == [wn]
+        lex.encode("Она плакала, и кошка спала", stability=False, log=False)
+        assert asked == [wn, wn]
+    finally:
+        lex.close()
+
+
 def test_russian_related_words_by_sense_and_breadth(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -64,7 +64,7 @@ from .text import (
     surrogate_problem,
 )
 from .text import words as text_words
-from .thesaurus import russian_thesaurus_for, thesaurus_for
+from .thesaurus import Thesaurus, russian_thesaurus_for, thesaurus_for
 
 if TYPE_CHECKING:
     from .index import VectorHit
@@ -347,6 +347,8 @@ class _Reads:
         self._revision: dict[str, int] = {}
         # the bilingual dictionary, looked up once: finding it stats its files (0.2 ms)
         self.translations: tuple[Translations | None] | None = None
+        # and WordNet, which an encode asks for three or four times (a stat and a resolve each)
+        self.wordnet: tuple[Thesaurus | None] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -522,6 +524,15 @@ class Bridge:
         if reads.translations is None:
             reads.translations = (translations_for(settings.bilingual, settings.thesaurus),)
         return reads.translations[0]
+
+    def _wordnet(self) -> Thesaurus | None:
+        """The WordNet the settings name, looked up once a request."""
+        reads = self._reads
+        if reads is None:
+            return thesaurus_for(self.ws.settings.thesaurus)
+        if reads.wordnet is None:
+            reads.wordnet = (thesaurus_for(self.ws.settings.thesaurus),)
+        return reads.wordnet[0]
 
     def _begin_reads(self) -> _Reads | None:
         """Start a request's reads unless one is under way; what ``_end_reads`` is given."""
@@ -771,7 +782,7 @@ class Bridge:
         keys.update(key for found in phrases.values() for key in found)
         acts = self._acts(run)
         keys.update(key for found in acts.values() for key in found)
-        wordnet = thesaurus_for(self.ws.settings.thesaurus)
+        wordnet = self._wordnet()
         body = self._verb_words(run, acts, wordnet.body_acts if wordnet else None)
         # (a Russian verb by its own translations only: «залилась смехом» is no rain, though
         # литься, the imperfective it is made from, is said of rain too)
@@ -1047,7 +1058,7 @@ class Bridge:
         if not nouns:
             return {}
         settings = self.ws.settings
-        thesaurus = thesaurus_for(settings.thesaurus)
+        thesaurus = self._wordnet()
         russian_nouns = any(script_language(run.tokens[i].text) == "ru" for i in nouns)
         own = russian_thesaurus_for(settings.thesaurus_ru) if russian_nouns else None
         if thesaurus is None and own is None:
@@ -1093,7 +1104,7 @@ class Bridge:
         pa → man); a word the dictionary lacks by its synonyms' («дочка»: дочь → daughter).
         The picture is a glyph, never an archetype (Δ-child). Empty without WordNet."""
         nouns = _free_nouns(run)
-        wordnet = thesaurus_for(self.ws.settings.thesaurus) if nouns else None
+        wordnet = self._wordnet() if nouns else None
         if wordnet is None:
             return {}
         translations = None
@@ -1151,7 +1162,7 @@ class Bridge:
         candidates."""
         if i not in run.feelings:
             tok = run.tokens[i]
-            wordnet = thesaurus_for(self.ws.settings.thesaurus)
+            wordnet = self._wordnet()
             pos: tuple[str, ...] = ("n", "a", "r")
             if wordnet is None or (not _english(tok) and russian_verb(tok.text)):
                 # a verb of feeling says what one prefers as often as what one feels («любит
