@@ -108,6 +108,24 @@ def test_a_fused_word_is_told_by_its_parts_never_an_archetype(lex: Lexicon) -> N
     assert scene.unmatched == [] and scene.fused[0]["parts"] == ["тишина", "огонь", "свеча"]
 
 
+def test_two_words_side_by_side_that_stand_for_one_entry_say_it_once(lex: Lexicon) -> None:
+    lex.add(
+        EntryData.from_dict(
+            {"form": "🚇", "glosses": {"en": ["subway", "station"], "ru": ["метро", "станция"]}}
+        )
+    )
+    for text, pair in [
+        ("We met at the subway station", "subway station"),
+        ("Мы встретились на станции метро", "станции метро"),
+    ]:
+        scene = lex.encode(text, stability=False)
+        [metro] = [lx for lx in scene.lexemes if lx.form == "🚇"]
+        assert metro.source == pair and text[slice(*metro.span)] == pair
+    # apart, they are two mentions
+    apart = lex.encode("The subway was late, so we waited at the station", stability=False)
+    assert apart.forms.count("🚇") == 2
+
+
 def test_a_fused_word_says_the_parts_it_can_and_surfaces_the_rest(lex: Lexicon) -> None:
     """A part the dictionary knows and no entry names: the other parts are still said, and
     that part is reported unmatched, for growth; the scene falls back on no archetype."""
