@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hyperlexicon.config import Settings
 from hyperlexicon.embeddings import (
@@ -1127,3 +1129,28 @@ def test_a_big_collection_ranks_from_the_centre_by_its_projections(
         assert [(h.entry_id, h.doc) for h in got] == [(h.entry_id, h.doc) for h in want]
         assert [h.nearness for h in got] == pytest.approx([h.nearness for h in want], abs=1e-5)
         assert [h.score for h in got] == [h.score for h in want]
+
+
+_DOCUMENTS = st.lists(
+    st.tuples(
+        st.integers(0, 6),
+        st.sampled_from(["en", "ru", "ex0", "ex1"]),
+        st.floats(0.0, 2.0, allow_nan=False).map(lambda d: round(d, 2)),  # ties too
+    ),
+    max_size=40,
+)
+
+
+@given(st.lists(_DOCUMENTS, min_size=1, max_size=4), st.integers(1, 10))
+def test_an_answer_of_ids_ranks_its_entries_as_their_metadata_does(
+    answers: list[list[tuple[int, str, float]]], k: int
+) -> None:
+    """Chroma's ids-and-distances answer ranked straight from the ids gives what ranking
+    the same answer's metadata (entry id, document) gives."""
+    from hyperlexicon.index import _best_of_ids, _best_per_entry, _metadatas
+
+    ids = [[f"{e}:{doc}" for e, doc, _ in docs] for docs in answers]
+    distances = [[d for _, _, d in docs] for docs in answers]
+    parsed = [[doc_id.split(":", 1) for doc_id in row] for row in ids]
+    as_metadata = {"metadatas": _metadatas(parsed, {}), "distances": distances}
+    assert _best_of_ids(ids, distances, k) == _best_per_entry(as_metadata, k, None)
