@@ -108,6 +108,20 @@ def test_a_fused_word_is_told_by_its_parts_never_an_archetype(lex: Lexicon) -> N
     assert scene.unmatched == [] and scene.fused[0]["parts"] == ["тишина", "огонь", "свеча"]
 
 
+def test_a_noun_that_is_only_a_keyword_is_also_asked_by_what_its_translation_names(
+    lex: Lexicon,
+) -> None:
+    """«девушка» names no entry here, only one keyword's (👱‍♀️); its first translation,
+    girl, which gives «девушка» back, names 👧, and the sentence chooses between them."""
+    for form, glosses in [
+        ("👧", {"en": ["girl"], "ru": ["девочка"]}),
+        ("👱‍♀️", {"en": ["woman: blond hair"], "ru": ["блондинка", "девушка", "волосы"]}),
+    ]:
+        lex.add(EntryData.from_dict({"form": form, "glosses": glosses}))
+    forms = lex.encode("Девушка читала книгу у окна", stability=False).forms
+    assert "👧" in forms and "👱‍♀️" not in forms
+
+
 def test_two_words_side_by_side_that_stand_for_one_entry_say_it_once(lex: Lexicon) -> None:
     lex.add(
         EntryData.from_dict(

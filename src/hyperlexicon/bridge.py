@@ -974,6 +974,28 @@ class Bridge:
                         # "owl", which cross-lingual nearness alone held under the threshold;
                         # not «песня» → air, whose own first sense is воздух)
                         names[i] = {e for key, e in named if key in pivots[i][0]}
+                    elif (
+                        lemmas_ == (tok.lemma,)
+                        and not names[i]
+                        and pivots.get(i)
+                        and _reciprocal(self._translations(), tok.text)
+                    ):
+                        # a noun that is only a keyword here («девушка» of 👱‍♀️) and whose
+                        # first translation names an entry (girl: 👧): that entry is one more
+                        # candidate, judged with the others by the word's context (taken as
+                        # the word's name it found more, but «лесу» → wood: 🪵 and «раки» →
+                        # cancer: ♋, a first translation not being the word's first sense)
+                        first = pivots[i][0]
+                        named_ = {e for key, e in named if key in first}
+                        extra = [
+                            c
+                            for key in first
+                            for c in by_key.get(key, [])
+                            if c[1] in named_ and c[2].data.kind != "delta"
+                        ]
+                        if extra:
+                            both = self._usable(_rank(_best_per_entry([*extra, *pool])), run)
+                            singles[-1] = (i, both)
                     # a translation is held to a stricter keyword threshold: it brings the
                     # other language's senses too («ключ» → key as well as spring)
                     if lemmas_ is derived or (lemmas_ is not pivot and _can_be_noun(tok, run.lang)):
