@@ -1648,10 +1648,9 @@ class Index:
         lexicon 0.607 → 0.684, of the cross-lingual CLDR names 0.461 → 0.513 (docs/index.md)."""
         from .embeddings import common_centre, from_centre, projected
 
-        def key(h: VectorHit) -> str:
-            return f"{h.entry_id}:{h.doc}"
-
-        ids = sorted({key(h) for hits in results for h in hits})
+        # each hit's document id, made once (a warm encode ranks some 300 hits)
+        keyed = [[(f"{h.entry_id}:{h.doc}", h) for h in hits] for hits in results]
+        ids = list(dict.fromkeys(doc_id for pairs in keyed for doc_id, _ in pairs))
         if not ids:
             return [[] for _ in results]
         centre = common_centre(self.embedder)
@@ -1662,26 +1661,32 @@ class Index:
             projections = self._usable_projections(lexicon, centre)
         dots = projections.of_ids(ids) if projections is not None else {}
         by_dots = [
-            len(a) == 1 and all(key(h) in dots for h in hits)
-            for hits, a in zip(results, asked_by, strict=True)
+            len(a) == 1 and all(doc_id in dots for doc_id, _ in pairs)
+            for pairs, a in zip(keyed, asked_by, strict=True)
         ]
-        wanted = sorted(
-            {key(h) for hits, d in zip(results, by_dots, strict=True) if not d for h in hits}
+        wanted = list(
+            dict.fromkeys(
+                doc_id
+                for pairs, d in zip(keyed, by_dots, strict=True)
+                if not d
+                for doc_id, _ in pairs
+            )
         )
         vectors = self.vectors(lexicon, wanted) if wanted else {}
         out = []
-        for hits, asked, projected_ in zip(results, asked_by, by_dots, strict=True):
+        for hits, pairs, asked, projected_ in zip(results, keyed, asked_by, by_dots, strict=True):
             if projected_ and hits:
                 best = projected(
-                    asked[0], [h.score for h in hits], [dots[key(h)] for h in hits], centre
+                    asked[0], [h.score for h in hits], [dots[d] for d, _ in pairs], centre
                 ).tolist()
                 kept = hits
             else:
-                kept = [h for h in hits if key(h) in vectors]
-                if not kept:  # (a document the index lost since it answered is no hit now)
+                found = [(vectors[d], h) for d, h in pairs if d in vectors]
+                if not found:  # (a document the index lost since it answered is no hit now)
                     out.append([])
                     continue
-                near = from_centre(asked, [vectors[key(h)] for h in kept], centre)
+                kept = [h for _, h in found]
+                near = from_centre(asked, [v for v, _ in found], centre)
                 best = near.max(axis=0).tolist()
             ranked = sorted(zip(best, kept, strict=True), key=lambda p: (-p[0], p[1].entry_id))
             out.append([replace(h, nearness=n) for n, h in ranked[:k]])
