@@ -274,3 +274,30 @@ def test_an_english_length_of_time_is_no_clock_face() -> None:
         assert not {"two", "hours", "half", "an", "hour", "minutes", "several"} & unmatched, text
     for text in ("The hour hand moved", "Every hour counts"):
         assert "⏰" in bridge.encode(text, stability=False).forms, text
+
+
+def test_an_occasion_is_no_time() -> None:
+    """A count or an ordinal and "time(s)" ("three times", "for the first time", "every
+    time") is an occasion: no hourglass of time and no medal of "first" for it, and no
+    unexplained word. Time itself ("time was passing", "a time of peace") is still time."""
+    mem = memory_workspace(
+        [
+            {"form": "⧖", "glosses": {"en": ["time"], "ru": ["время"]}},
+            {"form": "🥇", "glosses": {"en": ["first place medal", "first"], "ru": ["медаль"]}},
+            {"form": "🚆", "glosses": {"en": ["train"], "ru": ["поезд"]}},
+        ]
+    )
+    bridge = Bridge(mem.workspace)
+    for text in (
+        "The train was late three times",
+        "I took the train for the first time",
+        "Every time the train stops, we wait",
+        "The train stopped 3 times",
+        "Next time take the train",
+    ):
+        scene = bridge.encode(text, stability=False)
+        assert scene.forms == ["🚆"], (text, scene.forms)
+        unmatched = {u.text.casefold() for u in scene.unmatched}
+        assert not {"three", "first", "every", "time", "times", "next", "3"} & unmatched, text
+    for text in ("Time was passing", "It was a time of trains"):
+        assert "⧖" in bridge.encode(text, stability=False).forms, text

@@ -175,7 +175,7 @@ def _mark_durations(tokens: list[Token]) -> None:
     hours", "half an hour"): a number says how long, and no clock face, no hour glyph stands
     for it."""
     for i in range(len(tokens) - 1):
-        if tokens[i + 1].kind == "word" and _duration(tokens, i):
+        if tokens[i + 1].kind == "word" and (_duration(tokens, i) or _occasion(tokens, i)):
             tokens[i].duration = tokens[i + 1].duration = True
             if i > 0 and tokens[i - 1].text.casefold() == "half":  # half an hour
                 tokens[i - 1].duration = True
@@ -2667,6 +2667,24 @@ def _duration(tokens: list[Token], i: int) -> bool:
         _word_beside(tokens, i, -1) not in CLOCK_BEFORE
         and _word_beside(tokens, i + 1, 1) not in PARTS_OF_DAY
     )
+
+
+# what makes "time" an occasion, counted or placed in a series ("three times", "for the first
+# time", "every time", "next time"), not time passing; "a time" may be an age, and is not
+EN_OCCASIONS = (EN_COUNTS - {"a", "an"}) | frozenset(
+    "first second third fourth fifth last next every each".split()
+)
+
+
+def _occasion(tokens: list[Token], i: int) -> bool:
+    """Whether the words at ``i`` and ``i + 1`` are an English count or ordinal and "time(s)"
+    ("scored three times", "for the first time"): an occasion, which neither the hourglass of
+    time nor the 🥇 of "first" stands for. Like a length of time, it is no concept."""
+    unit, before = tokens[i + 1], tokens[i]
+    if not _english(unit) or unit.lemma != "time" or before.kind not in ("word", "other"):
+        return False
+    said = before.text.casefold()
+    return said in EN_OCCASIONS or (before.kind == "other" and said.isdigit())
 
 
 def _word_beside(tokens: list[Token], i: int, step: int) -> str:
