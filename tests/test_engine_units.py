@@ -301,3 +301,18 @@ def test_an_occasion_is_no_time() -> None:
         assert not {"three", "first", "every", "time", "times", "next", "3"} & unmatched, text
     for text in ("Time was passing", "It was a time of trains"):
         assert "⧖" in bridge.encode(text, stability=False).forms, text
+
+
+def test_the_and_an_adjective_before_what_it_describes_is_no_gloss_of_the_two() -> None:
+    """A gloss "the new" names the new as such ("in with the new"); "the new train" is a
+    train that is new, and the gloss does not take "the new" from it."""
+    mem = memory_workspace(
+        [
+            {"form": "🌱", "glosses": {"en": ["the new"], "ru": ["новое"]}},
+            {"form": "🚆", "glosses": {"en": ["train"], "ru": ["поезд"]}},
+        ]
+    )
+    bridge = Bridge(mem.workspace, layers=("exact", "lemma"))  # (the word index is no judge)
+    assert bridge.encode("We took the new train", stability=False).forms == ["🚆"]
+    assert "🌱" in bridge.encode("Out with the old, in with the new", stability=False).forms
+    assert "🌱" in bridge.encode("The new came with the train", stability=False).forms

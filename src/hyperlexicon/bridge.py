@@ -846,6 +846,8 @@ class Bridge:
                         continue
                     if any(t.duration for t in tokens[i : last + 1]):
                         continue
+                    if _attributive(tokens, i, last, run.lang):
+                        continue
                     key = " ".join(t.lemma for t in tokens[i : last + 1])
                     ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
                     if not ranked and (i, last) in phrases:
@@ -2721,6 +2723,25 @@ def _in_name(tok: Token, glosses: Sequence[str], lang: str) -> bool:
     if lang == "en":
         return not english_forms(tok.lemma).isdisjoint(gloss_words(glosses[:1], "en"))
     return tok.lemma in gloss_words(glosses[:1], lang)
+
+
+def _attributive(tokens: list[Token], first: int, last: int, lang: str) -> bool:
+    """Whether "the" and an adjective that cannot be a noun ("the new", "the maternal", an
+    archetype's name) stand before a word of their sentence that they describe, a content
+    word that is no verb: "the new glimmerfax" is a new thing, not the new as such
+    (Δ-child)."""
+    if last != first + 1 or tokens[first].text.casefold() != "the":
+        return False
+    if _can_be_noun(tokens[last], lang):
+        return False
+    after = last + 1
+    return (
+        after < len(tokens)
+        and tokens[after].kind == "word"
+        and tokens[after].sentence == tokens[last].sentence
+        and tokens[after].content
+        and not tokens[after].verb_form  # "the new came": the new as such
+    )
 
 
 def _can_be_noun(tok: Token, lang: str) -> bool:
