@@ -64,6 +64,19 @@ def sentences(lang: str) -> list[str]:
     return list(dict.fromkeys(item.text for item in items if item.lang == lang))
 
 
+def synthetic_lexicon(home: str, size: int, rng: random.Random) -> Lexicon:
+    """The core seed and synthetic entries (``store_bench.make_entry``), ``size`` in all, on
+    SQLite in ``home``; not indexed yet (``sync`` indexes them)."""
+    settings = Settings.load(home=home, db_url=f"sqlite:///{home}/lex.sqlite3", auto_index=False)
+    lex, _ = Lexicon.init(settings, seed="core")
+    extra = size - lex.store.count("core")
+    if extra > 0:
+        lex.store.import_entries(
+            "core", ((str(i), make_entry(i, rng)) for i in range(extra)), author="bench"
+        )
+    return lex
+
+
 def forget(lex: Lexicon) -> None:
     """Drop what the process keeps between encodes (recent vectors, the read memo): every
     comparison starts from texts and words it has not seen."""
@@ -126,13 +139,7 @@ def main() -> None:
         for n in sizes:
             d = os.path.join(work, str(n))
             os.makedirs(d)
-            settings = Settings.load(home=d, db_url=f"sqlite:///{d}/lex.sqlite3", auto_index=False)
-            lex, _ = Lexicon.init(settings, seed="core")
-            extra = n - lex.store.count("core")
-            if extra > 0:
-                lex.store.import_entries(
-                    "core", ((str(i), make_entry(i, rng)) for i in range(extra)), author="bench"
-                )
+            lex = synthetic_lexicon(d, n, rng)
             t = time.perf_counter()
             lex.sync()
             index_s = time.perf_counter() - t

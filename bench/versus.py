@@ -36,19 +36,9 @@ def worker(size: int, home: str, texts_file: str) -> None:
     """Build the lexicon with the ``hyperlexicon`` on the path, then answer the driver: a line
     ``<start> <end>`` encodes those texts and answers the seconds it took."""
     sys.path.insert(0, str(HERE))
-    from store_bench import make_entry
+    from bridge_bench import synthetic_lexicon
 
-    from hyperlexicon.config import Settings
-    from hyperlexicon.lexicon import Lexicon
-
-    rng = random.Random(5)
-    settings = Settings.load(home=home, db_url=f"sqlite:///{home}/lex.sqlite3", auto_index=False)
-    lex, _ = Lexicon.init(settings, seed="core")
-    extra = size - lex.store.count("core")
-    if extra > 0:
-        lex.store.import_entries(
-            "core", ((str(i), make_entry(i, rng)) for i in range(extra)), author="bench"
-        )
+    lex = synthetic_lexicon(home, size, random.Random(5))
     lex.sync()
     lex.encode("прогрев", stability=False, log=False)  # the model loads here, untimed
     lex.index.embedder.forget()
