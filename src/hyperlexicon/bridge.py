@@ -2593,7 +2593,11 @@ def _reciprocal(translations: Translations | None, word: str) -> bool:
     if not found:
         return False
     key = lemma_key(word, lang)
-    back = translations.of(found[0][0], "en" if lang == "ru" else "ru")[:RECIPROCAL]
+    first = found[0][0]
+    # an English translation is a headword as the dictionary keys it: its own article, read
+    # without the English lemmatizer, which a Russian encode does not load
+    own = translations.en.get(first) if lang == "ru" else None
+    back = (own or translations.of(first, "en" if lang == "ru" else "ru"))[:RECIPROCAL]
     return any(lemma_key(t, lang) == key for t, _ in back)
 
 
