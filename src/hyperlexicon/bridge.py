@@ -2660,13 +2660,8 @@ def _duration(tokens: list[Token], i: int) -> bool:
     if _english(unit):
         if unit.lemma not in EN_TIME_UNITS:
             return False
-        said = before.text.casefold()
         plural = unit.text.casefold() != unit.lemma
-        return (
-            said in EN_COUNTS
-            or (before.kind == "other" and said.isdigit())
-            or (plural and said == "for")
-        )
+        return _counted(before, EN_COUNTS) or (plural and before.text.casefold() == "for")
     if before.kind != "word" or unit.lemma != "час" or not numeral(before.text):
         return False
     return (
@@ -2687,10 +2682,13 @@ def _occasion(tokens: list[Token], i: int) -> bool:
     ("scored three times", "for the first time"): an occasion, which neither the hourglass of
     time nor the 🥇 of "first" stands for. Like a length of time, it is no concept."""
     unit, before = tokens[i + 1], tokens[i]
-    if not _english(unit) or unit.lemma != "time" or before.kind not in ("word", "other"):
-        return False
+    return _english(unit) and unit.lemma == "time" and _counted(before, EN_OCCASIONS)
+
+
+def _counted(before: Token, words: frozenset[str]) -> bool:
+    """Whether the token before an English unit counts it: one of ``words``, or digits."""
     said = before.text.casefold()
-    return said in EN_OCCASIONS or (before.kind == "other" and said.isdigit())
+    return said in words or (before.kind == "other" and said.isdigit())
 
 
 def _word_beside(tokens: list[Token], i: int, step: int) -> str:

@@ -49,7 +49,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -1877,18 +1877,30 @@ def _better_of(hits: list[VectorHit], translated: list[VectorHit], k: int) -> li
 def _best_per_entry(result: dict[str, Any], k: int, status: str | None) -> list[list[VectorHit]]:
     """Chroma's answer (documents nearest first, per query) as the top-k entries by their
     best document, leaving out entries of another status."""
-    out = []
-    for metas, dists in zip(result["metadatas"], result["distances"], strict=True):
-        best: dict[int, VectorHit] = {}
-        for meta, dist in zip(metas, dists, strict=True):
-            if status and meta.get("status") != status:
-                continue
-            entry_id = int(meta["entry_id"])
-            score = 1.0 - float(dist)
-            if entry_id not in best or best[entry_id].score < score:
-                best[entry_id] = VectorHit(entry_id, score, str(meta["doc"]))
-        out.append(sorted(best.values(), key=lambda h: (-h.score, h.entry_id))[:k])
-    return out
+    return [
+        _top_entries(
+            (
+                (int(meta["entry_id"]), str(meta["doc"]), dist)
+                for meta, dist in zip(metas, dists, strict=True)
+                if not status or meta.get("status") == status
+            ),
+            k,
+        )
+        for metas, dists in zip(result["metadatas"], result["distances"], strict=True)
+    ]
+
+
+def _top_entries(docs: Iterable[tuple[int, str, float]], k: int) -> list[VectorHit]:
+    """One query's documents, as (entry id, doc, cosine distance), as its top-k entries by
+    their best document: nearest first, ties by entry id."""
+    best: dict[int, tuple[float, str]] = {}
+    for entry_id, doc, dist in docs:
+        score = 1.0 - float(dist)
+        held = best.get(entry_id)
+        if held is None or held[0] < score:
+            best[entry_id] = (score, doc)
+    ranked = sorted(best.items(), key=lambda p: (-p[1][0], p[0]))[:k]
+    return [VectorHit(entry_id, score, doc) for entry_id, (score, doc) in ranked]
 
 
 def _of_status(
@@ -1937,19 +1949,18 @@ def _best_of_ids(
     ``_of_status`` reads the statuses of the entries an answer keeps. Making a metadata
     dict of each of the 40 documents a query returns first was 0.9 ms of a profiled 21 ms
     warm encode at 100k entries (cProfile of the quality sets' Russian sentences)."""
-    out = []
-    for doc_ids, dists in zip(ids, distances, strict=True):
-        best: dict[int, tuple[float, str]] = {}
-        for doc_id, dist in zip(doc_ids, dists, strict=True):
-            entry, _, doc = doc_id.partition(":")
-            entry_id = int(entry)
-            score = 1.0 - float(dist)
-            held = best.get(entry_id)
-            if held is None or held[0] < score:
-                best[entry_id] = (score, doc)
-        ranked = sorted(best.items(), key=lambda p: (-p[1][0], p[0]))[:k]
-        out.append([VectorHit(entry_id, score, doc) for entry_id, (score, doc) in ranked])
-    return out
+    return [
+        _top_entries(
+            (
+                (int(entry), doc, dist)
+                for (entry, _, doc), dist in zip(
+                    (doc_id.partition(":") for doc_id in doc_ids), dists, strict=True
+                )
+            ),
+            k,
+        )
+        for doc_ids, dists in zip(ids, distances, strict=True)
+    ]
 
 
 def _metadatas(parsed: list[list[list[str]]], statuses: dict[int, str]) -> list[list[dict]]:
