@@ -480,6 +480,24 @@ def test_a_hyphenated_headword_is_found_solid_and_open(tmp_path: Path) -> None:
     assert tr.of("windowsill")[0][0] == "свой"
 
 
+def test_a_compound_the_dictionary_lacks_is_translated_part_by_part(tmp_path: Path) -> None:
+    """«мужчина-пожарный» has no article: the query is expanded with each part's translation,
+    in order; a compound with an article of its own keeps it (the compiled table, as Mueller's
+    is read)."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "man\tмужчина\nfireman\tпожарный\nrocker\tкресло-качалка\nchair\tкресло\n", "utf-8"
+    )
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None
+    assert tr.translate("мужчина-пожарный") == "man fireman"
+    assert tr.expand("мужчину-пожарного") == "мужчину-пожарного man fireman"
+    assert tr.translate("кресло-качалка у окна") == "rocker"
+    # a part the dictionary does not know is left out, as a word of its own would be
+    assert tr.translate("интернет-кресло") == "chair"
+    assert tr.expand("интернет-магазин") is None
+
+
 def test_a_russian_lexicon_encodes_english_nouns_the_tagger_reads_as_nouns(
     tmp_path: Path,
 ) -> None:

@@ -147,7 +147,11 @@ class Translations:
             if lang is None or lemma(word, lang) in FUNCTION_WORDS:
                 continue
             found = self.of(word, lang)
-            if found and found[0][0] not in out:
+            if not found and "-" in word.strip("-"):
+                # a compound the dictionary has no article for, said part by part: «мужчина-
+                # вампир» is a man vampire, «кресло-качалка» a chair and a rocker
+                out += [t for t in self.translate(word.replace("-", " ")).split() if t not in out]
+            elif found and found[0][0] not in out:
                 out.append(found[0][0])
         return " ".join(out)
 
