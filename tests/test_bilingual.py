@@ -87,7 +87,8 @@ def test_both_directions_rank_by_the_dictionary(tmp_path: Path) -> None:
 
 def test_a_translation_keeps_content_words_in_order(tmp_path: Path) -> None:
     tr = compile_translations("tiny", read_dictd(write_dictd(tmp_path)))
-    assert tr.translate("Она улыбается у огня") == "smile fire"  # «она», «у»: function words
+    # «она», «у»: function words; ingle is said beside fire, its score nearly as high
+    assert tr.translate("Она улыбается у огня") == "smile fire ingle"
     assert tr.translate("the fire and the lighthouse") == "огонь маяк"
     assert tr.expand("маяк вдали") == "маяк вдали lighthouse"
     assert tr.expand("вдали") is None
@@ -478,6 +479,23 @@ def test_a_hyphenated_headword_is_found_solid_and_open(tmp_path: Path) -> None:
     assert tr.of("window sill")[0][0] == "подоконник"
     # an article of its own comes before the alias
     assert tr.of("windowsill")[0][0] == "свой"
+
+
+def test_a_second_translation_nearly_as_good_as_the_first_is_said_too(tmp_path: Path) -> None:
+    """лама is a monk and an animal, equally: a query says both. огонь is fire far more than
+    it is hearth (fire's long article, a common word): hearth is not said."""
+    pairs = tmp_path / "pairs.tsv"
+    fire = "".join(f"fire\t{w}\n" for w in ("огонь", "пламя", "пожар", "жар", "костёр", "обстрел"))
+    pairs.write_text(f"lama\tлама\nllama\tлама\nhearth\tогонь\n{fire}", "utf-8")
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None
+    assert sorted(tr.translate("лама").split()) == ["lama", "llama"]
+    assert [w for w, _ in tr.of("огонь")] == ["fire", "hearth"]
+    assert tr.translate("огонь") == "fire"
+    assert tr.expand("лама и огонь") in (
+        "лама и огонь lama llama fire",
+        "лама и огонь llama lama fire",
+    )
 
 
 def test_a_compound_the_dictionary_lacks_is_translated_part_by_part(tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ TOP = 3  # translations kept per word and direction
 # an English word's translations in one part of speech are also kept under these prefixes
 VERB, NOUN = "v:", "n:"
 SENSES = 8  # translations read per part of speech of an article (the first senses)
+# a second translation scored within this factor of the first is said beside it (``translate``)
+NEAR_SENSE = 1.5
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _HEADWORD = re.compile(r"[a-z][a-z' -]*")
@@ -138,9 +140,10 @@ class Translations:
         }
 
     def translate(self, text: str) -> str:
-        """The text's content words, each as its best translation, in order: what a reader
-        of the other language would search for. Function words and words the dictionary does
-        not know are left out; an empty string when nothing translates."""
+        """The text's content words, each as its best translation (and a second nearly as
+        good), in order: what a reader of the other language would search for. Function
+        words and words the dictionary does not know are left out; an empty string when
+        nothing translates."""
         out: list[str] = []
         for word in words(text):
             lang = script_language(word)
@@ -149,10 +152,17 @@ class Translations:
             found = self.of(word, lang)
             if not found and "-" in word.strip("-"):
                 # a compound the dictionary has no article for, said part by part: «мужчина-
-                # вампир» is a man vampire, «кресло-качалка» a chair and a rocker
+                # вампир» is a man and a vampire
                 out += [t for t in self.translate(word.replace("-", " ")).split() if t not in out]
-            elif found and found[0][0] not in out:
-                out.append(found[0][0])
+            else:
+                # the best translation, and for a Russian word the second where it scores
+                # nearly as high: two senses a reader may mean (лама: lama and llama; блузка:
+                # slip-on, blouse), of which the first alone is often the wrong one. (An
+                # English word's are ranked by its article's order alone, which says nothing
+                # of how near the second comes.)
+                best = found[0][1] if found else 0.0
+                said = found[:2] if lang == "ru" else found[:1]
+                out += [t for t, sc in said if sc * NEAR_SENSE >= best and t not in out]
         return " ".join(out)
 
     def expand(self, text: str) -> str | None:
