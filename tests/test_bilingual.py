@@ -498,6 +498,24 @@ def test_a_second_translation_nearly_as_good_as_the_first_is_said_too(tmp_path: 
     )
 
 
+def test_a_phrase_the_dictionary_has_is_translated_whole(tmp_path: Path) -> None:
+    """A query's words that make a headword («летучие мыши»: летучая мышь) are said as its
+    translation, not word by word (a volatile mouse); the words around it are said as
+    before, and an English headword is found with its last word's lemma."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "bat\tлетучая мышь\nvolatile\tлетучий\nmouse\tмышь\ncave\tпещера\n"
+        "teddy bear\tплюшевый мишка\nbear\tмедведь\n",
+        "utf-8",
+    )
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None
+    assert tr.translate("летучие мыши в пещере") == "bat cave"
+    assert tr.translate("летучий голос мыши") == "volatile mouse"
+    assert tr.translate("two teddy bears") == "плюшевый мишка"
+    assert tr.translate("bears") == "медведь"
+
+
 def test_a_compound_the_dictionary_lacks_is_translated_part_by_part(tmp_path: Path) -> None:
     """«мужчина-пожарный» has no article: the query is expanded with each part's translation,
     in order; a compound with an article of its own keeps it (the compiled table, as Mueller's

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .morphology import FUNCTION_WORDS, english_forms, lemma, readings
+from .morphology import FUNCTION_WORDS, english_forms, lemma, nominatives, readings
 from .text import script_language, words
 from .thesaurus import source_for as wordnet_source
 from .thesaurus import word_counts
@@ -145,11 +145,19 @@ class Translations:
         words and words the dictionary does not know are left out; an empty string when
         nothing translates."""
         out: list[str] = []
-        for word in words(text):
+        written = words(text)
+        skip = 0
+        for i, word in enumerate(written):
+            if i < skip:
+                continue
             lang = script_language(word)
             if lang is None or lemma(word, lang) in FUNCTION_WORDS:
                 continue
-            found = self.of(word, lang)
+            phrase = self._phrase(written, i, lang)
+            if phrase is not None:  # «летучие мыши»: bat, not volatile mouse
+                found, skip = phrase
+            else:
+                found = self.of(word, lang)
             if not found and "-" in word.strip("-"):
                 # a compound the dictionary has no article for, said part by part: «мужчина-
                 # вампир» is a man and a vampire
@@ -164,6 +172,28 @@ class Translations:
                 said = found[:2] if lang == "ru" else found[:1]
                 out += [t for t, sc in said if sc * NEAR_SENSE >= best and t not in out]
         return " ".join(out)
+
+    def _phrase(
+        self, said: list[str], i: int, lang: str
+    ) -> tuple[list[tuple[str, float]], int] | None:
+        """The translations of the longest headword of two or three words that begins at
+        ``said[i]``, and the index after it; None where none does. A headword is asked as the
+        words stand, with the last in its lemma, and a Russian one in the nominative («летучие
+        мыши» is the headword летучая мышь)."""
+        if not self.begins_phrase(said[i], lang):
+            return None
+        table = self.ru if lang == "ru" else self.en
+        for n in (3, 2):
+            run = [w.casefold().replace("ё", "е") for w in said[i : i + n]]
+            if len(run) < n or any(script_language(w) != lang for w in run):
+                continue
+            spelled = [" ".join(run), " ".join([*run[:-1], lemma(run[-1], lang)])]
+            if lang == "ru":
+                spelled += nominatives(tuple(run))
+            found = next((f for f in map(table.get, spelled) if f), None)
+            if found:
+                return list(found), i + n
+        return None
 
     def expand(self, text: str) -> str | None:
         """The text followed by its translation (what the index embeds beside the text
