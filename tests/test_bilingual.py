@@ -61,6 +61,15 @@ def write_dictd(directory: Path, articles: dict[str, str] = ARTICLES) -> Path:
     return index
 
 
+def from_pairs(tmp_path: Path, pairs: str) -> bilingual.Translations:
+    """A dictionary of ``english<TAB>russian`` lines, compiled and read as Mueller's is."""
+    path = tmp_path / "pairs.tsv"
+    path.write_text(pairs, "utf-8")
+    tr = bilingual.translations_for(str(path))
+    assert tr is not None
+    return tr
+
+
 def test_an_article_gives_its_senses_in_order_without_examples_or_notes(tmp_path: Path) -> None:
     articles = dict(read_dictd(write_dictd(tmp_path)))
     assert articles["fire"] == [
@@ -472,10 +481,7 @@ def test_a_first_translation_names_an_entry_only_if_it_translates_back(tmp_path:
 
 
 def test_a_hyphenated_headword_is_found_solid_and_open(tmp_path: Path) -> None:
-    pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("window-sill\tподоконник\nwindowsill\tсвой\n", "utf-8")
-    tr = bilingual.translations_for(str(pairs))
-    assert tr is not None
+    tr = from_pairs(tmp_path, "window-sill\tподоконник\nwindowsill\tсвой\n")
     assert tr.of("window sill")[0][0] == "подоконник"
     # an article of its own comes before the alias
     assert tr.of("windowsill")[0][0] == "свой"
@@ -484,11 +490,8 @@ def test_a_hyphenated_headword_is_found_solid_and_open(tmp_path: Path) -> None:
 def test_a_second_translation_nearly_as_good_as_the_first_is_said_too(tmp_path: Path) -> None:
     """лама is a monk and an animal, equally: a query says both. огонь is fire far more than
     it is hearth (fire's long article, a common word): hearth is not said."""
-    pairs = tmp_path / "pairs.tsv"
     fire = "".join(f"fire\t{w}\n" for w in ("огонь", "пламя", "пожар", "жар", "костёр", "обстрел"))
-    pairs.write_text(f"lama\tлама\nllama\tлама\nhearth\tогонь\n{fire}", "utf-8")
-    tr = bilingual.translations_for(str(pairs))
-    assert tr is not None
+    tr = from_pairs(tmp_path, f"lama\tлама\nllama\tлама\nhearth\tогонь\n{fire}")
     assert sorted(tr.translate("лама").split()) == ["lama", "llama"]
     assert [w for w, _ in tr.of("огонь")] == ["fire", "hearth"]
     assert tr.translate("огонь") == "fire"
@@ -502,14 +505,11 @@ def test_a_phrase_the_dictionary_has_is_translated_whole(tmp_path: Path) -> None
     """A query's words that make a headword («летучие мыши»: летучая мышь) are said as its
     translation, not word by word (a volatile mouse); the words around it are said as
     before, and an English headword is found with its last word's lemma."""
-    pairs = tmp_path / "pairs.tsv"
-    pairs.write_text(
+    tr = from_pairs(
+        tmp_path,
         "bat\tлетучая мышь\nvolatile\tлетучий\nmouse\tмышь\ncave\tпещера\n"
         "teddy bear\tплюшевый мишка\nbear\tмедведь\n",
-        "utf-8",
     )
-    tr = bilingual.translations_for(str(pairs))
-    assert tr is not None
     assert tr.translate("летучие мыши в пещере") == "bat cave"
     assert tr.translate("летучий голос мыши") == "volatile mouse"
     assert tr.translate("two teddy bears") == "плюшевый мишка"
@@ -520,12 +520,9 @@ def test_a_compound_the_dictionary_lacks_is_translated_part_by_part(tmp_path: Pa
     """«мужчина-пожарный» has no article: the query is expanded with each part's translation,
     in order; a compound with an article of its own keeps it (the compiled table, as Mueller's
     is read)."""
-    pairs = tmp_path / "pairs.tsv"
-    pairs.write_text(
-        "man\tмужчина\nfireman\tпожарный\nrocker\tкресло-качалка\nchair\tкресло\n", "utf-8"
+    tr = from_pairs(
+        tmp_path, "man\tмужчина\nfireman\tпожарный\nrocker\tкресло-качалка\nchair\tкресло\n"
     )
-    tr = bilingual.translations_for(str(pairs))
-    assert tr is not None
     assert tr.translate("мужчина-пожарный") == "man fireman"
     assert tr.expand("мужчину-пожарного") == "мужчину-пожарного man fireman"
     assert tr.translate("кресло-качалка у окна") == "rocker"
