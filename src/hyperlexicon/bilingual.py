@@ -174,22 +174,18 @@ class Translations:
         return " ".join(out)
 
     def _phrase(
-        self, said: list[str], i: int, lang: str
+        self, written: list[str], i: int, lang: str
     ) -> tuple[list[tuple[str, float]], int] | None:
         """The translations of the longest headword of two or three words that begins at
-        ``said[i]``, and the index after it; None where none does. A headword is asked as the
-        words stand, with the last in its lemma, and a Russian one in the nominative («летучие
-        мыши» is the headword летучая мышь)."""
-        if not self.begins_phrase(said[i], lang):
+        ``written[i]``, and the index after it; None where none does."""
+        if not self.begins_phrase(written[i], lang):
             return None
         table = self.ru if lang == "ru" else self.en
         for n in (3, 2):
-            run = [w.casefold().replace("ё", "е") for w in said[i : i + n]]
+            run = [w.casefold().replace("ё", "е") for w in written[i : i + n]]
             if len(run) < n or any(script_language(w) != lang for w in run):
                 continue
-            spelled = [" ".join(run), " ".join([*run[:-1], lemma(run[-1], lang)])]
-            if lang == "ru":
-                spelled += nominatives(tuple(run))
+            spelled = headword_spellings(run, lemma(run[-1], lang), lang)
             found = next((f for f in map(table.get, spelled) if f), None)
             if found:
                 return list(found), i + n
@@ -200,6 +196,17 @@ class Translations:
         itself), or None when nothing in it translates."""
         translated = self.translate(text)
         return f"{text} {translated}" if translated else None
+
+
+def headword_spellings(run: list[str], last_lemma: str, lang: str) -> list[str]:
+    """How a dictionary may write a phrase of a text (its words in lower case, ё as е): as
+    the words stand, with the last in its lemma, and a Russian one of up to three words in the
+    nominative («летучие мыши» is the headword летучая мышь; a few hundred microseconds a
+    phrase)."""
+    spelled = [" ".join(run), " ".join([*run[:-1], last_lemma])]
+    if lang == "ru" and len(run) <= 3:
+        spelled += nominatives(tuple(run))
+    return spelled
 
 
 def phrase_starts(word: str, lang: str) -> tuple[str, ...]:

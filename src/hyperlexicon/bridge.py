@@ -31,7 +31,7 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import Translations, agrees, gloss_words, translations_for
+from .bilingual import Translations, agrees, gloss_words, headword_spellings, translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -45,7 +45,6 @@ from .morphology import (
     known,
     lemma,
     lemma_key,
-    nominatives,
     numeral,
     only_noun,
     other_lemmas,
@@ -1308,12 +1307,8 @@ class Bridge:
                 if lang not in ("ru", "en"):
                     continue
                 words_ = [t.text.casefold().replace("ё", "е") for t in tokens[i : last + 1]]
-                # as a dictionary writes it: the words as they stand, the last in its lemma,
-                # a Russian phrase in the nominative («летучие мыши»: летучая мышь)
                 table = translations.en if lang == "en" else translations.ru
-                spelled = [" ".join(words_), " ".join([*words_[:-1], tokens[last].lemma])]
-                if lang == "ru" and n <= 3:  # a few hundred microseconds a phrase
-                    spelled += nominatives(tuple(words_))
+                spelled = headword_spellings(words_, tokens[last].lemma, lang)
                 found = next((f for f in map(table.get, spelled) if f), None)
                 if found:
                     out[(i, last)] = tuple(
