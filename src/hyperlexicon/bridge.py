@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import regex
 
@@ -69,6 +69,8 @@ if TYPE_CHECKING:
     from .index import VectorHit
     from .store import LemmaHit, Store, StoredEntry
     from .workspace import Workspace
+
+_T = TypeVar("_T")
 
 MAX_TEXT = 20_000
 MAX_NGRAM = 4
@@ -344,10 +346,10 @@ class _Reads:
         # how many of the answers kept say "nothing" (a form key or a lemma key no entry has)
         self._empty: list[int] = memo.setdefault("empty", [0])
         self._revision: dict[str, int] = {}
-        # the bilingual dictionary, looked up once: finding it stats its files (0.2 ms)
-        self.translations: tuple[Translations | None] | None = None
-        # and WordNet, which an encode asks for three or four times (a stat and a resolve each)
-        self.wordnet: tuple[Thesaurus | None] | None = None
+        # what the settings name, looked up once a request (``Bridge._once``): the bilingual
+        # dictionary (finding it stats its files, 0.2 ms) and WordNet, which an encode asks
+        # for three or four times (a stat and a resolve each)
+        self.found: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -514,24 +516,25 @@ class Bridge:
         reads = self._reads
         return reads if reads is not None else self.ws.store  # type: ignore[return-value]
 
+    def _once(self, name: str, find: Callable[[], _T]) -> _T:
+        """What ``find`` gives, found once during a request (every time outside one)."""
+        reads = self._reads
+        if reads is None:
+            return find()
+        if name not in reads.found:
+            reads.found[name] = find()
+        return reads.found[name]
+
     def _translations(self) -> Translations | None:
         """The bilingual dictionary the settings name, ranked by the WordNet they name."""
         settings = self.ws.settings
-        reads = self._reads
-        if reads is None:
-            return translations_for(settings.bilingual, settings.thesaurus)
-        if reads.translations is None:
-            reads.translations = (translations_for(settings.bilingual, settings.thesaurus),)
-        return reads.translations[0]
+        return self._once(
+            "translations", lambda: translations_for(settings.bilingual, settings.thesaurus)
+        )
 
     def _wordnet(self) -> Thesaurus | None:
-        """The WordNet the settings name, looked up once a request."""
-        reads = self._reads
-        if reads is None:
-            return thesaurus_for(self.ws.settings.thesaurus)
-        if reads.wordnet is None:
-            reads.wordnet = (thesaurus_for(self.ws.settings.thesaurus),)
-        return reads.wordnet[0]
+        """The WordNet the settings name."""
+        return self._once("wordnet", lambda: thesaurus_for(self.ws.settings.thesaurus))
 
     def _begin_reads(self) -> _Reads | None:
         """Start a request's reads unless one is under way; what ``_end_reads`` is given."""
