@@ -879,3 +879,34 @@ def test_a_verb_of_weather_stands_for_the_weather_it_makes(lex: Lexicon) -> None
     without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
     for text in texts[:2]:
         assert not rain & set(without.encode(text, stability=False, log=False).forms), text
+
+
+def _seed_entries(name: str, keywords: set[str], lang: str = "en") -> list[EntryData]:
+    """The entries of a shipped seed that hold one of ``keywords`` among their glosses in
+    ``lang``, as the seed gives them."""
+    from hyperlexicon.formats import native
+    from hyperlexicon.lexicon import seeds_dir
+
+    with (seeds_dir() / f"{name}.yaml").open("rb") as f:
+        _, records = native.read_yaml(f, f"{name}.yaml")
+        return [
+            EntryData.from_dict(r, where)
+            for where, r in records
+            if keywords & set(r.get("glosses", {}).get(lang, ()))
+        ]
+
+
+def test_a_keyword_many_entries_share_goes_to_its_plainest_sense(lex: Lexicon) -> None:
+    """ "tea" and "football" are keywords of several emoji each (CLDR's), none of which the
+    word names. Ranked by nearness to the word's context alone, the entry whose name holds
+    the word among others came first (🧋 "bubble tea", 🏈 "american football"): the
+    sentence's other words pull towards any compound of the word. The word alone says
+    which sense is its plainest, the context which fits here; ranked by both, a cup of tea
+    and the soccer ball."""
+    for data in _seed_entries("emoji", {"tea", "football"}):
+        if lex.find(data.form) is None:
+            lex.add(data)
+    tea = lex.bridge.encode("We had tea with honey and lemon.", stability=False).forms
+    assert "🧋" not in tea and {"🍵", "☕", "🫖"} & set(tea)
+    match = lex.bridge.encode("Our team won the football cup last night.", stability=False)
+    assert "⚽" in match.forms and "🏈" not in match.forms
