@@ -26,7 +26,7 @@ import re
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -180,33 +180,33 @@ class Translations:
         ``written[i]``, and the index after it; None where none does."""
         if not self.begins_phrase(written[i], lang):
             return None
-        table = self.ru if lang == "ru" else self.en
         for n in (3, 2):
-            run = [w.casefold().replace("ё", "е") for w in written[i : i + n]]
+            run = written[i : i + n]
             if len(run) < n or any(script_language(w) != lang for w in run):
                 continue
-            spelled = headword_spellings(run, lemma(run[-1], lang), lang)
-            found = next((f for f in map(table.get, spelled) if f), None)
+            found = self.headword(run, lemma(run[-1].casefold().replace("ё", "е"), lang), lang)
             if found:
-                return list(found), i + n
+                return found, i + n
         return None
+
+    def headword(self, run: Sequence[str], last_lemma: str, lang: str) -> list[tuple[str, float]]:
+        """The translations of the headword a phrase of a text stands for, empty where the
+        dictionary has none. A dictionary writes a phrase in lower case with е for ё, as its
+        words stand, with the last in its lemma, or a Russian one of up to three words in
+        the nominative («летучие мыши» is the headword летучая мышь; a few hundred
+        microseconds a phrase)."""
+        words_ = [w.casefold().replace("ё", "е") for w in run]
+        spelled = [" ".join(words_), " ".join([*words_[:-1], last_lemma])]
+        if lang == "ru" and len(words_) <= 3:
+            spelled += nominatives(tuple(words_))
+        table = self.ru if lang == "ru" else self.en
+        return list(next((f for f in map(table.get, spelled) if f), []))
 
     def expand(self, text: str) -> str | None:
         """The text followed by its translation (what the index embeds beside the text
         itself), or None when nothing in it translates."""
         translated = self.translate(text)
         return f"{text} {translated}" if translated else None
-
-
-def headword_spellings(run: list[str], last_lemma: str, lang: str) -> list[str]:
-    """How a dictionary may write a phrase of a text (its words in lower case, ё as е): as
-    the words stand, with the last in its lemma, and a Russian one of up to three words in the
-    nominative («летучие мыши» is the headword летучая мышь; a few hundred microseconds a
-    phrase)."""
-    spelled = [" ".join(run), " ".join([*run[:-1], last_lemma])]
-    if lang == "ru" and len(run) <= 3:
-        spelled += nominatives(tuple(run))
-    return spelled
 
 
 def phrase_starts(word: str, lang: str) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import Translations, agrees, gloss_words, headword_spellings, translations_for
+from .bilingual import Translations, agrees, gloss_words, translations_for
 from .entry import EntryData
 from .errors import BadInputError
 from .morphology import (
@@ -1309,10 +1309,8 @@ class Bridge:
                 lang = script_language(tokens[last].text)
                 if lang not in ("ru", "en"):
                     continue
-                words_ = [t.text.casefold().replace("ё", "е") for t in tokens[i : last + 1]]
-                table = translations.en if lang == "en" else translations.ru
-                spelled = headword_spellings(words_, tokens[last].lemma, lang)
-                found = next((f for f in map(table.get, spelled) if f), None)
+                run_ = [t.text for t in tokens[i : last + 1]]
+                found = translations.headword(run_, tokens[last].lemma, lang)
                 if found:
                     out[(i, last)] = tuple(
                         dict.fromkeys(
