@@ -915,6 +915,51 @@ def test_a_drain_updates_the_snapshot_with_what_it_wrote(
     assert full_reads == [1, 1]
 
 
+def test_a_drain_of_new_documents_appends_their_vectors_to_the_snapshot_file(
+    indexed_sqlite: Lexicon,
+) -> None:
+    """A drain that only adds documents writes their rows at the end of the vectors file the
+    snapshot was saved to: the file keeps its name and grows by them. Rows past the count the
+    ``.npz`` gives (a writer that died between the two) are not read, and the next save
+    writes a new file instead of appending after them; so does one that changes a saved row.
+    Each time the file holds the snapshot read afresh from Chroma."""
+    from hyperlexicon.index import Index, Snapshot
+
+    lex = _manual(indexed_sqlite)
+    index = lex.index
+    path = index.snapshot_path("core")
+    row = index.embedder.dimension * 4
+
+    def files() -> list[Path]:
+        return sorted(path.parent.glob("core.*.vectors"))
+
+    def change(act: Callable[[], Any]) -> Path:
+        act()
+        assert lex.sync().rows
+        kept = index._snapshots["core"]
+        loaded = Snapshot.load(path)
+        _same_snapshot(loaded, Index._read_snapshot(index.collection("core"), kept.meta, None))
+        [file] = files()
+        assert loaded.stored == (file, len(kept.ids))
+        return file
+
+    first = change(lambda: lex.add(EntryData.create("🜅", glosses={"ru": ["кислота"]})))
+    rows = len(index._snapshots["core"].ids)
+    assert first.stat().st_size == rows * row
+    grown = change(lambda: lex.add(EntryData.create("🜆", glosses={"en": ["aqua regia"]})))
+    assert grown == first and first.stat().st_size == (rows + 1) * row
+    with first.open("ab") as f:  # appended, and the writer died before the .npz
+        f.write(np.full(index.embedder.dimension, 7.0, np.float32).tobytes())
+    _same_snapshot(Snapshot.load(path), index._snapshots["core"])
+    after = change(lambda: lex.add(EntryData.create("🜇", glosses={"ru": ["царская водка"]})))
+    assert after != first and not first.exists()
+    assert after.stat().st_size == (rows + 2) * row
+    edited = change(lambda: lex.edit("🜆", glosses={"en": ["royal water"]}))
+    assert edited != after
+    index.forget_snapshot("core")
+    assert files() == [] and Snapshot.load(path) is None
+
+
 def test_recent_vectors_are_the_models_and_are_not_computed_twice() -> None:
     """A warm encode asks the same common words again and again: their vectors are kept, and
     a kept vector is the one the model computes; a bulk call (indexing) is not kept."""
