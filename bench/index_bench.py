@@ -7,6 +7,9 @@ For each size (default 10k and 100k entries) it prints, in one run:
     upsert) on one chunk and the floor on the same chunk: the raw embedder over exactly the
     documents the index stores plus raw Chroma ``add`` of those vectors and metadata; the
     median of the per-round throughput ratios with its IQR (aim: at least 0.8x);
+  * then ``--adds`` entries added one at a time to that lexicon (SQL, the drain, the snapshot
+    kept up to date), paired with the raw embedder + raw Chroma ``add`` of each one's
+    documents;
   * semantic query latency p50/p95 through ``Index.query`` (embedding the query included) and
     through ``query_vector`` (Chroma only);
   * recall@10 of Chroma's answer against numpy brute force over the same stored vectors.
@@ -46,7 +49,7 @@ from paired import compare
 from store_bench import EN, RU, make_entry, percentile
 
 
-def paired_build(lex: Lexicon, items: list[Any], d: str, rounds: int) -> tuple[Any, dict, int]:
+def paired_build(lex: Lexicon, items: list[Any], d: str, rounds: int) -> tuple[Any, dict, int, Any]:
     """Ours and the floor on the same chunks of entries, alternating (bench/paired.py).
 
     The floor: the raw embedder on exactly the documents the index stores, and raw Chroma
@@ -91,7 +94,33 @@ def paired_build(lex: Lexicon, items: list[Any], d: str, rounds: int) -> tuple[A
     result = compare(
         {"import+index": ours_chunk, "embed+add": raw_chunk}, rounds=len(parts), warmup=0
     )
-    return result, split, len(parts)
+    return result, split, len(parts), raw_col
+
+
+def paired_adds(lex: Lexicon, raw_col: Any, items: list[Any], rounds: int) -> Any:
+    """One entry at a time into the lexicon just built, as ``lex add`` writes it: ours (the
+    entry into SQL, then the drain, which keeps the snapshot up to date) against the raw
+    embedder on its documents and raw Chroma ``add`` of them, into the raw collection of as
+    many documents."""
+    embedder = lex.index.embedder
+    ours_items, raw_items = iter(items), iter(items)
+
+    def ours() -> None:
+        i, entry = next(ours_items)
+        lex.store.import_entries("bench", [(str(i), entry)], author="bench")
+        assert lex.sync().embedded == len(documents(entry))
+
+    def raw() -> None:
+        i, entry = next(raw_items)
+        docs = documents(entry)
+        vectors = embedder.encode([text for _, text in docs])
+        raw_col.add(
+            ids=[f"{i}:{lang}" for lang, _ in docs],
+            embeddings=vectors,
+            metadatas=[metadata(i, entry, lang, text) for lang, text in docs],
+        )
+
+    return compare({"ours": ours, "raw": raw}, rounds=rounds, warmup=0)
 
 
 def snapshot_search(docs: int, queries: int, rounds: int) -> tuple[Any, Any]:
@@ -150,6 +179,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="paired chunks per size")
     parser.add_argument("--dir", default=None)
     parser.add_argument(
+        "--adds", type=int, default=30, help="entries added one at a time after the import"
+    )
+    parser.add_argument(
         "--snapshot-docs",
         default="2000,8000,20000",
         help="documents of the in-memory search's matrices ('' to skip that part)",
@@ -185,7 +217,7 @@ def main() -> None:
             lex = Lexicon(settings, name="bench")
             embedder = lex.index.embedder
             embedder.encode(["warm up"])  # model load is not what we measure
-            result, split, parts = paired_build(lex, items, d, args.rounds)
+            result, split, parts, raw_col = paired_build(lex, items, d, args.rounds)
             ours_s = sum(result.times["import+index"])
             raw_s = sum(result.times["embed+add"])
             med, q1, q3 = result.ratio("embed+add", "import+index")
@@ -205,6 +237,12 @@ def main() -> None:
             aims.append(
                 f"  import+index throughput >= 0.8x (raw embedder + raw Chroma add), {n:,}:"
                 f" {med:.2f}x  {'met' if med >= 0.8 else 'NOT met'}"
+            )
+            added = [(n + j, make_entry(n + j, rng)) for j in range(args.adds)]
+            adds = paired_adds(lex, raw_col, added, len(added))
+            print(
+                f"  one entry added (import + drain), {len(added)} paired: "
+                + adds.line("ours", "raw", scale=1e3, unit="ms/entry")
             )
             # latency
             qtexts = [" ".join(rng.sample(EN if i % 2 else RU, 2)) for i in range(args.queries)]
