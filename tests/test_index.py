@@ -916,15 +916,20 @@ def test_a_drain_updates_the_snapshot_with_what_it_wrote(
 
 
 def test_a_drain_of_new_documents_appends_their_vectors_to_the_snapshot_file(
-    indexed_sqlite: Lexicon,
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A drain that only adds documents writes their rows at the end of the vectors file the
     snapshot was saved to: the file keeps its name and grows by them. Rows past the count the
     ``.npz`` gives (a writer that died between the two) are not read, and the next save
     writes a new file instead of appending after them; so does one that changes a saved row.
-    Each time the file holds the snapshot read afresh from Chroma."""
+    Each time the file holds the snapshot read afresh from Chroma, and the collection's ids
+    are listed only after a drain that deleted some."""
+    from hyperlexicon import index as module
     from hyperlexicon.index import Index, Snapshot
 
+    listed: list[int] = []
+    ids = module._ids
+    monkeypatch.setattr(module, "_ids", lambda col: listed.append(1) or ids(col))
     lex = _manual(indexed_sqlite)
     index = lex.index
     path = index.snapshot_path("core")
@@ -955,9 +960,64 @@ def test_a_drain_of_new_documents_appends_their_vectors_to_the_snapshot_file(
     assert after != first and not first.exists()
     assert after.stat().st_size == (rows + 2) * row
     edited = change(lambda: lex.edit("🜆", glosses={"en": ["royal water"]}))
-    assert edited != after
+    assert edited != after and not listed
+    change(lambda: lex.remove("🜇"))
+    assert listed == [1]
     index.forget_snapshot("core")
     assert files() == [] and Snapshot.load(path) is None
+
+
+def test_chroma_keeps_documents_where_they_were_first_written(tmp_path: Path) -> None:
+    """What ``index._ids_after`` relies on, asked of the installed Chroma: ``get`` pages
+    through a collection in the order its ids were first written; an upsert of an id it
+    holds leaves the id in place, a delete takes it out, new ids come last in the order of
+    the call, through adds, upserts that mix old and new ids, and deletes."""
+    import random
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from hyperlexicon.index import _ids
+
+    client = chromadb.PersistentClient(
+        path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    col = client.create_collection(
+        "order.test", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    )
+    rng = random.Random(3)
+    vectors = np.random.default_rng(3)
+    expected: list[str] = []
+    made = 0
+
+    def fresh(n: int) -> list[str]:
+        nonlocal made
+        made += n
+        return [f"d{made - k}" for k in range(n)]
+
+    for step in range(60):
+        op = rng.choice(["new", "new", "old", "mixed", "delete"]) if expected else "new"
+        if op == "new":
+            ids = fresh(rng.randint(1, 200))
+        elif op == "old":
+            ids = rng.sample(expected, min(len(expected), rng.randint(1, 20)))
+        elif op == "mixed":
+            ids = [*rng.sample(expected, min(len(expected), 5)), *fresh(5)]
+            rng.shuffle(ids)
+        else:
+            gone = rng.sample(expected, min(len(expected), rng.randint(1, 30)))
+            col.delete(ids=gone)
+            expected = [i for i in expected if i not in set(gone)]
+            assert _ids(col) == expected, (step, op)
+            continue
+        col.upsert(
+            ids=ids,
+            embeddings=vectors.normal(size=(len(ids), 8)).astype(np.float32),
+            metadatas=[{"step": step}] * len(ids),
+        )
+        held = set(expected)
+        expected += [i for i in ids if i not in held]
+        assert _ids(col) == expected, (step, op)
 
 
 def test_recent_vectors_are_the_models_and_are_not_computed_twice() -> None:
