@@ -346,7 +346,7 @@ class Snapshot:
 
     def __init__(self, meta: dict[str, Any], arrays: dict[str, Any]) -> None:
         self.meta = meta
-        self.ids: list[str] = [str(i) for i in arrays["ids"]]
+        self.ids: list[str] = arrays["ids"].tolist()  # (str elements: a U array)
         self.vectors = arrays["vectors"]
         self.entry_id = arrays["entry_id"]
         self.doc = arrays["doc"]
