@@ -97,6 +97,11 @@ def main() -> None:
             # two trees sharing one would each find the other's format and prepare their own
             before = {**ours, "PYTHONPATH": args.before}
             before["HYPERLEXICON_CACHE_DIR"] = str(work / "cache-before")
+            # and its own home, a copy of the one just made: two trees that keep the index's
+            # snapshot in different formats would each find the other's unreadable and write
+            # their own, so every encode of both would open Chroma (1.18 s against 0.65)
+            shutil.copytree(home, work / "home-before")
+            before["HYPERLEXICON_HOME"] = str(work / "home-before")
             # run as ``python -m hyperlexicon``: the console script names this tree's entry
             # point, which another tree may not have
             hl_before = [sys.executable, "-m", "hyperlexicon"]
