@@ -967,6 +967,34 @@ def test_a_drain_of_new_documents_appends_their_vectors_to_the_snapshot_file(
     assert files() == [] and Snapshot.load(path) is None
 
 
+def test_a_snapshot_read_while_its_vectors_file_is_replaced_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that read the ``.npz`` just before a writer replaced the vectors file it
+    names (and removed the old one) reads the ``.npz`` again instead of doing without."""
+    from hyperlexicon import index as module
+    from hyperlexicon.index import Snapshot
+
+    meta = {"format": 2, "identity": {"dimension": 4}}
+    metas = [{"entry_id": i, "doc": "en", "kind": "glyph", "status": "active"} for i in range(3)]
+
+    def snapshot(seed: int) -> Snapshot:
+        vectors = np.random.default_rng(seed).normal(size=(3, 4)).astype(np.float32)
+        return Snapshot.of(meta, [f"{i}:en" for i in range(3)], list(vectors), metas)
+
+    path = tmp_path / "core.npz"
+    snapshot(1).save(path)
+    before = module._load_arrays(path, module.SNAPSHOT_FORMAT)
+    newer = snapshot(2)
+    newer.save(path)  # a new vectors file; the one ``before`` names is gone
+    assert len(list(tmp_path.glob("core.*.vectors"))) == 1
+    reads = iter([before])
+    real = module._load_arrays
+    monkeypatch.setattr(module, "_load_arrays", lambda p, f: next(reads, None) or real(p, f))
+    got = Snapshot.load(path)
+    assert got is not None and np.array_equal(got.vectors, newer.vectors)
+
+
 def test_chroma_keeps_documents_where_they_were_first_written(tmp_path: Path) -> None:
     """What ``index._ids_after`` relies on, asked of the installed Chroma: ``get`` pages
     through a collection in the order its ids were first written; an upsert of an id it

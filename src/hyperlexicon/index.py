@@ -412,7 +412,7 @@ class Snapshot:
         import numpy as np
 
         n = len(self.ids)
-        if ids[:n] == self.ids and fresh._row.keys().isdisjoint(ids[:n]):
+        if ids[:n] == self.ids and fresh._row.keys().isdisjoint(self._row.keys()):
             # documents only added (an import, a new entry): this snapshot's rows as they
             # are, then the new ones; without asking every id where it is (half of an added
             # entry's snapshot upkeep at 5k entries)
@@ -504,28 +504,35 @@ class Snapshot:
 
     @classmethod
     def load(cls, path: Path) -> Snapshot | None:
+        """The snapshot saved at ``path``, or None. A writer may replace the vectors file
+        between our reading the ``.npz`` and opening the file it names: then the ``.npz``
+        is read again, as the writer left it."""
         import json
 
         import numpy as np
 
-        found = _load_arrays(path, SNAPSHOT_FORMAT)
-        if found is None or "vectors_at" not in found[1]:
-            return None
-        meta, arrays = found
-        try:
-            place = json.loads(str(arrays.pop("vectors_at")))
-            rows, dimension = int(place["rows"]), int(meta["identity"]["dimension"])
-            file = path.with_name(str(place["file"]))
-            if not _vectors_file(path).fullmatch(file.name) or rows != len(arrays["ids"]):
+        for _ in range(3):
+            found = _load_arrays(path, SNAPSHOT_FORMAT)
+            if found is None or "vectors_at" not in found[1]:
                 return None
-            vectors = np.fromfile(file, dtype=np.float32, count=rows * dimension)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if vectors.size != rows * dimension:
-            return None
-        snapshot = cls(meta, {**arrays, "vectors": vectors.reshape(rows, dimension)})
-        snapshot.stored = (file, rows)
-        return snapshot
+            meta, arrays = found
+            try:
+                place = json.loads(str(arrays.pop("vectors_at")))
+                rows, dimension = int(place["rows"]), int(meta["identity"]["dimension"])
+                file = path.with_name(str(place["file"]))
+                if not _vectors_file(path).fullmatch(file.name) or rows != len(arrays["ids"]):
+                    return None
+                vectors = np.fromfile(file, dtype=np.float32, count=rows * dimension)
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError, KeyError, TypeError):
+                return None
+            if vectors.size != rows * dimension:
+                return None
+            snapshot = cls(meta, {**arrays, "vectors": vectors.reshape(rows, dimension)})
+            snapshot.stored = (file, rows)
+            return snapshot
+        return None
 
     def nearest(
         self,
