@@ -995,6 +995,34 @@ def test_a_snapshot_read_while_its_vectors_file_is_replaced_is_read_again(
     assert got is not None and np.array_equal(got.vectors, newer.vectors)
 
 
+def test_a_snapshot_of_no_documents_is_saved_and_grows(tmp_path: Path) -> None:
+    """An empty collection's snapshot is saved and read back, and the first documents added
+    to it are appended to its (empty) vectors file."""
+    from hyperlexicon.index import Snapshot
+
+    meta = {"format": 2, "identity": {"dimension": 4}}
+    path = tmp_path / "core.npz"
+    empty = Snapshot.of(meta, [], [], [])
+    empty.save(path)
+    loaded = Snapshot.load(path)
+    assert loaded is not None and loaded.ids == [] and loaded.vectors.shape == (0, 4)
+    vectors = np.eye(4, dtype=np.float32)[:2]
+    metas = [{"entry_id": i, "doc": "en", "kind": "glyph", "status": "active"} for i in (1, 2)]
+    fresh = Snapshot.of(meta, ["1:en", "2:en"], list(vectors), metas)
+    grown = empty.updated(meta, ["1:en", "2:en"], fresh)
+    assert grown is not None and grown.grows == empty.stored
+    grown.save(path)
+    assert grown.stored is not None and empty.stored is not None
+    assert grown.stored == (empty.stored[0], 2)  # the same file, two rows longer
+    again = Snapshot.load(path)
+    assert again is not None and again.ids == ["1:en", "2:en"]
+    assert np.array_equal(again.vectors, vectors)
+    same = grown.updated(meta, grown.ids, Snapshot.of(meta, [], [], []))  # nothing new
+    assert same is not None
+    same.save(path)
+    assert np.array_equal(Snapshot.load(path).vectors, vectors)
+
+
 def test_chroma_keeps_documents_where_they_were_first_written(tmp_path: Path) -> None:
     """What ``index._ids_after`` relies on, asked of the installed Chroma: ``get`` pages
     through a collection in the order its ids were first written; an upsert of an id it

@@ -486,7 +486,7 @@ class Snapshot:
                     if base.stat().st_size == rows * row:  # as that snapshot left it
                         with base.open("r+b") as f:
                             f.seek(rows * row)
-                            f.write(memoryview(vectors[rows:]).cast("B"))
+                            _write_rows(f, vectors[rows:])
                         file = base
                 except OSError:
                     file = None
@@ -494,7 +494,7 @@ class Snapshot:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 file = path.with_name(f"{path.stem}.{os.urandom(6).hex()}.vectors")
                 with file.open("wb") as f:
-                    f.write(memoryview(vectors).cast("B"))
+                    _write_rows(f, vectors)
             arrays = self.arrays()
             del arrays["vectors"]
             place = {"file": file.name, "rows": len(self.ids)}
@@ -653,6 +653,12 @@ class Projections:
 
 
 _SNAPSHOT_FILES = threading.Lock()  # one writer of snapshot files at a time in a process
+
+
+def _write_rows(f: Any, rows: Any) -> None:
+    """A C-contiguous array's bytes, without copying them (a view of no rows has none)."""
+    if rows.size:
+        f.write(memoryview(rows).cast("B"))
 
 
 def _vectors_file(path: Path) -> re.Pattern[str]:
