@@ -101,19 +101,23 @@ def paired_adds(lex: Lexicon, raw_col: Any, items: list[Any], rounds: int) -> An
     """One entry at a time into the lexicon just built, as ``lex add`` writes it: ours (the
     entry into SQL, then the drain, which keeps the snapshot up to date) against the raw
     embedder on its documents and raw Chroma ``add`` of them, into the raw collection of as
-    many documents."""
+    many documents. Ours asks the embedder as the drain does; its kept vectors are let go
+    before each of its chunks, so it computes them too."""
     embedder = lex.index.embedder
     ours_items, raw_items = iter(items), iter(items)
 
     def ours() -> None:
         i, entry = next(ours_items)
+        embedder.forget()
         lex.store.import_entries("bench", [(str(i), entry)], author="bench")
         assert lex.sync().embedded == len(documents(entry))
 
     def raw() -> None:
         i, entry = next(raw_items)
         docs = documents(entry)
-        vectors = embedder.encode([text for _, text in docs])
+        # the model itself: a small call's vectors are kept (``Recent``), and whichever arm
+        # ran second in a round would find the other's
+        vectors = embedder.compute([text for _, text in docs])
         raw_col.add(
             ids=[f"{i}:{lang}" for lang, _ in docs],
             embeddings=vectors,
