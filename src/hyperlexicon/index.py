@@ -411,6 +411,9 @@ class Snapshot:
         an id is in neither (this snapshot is not the collection's past)."""
         import numpy as np
 
+        old, new = self.arrays(), fresh.arrays()
+        if old.keys() != new.keys():
+            return None
         n = len(self.ids)
         if ids[:n] == self.ids and fresh._row.keys().isdisjoint(self._row.keys()):
             # documents only added (an import, a new entry): this snapshot's rows as they
@@ -418,9 +421,6 @@ class Snapshot:
             # entry's snapshot upkeep at 5k entries)
             tail = [fresh._row.get(doc_id) for doc_id in ids[n:]]
             if None in tail:
-                return None
-            old, new = self.arrays(), fresh.arrays()
-            if old.keys() != new.keys():
                 return None
             snapshot = Snapshot(
                 meta, {key: np.concatenate([old[key], new[key][tail]]) for key in old}
@@ -442,9 +442,6 @@ class Snapshot:
                 return None
             old_at.append(at)
             old_rows.append(row)
-        old, new = self.arrays(), fresh.arrays()
-        if old.keys() != new.keys():
-            return None
         # old rows dropped only at the end: the rest first and in their order, then the new
         kept = len(old_rows)
         in_place = old_rows == list(range(kept)) and old_at == old_rows
@@ -471,7 +468,7 @@ class Snapshot:
         written, or by a writer that died before writing it, are never read. A snapshot
         that changes or drops a saved row gets a new file; the others are removed once the
         ``.npz`` names it (a reader that opened one reads on; one that had not yet finds it
-        gone and does without the snapshot)."""
+        gone and reads the ``.npz`` again: ``load``)."""
         import json
 
         import numpy as np
