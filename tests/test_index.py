@@ -1023,6 +1023,58 @@ def test_a_snapshot_of_no_documents_is_saved_and_grows(tmp_path: Path) -> None:
     assert np.array_equal(Snapshot.load(path).vectors, vectors)
 
 
+def test_documents_added_to_a_snapshot_go_after_its_rows_without_changing_them() -> None:
+    """A snapshot that gains documents writes them into room its arrays keep after their
+    rows (``index._Spare``), not into copies: the snapshot it was made from, and a second
+    snapshot made from that one, still read what they held; a longer string than a column
+    holds gets a wider column. Each snapshot equals one made of its documents afresh."""
+    from hyperlexicon.index import Snapshot
+
+    meta = {"format": 2, "identity": {"dimension": 4}}
+    rng = np.random.default_rng(3)
+    made: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    def docs(names: list[str]) -> Snapshot:
+        for name in names:
+            made.setdefault(
+                name,
+                (
+                    rng.standard_normal(4).astype(np.float32),
+                    {"entry_id": len(made), "doc": name * 2, "kind": "glyph", "status": "active"},
+                ),
+            )
+        return Snapshot.of(meta, names, [made[n][0] for n in names], [made[n][1] for n in names])
+
+    def same(snapshot: Snapshot | None, names: list[str]) -> None:
+        assert snapshot is not None and snapshot.ids == names
+        expected = docs(names)
+        for key, values in expected.arrays().items():
+            assert np.array_equal(snapshot.arrays()[key], values), key
+        assert snapshot._row == expected._row
+        assert snapshot.vectors_of(names[-1:]).keys() == set(names[-1:])
+
+    base = docs(["a", "b"])
+    one = base.updated(meta, ["a", "b", "c"], docs(["c"]))
+    two = one.updated(meta, ["a", "b", "c", "d"], docs(["d"]))
+    assert two is not None and two._spare is one._spare  # in place: the rows after c's
+    assert np.shares_memory(two.vectors, one.vectors)
+    # from ``one`` again: d's row is taken, so this one gets arrays of its own
+    other = one.updated(meta, ["a", "b", "c", "e"], docs(["e"]))
+    assert other is not None and not np.shares_memory(other.vectors, two.vectors)
+    # a longer id and document than the columns hold
+    wide = two.updated(meta, ["a", "b", "c", "d", "longer"], docs(["longer"]))
+    same(base, ["a", "b"])
+    same(one, ["a", "b", "c"])
+    same(two, ["a", "b", "c", "d"])
+    same(other, ["a", "b", "c", "e"])
+    same(wide, ["a", "b", "c", "d", "longer"])
+    many = wide
+    for k in range(40):  # past the room kept: new arrays, the rows as they were
+        many = many.updated(meta, [*many.ids, f"n{k}"], docs([f"n{k}"]))
+    same(many, ["a", "b", "c", "d", "longer", *(f"n{k}" for k in range(40))])
+    same(wide, ["a", "b", "c", "d", "longer"])
+
+
 def test_chroma_keeps_documents_where_they_were_first_written(tmp_path: Path) -> None:
     """What ``index._ids_after`` relies on, asked of the installed Chroma: ``get`` pages
     through a collection in the order its ids were first written; an upsert of an id it

@@ -344,9 +344,17 @@ def http_client(url: str) -> Any:
 class Snapshot:
     """A collection's documents as arrays: their vectors and what queries filter on."""
 
-    def __init__(self, meta: dict[str, Any], arrays: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        meta: dict[str, Any],
+        arrays: dict[str, Any],
+        ids: list[str] | None = None,
+        row: dict[str, int] | None = None,
+    ) -> None:
         self.meta = meta
-        self.ids: list[str] = arrays["ids"].tolist()  # (str elements: a U array)
+        self._arrays = arrays
+        # (str elements of a U array; or given, as they are, by ``updated``)
+        self.ids: list[str] = arrays["ids"].tolist() if ids is None else ids
         self.vectors = arrays["vectors"]
         self.entry_id = arrays["entry_id"]
         self.doc = arrays["doc"]
@@ -354,7 +362,10 @@ class Snapshot:
         self.status = arrays["status"]
         self.lang = arrays["lang"]
         self.registers = {r: arrays[f"reg_{r}"] for r in REGISTERS if f"reg_{r}" in arrays}
-        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)}
+        self._row = {doc_id: i for i, doc_id in enumerate(self.ids)} if row is None else row
+        # the arrays with room to grow that this snapshot's columns are the first rows of, if
+        # it was made by adding rows (``_Spare``)
+        self._spare: _Spare | None = None
         # this process's count of Chroma writes to the collection when the snapshot was
         # taken (``Index._writes``); None for a snapshot read from a file
         self.writes: int | None = None
@@ -391,18 +402,7 @@ class Snapshot:
         return cls(meta, arrays)
 
     def arrays(self) -> dict[str, Any]:
-        import numpy as np
-
-        return {
-            "ids": np.array(self.ids, dtype=str),
-            "vectors": self.vectors,
-            "entry_id": self.entry_id,
-            "doc": self.doc,
-            "kind": self.kind,
-            "status": self.status,
-            "lang": self.lang,
-            **{f"reg_{r}": flags for r, flags in self.registers.items()},
-        }
+        return dict(self._arrays)
 
     def updated(self, meta: dict[str, Any], ids: list[str], fresh: Snapshot) -> Snapshot | None:
         """The snapshot of a collection that now holds ``ids`` (in Chroma's order), whose
@@ -422,9 +422,12 @@ class Snapshot:
             tail = [fresh._row.get(doc_id) for doc_id in ids[n:]]
             if None in tail:
                 return None
-            snapshot = Snapshot(
-                meta, {key: np.concatenate([old[key], new[key][tail]]) for key in old}
-            )
+            added = ids[n:]
+            spare = _Spare.after(self, {key: new[key][tail] for key in new})
+            row = dict(self._row)
+            row.update(zip(added, range(n, n + len(added)), strict=True))
+            snapshot = Snapshot(meta, spare.rows(n + len(added)), [*self.ids, *added], row)
+            snapshot._spare = spare
             snapshot.grows = self.stored
             return snapshot
         old_at: list[int] = []
@@ -650,6 +653,55 @@ class Projections:
 
 
 _SNAPSHOT_FILES = threading.Lock()  # one writer of snapshot files at a time in a process
+
+
+class _Spare:
+    """A snapshot's columns with room for more rows, so a drain that adds a few documents to
+    a snapshot of thousands writes the new rows after the old instead of copying every
+    column (the vectors are 20 MB at 10k documents: 4.7 of the 14 ms the snapshot's upkeep
+    took after an added entry at 5k entries, under cProfile). A snapshot made from one is a
+    view of its first rows; rows below ``used`` are never written again, so the snapshot
+    that was extended, and any reader still holding it, see what they saw. Only the snapshot
+    holding the last rows written may extend it in place; one made from an older snapshot,
+    or a column that needs a wider type (a longer string), gets new arrays."""
+
+    GROWTH = 1.5  # capacity for this many times the rows, when new arrays are made
+
+    _lock = threading.Lock()
+
+    def __init__(self, columns: dict[str, Any], used: int) -> None:
+        self.columns = columns
+        self.used = used
+
+    @classmethod
+    def after(cls, snapshot: Snapshot, new: dict[str, Any]) -> _Spare:
+        """The spare arrays holding ``snapshot``'s rows and then ``new``'s."""
+        import numpy as np
+
+        n = len(snapshot.ids)
+        m = len(new["ids"])
+        old = snapshot._arrays
+        with cls._lock:
+            spare = snapshot._spare
+            if spare is None or spare.used != n or len(spare.columns["ids"]) < n + m:
+                spare = None
+            capacity = len(spare.columns["ids"]) if spare else max(n + m, int(cls.GROWTH * (n + m)))
+            columns: dict[str, Any] = {}
+            for key, values in new.items():
+                dtype = np.result_type(old[key], values)
+                column = spare.columns[key] if spare else None
+                if column is None or column.dtype != dtype:
+                    column = np.empty((capacity, *values.shape[1:]), dtype)
+                    column[:n] = old[key]
+                column[n : n + m] = values
+                columns[key] = column
+            if spare is not None:
+                spare.columns, spare.used = columns, n + m
+                return spare
+            return cls(columns, n + m)
+
+    def rows(self, n: int) -> dict[str, Any]:
+        return {key: column[:n] for key, column in self.columns.items()}
 
 
 def _write_rows(f: Any, rows: Any) -> None:
