@@ -967,6 +967,56 @@ def test_a_drain_of_new_documents_appends_their_vectors_to_the_snapshot_file(
     assert files() == [] and Snapshot.load(path) is None
 
 
+def test_a_drain_asks_chroma_for_an_entrys_documents_only_where_it_may_hold_some(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new entry's drain does not ask Chroma which of its documents it holds when the
+    snapshot this process took says it holds none (``Index._holds_none``); an edited
+    entry's does, and so does any drain after a write the snapshot has not seen (another
+    index of the same collection in this process). Chroma holds exactly the entries'
+    documents either way."""
+    from hyperlexicon import index as module
+    from hyperlexicon.index import Index
+
+    lex = _manual(indexed_sqlite)
+    index = lex.index
+    asked: list[Any] = []
+    real = module.Index._holds_none
+
+    def spy(self: Index, lexicon: str, entry_ids: Any) -> bool:
+        held = real(self, lexicon, entry_ids)
+        asked.append(held)
+        return held
+
+    monkeypatch.setattr(module.Index, "_holds_none", spy)
+
+    def documents_of(form: str) -> set[str]:
+        entry = lex.store.get("core", form)
+        got = index.collection("core").get(where={"entry_id": entry.id}, include=[])
+        return set(got["ids"])
+
+    lex.add(EntryData.create("🜅", glosses={"ru": ["кислота"], "en": ["acid"]}))
+    lex.sync()
+    assert asked == [False]  # the snapshot was read from a file: it vouches for nothing
+    lex.add(EntryData.create("🜆", glosses={"en": ["aqua regia"]}))
+    lex.sync()
+    assert asked[-1] is True
+    aqua = lex.store.get("core", "🜆").id
+    assert documents_of("🜆") == {f"{aqua}:en"}
+    lex.edit("🜆", glosses={"ru": ["царская водка"]})  # en gone, ru new: Chroma asked
+    lex.sync()
+    assert asked[-1] is False and documents_of("🜆") == {f"{aqua}:ru"}
+    other = Index(lex.settings, lex.store)  # writes the collection behind this index's back
+    other.drain(lex.store, "core")
+    other._wrote("core")
+    lex.add(EntryData.create("🜇", glosses={"en": ["nitric acid"]}))
+    lex.sync()
+    assert asked[-1] is False
+    lex.add(EntryData.create("🜈", glosses={"en": ["sulphur"]}))
+    lex.sync()
+    assert asked[-1] is True
+
+
 def test_a_snapshot_read_while_its_vectors_file_is_replaced_is_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1116,13 +1116,18 @@ class Index:
         self, col: Any, store: Store, lexicon: str, entry_ids: Sequence[int], report: DrainReport
     ) -> None:
         """Make Chroma hold exactly the current documents of these entries."""
+        new = self._holds_none(lexicon, entry_ids)
         self._wrote(lexicon)
         # projections on disk no longer tell Chroma's documents once it is written; this
         # drain's own are kept in memory and saved after it (``_project``)
         self.projections_path(lexicon).unlink(missing_ok=True)
         report.applies += 1
         current = store.get_many(lexicon, entry_ids)
-        existing = col.get(where={"entry_id": {"$in": list(entry_ids)}}, include=["metadatas"])
+        existing = (
+            {"ids": [], "metadatas": []}
+            if new
+            else col.get(where={"entry_id": {"$in": list(entry_ids)}}, include=["metadatas"])
+        )
         have = dict(zip(existing["ids"], existing["metadatas"], strict=True))
         wanted: dict[str, tuple[str, dict[str, Any]]] = {}
         for entry_id, stored in current.items():
@@ -1164,6 +1169,19 @@ class Index:
                 report.added.update(
                     (i, (wanted[i][1], units[j])) for j, i in enumerate(chunk) if i not in have
                 )
+
+    def _holds_none(self, lexicon: str, entry_ids: Sequence[int]) -> bool:
+        """Whether the collection holds no document of these entries, as the snapshot this
+        process took of it says when nothing has written to the collection since (a snapshot
+        read from a file, or one taken before a write, says nothing). Asking Chroma for the
+        documents of entries just added, which it does not hold, was 2 of the 14 ms an added
+        entry's drain spent beyond the embedder and Chroma's upsert at 5k entries (cProfile)."""
+        known = self._snapshots.get(lexicon)
+        if known is None or known.writes is None or known.writes != self._writes(lexicon):
+            return False
+        import numpy as np
+
+        return not np.isin(np.asarray(entry_ids, dtype=np.int64), known.entry_id).any()
 
     def rebuild(
         self, store: Store, lexicon: str, *, progress: Callable[[int], None] | None = None
