@@ -971,15 +971,19 @@ def test_a_drain_asks_chroma_for_an_entrys_documents_only_where_it_may_hold_some
     indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A new entry's drain does not ask Chroma which of its documents it holds when the
-    snapshot this process took says it holds none (``Index._holds_none``); an edited
-    entry's does, and so does a drain with no snapshot, with one read from a file, or after
-    a write the snapshot has not seen (another index of the same collection in this
-    process). Chroma holds exactly the entries' documents either way."""
+    snapshot it starts from says it holds none (``Index._holds_none``): one this process
+    took, or one a process left on disk that no drain has written past (a new process's
+    ``lex add``, ``Index._snapshot_basis``), which the drain updates instead of reading
+    every document back. An edited entry's drain asks; so does one with no snapshot, with a
+    file older than a change already drained, or after a write the snapshot has not seen
+    (another index of the same collection in this process). Each time the snapshot is the
+    collection read afresh, and Chroma holds exactly the entries' documents."""
     from hyperlexicon import index as module
     from hyperlexicon.index import Index, Snapshot
 
     lex = _manual(indexed_sqlite)
     index = lex.index
+    path = index.snapshot_path("core")
     asked: list[Any] = []
     real = module.Index._holds_none
 
@@ -989,41 +993,95 @@ def test_a_drain_asks_chroma_for_an_entrys_documents_only_where_it_may_hold_some
         return held
 
     monkeypatch.setattr(module.Index, "_holds_none", spy)
+    scans: list[int] = []
+    scan = module._scan
+    monkeypatch.setattr(module, "_scan", lambda col, *a, **k: scans.append(1) or scan(col, *a, **k))
+
+    def add(form: str, gloss: str) -> bool:
+        """Whether the drain of a new entry went without asking Chroma what it holds; and
+        whether its snapshot was updated rather than read back is left in ``scans``."""
+        scans.clear()
+        lex.add(EntryData.create(form, glosses={"en": [gloss]}))
+        assert lex.sync().rows
+        scans.append(0)
+        kept = index._snapshots["core"]
+        _same_snapshot(kept, Index._read_snapshot(index.collection("core"), kept.meta, None))
+        _same_snapshot(Snapshot.load(path), kept)
+        return asked[-1]
 
     def documents_of(form: str) -> set[str]:
         entry = lex.store.get("core", form)
         got = index.collection("core").get(where={"entry_id": entry.id}, include=[])
         return set(got["ids"])
 
-    lex.add(EntryData.create("🜅", glosses={"ru": ["кислота"], "en": ["acid"]}))
-    lex.sync()
-    assert asked == [False]  # no snapshot in memory: the fixture's rebuild let it go
-    loaded = Snapshot.load(index.snapshot_path("core"))
-    assert loaded is not None and loaded.writes is None
-    index._snapshots["core"] = loaded
-    lex.add(EntryData.create("🜉", glosses={"en": ["salt"]}))
-    lex.sync()
-    assert asked[-1] is False  # read from a file: another process may have written since
-    lex.add(EntryData.create("🜆", glosses={"en": ["aqua regia"]}))
-    lex.sync()
-    assert asked[-1] is True
+    assert add("🜅", "acid") is False  # no snapshot yet: the fixture's rebuild let it go
+    index._snapshots.pop("core")  # as a new process finds it: only the file
+    assert add("🜉", "salt") is True and scans[0] == 0  # updated, not read back
+    assert add("🜆", "aqua regia") is True
     aqua = lex.store.get("core", "🜆").id
     assert documents_of("🜆") == {f"{aqua}:en"}
     lex.edit("🜆", glosses={"ru": ["царская водка"]})  # en gone, ru new: Chroma asked
     lex.sync()
     assert asked[-1] is False and documents_of("🜆") == {f"{aqua}:ru"}
-    other = Index(lex.settings, lex.store)
+    # a file from before a change that has been drained since tells nothing (its vectors
+    # file is the one the later drain appended to, so it loads)
+    stale = path.read_bytes()
+    assert add("🜈", "sulphur") is True
+    path.write_bytes(stale)
+    index._snapshots.pop("core")
+    assert Snapshot.load(path) is not None
+    assert add("🜌", "tin") is False and scans[0] == 1  # read back
+    # another index of the collection in this process writes an entry: this index's
+    # snapshot has not seen it, so the drain starts from the file that index left
+    beside = Lexicon(lex.settings, store=lex.store)
+    beside._index = Index(lex.settings, index.embedder, lex.store)
     try:
-        other._wrote("core")  # as a write of its own to the collection counts itself
+        beside.add(EntryData.create("🜇", glosses={"en": ["nitric acid"]}))
+        beside.sync()
     finally:
-        other.close()
-    lex.add(EntryData.create("🜇", glosses={"en": ["nitric acid"]}))
+        beside.index.close()
+    assert add("🜊", "vinegar") is True and scans[0] == 0
+    assert documents_of("🜇") == {f"{lex.store.get('core', '🜇').id}:en"}
+    assert add("🜋", "oil") is True
+    assert documents_of("🜊") == {f"{lex.store.get('core', '🜊').id}:en"}
+
+
+def test_a_drain_that_dies_after_writing_chroma_leaves_no_snapshot_to_start_from(
+    indexed_sqlite: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drain removes the snapshot's file before it writes to Chroma, so one that dies after
+    writing and before taking its rows out of the outbox leaves no file that a later drain
+    (in a new process) would take for what Chroma holds; that drain reads the collection
+    back, and its snapshot is the collection as it is."""
+    from hyperlexicon import index as module
+    from hyperlexicon.index import Index, Snapshot
+
+    lex = _manual(indexed_sqlite)
+    index = lex.index
+    path = index.snapshot_path("core")
+    lex.add(EntryData.create("🜅", glosses={"en": ["acid"]}))
     lex.sync()
-    assert asked[-1] is False
-    lex.add(EntryData.create("🜈", glosses={"en": ["sulphur"]}))
+    assert Snapshot.load(path) is not None
+    real = module.Index._apply
+
+    def dies(self: Index, *args: Any) -> None:
+        real(self, *args)
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(module.Index, "_apply", dies)
+    lex.add(EntryData.create("🜆", glosses={"en": ["aqua regia"]}))
+    with pytest.raises(RuntimeError):
+        lex.sync()
+    assert not path.exists()
+    monkeypatch.setattr(module.Index, "_apply", real)
+    index._snapshots.pop("core")  # a new process
+    lex.edit("🜆", glosses={"ru": ["царская водка"]})
     lex.sync()
-    assert asked[-1] is True
-    assert documents_of("🜈") == {f"{lex.store.get('core', '🜈').id}:en"}
+    kept = index._snapshots["core"]
+    _same_snapshot(kept, Index._read_snapshot(index.collection("core"), kept.meta, None))
+    aqua = lex.store.get("core", "🜆").id
+    got = index.collection("core").get(where={"entry_id": aqua}, include=[])
+    assert set(got["ids"]) == {f"{aqua}:ru"}
 
 
 def test_a_snapshot_read_while_its_vectors_file_is_replaced_is_read_again(
