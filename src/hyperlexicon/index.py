@@ -1179,8 +1179,9 @@ class Index:
 
     def _holds_none(self, lexicon: str, entry_ids: Sequence[int]) -> bool:
         """Whether the collection holds no document of these entries, as the snapshot this
-        process took of it says when nothing has written to the collection since (a snapshot
-        read from a file, or one taken before a write, says nothing). Asking Chroma for the
+        process keeps says when nothing has written to the collection since it was taken or
+        vouched for (``_snapshot_basis``: one read from a file says nothing until then, nor
+        one taken before a write). Asking Chroma for the
         documents of entries just added, which it does not hold, was 2 of the 14 ms an added
         entry's drain spent beyond the embedder and Chroma's upsert at 5k entries (cProfile)."""
         known = self._snapshots.get(lexicon)
