@@ -1036,7 +1036,6 @@ class Index:
         """Apply pending outbox rows to Chroma, then delete them. Idempotent."""
         writes = self._writes(lexicon)
         self._projection_basis(store, lexicon, writes)
-        self._snapshot_basis(store, lexicon, writes)
         report = self._heal(lexicon, store, lambda: self._drain(store, lexicon, batch, progress))
         if report.rows:
             # only this drain wrote since ``writes``: the snapshot may be updated with that
@@ -1056,6 +1055,8 @@ class Index:
             lx = store.lexicon_id(s, lexicon)
             if not s.scalar(select(M.Outbox.id).where(M.Outbox.lexicon_id == lx).limit(1)):
                 return report
+        # (only for a drain with rows to apply: the file is the collection's vectors)
+        self._snapshot_basis(store, lexicon, self._writes(lexicon))
         col = self.collection(lexicon)
         claim = self._claimed if store.engine.dialect.name == "postgresql" else self._unclaimed
         while True:
