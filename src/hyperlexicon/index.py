@@ -848,16 +848,17 @@ class Index:
 
     def _wrote(self, lexicon: str) -> None:
         """Count a write to the lexicon's collection (before it is made: a snapshot taken
-        meanwhile is then never updated as if it had seen it), and remove the snapshot's
-        file, which no longer tells what Chroma holds; a drain saves the snapshot it keeps
-        in memory after it (``_snapshot_after``). So a file there when a drain starts is
-        Chroma as it is, unless the store changed since (``_snapshot_basis``), even after a
-        process that died between writing and saving."""
+        meanwhile is then never updated as if it had seen it), and remove the snapshot's and
+        the projections' files, which no longer tell what Chroma holds; a drain saves what it
+        keeps in memory after it (``_snapshot_after``, ``_project``). So a file there when a
+        drain starts is Chroma as it is, unless the store changed since (``_still_chromas``),
+        even after a process that died between writing and saving."""
         with self._write_guard:
             key = (self.target, lexicon)
             self._write_counts[key] = self._write_counts.get(key, 0) + 1
         if not self.settings.chroma_url:
             self.snapshot_path(lexicon).unlink(missing_ok=True)
+            self.projections_path(lexicon).unlink(missing_ok=True)
 
     def repair(self, store: Store, lexicon: str, reason: str = "") -> int:
         """Throw away a damaged collection and rebuild it from SQL."""
@@ -1126,9 +1127,6 @@ class Index:
         """Make Chroma hold exactly the current documents of these entries."""
         new = self._holds_none(lexicon, entry_ids)
         self._wrote(lexicon)
-        # projections on disk no longer tell Chroma's documents once it is written; this
-        # drain's own are kept in memory and saved after it (``_project``)
-        self.projections_path(lexicon).unlink(missing_ok=True)
         report.applies += 1
         current = store.get_many(lexicon, entry_ids)
         existing = (
@@ -1182,9 +1180,9 @@ class Index:
         """Whether the collection holds no document of these entries, as the snapshot this
         process keeps says when nothing has written to the collection since it was taken or
         vouched for (``_snapshot_basis``: one read from a file says nothing until then, nor
-        one taken before a write). Asking Chroma for the
-        documents of entries just added, which it does not hold, was 2 of the 14 ms an added
-        entry's drain spent beyond the embedder and Chroma's upsert at 5k entries (cProfile)."""
+        one taken before a write). Asking Chroma for the documents of entries just added,
+        which it does not hold, was 2 of the 14 ms an added entry's drain spent beyond the
+        embedder and Chroma's upsert at 5k entries (cProfile)."""
         known = self._snapshots.get(lexicon)
         if known is None or known.writes is None or known.writes != self._writes(lexicon):
             return False
