@@ -3,12 +3,14 @@ nothing is half-imported in SQL, and once the outbox is drained `doctor` is clea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ from sqlalchemy import func, select
 
 from hyperlexicon import models as M
 from hyperlexicon.config import Settings
+from hyperlexicon.errors import IndexDamagedError
+from hyperlexicon.index import DAMAGED_FILE, Index, _probe_one
 from hyperlexicon.lexicon import Lexicon
 from hyperlexicon.text import form_key
 
@@ -101,6 +105,11 @@ def test_sigkill_during_import_never_leaves_half_a_file(
         )
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         repairs.extend(json.loads(sync.stdout)["repairs"])
+        # and the vectors answer: a kill can tear Chroma's graph so that documents its
+        # metadata still lists are not found, which the doctor's comparison of ids cannot
+        # see; the check after a crash rebuilds it
+        with Lexicon(settings.with_(auto_index=False)) as lex:
+            assert _probe_one(lex.index.collection("core")) is None, f"round {round_}"
         outcomes.append(
             ("killed" if killed else "finished", "committed" if present else "rolled back", pending)
         )
@@ -109,3 +118,195 @@ def test_sigkill_during_import_never_leaves_half_a_file(
     assert any(o[0] == "killed" and o[1] == "committed" and o[2] > 0 for o in outcomes), outcomes
     assert any(o[0] == "finished" for o in outcomes), outcomes
     print(outcomes, repairs)
+
+
+# --- a holder that died: the next process checks the files, and rebuilds what is torn ----------
+
+DAMAGE_ENTRIES = 600  # two documents each: past Chroma's 1000, so its HNSW files are written
+
+
+def _jsonl(path: Path, tag: str) -> Path:
+    with path.open("w") as f:
+        for i in range(DAMAGE_ENTRIES):
+            row = {
+                "form": f"Δ-{tag}-{i}",
+                "kind": "delta",
+                "glosses": {"en": [f"{tag} lantern number {i}"], "ru": [f"фонарь {tag} {i}"]},
+            }
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def _two_big_lexicons(
+    tmp_path_factory: pytest.TempPathFactory, _seeded_sqlite_template: Path
+) -> Path:
+    """``core`` and ``second``, each with more documents than Chroma keeps out of its HNSW
+    files, indexed and closed cleanly."""
+    root = tmp_path_factory.mktemp("damage")
+    shutil.copy(_seeded_sqlite_template, root / "lexicon.sqlite3")
+    settings = Settings.load(
+        home=str(root / "home"), db_url=f"sqlite:///{root / 'lexicon.sqlite3'}"
+    )
+    with Lexicon(settings) as lex, _jsonl(root / "core.jsonl", "core").open("rb") as f:
+        lex.import_stream(f, "core.jsonl", format="jsonl")
+    second, _ = Lexicon.init(settings, name="second")
+    with second, _jsonl(root / "second.jsonl", "second").open("rb") as f:
+        second.import_stream(f, "second.jsonl", format="jsonl")
+    return root
+
+
+def _vector_segment(chroma: Path, collection: str) -> Path:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(chroma / "chroma.sqlite3")) as db:
+        (segment,) = db.execute(
+            "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id "
+            "WHERE c.name = ? AND s.scope = 'VECTOR'",
+            (collection,),
+        ).fetchone()
+    return chroma / segment
+
+
+def _tear_header(segment: Path) -> None:
+    """As a write killed while Chroma rewrote it: the reader crashes (SIGSEGV)."""
+    os.truncate(segment / "header.bin", 50)
+
+
+def _scramble_lengths(segment: Path) -> None:
+    """Bytes of another write where the levels' lengths were: no error, wrong neighbours."""
+    with (segment / "length.bin").open("r+b") as f:
+        f.seek(100)
+        f.write(bytes(range(256)) * 8)
+
+
+def _semantic(cli: list[str], lexicon: str, query: str) -> list[str]:
+    run = subprocess.run(
+        [*cli, "-l", lexicon, "lex", "search", query, "--semantic", "--json", "-n", "5"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    return [hit["entry"]["form"] for hit in json.loads(run.stdout)]
+
+
+@pytest.mark.parametrize("tear", [_tear_header, _scramble_lengths], ids=["crashes", "silent"])
+def test_a_collection_torn_by_a_process_that_died_holding_the_index_is_rebuilt(
+    tmp_path: Path, _two_big_lexicons: Path, tear: Callable[[Path], None]
+) -> None:
+    shutil.copytree(_two_big_lexicons, tmp_path / "copy")
+    root = tmp_path / "copy"
+    home, chroma = root / "home", root / "home" / "chroma"
+    cli = [
+        sys.executable, "-m", "hyperlexicon", "--home", str(home),
+        "--db", f"sqlite:///{root / 'lexicon.sqlite3'}",
+    ]  # fmt: skip
+    before = {lx: _semantic(cli, lx, f"{lx} lantern number 7") for lx in ("core", "second")}
+    assert (chroma / ".hyperlexicon.lock").read_text() == ""  # each closed it cleanly
+    for lx in ("core", "second"):
+        tear(_vector_segment(chroma, f"hl.{lx}.idx"))
+    # a process that dies holding the lock leaves its pid there
+    (chroma / ".hyperlexicon.lock").write_text("4194304")
+
+    doctor = subprocess.run([*cli, "doctor", "--json"], capture_output=True, text=True)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert json.loads(doctor.stdout)["clean"], doctor.stdout
+    assert "left open by process 4194304" in doctor.stderr
+    assert "collection hl.core.idx" in doctor.stderr and "is damaged" in doctor.stderr
+    # the other damaged lexicon waits for its first use, listed, and deleted from Chroma
+    assert list(json.loads((chroma / DAMAGED_FILE).read_text())) == ["hl.second.idx"]
+    assert (chroma / ".hyperlexicon.lock").read_text() == ""
+    after = {lx: _semantic(cli, lx, f"{lx} lantern number 7") for lx in ("core", "second")}
+    assert after == before  # (second's from the snapshot its last process left)
+    again = subprocess.run(
+        [*cli, "-l", "second", "doctor", "--json"], capture_output=True, text=True
+    )
+    assert again.returncode == 0 and json.loads(again.stdout)["clean"], again.stdout + again.stderr
+    assert "left open" not in again.stderr and "rebuilding it from SQL" in again.stderr
+    assert not (chroma / DAMAGED_FILE).exists()
+    assert _semantic(cli, "second", "second lantern number 7") == before["second"]
+
+
+def test_a_holder_killed_with_the_index_whole_costs_a_check_and_no_rebuild(
+    tmp_path: Path, _seeded_sqlite_template: Path
+) -> None:
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    home = tmp_path / "home"
+    cli = [sys.executable, "-m", "hyperlexicon", "--home", str(home), "--db", f"sqlite:///{db}"]
+    subprocess.run([*cli, "index", "rebuild"], check=True, capture_output=True)
+    lock = home / "chroma" / ".hyperlexicon.lock"
+    # a script that never closes its lexicon still ends cleanly: nothing to check after it
+    script = (
+        "from hyperlexicon.config import Settings\n"
+        "from hyperlexicon.lexicon import Lexicon\n"
+        f"lex = Lexicon(Settings.load(home={str(home)!r}, db_url={f'sqlite:///{db}'!r}))\n"
+        "assert lex.doctor().clean\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    assert lock.read_text() == ""
+    holder = subprocess.Popen(
+        [
+            sys.executable, "-c",
+            "import sys, time\n"
+            "from hyperlexicon.config import Settings\n"
+            "from hyperlexicon.lexicon import Lexicon\n"
+            f"lex = Lexicon(Settings.load(home={str(home)!r}, db_url={f'sqlite:///{db}'!r}))\n"
+            "lex.search('fire', mode='semantic')\n"
+            "print('holding', flush=True)\n"
+            "time.sleep(600)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    holder.kill()
+    holder.wait()
+    assert lock.read_text() == str(holder.pid)
+    # (a command that needs no more than the snapshot its last process left does not open
+    # Chroma; the doctor reads every document of it)
+    doctor = subprocess.run([*cli, "doctor", "--json"], capture_output=True, text=True)
+    assert doctor.returncode == 0 and json.loads(doctor.stdout)["clean"], doctor.stderr
+    assert f"left open by process {holder.pid}" in doctor.stderr
+    assert "damaged" not in doctor.stderr
+    assert lock.read_text() == ""
+    again = subprocess.run([*cli, "doctor"], capture_output=True)
+    assert again.returncode == 0 and b"left open" not in again.stderr
+
+
+def test_a_damaged_listing_that_cannot_be_read_is_an_error_naming_it(
+    tmp_path: Path, _seeded_sqlite_template: Path
+) -> None:
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    home = tmp_path / "home"
+    cli = [sys.executable, "-m", "hyperlexicon", "--home", str(home), "--db", f"sqlite:///{db}"]
+    subprocess.run([*cli, "index", "rebuild"], check=True, capture_output=True)
+    listing = home / "chroma" / DAMAGED_FILE
+    listing.write_text("[not json")
+    run = subprocess.run(
+        [*cli, "lex", "search", "fire", "--semantic"], capture_output=True, text=True
+    )
+    assert run.returncode != 0
+    (line,) = run.stderr.strip().splitlines()
+    assert str(listing) in line and "hyperlexicon index rebuild" in line
+    assert listing.read_text() == "[not json"
+
+
+def test_an_index_without_a_store_says_to_rebuild_a_damaged_collection(
+    tmp_path: Path, _seeded_sqlite_template: Path
+) -> None:
+    db = tmp_path / "lexicon.sqlite3"
+    shutil.copy(_seeded_sqlite_template, db)
+    settings = Settings.load(home=str(tmp_path / "home"), db_url=f"sqlite:///{db}")
+    with Lexicon(settings) as lex:
+        lex.rebuild_index()
+    listing = settings.index_dir / DAMAGED_FILE
+    listing.write_text(json.dumps({"hl.core.idx": "torn by a test"}))
+    index = Index(settings)
+    try:
+        with pytest.raises(IndexDamagedError, match=r"torn by a test.*index rebuild"):
+            index.collection("core")
+    finally:
+        index.close()
+    assert json.loads(listing.read_text()) == {"hl.core.idx": "torn by a test"}
