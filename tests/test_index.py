@@ -1484,3 +1484,30 @@ def test_an_answer_of_ids_ranks_its_entries_as_their_metadata_does(
     parsed = [[doc_id.split(":", 1) for doc_id in row] for row in ids]
     as_metadata = {"metadatas": _metadatas(parsed, {}), "distances": distances}
     assert _best_of_ids(ids, distances, k) == _best_per_entry(as_metadata, k, None)
+
+
+def test_a_rebuild_leaves_no_directory_of_the_collections_it_deleted(
+    indexed_sqlite: Lexicon,
+) -> None:
+    """Chroma deletes a collection's rows and leaves its HNSW files (chroma-core/chroma#5259);
+    a rebuild removes the directories Chroma no longer lists, and nothing else."""
+    import sqlite3
+
+    lex = indexed_sqlite
+    chroma = lex.settings.index_dir
+    mine = chroma / "notes"  # not named like a segment: not Chroma's, kept
+    mine.mkdir()
+
+    def segments() -> tuple[set[str], set[str]]:
+        with sqlite3.connect(chroma / "chroma.sqlite3") as db:
+            listed = {row[0] for row in db.execute("SELECT id FROM segments")}
+        dirs = {p.name for p in chroma.iterdir() if p.is_dir() and p != mine}
+        return listed, dirs
+
+    for _ in range(3):
+        lex.rebuild_index()
+        listed, dirs = segments()
+        assert dirs and dirs <= listed, (dirs, listed)
+    assert mine.is_dir()
+    hits = lex.search("a burning flame", mode="semantic", limit=3)
+    assert "🜂" in [h.entry.form for h in hits]

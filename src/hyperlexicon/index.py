@@ -441,6 +441,37 @@ def _check_after_crash(path: Path, pid: str) -> None:
         log.warning("collection %s of the index at %s is damaged: %s", name, path, why)
 
 
+_SEGMENT_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _sweep(path: Path) -> int:
+    """Remove the directories of segments Chroma no longer lists; returns how many.
+
+    Embedded Chroma 1.x deletes a collection's rows but leaves its HNSW directory on disk
+    (chroma-core/chroma#5259), and every rebuild or repair deletes a collection: at 100k
+    entries each would leave about 450 MB behind. Only a directory named like a segment
+    and absent from Chroma's list of segments goes; if the list cannot be read (another
+    layout of Chroma's files), nothing does."""
+    import shutil
+    import sqlite3
+
+    db = path / "chroma.sqlite3"
+    if not db.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            live = {str(row[0]) for row in con.execute("SELECT id FROM segments")}
+    except sqlite3.Error as exc:
+        log.debug("not sweeping %s: %s", path, exc)
+        return 0
+    gone = 0
+    for child in path.iterdir():
+        if _SEGMENT_DIR.fullmatch(child.name) and child.name not in live and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+            gone += 1
+    return gone
+
+
 def _probe() -> None:
     """The child of ``_check_after_crash``: reads each collection as queries and the doctor
     do, and says on stdout which it is reading and what it found."""
@@ -1429,6 +1460,7 @@ class Index:
         self._wrote(lexicon)
         col.modify(name=name)
         if not self.settings.chroma_url:  # whatever a crash damaged of it is gone now
+            _sweep(self.settings.index_dir)
             damaged = _damaged(self.settings.index_dir)
             if name in damaged or next_name in damaged:
                 damaged.pop(name, None)
