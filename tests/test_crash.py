@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -149,7 +150,9 @@ def _two_big_lexicons(
         home=str(root / "home"), db_url=f"sqlite:///{root / 'lexicon.sqlite3'}"
     )
     with Lexicon(settings) as lex, _jsonl(root / "core.jsonl", "core").open("rb") as f:
+        lex.rebuild_index()
         lex.import_stream(f, "core.jsonl", format="jsonl")
+        assert lex.doctor().clean
     second, _ = Lexicon.init(settings, name="second")
     with second, _jsonl(root / "second.jsonl", "second").open("rb") as f:
         second.import_stream(f, "second.jsonl", format="jsonl")
@@ -310,3 +313,55 @@ def test_an_index_without_a_store_says_to_rebuild_a_damaged_collection(
     finally:
         index.close()
     assert json.loads(listing.read_text()) == {"hl.core.idx": "torn by a test"}
+
+
+def test_the_checking_child_holds_the_index_when_the_process_that_started_it_is_killed(
+    tmp_path: Path, _two_big_lexicons: Path
+) -> None:
+    """A child still reading Chroma when its parent dies keeps the lock: no other process
+    opens the files under it."""
+    shutil.copytree(_two_big_lexicons, tmp_path / "copy")
+    root = tmp_path / "copy"
+    chroma = root / "home" / "chroma"
+    cli = [
+        sys.executable, "-m", "hyperlexicon", "--home", str(root / "home"),
+        "--db", f"sqlite:///{root / 'lexicon.sqlite3'}",
+    ]  # fmt: skip
+    shown = 0
+    for _ in range(3):  # a child that finishes before the other process tries shows nothing
+        (chroma / ".hyperlexicon.lock").write_text("4194304")
+        parent = subprocess.Popen([*cli, "doctor"], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not (child := _children(parent.pid, b"_probe")):
+            assert parent.poll() is None and time.monotonic() < deadline, "no checking child"
+            time.sleep(0.005)
+        parent.kill()
+        parent.wait()
+        other = subprocess.Popen([*cli, "doctor"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, err = other.communicate()
+        if Path(f"/proc/{child[0]}").exists():  # it tried while the child read
+            assert other.returncode != 0 and b"in use by another process" in err, err
+            shown += 1
+        while Path(f"/proc/{child[0]}").exists():
+            time.sleep(0.05)
+        after = subprocess.run([*cli, "doctor", "--json"], capture_output=True, text=True)
+        assert after.returncode == 0 and json.loads(after.stdout)["clean"], after.stderr
+        if shown:
+            break
+    assert shown, "each child finished before the other process tried: nothing was shown"
+
+
+def _children(parent: int, marker: bytes) -> list[int]:
+    """The pids of ``parent``'s children whose command line holds ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and marker in cmdline:
+            found.append(int(proc.name))
+    return found

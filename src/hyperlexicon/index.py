@@ -255,7 +255,7 @@ class _Embedded:
             lock = _lock_directory(path)
             try:
                 if lock.left_by is not None:
-                    _check_after_crash(path, lock.left_by)
+                    _check_after_crash(path, lock)
                 import chromadb
                 from chromadb.config import Settings as ChromaSettings
 
@@ -383,7 +383,7 @@ def _set_damaged(path: Path, damaged: dict[str, str]) -> None:
     os.replace(tmp, target)
 
 
-def _check_after_crash(path: Path, pid: str) -> None:
+def _check_after_crash(path: Path, lock: _DirectoryLock) -> None:
     """Read every collection of the directory in a child process, and list those that
     failed in ``DAMAGED_FILE``.
 
@@ -393,9 +393,13 @@ def _check_after_crash(path: Path, pid: str) -> None:
     a segmentation fault in ``count``, ``get`` and ``query`` alike, where no handler runs).
     Only a child can survive finding those, so one reads the collections in turn and says
     which it is reading; a collection it dies on is damaged, and another child goes on with
-    the rest. This costs about a second, and only after a holder died holding the lock."""
+    the rest. This costs about a second, and only after a holder died holding the lock.
+    Each child holds the lock with us (it inherits the locked descriptor): if we are killed
+    meanwhile, no other process opens Chroma while the child still reads it."""
     import subprocess
     import sys
+
+    pid = lock.left_by
 
     log.warning(
         "the index at %s was left open by process %s, which did not close it: checking it",
@@ -411,6 +415,7 @@ def _check_after_crash(path: Path, pid: str) -> None:
             text=True,
             env=env,
             check=False,
+            pass_fds=(lock.fd,),
         )
         reading = None
         for line in run.stdout.splitlines():
