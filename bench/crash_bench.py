@@ -22,7 +22,10 @@ each kill: the file's entries must be all there or none ("partial imports" count
 others), SQLite's ``PRAGMA integrity_check`` must say ok; for a committed import,
 ``hyperlexicon index sync`` then ``hyperlexicon doctor`` must find SQL and the index agreeing
 ("drift after sync"), else ``doctor --fix`` runs ("drift after doctor --fix"). Any "database
-is locked" in any process's output is counted.
+is locked" in any process's output is counted. When the killed import held the embedded index,
+the next process checks Chroma's files first ("index checked after the kill") and rebuilds
+from SQL each collection the kill tore ("torn collections rebuilt"; what each showed is in the
+notes).
 
 Writers. ``--writers`` processes each run ``--rounds`` rounds of: a read-modify-write of one
 shared entry (append an example; the store applies the change inside the write transaction,
@@ -195,6 +198,8 @@ class Run:
     locked: int = 0
     drift_after_sync: int = 0
     drift_after_fix: int = 0
+    checked: int = 0  # the next process found the killed one's pid in the index lock
+    torn: int = 0  # ... and the check found a collection Chroma's files no longer serve
     writers: int = 0
     rounds: int = 0
     lost_entries: int = 0
@@ -354,6 +359,11 @@ def kill_trial(
     if present:
         sync = cli.run("-l", lexicon, "index", "sync", "--json")
         doctor = cli.run("-l", lexicon, "doctor", "--json")
+        said = sync.stderr + doctor.stderr
+        run.checked += "which did not close it: checking it" in said
+        if " is damaged: " in said:
+            run.torn += 1
+            run.notes.append(f"{lexicon}: {said.split(' is damaged: ', 1)[1].splitlines()[0]}")
         if sync.returncode != 0 or doctor.returncode != 0:
             run.drift_after_sync += 1
             run.notes.append(f"{lexicon}: drift after sync: {(sync.stderr + doctor.stdout)[-300:]}")
@@ -507,6 +517,8 @@ def table(runs: list[Run]) -> str:
         "partial imports",
         "integrity failures",
         "'database is locked'",
+        "index checked after the kill",
+        "torn collections rebuilt",
         "drift after index sync",
         "drift after doctor --fix",
     ]
@@ -520,6 +532,8 @@ def table(runs: list[Run]) -> str:
             r.partial,
             r.corrupt,
             r.locked,
+            r.checked,
+            r.torn,
             r.drift_after_sync,
             r.drift_after_fix,
         ]
