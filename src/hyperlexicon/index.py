@@ -494,33 +494,31 @@ def _probe() -> None:
             continue
         print("reading", listed.name, flush=True)
         try:
-            problem = _probe_one(client.get_collection(listed.name, embedding_function=None))
+            _probe_one(client.get_collection(listed.name, embedding_function=None))
         except Exception as exc:  # what it raises is the damage it found
-            problem = (str(exc).splitlines() or [type(exc).__name__])[0]
-        print("damaged" if problem else "ok", listed.name, problem or "", flush=True)
+            why = (str(exc).splitlines() or [type(exc).__name__])[0]
+            print("damaged", listed.name, why, flush=True)
+        else:
+            print("ok", listed.name, flush=True)
 
 
-def _probe_one(col: Any, blocks: int = 8, each: int = 16) -> str | None:
-    """Why the collection is damaged, or None.
+def _probe_one(col: Any, blocks: int = 8, each: int = 16) -> None:
+    """Read the collection as queries and the doctor do: its count, metadata, vectors from
+    ``blocks`` places across it, and a query with them (which loads the HNSW graph).
 
-    Its count and metadata must read, and documents taken from ``blocks`` places across it
-    must be found by their own vectors. HNSW is approximate: in a whole index a few
-    documents are not their own vector's nearest (0.06 to 0.8% of them, measured on
-    lexicons of 3k to 18k documents, most among near-duplicates), so one miss says nothing;
-    a torn lengths file lost 8.5 to 40% of them. A miss rate above one in sixteen, and
-    more than a few, is damage."""
+    It raises or crashes where the files are torn; the answers are not judged. Judging
+    them by whether documents are found by their own vectors flagged whole collections
+    too: Chroma's HNSW is approximate, and did not find 0.8% of the documents of an
+    undamaged 18k-document collection by their own vectors (the seed's, after thousands of
+    near-duplicates were added), 9 of 128 sampled in one run of the crash test."""
     n = col.count()
     col.get(include=["metadatas"], limit=1)
     if not n:
-        return None
+        return
     vectors: list[Any] = []
     for offset in sorted({i * n // blocks for i in range(blocks)}):
         vectors.extend(col.get(include=["embeddings"], limit=each, offset=offset)["embeddings"])
-    found = col.query(query_embeddings=vectors, n_results=1, include=["distances"])
-    missed = sum(1 for d in found["distances"] if not d or d[0] > 1e-3)
-    if missed > max(4, len(vectors) // 16):
-        return f"{missed} of {len(vectors)} documents are not found by their own vectors"
-    return None
+    col.query(query_embeddings=vectors, n_results=1, include=["distances"])
 
 
 def _damage_errors() -> tuple[type[BaseException], ...]:
