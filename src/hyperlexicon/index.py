@@ -400,7 +400,6 @@ def _check_after_crash(path: Path, lock: _DirectoryLock) -> None:
     import sys
 
     pid = lock.left_by
-
     log.warning(
         "the index at %s was left open by process %s, which did not close it: checking it",
         path,
@@ -453,8 +452,8 @@ def _sweep(path: Path) -> int:
     """Remove the directories of segments Chroma no longer lists; returns how many.
 
     Embedded Chroma 1.x deletes a collection's rows but leaves its HNSW directory on disk
-    (chroma-core/chroma#5259), and every rebuild or repair deletes a collection: at 100k
-    entries each would leave about 450 MB behind. Only a directory named like a segment
+    (chroma-core/chroma#5259), and every rebuild or repair deletes a collection: about 2 KB
+    a document, some 400 MB each time at 100k entries. Only a directory named like a segment
     and absent from Chroma's list of segments goes; if the list cannot be read (another
     layout of Chroma's files), nothing does."""
     import shutil
