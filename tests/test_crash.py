@@ -223,6 +223,18 @@ def test_a_collection_torn_by_a_process_that_died_holding_the_index_is_rebuilt(
     assert (chroma / ".hyperlexicon.lock").read_text() == ""
     after = {lx: _semantic(cli, lx, f"{lx} lantern number 7") for lx in ("core", "second")}
     assert after == before  # (second's from the snapshot its last process left)
+    status = subprocess.run(
+        [*cli, "-l", "second", "index", "status"], capture_output=True, text=True
+    )
+    assert status.returncode == 0, status.stderr
+    assert "second was found damaged after a crash" in status.stderr, status.stderr
+    listed = subprocess.run(
+        [*cli, "-l", "second", "index", "status", "--json"], capture_output=True, text=True
+    )
+    assert (
+        json.loads(listed.stdout)["damaged"]
+        == json.loads((chroma / DAMAGED_FILE).read_text())["hl.second.idx"]
+    )
     again = subprocess.run(
         [*cli, "-l", "second", "doctor", "--json"], capture_output=True, text=True
     )

@@ -2172,7 +2172,15 @@ class Index:
         col = self._find(self.collection_name(lexicon))
         meta = (col.metadata or {}) if col is not None else {}
         built = {k: meta.get(k) for k in ("embedder", "model", "dimension", "schema")}
+        names = {self.collection_name(lexicon, suffix) for suffix in ("idx", "next")}
+        damaged = (
+            {n: why for n, why in _damaged(self.settings.index_dir).items() if n in names}
+            if not self.settings.chroma_url
+            else {}
+        )
         return {
+            # found torn by the check after a crash, deleted, and not rebuilt yet (``_mend``)
+            "damaged": "; ".join(damaged.values()) or None,
             "lexicon": lexicon,
             "target": self.target,
             "collection": self.collection_name(lexicon) if col is not None else None,

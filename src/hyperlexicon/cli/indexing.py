@@ -49,6 +49,13 @@ def index_status(app: App, as_json: bool) -> None:
         click.echo(
             "the index was built with another embedder: run 'hyperlexicon index rebuild'", err=True
         )
+    if status["damaged"]:
+        click.echo(
+            f"the index of {status['lexicon']} was found damaged after a crash "
+            f"({status['damaged']}): it is rebuilt from SQL when next used, or now by "
+            "'hyperlexicon index rebuild'",
+            err=True,
+        )
 
 
 @index.command("rebuild")
