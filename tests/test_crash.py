@@ -244,14 +244,20 @@ def test_a_collection_torn_by_a_process_that_died_holding_the_index_is_rebuilt(
     assert _semantic(cli, "second", "second lantern number 7") == before["second"]
 
 
-def test_a_holder_killed_with_the_index_whole_costs_a_check_and_no_rebuild(
-    tmp_path: Path, _seeded_sqlite_template: Path
-) -> None:
+def _indexed_seed(tmp_path: Path, template: Path) -> tuple[Path, Path, list[str]]:
+    """The seeded lexicon in ``tmp_path``, its index built: its database, home and command."""
     db = tmp_path / "lexicon.sqlite3"
-    shutil.copy(_seeded_sqlite_template, db)
+    shutil.copy(template, db)
     home = tmp_path / "home"
     cli = [sys.executable, "-m", "hyperlexicon", "--home", str(home), "--db", f"sqlite:///{db}"]
     subprocess.run([*cli, "index", "rebuild"], check=True, capture_output=True)
+    return db, home, cli
+
+
+def test_a_holder_killed_with_the_index_whole_costs_a_check_and_no_rebuild(
+    tmp_path: Path, _seeded_sqlite_template: Path
+) -> None:
+    db, home, cli = _indexed_seed(tmp_path, _seeded_sqlite_template)
     lock = home / "chroma" / ".hyperlexicon.lock"
     # a script that never closes its lexicon still ends cleanly: nothing to check after it
     script = (
@@ -294,11 +300,7 @@ def test_a_holder_killed_with_the_index_whole_costs_a_check_and_no_rebuild(
 def test_a_damaged_listing_that_cannot_be_read_is_an_error_naming_it(
     tmp_path: Path, _seeded_sqlite_template: Path
 ) -> None:
-    db = tmp_path / "lexicon.sqlite3"
-    shutil.copy(_seeded_sqlite_template, db)
-    home = tmp_path / "home"
-    cli = [sys.executable, "-m", "hyperlexicon", "--home", str(home), "--db", f"sqlite:///{db}"]
-    subprocess.run([*cli, "index", "rebuild"], check=True, capture_output=True)
+    db, home, cli = _indexed_seed(tmp_path, _seeded_sqlite_template)
     listing = home / "chroma" / DAMAGED_FILE
     listing.write_text("[not json")
     run = subprocess.run(
