@@ -300,7 +300,7 @@ def test_a_holder_killed_with_the_index_whole_costs_a_check_and_no_rebuild(
 def test_a_damaged_listing_that_cannot_be_read_is_an_error_naming_it(
     tmp_path: Path, _seeded_sqlite_template: Path
 ) -> None:
-    db, home, cli = _indexed_seed(tmp_path, _seeded_sqlite_template)
+    _, home, cli = _indexed_seed(tmp_path, _seeded_sqlite_template)
     listing = home / "chroma" / DAMAGED_FILE
     listing.write_text("[not json")
     run = subprocess.run(
