@@ -448,8 +448,8 @@ def _check_after_crash(path: Path, lock: _DirectoryLock) -> None:
 _SEGMENT_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def _sweep(path: Path) -> int:
-    """Remove the directories of segments Chroma no longer lists; returns how many.
+def _sweep(path: Path) -> None:
+    """Remove the directories of segments Chroma no longer lists.
 
     Embedded Chroma 1.x deletes a collection's rows but leaves its HNSW directory on disk
     (chroma-core/chroma#5259), and every rebuild or repair deletes a collection: about 2 KB
@@ -461,19 +461,16 @@ def _sweep(path: Path) -> int:
 
     db = path / "chroma.sqlite3"
     if not db.exists():
-        return 0
+        return
     try:
         with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
             live = {str(row[0]) for row in con.execute("SELECT id FROM segments")}
     except sqlite3.Error as exc:
         log.debug("not sweeping %s: %s", path, exc)
-        return 0
-    gone = 0
+        return
     for child in path.iterdir():
         if _SEGMENT_DIR.fullmatch(child.name) and child.name not in live and child.is_dir():
             shutil.rmtree(child, ignore_errors=True)
-            gone += 1
-    return gone
 
 
 def _probe() -> None:
@@ -1069,8 +1066,7 @@ class Index:
         if self.settings.chroma_url:
             return
         self.client  # noqa: B018 (opening the client is what checks the files after a crash)
-        names = {self.collection_name(lexicon, suffix) for suffix in ("idx", "next")}
-        found = {n: why for n, why in _damaged(self.settings.index_dir).items() if n in names}
+        found = self._damaged_of(lexicon)
         if not found:
             return
         reason = "; ".join(found.values())
@@ -1080,6 +1076,14 @@ class Index:
                 "run 'hyperlexicon index rebuild'"
             )
         self.repair(self.store, lexicon, reason)
+
+    def _damaged_of(self, lexicon: str) -> dict[str, str]:
+        """The lexicon's collections (its index and a rebuild's next) that a check after a
+        crash listed as damaged and no rebuild has replaced yet, each with why."""
+        if self.settings.chroma_url:
+            return {}
+        names = {self.collection_name(lexicon, suffix) for suffix in ("idx", "next")}
+        return {n: why for n, why in _damaged(self.settings.index_dir).items() if n in names}
 
     def repair(self, store: Store, lexicon: str, reason: str = "") -> int:
         """Throw away a damaged collection and rebuild it from SQL."""
@@ -1463,11 +1467,12 @@ class Index:
         col.modify(name=name)
         if not self.settings.chroma_url:  # whatever a crash damaged of it is gone now
             _sweep(self.settings.index_dir)
-            damaged = _damaged(self.settings.index_dir)
-            if name in damaged or next_name in damaged:
-                damaged.pop(name, None)
-                damaged.pop(next_name, None)
-                _set_damaged(self.settings.index_dir, damaged)
+            mended = self._damaged_of(lexicon)
+            if mended:
+                damaged = _damaged(self.settings.index_dir)
+                _set_damaged(
+                    self.settings.index_dir, {n: w for n, w in damaged.items() if n not in mended}
+                )
         # Changes made while we were building are still in the outbox, so the next drain
         # applies them; rows whose change the new collection already holds are harmless.
         return count
@@ -2172,12 +2177,7 @@ class Index:
         col = self._find(self.collection_name(lexicon))
         meta = (col.metadata or {}) if col is not None else {}
         built = {k: meta.get(k) for k in ("embedder", "model", "dimension", "schema")}
-        names = {self.collection_name(lexicon, suffix) for suffix in ("idx", "next")}
-        damaged = (
-            {n: why for n, why in _damaged(self.settings.index_dir).items() if n in names}
-            if not self.settings.chroma_url
-            else {}
-        )
+        damaged = self._damaged_of(lexicon)
         return {
             # found torn by the check after a crash, deleted, and not rebuilt yet (``_mend``)
             "damaged": "; ".join(damaged.values()) or None,
