@@ -12,6 +12,7 @@ with its interquartile range. Both keep what a warm process keeps (recent vector
 memo) and both start from nothing kept.
 
 Run:  python bench/versus.py --before /tmp/base/src [--size 1000] [--rounds 30] [--chunk 5]
+                             [--texts sentences|20-word]
       (``/tmp/base``: ``git archive`` or a worktree of the other commit)
 """
 
@@ -62,6 +63,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--chunk", type=int, default=5, help="texts per timed chunk")
+    parser.add_argument(
+        "--texts",
+        choices=("sentences", "20-word"),
+        default="sentences",
+        help="the quality sets' sentences, or bridge_bench.py's 20-word texts (default sentences)",
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -70,12 +77,18 @@ def main() -> None:
 
     sys.path.insert(0, str(HERE))
     from bridge_bench import sentences
+    from bridge_bench import texts as word_texts
     from paired import quartiles
 
     ours = str(HERE.parent / "src")
     before = str(Path(args.before).resolve())
-    mixed = [t for pair in zip(sentences("ru"), sentences("en"), strict=False) for t in pair]
     needed = args.rounds * args.chunk
+    if args.texts == "sentences":
+        ru, en = sentences("ru"), sentences("en")
+    else:  # every chunk new text, as bridge_bench.py times them
+        rng = random.Random(7)
+        ru, en = word_texts("ru", needed, rng), word_texts("en", needed, rng)
+    mixed = [t for pair in zip(ru, en, strict=False) for t in pair]
     texts = (mixed * (needed // len(mixed) + 1))[:needed]
     work = tempfile.mkdtemp()
     try:
@@ -123,8 +136,9 @@ def main() -> None:
         q1, med, q3 = quartiles(ratios)
         per = {name: sorted(v)[len(v) // 2] / args.chunk * 1e3 for name, v in times.items()}
         print(
-            f"warm encode, {args.size:,} entries, the quality sets' sentences (ru and en by "
-            f"turns), {args.rounds} paired chunks of {args.chunk}:\n"
+            f"warm encode, {args.size:,} entries, "
+            + ("the quality sets' sentences" if args.texts == "sentences" else "20-word texts")
+            + f" (ru and en by turns), {args.rounds} paired chunks of {args.chunk}:\n"
             f"  this tree {per['this tree']:.1f} ms/text, before ({before}) "
             f"{per['before']:.1f} ms/text; this tree / before {med:.2f}x (IQR {q1:.2f}-{q3:.2f})"
         )

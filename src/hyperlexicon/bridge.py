@@ -846,11 +846,13 @@ class Bridge:
                     last = _ngram(tokens, i, n, words_only=True, free=claimed)
                     if last is None or (n == 1 and (not tok.content or tok.verb_form)):
                         continue
+                    key = " ".join(t.lemma for t in tokens[i : last + 1])
+                    if key not in by_key and (i, last) not in phrases:
+                        continue  # no gloss has these words (most n-grams): nothing to judge
                     if any(t.duration for t in tokens[i : last + 1]):
                         continue
                     if _attributive(tokens, i, last, run.lang):
                         continue
-                    key = " ".join(t.lemma for t in tokens[i : last + 1])
                     ranked = self._usable(_rank(_best_per_entry(by_key.get(key, []))), run)
                     if not ranked and (i, last) in phrases:
                         # a phrase the dictionary knows, by a translation that is an entry's
@@ -875,7 +877,8 @@ class Bridge:
         contiguous(2)
         # several words of one gloss, in another order or apart: more words first, then the
         # tighter; a little below the same words side by side, and said so ("phrase")
-        for key, picked, _ in sorted(scattered, key=lambda c: (-len(c[1]), c[2], c[1])):
+        found = [c for c in scattered if c[0] in by_key]  # most orders name no gloss
+        for key, picked, _ in sorted(found, key=lambda c: (-len(c[1]), c[2], c[1])):
             if any(claimed[j] is not None or tokens[j].duration for j in picked):
                 continue
             if _two_things(tokens, sorted(picked), run.lang):
