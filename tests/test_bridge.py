@@ -259,6 +259,10 @@ def test_archetype_fall_back(core: Lexicon) -> None:
     # far from every Δ-code: the scene says so instead of reading an unrelated one into it
     far = core.encode("Зачем люди строят города", stability=False)
     assert far.lexemes == [] and "no Δ-code is near enough" in far.notes[0]
+    # function words alone carry nothing to anchor on, whatever Δ-code lies nearest them
+    for text in ("a", "и не", "the of", "Но"):
+        bare = core.encode(text, stability=False)
+        assert bare.lexemes == [] and "carries a meaning" in bare.notes[0], (text, bare.lexemes)
     # explained words keep the scene their own, anchors or not: a fused word by its parts
     assert "archetype" not in {lx.how for lx in core.encode("страхтишина", stability=False).lexemes}
 

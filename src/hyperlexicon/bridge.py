@@ -1903,7 +1903,12 @@ class Bridge:
         return [(_weighted(by_id[i].score, stored.data), i, stored) for _, i, stored in order]
 
     def _archetype(self, scene: Scene, run: _Run) -> None:
-        """The scene falls apart: anchor it on the nearest archetypal node."""
+        """The scene falls apart: anchor it on the nearest archetypal node. Not a text with
+        no word that can carry a meaning ("a", «и не», "the of"): whatever Δ-code lay nearest
+        its letters would be read into it (Δ-ascent for "a", at 0.43)."""
+        if not any(tok.content for tok in run.tokens):
+            scene.notes.append("no word of the text carries a meaning to anchor the scene on")
+            return
         whole = _sentence_text(run.text, run.tokens) or run.text
         [hits] = self.ws.index().query_many(self.name, [whole], k=3, kind="delta", status="active")
         entries = self.store.get_many(self.name, [h.entry_id for h in hits])
