@@ -910,3 +910,18 @@ def test_a_keyword_many_entries_share_goes_to_its_plainest_sense(lex: Lexicon) -
     assert "🧋" not in tea and {"🍵", "☕", "🫖"} & set(tea)
     match = lex.bridge.encode("Our team won the football cup last night.", stability=False)
     assert "⚽" in match.forms and "🏈" not in match.forms
+
+
+def test_a_verb_alone_in_its_run_is_judged_as_a_verb_not_as_a_run(lex: Lexicon) -> None:
+    """A run of one unexplained word is that word: a verb there is held to a verb's margin,
+    as it is anywhere else, not to a run's plain threshold ("waited" stood for ⏳ at 0.70,
+    "crying" for 💧 at 0.64). A word of another kind alone in its run is still found by
+    meaning at the plain threshold ("quiet": 🤫 silence)."""
+    for text in ("She waited.", "She was crying."):
+        scene = lex.encode(text, stability=False, log=False)
+        assert [lx.form for lx in scene.lexemes if lx.how == "semantic"] == [], (
+            text,
+            scene.lexemes,
+        )
+    quiet = lex.encode("It was quiet.", stability=False, log=False)
+    assert [(lx.form, lx.how, lx.source) for lx in quiet.lexemes] == [("🤫", "semantic", "quiet")]

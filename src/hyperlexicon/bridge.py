@@ -1800,6 +1800,11 @@ class Bridge:
             if score < threshold or not explained:
                 run.near.append(_near(span, text, score, entry_id, stored))
                 continue
+            if a == b and inside == [a]:
+                # a run of one word is that word, asked on its own below by the rules of a
+                # word (a verb asked as its verb, held to the stricter margin, a feeling by
+                # its face): as a run "landed" stood for 🜃 "earth" and «сели» for Δ-ascent
+                continue
             candidates.append((score, explained, span, ranked))
         # a word alone in its run asks at the register's threshold (it is the run); a word
         # picked out of a longer run says less about itself, and must be nearer
