@@ -925,3 +925,32 @@ def test_a_verb_alone_in_its_run_is_judged_as_a_verb_not_as_a_run(lex: Lexicon) 
         )
     quiet = lex.encode("It was quiet.", stability=False, log=False)
     assert [(lx.form, lx.how, lx.source) for lx in quiet.lexemes] == [("🤫", "semantic", "quiet")]
+
+
+def test_a_part_of_a_fused_word_that_is_only_a_keyword_means_its_nearest_entry(
+    lex: Lexicon,
+) -> None:
+    """A part that names no entry and is a keyword of several: the one it means is the one
+    nearest it, as for a word of a sentence, not the one the lexicon happens to list first
+    (its keyword's score is the same for all of them), and it is chosen among as many
+    candidates as a word's, not the first five the lexicon lists."""
+    decoys = {
+        "🧦": "носки, одежда, ноги",
+        "🧲": "магнит, металл, притяжение",
+        "🧯": "огнетушитель, пожар, пена",
+        "🧷": "булавка, шитьё, иголка",
+        "🧹": "метла, уборка, пол",
+    }
+    for record in (
+        {"form": "😪", "glosses": {"ru": ["сонное лицо", "сон", "усталость", "ночь"]}},
+        *(
+            {"form": f, "glosses": {"ru": [*words.split(", "), "ночь"]}}
+            for f, words in decoys.items()
+        ),
+        {"form": "🌃", "glosses": {"ru": ["ночь со звёздами", "звёзды", "город", "ночь"]}},
+        {"form": "☕", "glosses": {"ru": ["кофе"], "en": ["coffee"]}},
+    ):
+        lex.add(EntryData.from_dict(record))
+    scene = lex.encode("кофеночь", stability=False, log=False)
+    assert scene.fused[0]["parts"] == ["кофе", "ночь"]
+    assert [lx.form for lx in scene.lexemes] == ["☕", "🌃"], scene.lexemes

@@ -1651,7 +1651,9 @@ class Bridge:
             for part in {p for parts in run.splits.values() for p in parts}:
                 said[part] = _translated_keys(translations, part, "ru")
                 wanted.update(k for group in said[part] for k in group)
-        hits = self.store.by_lemmas(self.name, wanted)
+        # as many candidates a part as a word of a sentence has: the part's nearest among
+        # them is its sense, not whichever five the lexicon lists first
+        hits = self.store.by_lemmas(self.name, wanted, per_key=LEMMA_CANDIDATES)
         entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
         by_key: dict[str, list[tuple[float, int, Any]]] = {}
         named: set[tuple[str, int]] = set()
@@ -1684,15 +1686,24 @@ class Bridge:
             if groups and not own[part]:
                 pool = [c for group in groups for k in group for c in by_key.get(k, [])]
                 borrowed[part] = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
-        asked = [p for p in borrowed if borrowed[p]]
-        if asked:
+        ask = {p: ranked for p, ranked in borrowed.items() if ranked}
+        # and a part that is only a keyword of several entries: which one it means, by
+        # nearness too, as a word of a sentence is judged (``_by_context``); they share the
+        # keyword's one score, and their order was the lexicon's («песок» of the beach before
+        # the desert, «ночь» of a sleepy face before the night with stars)
+        for part, ranked in own.items():
+            key = lemma_key(part, run.lang)
+            if len(ranked) > 1 and not any((key, c[1]) in named for c in ranked):
+                ask[part] = ranked
+        if ask:
             langs = list(dict.fromkeys((run.lang, "en", "ru")))
             near = self.ws.index().closeness(
-                self.name, asked, [[c[1] for c in borrowed[p]] for p in asked], langs
+                self.name, list(ask), [[c[1] for c in ranked] for ranked in ask.values()], langs
             )
-            for part, closeness in zip(asked, near, strict=True):
-                first = set(said[part][0]) if _reciprocal(translations, part) else set()
-                borrowed[part].sort(
+            for (part, ranked), closeness in zip(ask.items(), near, strict=True):
+                lent = part in borrowed and _reciprocal(translations, part)
+                first = set(said[part][0]) if lent else set()
+                ranked.sort(
                     key=lambda c: (
                         not any((k, c[1]) in named for k in first),
                         -closeness.get(c[1], -1.0),
