@@ -1647,13 +1647,18 @@ class Bridge:
         wanted = {lemma_key(part, run.lang) for parts in run.splits.values() for part in parts}
         translations = self._translations()
         said: dict[str, list[tuple[str, ...]]] = {}  # a part's translations, best first
+        lent: set[str] = set()
         if translations is not None:
             for part in {p for parts in run.splits.values() for p in parts}:
                 said[part] = _translated_keys(translations, part, "ru")
-                wanted.update(k for group in said[part] for k in group)
+                lent.update(k for group in said[part] for k in group)
         # as many candidates a part as a word of a sentence has: the part's nearest among
-        # them is its sense, not whichever five the lexicon lists first
+        # them is its sense, not whichever five the lexicon lists first; its translations'
+        # first few only, each bringing its other senses (24 of them lost 4 concepts on a
+        # lexicon glossed in English only)
         hits = self.store.by_lemmas(self.name, wanted, per_key=LEMMA_CANDIDATES)
+        if lent - wanted:
+            hits += self.store.by_lemmas(self.name, lent - wanted)
         entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
         by_key: dict[str, list[tuple[float, int, Any]]] = {}
         named: set[tuple[str, int]] = set()
@@ -1701,8 +1706,8 @@ class Bridge:
                 self.name, list(ask), [[c[1] for c in ranked] for ranked in ask.values()], langs
             )
             for (part, ranked), closeness in zip(ask.items(), near, strict=True):
-                lent = part in borrowed and _reciprocal(translations, part)
-                first = set(said[part][0]) if lent else set()
+                reciprocal = part in borrowed and _reciprocal(translations, part)
+                first = set(said[part][0]) if reciprocal else set()
                 ranked.sort(
                     key=lambda c: (
                         not any((k, c[1]) in named for k in first),
