@@ -177,7 +177,6 @@ def simulate(lex: Lexicon, noise: float = 0.1, seed: int = 3) -> None:
     ]
     queries = [(q, form) for q, form in rows if q.isascii()] + [(d, None) for d in DISTRACTORS]
     explore = Bridge(lex.workspace, Thresholds(semantic={k: 0.2 for k in Thresholds().semantic}))
-    rng = random.Random(seed)
     for text, expected in queries:
         scene = explore.encode(text, stability=False)
         with lex.store.write() as s:
@@ -196,7 +195,10 @@ def simulate(lex: Lexicon, noise: float = 0.1, seed: int = 3) -> None:
         for lx in scene.lexemes:
             if lx.how == "semantic":
                 right = expected is not None and lx.form == expected
-                if rng.random() < noise:
+                # the noise drawn for this match alone: a change to what the bridge finds for
+                # one text leaves the verdicts on the others as they were (drawn in turn from
+                # one generator, every verdict after it moved)
+                if random.Random(f"{seed}:{text}:{lx.form}").random() < noise:
                     right = not right
                 lex.feedback(qid, "accept" if right else "reject", lexeme=lx.form)
 
@@ -243,9 +245,26 @@ def test_target_precision_and_dry_run(minilm: Lexicon) -> None:
     assert dry.method == "precision>=0.8"
     data = cal.pairs(minilm.workspace)
     f1_fit = cal.fit_threshold(data)
-    p_fit = cal.fit_threshold(data, target_precision=0.95)
-    assert p_fit >= f1_fit  # asking for more precision never lowers the threshold
-    assert cal.score_at(data, p_fit).precision >= 0.95
+    observed = sorted({p.score for p in data})
+    # which targets the pairs allow depends on where the simulated user's noise fell (any
+    # change to what the bridge matches moves it): each target is judged by what they allow
+    reached = 0
+    for target in (0.8, 0.9, 0.95):
+        fit = cal.fit_threshold(data, target_precision=target)
+        at = cal.score_at(data, fit)
+        reaching = [
+            s for t in observed if (s := cal.score_at(data, t)).tp and s.precision >= target
+        ]
+        if reaching:
+            reached += 1
+            # the target kept, with the most recall any threshold keeping it has
+            assert at.tp and at.precision >= target, (target, fit, at)
+            assert at.recall == max(s.recall for s in reaching), (target, fit)
+        else:
+            assert fit == f1_fit  # out of reach on these pairs: the best F1
+        if cal.score_at(data, f1_fit).precision < target:
+            assert fit >= f1_fit  # asking for more precision than F1 gives never lowers it
+    assert reached, "the simulated pairs reach none of the targets"
 
 
 def test_a_fit_that_does_worse_on_held_out_data_is_not_adopted() -> None:
