@@ -28,6 +28,7 @@ from hyperlexicon.morphology import (
     known,
     only_noun,
     other_lemmas,
+    russian_subject,
     russian_verb,
     russian_verb_forms,
 )
@@ -954,3 +955,99 @@ def test_a_part_of_a_fused_word_that_is_only_a_keyword_means_its_nearest_entry(
     scene = lex.encode("кофеночь", stability=False, log=False)
     assert scene.fused[0]["parts"] == ["кофе", "ночь"]
     assert [lx.form for lx in scene.lexemes] == ["☕", "🌃"], scene.lexemes
+
+
+@pytest.mark.parametrize(
+    "sentence, verb, subject",
+    [
+        ("В пруду плавали утки и лебеди", 2, ("утка", None)),  # after the verb; animate
+        ("Она танцевала до утра", 1, ("она", True)),
+        ("Пламя танцевало в камине", 1, ("пламя", None)),  # the bridge asks WordNet
+        ("Маша плавала в реке", 1, ("маша", True)),  # a name
+        ("Листья кружились на ветру", 1, ("лист", None)),
+        ("Оно плавало в пруду", 1, ("оно", False)),
+        ("Утром танцевали", 1, None),  # no subject said
+        ("Вечером танцевал вальс", 1, None),  # the object, not the subject
+        ("Весь день плавал в море", 3, None),  # a preposition's object
+    ],
+)
+def test_the_subject_of_a_russian_verb(sentence: str, verb: int, subject: Any) -> None:
+    assert russian_subject(sentence.split(), verb) == subject
+
+
+def test_which_nouns_are_people(lex: Lexicon) -> None:
+    from hyperlexicon.thesaurus import thesaurus_for
+
+    wordnet = thesaurus_for(lex.settings.thesaurus)
+    assert wordnet is not None, "Debian's wordnet-base is missing: ./scripts/test installs it"
+    for noun in ("girl", "kid", "team", "person", "people"):
+        assert wordnet.is_person(noun) is True, noun
+    for noun in ("flame", "duck", "leaf", "dog"):  # flame's rarer sense is a lover
+        assert wordnet.is_person(noun) is False, noun
+    assert wordnet.is_person("glimmerfax") is None
+
+
+def test_an_act_pictured_with_a_person_needs_a_subject_that_can_be_one(lex: Lexicon) -> None:
+    """Flames dance and ducks swim, but no man does: an entry whose name pictures a person
+    doing the act stands for the verb only where its subject can be a person (a pronoun, a
+    name, a noun of people), or where no subject is said. The act's nearness is set aside
+    (``keyword_act`` below any closeness), so only the subject decides."""
+    for record in (
+        {
+            "form": "🕺",
+            "glosses": {"en": ["man dancing", "dance"], "ru": ["танцующий мужчина", "танцевать"]},
+        },
+        {
+            "form": "🏊",
+            "glosses": {"en": ["person swimming", "swim"], "ru": ["человек плавает", "плавать"]},
+        },
+    ):
+        lex.add(EntryData.from_dict(record))
+    bridge = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_act=-1.0))
+
+    def forms(text: str) -> list[str]:
+        return bridge.encode(text, stability=False).forms
+
+    for text, form in (
+        ("Flames danced in the fireplace all evening.", "🕺"),
+        ("The ducks in the old pond swam slowly.", "🏊"),
+        ("В пруду плавали утки и лебеди.", "🏊"),
+        ("Пламя танцевало в камине.", "🕺"),
+    ):
+        assert form not in forms(text), text
+    for text, form in (
+        ("The kids danced all night.", "🕺"),
+        ("The old man in the park danced.", "🕺"),
+        ("Maria danced with her father.", "🕺"),
+        ("She swam across the lake.", "🏊"),
+        ("Дети плавали в реке.", "🏊"),
+        ("Вся семья плавала в озере.", "🏊"),  # a group of people, inanimate in Russian
+        ("Старик, пока огонь горел, плавал в реке.", "🏊"),  # the fire is another clause's
+        ("The whole family swam in the lake.", "🏊"),
+        ("Она танцевала до утра.", "🕺"),
+        ("Dance with me!", "🕺"),
+    ):
+        assert form in forms(text), text
+
+
+def test_by_meaning_too_an_act_pictured_with_a_person_needs_one(lex: Lexicon) -> None:
+    """The semantic layer's word path keeps the same rule: a verb nothing names, asked by
+    meaning, does not stand for a person doing it where its subject cannot be one. (Every
+    meaning is near enough here, and no name shows the act, so only the rule decides.)"""
+    lex.add(
+        EntryData.from_dict(
+            {"form": "🕺", "glosses": {"en": ["man dancing"], "ru": ["танцующий мужчина"]}}
+        )
+    )
+    low = {register: -1.0 for register in lex.bridge.thresholds.semantic}
+    thresholds = lex.bridge.thresholds.with_(semantic=low, word_margin=0.0, keyword_act=2.0)
+    bridge = Bridge(lex.workspace, thresholds)
+
+    def semantic(text: str) -> list[str]:
+        scene = bridge.encode(text, stability=False)
+        return [lx.form for lx in scene.lexemes if lx.how == "semantic"]
+
+    assert "🕺" in semantic("The kids danced.")
+    assert "🕺" in semantic("Дети танцевали.")
+    assert "🕺" not in semantic("Flames danced.")
+    assert "🕺" not in semantic("Пламя танцевало.")

@@ -31,9 +31,10 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import Translations, agrees, gloss_words, translations_for
+from .bilingual import NEAR_SENSE, Translations, agrees, gloss_words, translations_for
 from .entry import EntryData
 from .errors import BadInputError
+from .grammar import EN_DETERMINERS, EN_PREPOSITIONS
 from .morphology import (
     FUNCTION_WORDS,
     can_be_noun,
@@ -48,6 +49,7 @@ from .morphology import (
     numeral,
     only_noun,
     other_lemmas,
+    russian_subject,
     russian_verb,
     russian_verb_forms,
     verb_lemmas,
@@ -82,6 +84,8 @@ SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
 # entries asked per lemma and field: a common keyword («snow», «море») belongs to a dozen
 # emoji, and the context can only choose among those it is shown
 LEMMA_CANDIDATES = 24
+# what ends a clause (``_clause``)
+CLAUSE_MARKS = frozenset(',;:—–-()«»"')
 # answers a process keeps of one lexicon revision (``_Reads``) before it starts afresh. An
 # entry held costs about 2.6 kB (the bench's synthetic ones, tracemalloc), so this is some
 # 50 MB at most; an encode of a 20-word sentence of new words adds a few hundred answers
@@ -913,16 +917,27 @@ class Bridge:
                     floors[i] = floor
             return bool(ranked)
 
+        persons: dict[int, bool] = {}
+
+        def by_person(i: int) -> bool:
+            if i not in persons:
+                persons[i] = self._person_subject(run, i)
+            return persons[i]
+
         def by_act(i: int, verbs: Sequence[str]) -> bool:
             """A verb stands for an entry whose English name shows the act ("walk": 🚶
             "person walking", "cry": 😢 "crying face"), near enough by ``keyword_act``:
-            "got" is no "person getting massage"."""
+            "got" is no "person getting massage". An entry that pictures a person doing it
+            needs a subject that can be one: flames dance, ducks swim, but no man does."""
             pool = [
                 c
                 for verb in verbs
                 for c in by_key.get(verb, [])
                 if _shows_act(c[2].data, verb, compound)
             ]
+            if any(_shows_person(c[2].data) for c in pool) and not by_person(i):
+                # nor by the rest of its pictures: a horse that ran wears no 🎽 "running shirt"
+                pool = []
             return stand(i, pool, set(), t.keyword_act)
 
         def by_verb(i: int, verbs: Sequence[str]) -> bool:
@@ -967,6 +982,9 @@ class Bridge:
             pivot = tuple(dict.fromkeys(k for group in pivots.get(i, ()) for k in group))
             for lemmas_ in ((tok.lemma,), tok.other_lemmas, derived, pivot):
                 pool = [c for key in lemmas_ for c in by_key.get(key, [])]
+                # a verb of flames or of ducks: no person doing it
+                if own and any(_shows_person(c[2].data) for c in pool) and not by_person(i):
+                    pool = [c for c in pool if not _shows_person(c[2].data)]
                 # an archetype is reached by meaning, never by a word's translation
                 if lemmas_ is pivot:
                     pool = [c for c in pool if c[2].data.kind != "delta"]
@@ -1213,6 +1231,40 @@ class Bridge:
                 else ()
             )
         return run.feelings[i]
+
+    def _person_subject(self, run: _Run, i: int) -> bool:
+        """Whether the verb at ``i`` may be done by a person: its subject is a person, a
+        group of people or a name (WordNet's commonest sense of it; a Russian noun's through
+        its first translations), or the sentence names no subject (an imperative, a bare
+        verb). Asked only of a verb whose act an entry pictures with a person in it. An
+        English verb's subject is not looked for: any noun before it in its sentence that is
+        no preposition's object may be it ("the boy who lives next door swims"), so only a
+        sentence none of whose such nouns can be a person says no ("Flames danced")."""
+        tokens, tok = run.tokens, run.tokens[i]
+        wordnet = self._wordnet()
+        if script_language(tok.text) == "ru":
+            # the words of its clause: a long sentence's other clauses have subjects of
+            # their own, which agree with the verb as well
+            words = [j for j in _clause(tokens, i) if tokens[j].kind == "word"]
+            found = russian_subject([tokens[j].text for j in words], words.index(i))
+            if found is None:
+                return True
+            noun, person = found
+            if person is not None:
+                return person
+            # a noun, by its translations: a dictionary's first one is not always the word's
+            # sense (спортсмен: sport, sportsman), so one scored nearly as high will do as
+            # well (not утка: quack)
+            translations = self._translations()
+            english = translations.of(noun, "ru") if translations else []
+            if not english or wordnet is None:
+                return True
+            best = english[0][1]
+            judged = [wordnet.is_person(w) for w, score in english if score * NEAR_SENSE >= best]
+            return True in judged or all(j is None for j in judged)
+        if i > 0 and tokens[i - 1].text.casefold() == "to":
+            return True  # an infinitive: whoever does it ("it is fun to swim")
+        return any(_may_be_person(t, tokens, wordnet) for t in _english_subjects(tokens, i))
 
     def _acts(self, run: _Run) -> dict[int, tuple[str, ...]]:
         """Each verb's translations, as lemma keys: a verb stands for an entry whose name
@@ -1837,6 +1889,12 @@ class Bridge:
                 if run.lang == "en":  # "rang" spells ring, its verb's lemma
                     spelled.add(tokens[i].lemma)
                 ranked = [r for r in ranked if not _glossed_as(r[2].data, spelled)]
+            if (
+                _own_acts(tokens[i])
+                and any(_shows_person(r[2].data) for r in ranked)
+                and not self._person_subject(run, i)
+            ):  # by meaning as by its name: flames dance, but no man dancing
+                ranked = [r for r in ranked if not _shows_person(r[2].data)]
             # a verb is asked by meaning only (its spelling names no gloss here), and a verb
             # shows a glyph less often than a noun does: held to the stricter margin alone too
             strict = i not in alone or tokens[i].verb_form
@@ -2803,6 +2861,101 @@ def _shows_act(data: EntryData, verb: str, compound: Callable[[str], bool] | Non
         and not (compound and k + 1 < len(words) and compound(f"{w} {words[k + 1]}"))
         for k, w in enumerate(words)
     )
+
+
+# a verb's subject (``_english_subject``): the pronouns that stand for a person and those that
+# stand for a thing; the words a noun is the object of where they stand before it
+_EN_PERSONS = frozenset(
+    "i you he she we they who someone somebody everyone everybody anyone anybody nobody"
+    " me him her us them".split()
+)
+_EN_THINGS = frozenset("it something everything nothing anything".split())
+_EN_PLACES = EN_PREPOSITIONS | frozenset(
+    "on at by near to for behind above below around during upon inside outside along among"
+    " onto past beside beneath".split()
+)
+# an entry that pictures a person (``_shows_person``): the words of its name that say so
+_PERSON_NAMES = {
+    "en": frozenset("person man woman men women people boy girl child couple family".split()),
+    "ru": frozenset("человек мужчина женщина люди мальчик девочка ребенок пара семья".split()),
+}
+
+
+def _shows_person(d: EntryData) -> bool:
+    """Whether an entry's name in either language shows a person ("man dancing", «мужчина
+    плавает», "person rowing boat")."""
+    return any(
+        not _PERSON_NAMES[lang].isdisjoint(gloss_words(tuple(d.glosses.get(lang, ())[:1]), lang))
+        for lang in ("en", "ru")
+    )
+
+
+def _clause(tokens: list[Token], i: int) -> range:
+    """The tokens of the clause the token at ``i`` is in: its sentence between the commas,
+    semicolons, colons, dashes and brackets around it."""
+    sentence = tokens[i].sentence
+
+    def bound(k: int) -> bool:
+        t = tokens[k]
+        return t.sentence != sentence or (t.kind == "other" and t.text in CLAUSE_MARKS)
+
+    first = i
+    while first > 0 and not bound(first - 1):
+        first -= 1
+    last = i
+    while last + 1 < len(tokens) and not bound(last + 1):
+        last += 1
+    return range(first, last + 1)
+
+
+def _may_be_person(t: Token, tokens: list[Token], wordnet: Thesaurus | None) -> bool:
+    """Whether an English pronoun or noun may stand for a person: a pronoun of people, a
+    name (capitalized inside its sentence, or no word of the language), or a noun whose
+    commonest sense is a person or a group of them, or that WordNet lacks."""
+    low = t.text.casefold()
+    if low in _EN_PERSONS:
+        return True
+    if low in _EN_THINGS:
+        return False
+    first = next((u for u in tokens if u.sentence == t.sentence and u.kind == "word"), None)
+    if t.text[:1].isupper() and (t is not first or not english_readings(t.text)):
+        return True
+    return wordnet is None or wordnet.is_person(t.lemma) is not False
+
+
+def _english_subjects(tokens: list[Token], i: int) -> list[Token]:
+    """What may be the subject of an English verb: every pronoun and noun before it in its
+    sentence that is not the object of a preposition ("the ducks in the pond swam": ducks,
+    not pond)."""
+    sentence = tokens[i].sentence
+
+    def word(k: int) -> Token | None:
+        t = tokens[k] if k >= 0 else None
+        return t if t is not None and t.sentence == sentence and t.kind == "word" else None
+
+    found: list[Token] = []
+    for j in range(i - 1, -1, -1):
+        t = tokens[j]
+        if t.sentence != sentence:
+            break
+        low = t.text.casefold()
+        if t.kind != "word" or t.verb_form:
+            continue
+        if low not in _EN_PERSONS and low not in _EN_THINGS:
+            if low in FUNCTION_WORDS or not _can_be_noun(t, "en"):
+                continue
+            # past its determiners and adjectives, a preposition makes it an object (a noun
+            # before it ends the search: "the evening" of "in the evening the couple")
+            k = j - 1
+            while (w := word(k)) is not None and (
+                w.text.casefold() in EN_DETERMINERS
+                or not (w.verb_form or _can_be_noun(w, "en") or w.text.casefold() in _EN_PLACES)
+            ):
+                k -= 1
+            if (w := word(k)) is not None and w.text.casefold() in _EN_PLACES:
+                continue
+        found.append(t)
+    return found
 
 
 def _a_face(d: EntryData) -> bool:

@@ -371,6 +371,55 @@ def russian_verb_forms(sentence: list[str]) -> list[str | None]:
     return out
 
 
+# a Russian pronoun as a subject (``russian_subject``): those that stand for a person, and
+# those that stand for a thing
+_RU_PERSONS = frozenset("я ты он она мы вы они кто".split())
+_RU_THINGS = frozenset("оно это что".split())
+
+
+def russian_subject(sentence: list[str], i: int) -> tuple[str, bool | None] | None:
+    """The subject of the verb at ``i`` in a Russian sentence, nearest first, before the verb
+    or after it («В пруду плавали утки»): a noun or pronoun in the nominative that agrees
+    with it. Given as its lemma and whether it is a person: True for a personal pronoun or a
+    name, False for «оно» or «это», None for any other noun (pymorphy3's animacy does not
+    tell a person from an animal, and a group of people, «семья», «команда», is
+    inanimate). None where no word is the subject."""
+    verb = next((p for p in _parses(_ru_key(sentence[i])) if p.tag.POS == "VERB"), None)
+    if verb is None:
+        return None
+    order = sorted((j for j in range(len(sentence)) if j != i), key=lambda j: (abs(j - i), j))
+    for j in order:
+        parses = _parses(_ru_key(sentence[j]))
+        before = _parses(_ru_key(sentence[j - 1])) if j else ()
+        if not parses or (before and before[0].tag.POS == "PREP"):
+            continue  # «в море»: a preposition's object
+        top = parses[0]
+        likely = [p for p in parses if p.score >= 0.1 or p is top]
+        # after the verb, a form that is also the accusative is its object: «танцевал вальс»
+        # (the subject unsaid), not «плавали утки»
+        object_ = j > i and any(p.tag.case == "accs" for p in likely)
+        for p in likely:
+            if p.tag.POS not in ("NOUN", "NPRO") or object_:
+                continue
+            if p.tag.case not in _RU_SUBJECT_CASES or not _agrees(p, verb):
+                continue
+            lemma_ = p.normal_form.replace("ё", "е")
+            if p.tag.POS == "NPRO":
+                if lemma_ in _RU_PERSONS:
+                    return lemma_, True
+                if lemma_ in _RU_THINGS:
+                    return lemma_, False
+                continue
+            if {"Name", "Surn", "Patr"} & set(p.tag.grammemes):
+                return lemma_, True
+            return lemma_, None
+    return None
+
+
+def _ru_key(word: str) -> str:
+    return word.casefold().replace("ё", "е")
+
+
 @lru_cache(maxsize=200_000)
 def _parses(word: str) -> tuple[Any, ...]:
     """pymorphy3's readings of a word, likeliest first: one cache for every question asked of

@@ -68,6 +68,8 @@ BODY_DEPTH = 2
 # a verb of weather (``Thesaurus.weather_of``): WordNet's files of such verbs (verb.weather)
 # and of the weather they make (noun.phenomenon: snowfall, rain, drizzle)
 WEATHER, PHENOMENON = "43", "19"
+# a person (``Thesaurus.is_person``): WordNet's files of people and of groups of them
+PERSON, GROUP = "18", "14"
 
 
 class Thesaurus:
@@ -214,6 +216,19 @@ class Thesaurus:
         if young:
             return {"female": "girl", "male": "boy"}.get(sex or "", "child")
         return {"female": "woman", "male": "man"}.get(sex or "")
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def is_person(self, noun: str) -> bool | None:
+        """Whether a noun's commonest sense is a person or a group of people (WordNet's
+        noun.person and noun.group: "girl", "kid", "team"; not "flame", whose rarer sense is
+        a lover, nor "duck"); None where WordNet lacks the noun."""
+        senses = self._index("n", "_".join(noun.casefold().split()))
+        if not senses:
+            return None
+        # (a person as such is one of WordNet's top nouns, not of noun.person)
+        return self._lexfile("n", senses[0]) in (PERSON, GROUP) or (
+            "person" in self._synset("n", senses[0])[0]
+        )
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
     def is_time(self, noun: str) -> bool:
