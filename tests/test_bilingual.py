@@ -671,6 +671,20 @@ def test_a_word_that_begins_no_headword_is_not_asked_for_phrases(tmp_path: Path)
     for (word, lang), expected in begins.items():
         assert compiled.begins_phrase(word, lang) is expected, word
         assert in_memory.begins_phrase(word, lang) is expected, word
+    # and by its first two words, the second also as its lemma ("shooting stars")
+    continues = {
+        ("shooting", "stars", "star", "en"): True,
+        ("Ferris", "wheel", "wheel", "en"): True,
+        ("shooting", "range", "range", "en"): False,
+        ("падающую", "звезду", "звезда", "ru"): True,
+        ("Летучих", "мышей", "мышь", "ru"): True,
+        ("колесе", "обозрения", "обозрение", "ru"): True,
+        ("падающую", "комету", "комета", "ru"): False,
+        ("звезда", "падающая", "падающий", "ru"): False,  # the words in another order
+    }
+    for (first, second, lemma_, lang), expected in continues.items():
+        assert compiled.continues_phrase(first, second, lemma_, lang) is expected, first
+        assert in_memory.continues_phrase(first, second, lemma_, lang) is expected, first
 
 
 def test_a_noun_is_translated_by_its_articles_noun_senses(tmp_path: Path) -> None:

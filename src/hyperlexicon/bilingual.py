@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 8  # of the compiled file: a change to the parser, the scoring or the tables raises it
+FORMAT = 9  # of the compiled file: a change to the parser, the scoring or the tables raises it
 TOP = 3  # translations kept per word and direction
 # an English word's translations in one part of speech are also kept under these prefixes
 VERB, NOUN = "v:", "n:"
@@ -130,6 +130,29 @@ class Translations:
         starts = self._starts.get(lang, frozenset())
         return any(k in starts for k in keys)
 
+    def continues_phrase(self, first: str, second: str, second_lemma: str, lang: str) -> bool:
+        """Whether some headword of two or more words in ``lang`` may begin with these two
+        words (each as ``begins_phrase`` reads a first word; the second also as its lemma,
+        which a headword of two words ends in: "shooting stars"). Nearly every pair of a
+        text's words begins none, even where its first word begins some: asking the
+        dictionary for each run a first word begins, in every spelling a headword may take
+        (``headword``), was a tenth of a warm encode."""
+        table = self.ru if lang == "ru" else self.en
+        firsts = phrase_starts(first, lang)
+        seconds = tuple(dict.fromkeys((*phrase_starts(second, lang), second_lemma)))
+        if isinstance(table, _Table):
+            return table.continues(firsts, seconds)
+        pairs = self._pairs.get(lang, frozenset())
+        return any((a, b) in pairs for a in firsts for b in seconds)
+
+    @cached_property
+    def _pairs(self) -> dict[str, frozenset[tuple[str, str]]]:
+        """``phrase_pairs`` of every headword, for tables held in memory."""
+        return {
+            lang: frozenset(pair for w in table for pair in phrase_pairs(w, lang))
+            for lang, table in (("ru", self.ru), ("en", self.en))
+        }
+
     @cached_property
     def _starts(self) -> dict[str, frozenset[str]]:
         """``phrase_starts`` of every headword's first word, for tables held in memory (a
@@ -215,6 +238,15 @@ def phrase_starts(word: str, lang: str) -> tuple[str, ...]:
     The same on both sides, so a phrase's inflection finds its headword's."""
     key = word.casefold().replace("ё", "е")
     return (key, *readings(key)) if lang == "ru" else (key,)
+
+
+def phrase_pairs(headword: str, lang: str) -> list[tuple[str, str]]:
+    """The keys a headword of two or more words is filed under for ``continues_phrase``:
+    each ``phrase_starts`` key of its first word with each of its second."""
+    words_ = headword.split()
+    if len(words_) < 2:
+        return []
+    return [(a, b) for a in phrase_starts(words_[0], lang) for b in phrase_starts(words_[1], lang)]
 
 
 def agrees(said: frozenset[str], glosses: tuple[str, ...], lang: str) -> bool | None:
@@ -450,6 +482,7 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
         self._con, self._lock, self._lang = con, lock, lang
         self._kept: dict[str, tuple[tuple[str, float], ...]] = {}
         self._begins: dict[str, bool] = {}
+        self._continues: dict[tuple[tuple[str, ...], tuple[str, ...]], bool] = {}
 
     def _read(self, word: str) -> tuple[tuple[str, float], ...]:
         found = self._kept.get(word)
@@ -495,6 +528,25 @@ class _Table(Mapping[str, list[tuple[str, float]]]):
                 found = self._begins[key] = row is not None
         return found
 
+    def continues(self, firsts: tuple[str, ...], seconds: tuple[str, ...]) -> bool:
+        """Whether a headword of two or more words begins with a word filed under one of
+        ``firsts`` and a word filed under one of ``seconds`` (``phrase_pairs``)."""
+        key = (firsts, seconds)
+        found = self._continues.get(key)
+        if found is None:
+            marks_a = ", ".join("?" * len(firsts))
+            marks_b = ", ".join("?" * len(seconds))
+            with self._lock:
+                row = self._con.execute(
+                    f"SELECT 1 FROM pairs WHERE lang = ? AND a IN ({marks_a})"
+                    f" AND b IN ({marks_b}) LIMIT 1",
+                    (self._lang, *firsts, *seconds),
+                ).fetchone()
+                if len(self._continues) >= self.KEPT:
+                    self._continues.clear()
+                found = self._continues[key] = row is not None
+        return found
+
     def __iter__(self) -> Iterator[str]:
         with self._lock:
             words = self._con.execute(
@@ -517,6 +569,7 @@ def _open_compiled(source: str, compiled: Path) -> Translations:
     # a damaged file (or one of an older format) fails here, not later
     con.execute("SELECT 1 FROM tr LIMIT 1").fetchall()
     con.execute("SELECT 1 FROM starts LIMIT 1").fetchall()
+    con.execute("SELECT 1 FROM pairs LIMIT 1").fetchall()
     lock = threading.Lock()
     return Translations(source, _Table(con, lock, "ru"), _Table(con, lock, "en"))
 
@@ -551,6 +604,19 @@ def _write_compiled(translations: Translations, compiled: Path) -> None:
                 for word in table
                 if " " in word
                 for key in phrase_starts(word.split()[0], lang)
+            ),
+        )
+        con.execute(
+            "CREATE TABLE pairs (lang TEXT, a TEXT, b TEXT, PRIMARY KEY (lang, a, b)) WITHOUT ROWID"
+        )
+        con.executemany(
+            "INSERT OR IGNORE INTO pairs VALUES (?, ?, ?)",
+            (
+                (lang, a, b)
+                for lang, table in (("ru", translations.ru), ("en", translations.en))
+                for word in table
+                if " " in word
+                for a, b in phrase_pairs(word, lang)
             ),
         )
         con.commit()

@@ -1355,7 +1355,13 @@ class Bridge:
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or run.claimed[i] is not None or not tok.content:
                 continue
-            if not translations.begins_phrase(tok.text, script_language(tok.text) or run.lang):
+            lang = script_language(tok.text) or run.lang
+            if not translations.begins_phrase(tok.text, lang):
+                continue
+            second = _ngram(tokens, i, 2, words_only=True, free=run.claimed)
+            if second is None or not translations.continues_phrase(
+                tok.text, tokens[second].text, tokens[second].lemma, lang
+            ):
                 continue
             for n in range(2, MAX_NGRAM + 1):
                 last = _ngram(tokens, i, n, words_only=True, free=run.claimed)
