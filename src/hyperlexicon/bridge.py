@@ -2869,8 +2869,9 @@ def _shows_act(data: EntryData, verb: str, compound: Callable[[str], bool] | Non
     )
 
 
-# a verb's subject (``_english_subject``): the pronouns that stand for a person and those that
-# stand for a thing; the words a noun is the object of where they stand before it
+# what may be an English verb's subject (``_english_subjects``, ``_may_be_person``): the
+# pronouns that stand for a person and those that stand for a thing; the words a noun is the
+# object of where they stand before it
 _EN_PERSONS = frozenset(
     "i you he she we they who someone somebody everyone everybody anyone anybody nobody"
     " me him her us them".split()
