@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from hyperlexicon import bilingual
 from hyperlexicon.bilingual import SYSTEM_DICTIONARIES, compile_translations, read_dictd
+from hyperlexicon.bridge import Bridge
 from hyperlexicon.cli import main
 from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
@@ -450,15 +451,29 @@ def test_an_english_lexicon_encodes_russian_nouns_by_their_translations(tmp_path
             found = {lx.form: lx.how for lx in scene.lexemes}
             assert found.get(form) == "lemma", (text, found)
         # a fused word is split by the dictionary's nouns, no Russian gloss having any, and
-        # each part is said by its translation: by name (🔥 fire), or as the entry nearest
-        # the part among those its translation is a keyword of (⛈ thunder)
+        # each part is said by its translation: by name (🔥 fire, 🦉 owl), or as the entry
+        # nearest the part among those its translation is a keyword of (⛈ thunder), if it
+        # is near enough, as a word of a sentence must be (``keyword_translation``)
+        thunder = lex.workspace.index().closeness(
+            lex.name,
+            ["гром"],
+            [[lex.find("⛈").id]],
+            ["ru", "en"],  # type: ignore[union-attr]
+        )
+        assert thunder[0][lex.find("⛈").id] < lex.bridge.thresholds.keyword_translation  # type: ignore[union-attr]
         scene = lex.encode("огоньгромсова", stability=False, log=False)
+        assert [(lx.form, lx.how) for lx in scene.lexemes] == [
+            ("🔥", "compound"),
+            ("🦉", "compound"),
+        ]
+        assert scene.fused[0]["parts"] == ["огонь", "гром", "сова"]
+        loose = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=-1.0))
+        scene = loose.encode("огоньгромсова", stability=False)
         assert [(lx.form, lx.how) for lx in scene.lexemes] == [
             ("🔥", "compound"),
             ("⛈", "compound"),
             ("🦉", "compound"),
         ]
-        assert scene.fused[0]["parts"] == ["огонь", "гром", "сова"]
         # a word made up is no fused word: it stays unexplained, for growth to see
         scene = lex.encode("огонь и квазиглифовость", stability=False, log=False)
         assert [u.text for u in scene.unmatched] == ["квазиглифовость"]

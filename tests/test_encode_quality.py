@@ -955,6 +955,10 @@ def test_a_part_of_a_fused_word_that_is_only_a_keyword_means_its_nearest_entry(
     scene = lex.encode("кофеночь", stability=False, log=False)
     assert scene.fused[0]["parts"] == ["кофе", "ночь"]
     assert [lx.form for lx in scene.lexemes] == ["☕", "🌃"], scene.lexemes
+    # and near enough, as a keyword of a sentence must be: held to a stricter threshold than
+    # any nearness, the keyword-only part says nothing (the named one still does)
+    strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_noun=1.01))
+    assert [lx.form for lx in strict.encode("кофеночь", stability=False).lexemes] == ["☕"]
 
 
 @pytest.mark.parametrize(

@@ -1756,22 +1756,29 @@ class Bridge:
         # the desert, «ночь» of a sleepy face before the night with stars)
         for part, ranked in own.items():
             key = lemma_key(part, run.lang)
-            if len(ranked) > 1 and not any((key, c[1]) in named for c in ranked):
+            if ranked and not any((key, c[1]) in named for c in ranked):
                 ask[part] = ranked
         if ask:
             langs = list(dict.fromkeys((run.lang, "en", "ru")))
             near = self.ws.index().closeness(
                 self.name, list(ask), [[c[1] for c in ranked] for ranked in ask.values()], langs
             )
+            t = self.thresholds
             for (part, ranked), closeness in zip(ask.items(), near, strict=True):
                 reciprocal = part in borrowed and _reciprocal(translations, part)
                 first = set(said[part][0]) if reciprocal else set()
-                ranked.sort(
-                    key=lambda c: (
-                        not any((k, c[1]) in named for k in first),
-                        -closeness.get(c[1], -1.0),
-                    )
-                )
+
+                def named_first(c: Any, first: set[str] = first) -> bool:
+                    return any((k, c[1]) in named for k in first)
+
+                ranked.sort(key=lambda c: (not named_first(c), -closeness.get(c[1], -1.0)))
+                # and near enough, as a word of a sentence must be (``_by_context``): a keyword
+                # by a noun's threshold, a translation's entry by a translation's, unless the
+                # part's own first translation names it («покой» is no 🔕 by "quiet")
+                floor = t.keyword_translation if part in borrowed else t.keyword_noun
+                ranked[:] = [
+                    c for c in ranked if named_first(c) or closeness.get(c[1], -1.0) >= floor
+                ]
 
         for i, parts in sorted(run.splits.items()):
             best = [borrowed.get(p) or own[p] for p in parts]
