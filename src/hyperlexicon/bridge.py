@@ -1694,11 +1694,11 @@ class Bridge:
         the word is kept as fused (``Scene.fused``) so growth can propose the compound. A
         part no gloss of its language names is said through the dictionary (a lexicon glossed
         in English only): the entry its first translation names, else the one of its
-        translations' entries nearest the part. A part that names no entry is unmatched
-        (``_coverage``), so growth proposes it as well as the compound: «огоньстрахбегство»
-        says огонь and страх and leaves бегство to growth, where it used to leave the whole
-        word unmatched and the scene to an archetype. Only a word none of whose parts names
-        an entry stays unmatched, carrying its split."""
+        translations' entries nearest the part, if near enough. A part that names no entry is
+        unmatched (``_coverage``), so growth proposes it as well as the compound:
+        «огоньстрахбегство» says огонь and страх and leaves бегство to growth, where it used to
+        leave the whole word unmatched and the scene to an archetype. Only a word none of whose
+        parts names an entry stays unmatched, carrying its split."""
         tokens, claimed = run.tokens, run.claimed
         if not run.splits:
             return
@@ -1750,7 +1750,7 @@ class Bridge:
                 pool = [c for group in groups for k in group for c in by_key.get(k, [])]
                 borrowed[part] = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
         ask = {p: ranked for p, ranked in borrowed.items() if ranked}
-        # and a part that is only a keyword of several entries: which one it means, by
+        # and a part that is only a keyword, of one entry or several: which one it means, by
         # nearness too, as a word of a sentence is judged (``_by_context``); they share the
         # keyword's one score, and their order was the lexicon's («песок» of the beach before
         # the desert, «ночь» of a sleepy face before the night with stars)
