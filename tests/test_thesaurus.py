@@ -547,3 +547,53 @@ def test_a_compound_noun_is_or_is_not_a_kind_of_its_head(
 def test_the_weather_a_verb_makes(verb: str, weather: str | None, wordnet: Thesaurus) -> None:
     found = wordnet.weather_of(verb)
     assert (weather in found) if weather else found == ()
+
+
+@pytest.mark.parametrize(
+    "noun, defined, not_defined",
+    [
+        # "a large thick pad … used as a bed or part of a bed"
+        ("mattress", {"pad", "bed"}, {"large", "thick", "part", "a"}),
+        ("cocoa", {"beverage"}, {"cocoa", "made"}),  # not the word itself
+        ("surfboard", {"board"}, {"narrow", "riding"}),
+        ("sedan", {"car"}, {"two", "four"}),  # numbers are adjectives more than nouns
+        ("box", {"container"}, {"usually", "rectangular"}),
+    ],
+)
+def test_the_nouns_a_noun_is_defined_by(
+    noun: str, defined: set[str], not_defined: set[str], wordnet: Thesaurus
+) -> None:
+    found = wordnet.defined_by(noun)
+    assert defined <= set(found) and not not_defined & set(found), found
+    assert found.index(min(defined, key=found.index)) == min(found.index(d) for d in defined)
+
+
+def test_words_too_general_to_picture_define_nothing(wordnet: Thesaurus) -> None:
+    """A definition's nouns near WordNet's top ("person", "object", "part", "group") are
+    left out: a boss, "a person who exercises control over workers", is pictured by none."""
+    assert wordnet.defined_by("zzzq") == ()
+    for noun in ("museum", "roof", "mattress", "report"):
+        assert not {"object", "part", "group", "thing"} & set(wordnet.defined_by(noun))
+
+
+def test_a_noun_no_gloss_names_reaches_the_entry_of_what_defines_it(
+    indexed_sqlite: Lexicon,
+) -> None:
+    """ "mattress" names no gloss, and neither do its synonyms or broader words (a pad, a
+    cushion); WordNet defines it as a pad "used as a bed", and "bed" names 🛏️: the scene holds
+    🛏️, said to be "related". A word defined by nothing an entry names stays unmatched."""
+    lex = indexed_sqlite
+    lex.add(EntryData.from_dict({"form": "🛏️", "glosses": {"en": ["bed"], "ru": ["кровать"]}}))
+    lex.add(EntryData.from_dict({"form": "🚗", "glosses": {"en": ["car"], "ru": ["машина"]}}))
+    wn = Lexicon(lex.settings.with_(thesaurus="auto", bilingual="off"), store=lex.store)
+    try:
+        assert "bed" in wn.bridge._wordnet().defined_by("mattress")
+        assert "bed" not in [w for w, _ in wn.bridge._wordnet().related("mattress", ("n",))]
+        scene = wn.encode("The old mattress squeaked all night", stability=False, log=False)
+        by_form = {lx.form: lx for lx in scene.lexemes}
+        assert "🛏️" in by_form and by_form["🛏️"].how == "related", scene.lexemes
+        assert by_form["🛏️"].source == "mattress"
+        lamp = wn.encode("The old lamp squeaked all night", stability=False, log=False)
+        assert "🛏️" not in lamp.forms and "lamp" in [u.text for u in lamp.unmatched]
+    finally:
+        wn.close()

@@ -13,7 +13,8 @@ the data file — a lookup is a few reads of memory-mapped files, and opening co
 A word's related words, for each of its first ``SENSES`` senses (WordNet orders them by how
 often they are used; the first weighs most): the other words of the sense (synonyms), its
 hypernyms (broader words: a noun's and a verb's, and a noun's hypernyms' hypernyms, weighing
-less), an adjective's similar adjectives, an adverb's adjectives (``happily`` → happy).
+less), an adjective's similar adjectives, an adverb's adjectives (``happily`` → happy); and
+the nouns of a noun's definition (``defined_by``: "mattress" → pad, spring, bed).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ YOUNG = frozenset(
 # a time of day or year (``Thesaurus.is_time``): the broader senses that say so, how far up
 TIMES = frozenset({"time period", "clock time"})
 TIME_DEPTH = 3
+# a word a noun is defined by (``Thesaurus.defined_by``): how far below WordNet's top it must
+# be, along its first broader senses, to be specific enough to picture
+DEFINING_DEPTH = 5
 # a compound noun and its head word (``Thesaurus.kind_of``): the head's senses read, and how
 # far up the compound's broader senses the head's are looked for
 HEAD_SENSES = 2
@@ -91,6 +95,20 @@ class Thesaurus:
     def _index(self, pos: str, lemma: str) -> list[str]:
         """The synset offsets of ``lemma``'s senses in ``index.<pos>``, most used first (none
         where the directory holds no such file: a WordNet of nouns only has no verbs)."""
+        line = self._line(pos, lemma)
+        if not line:
+            return []
+        n_senses, n_pointers = int(line[2]), int(line[3])
+        return line[4 + n_pointers + 2 :][:n_senses]
+
+    def _tagged(self, pos: str, lemma: str) -> int:
+        """How many of ``lemma``'s senses as this part of speech the sense-tagged corpus
+        uses (``index.<pos>``'s tagsense_cnt): 0 for "large" as a noun, 3 as an adjective."""
+        line = self._line(pos, lemma)
+        return int(line[4 + int(line[3]) + 1]) if line else 0
+
+    def _line(self, pos: str, lemma: str) -> list[str]:
+        """``lemma``'s line of ``index.<pos>``, split; empty where it has none."""
         try:
             data = self._map(f"index.{POS[pos]}")
         except FileNotFoundError:
@@ -111,8 +129,7 @@ class Thesaurus:
         line = data[lo : len(data) if end < 0 else end].decode("utf-8", "replace").split()
         if not line or line[0] != key.decode():
             return []
-        n_senses, n_pointers = int(line[2]), int(line[3])
-        return line[4 + n_pointers + 2 :][:n_senses]
+        return line
 
     def is_noun(self, words: str) -> bool:
         """Whether WordNet has these words as one noun ("running shoe", "flying saucer")."""
@@ -229,6 +246,44 @@ class Thesaurus:
         return self._lexfile("n", senses[0]) in (PERSON, GROUP) or (
             "person" in self._synset("n", senses[0])[0]
         )
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
+    def defined_by(self, noun: str) -> tuple[str, ...]:
+        """The nouns a noun's commonest sense is defined by, in the order its definition says
+        them: what a word the lexicon lacks is a kind of, is used as or is made of, where its
+        broader words are too abstract to be pictured ("mattress", a pad: … used as a bed;
+        "cocoa", a beverage; "surfboard", a board for riding surf). A word of the definition
+        counts where it is mostly a noun (the sense-tagged corpus uses as many of its senses
+        as one as anything else, and more than as an adjective: not "large", "go", "two") and
+        a specific one, at least ``DEFINING_DEPTH`` below WordNet's top ("bed", not "part",
+        "object" or "group")."""
+        senses = self._index("n", "_".join(noun.casefold().split()))
+        if not senses:
+            return ()
+        definition = self._gloss("n", senses[0]).split(";", 1)[0]
+        found: list[str] = []
+        for word in re.findall(r"[a-z]{3,}", definition.casefold()):
+            base = next((b for b in _noun_bases(word) if self._index("n", b)), None)
+            if base is None or base == noun or base in found:
+                continue
+            tagged = self._tagged("n", base)
+            verb, adjective, adverb = (self._tagged(p, base) for p in ("v", "a", "r"))
+            if (
+                tagged
+                and verb <= tagged
+                and adjective < tagged
+                and adverb <= tagged
+                and self._depth(self._index("n", base)[0]) >= DEFINING_DEPTH
+            ):
+                found.append(base)
+        return tuple(found)
+
+    def _depth(self, offset: str) -> int:
+        """How far a noun synset is below WordNet's top, along its first broader senses."""
+        depth, node = 0, ("n", offset)
+        while depth < DEFINING_DEPTH and (up := self._pointed(*node, ("@", "@i"))):
+            depth, node = depth + 1, up[0]
+        return depth
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
     def is_time(self, noun: str) -> bool:
@@ -384,6 +439,18 @@ class Thesaurus:
                         add(self._synset(ap, adjective)[0], weight * PERTAINYM)
         best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
         return tuple((w, round(sc, 4)) for w, sc in best)
+
+
+def _noun_bases(word: str) -> tuple[str, ...]:
+    """The singulars an English word of a definition may be (WordNet's own rules of
+    detachment for nouns), itself first."""
+    bases = [word]
+    for suffix, ending in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("s", "")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            bases.append(word[: -len(suffix)] + ending)
+    if word.endswith("men"):
+        bases.append(word[:-3] + "man")
+    return tuple(bases)
 
 
 # a sense key's lexical category (``lemma%1:…``) as a dictionary's part-of-speech label
