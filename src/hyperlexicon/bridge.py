@@ -1146,7 +1146,7 @@ class Bridge:
                 # abstract to be pictured ("mattress", a pad "used as a bed": 🛏️), held to
                 # ``keyword_related`` as a broader word is (main set 0.817 / 0.661 / 0.387
                 # → 0.819 / 0.668 / 0.390; the second held-out set 0.829 → 0.835)
-                for key in thesaurus.defined_by(word)[:DEFINING]:
+                for key in thesaurus.defined_by(word, DEFINING):
                     keys.setdefault(key, DEFINED)
             if keys:
                 out[i] = list(keys.items())

@@ -107,8 +107,11 @@ class Thesaurus:
         line = self._line(pos, lemma)
         return int(line[4 + int(line[3]) + 1]) if line else 0
 
+    @lru_cache(maxsize=16_384)  # noqa: B019 - one per source, held for the process
     def _line(self, pos: str, lemma: str) -> list[str]:
-        """``lemma``'s line of ``index.<pos>``, split; empty where it has none."""
+        """``lemma``'s line of ``index.<pos>``, split; empty where it has none. Kept: a
+        definition's words are asked as four parts of speech each (``defined_by``), and
+        the same few hundred words define most nouns."""
         try:
             data = self._map(f"index.{POS[pos]}")
         except FileNotFoundError:
@@ -248,36 +251,42 @@ class Thesaurus:
         )
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
-    def defined_by(self, noun: str) -> tuple[str, ...]:
-        """The nouns a noun's commonest sense is defined by, in the order its definition says
-        them: what a word the lexicon lacks is a kind of, is used as or is made of, where its
-        broader words are too abstract to be pictured ("mattress", a pad: … used as a bed;
-        "cocoa", a beverage; "surfboard", a board for riding surf). A word of the definition
-        counts where it is mostly a noun (the sense-tagged corpus uses as many of its senses
-        as one as anything else, and more than as an adjective: not "large", "go", "two") and
-        a specific one, at least ``DEFINING_DEPTH`` below WordNet's top ("bed", not "part",
-        "object" or "group")."""
+    def defined_by(self, noun: str, n: int = 3) -> tuple[str, ...]:
+        """The first ``n`` nouns a noun's commonest sense is defined by, in the order its
+        definition says them: what a word the lexicon lacks is a kind of, is used as or is
+        made of, where its broader words are too abstract to be pictured ("mattress", a pad:
+        … used as a bed; "cocoa", a beverage; "surfboard", a board for riding surf). A word
+        of the definition counts where it is mostly a noun (the sense-tagged corpus uses as
+        many of its senses as one as anything else, and more than as an adjective: not
+        "large", "go", "two") and a specific one, at least ``DEFINING_DEPTH`` below
+        WordNet's top ("bed", not "part", "object" or "group")."""
         senses = self._index("n", "_".join(noun.casefold().split()))
         if not senses:
             return ()
         definition = self._gloss("n", senses[0]).split(";", 1)[0]
         found: list[str] = []
         for word in re.findall(r"[a-z]{3,}", definition.casefold()):
+            if len(found) == n:
+                break
             base = next((b for b in _noun_bases(word) if self._index("n", b)), None)
             if base is None or base == noun or base in found:
                 continue
-            tagged = self._tagged("n", base)
-            verb, adjective, adverb = (self._tagged(p, base) for p in ("v", "a", "r"))
-            if (
-                tagged
-                and verb <= tagged
-                and adjective < tagged
-                and adverb <= tagged
-                and self._depth(self._index("n", base)[0]) >= DEFINING_DEPTH
-            ):
+            if self._a_noun(base) and self._depth(self._index("n", base)[0]) >= DEFINING_DEPTH:
                 found.append(base)
         return tuple(found)
 
+    def _a_noun(self, word: str) -> bool:
+        """Whether the sense-tagged corpus uses as many of a word's senses as a noun as as
+        a verb or an adverb, and more than as an adjective (each asked only if needed)."""
+        tagged = self._tagged("n", word)
+        return (
+            tagged > 0
+            and self._tagged("a", word) < tagged
+            and self._tagged("v", word) <= tagged
+            and self._tagged("r", word) <= tagged
+        )
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
     def _depth(self, offset: str) -> int:
         """How far a noun synset is below WordNet's top, along its first broader senses."""
         depth, node = 0, ("n", offset)
