@@ -783,6 +783,41 @@ def test_a_word_of_feeling_stands_for_a_face(lex: Lexicon) -> None:
         assert not faces & set(scene.forms), text
 
 
+def test_a_word_of_feeling_stands_for_a_face_its_feeling_is_a_keyword_of(lex: Lexicon) -> None:
+    """ "angry" and «радостно» are keywords of no face, and with the semantic and feeling
+    thresholds out of reach nothing near them in meaning is taken; but WordNet says what they
+    feel in their first sense (anger; «радостно» by its translation gaily: joy, and its
+    Russian word радость), and a face those feelings are keywords of stands for them, as a
+    synonym's entry would: 😠 "anger", and 😀 «радость», not the cat 😹, which is no face. "warm" feels affection only in its second sense, so no 🥰; a word a gloss has
+    taken already ("alarm" of ⏰ "alarm clock") is not asked again; without WordNet none."""
+    for record in (
+        {"form": "😠", "glosses": {"en": ["angry face", "anger", "mad"], "ru": ["гнев"]}},
+        {"form": "😀", "glosses": {"en": ["grinning face", "happy"], "ru": ["радость"]}},
+        {"form": "😹", "glosses": {"en": ["cat with tears of joy", "joy"], "ru": ["радость"]}},
+        {"form": "🥰", "glosses": {"en": ["smiling face with hearts", "affection"]}},
+        {"form": "😱", "glosses": {"en": ["face screaming in fear", "alarm", "dismay"]}},
+        {"form": "⏰", "glosses": {"en": ["alarm clock"], "ru": ["будильник"]}},
+    ):
+        lex.add(EntryData.from_dict(record))
+    t = lex.bridge.thresholds
+    strict = t.with_(semantic={register: 0.99 for register in t.semantic}, feeling=0.99)
+    bridge = Bridge(lex.workspace, strict)
+
+    def faces(text: str, b: Bridge = bridge) -> set[str]:
+        return set(b.encode(text, stability=False).forms) & {"😠", "😀", "😹", "🥰", "😱"}
+
+    assert faces("She was angry about the broken window.") == {"😠"}
+    assert faces("Пёс радостно лаял, встречая хозяина.") == {"😀"}
+    assert faces("The soup was warm and thick.") == set()
+    assert faces("I set the alarm clock for seven.") == set()
+    without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
+    try:
+        off = Bridge(without.workspace, strict)
+        assert faces("She was angry about the broken window.", off) == set()
+    finally:
+        without.close()
+
+
 def test_a_verb_of_the_body_stands_for_the_face_of_its_broader_act(lex: Lexicon) -> None:
     """No name shows sobbing or dozing, and the embedder puts "sobbed" too far from 😢 for any
     gate: WordNet says to sob is to cry and to doze is to nap, a kind of sleep, acts of the

@@ -320,7 +320,9 @@ class Thesaurus:
         members = [self._synset(p, o)[0][0] for p, o in self._pointed("n", senses[0], ("%m",))]
         return tuple(dict.fromkeys(m for m in members if " " not in m))
 
-    def feelings(self, word: str, pos: tuple[str, ...] = ("n", "a", "r")) -> tuple[str, ...]:
+    def feelings(
+        self, word: str, pos: tuple[str, ...] = ("n", "a", "r"), senses: int = ADJECTIVE_SENSES
+    ) -> tuple[str, ...]:
         """The nouns of the feelings a word says, empty for a word that says none: the words
         of its commonest sense as a noun where that is a feeling ("delight", "fear"), and of
         the feelings one of its first senses as an adjective is the quality of (through the
@@ -329,15 +331,15 @@ class Thesaurus:
         a state of the body ("tired", "cold"): WordNet files those apart. Not a verb: "love"
         and "like" say what one prefers as often as what one feels ("she loves to bake").
         ``pos`` names the parts of speech asked ("a" alone for a participle: "terrified")."""
-        return self._feelings("_".join(word.casefold().split()), pos)
+        return self._feelings("_".join(word.casefold().split()), pos, senses)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one per source, held for the process
-    def _feelings(self, key: str, pos: tuple[str, ...]) -> tuple[str, ...]:
+    def _feelings(self, key: str, pos: tuple[str, ...], senses: int) -> tuple[str, ...]:
         found: list[tuple[str, str]] = []
         noun = self._index("n", key)[:1] if "n" in pos else []
         if noun and self._lexfile("n", noun[0]) == FEELING:
             found.append(("n", noun[0]))
-        adjectives = self._index("a", key)[:ADJECTIVE_SENSES] if "a" in pos else []
+        adjectives = self._index("a", key)[:senses] if "a" in pos else []
         for adverb in self._index("r", key)[:1] if "r" in pos else []:
             adjectives += [o for _, o in self._pointed("r", adverb, ("\\",))]
         for offset in adjectives:
