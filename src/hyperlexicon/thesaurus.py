@@ -259,9 +259,13 @@ class Thesaurus:
         of the definition counts where it is mostly a noun (the sense-tagged corpus uses as
         many of its senses as one as anything else, and more than as an adjective: not
         "large", "go", "two") and a specific one, at least ``DEFINING_DEPTH`` below
-        WordNet's top ("bed", not "part", "object" or "group")."""
-        senses = self._index("n", "_".join(noun.casefold().split()))
-        if not senses:
+        WordNet's top ("bed", not "part", "object" or "group"). Nothing for a noun that is
+        used as a verb too (in the sense-tagged corpus: "flood", "storm", "box"; not
+        "surfboard", a verb WordNet has and the corpus never uses): "a storm floods in" is no
+        body of water, and a tagger does not always tell the verb from the noun."""
+        key = "_".join(noun.casefold().split())
+        senses = self._index("n", key)
+        if not senses or self._tagged("v", key):
             return ()
         definition = self._gloss("n", senses[0]).split(";", 1)[0]
         found: list[str] = []
