@@ -100,7 +100,7 @@ ACTS = 3  # a Russian verb's translations asked for an entry whose English name 
 RELATED = 8  # a word's related words (thesaurus) looked up, best first
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
 SYNONYM = 1.0  # the weight of a synonym in a word's first sense (thesaurus.related)
-FELT = 3  # the nouns of a word's feelings asked (``Bridge._feels``)
+FELT = 3  # the nouns of a word's feelings asked (``Bridge._felt``)
 TRANSLATED = 0.9  # the weight of a Russian noun's own translation among its related words
 # the weight of a noun its definition is made of (``Thesaurus.defined_by``), and how many
 DEFINED, DEFINING = 0.5, 3
@@ -1126,10 +1126,10 @@ class Bridge:
     def _related_keys(self, run: _Run) -> dict[int, list[tuple[str, float]]]:
         """Each noun's synonyms, broader words and defining nouns in the thesaurus, as lemma
         keys with their weights (WordNet: "sedan" → car, "twister" → tornado, "mattress" →
-        bed; a Russian noun by its own
-        thesaurus, «ливень» → дождь, and by its translations and theirs: «костёр» →
-        campfire → fire), asked in the same statement as the words' own keys; only a noun no
-        gloss names in any reading uses them (``_lemmas``). Empty without a thesaurus."""
+        bed; a Russian noun by its own thesaurus, «ливень» → дождь, and by its translations
+        and theirs: «костёр» → campfire → fire), asked in the same statement as the words'
+        own keys; only a noun no gloss names in any reading uses them (``_lemmas``). Empty
+        without a thesaurus."""
         nouns = _free_nouns(run)
         if not nouns:
             return {}
@@ -1290,9 +1290,8 @@ class Bridge:
                 words = [w for w, _ in translations.of(tok.text, "ru")[:1]]
             else:
                 words = []
-            found = tuple(dict.fromkeys(f for w in words for f in wordnet.feelings(w, senses=1)))[
-                :FELT
-            ]
+            felt = dict.fromkeys(f for w in words for f in wordnet.feelings(w, senses=1))
+            found = tuple(felt)[:FELT]
             if not found:
                 continue
             russian = (
