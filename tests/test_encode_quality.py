@@ -818,6 +818,26 @@ def test_a_word_of_feeling_stands_for_a_face_its_feeling_is_a_keyword_of(lex: Le
         without.close()
 
 
+def test_the_words_of_an_idiom_say_nothing_of_their_own(lex: Lexicon) -> None:
+    """ "next door" and "by heart" are adverbs in WordNet, and no nouns: the door and the heart
+    in them are no door and no heart, by name or by meaning; the same words elsewhere are.
+    Without WordNet the idiom is not known, and the door is taken (core's 🚪 "door" and 🫀
+    "heart")."""
+    idiom = "I can't bear the music from next door any longer."
+    scene = lex.encode(idiom, stability=False, log=False)
+    assert "🚪" not in scene.forms
+    assert (
+        "🫀" not in lex.encode("She learned the poem by heart.", stability=False, log=False).forms
+    )
+    assert "🚪" in lex.encode("He opened the door slowly.", stability=False, log=False).forms
+    assert "🫀" in lex.encode("Her heart was beating fast.", stability=False, log=False).forms
+    without = Lexicon(lex.settings.with_(thesaurus="off"), store=lex.store)
+    try:
+        assert "🚪" in without.encode(idiom, stability=False, log=False).forms
+    finally:
+        without.close()
+
+
 def test_a_verb_of_the_body_stands_for_the_face_of_its_broader_act(lex: Lexicon) -> None:
     """No name shows sobbing or dozing, and the embedder puts "sobbed" too far from 😢 for any
     gate: WordNet says to sob is to cry and to doze is to nap, a kind of sleep, acts of the

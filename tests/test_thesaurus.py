@@ -599,3 +599,10 @@ def test_a_noun_no_gloss_names_reaches_the_entry_of_what_defines_it(
         assert "🛏️" not in lamp.forms and "lamp" in [u.text for u in lamp.unmatched]
     finally:
         wn.close()
+
+
+def test_an_idiom_is_an_adverb_and_no_noun(wordnet: Thesaurus) -> None:
+    for idiom in ("next door", "by heart", "on time", "of course", "at first sight"):
+        assert wordnet.is_adverb_only(idiom), idiom
+    for phrase in ("fire engine", "at home", "at night", "all night", "zzzq zzzq"):
+        assert not wordnet.is_adverb_only(phrase), phrase

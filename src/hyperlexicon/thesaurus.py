@@ -134,6 +134,12 @@ class Thesaurus:
             return []
         return line
 
+    def is_adverb_only(self, words: str) -> bool:
+        """Whether WordNet has these words as one adverb and not as a noun ("next door", "at
+        all", "by heart", "on time"): an idiom, whose words do not say their own things."""
+        key = "_".join(words.casefold().split())
+        return bool(self._index("r", key)) and not self._index("n", key)
+
     def is_noun(self, words: str) -> bool:
         """Whether WordNet has these words as one noun ("running shoe", "flying saucer")."""
         return bool(self._index("n", " ".join(words.casefold().split())))
