@@ -1282,12 +1282,14 @@ class Bridge:
         for i, tok in enumerate(tokens):
             if tok.kind != "word" or not _english(tok):
                 continue
-            for n in (2, 3):
-                last = _ngram(tokens, i, n, words_only=True)
-                if last is not None and wordnet.is_adverb_only(
-                    " ".join(t.text for t in tokens[i : last + 1])
-                ):
-                    for t in tokens[i : last + 1]:
+            for last in (i + 1, i + 2):  # words side by side, in one sentence
+                if last >= len(tokens) or tokens[last].kind != "word":
+                    break
+                if tokens[last].sentence != tok.sentence:
+                    break
+                run = tokens[i : last + 1]
+                if wordnet.is_adverb_only(" ".join(t.text for t in run)):
+                    for t in run:
                         t.idiom = True
 
     def _felt(self, run: _Run) -> dict[int, tuple[str, ...]]:

@@ -134,6 +134,7 @@ class Thesaurus:
             return []
         return line
 
+    @lru_cache(maxsize=16_384)  # noqa: B019 - one per source, held for the process
     def is_adverb_only(self, words: str) -> bool:
         """Whether WordNet has these words as one adverb and not as a noun ("next door", "at
         all", "by heart", "on time"): an idiom, whose words do not say their own things."""
