@@ -1320,11 +1320,13 @@ class Bridge:
             found = tuple(felt)[:FELT]
             if not found:
                 continue
+            # (WordNet's words are headwords as the dictionary writes them: asked as they
+            # stand, not through ``of``, whose English lemmatizer a Russian encode would load)
             russian = (
                 tuple(
                     lemma_key(w, "ru")
                     for f in found
-                    for w, _ in translations.of(f, "en")[:1]
+                    for w, _ in translations.en.get(f, [])[:1]
                     if " " not in w
                 )
                 if translations is not None
