@@ -102,7 +102,8 @@ def test_a_russian_encode_needs_no_english_lemmatizer(tmp_path: Path) -> None:
     lemmatize English translations: a translation is a dictionary headword (a base form),
     compared with English glosses by its regular inflections (``morphology.english_forms``).
     Nor lemminflect (0.16 s), for a Russian verb's translation and the act an English name
-    shows ("crying" of "cry")."""
+    shows ("crying" of "cry"); nor either for the Russian word of a feeling WordNet names
+    («радостно» → gaily → joy → радость, ``Bridge._felt``)."""
     home = tmp_path / "home"
     subprocess.run(
         [sys.executable, "-m", "hyperlexicon", "--home", str(home), "init", "--seed", "core"],
@@ -115,11 +116,14 @@ def test_a_russian_encode_needs_no_english_lemmatizer(tmp_path: Path) -> None:
         capture_output=True,
     )
     pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("campfire\tкостёр\nriver\tрека\nflame\tпламя\ncry\tплакать\n")
+    pairs.write_text(
+        "campfire\tкостёр\nriver\tрека\nflame\tпламя\ncry\tплакать\n"
+        "gaily\tрадостно\njoy\tрадость\n"
+    )
     code = (
         "import sys, hyperlexicon\n"
         "with hyperlexicon.open() as lex:\n"
-        "    scene = lex.encode('У реки тихо горел костёр, и пламя плясало, а он заплакал')\n"
+        "    scene = lex.encode('У реки радостно горел костёр, и пламя плясало, а он заплакал')\n"
         "print(bool(scene.lexemes), '😢' in scene.forms,\n"
         "      'simplemma' in sys.modules, 'lemminflect' in sys.modules)\n"
     )
