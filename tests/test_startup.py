@@ -117,8 +117,7 @@ def test_a_russian_encode_needs_no_english_lemmatizer(tmp_path: Path) -> None:
     )
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text(
-        "campfire\tкостёр\nriver\tрека\nflame\tпламя\ncry\tплакать\n"
-        "gaily\tрадостно\njoy\tрадость\n"
+        "campfire\tкостёр\nriver\tрека\nflame\tпламя\ncry\tплакать\ngaily\tрадостно\njoy\tрадость\n"
     )
     code = (
         "import sys, hyperlexicon\n"
