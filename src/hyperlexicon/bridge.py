@@ -237,6 +237,7 @@ class _Run:
     near: list[dict[str, Any]] = field(default_factory=list)  # near misses under threshold
     filtered: dict[str, float] = field(default_factory=dict)  # form -> weight under the floor
     feelings: dict[int, tuple[str, ...]] = field(default_factory=dict)  # word -> its feelings
+    persons: dict[int, bool] = field(default_factory=dict)  # verb -> a person may do it
 
 
 # --- results ------------------------------------------------------------------------------
@@ -926,13 +927,6 @@ class Bridge:
                     floors[i] = floor
             return bool(ranked)
 
-        persons: dict[int, bool] = {}
-
-        def by_person(i: int) -> bool:
-            if i not in persons:
-                persons[i] = self._person_subject(run, i)
-            return persons[i]
-
         def by_act(i: int, verbs: Sequence[str]) -> bool:
             """A verb stands for an entry whose English name shows the act ("walk": 🚶
             "person walking", "cry": 😢 "crying face"), near enough by ``keyword_act``:
@@ -944,7 +938,7 @@ class Bridge:
                 for c in by_key.get(verb, [])
                 if _shows_act(c[2].data, verb, compound)
             ]
-            if any(_shows_person(c[2].data) for c in pool) and not by_person(i):
+            if any(_shows_person(c[2].data) for c in pool) and not self._person_subject(run, i):
                 # nor by the rest of its pictures: a horse that ran wears no 🎽 "running shirt"
                 pool = []
             return stand(i, pool, set(), t.keyword_act)
@@ -991,9 +985,8 @@ class Bridge:
             pivot = tuple(dict.fromkeys(k for group in pivots.get(i, ()) for k in group))
             for lemmas_ in ((tok.lemma,), tok.other_lemmas, derived, pivot):
                 pool = [c for key in lemmas_ for c in by_key.get(key, [])]
-                # a verb of flames or of ducks: no person doing it
-                if own and any(_shows_person(c[2].data) for c in pool) and not by_person(i):
-                    pool = [c for c in pool if not _shows_person(c[2].data)]
+                if own:  # a verb of flames or of ducks: no person doing it
+                    pool = self._for_its_subject(run, i, pool)
                 # an archetype is reached by meaning, never by a word's translation
                 if lemmas_ is pivot:
                     pool = [c for c in pool if c[2].data.kind != "delta"]
@@ -1247,28 +1240,30 @@ class Bridge:
         to it by meaning (``Thresholds.feeling``). Asked only of a word with a face among its
         candidates."""
         if i not in run.feelings:
-            tok = run.tokens[i]
             wordnet = self._wordnet()
-            pos: tuple[str, ...] = ("n", "a", "r")
-            if wordnet is None or (not _english(tok) and russian_verb(tok.text)):
-                # a verb of feeling says what one prefers as often as what one feels («любит
-                # печь»), and a Russian one's translation would be asked as its noun (love)
-                words: list[str] = []
-            elif tok.verb_form:  # a participle is an adjective ("we were terrified")
-                words, pos = [tok.text.casefold()], ("a",)
-            elif _english(tok):
-                words = list(dict.fromkeys((tok.text.casefold(), tok.lemma)))
-            else:
-                translations = self._translations()
-                words = (
-                    [w for w, _ in translations.of(tok.text, "ru")[:PIVOTS]] if translations else []
-                )
+            words, pos = self._feeling_words(run.tokens[i], PIVOTS)
             run.feelings[i] = (
                 tuple(dict.fromkeys(f for w in words for f in wordnet.feelings(w, pos)))
                 if wordnet is not None
                 else ()
             )
         return run.feelings[i]
+
+    def _feeling_words(self, tok: Token, pivots: int) -> tuple[list[str], tuple[str, ...]]:
+        """The English words a word's feelings are asked by, and as which parts of speech:
+        an English word as written and as its lemma, a participle as an adjective ("we were
+        terrified"), a Russian word by its first ``pivots`` translations. None for a Russian
+        verb: a verb of feeling says what one prefers as often as what one feels («любит
+        печь»), and its translation would be asked as its noun (love)."""
+        if not _english(tok) and russian_verb(tok.text):
+            return [], ()
+        if tok.verb_form:
+            return [tok.text.casefold()], ("a",)
+        if _english(tok):
+            return list(dict.fromkeys((tok.text.casefold(), tok.lemma))), ("n", "a", "r")
+        translations = self._translations()
+        said = translations.of(tok.text, "ru")[:pivots] if translations else []
+        return [w for w, _ in said], ("n", "a", "r")
 
     def _mark_idioms(self, tokens: list[Token]) -> None:
         """Mark the words of English runs of two or three that WordNet knows as an adverb and
@@ -1308,15 +1303,10 @@ class Bridge:
         for i, tok in enumerate(run.tokens):
             if tok.kind != "word" or run.claimed[i] is not None or not tok.content:
                 continue
-            if tok.verb_form or (not _english(tok) and russian_verb(tok.text)):
+            if tok.verb_form:
                 continue
-            if _english(tok):
-                words = list(dict.fromkeys((tok.text.casefold(), tok.lemma)))
-            elif translations is not None:
-                words = [w for w, _ in translations.of(tok.text, "ru")[:1]]
-            else:
-                words = []
-            felt = dict.fromkeys(f for w in words for f in wordnet.feelings(w, senses=1))
+            words, pos = self._feeling_words(tok, 1)
+            felt = dict.fromkeys(f for w in words for f in wordnet.feelings(w, pos, senses=1))
             found = tuple(felt)[:FELT]
             if not found:
                 continue
@@ -1335,6 +1325,13 @@ class Bridge:
             out[i] = tuple(dict.fromkeys((*found, *russian)))
         return out
 
+    def _for_its_subject(self, run: _Run, i: int, pool: list[Any]) -> list[Any]:
+        """A verb's candidates without those that picture a person doing its act, where its
+        subject can be no person (``_person_subject``: flames dance, but no 🕺)."""
+        if any(_shows_person(c[2].data) for c in pool) and not self._person_subject(run, i):
+            return [c for c in pool if not _shows_person(c[2].data)]
+        return pool
+
     def _person_subject(self, run: _Run, i: int) -> bool:
         """Whether the verb at ``i`` may be done by a person: its subject is a person, a
         group of people or a name (WordNet's commonest sense of it; a Russian noun's through
@@ -1342,7 +1339,13 @@ class Bridge:
         verb). Asked only of a verb whose act an entry pictures with a person in it. An
         English verb's subject is not looked for: any noun before it in its sentence that is
         no preposition's object may be it ("the boy who lives next door swims"), so only a
-        sentence none of whose such nouns can be a person says no ("Flames danced")."""
+        sentence none of whose such nouns can be a person says no ("Flames danced"). Kept
+        for the encode: the lemma and semantic layers may both ask."""
+        if i not in run.persons:
+            run.persons[i] = self._subject_may_be_person(run, i)
+        return run.persons[i]
+
+    def _subject_may_be_person(self, run: _Run, i: int) -> bool:
         tokens, tok = run.tokens, run.tokens[i]
         wordnet = self._wordnet()
         if script_language(tok.text) == "ru":
@@ -2005,12 +2008,8 @@ class Bridge:
                 if run.lang == "en":  # "rang" spells ring, its verb's lemma
                     spelled.add(tokens[i].lemma)
                 ranked = [r for r in ranked if not _glossed_as(r[2].data, spelled)]
-            if (
-                _own_acts(tokens[i])
-                and any(_shows_person(r[2].data) for r in ranked)
-                and not self._person_subject(run, i)
-            ):  # by meaning as by its name: flames dance, but no man dancing
-                ranked = [r for r in ranked if not _shows_person(r[2].data)]
+            if _own_acts(tokens[i]):  # by meaning as by its name: flames dance, no man does
+                ranked = self._for_its_subject(run, i, ranked)
             # a verb is asked by meaning only (its spelling names no gloss here), and a verb
             # shows a glyph less often than a noun does: held to the stricter margin alone too
             strict = i not in alone or tokens[i].verb_form
