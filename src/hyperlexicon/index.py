@@ -393,12 +393,15 @@ def _check_after_crash(path: Path, lock: _DirectoryLock) -> None:
     a segmentation fault in ``count``, ``get`` and ``query`` alike, where no handler runs).
     Only a child can survive finding those, so one reads the collections in turn and says
     which it is reading; a collection it dies on is damaged, and another child goes on with
-    the rest. This costs about a second, and only after a holder died holding the lock.
-    Each child holds the lock with us (it inherits the locked descriptor): if we are killed
-    meanwhile, no other process opens Chroma while the child still reads it."""
-    import subprocess
-    import sys
-
+    the rest. Then one more child writes to each collection left (``_probe_write``): a
+    torn graph can read well and crash the first process after that to write near the tear
+    (seen: a header counting 1,024 nodes more than the files held, after a kill; the
+    reader passed, and the next ``index sync`` died in Chroma's upsert, every time). The
+    reader must come first: the process that first opens such files writes without
+    crashing, and only a later one trips. This costs a second or two, and only after a
+    holder died holding the lock. Each child holds the lock with us (it inherits the locked
+    descriptor): if we are killed meanwhile, no other process opens Chroma while the child
+    still uses it."""
     pid = lock.left_by
     log.warning(
         "the index at %s was left open by process %s, which did not close it: checking it",
@@ -406,40 +409,8 @@ def _check_after_crash(path: Path, lock: _DirectoryLock) -> None:
         pid,
     )
     damaged = _damaged(path)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    for _ in range(64):  # a round for each collection that crashes the reader
-        run = subprocess.run(
-            [sys.executable, "-c", _PROBE, str(path), *damaged],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            pass_fds=(lock.fd,),
-        )
-        reading = None
-        for line in run.stdout.splitlines():
-            verb, _, rest = line.partition(" ")
-            name, _, why = rest.partition(" ")
-            if verb == "reading":
-                reading = name
-            elif verb in ("ok", "damaged"):
-                reading = None
-                if verb == "damaged":
-                    damaged[name] = why
-        if run.returncode == 0:
-            break
-        if run.returncode < 0 and reading is not None:
-            damaged[reading] = f"Chroma crashed reading it (signal {-run.returncode})"
-            continue
-        if run.returncode < 0:
-            raise IndexDamagedError(
-                f"the index at {path} is damaged: Chroma crashed opening it (signal "
-                f"{-run.returncode}) after process {pid} died holding it; move the "
-                "directory away and run 'hyperlexicon index rebuild'"
-            )
-        last = (run.stderr.strip().splitlines() or ["no message"])[-1]
-        log.warning("could not check the index at %s: %s", path, last)
-        break
+    for mode in ("read", "write"):
+        _probe_in_children(path, lock, mode, damaged)
     _set_damaged(path, damaged)
     for name, why in damaged.items():
         log.warning("collection %s of the index at %s is damaged: %s", name, path, why)
@@ -473,24 +444,71 @@ def _sweep(path: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+def _probe_in_children(
+    path: Path, lock: _DirectoryLock, mode: str, damaged: dict[str, str]
+) -> None:
+    """Probe the collections not yet known ``damaged`` in children (``_probe``), a new child
+    after each that crashed on one, and add those found damaged."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    doing = "reading" if mode == "read" else "writing to"
+    for _ in range(64):  # a round for each collection that crashes the child
+        run = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(path), mode, *damaged],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            pass_fds=(lock.fd,),
+        )
+        probing = None
+        for line in run.stdout.splitlines():
+            verb, _, rest = line.partition(" ")
+            name, _, why = rest.partition(" ")
+            if verb == "probing":
+                probing = name
+            elif verb in ("ok", "damaged"):
+                probing = None
+                if verb == "damaged":
+                    damaged[name] = why
+        if run.returncode == 0:
+            return
+        if run.returncode < 0 and probing is not None:
+            damaged[probing] = f"Chroma crashed {doing} it (signal {-run.returncode})"
+            continue
+        if run.returncode < 0:
+            raise IndexDamagedError(
+                f"the index at {path} is damaged: Chroma crashed opening it (signal "
+                f"{-run.returncode}) after process {lock.left_by} died holding it; move the "
+                "directory away and run 'hyperlexicon index rebuild'"
+            )
+        last = (run.stderr.strip().splitlines() or ["no message"])[-1]
+        log.warning("could not check the index at %s: %s", path, last)
+        return
+
+
 def _probe() -> None:
     """The child of ``_check_after_crash``: reads each collection as queries and the doctor
-    do, and says on stdout which it is reading and what it found."""
+    do, or writes to it as a drain does, and says on stdout which it is probing and what it
+    found."""
     import sys
 
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    path, skip = sys.argv[1], set(sys.argv[2:])
+    path, mode, skip = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+    probe = _probe_read if mode == "read" else _probe_write
     client = chromadb.PersistentClient(
         path=path, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     )
     for listed in client.list_collections():
         if listed.name in skip:
             continue
-        print("reading", listed.name, flush=True)
+        print("probing", listed.name, flush=True)
         try:
-            _probe_one(client.get_collection(listed.name, embedding_function=None))
+            probe(client.get_collection(listed.name, embedding_function=None))
         except Exception as exc:  # what it raises is the damage it found
             why = (str(exc).splitlines() or [type(exc).__name__])[0]
             print("damaged", listed.name, why, flush=True)
@@ -498,7 +516,7 @@ def _probe() -> None:
             print("ok", listed.name, flush=True)
 
 
-def _probe_one(col: Any, blocks: int = 8, each: int = 16) -> None:
+def _probe_read(col: Any, blocks: int = 8, each: int = 16) -> None:
     """Read the collection as queries and the doctor do: its count, metadata, vectors from
     ``blocks`` places across it, and a query with them (which loads the HNSW graph).
 
@@ -515,6 +533,31 @@ def _probe_one(col: Any, blocks: int = 8, each: int = 16) -> None:
     for offset in sorted({i * n // blocks for i in range(blocks)}):
         vectors.extend(col.get(include=["embeddings"], limit=each, offset=offset)["embeddings"])
     col.query(query_embeddings=vectors, n_results=1, include=["distances"])
+
+
+PROBE_IDS = tuple(f"hyperlexicon-probe-{i}" for i in range(8 * 16 + 64))
+
+
+def _probe_write(col: Any, blocks: int = 8, each: int = 16, tail: int = 64) -> None:
+    """Add documents to the collection and take them out again, as a drain does: copies of
+    the vectors of ``each`` documents from ``blocks`` places across it and of the last
+    ``tail``, under ``PROBE_IDS``, which no entry's document has. What was there before is
+    there after (and no copy a child killed meanwhile left), but for the graph's marks of
+    deleted nodes.
+
+    Their vectors lie where Chroma last wrote, near any tear: in the index that crashed a
+    drain, one copied vector never crashed, 16 of the last documents did."""
+    n = col.count()
+    if not n:
+        return
+    vectors: list[Any] = []
+    for offset in sorted({i * n // blocks for i in range(blocks)}):
+        vectors.extend(col.get(include=["embeddings"], limit=each, offset=offset)["embeddings"])
+    vectors.extend(
+        col.get(include=["embeddings"], limit=tail, offset=max(0, n - tail))["embeddings"]
+    )
+    col.upsert(ids=list(PROBE_IDS[: len(vectors)]), embeddings=vectors)
+    col.delete(ids=list(PROBE_IDS))
 
 
 def _damage_errors() -> tuple[type[BaseException], ...]:
