@@ -27,6 +27,12 @@ the next process checks Chroma's files first ("index checked after the kill") an
 from SQL each collection the kill tore ("torn collections rebuilt"; what each showed is in the
 notes).
 
+With ``--grow``, every kill trial imports into one lexicon instead, which grows by each
+committed file: the kills then land in the writes of a big collection's graph, where a kill
+can leave files that read well and crash the next process to write near the tear (a CI run's
+``index sync`` died so; docs/index.md, "After a crash"). Each trial's figures are then of its
+own file's entries.
+
 Writers. ``--writers`` processes each run ``--rounds`` rounds of: a read-modify-write of one
 shared entry (append an example; the store applies the change inside the write transaction,
 so none may be lost), a new entry of its own, and a stale edit: read a second shared entry's
@@ -35,7 +41,7 @@ changed it since; an accepted one must be the only one accepted at that version)
 entries, lost updates and refused stale edits are counted from what the database holds.
 
 Run:  python bench/crash_bench.py [--kills 40] [--index-kills 20] [--writers 8]
-          [--rounds 25] [--entries 500] [--backend sqlite,postgresql] [--seed 1]
+          [--rounds 25] [--entries 500] [--backend sqlite,postgresql] [--seed 1] [--grow]
 """
 
 from __future__ import annotations
@@ -315,16 +321,19 @@ def kill_trial(
     rng: random.Random,
     *,
     aim: str,
+    grow: bool = False,
 ) -> None:
-    lexicon = f"t{n}"
-    path = work / f"{lexicon}.jsonl"
-    write_file(path, lexicon, entries)
+    tag = f"t{n}"
+    lexicon = "grown" if grow else tag
+    before = entries_or_zero(backend, lexicon)
+    path = work / f"{tag}.jsonl"
+    write_file(path, tag, entries)
     proc = cli.start("-l", lexicon, "import", str(path))
     if aim == "transaction":
         seen = wait_for(backend.writing, proc, 0.002)
         delay = rng.uniform(0, timing.transaction)
     else:
-        seen = wait_for(lambda: entries_or_zero(backend, lexicon) > 0, proc, 0.005)
+        seen = wait_for(lambda: entries_or_zero(backend, lexicon) > before, proc, 0.005)
         delay = rng.uniform(0, timing.index * 0.9)
     in_tx = False
     if seen is not None:
@@ -337,14 +346,14 @@ def kill_trial(
         killed = False
     cli.finish(proc)
     run.kills += killed
-    present = entries_or_zero(backend, lexicon)
+    present = entries_or_zero(backend, lexicon) - before
     pending = backend.pending(lexicon) if present else 0
     if present not in (0, entries):
         run.partial += 1
-        run.notes.append(f"{lexicon}: {present} of {entries} entries after the kill")
+        run.notes.append(f"{tag}: {present} of {entries} entries after the kill")
     if not backend.intact():
         run.corrupt += 1
-        run.notes.append(f"{lexicon}: integrity_check failed after the kill")
+        run.notes.append(f"{tag}: integrity_check failed after the kill")
     if not killed:
         run.finished_first += 1
     elif present == 0:
@@ -363,15 +372,18 @@ def kill_trial(
         run.checked += "which did not close it: checking it" in said
         if " is damaged: " in said:
             run.torn += 1
-            run.notes.append(f"{lexicon}: {said.split(' is damaged: ', 1)[1].splitlines()[0]}")
+            run.notes.append(f"{tag}: {said.split(' is damaged: ', 1)[1].splitlines()[0]}")
         if sync.returncode != 0 or doctor.returncode != 0:
             run.drift_after_sync += 1
-            run.notes.append(f"{lexicon}: drift after sync: {(sync.stderr + doctor.stdout)[-300:]}")
+            run.notes.append(
+                f"{tag}: drift after sync (exit {sync.returncode}, doctor {doctor.returncode}): "
+                f"{(sync.stderr + doctor.stdout)[-300:]}"
+            )
             fixed = cli.run("-l", lexicon, "doctor", "--fix", "--json")
             if fixed.returncode != 0:
                 run.drift_after_fix += 1
     elif backend.pending(lexicon):
-        run.notes.append(f"{lexicon}: outbox rows without entries")
+        run.notes.append(f"{tag}: outbox rows without entries")
 
 
 # --- concurrent writers -------------------------------------------------------------------
@@ -497,7 +509,9 @@ def run_backend(name: str, args: argparse.Namespace) -> Run:
             plan = ["transaction"] * args.kills + ["index"] * args.index_kills
             rng.shuffle(plan)
             for n, aim in enumerate(plan):
-                kill_trial(run, cli, backend, work, n, args.entries, timing, rng, aim=aim)
+                kill_trial(
+                    run, cli, backend, work, n, args.entries, timing, rng, aim=aim, grow=args.grow
+                )
                 print(f"{name}: trial {n + 1}/{len(plan)} ({aim})", file=sys.stderr)
             if args.writers:
                 writers_trial(run, backend, work, args.writers, args.rounds, args.seed)
@@ -586,6 +600,9 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--grow", action="store_true", help="every kill trial imports into one growing lexicon"
+    )
     args = parser.parse_args()
     if args.index_kills is None:
         args.index_kills = args.kills // 2
