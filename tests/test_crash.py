@@ -165,6 +165,18 @@ def _two_big_lexicons(
     return root
 
 
+def _copy_of(lexicons: Path, tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """A copy of the lexicons' database and home in ``tmp_path``: its home, index directory
+    and command."""
+    root = tmp_path / "copy"
+    shutil.copytree(lexicons, root)
+    cli = [
+        sys.executable, "-m", "hyperlexicon", "--home", str(root / "home"),
+        "--db", f"sqlite:///{root / 'lexicon.sqlite3'}",
+    ]  # fmt: skip
+    return root / "home", root / "home" / "chroma", cli
+
+
 def _vector_segment(chroma: Path, collection: str) -> Path:
     import sqlite3
 
@@ -201,13 +213,7 @@ def _semantic(cli: list[str], lexicon: str, query: str) -> list[str]:
 def test_a_collection_torn_by_a_process_that_died_holding_the_index_is_rebuilt(
     tmp_path: Path, _two_big_lexicons: Path, tear: Callable[[Path], None]
 ) -> None:
-    shutil.copytree(_two_big_lexicons, tmp_path / "copy")
-    root = tmp_path / "copy"
-    home, chroma = root / "home", root / "home" / "chroma"
-    cli = [
-        sys.executable, "-m", "hyperlexicon", "--home", str(home),
-        "--db", f"sqlite:///{root / 'lexicon.sqlite3'}",
-    ]  # fmt: skip
+    home, chroma, cli = _copy_of(_two_big_lexicons, tmp_path)
     before = {lx: _semantic(cli, lx, f"{lx} lantern number 7") for lx in ("core", "second")}
     assert (chroma / ".hyperlexicon.lock").read_text() == ""  # each closed it cleanly
     for lx in ("core", "second"):
@@ -266,13 +272,7 @@ if sys.argv[:1] == ["-c"] and sys.argv[2:3] == ["write"]:
 def test_a_collection_that_reads_well_and_crashes_a_write_is_rebuilt(
     tmp_path: Path, _two_big_lexicons: Path
 ) -> None:
-    shutil.copytree(_two_big_lexicons, tmp_path / "copy")
-    root = tmp_path / "copy"
-    home, chroma = root / "home", root / "home" / "chroma"
-    cli = [
-        sys.executable, "-m", "hyperlexicon", "--home", str(home),
-        "--db", f"sqlite:///{root / 'lexicon.sqlite3'}",
-    ]  # fmt: skip
+    home, chroma, cli = _copy_of(_two_big_lexicons, tmp_path)
     before = _semantic(cli, "core", "core lantern number 7")
     (tmp_path / "crashy").mkdir()
     (tmp_path / "crashy" / "sitecustomize.py").write_text(_CRASH_ON_WRITE)
@@ -415,13 +415,7 @@ def test_the_checking_child_holds_the_index_when_the_process_that_started_it_is_
 ) -> None:
     """A child still reading Chroma when its parent dies keeps the lock: no other process
     opens the files under it."""
-    shutil.copytree(_two_big_lexicons, tmp_path / "copy")
-    root = tmp_path / "copy"
-    chroma = root / "home" / "chroma"
-    cli = [
-        sys.executable, "-m", "hyperlexicon", "--home", str(root / "home"),
-        "--db", f"sqlite:///{root / 'lexicon.sqlite3'}",
-    ]  # fmt: skip
+    _, chroma, cli = _copy_of(_two_big_lexicons, tmp_path)
     shown = 0
     for _ in range(3):  # a child that finishes before the other process tries shows nothing
         (chroma / ".hyperlexicon.lock").write_text("4194304")
