@@ -1303,7 +1303,7 @@ class Bridge:
         for i, tok in enumerate(run.tokens):
             if tok.kind != "word" or run.claimed[i] is not None or not tok.content:
                 continue
-            if tok.verb_form:
+            if tok.verb_form:  # a verb of feeling says what one prefers (``feelings``)
                 continue
             words, pos = self._feeling_words(tok, 1)
             felt = dict.fromkeys(f for w in words for f in wordnet.feelings(w, pos, senses=1))

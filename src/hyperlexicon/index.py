@@ -516,9 +516,25 @@ def _probe() -> None:
             print("ok", listed.name, flush=True)
 
 
-def _probe_read(col: Any, blocks: int = 8, each: int = 16) -> None:
+# what the probes take of a collection: the vectors of ``PROBE_EACH`` documents from
+# ``PROBE_BLOCKS`` places across it, and (the writing probe) of the last ``PROBE_TAIL``
+PROBE_BLOCKS, PROBE_EACH, PROBE_TAIL = 8, 16, 64
+PROBE_IDS = tuple(f"hyperlexicon-probe-{i}" for i in range(PROBE_BLOCKS * PROBE_EACH + PROBE_TAIL))
+
+
+def _spread(col: Any, n: int) -> list[Any]:
+    """The vectors of ``PROBE_EACH`` documents from ``PROBE_BLOCKS`` places across the
+    collection of ``n`` documents."""
+    vectors: list[Any] = []
+    for offset in sorted({i * n // PROBE_BLOCKS for i in range(PROBE_BLOCKS)}):
+        got = col.get(include=["embeddings"], limit=PROBE_EACH, offset=offset)
+        vectors.extend(got["embeddings"])
+    return vectors
+
+
+def _probe_read(col: Any) -> None:
     """Read the collection as queries and the doctor do: its count, metadata, vectors from
-    ``blocks`` places across it, and a query with them (which loads the HNSW graph).
+    across it (``_spread``), and a query with them (which loads the HNSW graph).
 
     It raises or crashes where the files are torn; the answers are not judged. Judging
     them by whether documents are found by their own vectors flagged whole collections
@@ -527,35 +543,23 @@ def _probe_read(col: Any, blocks: int = 8, each: int = 16) -> None:
     near-duplicates were added), 9 of 128 sampled in one run of the crash test."""
     n = col.count()
     col.get(include=["metadatas"], limit=1)
-    if not n:
-        return
-    vectors: list[Any] = []
-    for offset in sorted({i * n // blocks for i in range(blocks)}):
-        vectors.extend(col.get(include=["embeddings"], limit=each, offset=offset)["embeddings"])
-    col.query(query_embeddings=vectors, n_results=1, include=["distances"])
+    if n:
+        col.query(query_embeddings=_spread(col, n), n_results=1, include=["distances"])
 
 
-PROBE_IDS = tuple(f"hyperlexicon-probe-{i}" for i in range(8 * 16 + 64))
-
-
-def _probe_write(col: Any, blocks: int = 8, each: int = 16, tail: int = 64) -> None:
+def _probe_write(col: Any) -> None:
     """Add documents to the collection and take them out again, as a drain does: copies of
-    the vectors of ``each`` documents from ``blocks`` places across it and of the last
-    ``tail``, under ``PROBE_IDS``, which no entry's document has. What was there before is
-    there after (and no copy a child killed meanwhile left), but for the graph's marks of
-    deleted nodes.
+    the vectors from across it (``_spread``) and of the last ``PROBE_TAIL``, under
+    ``PROBE_IDS``, which no entry's document has. What was there before is there after (and
+    no copy a child killed meanwhile left), but for the graph's marks of deleted nodes.
 
     Their vectors lie where Chroma last wrote, near any tear: in the index that crashed a
     drain, one copied vector never crashed, 16 of the last documents did."""
     n = col.count()
     if not n:
         return
-    vectors: list[Any] = []
-    for offset in sorted({i * n // blocks for i in range(blocks)}):
-        vectors.extend(col.get(include=["embeddings"], limit=each, offset=offset)["embeddings"])
-    vectors.extend(
-        col.get(include=["embeddings"], limit=tail, offset=max(0, n - tail))["embeddings"]
-    )
+    last = col.get(include=["embeddings"], limit=PROBE_TAIL, offset=max(0, n - PROBE_TAIL))
+    vectors = [*_spread(col, n), *last["embeddings"]]
     col.upsert(ids=list(PROBE_IDS[: len(vectors)]), embeddings=vectors)
     col.delete(ids=list(PROBE_IDS))
 
