@@ -23,7 +23,10 @@ sentence is; overall, by language and by tag:
   acceptable for a labelled concept or listed under the sentence's ``also`` (forms that are
   right but not required, such as ⊘ for "not"); a Δ-code fall-back counts unless labelled;
 * unmatched recall, for sentences that list words no entry explains: the share of those words
-  the scene reports as unmatched (what growth proposes from).
+  the scene reports as unmatched (what growth proposes from);
+* lexemes by layer: for each configuration, the acceptable and the spurious lexemes each layer
+  of the bridge put in the scenes (``how``: exact, lemma, phrase, related, compound, semantic,
+  archetype), which says what a layer adds for what it costs.
 
 Forms are compared without variation selectors (U+FE0E, U+FE0F): the store keeps core's ``🕯``
 where the emoji seed has ``🕯️``, and they are one form. Skin-tone, gender-sign and direction
@@ -65,7 +68,7 @@ import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -315,6 +318,8 @@ class Outcome:
     surfaced: list[bool]  # per expected unmatched word
     forms: list[str]
     unmatched_seen: list[str]
+    # each lexeme's layer (``how``: lemma, phrase, semantic …) and whether it was acceptable
+    layers: list[tuple[str, bool]] = field(default_factory=list)
 
 
 class Refs:
@@ -353,6 +358,7 @@ def judge(item: Item, scene: Any, refs: Refs) -> Outcome:
         surfaced=[word_key(w) in seen_tokens or word_key(w) in seen for w in item.unmatched],
         forms=[lx.form for lx in scene.lexemes],
         unmatched_seen=[u.text for u in scene.unmatched],
+        layers=[(lx.how, bool(keys & acceptable)) for lx, keys in per_lexeme],
     )
 
 
@@ -395,15 +401,21 @@ class Tally:
 
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     overall, by_lang, by_tag = Tally(), defaultdict(Tally), defaultdict(Tally)
+    # what each layer of the bridge adds: its acceptable lexemes against its spurious ones,
+    # which says where a layer pays for itself and where it only costs (time or precision)
+    by_layer: dict[str, dict[str, int]] = defaultdict(lambda: {"right": 0, "spurious": 0})
     for o in outcomes:
         overall.add(o)
         by_lang[o.item.lang].add(o)
         for tag in o.item.tags:
             by_tag[tag].add(o)
+        for how, right in o.layers:
+            by_layer[how]["right" if right else "spurious"] += 1
     return {
         "overall": overall.figures(),
         "by_lang": {k: by_lang[k].figures() for k in sorted(by_lang)},
         "by_tag": {k: by_tag[k].figures() for k in sorted(by_tag)},
+        "by_layer": {k: by_layer[k] for k in sorted(by_layer)},
     }
 
 
@@ -615,6 +627,11 @@ def report(results: dict[str, dict[str, Any]], items: Sequence[Item]) -> list[st
     lines += table(results, "by_lang", langs)[2:]
     lines.append("  by tag:")
     lines += table(results, "by_tag", tags)[2:]
+    lines.append("  lexemes by layer, acceptable / spurious:")
+    for name, summary in results.items():
+        layers = summary.get("by_layer") or {}
+        cells = (f"{how} {n['right']}/{n['spurious']}" for how, n in layers.items())
+        lines.append(f"    {name:<28} " + ", ".join(cells))
     full = results["full"]["overall"]
     met = (full["concept_recall"] or 0) >= AIM_RECALL and (
         full["spurious_per_sentence"] or 0

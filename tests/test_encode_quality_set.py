@@ -15,6 +15,7 @@ import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -149,6 +150,56 @@ def test_loader_refuses_a_malformed_item(tmp_path):
     bad.write_text("items:\n- text: Кошка спит.\n  lang: de\n  tags: [plain]\n", "utf-8")
     with pytest.raises(ValueError, match="lang must be one of"):
         bench.load_set(bad)
+
+
+class _Refs:
+    """Each form its own key (the bench's ``Refs`` reads the lexicon for components)."""
+
+    def keys(self, form: str) -> frozenset[str]:
+        return frozenset({bench.variant_key(form)})
+
+
+def test_the_summary_counts_each_layers_right_and_spurious_lexemes():
+    item = bench.Item(
+        n=1,
+        text="Кошка спит, за окном снег.",
+        lang="ru",
+        topic="everyday",
+        tags=("plain",),
+        concepts=(
+            bench.Concept("кошка", ("🐈",)),
+            bench.Concept("снег", ("❄",)),
+            bench.Concept("окном", ("🪟",)),
+        ),
+        also=("💤",),
+    )
+
+    def lexeme(form: str, how: str) -> SimpleNamespace:
+        return SimpleNamespace(form=form, how=how, source="")
+
+    scene = SimpleNamespace(
+        lexemes=[
+            lexeme("🐈", "lemma"),
+            lexeme("🪚", "lemma"),  # spurious
+            lexeme("💤", "semantic"),  # allowed, not required: not spurious
+            lexeme("❄️", "semantic"),  # a variant of a required form
+            lexeme("Δ-ascent", "archetype"),  # spurious
+        ],
+        unmatched=[],
+    )
+    outcome = bench.judge(item, scene, _Refs())
+    assert outcome.found == [True, True, False]
+    summary = bench.summarize([outcome, outcome])
+    assert summary["by_layer"] == {
+        "archetype": {"right": 0, "spurious": 2},
+        "lemma": {"right": 2, "spurious": 2},
+        "semantic": {"right": 4, "spurious": 0},
+    }
+    # the layers' spurious lexemes are the spurious lexemes, all of them
+    spurious = sum(n["spurious"] for n in summary["by_layer"].values())
+    assert spurious / 2 == summary["overall"]["spurious_per_sentence"]
+    report = "\n".join(bench.report({"full": summary}, [item]))
+    assert "archetype 0/2, lemma 2/2, semantic 4/0" in report
 
 
 def test_variants_compare_as_one_form():
