@@ -16,7 +16,9 @@ Paired (bench/paired.py; chunks of texts, ABBA order, median of per-round ratios
     as in a process serving many texts;
   * the same texts on the largest lexicon against the smallest (growth: aim at most 1.2x).
 It also counts the SQL statements of one encode, with the stability check and the log (the
-default) and without (aim: at most 20).
+default) and without (aim: at most 20), and the texts and characters the model embeds per
+encode of texts not seen before, against the raw arm's one text (the model's cost grows with
+what it reads).
 
 A warm process keeps the lemma hits and entries it read for the lexicon's revision
 (``Store.memo``), as it keeps recent vectors; like them, the memo is dropped before each
@@ -101,6 +103,28 @@ def statements(lex: Lexicon, call: Any) -> int:
     return len(seen)
 
 
+def embedded(lex: Lexicon, texts: list[str]) -> tuple[float, float]:
+    """Texts and characters the model embeds per encode of ``texts``, none of them seen
+    before: the work the raw arm's one sentence is compared with. The model's cost grows with
+    the tokens it reads, so this says how much of the ratio is the model itself."""
+    forget(lex)
+    embedder = lex.index.embedder
+    asked: list[str] = []
+    compute = embedder.compute
+
+    def counting(batch: list[str]) -> Any:
+        asked.extend(batch)
+        return compute(batch)
+
+    embedder.compute = counting  # type: ignore[method-assign]
+    try:
+        for text in texts:
+            lex.encode(text, stability=False, log=False)
+    finally:
+        del embedder.compute
+    return len(asked) / len(texts), sum(map(len, asked)) / len(texts)
+
+
 def chunks(batch: list[str], size: int) -> Any:
     """An endless cycle of consecutive ``size``-text chunks of ``batch``: every arm of a
     paired comparison keeps its own cycle, so in each round all arms get the same texts."""
@@ -167,6 +191,12 @@ def main() -> None:
                     streams["sentences"] = real[lang]
                 for label, stream in streams.items():
                     ours_texts, raw_texts = chunks(stream, args.chunk), chunks(stream, args.chunk)
+                    per_text, chars = embedded(lex, stream)
+                    print(
+                        f"     embedded per encode, {label}: {per_text:.1f} texts,"
+                        f" {chars:.0f} characters (the raw arm: 1 text,"
+                        f" {sum(map(len, stream)) / len(stream):.0f} characters)"
+                    )
 
                     def ours(lex: Lexicon = lex, it: Any = ours_texts) -> None:
                         for text in next(it):
