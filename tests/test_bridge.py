@@ -200,6 +200,49 @@ def test_multi_word_phrases_match_by_lemma(core: Lexicon) -> None:
     assert any(lx.source == "песочных часах" for lx in scene.lexemes)
 
 
+def test_a_template_says_nothing_the_sentence_did_not(core: Lexicon) -> None:
+    # "fire and candle" lies near 🜂⧖🕯 "fire, time and candle" (above the sentence
+    # threshold); taken whole, the template would put a time in the scene
+    for text in ("fire and candle", "огонь и свеча"):
+        scene = core.encode(text, stability=False)
+        assert [lx.form for lx in scene.lexemes] == ["🜂", "🕯"], (text, scene.hyperstring)
+    # a sentence that says one of its glosses whole, in any order, is the template
+    scene = core.encode("время, свеча и огонь", stability=False)
+    assert "🜂⧖🕯" in [lx.form for lx in scene.lexemes]
+    # and a seed sentence that core glosses whole still stands for its scene, with the part
+    # it leaves unsaid (🜂 of ⚡🜂🫁)
+    scene = core.encode("Вдох, как молния в тумане тела.", stability=False)
+    assert "⚡🜂🫁" in [lx.form for lx in scene.lexemes]
+
+
+def test_a_components_meaning_stands_for_the_entry_it_links_to(core: Lexicon) -> None:
+    # «рост, закон, солнце, единство» is the second component of the scene 🜂⧖🕯 → ⟁☰☉⚭,
+    # linked to ⟁☰☉⚭: the text says that half, and the scene would add the other
+    for text, part in (("рост закон солнце единство", "⟁☰☉⚭"), ("огонь время свеча", "🜂⧖🕯")):
+        scene = core.encode(text, stability=False)
+        assert [(lx.form, lx.source) for lx in scene.lexemes] == [(part, text)], text
+
+
+def test_a_components_meaning_with_no_entry_of_its_own_stands_for_its_whole(
+    scratch: Lexicon,
+) -> None:
+    scratch.add(
+        EntryData.create(
+            "🜳",
+            glosses={"ru": ["зимний мрак"]},
+            components=[
+                Component("ледяная тень", "ru"),
+                Component("вечерняя прохлада", "ru", "🫥"),
+            ],
+        )
+    )
+    assert scratch.find("🫥") is None
+    # no link, and a link to a form the lexicon lacks: the whole it is a part of
+    for text in ("ледяная тень", "вечерняя прохлада"):
+        scene = scratch.encode(text, stability=False)
+        assert [lx.form for lx in scene.lexemes] == ["🜳"], text
+
+
 def test_fused_compounds(scratch: Lexicon) -> None:
     scratch.add(
         EntryData.create(

@@ -828,6 +828,7 @@ class Bridge:
             by_key.setdefault(h.lemma, []).append(
                 (_weighted(base, stored.data), h.entry_id, stored)
             )
+        self._parts_for_wholes(by_key, hits, entries)
 
         def take(picked: Sequence[int], ranked: list[Any], how: str, factor: float) -> None:
             score, _, stored = ranked[0]
@@ -1119,6 +1120,41 @@ class Bridge:
             how = "related" if (i, ranked[0][1]) in related else "lemma"
             take([i], ranked, how, 1.0)
         _join_neighbours(run)
+
+    def _parts_for_wholes(
+        self,
+        by_key: dict[str, list[tuple[float, int, Any]]],
+        hits: Sequence[LemmaHit],
+        entries: dict[int, StoredEntry],
+    ) -> None:
+        """A key that names no entry but is the meaning of a component linked to an entry of
+        its own stands for that entry, not for the whole it is a part of: «рост закон солнце
+        единство» is ⟁☰☉⚭, the second half of the scene 🜂⧖🕯 → ⟁☰☉⚭, and the scene would
+        add a first half («огонь, время, свеча») the text did not say. A component with no
+        link, or one whose link the lexicon lacks, stands for its whole as before."""
+        glossed = {h.lemma for h in hits if h.field != "component"}
+        links: dict[tuple[str, int], str] = {}
+        for h in hits:
+            stored = entries.get(h.entry_id)
+            if h.field != "component" or h.lemma in glossed or stored is None:
+                continue
+            parts = stored.data.components
+            if 0 <= h.position < len(parts) and parts[h.position].ref:
+                links[(h.lemma, h.entry_id)] = form_key(parts[h.position].ref)
+        if not links:
+            return
+        found = self.store.by_keys(self.name, set(links.values()))
+        for key, candidates in by_key.items():
+            if key in glossed:
+                continue
+            redone = []
+            for score, entry_id, stored in candidates:
+                part = found.get(links.get((key, entry_id), ""))
+                if part is None:
+                    redone.append((score, entry_id, stored))
+                else:
+                    redone.append((_weighted(BASE_SCORE["component"], part.data), part.id, part))
+            by_key[key] = redone
 
     def _related_keys(self, run: _Run) -> dict[int, list[tuple[str, float]]]:
         """Each noun's synonyms, broader words and defining nouns in the thesaurus, as lemma
@@ -2060,6 +2096,13 @@ class Bridge:
             refs = {form_key(c.ref) for c in stored.data.components if c.ref}
             if {form_key(lx.form) for lx in inside} >= refs | {stored.data.key}:
                 continue  # the sentence's own lexemes already say all the template says
+            doc = next((h.doc for h in hits if h.entry_id == stored.id), "")
+            if not doc.startswith("ex") and not _says_a_gloss(
+                _gloss_texts(stored.data, doc), tokens[a : b + 1]
+            ):
+                # near a gloss it does not say whole: "fire and candle" is near 🜂⧖🕯 "fire,
+                # time and candle" (0.83), and the template would put a time in the scene
+                continue
             lx = self._lexeme(
                 stored,
                 "semantic",
@@ -3244,6 +3287,27 @@ def _free_nouns(run: _Run) -> list[int]:
         and not tok.verb_form
         and _can_be_noun(tok, run.lang)
     ]
+
+
+def _gloss_texts(d: EntryData, lang: str) -> list[str]:
+    """What an entry's document in ``lang`` says (``index.documents``): each of its glosses,
+    and its components' meanings in that language taken together."""
+    parts = [c.meaning for c in d.components if (c.lang or script_language(c.meaning)) == lang]
+    return [*d.glosses.get(lang, ()), *([", ".join(parts)] if parts else [])]
+
+
+def _says_a_gloss(glosses: Sequence[str], tokens: Sequence[Token]) -> bool:
+    """Whether a sentence says every content word of one of an entry's glosses, by lemma and
+    in any order: a scene template matched by a gloss (a sentence of the seed documents as
+    core glosses it, «вдох, как молния в тумане тела») stands for the sentence only where
+    the sentence says that gloss, and adds nothing the sentence did not say. A usage example
+    is a template by its whole (what one feels before a storm), and is not asked this."""
+    said = {lemma_key(t.text, script_language(t.text)) for t in tokens if t.kind == "word"}
+    for gloss in glosses:
+        words = [t for t in tokenize(gloss) if t.kind == "word" and t.content]
+        if words and all(lemma_key(t.text, script_language(t.text)) in said for t in words):
+            return True
+    return False
 
 
 def _free_runs(tokens: list[Token], claimed: list[Any]) -> list[tuple[int, int]]:
