@@ -182,6 +182,18 @@ def test_tokenizer_keeps_glyph_clusters_words_and_arrows() -> None:
     ]
 
 
+def test_an_english_list_of_things_is_tagged_with_its_commas(core: Lexicon) -> None:
+    # without its commas the tagger read the last of a list as a verb ("fire time *candle*"),
+    # and a verb stands for no thing spelled like it
+    for text, word in (("fire, time, candle", "candle"), ("Fog, smoke, ash.", "smoke")):
+        token = next(t for t in tokenize(text) if t.text == word)
+        assert not token.verb_form and token.noun, text
+    came = next(t for t in tokenize("When I came home, my daughter hugged me.") if t.text == "came")
+    assert came.verb_form
+    scene = core.encode("fire, time, candle", stability=False)
+    assert scene.unmatched == [] and "🕯" in atoms(core, scene), scene.hyperstring
+
+
 def test_exact_longest_match_over_glyph_clusters(core: Lexicon) -> None:
     scene = core.encode("⚡🜂🫁🌊", stability=False)
     assert [(lx.form, lx.how) for lx in scene.lexemes] == [("⚡🜂🫁", "exact"), ("🌊", "exact")]

@@ -104,6 +104,11 @@ def test_the_weights_may_build_nothing_but_sets() -> None:
         ("Don't cry", [True, True]),
         ("I can't sleep", [False, True, True]),
         ("The church bell rang at noon", [False, False, False, True, False, False]),
+        # the tagger reads a noun after ", and" as a verb; a word with no verb reading is none
+        (
+            "jam on the table , and grandpa brought pickles",
+            [False, False, False, False, False, False, False, True, False],
+        ),
     ],
 )
 def test_a_verb_in_context(sentence: str, verbs: list[bool]) -> None:

@@ -125,6 +125,7 @@ TOKEN_RE = regex.compile(
     """,
     regex.VERBOSE,
 )
+PUNCTUATION = frozenset(',;:.!?…()"«»—–')  # what the English tagger reads as its own token
 FORMULA_SPLIT = regex.compile(r"\s+\+\s+")
 QUALIFIED = regex.compile(r"^(?P<name>.*?)⟨(?P<form>.+)⟩$")
 
@@ -197,14 +198,23 @@ def _mark_verbs(tokens: list[Token]) -> None:
     English by the tagger ("rang", "we *watch*"), Russian by pymorphy3's readings in context
     («она *пила* чай»)."""
     by_sentence: dict[tuple[int, str], list[Token]] = {}
+    marks: dict[int, list[Token]] = {}  # each sentence's words and punctuation, in order
     for tok in tokens:
         lang = script_language(tok.text) if tok.kind == "word" else None
         if lang in ("en", "ru"):
             by_sentence.setdefault((tok.sentence, lang), []).append(tok)
-    for (_, lang), words in by_sentence.items():
+        if lang is not None or (tok.kind in ("other", "end") and tok.text in PUNCTUATION):
+            marks.setdefault(tok.sentence, []).append(tok)
+    for (sentence, lang), words in by_sentence.items():
         texts = [t.text for t in words]
         if lang == "en":
-            for tok, (verb, noun) in zip(words, english_parts(texts), strict=True):
+            # with its punctuation, as the tagger's corpus has it: "fire, time and candle" is
+            # a list of things, where "fire time candle" read the last as a verb
+            own = {id(t) for t in words}
+            said = [t for t in marks[sentence] if t.kind != "word" or id(t) in own]
+            parts = dict(zip(map(id, said), english_parts([t.text for t in said]), strict=True))
+            for tok in words:
+                verb, noun = parts[id(tok)]
                 tok.noun = noun
                 if verb:  # its verb's lemma ("rose" → "rise"), not the noun's it also spells
                     tok.verb_form, tok.spells = True, tok.lemma

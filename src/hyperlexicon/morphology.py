@@ -515,7 +515,12 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
         plural_object = (
             tags[k] == "VBZ" and k > 0 and tags[k - 1] in _VERB_BEFORE_OBJECT and "NOUN" in readings
         )
-        verb = (tags[k] in VERB_TAGS and not after_modifier and not plural_object) or inflected
+        # and a word that can be no verb is none, whatever the tag: after ", and" the tagger
+        # read "grandpa brought" as two verbs
+        no_verb = bool(readings) and not {"VERB", "AUX"} & set(readings)
+        verb = (
+            tags[k] in VERB_TAGS and not after_modifier and not plural_object and not no_verb
+        ) or inflected
         if plural_object and not verb:
             out[i] = (False, True)
             continue
