@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from hyperlexicon.bridge import Bridge, tokenize
+from hyperlexicon.bridge import Bridge, _says_more, tokenize
 from hyperlexicon.cli import main
 from hyperlexicon.config import Settings
 from hyperlexicon.entry import Component, EntryData
@@ -225,6 +225,21 @@ def test_a_template_says_nothing_the_sentence_did_not(core: Lexicon) -> None:
     # it leaves unsaid (🜂 of ⚡🜂🫁)
     scene = core.encode("Вдох, как молния в тумане тела.", stability=False)
     assert "⚡🜂🫁" in [lx.form for lx in scene.lexemes]
+
+
+def test_only_a_template_of_the_sentences_own_language_is_asked_for_its_words() -> None:
+    template = EntryData.create(
+        "🜂⧖🕯", glosses={"en": ["fire, time and candle"], "ru": ["огонь, время и свеча"]}
+    )
+    said = tokenize("fire and candle")
+    assert _says_more(template, "en", "en", said)  # no time in the sentence
+    assert not _says_more(template, "en", "en", tokenize("candle, fire and time"))
+    assert not _says_more(template, "ex0", "en", said)  # a usage example: a template whole
+    # a Russian sentence found near an English gloss cannot say it word for word («флаг:
+    # Канада» and "flag: Canada" on a lexicon glossed in English only)
+    flag = EntryData.create("🇨🇦", glosses={"en": ["flag: Canada"]})
+    assert not _says_more(flag, "en", "ru", tokenize("флаг: Канада"))
+    assert _says_more(template, "ru", "ru", tokenize("огонь и свеча"))
 
 
 def test_a_components_meaning_stands_for_the_entry_it_links_to(core: Lexicon) -> None:

@@ -2107,11 +2107,7 @@ class Bridge:
             if {form_key(lx.form) for lx in inside} >= refs | {stored.data.key}:
                 continue  # the sentence's own lexemes already say all the template says
             doc = next((h.doc for h in hits if h.entry_id == stored.id), "")
-            if not doc.startswith("ex") and not _says_a_gloss(
-                _gloss_texts(stored.data, doc), tokens[a : b + 1]
-            ):
-                # near a gloss it does not say whole: "fire and candle" is near 🜂⧖🕯 "fire,
-                # time and candle" (0.83), and the template would put a time in the scene
+            if _says_more(stored.data, doc, run.lang, tokens[a : b + 1]):
                 continue
             lx = self._lexeme(
                 stored,
@@ -3297,6 +3293,16 @@ def _free_nouns(run: _Run) -> list[int]:
         and not tok.verb_form
         and _can_be_noun(tok, run.lang)
     ]
+
+
+def _says_more(d: EntryData, doc: str, lang: str, tokens: Sequence[Token]) -> bool:
+    """Whether a template found by its document ``doc`` would say more than its sentence
+    (of language ``lang``) does: it was found by a gloss of the sentence's own language that
+    the sentence does not say whole ("fire and candle" is 0.83 from 🜂⧖🕯 "fire, time and
+    candle", and the template would put a time in the scene). A usage example is a template
+    by its whole, and a gloss of the other language, found across languages, cannot be said
+    word for word: neither is asked."""
+    return doc == lang and not _says_a_gloss(_gloss_texts(d, doc), tokens)
 
 
 def _gloss_texts(d: EntryData, lang: str) -> list[str]:
