@@ -22,6 +22,7 @@ from hyperlexicon.thesaurus import (
     SYSTEM_WORDNETS,
     Thesaurus,
     compile_russian,
+    real_path,
     russian_source_for,
     russian_thesaurus_for,
     source_for,
@@ -271,6 +272,21 @@ def test_an_encode_looks_wordnet_up_once(
         assert asked == [wn, wn]
     finally:
         lex.close()
+
+
+def test_a_source_reached_through_a_link_is_the_links_target_now(tmp_path: Path) -> None:
+    """A source's resolved path is kept per file: a link pointed at another file is resolved
+    again, not answered with the file it named before."""
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("one")
+    second.write_text("two")
+    link = tmp_path / "dictionary"
+    link.symlink_to(first)
+    assert real_path(link, link.stat()) == str(first.resolve())
+    assert real_path(link, link.stat()) == str(first.resolve())  # kept
+    link.unlink()
+    link.symlink_to(second)
+    assert real_path(link, link.stat()) == str(second.resolve())
 
 
 def test_russian_related_words_by_sense_and_breadth(

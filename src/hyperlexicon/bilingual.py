@@ -35,8 +35,8 @@ from typing import Any
 from .errors import ConfigError
 from .morphology import FUNCTION_WORDS, english_forms, lemma, nominatives, readings
 from .text import script_language, words
+from .thesaurus import real_path, word_counts
 from .thesaurus import source_for as wordnet_source
-from .thesaurus import word_counts
 
 log = logging.getLogger(__name__)
 
@@ -433,10 +433,10 @@ def translations_for(setting: str, wordnet: str = "auto") -> Translations | None
     cst = counted.stat() if counted is not None and counted.is_file() else None
     with _LOADING:  # two threads asking first must not compile the dictionary twice
         return _load(
-            str(path.resolve()),
+            real_path(path, st),
             st.st_size,
             st.st_mtime_ns,
-            str(counted.resolve()) if counted is not None and cst is not None else "",
+            real_path(counted, cst) if counted is not None and cst is not None else "",
             (cst.st_size, cst.st_mtime_ns) if cst is not None else (0, 0),
         )
 

@@ -518,7 +518,20 @@ def source_for(setting: str) -> Path | None:
 def thesaurus_for(setting: str) -> Thesaurus | None:
     """The thesaurus the setting names, one per directory and process."""
     root = source_for(setting)
-    return None if root is None else _open(str(root.resolve()))
+    return None if root is None else _open(real_path(root, root.stat()))
+
+
+def real_path(path: Path, st: os.stat_result) -> str:
+    """``path`` with its links resolved, as ``st`` (its ``stat``) finds it. Resolving walks
+    every component of the path (an ``lstat`` each), and an encode asks for its dictionaries
+    and thesauri several times: 0.3 ms of a 12 ms warm encode. The answer is kept per file
+    (device and inode), so a link pointed elsewhere is resolved again."""
+    return _resolved(str(path), st.st_dev, st.st_ino)
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: str, _device: int, _inode: int) -> str:
+    return str(Path(path).resolve())
 
 
 @lru_cache(maxsize=4)
@@ -688,7 +701,7 @@ def russian_thesaurus_for(setting: str) -> RussianThesaurus | None:
         return None
     st = path.stat()
     with _COMPILING:  # two threads asking first must not compile it twice
-        return _open_russian(str(path.resolve()), st.st_size, st.st_mtime_ns)
+        return _open_russian(real_path(path, st), st.st_size, st.st_mtime_ns)
 
 
 _COMPILING = threading.Lock()
