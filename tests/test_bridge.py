@@ -192,6 +192,9 @@ def test_an_english_list_of_things_is_tagged_with_its_commas(core: Lexicon) -> N
     assert came.verb_form
     scene = core.encode("fire, time, candle", stability=False)
     assert scene.unmatched == [] and "🕯" in atoms(core, scene), scene.hyperstring
+    # and without them: a base form nothing calls for is no verb
+    scene = core.encode("fire time candle", stability=False)
+    assert scene.unmatched == [] and "🕯" in atoms(core, scene), scene.hyperstring
 
 
 def test_exact_longest_match_over_glyph_clusters(core: Lexicon) -> None:

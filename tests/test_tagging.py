@@ -109,6 +109,14 @@ def test_the_weights_may_build_nothing_but_sets() -> None:
             "jam on the table , and grandpa brought pickles",
             [False, False, False, False, False, False, False, True, False],
         ),
+        # a base form nothing calls for is a thing among things; a modal, "to", another
+        # verb, an auxiliary or the clause's start call for one
+        ("fire time candle", [False, False, False]),
+        ("rain and snow fall", [False, False, False, False]),
+        ("You must rest", [False, True, True]),
+        ("Please rest", [False, True]),
+        ("Don't fear the storm", [True, True, False, False]),
+        ("I want to dance", [False, True, False, True]),
     ],
 )
 def test_a_verb_in_context(sentence: str, verbs: list[bool]) -> None:

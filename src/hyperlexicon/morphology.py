@@ -518,9 +518,21 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
         # and a word that can be no verb is none, whatever the tag: after ", and" the tagger
         # read "grandpa brought" as two verbs
         no_verb = bool(readings) and not {"VERB", "AUX"} & set(readings)
+        # a base form needs what calls for one: a modal, "to", another verb of its clause
+        # ("let it *burn*", "light the candle and *pray*"), or the clause's start (an
+        # imperative, after "please" or an adverb). A thing after things is none: the tagger
+        # read "fire time *candle*" as a verb, where with commas it reads a list
+        unasked = tags[k] == "VB" and "NOUN" in readings and not _base_form_asked(pieces, tags, k)
         verb = (
-            tags[k] in VERB_TAGS and not after_modifier and not plural_object and not no_verb
+            tags[k] in VERB_TAGS
+            and not after_modifier
+            and not plural_object
+            and not no_verb
+            and not unasked
         ) or inflected
+        if unasked and not verb:
+            out[i] = (False, True)
+            continue
         if plural_object and not verb:
             out[i] = (False, True)
             continue
@@ -529,6 +541,31 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
         out[i] = (verb, True if not verb and tags[k] in NOUN_TAGS else None)
     return out
 
+
+_CLAUSE_ENDS = frozenset(".!?;:")
+_OPENING_TAGS = frozenset({"RB", "UH", ","})  # "Never *fear*", "Oh, *look*"
+
+
+def _base_form_asked(pieces: list[str], tags: list[str], k: int) -> bool:
+    """Whether the base form at ``k`` has what calls for one in its clause: a modal, "to" or
+    another verb before it, or nothing before it but an adverb, an interjection or "please"
+    (an imperative). The tagger, trained on news, reads a clause's capitalized first word
+    as a name or an adjective ("*Do* not fear", "*Light* the candle"), so a first word that
+    can be a verb and is not tagged a thing, and any auxiliary, call for one too."""
+    start = k
+    while start and pieces[start - 1] not in _CLAUSE_ENDS:
+        start -= 1
+    before = range(start, k)
+    for j in before:
+        readings = dict(english_readings(pieces[j]))
+        if tags[j] in VERB_CALLERS or "AUX" in readings:
+            return True
+        if j == start and "VERB" in readings and tags[j] not in ("NN", "NNS"):
+            return True
+    return all(tags[j] in _OPENING_TAGS or pieces[j].casefold() == "please" for j in before)
+
+
+VERB_CALLERS = frozenset({"MD", "TO", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 
 _CLITICS = ("n't", "'s", "'re", "'ll", "'ve", "'d", "'m")
 
