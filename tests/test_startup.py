@@ -233,3 +233,86 @@ def test_start_up_makes_no_full_collection(entry: str, home: Path) -> None:
     else:
         assert report["full"] > 0, report
         assert report["frozen"] == 0, report
+
+
+WARM_PROBE = """
+import gc, json, sys
+import hyperlexicon
+with hyperlexicon.open() as lex:
+    lex.warm()
+    frozen, before = gc.get_freeze_count(), set(sys.modules)
+    scenes = [
+        lex.encode(text, stability=False, log=False).hyperstring
+        for text in ("Вечером начался сильный ливень, и собака залаяла у ворот",
+                     "She rang the bell while the tide rose quickly over the rocks")
+    ]
+print(json.dumps({"frozen": frozen, "loaded": sorted(set(sys.modules) - before),
+                  "scenes": scenes}))
+"""
+
+
+def test_a_warmed_process_loads_nothing_for_its_first_encodes(home: Path) -> None:
+    """``Lexicon.warm`` (``serve`` calls it before it listens): the encodes after it import
+    no module (the model, the tagger, the thesauri are in), and what start-up made is frozen
+    for the collector. In a process of its own: freezing is for the whole process."""
+    env = {**os.environ, "HYPERLEXICON_HOME": str(home), "HYPERLEXICON_AUTO_INDEX": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", WARM_PROBE], capture_output=True, text=True, env=env, check=True
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["loaded"] == [], report
+    assert report["frozen"] > 10_000, report
+    assert all(report["scenes"]), report
+
+
+def test_serve_warms_before_it_listens_unless_told_not_to(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command asks the app to warm (``--no-warm`` does not); the app warms its service
+    during start-up, before any request; an app made for a test's client does not."""
+    pytest.importorskip("fastapi")
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from hyperlexicon import server
+    from hyperlexicon.cli import main
+    from hyperlexicon.config import Settings
+    from hyperlexicon.server.service import Service
+
+    asked: list[bool] = []
+    monkeypatch.setattr(server, "serve", lambda settings, **kw: asked.append(kw["warm"]))
+    runner = CliRunner()
+    for args, warm in ((["serve"], True), (["serve", "--no-warm"], False)):
+        result = runner.invoke(main, ["--home", str(home), *args])
+        assert result.exit_code == 0, result.output
+        assert asked[-1] is warm
+
+    warmed: list[str] = []
+    monkeypatch.setattr(Service, "warm", lambda self: warmed.append("warm"))
+    settings = Settings.load(home=str(home), auto_index=False)
+    with TestClient(server.create_app(settings, warm=True)) as client:
+        assert warmed == ["warm"]  # before the first request
+        assert client.get("/health").status_code == 200
+    with TestClient(server.create_app(settings)) as client:
+        client.get("/health")
+    assert warmed == ["warm"]
+
+
+def test_a_server_that_cannot_warm_starts_cold(
+    home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    pytest.importorskip("fastapi")
+    from hyperlexicon.config import Settings
+    from hyperlexicon.lexicon import Lexicon
+    from hyperlexicon.server.service import Service
+
+    def broken(self: Lexicon) -> None:
+        raise OSError("the model cache is unreadable")
+
+    monkeypatch.setattr(Lexicon, "warm", broken)
+    service = Service(Settings.load(home=str(home), auto_index=False))
+    try:
+        service.warm()
+    finally:
+        service.stop()
+    assert any("not warmed (the model cache is unreadable)" in r.message for r in caplog.records)

@@ -14,8 +14,14 @@ from .output import emit_json, table
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option(
+    "--warm/--no-warm",
+    default=True,
+    show_default=True,
+    help="Load the default lexicon's encode (model, tables) before listening.",
+)
 @click.pass_obj
-def serve(app: App, host: str, port: int) -> None:
+def serve(app: App, host: str, port: int, warm: bool) -> None:
     """Serve REST and WebSocket (the 'server' extra: FastAPI on uvicorn).
 
     On 127.0.0.1 with no tokens it serves the local user; on any other address it needs
@@ -31,7 +37,7 @@ def serve(app: App, host: str, port: int) -> None:
 
     require_extra()  # one line and exit 2 without the extra, before anything is opened
     started()  # a server runs long: the collector as usual from here
-    run(app.settings, host=host, port=port)
+    run(app.settings, host=host, port=port, warm=warm)
 
 
 @main.group()

@@ -35,7 +35,12 @@ def require_extra() -> None:
         )
 
 
-def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> Any:
+def create_app(
+    settings: Settings | None = None, *, host: str = "127.0.0.1", warm: bool = False
+) -> Any:
+    """The service's ASGI app. ``warm``: load the default lexicon's encode before serving and
+    freeze what start-up made (``Service.warm``), as ``serve`` does; an app made in another
+    program's process (a test's client) leaves that process's collector alone."""
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
@@ -50,6 +55,8 @@ def create_app(settings: Settings | None = None, *, host: str = "127.0.0.1") -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         service.start()
+        if warm:  # before uvicorn listens: ready when it answers
+            service.warm()
         yield
         service.stop()
 
@@ -165,9 +172,11 @@ class _TooLarge(Exception):
     pass
 
 
-def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8765) -> None:
+def serve(
+    settings: Settings, *, host: str = "127.0.0.1", port: int = 8765, warm: bool = True
+) -> None:
     require_extra()
     import uvicorn
 
-    app = create_app(settings, host=host)
+    app = create_app(settings, host=host, warm=warm)
     uvicorn.run(app, host=host, port=port, log_level="info", ws_ping_interval=None)

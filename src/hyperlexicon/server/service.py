@@ -75,6 +75,16 @@ class Service:
                 target=self._drain_loop, name="hyperlexicon-drain", daemon=True
             ).start()
 
+    def warm(self) -> None:
+        """Before the first request (``serve``): the default lexicon's encode loaded and what
+        start-up made frozen (``Lexicon.warm``). A server whose lexicon is missing, or whose
+        tables fail to load, starts all the same: the first request then loads them (and
+        says what failed)."""
+        try:
+            self._root.warm()
+        except Exception as exc:
+            log.warning("not warmed (%s); the first request loads what it needs", exc)
+
     def _drain_loop(self) -> None:
         self._drain_all()
         while self.drain_every and not self._stopping.wait(self.drain_every):
