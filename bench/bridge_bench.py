@@ -20,6 +20,10 @@ default) and without (aim: at most 20), and the texts and characters the model e
 encode of texts not seen before, against the raw arm's one text (the model's cost grows with
 what it reads).
 
+Each lexicon is warmed as ``serve`` warms its own before it listens (``Lexicon.warm``: the
+model and the tables loaded, and what start-up made frozen, so that the collector's full
+collections do not walk it again); ``bench/versus.py`` compares trees without it.
+
 A warm process keeps the lemma hits and entries it read for the lexicon's revision
 (``Store.memo``), as it keeps recent vectors; like them, the memo is dropped before each
 comparison. The 20-word texts above draw on a vocabulary of 40 words, so within a
@@ -167,7 +171,9 @@ def main() -> None:
             t = time.perf_counter()
             lex.sync()
             index_s = time.perf_counter() - t
-            lex.encode("прогрев", stability=False, log=False)  # model load and first queries
+            # the model, the tables and the first queries loaded, and what start-up made
+            # frozen for the collector: as ``serve`` warms before it listens
+            lex.warm()
             lexicons[n] = lex
             print(f"\n{lex.store.count('core'):,} entries (indexing took {index_s:.0f} s)")
             embedder = lex.index.embedder
