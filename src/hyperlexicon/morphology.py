@@ -530,7 +530,7 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
             and not no_verb
             and not unasked
         ) or inflected
-        if unasked and not verb:
+        if unasked:  # a noun reading, so no verb by inflection either
             out[i] = (False, True)
             continue
         if plural_object and not verb:
@@ -544,6 +544,7 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
 
 _CLAUSE_ENDS = frozenset(".!?;:")
 _OPENING_TAGS = frozenset({"RB", "UH", ","})  # "Never *fear*", "Oh, *look*"
+_VERB_CALLERS = frozenset({"MD", "TO", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 
 
 def _base_form_asked(pieces: list[str], tags: list[str], k: int) -> bool:
@@ -558,14 +559,12 @@ def _base_form_asked(pieces: list[str], tags: list[str], k: int) -> bool:
     before = range(start, k)
     for j in before:
         readings = dict(english_readings(pieces[j]))
-        if tags[j] in VERB_CALLERS or "AUX" in readings:
+        if tags[j] in _VERB_CALLERS or "AUX" in readings:
             return True
         if j == start and "VERB" in readings and tags[j] not in ("NN", "NNS"):
             return True
     return all(tags[j] in _OPENING_TAGS or pieces[j].casefold() == "please" for j in before)
 
-
-VERB_CALLERS = frozenset({"MD", "TO", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 
 _CLITICS = ("n't", "'s", "'re", "'ll", "'ve", "'d", "'m")
 
