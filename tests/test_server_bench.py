@@ -65,3 +65,19 @@ def test_the_three_server_bench_prints_a_ratio_per_operation_and_client_count(
     assert "(0 failed)" in out
     assert "3 of 3 clean shutdowns" in out and "0 error lines in their logs" in out
     assert not list(tmp_path.iterdir())  # the temporary homes and Chroma's data are gone
+
+
+def test_the_warm_bench_runs_both_arms_and_prints_their_ratios() -> None:
+    """bench/warm_bench.py for one round: both servers start, answer two encodes and stop;
+    the output names each arm and the paired ratios."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "warm_bench.py"), "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert re.search(r"serve \(warm\)\s+ready [\d.]+ s, first encode \d+ ms", out), out
+    assert re.search(r"serve --no-warm\s+ready [\d.]+ s, first encode \d+ ms", out), out
+    assert re.search(r"first encode, warm / cold: [\d.]+x \(IQR", out), out
