@@ -245,6 +245,23 @@ def test_only_a_template_of_the_sentences_own_language_is_asked_for_its_words() 
     assert _says_more(template, "ru", "ru", tokenize("огонь и свеча"))
 
 
+def test_a_template_is_asked_for_what_its_matched_document_says() -> None:
+    """A component is asked in the language whose document holds it (``index.documents``): a
+    meaning in no script goes with the entry's first language, as its document files it."""
+    from hyperlexicon.bridge import _gloss_texts
+    from hyperlexicon.index import documents
+
+    entry = EntryData.create(
+        "🜂",
+        glosses={"ru": ["огонь"]},
+        components=[Component("☲ 3"), Component("fire"), Component("жар", "ru")],
+    )
+    docs = dict(documents(entry))
+    assert "☲ 3" in docs["ru"] and "fire" in docs["en"]
+    assert _gloss_texts(entry, "ru") == ["огонь", "☲ 3, жар"]
+    assert _gloss_texts(entry, "en") == ["fire"]
+
+
 def test_a_components_meaning_stands_for_the_entry_it_links_to(core: Lexicon) -> None:
     # «рост, закон, солнце, единство» is the second component of the scene 🜂⧖🕯 → ⟁☰☉⚭,
     # linked to ⟁☰☉⚭: the text says that half, and the scene would add the other

@@ -3315,7 +3315,9 @@ def _says_more(d: EntryData, doc: str, lang: str, tokens: Sequence[Token]) -> bo
 def _gloss_texts(d: EntryData, lang: str) -> list[str]:
     """What an entry's document in ``lang`` says (``index.documents``): each of its glosses,
     and its components' meanings in that language taken together."""
-    parts = [c.meaning for c in d.components if (c.lang or script_language(c.meaning)) == lang]
+    from .index import component_languages
+
+    parts = [meaning for of, meaning in component_languages(d) if of == lang]
     return [*d.glosses.get(lang, ()), *([", ".join(parts)] if parts else [])]
 
 

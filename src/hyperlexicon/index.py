@@ -111,14 +111,27 @@ def documents(entry: EntryData) -> list[tuple[str, str]]:
     The raw form is left out on purpose: a glyph string alone is mostly unknown tokens.
     """
     parts: dict[str, list[str]] = {lang: list(items) for lang, items in entry.glosses.items()}
-    for c in entry.components:
-        lang = c.lang or script_language(c.meaning) or next(iter(parts), "und")
+    for lang, meaning in component_languages(entry):
         bucket = parts.setdefault(lang, [])
-        if c.meaning not in bucket:
-            bucket.append(c.meaning)
+        if meaning not in bucket:
+            bucket.append(meaning)
     docs = [(lang, "; ".join(items)) for lang, items in sorted(parts.items()) if items]
     docs += [(f"ex{n}", example) for n, example in enumerate(entry.examples)]
     return docs
+
+
+def component_languages(entry: EntryData) -> list[tuple[str, str]]:
+    """Each component's meaning with the language whose document holds it: its own, else the
+    one its script says, else the entry's first language (``documents``; the bridge asks
+    what a matched document says)."""
+    langs = list(entry.glosses)
+    out = []
+    for c in entry.components:
+        lang = c.lang or script_language(c.meaning) or (langs[0] if langs else "und")
+        if lang not in langs:
+            langs.append(lang)
+        out.append((lang, c.meaning))
+    return out
 
 
 def text_hash(text: str) -> str:
