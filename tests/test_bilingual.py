@@ -757,3 +757,35 @@ def test_a_russian_phrase_names_the_entry_its_english_translation_names(
 )
 def test_a_russian_phrase_in_the_nominative(words: str, said: tuple[str, ...]) -> None:
     assert nominatives(tuple(words.split())) == said
+
+
+def test_a_later_translation_that_gives_the_word_back_first_is_one_of_its_senses(
+    tmp_path: Path,
+) -> None:
+    """A reversed dictionary ranks «радуга» first as arc (arc's own first sense is дуга) and
+    only then as rainbow, whose first sense is радуга. Such a later translation is a sense of
+    the word as a reciprocal first one is: an entry it names, the word names (🌈 "rainbow",
+    however far the Russian word is from its English gloss), and it judges the word's other
+    candidates in its own language, where the embedder puts it nearer its meaning than the
+    Russian word."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("arc\tдуга\narc\tрадуга\nrainbow\tрадуга\n", "utf-8")
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None and [w for w, _ in tr.of("радуга")] == ["arc", "rainbow"]
+    with _glossed(tmp_path / "named", pairs, "en", [("🌈", ["rainbow", "rain"])]) as lex:
+        strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=1.1))
+        assert "🌈" in strict.encode("На небе появилась радуга.", stability=False).forms
+    entries = [("🌈", ["spectrum", "rainbow", "rain"]), ("⌒", ["curve", "arc", "bend"])]
+    with _glossed(tmp_path / "keyword", pairs, "en", entries) as lex:
+        bow, curve = lex.find("🌈"), lex.find("⌒")
+        assert bow is not None and curve is not None
+        near = lex.workspace.index().closeness(
+            lex.name, ["радуга", "rainbow"], [[bow.id, curve.id]] * 2, ["ru", "en"]
+        )
+        # the Russian word is further from 🌈 than its translation is; a floor between the two
+        floor = (near[0][bow.id] + near[1][bow.id]) / 2
+        assert near[0][bow.id] < floor < near[1][bow.id]
+        assert near[0][curve.id] < floor  # nor is ⌒ near the word, and nothing else asks
+        judged = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=floor))
+        scene = judged.encode("На небе появилась радуга.", stability=False)
+        assert "🌈" in scene.forms and "⌒" not in scene.forms

@@ -928,6 +928,8 @@ class Bridge:
         # a translation's in between, any other word's the strictest (``Thresholds``)
         floors: dict[int, float] = {}
         unfound: list[int] = []  # content words no gloss names in any reading
+        # a word's translations whose own first translation is the word
+        via: dict[int, tuple[str, ...]] = {}
         t = self.thresholds
 
         def compound(words: str) -> bool:
@@ -1013,14 +1015,30 @@ class Bridge:
                     singles.append((i, ranked))
                     borrowed = lemmas_ in (derived, pivot)  # the word names none of them
                     names[i] = {e for key, e in named if key in lemmas_ and not borrowed}
-                    if lemmas_ is pivot and _reciprocal(self._translations(), tok.text):
-                        # a first translation that translates back to the word is its sense:
-                        # an entry it names, the word names too («сова» → owl → сова: 🦉
-                        # "owl", which cross-lingual nearness alone held under the threshold;
-                        # not «песня» → air, whose own first sense is воздух)
-                        names[i] = {e for key, e in named if key in pivots[i][0]}
-                    elif (
-                        lemmas_ == (tok.lemma,)
+                    # a first translation that translates back to the word is its sense, and so
+                    # is any other whose own first translation is the word: an entry it names,
+                    # the word names too («сова» → owl → сова: 🦉 "owl", which cross-lingual
+                    # nearness alone held under the threshold; «радуга» → arc, bow, rainbow →
+                    # радуга: 🌈; not «песня» → air, whose own first sense is воздух)
+                    first = lemmas_ is pivot and _reciprocal(self._translations(), tok.text)
+                    back = (
+                        _reciprocals(self._translations(), tok.text, PIVOTS, 1)
+                        if lemmas_ is pivot
+                        else ()
+                    )
+                    if first or back:
+                        senses = {*back, *((0,) if first else ())}
+                        names[i] = {e for k in senses for key, e in named if key in pivots[i][k]}
+                    if back:
+                        # and such a translation judges the word's candidates in its own
+                        # language, where the embedder puts a word nearer its meaning
+                        found = _noun_translations(
+                            self._translations(), tok.text, script_language(tok.text) or run.lang
+                        )
+                        via[i] = tuple(found[k][0] for k in back)
+                    if (
+                        lemmas_ is not pivot
+                        and lemmas_ == (tok.lemma,)
                         and not names[i]
                         and pivots.get(i)
                         and _reciprocal(self._translations(), tok.text)
@@ -1133,7 +1151,7 @@ class Bridge:
             i: [key for key, weight in found if weight >= SYNONYM]
             for i, found in related_keys.items()
         }
-        for i, ranked in self._by_context(run, singles, names, floors, related, synonyms):
+        for i, ranked in self._by_context(run, singles, names, floors, related, synonyms, via):
             how = "related" if (i, ranked[0][1]) in related else "lemma"
             take([i], ranked, how, 1.0)
         _join_neighbours(run)
@@ -1584,6 +1602,7 @@ class Bridge:
         floors: dict[int, float],
         related: dict[tuple[int, int], float] | None = None,
         synonyms: dict[int, list[str]] | None = None,
+        via: dict[int, tuple[str, ...]] | None = None,
     ) -> list[tuple[int, list[Any]]]:
         """Judge single-word matches by meaning, with one embedding call for the whole text.
 
@@ -1597,7 +1616,11 @@ class Bridge:
         (``keyword_sentence``: "day" of 🌞 in a sentence about pills); otherwise the word
         stays free for the semantic layer and for growth. Near-tied candidates of an
         ambiguous word are ranked by closeness to its context: word sense from the shared
-        embedding space."""
+        embedding space. A word reached through its translations (``via``: those whose own
+        first translation is the word, each a sense of it) is near a candidate also where one
+        of them alone is: the embedder puts a word of one language far from the same meaning
+        glossed in the other («бабушка» 0.44 from 👵 "old woman, grandma, grandmother", where
+        "grandmother" is 0.46)."""
         tokens = run.tokens
 
         def tied(ranked: list[Any]) -> list[Any]:
@@ -1642,6 +1665,12 @@ class Bridge:
                 texts.append(_sentence_text(run.text, tokens, tokens[i].sentence))
                 candidates.append([])
             candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
+        translated: dict[int, list[int]] = {}  # asked word → its translations' texts
+        for k, (_, i, ranked) in enumerate(asked):
+            for said_ in (via or {}).get(i, ()):
+                translated.setdefault(k, []).append(len(texts))
+                texts.append(said_)
+                candidates.append([c[1] for c in ranked])
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
         translations = self._translations()
@@ -1746,6 +1775,8 @@ class Bridge:
 
         for k, (n, i, ranked) in enumerate(asked):
             alone, context = closeness[2 * k], closeness[2 * k + 1]
+            for at in translated.get(k, ()):
+                alone = {c: max(v, closeness[at].get(c, -1.0)) for c, v in alone.items()}
             whole = closeness[sentence_of[tokens[i].sentence]]
             kept = [
                 c
@@ -2844,19 +2875,28 @@ def _reciprocal(translations: Translations | None, word: str) -> bool:
     translations back. A dictionary ranks a word's translations by how common each is in
     its own language, not by how often the word means it: «песня» comes first as air (an
     aria), which means воздух first; «сова» → owl → сова is the word's own sense."""
+    return 0 in _reciprocals(translations, word, 1, RECIPROCAL)
+
+
+def _reciprocals(
+    translations: Translations | None, word: str, n: int, depth: int
+) -> tuple[int, ...]:
+    """Which of a word's first ``n`` translations have the word among their own first
+    ``depth`` translations back (``_reciprocal``). With ``depth`` 1 each is a sense of the
+    word wherever the dictionary ranks it: «вечер» → night, evening; only evening → вечер."""
     lang = script_language(word)
     if translations is None or lang not in ("ru", "en"):
-        return False
-    found = _noun_translations(translations, word, lang)
-    if not found:
-        return False
+        return ()
     key = lemma_key(word, lang)
-    first = found[0][0]
-    # an English translation is a headword as the dictionary keys it: its own article, read
-    # without the English lemmatizer, which a Russian encode does not load
-    own = translations.en.get(first) if lang == "ru" else None
-    back = (own or translations.of(first, "en" if lang == "ru" else "ru"))[:RECIPROCAL]
-    return any(lemma_key(t, lang) == key for t, _ in back)
+    out = []
+    for k, (first, _) in enumerate(_noun_translations(translations, word, lang)[:n]):
+        # an English translation is a headword as the dictionary keys it: its own article,
+        # read without the English lemmatizer, which a Russian encode does not load
+        own = translations.en.get(first) if lang == "ru" else None
+        back = (own or translations.of(first, "en" if lang == "ru" else "ru"))[:depth]
+        if any(lemma_key(t, lang) == key for t, _ in back):
+            out.append(k)
+    return tuple(out)
 
 
 def _headword_noun(piece: str, translations: Translations) -> bool:
