@@ -767,7 +767,7 @@ def test_a_later_translation_that_gives_the_word_back_first_is_one_of_its_senses
     the word as a reciprocal first one is: an entry it names, the word names (🌈 "rainbow",
     however far the Russian word is from its English gloss), and it judges the word's other
     candidates in its own language, where the embedder puts it nearer its meaning than the
-    Russian word."""
+    Russian word, at ``keyword_sense``."""
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("arc\tдуга\narc\tрадуга\nrainbow\tрадуга\n", "utf-8")
     tr = bilingual.translations_for(str(pairs))
@@ -786,6 +786,12 @@ def test_a_later_translation_that_gives_the_word_back_first_is_one_of_its_senses
         floor = (near[0][bow.id] + near[1][bow.id]) / 2
         assert near[0][bow.id] < floor < near[1][bow.id]
         assert near[0][curve.id] < floor  # nor is ⌒ near the word, and nothing else asks
-        judged = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=floor))
-        scene = judged.encode("На небе появилась радуга.", stability=False)
+        t = lex.bridge.thresholds.with_(keyword_translation=floor, keyword_sense=floor)
+        scene = Bridge(lex.workspace, t).encode("На небе появилась радуга.", stability=False)
         assert "🌈" in scene.forms and "⌒" not in scene.forms
+        # what such a translation reaches is held to ``keyword_sense``, not to a translation's
+        # threshold: the translation is the word's own sense
+        for sense, kept in ((near[1][bow.id] - 0.01, True), (near[1][bow.id] + 0.01, False)):
+            t = lex.bridge.thresholds.with_(keyword_translation=1.1, keyword_sense=sense)
+            scene = Bridge(lex.workspace, t).encode("На небе появилась радуга.", stability=False)
+            assert ("🌈" in scene.forms) is kept, sense

@@ -928,8 +928,9 @@ class Bridge:
         # a translation's in between, any other word's the strictest (``Thresholds``)
         floors: dict[int, float] = {}
         unfound: list[int] = []  # content words no gloss names in any reading
-        # a word's translations whose own first translation is the word
-        via: dict[int, tuple[str, ...]] = {}
+        # a word's translations whose own first translation is the word, and the entries their
+        # keys reach
+        via: dict[int, tuple[tuple[str, ...], frozenset[int]]] = {}
         t = self.thresholds
 
         def compound(words: str) -> bool:
@@ -1035,7 +1036,10 @@ class Bridge:
                         found = _noun_translations(
                             self._translations(), tok.text, script_language(tok.text) or run.lang
                         )
-                        via[i] = tuple(found[k][0] for k in back)
+                        reached = {
+                            c[1] for k in back for key in pivots[i][k] for c in by_key.get(key, [])
+                        }
+                        via[i] = (tuple(found[k][0] for k in back), frozenset(reached))
                     if (
                         lemmas_ is not pivot
                         and lemmas_ == (tok.lemma,)
@@ -1602,7 +1606,7 @@ class Bridge:
         floors: dict[int, float],
         related: dict[tuple[int, int], float] | None = None,
         synonyms: dict[int, list[str]] | None = None,
-        via: dict[int, tuple[str, ...]] | None = None,
+        via: dict[int, tuple[tuple[str, ...], frozenset[int]]] | None = None,
     ) -> list[tuple[int, list[Any]]]:
         """Judge single-word matches by meaning, with one embedding call for the whole text.
 
@@ -1667,7 +1671,7 @@ class Bridge:
             candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
         translated: dict[int, list[int]] = {}  # asked word → its translations' texts
         for k, (_, i, ranked) in enumerate(asked):
-            for said_ in (via or {}).get(i, ()):
+            for said_ in (via or {}).get(i, ((), frozenset()))[0]:
                 translated.setdefault(k, []).append(len(texts))
                 texts.append(said_)
                 candidates.append([c[1] for c in ranked])
@@ -1767,6 +1771,8 @@ class Bridge:
                     return floors.get(i, t.keyword_noun)
                 return t.keyword_related
             floor = floors.get(i, t.keyword)
+            if via and i in via and c[1] in via[i][1]:
+                floor = min(floor, t.keyword_sense)
             if _a_face(c[2].data) and self._feels(run, i):
                 # a feeling shows on a face: a word of feeling is a face's keyword as a noun
                 # is a thing's («весело» of 😃, not held to an adverb's threshold)
