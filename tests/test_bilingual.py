@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from hyperlexicon import bilingual
 from hyperlexicon.bilingual import SYSTEM_DICTIONARIES, compile_translations, read_dictd
-from hyperlexicon.bridge import Bridge
+from hyperlexicon.bridge import PIVOTS, Bridge, _own_senses, _reciprocals
 from hyperlexicon.cli import main
 from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
@@ -83,6 +83,27 @@ def test_an_article_gives_its_senses_in_order_without_examples_or_notes(tmp_path
     assert articles["ingle"] == [("огонь", "n", 0), ("очаг", "n", 1)]  # «(в камине)»: a note
     assert [t for t, _, _ in articles["smile"]] == ["улыбка", "улыбаться", "выражать улыбкой"]
     assert "00databaseshort" not in articles
+
+
+def test_an_article_that_refers_to_another_has_its_translations(tmp_path: Path) -> None:
+    """Mueller gives a spelling or a short form only as a reference ("grandma = grandmamma",
+    a thousand such articles): it means what the word it names means. A reference to a word
+    with no article of its own, or to another reference, has none."""
+    articles = {
+        **ARTICLES,
+        "grandmamma": "grandmamma\n   [grænmɜmɑ:] _n. _разг. бабушка\n",
+        "grandma": "grandma\n   [grænmɑ:] = grandmamma\n",
+        "lightouse": "lightouse\n   = lighthouse.\n",
+        "nowhere": "nowhere\n   [nɜʊwɛɜ] = nothere\n",
+        "loop": "loop\n   = lightouse\n",
+    }
+    found = dict(read_dictd(write_dictd(tmp_path, articles)))
+    assert found["grandma"] == found["grandmamma"] == [("бабушка", "n", 0)]
+    assert found["lightouse"] == [("маяк", "n", 0)]
+    assert "nowhere" not in found and "loop" not in found
+    tr = compile_translations("tiny", iter(found.items()))
+    assert tr.of("grandma")[0][0] == "бабушка"
+    assert "grandma" in [w for w, _ in tr.of("бабушка")]
 
 
 def test_both_directions_rank_by_the_dictionary(tmp_path: Path) -> None:
@@ -795,3 +816,25 @@ def test_a_later_translation_that_gives_the_word_back_first_is_one_of_its_senses
             t = lex.bridge.thresholds.with_(keyword_translation=1.1, keyword_sense=sense)
             scene = Bridge(lex.workspace, t).encode("На небе появилась радуга.", stability=False)
             assert ("🌈" in scene.forms) is kept, sense
+
+
+def test_a_word_with_one_translation_has_it_as_its_sense(tmp_path: Path) -> None:
+    """grandma has one translation, бабушка, whose first translation back is grandmother:
+    no translation gives grandma back first, yet бабушка is all the word can mean. A word
+    with two translations, neither giving it back first, has no sense the dictionary vouches
+    for, and neither has a Russian word that one English article happens to give."""
+    tr = from_pairs(
+        tmp_path,
+        "grandmother\tбабушка\ngrandma\tбабушка\nwench\tдевушка\nwench\tслужанка\n"
+        "girl\tдевушка\ngirl\tдочь\nmaid\tслужанка\nmaid\tдевица\n",
+    )
+    assert tr.of("бабушка")[0][0] == "grandmother"
+    assert _reciprocals(tr, "grandma", PIVOTS, 1) == ()
+    assert _own_senses(tr, "grandma") == (0,)
+    assert _own_senses(tr, "grandmother") == (0,)  # and gives it back first
+    assert [w for w, _ in tr.of("wench")] == ["девушка", "служанка"]
+    assert tr.of("девушка")[0][0] == "girl" and tr.of("служанка")[0][0] == "maid"
+    assert _own_senses(tr, "wench") == ()
+    # a Russian word one article gives: maid is девица's only translation, and maid's first
+    # is служанка
+    assert [w for w, _ in tr.of("девица")] == ["maid"] and _own_senses(tr, "девица") == ()

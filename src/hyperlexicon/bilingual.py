@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 9  # of the compiled file: a change to the parser, the scoring or the tables raises it
+FORMAT = 10  # of the compiled file: a change to the parser, the scoring or the tables raises it
 TOP = 3  # translations kept per word and direction
 # an English word's translations in one part of speech are also kept under these prefixes
 VERB, NOUN = "v:", "n:"
@@ -53,6 +53,9 @@ NEAR_SENSE = 1.5
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _HEADWORD = re.compile(r"[a-z][a-z' -]*")
 _LATIN = re.compile(r"[A-Za-z]")
+# an article that is only a reference to another headword ("grandma [...] = grandmamma",
+# "aging = ageing"): a spelling or a short form, which means what the other word means
+_REFERENCE = re.compile(r"(?:\[[^\]]*\])?\s*(?:_[^\s.]+\.\s*)*=\s*([a-z][a-z' -]*?)\s*[.;]?")
 _RUSSIAN = re.compile(r"[А-Яа-яЁё][А-Яа-яЁё -]*")
 # Mueller's part-of-speech labels (_n. noun, _v. verb, _a. adjective …)
 _POS = re.compile(r"_(n|v|a|adv|prep|pron|int|cj|num|pl|attr)\.")
@@ -283,7 +286,9 @@ def read_dictd(index: Path) -> Iterator[tuple[str, list[tuple[str, str | None, i
     """An English→Russian dictd dictionary (its ``.index`` beside ``.dict.dz`` or ``.dict``)
     as ``(headword, [(russian, part of speech, sense order), …])``, the translations of
     each part of speech in the article's order. Examples and idioms (the segments after an
-    English phrase) and usage notes are left out: what remains is what a word means."""
+    English phrase) and usage notes are left out: what remains is what a word means. An
+    article that only refers to another headword ("grandma = grandmamma") has that word's
+    translations; a reference to a reference, or to a word with none, has none."""
     data_file = index.with_suffix(".dict.dz")
     if not data_file.is_file():
         data_file = index.with_suffix(".dict")
@@ -292,6 +297,8 @@ def read_dictd(index: Path) -> Iterator[tuple[str, list[tuple[str, str | None, i
     opener = gzip.open if data_file.suffix == ".dz" else open
     with opener(data_file, "rb") as stream:
         data = stream.read()
+    articles: dict[str, list[tuple[str, str | None, int]]] = {}
+    references: dict[str, str] = {}
     with index.open(encoding="utf-8") as lines:
         for line in lines:
             parts = line.rstrip("\n").split("\t")
@@ -300,9 +307,16 @@ def read_dictd(index: Path) -> Iterator[tuple[str, list[tuple[str, str | None, i
             head, offset, length = parts
             start = _number(offset)
             body = data[start : start + _number(length)].decode("utf-8", "replace")
-            found = _translations(body.split("\n", 1)[1] if "\n" in body else "")
+            text = body.split("\n", 1)[1] if "\n" in body else ""
+            found = _translations(text)
             if found:
+                articles.setdefault(head, found)
                 yield head, found
+            elif reference := _REFERENCE.fullmatch(" ".join(text.split())):
+                references.setdefault(head, reference.group(1))
+    for head, other in references.items():
+        if head not in articles and articles.get(other):
+            yield head, articles[other]
 
 
 def _translations(body: str) -> list[tuple[str, str | None, int]]:

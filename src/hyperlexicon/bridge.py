@@ -1022,11 +1022,7 @@ class Bridge:
                     # nearness alone held under the threshold; «радуга» → arc, bow, rainbow →
                     # радуга: 🌈; not «песня» → air, whose own first sense is воздух)
                     first = lemmas_ is pivot and _reciprocal(self._translations(), tok.text)
-                    back = (
-                        _reciprocals(self._translations(), tok.text, PIVOTS, 1)
-                        if lemmas_ is pivot
-                        else ()
-                    )
+                    back = _own_senses(self._translations(), tok.text) if lemmas_ is pivot else ()
                     if first or back:
                         senses = {*back, *((0,) if first else ())}
                         names[i] = {e for k in senses for key, e in named if key in pivots[i][k]}
@@ -2903,6 +2899,18 @@ def _reciprocals(
         if any(lemma_key(t, lang) == key for t, _ in back):
             out.append(k)
     return tuple(out)
+
+
+def _own_senses(translations: Translations | None, word: str) -> tuple[int, ...]:
+    """Which of a word's first ``PIVOTS`` translations are its own senses: those that give
+    the word back first (``_reciprocals``), or the one translation of an English word whose
+    article has only one ("grandma" → бабушка, whose first translation back is grandmother).
+    Not of a Russian word: the dictionary is English's, and a Russian word with one
+    translation is one that a single article happens to give, in whatever sense."""
+    back = _reciprocals(translations, word, PIVOTS, 1)
+    if back or translations is None or script_language(word) != "en":
+        return back
+    return (0,) if len(_noun_translations(translations, word, "en")) == 1 else ()
 
 
 def _headword_noun(piece: str, translations: Translations) -> bool:
