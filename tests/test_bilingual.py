@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -786,36 +787,43 @@ def test_a_later_translation_that_gives_the_word_back_first_is_one_of_its_senses
     """A reversed dictionary ranks «радуга» first as arc (arc's own first sense is дуга) and
     only then as rainbow, whose first sense is радуга. Such a later translation is a sense of
     the word as a reciprocal first one is: an entry it names, the word names (🌈 "rainbow",
-    however far the Russian word is from its English gloss), and it judges the word's other
-    candidates in its own language, where the embedder puts it nearer its meaning than the
-    Russian word, at ``keyword_sense``."""
+    however far the Russian word is from its English gloss). A first translation that gives
+    the word back first (вино → wine) also judges the word's other candidates in its own
+    language, where the embedder puts it nearer its meaning than the Russian word, at
+    ``keyword_sense``; a later one, a rarer sense of the word, does not."""
     pairs = tmp_path / "pairs.tsv"
-    pairs.write_text("arc\tдуга\narc\tрадуга\nrainbow\tрадуга\n", "utf-8")
+    pairs.write_text("arc\tдуга\narc\tрадуга\nrainbow\tрадуга\nwine\tвино\n", "utf-8")
     tr = bilingual.translations_for(str(pairs))
     assert tr is not None and [w for w, _ in tr.of("радуга")] == ["arc", "rainbow"]
     with _glossed(tmp_path / "named", pairs, "en", [("🌈", ["rainbow", "rain"])]) as lex:
         strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=1.1))
         assert "🌈" in strict.encode("На небе появилась радуга.", stability=False).forms
-    entries = [("🌈", ["spectrum", "rainbow", "rain"]), ("⌒", ["curve", "arc", "bend"])]
+    entries = [("🌈", ["spectrum", "rainbow", "rain"]), ("🍷", ["wine glass", "wine", "bar"])]
     with _glossed(tmp_path / "keyword", pairs, "en", entries) as lex:
-        bow, curve = lex.find("🌈"), lex.find("⌒")
-        assert bow is not None and curve is not None
+        bow, glass = lex.find("🌈"), lex.find("🍷")
+        assert bow is not None and glass is not None
         near = lex.workspace.index().closeness(
-            lex.name, ["радуга", "rainbow"], [[bow.id, curve.id]] * 2, ["ru", "en"]
+            lex.name, ["вино", "wine", "радуга", "rainbow"], [[glass.id, bow.id]] * 4, ["ru", "en"]
         )
-        # the Russian word is further from 🌈 than its translation is; a floor between the two
-        floor = (near[0][bow.id] + near[1][bow.id]) / 2
-        assert near[0][bow.id] < floor < near[1][bow.id]
-        assert near[0][curve.id] < floor  # nor is ⌒ near the word, and nothing else asks
+        # each Russian word is further from its entry than its translation is
+        floor = (near[0][glass.id] + near[1][glass.id]) / 2
+        assert near[0][glass.id] < floor < near[1][glass.id]
+
+        def by_lemma(t: Any, text: str) -> list[str]:
+            scene = Bridge(lex.workspace, t).encode(text, stability=False)
+            return [lx.form for lx in scene.lexemes if lx.how == "lemma"]
+
         t = lex.bridge.thresholds.with_(keyword_translation=floor, keyword_sense=floor)
-        scene = Bridge(lex.workspace, t).encode("На небе появилась радуга.", stability=False)
-        assert "🌈" in scene.forms and "⌒" not in scene.forms
-        # what such a translation reaches is held to ``keyword_sense``, not to a translation's
-        # threshold: the translation is the word's own sense
-        for sense, kept in ((near[1][bow.id] - 0.01, True), (near[1][bow.id] + 0.01, False)):
+        assert by_lemma(t, "Мы пили вино.") == ["🍷"]
+        # what it reaches is held to ``keyword_sense``, not to a translation's threshold
+        for sense, kept in ((near[1][glass.id] - 0.01, ["🍷"]), (near[1][glass.id] + 0.01, [])):
             t = lex.bridge.thresholds.with_(keyword_translation=1.1, keyword_sense=sense)
-            scene = Bridge(lex.workspace, t).encode("На небе появилась радуга.", stability=False)
-            assert ("🌈" in scene.forms) is kept, sense
+            assert by_lemma(t, "Мы пили вино.") == kept, sense
+        # rainbow, радуга's second translation, judges nothing
+        floor = (near[2][bow.id] + near[3][bow.id]) / 2
+        assert near[2][bow.id] < floor < near[3][bow.id]
+        t = lex.bridge.thresholds.with_(keyword_translation=floor, keyword_sense=floor)
+        assert by_lemma(t, "На небе появилась радуга.") == []
 
 
 def test_a_word_with_one_translation_has_it_as_its_sense(tmp_path: Path) -> None:

@@ -928,8 +928,8 @@ class Bridge:
         # a translation's in between, any other word's the strictest (``Thresholds``)
         floors: dict[int, float] = {}
         unfound: list[int] = []  # content words no gloss names in any reading
-        # a word's translations whose own first translation is the word, and the entries their
-        # keys reach
+        # a word's first translation, where it is the word's own sense, and the entries its keys
+        # reach
         via: dict[int, tuple[tuple[str, ...], frozenset[int]]] = {}
         t = self.thresholds
 
@@ -1026,16 +1026,18 @@ class Bridge:
                     if first or back:
                         senses = {*back, *((0,) if first else ())}
                         names[i] = {e for k in senses for key, e in named if key in pivots[i][k]}
-                    if back:
-                        # and such a translation judges the word's candidates in its own
-                        # language, where the embedder puts a word nearer its meaning
+                    if 0 in back:
+                        # and a first translation that is the word's own sense judges its
+                        # candidates in its own language, where the embedder puts a word
+                        # nearer its meaning; a later one is a rarer sense of the word
+                        # ("evening" → вечер, вечеринка: a party), which would bring the
+                        # things of that sense (🥳; on the Russian-only lexicon 11 spurious
+                        # lexemes fewer for one concept)
                         found = _noun_translations(
                             self._translations(), tok.text, script_language(tok.text) or run.lang
                         )
-                        reached = {
-                            c[1] for k in back for key in pivots[i][k] for c in by_key.get(key, [])
-                        }
-                        via[i] = (tuple(found[k][0] for k in back), frozenset(reached))
+                        reached = {c[1] for key in pivots[i][0] for c in by_key.get(key, [])}
+                        via[i] = ((found[0][0],), frozenset(reached))
                     if (
                         lemmas_ is not pivot
                         and lemmas_ == (tok.lemma,)
@@ -1616,11 +1618,11 @@ class Bridge:
         (``keyword_sentence``: "day" of 🌞 in a sentence about pills); otherwise the word
         stays free for the semantic layer and for growth. Near-tied candidates of an
         ambiguous word are ranked by closeness to its context: word sense from the shared
-        embedding space. A word reached through its translations (``via``: those whose own
-        first translation is the word, each a sense of it) is near a candidate also where one
-        of them alone is: the embedder puts a word of one language far from the same meaning
-        glossed in the other («бабушка» 0.44 from 👵 "old woman, grandma, grandmother", where
-        "grandmother" is 0.46)."""
+        embedding space. A word reached through its translations (``via``: its first one,
+        where that is its own sense) is near a candidate also where that translation alone
+        is, and what its keys reach is held to ``keyword_sense``: the embedder puts a word of
+        one language far from the same meaning glossed in the other («бабушка» 0.44 from 👵
+        "old woman, grandma, grandmother", where "grandmother" is 0.46)."""
         tokens = run.tokens
 
         def tied(ranked: list[Any]) -> list[Any]:
