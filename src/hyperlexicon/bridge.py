@@ -930,7 +930,7 @@ class Bridge:
         unfound: list[int] = []  # content words no gloss names in any reading
         # a word's first translation, where it is the word's own sense, and the entries its keys
         # reach
-        via: dict[int, tuple[tuple[str, ...], frozenset[int]]] = {}
+        via: dict[int, tuple[str, frozenset[int]]] = {}
         t = self.thresholds
 
         def compound(words: str) -> bool:
@@ -1037,7 +1037,7 @@ class Bridge:
                             self._translations(), tok.text, script_language(tok.text) or run.lang
                         )
                         reached = {c[1] for key in pivots[i][0] for c in by_key.get(key, [])}
-                        via[i] = ((found[0][0],), frozenset(reached))
+                        via[i] = (found[0][0], frozenset(reached))
                     if (
                         lemmas_ is not pivot
                         and lemmas_ == (tok.lemma,)
@@ -1604,7 +1604,7 @@ class Bridge:
         floors: dict[int, float],
         related: dict[tuple[int, int], float] | None = None,
         synonyms: dict[int, list[str]] | None = None,
-        via: dict[int, tuple[tuple[str, ...], frozenset[int]]] | None = None,
+        via: dict[int, tuple[str, frozenset[int]]] | None = None,
     ) -> list[tuple[int, list[Any]]]:
         """Judge single-word matches by meaning, with one embedding call for the whole text.
 
@@ -1667,11 +1667,11 @@ class Bridge:
                 texts.append(_sentence_text(run.text, tokens, tokens[i].sentence))
                 candidates.append([])
             candidates[at] = [*candidates[at], *(c[1] for c in ranked)]
-        translated: dict[int, list[int]] = {}  # asked word → its translations' texts
+        translated: dict[int, int] = {}  # asked word → its translation's text
         for k, (_, i, ranked) in enumerate(asked):
-            for said_ in (via or {}).get(i, ((), frozenset()))[0]:
-                translated.setdefault(k, []).append(len(texts))
-                texts.append(said_)
+            if via and i in via:
+                translated[k] = len(texts)
+                texts.append(via[i][0])
                 candidates.append([c[1] for c in ranked])
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
@@ -1779,8 +1779,9 @@ class Bridge:
 
         for k, (n, i, ranked) in enumerate(asked):
             alone, context = closeness[2 * k], closeness[2 * k + 1]
-            for at in translated.get(k, ()):
-                alone = {c: max(v, closeness[at].get(c, -1.0)) for c, v in alone.items()}
+            if k in translated:
+                said_ = closeness[translated[k]]
+                alone = {c: max(v, said_.get(c, -1.0)) for c, v in alone.items()}
             whole = closeness[sentence_of[tokens[i].sentence]]
             kept = [
                 c
