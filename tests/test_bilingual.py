@@ -846,3 +846,59 @@ def test_a_word_with_one_translation_has_it_as_its_sense(tmp_path: Path) -> None
     # a Russian word one article gives: maid is девица's only translation, and maid's first
     # is служанка
     assert [w for w, _ in tr.of("девица")] == ["maid"] and _own_senses(tr, "девица") == ()
+
+
+def _own_sense_articles() -> list[tuple[str, list[tuple[str, str | None, int]]]]:
+    """Three long articles that give самолёт among later senses, a short one that gives it
+    first (airplane), and one that gives it second after a word of its own (bird)."""
+
+    def article(*words: str) -> list[tuple[str, str | None, int]]:
+        return [(w, "n", k) for k, w in enumerate(words)]
+
+    fillers = ("уровень", "грань", "проекция", "разрез", "срез", "стадия")
+    return [
+        ("plane", article("плоскость", "самолёт", *fillers)),
+        ("ship", article("корабль", "самолёт", *fillers)),
+        ("craft", article("ремесло", "самолёт", *fillers)),
+        ("airplane", article("самолёт")),
+        ("bird", article("птица", "самолёт")),
+    ]
+
+
+def test_a_rarer_headword_whose_first_sense_is_the_word_is_kept(tmp_path: Path) -> None:
+    """A reversed dictionary keeps a Russian word's three best-scored headwords, and long
+    articles that give it as a later sense outscore the short one that gives it first:
+    самолёт came out as aircraft, plane, ship, and airplane, the one emoji's name, was lost.
+    Up to ``OWN_SENSES`` headwords whose first translation the word is are kept after them;
+    one that gives it later (bird) is not."""
+    tr = compile_translations("test", _own_sense_articles())
+    said = [w for w, _ in tr.of("самолёт", "ru")]
+    assert said[:3] == ["craft", "plane", "ship"]  # equal scores: by spelling
+    assert said[3:] == ["airplane"]
+    assert [w for w, _ in tr.of("плоскость", "ru")] == ["plane"]
+    # at most OWN_SENSES of them
+    many = [(f"jet{c}", [("самолёт", "n", 0)]) for c in "abcd"]
+    kept = [
+        w for w, _ in compile_translations("test", [*_own_sense_articles(), *many]).ru["самолет"]
+    ]
+    assert len(kept) == bilingual.TOP + bilingual.OWN_SENSES
+    assert kept[3:] == ["airplane", "jeta"]  # equal scores again
+
+
+def test_a_kept_own_sense_names_what_it_names(tmp_path: Path) -> None:
+    """On a lexicon glossed in English only, самолёт reaches ✈️ "airplane" through the
+    headword kept for being its own sense, though none of its three best translations names
+    an entry and nothing passes by closeness (``keyword_translation`` above 1)."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "".join(f"{head}\t{ru}\n" for head, found in _own_sense_articles() for ru, _, _ in found),
+        "utf-8",
+    )
+    tr = bilingual.translations_for(str(pairs))
+    assert tr is not None
+    said = [w for w, _ in tr.of("самолёт")]
+    assert "airplane" in said and said.index("airplane") >= PIVOTS, said
+    entries = [("✈️", ["airplane", "jet"]), ("🧑‍✈️", ["pilot", "plane"])]
+    with _glossed(tmp_path / "lex", pairs, "en", entries) as lex:
+        strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=1.1))
+        assert strict.encode("Мы сели в самолёт.", stability=False).forms == ["✈️"]

@@ -42,8 +42,11 @@ log = logging.getLogger(__name__)
 
 # where Debian's packages put their dictd dictionaries, in the order "auto" tries them
 SYSTEM_DICTIONARIES = (Path("/usr/share/dictd/mueller7.index"),)
-FORMAT = 10  # of the compiled file: a change to the parser, the scoring or the tables raises it
+FORMAT = 11  # of the compiled file: a change to the parser, the scoring or the tables raises it
 TOP = 3  # translations kept per word and direction
+# and, for a Russian word, up to this many more: the headwords further down whose first
+# translation it is (самолёт → aircraft, plane, ship, and then airplane, aeroplane)
+OWN_SENSES = 2
 # an English word's translations in one part of speech are also kept under these prefixes
 VERB, NOUN = "v:", "n:"
 SENSES = 8  # translations read per part of speech of an article (the first senses)
@@ -374,9 +377,14 @@ def compile_translations(
     of speech), that rank is also weighed by how common the English word is in the part of
     speech of the article's sense: a reversed dictionary lists the rare synonyms whose first
     sense a Russian word is (wench, demoiselle, lass for «девушка»; *even* for «вечер») ahead
-    of the common word whose second sense it is (girl, evening)."""
+    of the common word whose second sense it is (girl, evening).
+
+    Such a headword is still the word's own sense, and the one an entry may be named by where
+    the common ones name none («самолёт»: aircraft, plane, ship; ✈️ is "airplane"), so up to
+    ``OWN_SENSES`` of them are kept after the first ``TOP``."""
     ru: dict[str, dict[str, float]] = {}
     en: dict[str, list[tuple[str, float]]] = {}
+    firsts: dict[str, set[str]] = {}  # a Russian word → the headwords it is the first sense of
     for head, found in articles:
         head_key = " ".join(head.casefold().split())
         commonness = math.log(2 + len(found))
@@ -396,6 +404,8 @@ def compile_translations(
             score = round(score, 4)
             if score > ru.setdefault(key, {}).get(head_key, 0.0):
                 ru[key][head_key] = score
+            if order == 0:
+                firsts.setdefault(key, set()).add(head_key)
             mine = en.setdefault(head_key, [])
             if len(mine) < TOP:
                 mine.append((key, round(1.0 / (1.0 + 0.5 * order), 4)))
@@ -410,10 +420,11 @@ def compile_translations(
     for head in [h for h in en if "-" in h]:
         for alias in (head.replace("-", ""), head.replace("-", " ")):
             en.setdefault(alias, en[head])
-    ru_top = {
-        key: sorted(heads.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
-        for key, heads in ru.items()
-    }
+    ru_top = {}
+    for key, heads in ru.items():
+        ranked = sorted(heads.items(), key=lambda kv: (-kv[1], kv[0]))
+        own = [kv for kv in ranked[TOP:] if kv[0] in firsts.get(key, ())][:OWN_SENSES]
+        ru_top[key] = [*ranked[:TOP], *own]
     return Translations(source, ru_top, en)
 
 

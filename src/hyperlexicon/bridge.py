@@ -31,7 +31,14 @@ import regex
 
 from . import stability as checks
 from . import styles
-from .bilingual import NEAR_SENSE, Translations, agrees, gloss_words, translations_for
+from .bilingual import (
+    NEAR_SENSE,
+    OWN_SENSES,
+    Translations,
+    agrees,
+    gloss_words,
+    translations_for,
+)
 from .entry import EntryData
 from .errors import BadInputError
 from .grammar import EN_DETERMINERS, EN_PREPOSITIONS
@@ -2861,10 +2868,12 @@ def _names_it(d: EntryData, said_as: tuple[str, frozenset[str]]) -> bool:
 
 def _translated_keys(translations: Translations, word: str, lang: str) -> list[tuple[str, ...]]:
     """A word's first ``PIVOTS`` translations into the other language, best first, each as
-    the lemma keys a gloss may have (an English one's: ``_english_keys``)."""
+    the lemma keys a gloss may have (an English one's: ``_english_keys``), and the rarer ones
+    the dictionary keeps after them because their first sense is the word (``OWN_SENSES``).
+    """
     return [
         _english_keys(t) if lang == "ru" else (lemma_key(t, "ru"),)
-        for t, _ in _noun_translations(translations, word, lang)[:PIVOTS]
+        for t, _ in _noun_translations(translations, word, lang)[: PIVOTS + OWN_SENSES]
     ]
 
 
@@ -2905,12 +2914,12 @@ def _reciprocals(
 
 
 def _own_senses(translations: Translations | None, word: str) -> tuple[int, ...]:
-    """Which of a word's first ``PIVOTS`` translations are its own senses: those that give
+    """Which of a word's translations (``_translated_keys``) are its own senses: those that give
     the word back first (``_reciprocals``), or the one translation of an English word whose
     article has only one ("grandma" → бабушка, whose first translation back is grandmother).
     Not of a Russian word: the dictionary is English's, and a Russian word with one
     translation is one that a single article happens to give, in whatever sense."""
-    back = _reciprocals(translations, word, PIVOTS, 1)
+    back = _reciprocals(translations, word, PIVOTS + OWN_SENSES, 1)
     if back or translations is None or script_language(word) != "en":
         return back
     return (0,) if len(_noun_translations(translations, word, "en")) == 1 else ()
