@@ -902,3 +902,46 @@ def test_a_kept_own_sense_names_what_it_names(tmp_path: Path) -> None:
     with _glossed(tmp_path / "lex", pairs, "en", entries) as lex:
         strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=1.1))
         assert strict.encode("Мы сели в самолёт.", stability=False).forms == ["✈️"]
+
+
+def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
+    tmp_path: Path,
+) -> None:
+    """Mueller knows no laptop and no office: on a lexicon glossed in English only, ноутбук
+    and офис reach 💻 and 🏢 by the gloss of a nearest entry that the embedder puts as near
+    the word as a translation is (a name at ``translated_name``, a further gloss at
+    ``translated_keyword``), though no entry's whole document passes the semantic threshold.
+    A word whose own translation gave the lemma layer a candidate that its context turned
+    down («рынок» → market of 💹) is not brought back this way."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("market\tрынок\nforest\tлес\n", "utf-8")
+    entries = [
+        ("💻", ["laptop", "computer", "pc"]),
+        ("🏢", ["office building", "office", "building"]),
+        ("💹", ["chart increasing with yen", "market", "growth"]),
+        ("🌲", ["evergreen tree", "tree"]),
+    ]
+    with _glossed(tmp_path / "lex", pairs, "en", entries) as lex:
+        t = lex.bridge.thresholds
+        t = t.with_(semantic=dict.fromkeys(t.semantic, 0.99), keyword_translation=1.1)
+        emb = lex.workspace.index().embedder
+        vectors = emb.encode(["ноутбук", "laptop", "офис", "office", "рынок", "market"])
+        near = [float(vectors[k] @ vectors[k + 1]) for k in (0, 2, 4)]
+        assert min(near) > 0.8, near  # each as near its translation as a translation is
+
+        def found(t: Any, text: str) -> list[tuple[str, str]]:
+            scene = Bridge(lex.workspace, t).encode(text, stability=False)
+            return [(lx.form, lx.how) for lx in scene.lexemes]
+
+        laptop, office = near[0], near[1]
+        assert found(t, "Я забыл ноутбук.") == [("💻", "semantic")]
+        assert found(t.with_(translated_name=laptop + 0.01), "Я забыл ноутбук.") == []
+        assert found(t, "Мы пришли в офис.") == [("🏢", "semantic")]
+        # "office" is a further gloss of 🏢: its threshold, not a name's, holds it
+        assert found(t.with_(translated_keyword=office + 0.01), "Мы пришли в офис.") == []
+        assert found(t.with_(translated_name=office + 0.01), "Мы пришли в офис.") == [
+            ("🏢", "semantic")
+        ]
+        # рынок has market by the dictionary: its context's verdict stands
+        assert found(t, "Мы пошли на рынок.") == []
+        assert found(t.with_(keyword_translation=0.0), "Мы пошли на рынок.") == [("💹", "lemma")]
