@@ -1014,6 +1014,17 @@ def test_a_part_of_a_fused_word_that_is_only_a_keyword_means_its_nearest_entry(
     # any nearness, the keyword-only part says nothing (the named one still does)
     strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_noun=1.01))
     assert [lx.form for lx in strict.encode("кофеночь", stability=False).lexemes] == ["☕"]
+    # a part has no neighbours to say its sense: its keyword is held to a noun's threshold
+    # raised as an unshared keyword's is
+    night = lex.find("🌃")
+    assert night is not None
+    near = lex.workspace.index().closeness(lex.name, ["ночь"], [[night.id]], ["ru"])[0][night.id]
+    t = lex.bridge.thresholds.with_(keyword_noun=near - 0.05, keyword_unshared=0.1)
+    forms = [lx.form for lx in Bridge(lex.workspace, t).encode("кофеночь", stability=False).lexemes]
+    assert forms == ["☕"]
+    t = t.with_(keyword_unshared=0.0)
+    forms = [lx.form for lx in Bridge(lex.workspace, t).encode("кофеночь", stability=False).lexemes]
+    assert forms == ["☕", "🌃"]
 
 
 @pytest.mark.parametrize(

@@ -1981,9 +1981,16 @@ class Bridge:
 
                 ranked.sort(key=lambda c: (not named_first(c), -closeness.get(c[1], -1.0)))
                 # and near enough, as a word of a sentence must be (``_by_context``): a keyword
-                # by a noun's threshold, a translation's entry by a translation's, unless the
-                # part's own first translation names it («покой» is no 🔕 by "quiet")
-                floor = t.keyword_translation if part in borrowed else t.keyword_noun
+                # by a noun's threshold raised as an unshared one's is, for a part has no
+                # neighbours to say its sense (on the lexicon glossed in Russian only «вода» of
+                # 🤽 "water polo", «свет» of 🔦; 3 spurious lexemes fewer there, nothing else
+                # changed), a translation's entry by a translation's, unless the part's own
+                # first translation names it («покой» is no 🔕 by "quiet")
+                floor = (
+                    t.keyword_translation
+                    if part in borrowed
+                    else t.keyword_noun + t.keyword_unshared
+                )
                 ranked[:] = [
                     c for c in ranked if named_first(c) or closeness.get(c[1], -1.0) >= floor
                 ]
