@@ -945,3 +945,9 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
         # рынок has market by the dictionary: its context's verdict stands
         assert found(t, "Мы пошли на рынок.") == []
         assert found(t.with_(keyword_translation=0.0), "Мы пошли на рынок.") == [("💹", "lemma")]
+        # a semantic search puts such entries first and says the gloss
+        hits = lex.search("ноутбук", mode="semantic", limit=4)
+        first, *rest = hits
+        assert (first.entry.form, first.field, first.text) == ("💻", "gloss:en", "laptop")
+        assert first.score == pytest.approx(laptop, abs=1e-4)
+        assert rest and all(h.field.startswith("doc:") for h in rest)

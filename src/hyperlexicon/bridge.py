@@ -87,9 +87,6 @@ MAX_GLYPH_FORM = 16  # graphemes: the longest glyph form the exact layer looks f
 MIN_COMPOUND = 6  # letters: shorter words are not tried as fused compounds
 SCATTER = 2  # content words between the words of a multi-word gloss found apart
 SENSE_BAND = 0.06  # candidates this close in score are told apart by their meaning in context
-# the glosses per language of each of a word's nearest entries it is compared with, one by
-# one, as a translation (``Bridge._by_translated_gloss``)
-TRANSLATED_GLOSSES = 8
 SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
 # entries asked per lemma and field: a common keyword («snow», «море») belongs to a dozen
 # emoji, and the context can only choose among those it is shown
@@ -2134,7 +2131,7 @@ class Bridge:
             elif ranked and self._a_free_noun(run, i):
                 # a noun no gloss of its language names, by the word it translates to among
                 # its nearest entries' glosses in the other language (``_by_translated_gloss``)
-                ranked = self._by_translated_gloss(tokens[i], ranked, run.lang)
+                ranked = self._by_translated_gloss(tokens[i], ranked)
                 if ranked:
                     candidates.append(
                         (ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked)
@@ -2211,37 +2208,18 @@ class Bridge:
             return True
         return tok.noun and _english(tok) and not self.ws.index().speaks(self.name, "en")
 
-    def _by_translated_gloss(self, tok: Token, ranked: list[Any], lang: str) -> list[Any]:
+    def _by_translated_gloss(self, tok: Token, ranked: list[Any]) -> list[Any]:
         """A word's nearest entries (``ranked``) that have a gloss in the other language as
-        near the word as a translation is, nearest first, scored by that nearness: a name at
-        ``translated_name``, a further gloss at ``translated_keyword``. The embedder puts a
-        word next to its translation when both stand alone (ноутбук and laptop 0.90, офис
-        and office 0.91, «мобильник» and mobile 0.86), where an entry's whole document, a
-        dozen glosses, stays under the semantic threshold; and the bilingual dictionary knows
-        no modern word (laptop, pizza, smartphone). Its own language's glosses are not asked:
-        the lemma layer has read them."""
-        own = script_language(tok.text) or lang
+        near the word as a translation is (``Index.translated``: a name at
+        ``translated_name``, a further gloss at ``translated_keyword``), nearest first, scored
+        by that nearness: the bilingual dictionary knows no modern word (laptop, pizza,
+        smartphone), and the entry's whole document stays under the semantic threshold."""
         t = self.thresholds
-        texts: list[str] = []
-        where: list[tuple[int, float]] = []  # (candidate, the threshold of that gloss)
-        for n, (_, _, stored) in enumerate(ranked):
-            for other, glosses in stored.data.glosses.items():
-                if other == own:
-                    continue
-                for k, gloss in enumerate(glosses[:TRANSLATED_GLOSSES]):
-                    texts.append(gloss)
-                    where.append((n, t.translated_name if k == 0 else t.translated_keyword))
-        if not texts:
-            return []
-        vectors = self.ws.index().embedder.encode([tok.text, *texts])
-        sims = (vectors[1:] @ vectors[0]).tolist()
-        best: dict[int, float] = {}
-        for (n, floor), sim in zip(where, sims, strict=True):
-            if sim >= floor:
-                # a further gloss ranks as far under a name as its threshold is over it
-                best[n] = max(best.get(n, -1.0), sim - (floor - t.translated_name))
-        order = sorted(best, key=lambda n: (-best[n], n))
-        return [(best[n], ranked[n][1], ranked[n][2]) for n in order]
+        found = self.ws.index().translated(
+            tok.text, [c[2].data for c in ranked], t.translated_name, t.translated_keyword
+        )
+        order = sorted(found, key=lambda n: (-found[n][0], n))
+        return [(found[n][0], ranked[n][1], ranked[n][2]) for n in order]
 
     def _ranked_hits(
         self, hits: Sequence[Any], entries: dict[int, StoredEntry]
