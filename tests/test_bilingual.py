@@ -951,3 +951,9 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
         assert (first.entry.form, first.field, first.text) == ("💻", "gloss:en", "laptop")
         assert first.score == pytest.approx(laptop, abs=1e-4)
         assert rest and all(h.field.startswith("doc:") for h in rest)
+        # a lexicon that speaks Russian names a Russian word by its spelling only
+        for form, word in [("🐄", "корова"), ("🐖", "свинья"), ("🐑", "овца"), ("🐐", "коза")]:
+            lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": [word]}}))
+        lex.sync()
+        assert lex.workspace.index().speaks(lex.name, "ru")
+        assert found(t, "Я забыл ноутбук.") == []
