@@ -21,7 +21,7 @@ from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
 from hyperlexicon.errors import ConfigError
 from hyperlexicon.lexicon import Lexicon
-from hyperlexicon.morphology import nominatives, verb_lemmas
+from hyperlexicon.morphology import acts_shown, nominatives, verb_lemmas
 from hyperlexicon.thesaurus import source_for as thesaurus_source
 
 # articles in the layout of Mueller's dictionary (Debian's mueller7-dict)
@@ -957,3 +957,50 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
         lex.sync()
         assert lex.workspace.index().speaks(lex.name, "ru")
         assert found(t, "Я забыл ноутбук.") == []
+
+
+def test_a_verb_finds_the_act_a_name_in_the_other_language_shows(tmp_path: Path) -> None:
+    """Mueller gives cry as кричать, вопить, восклицать, and no name shows those: on a lexicon
+    glossed in Russian only, "crying" reaches 😢 «плачет» by the act the name shows, плакать,
+    which the embedder puts as near cry as a translation (``translated_act``). A passive
+    participle shows no act being done (an «открытая книга» is a book), so "opened" is no 📖
+    however near open and открыть are."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("cry\tкрик\ncry\tкричать\ncry\tвопить\nbook\tкнига\n", "utf-8")
+    entries = [
+        ("😢", ["плачет", "слеза"]),
+        ("🕺", ["танцующий мужчина", "танец"]),
+        ("📖", ["открытая книга", "чтение"]),
+    ]
+    with _glossed(tmp_path / "lex", pairs, "ru", entries) as lex:
+        t = lex.bridge.thresholds
+        t = t.with_(semantic=dict.fromkeys(t.semantic, 0.99))
+        vectors = lex.workspace.index().embedder.encode(["cry", "плакать", "open", "открыть"])
+        cry, opened = float(vectors[0] @ vectors[1]), float(vectors[2] @ vectors[3])
+        assert cry > t.translated_act and opened > 0.8, (cry, opened)
+
+        def found(t: Any, text: str) -> list[tuple[str, str]]:
+            scene = Bridge(lex.workspace, t).encode(text, stability=False)
+            return [(lx.form, lx.how) for lx in scene.lexemes]
+
+        assert found(t, "The baby was crying.") == [("😢", "semantic")]
+        assert found(t.with_(translated_act=cry + 0.01), "The baby was crying.") == []
+        assert ("🕺", "semantic") in found(t, "He danced all night.")
+        loose = t.with_(translated_act=0.8)
+        assert "📖" not in [form for form, _ in found(loose, "She opened the window.")]
+
+
+@pytest.mark.parametrize(
+    "word, acts",
+    [
+        ("плачет", {"плакать"}),
+        ("бежит", {"бежать"}),
+        ("танцующий", {"танцевать"}),
+        ("открытая", set()),  # passive: the book is open
+        ("вижу", set()),  # first person: «не вижу зла» says, it pictures no one seeing
+        ("позвони", set()),  # imperative
+        ("мужчина", set()),
+    ],
+)
+def test_the_acts_a_russian_name_shows(word: str, acts: set[str]) -> None:
+    assert acts_shown(word) == acts

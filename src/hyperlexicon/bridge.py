@@ -44,6 +44,7 @@ from .errors import BadInputError
 from .grammar import EN_DETERMINERS, EN_PREPOSITIONS
 from .morphology import (
     FUNCTION_WORDS,
+    acts_shown,
     can_be_noun,
     derived_nouns,
     english_forms,
@@ -2128,6 +2129,14 @@ class Bridge:
                 candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
             elif ranked and ranked[0][0] >= need:
                 candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
+            elif ranked and self._a_free_verb(run, i):
+                # a verb no translation showed the act of, by the act a nearest entry's name
+                # in the other language shows (``_by_translated_act``)
+                ranked = self._by_translated_act(tokens[i], ranked)
+                if ranked:
+                    candidates.append(
+                        (ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked)
+                    )
             elif ranked and self._a_free_noun(run, i):
                 # a noun no gloss of its language names, by the word it translates to among
                 # its nearest entries' glosses in the other language (``_by_translated_gloss``)
@@ -2209,6 +2218,41 @@ class Bridge:
         if self.ws.index().speaks(self.name, script_language(tok.text) or run.lang):
             return False
         return only_noun(tok.text, run.lang) or (tok.noun and _english(tok))
+
+    def _a_free_verb(self, run: _Run, i: int) -> bool:
+        """A verb no act its dictionary translations show gave a candidate, on a lexicon that
+        hardly speaks its language (``_a_free_noun``)."""
+        tok = run.tokens[i]
+        if i in run.judged or not _own_acts(tok):
+            return False
+        return not self.ws.index().speaks(self.name, script_language(tok.text) or run.lang)
+
+    def _by_translated_act(self, tok: Token, ranked: list[Any]) -> list[Any]:
+        """A verb's nearest entries (``ranked``) whose name in the other language shows an
+        act (``_acts_named``: «плачет», "thinking face") as near the verb, both as their
+        verbs alone, as a translation is (``translated_act``), nearest first: Mueller gives
+        cry as кричать, вопить, восклицать before плакать, which the embedder puts 0.86 from
+        it (dance and танцевать 0.92, думать and think 0.93; get and входить 0.81 too, hence
+        a threshold above a noun's)."""
+        other = "en" if script_language(tok.text) == "ru" else "ru"
+        wordnet = self._wordnet()
+        compound = wordnet.is_noun if wordnet is not None else None
+        texts: list[str] = []
+        owner: list[int] = []
+        for n, (_, _, stored) in enumerate(ranked):
+            for act in sorted(_acts_named(stored.data, other, compound)):
+                texts.append(act)
+                owner.append(n)
+        if not texts:
+            return []
+        vectors = self.ws.index().embedder.encode([_own_acts(tok)[0], *texts])
+        sims = (vectors[1:] @ vectors[0]).tolist()
+        best: dict[int, float] = {}
+        for n, sim in zip(owner, sims, strict=True):
+            if sim >= self.thresholds.translated_act:
+                best[n] = max(best.get(n, -1.0), sim)
+        order = sorted(best, key=lambda n: (-best[n], n))
+        return [(best[n], ranked[n][1], ranked[n][2]) for n in order]
 
     def _by_translated_gloss(self, tok: Token, ranked: list[Any]) -> list[Any]:
         """A word's nearest entries (``ranked``) that have a gloss in the other language as
@@ -3162,6 +3206,26 @@ _PERSON_NAMES = {
     "en": frozenset("person man woman men women people boy girl child couple family".split()),
     "ru": frozenset("человек мужчина женщина люди мальчик девочка ребенок пара семья".split()),
 }
+
+
+def _acts_named(
+    data: EntryData, lang: str, compound: Callable[[str], bool] | None = None
+) -> frozenset[str]:
+    """The verbs an entry's name in ``lang`` shows being done: a Russian name's present
+    verbs and active participles (``morphology.acts_shown``: «плачет», «танцующий
+    мужчина»), an English name's -ing forms that make no noun with the word after them
+    (``_shows_act``: "crying face", not "flying saucer")."""
+    name = (data.glosses.get(lang) or [""])[0]
+    if lang == "ru":
+        return frozenset(v for w in text_words(name) for v in acts_shown(w))
+    words = name.casefold().replace("-", " ").split()
+    return frozenset(
+        lemma(w, "en")
+        for k, w in enumerate(words)
+        if w.endswith("ing")
+        and len(w) > 4
+        and not (compound and k + 1 < len(words) and compound(f"{w} {words[k + 1]}"))
+    )
 
 
 def _shows_person(d: EntryData) -> bool:

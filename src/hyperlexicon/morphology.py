@@ -253,6 +253,25 @@ def verb_lemmas(word: str) -> frozenset[str]:
     )
 
 
+def acts_shown(word: str) -> frozenset[str]:
+    """The Russian verbs a word of a picture's name shows being done: a present-tense verb
+    of the third person («плачет», «человек бежит») or an active present participle
+    («танцующий мужчина»); not a passive participle (an «открытая книга» is a book), a first
+    person («не вижу зла») or an imperative («позвони мне»)."""
+    parses = _parses(word.casefold().replace("ё", "е"))
+    if not parses or parses[0].tag.POS == "NOUN":
+        return frozenset()
+    return frozenset(
+        p.normal_form.replace("ё", "е")
+        for p in parses
+        if p.score >= READING_FLOOR
+        and (
+            (p.tag.POS == "VERB" and "pres" in p.tag and "3per" in p.tag)
+            or (p.tag.POS == "PRTF" and "actv" in p.tag and "pres" in p.tag)
+        )
+    )
+
+
 @lru_cache(maxsize=20_000)
 def nominatives(words: tuple[str, ...]) -> tuple[str, ...]:
     """A Russian noun phrase as a dictionary writes it: in the nominative, singular and
