@@ -6,6 +6,7 @@ Both work offline. Lemmas let ``страха`` and ``страхом`` find ``с�
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -243,14 +244,7 @@ def verb_lemmas(word: str) -> frozenset[str]:
     """The Russian verbs a word can be a form of, a participle or a gerund included
     («спит» → спать, «плачущий» → плакать, «бегущий» → бежать); empty for a word that
     cannot be one, or is a noun first («мыло» is soap before it is the past of мыть)."""
-    parses = _parses(word.casefold().replace("ё", "е"))
-    if not parses or parses[0].tag.POS == "NOUN":
-        return frozenset()
-    return frozenset(
-        p.normal_form.replace("ё", "е")
-        for p in parses
-        if p.tag.POS in ("VERB", "INFN", "PRTF", "PRTS", "GRND") and p.score >= READING_FLOOR
-    )
+    return _verbs_read(word, lambda tag: tag.POS in ("VERB", "INFN", "PRTF", "PRTS", "GRND"))
 
 
 def acts_shown(word: str) -> frozenset[str]:
@@ -258,17 +252,23 @@ def acts_shown(word: str) -> frozenset[str]:
     of the third person («плачет», «человек бежит») or an active present participle
     («танцующий мужчина»); not a passive participle (an «открытая книга» is a book), a first
     person («не вижу зла») or an imperative («позвони мне»)."""
+    return _verbs_read(
+        word,
+        lambda tag: (
+            (tag.POS == "VERB" and "pres" in tag and "3per" in tag)
+            or (tag.POS == "PRTF" and "actv" in tag and "pres" in tag)
+        ),
+    )
+
+
+def _verbs_read(word: str, keep: Callable[[Any], bool]) -> frozenset[str]:
+    """The verbs of a word's likely readings whose tag ``keep`` accepts; none for a word that
+    is a noun first."""
     parses = _parses(word.casefold().replace("ё", "е"))
     if not parses or parses[0].tag.POS == "NOUN":
         return frozenset()
     return frozenset(
-        p.normal_form.replace("ё", "е")
-        for p in parses
-        if p.score >= READING_FLOOR
-        and (
-            (p.tag.POS == "VERB" and "pres" in p.tag and "3per" in p.tag)
-            or (p.tag.POS == "PRTF" and "actv" in p.tag and "pres" in p.tag)
-        )
+        p.normal_form.replace("ё", "е") for p in parses if p.score >= READING_FLOOR and keep(p.tag)
     )
 
 
