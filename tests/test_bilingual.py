@@ -936,6 +936,15 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
         laptop, office = near[0], near[1]
         assert found(t, "Я забыл ноутбук.") == [("💻", "semantic")]
         assert found(t.with_(translated_name=laptop + 0.01), "Я забыл ноутбук.") == []
+        # and its sentence must not be far from the entry, as a keyword's must not
+        pc = lex.find("💻")
+        assert pc is not None
+        index = lex.workspace.index()
+        whole = index.closeness(lex.name, ["Я забыл ноутбук"], [[pc.id]], ["ru", "en"])[0][pc.id]
+        assert found(t.with_(keyword_sentence=whole + 0.01), "Я забыл ноутбук.") == []
+        assert found(t.with_(keyword_sentence=whole - 0.01), "Я забыл ноутбук.") == [
+            ("💻", "semantic")
+        ]
         assert found(t, "Мы пришли в офис.") == [("🏢", "semantic")]
         # "office" is a further gloss of 🏢: its threshold, not a name's, holds it
         assert found(t.with_(translated_keyword=office + 0.01), "Мы пришли в офис.") == []

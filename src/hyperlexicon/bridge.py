@@ -2140,7 +2140,7 @@ class Bridge:
             elif ranked and self._a_free_noun(run, i):
                 # a noun no gloss of its language names, by the word it translates to among
                 # its nearest entries' glosses in the other language (``_by_translated_gloss``)
-                ranked = self._by_translated_gloss(tokens[i], ranked)
+                ranked = self._by_translated_gloss(run, i, ranked)
                 if ranked:
                     candidates.append(
                         (ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked)
@@ -2254,17 +2254,29 @@ class Bridge:
         order = sorted(best, key=lambda n: (-best[n], n))
         return [(best[n], ranked[n][1], ranked[n][2]) for n in order]
 
-    def _by_translated_gloss(self, tok: Token, ranked: list[Any]) -> list[Any]:
+    def _by_translated_gloss(self, run: _Run, i: int, ranked: list[Any]) -> list[Any]:
         """A word's nearest entries (``ranked``) that have a gloss in the other language as
         near the word as a translation is (``Index.translated``: a name at
         ``translated_name``, a further gloss at ``translated_keyword``), nearest first, scored
         by that nearness: the bilingual dictionary knows no modern word (laptop, pizza,
-        smartphone), and the entry's whole document stays under the semantic threshold."""
+        smartphone), and the entry's whole document stays under the semantic threshold. The
+        word's sentence must not be far from the entry, as a keyword's must not
+        (``keyword_sentence``): a translation brings the word's other senses ("company" of
+        🏭, a factory, in a sentence about a smartphone)."""
         t = self.thresholds
-        found = self.ws.index().translated(
-            tok.text, [c[2].data for c in ranked], t.translated_name, t.translated_keyword
+        index = self.ws.index()
+        found = index.translated(
+            run.tokens[i].text, [c[2].data for c in ranked], t.translated_name, t.translated_keyword
         )
-        order = sorted(found, key=lambda n: (-found[n][0], n))
+        if not found:
+            return []
+        sentence = _sentence_text(run.text, run.tokens, run.tokens[i].sentence)
+        langs = list(dict.fromkeys((run.lang, "en", "ru")))
+        whole = index.closeness(self.name, [sentence], [[ranked[n][1] for n in found]], langs)[0]
+        order = sorted(
+            (n for n in found if whole.get(ranked[n][1], -1.0) >= t.keyword_sentence),
+            key=lambda n: (-found[n][0], n),
+        )
         return [(found[n][0], ranked[n][1], ranked[n][2]) for n in order]
 
     def _ranked_hits(
