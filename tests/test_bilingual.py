@@ -902,6 +902,18 @@ def test_a_kept_own_sense_names_what_it_names(tmp_path: Path) -> None:
     with _glossed(tmp_path / "lex", pairs, "en", entries) as lex:
         strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_translation=1.1))
         assert strict.encode("Мы сели в самолёт.", stability=False).forms == ["✈️"]
+    # it names what it names and brings no keyword of its own (a rarer sense's keywords are
+    # that sense's things: «предупреждение» → premonition, a keyword of 🔮)
+    with _glossed(tmp_path / "kw", pairs, "en", [("🛫", ["departure", "airplane"])]) as lex:
+        t = lex.bridge.thresholds  # (every other way to it shut)
+        t = t.with_(
+            keyword_translation=-1.0,
+            keyword_sentence=-1.0,
+            translated_keyword=1.1,
+            keyword_related=1.1,
+            semantic=dict.fromkeys(t.semantic, 1.1),
+        )
+        assert Bridge(lex.workspace, t).encode("Мы сели в самолёт.", stability=False).forms == []
 
 
 def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(

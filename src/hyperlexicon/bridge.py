@@ -1014,8 +1014,19 @@ class Bridge:
             # which name nothing here: the entry must be near the adjective in meaning
             derived = derived_nouns(tok.text)
             pivot = tuple(dict.fromkeys(k for group in pivots.get(i, ()) for k in group))
+            # a rarer translation kept for being the word's own sense (``OWN_SENSES``) names
+            # what it names, and brings no keyword of its own: «предупреждение» →
+            # premonition, a keyword of 🔮, said "without warning"
+            rarer = {k for group in pivots.get(i, ())[PIVOTS:] for k in group} - {
+                k for group in pivots.get(i, ())[:PIVOTS] for k in group
+            }
             for lemmas_ in ((tok.lemma,), tok.other_lemmas, derived, pivot):
-                pool = [c for key in lemmas_ for c in by_key.get(key, [])]
+                pool = [
+                    c
+                    for key in lemmas_
+                    for c in by_key.get(key, [])
+                    if lemmas_ is not pivot or key not in rarer or (key, c[1]) in named
+                ]
                 if own:  # a verb of flames or of ducks: no person doing it
                     pool = self._for_its_subject(run, i, pool)
                 # an archetype is reached by meaning, never by a word's translation
