@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from hyperlexicon import bilingual
+from hyperlexicon import lexicon as lexicon_module
 from hyperlexicon.bilingual import SYSTEM_DICTIONARIES, compile_translations, read_dictd
 from hyperlexicon.bridge import PIVOTS, Bridge, _own_senses, _reciprocals
 from hyperlexicon.cli import main
@@ -917,7 +918,7 @@ def test_a_kept_own_sense_names_what_it_names(tmp_path: Path) -> None:
 
 
 def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Mueller knows no laptop and no office: on a lexicon glossed in English only, ноутбук
     and офис reach 💻 and 🏢 by the gloss of a nearest entry that the embedder puts as near
@@ -972,6 +973,12 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
         assert (first.entry.form, first.field, first.text) == ("💻", "gloss:en", "laptop")
         assert first.score == pytest.approx(laptop, abs=1e-4)
         assert rest and all(h.field.startswith("doc:") for h in rest)
+        # at the lexicon's thresholds (its calibration's), as the bridge's
+        strict = t.with_(translated_name=laptop + 0.01, translated_keyword=1.1)
+        monkeypatch.setattr(lexicon_module, "_thresholds", lambda ws, state: strict)
+        hits = lex.search("ноутбук", mode="semantic", limit=4)
+        assert hits and all(h.field.startswith("doc:") for h in hits)
+        monkeypatch.undo()
         # a lexicon that speaks Russian names a Russian word by its spelling only
         for form, word in [("🐄", "корова"), ("🐖", "свинья"), ("🐑", "овца"), ("🐐", "коза")]:
             lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": [word]}}))

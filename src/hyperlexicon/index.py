@@ -2342,12 +2342,14 @@ def search(
     *,
     mode: str = "exact",
     limit: int = 20,
+    thresholds: Thresholds | None = None,
     **filters: Any,
 ) -> list[SearchHit]:
     """Search entries. ``exact``: SQL only (forms, glosses, components: exact, lemma,
     prefix, substring). ``semantic``: nearest documents in the vector index (``index`` opens
     it, synced, only for these modes). ``hybrid``: both, fused by reciprocal rank, so a lemma
-    hit and a paraphrase both surface."""
+    hit and a paraphrase both surface. ``thresholds``: the lexicon's (its calibration's), for
+    a gloss as near the query as its translation (``_by_translation``); the defaults without."""
     if mode not in SEARCH_MODES:
         raise BadInputError(f"search mode {mode!r}: one of {', '.join(SEARCH_MODES)}")
     if mode == "exact":
@@ -2365,22 +2367,23 @@ def search(
         semantic.append(SearchHit(stored, "semantic", f"doc:{h.doc}", text, h.score))
     lang = script_language(query)
     if lang is not None and not index().speaks(lexicon, lang):
-        semantic = _by_translation(index(), query, semantic)
+        semantic = _by_translation(index(), query, semantic, thresholds or Thresholds())
     if mode == "semantic":
         return semantic
     exact = store.search(lexicon, query, limit=limit, **filters)
     return fuse([exact, semantic], limit=limit)
 
 
-def _by_translation(index: Index, query: str, hits: list[SearchHit]) -> list[SearchHit]:
+def _by_translation(
+    index: Index, query: str, hits: list[SearchHit], t: Thresholds
+) -> list[SearchHit]:
     """The hits with a gloss in another language as near the query as its translation is
-    (``Index.translated``, at the bridge's default thresholds) first, nearest first, each
+    (``Index.translated``, at the bridge's thresholds ``t``) first, nearest first, each
     saying that gloss; the rest in the index's order. Asked where the lexicon hardly speaks
     the query's language, as the query's translation is (where it does, a gloss of the
     query's own language would not be asked, and an entry that has only that would fall
     behind). On the emoji glossed in English only, Russian queries found their emoji first
     0.673 of the time instead of 0.631 (``bench/encode_quality.py``)."""
-    t = Thresholds()
     found = index.translated(
         query, [h.entry.data for h in hits], t.translated_name, t.translated_keyword
     )

@@ -411,11 +411,22 @@ class Lexicon(FileTransfer):
         self, query: str, *, mode: str = "exact", limit: int = 20, **filters: Any
     ) -> list[SearchHit]:
         """Search entries: ``exact`` (SQL), ``semantic`` (the index) or ``hybrid`` (both,
-        fused by reciprocal rank); see ``index.search``."""
+        fused by reciprocal rank); see ``index.search``. The lexicon's thresholds (its latest
+        calibration's, as the bridge's) say which glosses are as near as a translation."""
         from .index import search
 
+        thresholds = None
+        if mode != "exact":
+            thresholds = _thresholds(self.workspace, self.store.state(self.name))
         return search(
-            self.store, self.synced_index, self.name, query, mode=mode, limit=limit, **filters
+            self.store,
+            self.synced_index,
+            self.name,
+            query,
+            mode=mode,
+            limit=limit,
+            thresholds=thresholds,
+            **filters,
         )
 
     def history(self, form: str | None = None, *, limit: int | None = None) -> list[RevisionRecord]:
