@@ -2248,22 +2248,14 @@ class Bridge:
         other = "en" if script_language(tok.text) == "ru" else "ru"
         wordnet = self._wordnet()
         compound = wordnet.is_noun if wordnet is not None else None
-        texts: list[str] = []
-        owner: list[int] = []
-        for n, (_, _, stored) in enumerate(ranked):
-            for act in sorted(_acts_named(stored.data, other, compound)):
-                texts.append(act)
-                owner.append(n)
-        if not texts:
-            return []
-        vectors = self.ws.index().embedder.encode([_own_acts(tok)[0], *texts])
-        sims = (vectors[1:] @ vectors[0]).tolist()
-        best: dict[int, float] = {}
-        for n, sim in zip(owner, sims, strict=True):
-            if sim >= self.thresholds.translated_act:
-                best[n] = max(best.get(n, -1.0), sim)
-        order = sorted(best, key=lambda n: (-best[n], n))
-        return [(best[n], ranked[n][1], ranked[n][2]) for n in order]
+        floor = self.thresholds.translated_act
+        said = [
+            [(act, floor, other) for act in sorted(_acts_named(c[2].data, other, compound))]
+            for c in ranked
+        ]
+        found = self.ws.index().as_near(_own_acts(tok)[0], said, floor)
+        order = sorted(found, key=lambda n: (-found[n][0], n))
+        return [(found[n][0], ranked[n][1], ranked[n][2]) for n in order]
 
     def _by_translated_gloss(self, run: _Run, i: int, ranked: list[Any]) -> list[Any]:
         """A word's nearest entries (``ranked``) that have a gloss in the other language as

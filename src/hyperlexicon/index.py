@@ -2207,24 +2207,33 @@ class Index:
         The text's own language is not asked: its glosses are matched by their spelling,
         and the embedder puts words spelled alike near each other («тайм», «тайна»)."""
         own = script_language(text)
-        texts: list[str] = []
-        where: list[tuple[int, float, str, str]] = []
-        for n, data in enumerate(entries):
-            for lang, glosses in data.glosses.items():
-                if lang == own:
-                    continue
-                for k, gloss in enumerate(glosses[:TRANSLATED_GLOSSES]):
-                    texts.append(gloss)
-                    where.append((n, name if k == 0 else keyword, lang, gloss))
-        if not texts:
+        said = [
+            [
+                (gloss, name if k == 0 else keyword, lang)
+                for lang, glosses in data.glosses.items()
+                if lang != own
+                for k, gloss in enumerate(glosses[:TRANSLATED_GLOSSES])
+            ]
+            for data in entries
+        ]
+        return self.as_near(text, said, name)
+
+    def as_near(
+        self, text: str, said: Sequence[Sequence[tuple[str, float, str]]], base: float
+    ) -> dict[int, tuple[float, str, str]]:
+        """For each group of (text, threshold, label) in ``said``, by position, the one
+        nearest ``text`` among those as near as their threshold (one embedding call): (its
+        nearness less how far its threshold is above ``base``, its label, its text)."""
+        flat = [(n, item) for n, group in enumerate(said) for item in group]
+        if not flat:
             return {}
-        vectors = self.embedder.encode([text, *texts])
+        vectors = self.embedder.encode([text, *(item[0] for _, item in flat)])
         sims = (vectors[1:] @ vectors[0]).tolist()
         best: dict[int, tuple[float, str, str]] = {}
-        for (n, floor, lang, gloss), sim in zip(where, sims, strict=True):
-            score = sim - (floor - name)
+        for (n, (other, floor, label)), sim in zip(flat, sims, strict=True):
+            score = sim - (floor - base)
             if sim >= floor and (n not in best or score > best[n][0]):
-                best[n] = (score, lang, gloss)
+                best[n] = (score, label, other)
         return best
 
     def closeness(
