@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from hyperlexicon import bilingual
+from hyperlexicon import bilingual, calibration
 from hyperlexicon import lexicon as lexicon_module
 from hyperlexicon.bilingual import SYSTEM_DICTIONARIES, compile_translations, read_dictd
 from hyperlexicon.bridge import PIVOTS, Bridge, _own_senses, _reciprocals
@@ -947,7 +947,27 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
             return [(lx.form, lx.how) for lx in scene.lexemes]
 
         laptop, office = near[0], near[1]
-        assert found(t, "Я забыл ноутбук.") == [("💻", "semantic")]
+        assert found(t, "Я забыл ноутбук.") == [("💻", "translated")]
+        # a user's verdict on it is a translated pair, which calibration fits apart from the
+        # semantic threshold (a word's cosine with one gloss, not a text's with a document)
+        scene = Bridge(lex.workspace, t).encode("Я забыл ноутбук.", stability=False)
+        with lex.store.write() as s:
+            qid = lex.store.insert_query(
+                s,
+                lex.name,
+                mode="encode",
+                input="Я забыл ноутбук.",
+                params={"register": None},
+                result=scene.to_dict(),
+                output=scene.hyperstring,
+                revision=scene.revision,
+                latency_ms=1.0,
+                author="test",
+            )
+        lex.feedback(qid, "accept", lexeme="💻")
+        assert calibration.pairs(lex.workspace) == [
+            calibration.Pair(scene.lexemes[0].score, True, "default", "translated")
+        ]
         assert found(t.with_(translated_name=laptop + 0.01), "Я забыл ноутбук.") == []
         # and its sentence must not be far from the entry, as a keyword's must not
         pc = lex.find("💻")
@@ -956,13 +976,13 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
         whole = index.closeness(lex.name, ["Я забыл ноутбук"], [[pc.id]], ["ru", "en"])[0][pc.id]
         assert found(t.with_(keyword_sentence=whole + 0.01), "Я забыл ноутбук.") == []
         assert found(t.with_(keyword_sentence=whole - 0.01), "Я забыл ноутбук.") == [
-            ("💻", "semantic")
+            ("💻", "translated")
         ]
-        assert found(t, "Мы пришли в офис.") == [("🏢", "semantic")]
+        assert found(t, "Мы пришли в офис.") == [("🏢", "translated")]
         # "office" is a further gloss of 🏢: its threshold, not a name's, holds it
         assert found(t.with_(translated_keyword=office + 0.01), "Мы пришли в офис.") == []
         assert found(t.with_(translated_name=office + 0.01), "Мы пришли в офис.") == [
-            ("🏢", "semantic")
+            ("🏢", "translated")
         ]
         # рынок has market by the dictionary: its context's verdict stands
         assert found(t, "Мы пошли на рынок.") == []
@@ -1011,9 +1031,9 @@ def test_a_verb_finds_the_act_a_name_in_the_other_language_shows(tmp_path: Path)
             scene = Bridge(lex.workspace, t).encode(text, stability=False)
             return [(lx.form, lx.how) for lx in scene.lexemes]
 
-        assert found(t, "The baby was crying.") == [("😢", "semantic")]
+        assert found(t, "The baby was crying.") == [("😢", "translated")]
         assert found(t.with_(translated_act=cry + 0.01), "The baby was crying.") == []
-        assert ("🕺", "semantic") in found(t, "He danced all night.")
+        assert ("🕺", "translated") in found(t, "He danced all night.")
         loose = t.with_(translated_act=0.8)
         assert "📖" not in [form for form, _ in found(loose, "She opened the window.")]
 

@@ -529,3 +529,42 @@ def test_report_and_cli(lex: Lexicon) -> None:
     assert report["style_ratings"]["poetic"] == {"mean": 4.0, "count": 1}
     assert len(report["history"]) == 1
     assert run("stats", "--calibration").exit_code == 0
+
+
+def test_translated_lexemes_fit_their_own_thresholds(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lexeme matched by its translation among the glosses scores a word's cosine with one
+    gloss (0.8–0.95), not a text's with a document: its verdicts fit the translated
+    thresholds, never the semantic one, and the three translated thresholds move together,
+    keeping their margins over the name's."""
+    rng = random.Random(7)
+    semantic = [cal.Pair(rng.uniform(0.55, 0.7), True, "default", "semantic") for _ in range(12)]
+    semantic += [cal.Pair(rng.uniform(0.3, 0.45), False, "default", "semantic") for _ in range(12)]
+    crossed = [cal.Pair(rng.uniform(0.9, 0.95), True, "default", "translated") for _ in range(12)]
+    crossed += [cal.Pair(rng.uniform(0.8, 0.86), False, "default", "translated") for _ in range(12)]
+    monkeypatch.setattr(cal, "pairs", lambda ws: [*semantic, *crossed])
+    before = Thresholds()
+    result = lex.calibrate(dry_run=True)
+    assert result.metrics["semantic:default"]["pairs"] == len(semantic)
+    assert result.metrics["translated"]["pairs"] == len(crossed)
+    assert result.metrics["translated"]["adopted"]
+    t = result.thresholds
+
+    def between(pairs: list[cal.Pair]) -> tuple[float, float]:
+        return max(p.score for p in pairs if not p.accepted), min(
+            p.score for p in pairs if p.accepted
+        )
+
+    low, high = between(semantic)
+    assert low < t.semantic["default"] <= high
+    low, high = between(crossed)
+    assert low < t.translated_name <= high
+    assert t.translated_keyword - t.translated_name == pytest.approx(
+        before.translated_keyword - before.translated_name
+    )
+    assert t.translated_act - t.translated_name == pytest.approx(
+        before.translated_act - before.translated_name
+    )
+    words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
+    assert words["translated"].startswith("The translated-gloss threshold is now")

@@ -447,3 +447,19 @@ def test_a_reproducible_run_stops_the_clock_and_numbers_its_ids(
     first = [M.new_id(), M.new_id()]
     monkeypatch.setattr(M, "_numbered", itertools.count(1))
     assert [M.new_id(), M.new_id()] == first and first[0] != first[1]
+
+
+def test_a_posted_scene_keeps_how_each_lexeme_was_matched() -> None:
+    """A scene from /encode comes back to the picture as it was: each ``how`` the bridge gives
+    ("related" by a synonym, "translated" by a translation among the glosses) stays itself, and
+    only a word no layer gives is read as an exact match."""
+    from hyperlexicon.scene import HOW
+    from hyperlexicon.server.web import SceneIn
+
+    def read(how: str) -> str:
+        scene = SceneIn.model_validate({"lexemes": [{"form": "🜂", "how": how}]}).scene()
+        return scene.lexemes[0].how
+
+    assert {"related", "translated"} <= set(HOW)
+    assert [read(how) for how in HOW] == list(HOW)
+    assert read("guessed") == "exact"

@@ -2090,8 +2090,11 @@ class Bridge:
         near_word: dict[int, set[int]] = {
             i: {h.entry_id for h in hits} for i, hits in zip(words, word_results, strict=True)
         }
-        # candidates: (score, words it explains, span, ranked)
-        candidates: list[tuple[float, tuple[int, ...], tuple[int, int], list[Any]]] = []
+        # candidates: (score, words it explains, span, ranked, how): "translated" where a
+        # word's translation found among the entries' glosses is what matched (its score that
+        # nearness, judged by the ``translated_*`` thresholds, which calibration fits apart
+        # from the semantic one: the two are cosines of different things)
+        candidates: list[tuple[float, tuple[int, ...], tuple[int, int], list[Any], str]] = []
         for (a, b), hits in zip(runs, run_results, strict=True):
             ranked = self._usable(self._ranked_hits(hits, entries), run)
             if not ranked:
@@ -2110,7 +2113,7 @@ class Bridge:
                 # word (a verb asked as its verb, held to the stricter margin, a feeling by
                 # its face): as a run "landed" stood for 🜃 "earth" and «сели» for Δ-ascent
                 continue
-            candidates.append((score, explained, span, ranked))
+            candidates.append((score, explained, span, ranked, "semantic"))
         # a word alone in its run asks at the register's threshold (it is the run); a word
         # picked out of a longer run says less about itself, and must be nearer
         alone = {
@@ -2132,31 +2135,28 @@ class Bridge:
             # shows a glyph less often than a noun does: held to the stricter margin alone too
             strict = i not in alone or tokens[i].verb_form
             need = threshold + self.thresholds.word_margin if strict else threshold
+            word = (tokens[i].start, tokens[i].end)
             # a word of feeling stands for the nearest face near enough to it ("terrified":
             # 😨, "happily": ☺️), before any other entry: a glyph shows a feeling on a face
             faces = [r for r in ranked if r[0] >= self.thresholds.feeling and _a_face(r[2].data)]
             if faces and self._feels(run, i):
                 ranked = [faces[0], *(r for r in ranked if r is not faces[0])]
-                candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
+                candidates.append((ranked[0][0], (i,), word, ranked, "semantic"))
             elif ranked and ranked[0][0] >= need:
-                candidates.append((ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked))
+                candidates.append((ranked[0][0], (i,), word, ranked, "semantic"))
             elif ranked and self._a_free_verb(run, i):
                 # a verb no translation showed the act of, by the act a nearest entry's name
                 # in the other language shows (``_by_translated_act``)
                 ranked = self._by_translated_act(tokens[i], ranked)
                 if ranked:
-                    candidates.append(
-                        (ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked)
-                    )
+                    candidates.append((ranked[0][0], (i,), word, ranked, "translated"))
             elif ranked and self._a_free_noun(run, i):
                 # a noun no gloss of its language names, by the word it translates to among
                 # its nearest entries' glosses in the other language (``_by_translated_gloss``)
                 ranked = self._by_translated_gloss(run, i, ranked)
                 if ranked:
-                    candidates.append(
-                        (ranked[0][0], (i,), (tokens[i].start, tokens[i].end), ranked)
-                    )
-        for score, explained, span, ranked in sorted(
+                    candidates.append((ranked[0][0], (i,), word, ranked, "translated"))
+        for score, explained, span, ranked, how in sorted(
             candidates, key=lambda c: (-round(c[0], 6), -len(c[1]), c[2])
         ):
             if any(claimed[i] is not None for i in explained):
@@ -2165,7 +2165,7 @@ class Bridge:
             first = min(explained)
             lx = self._lexeme(
                 stored,
-                "semantic",
+                how,
                 score,
                 run.lang,
                 span,

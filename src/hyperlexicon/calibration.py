@@ -8,9 +8,10 @@
   lexeme verdict counts 1, a whole-scene verdict 0.5 for each of its lexemes, a correction 1
   against the lexeme it replaces and 1 for the entry it names). Recomputing from the log gives
   the same weights, so doing it twice changes nothing.
-* **Learned thresholds**: ``calibrate`` fits the semantic-match threshold per register and the
-  anchor threshold to logged (score, accepted) pairs — maximising F1, or reaching a target
-  precision — and reports precision, recall and F1 before and after on held-out folds.
+* **Learned thresholds**: ``calibrate`` fits the semantic-match threshold per register, the
+  translated-gloss thresholds and the anchor threshold to logged (score, accepted) pairs —
+  maximising F1, or reaching a target precision — and reports precision, recall and F1 before
+  and after on held-out folds.
 * **Growth**: spans left unexplained in at least ``k`` distinct queries, fused words that split
   into known meanings, and corrections naming something new become **proposals**. A proposal
   becomes an entry only when someone accepts it — or, if the auto-accept rule is switched on,
@@ -486,9 +487,19 @@ def calibrate(
     weights: bool = False,
     seed: int = 0,
 ) -> CalibrationResult:
-    """Fit the semantic threshold per register and the anchor threshold, with k-fold
-    cross-validation; store the result as a versioned record unless ``dry_run``. With
-    ``weights`` (and not a dry run), recompute the learned weights first."""
+    """Fit the semantic threshold per register, the translated-gloss thresholds and the
+    anchor threshold, with k-fold cross-validation; store the result as a versioned record
+    unless ``dry_run``. With ``weights`` (and not a dry run), recompute the learned weights
+    first.
+
+    A lexeme matched by meaning scores the cosine of a text with an entry's whole document; one
+    matched by its translation (``how`` "translated") the cosine of a word with one gloss of the
+    other language, which runs far higher (0.8–0.95 for a translation). Each is fitted on its
+    own verdicts: judged together, the translations' accepts would pull the semantic threshold
+    up to where no paraphrase passes. The three translated thresholds (a name's, a further
+    gloss's, an act's) are one judgement — how near a word is to its translation — at three
+    strictnesses, and the lexeme does not say which it passed: the name's is fitted and the
+    other two move with it, keeping their margins over it."""
     if folds < 2:
         raise BadInputError("--folds: at least 2")
     if target_precision is not None and not 0 < target_precision <= 1:
@@ -500,6 +511,7 @@ def calibrate(
     semantic = dict(current.semantic)
     metrics: dict[str, Any] = {}
     groups: dict[str, list[Pair]] = defaultdict(list)
+    translated = [p for p in data if p.how == "translated"]
     for p in data:
         if p.how == "semantic":
             groups[p.register].append(p)
@@ -511,6 +523,19 @@ def calibrate(
         metrics[f"semantic:{register}"] = report
         if fitted is not None:
             semantic[register] = fitted
+    crossed: dict[str, float] = {}
+    if translated:
+        fitted, report = _cross_validate(
+            translated, current.translated_name, folds, target_precision, seed
+        )
+        metrics["translated"] = report
+        if fitted is not None:
+            shift = fitted - current.translated_name
+            crossed = {
+                "translated_name": fitted,
+                "translated_keyword": current.translated_keyword + shift,
+                "translated_act": current.translated_act + shift,
+            }
     anchor = current.anchor
     if data:
         fitted, report = _cross_validate(data, current.anchor, folds, target_precision, seed)
@@ -520,6 +545,7 @@ def calibrate(
     thresholds = current.with_(
         semantic=semantic,
         anchor=anchor,
+        **crossed,
         weight_floor=current.weight_floor if weight_floor is None else weight_floor,
     )
     result = CalibrationResult(
@@ -597,7 +623,10 @@ def explain(record: dict[str, Any]) -> dict[str, Any]:
     outcomes = []
     for name, report in sorted(metrics.items(), key=lambda kv: (kv[0] == "anchor", kv[0])):
         series = "anchor" if name == "anchor" else name.removeprefix("semantic:")
-        what = "the anchor threshold" if series == "anchor" else f"the {series} threshold"
+        what = {
+            "anchor": "the anchor threshold",
+            "translated": "the translated-gloss threshold",
+        }.get(series, f"the {series} threshold")
         pairs_ = int(report.get("pairs") or 0)
         judged = f"{pairs_} judged lexeme{'' if pairs_ == 1 else 's'}"
         if "skipped" in report:

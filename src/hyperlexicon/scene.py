@@ -11,7 +11,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ARROW = " → "
-HOW = ("exact", "lemma", "phrase", "compound", "semantic", "archetype")
+# how a lexeme was matched: by its form, a gloss's lemma, a gloss's words reordered or apart,
+# a synonym or broader word of the text's (related), a fused word's parts, by meaning, by the
+# word's translation found among the entries' glosses (translated), or as the archetype
+# fall-back
+HOW = (
+    "exact",
+    "lemma",
+    "phrase",
+    "related",
+    "compound",
+    "semantic",
+    "translated",
+    "archetype",
+)
 
 
 @dataclass
@@ -20,7 +33,7 @@ class Lexeme:
 
     entry_id: int | None
     form: str
-    how: str  # exact | lemma | phrase (a gloss's words reordered or apart) | compound | ...
+    how: str  # one of ``HOW``
     score: float  # how sure the match is, 0..1
     meaning: str = ""  # the first gloss in the scene's language
     kind: str = "glyph"

@@ -62,7 +62,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": (
         "calibration",
         (
-            "Fit the semantic threshold per register and the anchor threshold from feedback, "
+            "Fit the semantic, translated-gloss and anchor thresholds from feedback, "
             "with k-fold cross-validation; encode uses the latest calibration."
         ),
     ),

@@ -1,10 +1,10 @@
 """Calibration over time as an SVG plot, drawn on the server (no script, no library).
 
 Two panels share one x axis, the stored calibrations in order: the semantic threshold of each
-register (and the anchor threshold), and the held-out precision (solid) and recall (dashed)
-each calibration measured for them. Colours are the scene picture's register palette, so a
-register looks the same everywhere on the page; the ``<desc>`` and the page's table say the
-same in words.
+register (and the translated-gloss threshold, a name's, and the anchor threshold), and the
+held-out precision (solid) and recall (dashed) each calibration measured for them. Colours
+are the scene picture's register palette, so a register looks the same everywhere on the
+page; the ``<desc>`` and the page's table say the same in words.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from ..stability import REGISTER_DEFAULT
 INK = "#111827"
 SUBTLE = "#374151"
 GRID = "#E5E7EB"
-SERIES = (*REGISTERS, REGISTER_DEFAULT, "anchor")
+SERIES = (*REGISTERS, REGISTER_DEFAULT, "translated", "anchor")
+# the translated-gloss series: no register's colour (calibration fits it apart from them)
+TRANSLATED_COLOR = "#0F766E"
 
 
 def _esc(text: object) -> str:
@@ -35,6 +37,8 @@ def _esc(text: object) -> str:
 def _color(series: str) -> str:
     if series == "anchor":
         return ANCHOR_COLOR
+    if series == "translated":
+        return TRANSLATED_COLOR
     return PALETTE.get(series, NEUTRAL)
 
 
@@ -68,6 +72,9 @@ def series(history: list[dict[str, Any]]) -> dict[str, Any]:
             if s == "anchor":
                 thresholds[s].append(_number(t.get("anchor")))
                 m = metrics.get("anchor") or {}
+            elif s == "translated":
+                thresholds[s].append(_number(t.get("translated_name")))
+                m = metrics.get("translated") or {}
             else:
                 thresholds[s].append(_number(semantic.get(s)))
                 m = metrics.get(f"semantic:{s}") or {}
@@ -102,7 +109,12 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
     width = max(480, int(width))
     margin_l, margin_r, panel_h, gap, top = 56, 150, 190, 70, 44
     plot_w = width - margin_l - margin_r
-    panels = [("Semantic threshold per register (and the anchor threshold)", "thresholds")]
+    panels = [
+        (
+            "Semantic threshold per register (and the translated-gloss and anchor thresholds)",
+            "thresholds",
+        )
+    ]
     if _measured(data):
         panels.append(("Held-out precision (solid) and recall (dashed) per register", "metrics"))
     notes = []
