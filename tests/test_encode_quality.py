@@ -24,8 +24,10 @@ from hyperlexicon.morphology import (
     english_forms,
     english_parts,
     english_verb_forms,
+    function_word,
     imperfectives,
     known,
+    modifies,
     only_noun,
     other_lemmas,
     russian_subject,
@@ -526,7 +528,7 @@ def test_english_forms_of_a_headword(base: str, forms: set[str]) -> None:
     ],
 )
 def test_english_nouns_in_context(sentence: str, nouns: list) -> None:
-    assert [noun for _, noun in english_parts(sentence.split())] == nouns
+    assert [noun for _, noun, _ in english_parts(sentence.split())] == nouns
 
 
 def test_a_noun_in_context_is_held_to_the_nouns_keyword_threshold(lex: Lexicon) -> None:
@@ -1121,3 +1123,78 @@ def test_by_meaning_too_an_act_pictured_with_a_person_needs_one(lex: Lexicon) ->
     assert "🕺" in semantic("Дети танцевали.")
     assert "🕺" not in semantic("Flames danced.")
     assert "🕺" not in semantic("Пламя танцевало.")
+
+
+@pytest.mark.parametrize(
+    "word, lang, function",
+    [
+        ("всей", "ru", True),  # весь, a pronoun adjective
+        ("него", "ru", True),
+        ("будет", "ru", True),
+        ("почти", "ru", True),
+        ("два", "ru", True),
+        ("можно", "ru", True),
+        ("вечер", "ru", False),
+        ("тёплый", "ru", False),
+        ("сегодня", "ru", False),
+        ("all", "en", True),
+        ("still", "en", True),
+        ("while", "en", True),
+        ("yet", "en", True),
+        ("because", "en", False),  # a lexicon may name it (core's ∵): a gloss, not a stopword
+        ("candle", "en", False),
+        ("warm", "en", False),
+    ],
+)
+def test_which_words_point_count_link_or_hedge(word: str, lang: str, function: bool) -> None:
+    assert function_word(word, lang) is function
+
+
+@pytest.mark.parametrize(
+    "word, noun, agrees_",
+    [
+        ("старой", "церкви", True),
+        ("горячий", "чай", True),
+        ("большой", "кружки", True),
+        ("красная", "машину", False),  # nominative against accusative
+        ("дом", "отца", False),
+        ("old", "mattress", False),  # English: the tagger says it, not agreement
+    ],
+)
+def test_a_russian_adjective_describes_the_noun_it_agrees_with(
+    word: str, noun: str, agrees_: bool
+) -> None:
+    assert modifies(word, noun) is agrees_
+
+
+def test_a_word_that_points_or_describes_is_not_asked_by_meaning(lex: Lexicon) -> None:
+    """With the semantic bar far down, a pronoun or a quantifier («всей», "all") would stand
+    for the vaguest entry near it, and an adjective for a glyph of its own meaning (👵 "old
+    woman" for "old mattress", 🥵 "hot face" for «горячий чай»). Neither is asked by meaning:
+    an adjective before the noun it describes says what that noun is like. Said of its
+    subject ("the cat was lazy": 🦥 "sloth"), an adjective is still asked."""
+    for record in (
+        {"form": "👵", "glosses": {"en": ["old woman"], "ru": ["пожилая женщина"]}},
+        {"form": "🥵", "glosses": {"en": ["hot face"], "ru": ["лицо в жару"]}},
+        {"form": "😐", "glosses": {"en": ["neutral face"], "ru": ["нейтральное лицо"]}},
+        {"form": "🦥", "glosses": {"en": ["sloth"], "ru": ["ленивец"]}},
+    ):
+        lex.add(EntryData.from_dict(record))
+    t = lex.bridge.thresholds
+    low = Bridge(lex.workspace, t.with_(semantic=dict.fromkeys(t.semantic, 0.05), word_margin=0))
+
+    def found(text: str) -> set[str]:
+        return set(low.encode(text, stability=False).forms) & {"👵", "🥵", "😐"}
+
+    def said(text: str) -> set[tuple[str, str]]:
+        return {(lx.form, lx.source) for lx in low.encode(text, stability=False).lexemes}
+
+    assert found("The old mattress squeaked.") == set()
+    assert found("Звенят колокола старой церкви.") == set()
+    assert "всей" not in {source for _, source in said("Мы нарядили ёлку всей семьёй.")}
+    assert "still" not in {source for _, source in said("She still sleeps.")}
+
+    assert ("🦥", "lazy") not in said("The lazy cat slept.")
+    assert ("🦥", "lazy") in said("The cat was lazy.")
+    assert ("🦥", "Ленивый") not in said("Ленивый кот спал.")
+    assert ("🦥", "ленивый") in said("Кот был ленивый.")

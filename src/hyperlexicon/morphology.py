@@ -26,6 +26,64 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+# words that point, count, link or hedge rather than name (pronouns, determiners and
+# quantifiers, auxiliaries and modals, adverbs of degree, frequency and sequence, numerals):
+# no glyph stands for them by meaning, though a lexicon may name one (core's ∵ "because")
+_ENGLISH_FUNCTION = frozenset(
+    """
+    about above after again against all almost already also although always am among another
+    any anybody anyone anything anyway anywhere around away been before being below beneath
+    beside besides between both can cannot could down during each either else enough even ever
+    every everybody everyone everything everywhere few fifty first five forty four further
+    hardly her hers herself here him himself how however just least less many may maybe might
+    mine more most much must myself neither never nevertheless nine nobody none nor nothing now
+    nowhere off often once one only onto other others otherwise ought ours ourselves out over
+    own perhaps quite rather really same second seldom seven several shall should since six
+    some somebody someone something sometimes somewhat somewhere soon still such ten than then
+    there therefore these thirty those though three through thus till too toward towards twenty
+    twice two under unless until up upon us very via whatever whenever wherever whether while
+    whilst whoever whole whom whose within without would yet yours yourself yourselves
+    """.split()
+)
+# pymorphy3's parts of speech that never name: pronouns, prepositions, conjunctions,
+# particles, interjections, numerals, predicatives (можно, нельзя)
+_RUSSIAN_FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "NUMR", "PRED"})
+# and the adverbs of degree, frequency and sequence, which pymorphy3 tags as any adverb
+_RUSSIAN_FUNCTION_ADVERBS = frozenset(
+    """
+    почти очень уже еще тоже также потом затем снова опять сразу совсем лишь только даже
+    вообще иногда всегда никогда часто редко дважды трижды вдруг ведь зато поэтому поскольку
+    пока едва чуть слишком весьма довольно совершенно вполне
+    """.split()
+)
+
+
+@lru_cache(maxsize=200_000)
+def function_word(word: str, lang: str | None = None) -> bool:
+    """Does this word point, count, link or hedge rather than name («всей», «него», «будет»,
+    «почти», «два»; "all", "still", "yet", "while")? ``FUNCTION_WORDS`` lists the commonest
+    forms; this asks the word's likeliest reading. The bridge never asks such a word by
+    meaning, nor by the broader words of a noun it may spell ("while", a period of time):
+    its nearest entries are the vaguest ones (😐 "neutral face" for "all", "still" and
+    «почти» alike)."""
+    word, lang = _judged(word, lang)
+    if word in FUNCTION_WORDS:
+        return True
+    if lang == "en":
+        return word in _ENGLISH_FUNCTION
+    if lang == "ru":
+        parse = _parses(word)[0]
+        tag = parse.tag
+        if tag.POS in _RUSSIAN_FUNCTION_POS or "Apro" in tag:
+            return True
+        if parse.normal_form == "быть":
+            return True
+        return tag.POS == "ADVB" and parse.normal_form.replace("ё", "е") in (
+            _RUSSIAN_FUNCTION_ADVERBS
+        )
+    return False
+
+
 @lru_cache(maxsize=1)
 def _morph():
     import pymorphy3
@@ -153,6 +211,32 @@ _ADJECTIVE_ENDINGS = (
 )  # fmt: skip
 # consonants that alternate between a noun and its adjective: яблоко → яблочный, снег → снежный
 _ALTERNATIONS = {"ч": ("к", "ц", "т"), "ж": ("г", "з", "д"), "ш": ("х", "с"), "щ": ("ст", "ск")}
+
+
+@lru_cache(maxsize=50_000)
+def modifies(word: str, noun: str, lang: str | None = None) -> bool:
+    """Is a Russian ``word`` an adjective (or a participle) that describes ``noun``, the word
+    after it («старой церкви», «горячий чай»): does one of its adjective readings agree with
+    one of the noun's readings in case and number (and gender, in the singular)? Such a word
+    says what its noun is like: a glyph of its own meaning (👵 "old woman", 🥵 "hot face") is
+    not what the text shows. English has no agreement to read: the tagger says it
+    (``english_parts``)."""
+    word, lang = _judged(word, lang)
+    noun_word, noun_lang = _judged(noun, lang)
+    if lang != "ru" or noun_lang != "ru":
+        return False
+    nouns = [p.tag for p in _parses(noun_word) if p.tag.POS == "NOUN"]
+    for parse in _parses(word):
+        tag = parse.tag
+        if tag.POS not in ("ADJF", "PRTF"):
+            continue
+        for n in nouns:
+            if tag.case != n.case or tag.number != n.number:
+                continue
+            if tag.number == "sing" and tag.gender and n.gender and tag.gender != n.gender:
+                continue
+            return True
+    return False
 
 
 @lru_cache(maxsize=50_000)
@@ -487,15 +571,17 @@ def english_verb_forms(sentence: list[str]) -> list[bool]:
     birds", "Birds *fly* south", "My watch stopped"), on the words as its training corpus split
     them ("don't" is "do" + "n't"); a word right after a determiner is a thing whatever its
     commonest tag ("the *can* of beans", "a red *rose*")."""
-    return [verb for verb, _ in english_parts(sentence)]
+    return [verb for verb, _, _ in english_parts(sentence)]
 
 
 NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+ADJECTIVE_TAGS = frozenset({"JJ", "JJR", "JJS"})
 _VERB_BEFORE_OBJECT = frozenset({"VB", "VBD", "VBP", "VBZ"})  # finite or base forms
 
 
-def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
-    """For each word of an English sentence: (a verb here, a noun here). The verb as
+def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None, bool]]:
+    """For each word of an English sentence: (a verb here, a noun here, an adjective here:
+    tagged one, and no verb). The verb as
     ``english_verb_forms`` judges it; a noun is what the tagger tags one in this sentence
     and is no verb: "my *daughter*", "the *party*" are things though lemminflect also lists
     an adjective reading of both (``can_be_noun`` judges a word out of context). None
@@ -509,7 +595,7 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
             pieces.append(piece)
             owner.append(i)
     tags = tag(pieces)
-    out: list[tuple[bool, bool | None]] = [(False, None)] * len(sentence)
+    out: list[tuple[bool, bool | None, bool]] = [(False, None, False)] * len(sentence)
     first: dict[int, int] = {}
     for k, i in enumerate(owner):
         first.setdefault(i, k)
@@ -550,14 +636,18 @@ def english_parts(sentence: list[str]) -> list[tuple[bool, bool | None]]:
             and not unasked
         ) or inflected
         if unasked:  # a noun reading, so no verb by inflection either
-            out[i] = (False, True)
+            out[i] = (False, True, False)
             continue
         if plural_object and not verb:
-            out[i] = (False, True)
+            out[i] = (False, True, False)
             continue
         # a tag other than a noun's is no verdict: trained on news, the tagger reads "The
         # *puppy* wagged" as an adjective; None leaves the word's readings to judge
-        out[i] = (verb, True if not verb and tags[k] in NOUN_TAGS else None)
+        out[i] = (
+            verb,
+            True if not verb and tags[k] in NOUN_TAGS else None,
+            not verb and tags[k] in ADJECTIVE_TAGS,
+        )
     return out
 
 
