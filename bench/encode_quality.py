@@ -12,8 +12,10 @@ schema and the embedder), it prints for (a) the full bridge (``lexicon.bridge.en
 stability re-encode), (b) the exact+lemma layers alone, (c) the full bridge on the
 ``xling-en`` lexicon below (the same emoji glossed in English only: a lexicon that does not
 speak the sentence's language, where a Russian sentence is understood through the bilingual
-dictionary) and (d) on ``xling-ru``, the same emoji glossed in Russian only, where an English
-sentence is; overall, by language and by tag:
+dictionary), (d) on ``xling-ru``, the same emoji glossed in Russian only, where an English
+sentence is, and (e) on ``names-only``, the whole core+emoji lexicon with each language's first
+gloss alone (its name, no CLDR keywords: a lexicon of the shape a person writes, where the
+layers that reach past a name carry more of the work); overall, by language and by tag:
 
 * concept recall: concepts found / concepts labelled. A concept is found when one of its
   acceptable forms is among the scene's lexemes, or is a component reference of one (a cluster
@@ -26,7 +28,7 @@ sentence is; overall, by language and by tag:
   the scene reports as unmatched (what growth proposes from);
 * lexemes by layer: for each configuration, the acceptable and the spurious lexemes each layer
   of the bridge put in the scenes (``how``: exact, lemma, phrase, related, compound, semantic,
-  archetype), which says what a layer adds for what it costs.
+  translated, archetype), which says what a layer adds for what it costs.
 
 Forms are compared without variation selectors (U+FE0E, U+FE0F): the store keeps core's ``🕯``
 where the emoji seed has ``🕯️``, and they are one form. Skin-tone, gender-sign and direction
@@ -80,6 +82,7 @@ OUT = HERE / "out" / "encode_quality"
 LANGS = ("ru", "en")
 XLING = "xling-en"
 XLING_RU = "xling-ru"
+NAMES = "names-only"
 RAW = "raw embedder, brute-force cosine"
 SEARCH = 'lex.search(mode="semantic")'
 PLAIN = "lex.search, bilingual off"
@@ -214,7 +217,8 @@ def cache_key(seeds: Path, embedder: str) -> str:
     h = hashlib.sha256()
     for name in ("core.yaml", "emoji.yaml"):
         h.update(name.encode() + b"\0" + (seeds / name).read_bytes())
-    h.update(f"schema {index.SCHEMA}\0embedder {embedder}\0{XLING} {XLING_RU}\0".encode())
+    h.update(f"schema {index.SCHEMA}\0embedder {embedder}\0{XLING} {XLING_RU} {NAMES}\0".encode())
+    h.update(inspect.getsource(names_only).encode())
     h.update(inspect.getsource(index.documents).encode())
     return h.hexdigest()[:16]
 
@@ -230,6 +234,19 @@ def glossed_in(lang: str, entries: Iterable[dict[str, Any]]) -> list[dict[str, A
             continue
         kept = {k: v for k, v in e.items() if k not in ("glosses", "components", "examples")}
         out.append({**kept, "glosses": {lang: list(glosses)}})
+    return out
+
+
+def names_only(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The core+emoji lexicon's entries (as its export gives them) with each language's first
+    gloss alone, their name: a lexicon of another shape than the seeds' (a person's own, one
+    word or phrase an entry and no CLDR keywords), where the layers that reach meaning past a
+    name (synonyms, paraphrase) carry more of the work."""
+    out = []
+    for e in entries:
+        glosses = {lang: list(g[:1]) for lang, g in (e.get("glosses") or {}).items() if g}
+        kept = {k: v for k, v in e.items() if k not in ("glosses", "examples")}
+        out.append({**kept, "glosses": glosses})
     return out
 
 
@@ -272,6 +289,20 @@ def build(home: Path, seeds: Path, log: Callable[[str], None]) -> None:
             xl.import_file(path)
             xl.sync()
             log(f"  {name}: {xl.count()} entries indexed ({time.perf_counter() - t:.0f} s in all)")
+        path = home / f"{NAMES}.yaml"
+        doc = {
+            "hyperlexicon": 1,
+            "lexicon": NAMES,
+            "description": "core+emoji with each language's first gloss alone "
+            "(bench/encode_quality.py)",
+            "entries": names_only(e.data.to_dict() for e in lex.entries()),
+        }
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+        lex.create_lexicon(NAMES, doc["description"])
+        xl = lex.using(NAMES)
+        xl.import_file(path)
+        xl.sync()
+        log(f"  {NAMES}: {xl.count()} entries indexed ({time.perf_counter() - t:.0f} s in all)")
     finally:
         lex.close()
 
@@ -302,6 +333,7 @@ def open_store(
     lex.sync()
     lex.using(XLING).sync()
     lex.using(XLING_RU).sync()
+    lex.using(NAMES).sync()
     return lex, home
 
 
@@ -754,6 +786,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "exact+lemma": Bridge(lex.workspace, full.thresholds, layers=("exact", "lemma")),
             "full, English-only lexicon": Bridge(lex.using(XLING).workspace, full.thresholds),
             "full, Russian-only lexicon": Bridge(lex.using(XLING_RU).workspace, full.thresholds),
+            "full, names-only lexicon": Bridge(lex.using(NAMES).workspace, full.thresholds),
         }
         refs = Refs(lex)
         full.encode("прогрев модели", stability=False)  # the model loads once, here
