@@ -2147,11 +2147,10 @@ class Bridge:
             strict = i not in alone or tokens[i].verb_form
             need = threshold + self.thresholds.word_margin if strict else threshold
             word = (tokens[i].start, tokens[i].end)
-            feels = self._feels(run, i)
             # a word of feeling stands for the nearest face near enough to it ("terrified":
             # 😨, "happily": ☺️), before any other entry: a glyph shows a feeling on a face
             faces = [r for r in ranked if r[0] >= self.thresholds.feeling and _a_face(r[2].data)]
-            if faces and feels:
+            if faces and self._feels(run, i):
                 ranked = [faces[0], *(r for r in ranked if r is not faces[0])]
                 candidates.append((ranked[0][0], (i,), word, ranked, "semantic"))
             elif ranked and ranked[0][0] >= need:
