@@ -172,7 +172,8 @@ def simulate(lex: Lexicon, noise: float = 0.1, seed: int = 3) -> None:
     matches across the whole score range, as an exploration phase would."""
     rows = [
         line.split("\t")
-        for line in (DATA / "semantic_queries.tsv").read_text().splitlines()
+        for name in ("semantic_queries.tsv", "calibration_queries.tsv")
+        for line in (DATA / name).read_text().splitlines()
         if line and not line.startswith("#")
     ]
     queries = [(q, form) for q, form in rows if q.isascii()] + [(d, None) for d in DISTRACTORS]
@@ -228,8 +229,11 @@ def test_calibrated_threshold_beats_the_default_on_held_out_data(minilm: Lexicon
     m = result.metrics["semantic:default"]
     assert m["pairs"] >= 30
     before, after = m["held_out_before"], m["held_out_after"]
-    # held-out F1 0.63 → 0.70 (0.55 → 0.67 before the bridge ranked its semantic hits from
-    # the common centre, which made the default's own picks better: docs/index.md)
+    # held-out F1 0.32 → 0.57 on 72 pairs (stop 53: the bridge no longer asks adjectives
+    # before their nouns and words that point or hedge by meaning, whose matches made 15 of
+    # the 46 pairs the semantic_queries.tsv paraphrases alone gave, so the simulated user
+    # judges calibration_queries.tsv's too; 0.63 → 0.70 before, 0.55 → 0.67 before the
+    # bridge ranked its semantic hits from the common centre: docs/index.md)
     assert after["f1"] > before["f1"] + 0.05, m
     assert m["adopted"] and result.thresholds.semantic["default"] < 0.6
     # stored, and used by encode from now on

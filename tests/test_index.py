@@ -527,7 +527,7 @@ def test_the_bridge_reads_the_entries_not_active_once_a_revision(
     assert index._usable_snapshot(name) is not None
     texts = [
         "пламя костра и страх в тишине, a burning flame in the quiet night",
-        "жаркое пламя в камине",
+        "жаркое пламя в камине, distilling in a laboratory",
     ]
     want = [lex.encode(text, stability=False, log=False) for text in texts]
     index.forget_snapshot(name)

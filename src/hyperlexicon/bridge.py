@@ -2054,7 +2054,8 @@ class Bridge:
         # the vaguest, 😐 for "all", "still" and «почти» alike); an adjective before the noun
         # it describes says what that noun is like ("old mattress" shows no 👵 "old woman"):
         # it is neither asked alone nor explained by a run's match (main set 0.384 → 0.375
-        # spurious a sentence, recall the same), though a feeling still shows on a face
+        # spurious a sentence, recall the same), though a feeling still shows on a face (and
+        # only there: "heavy" of "a heavy downpour" is a feeling, and no ♄ "heaviness")
         said = [
             i
             for a, b in runs
@@ -2065,7 +2066,7 @@ class Bridge:
             and known(tokens[i].text, run.lang)
         ]
         words = [i for i in said if not function_word(tokens[i].text, run.lang)]
-        describing = {i for i in words if _describes_next(tokens, i) and not self._feels(run, i)}
+        describing = {i for i in words if _describes_next(tokens, i)}
         sentences = _sentences(tokens)
         run_texts = [text[tokens[a].start : tokens[b].end] for a, b in runs]
         # a verb form asks as its verb ("to rise" for "rose", «пить» for «пила»), not as the
@@ -2132,8 +2133,6 @@ class Bridge:
             i for a, b in runs for i in words if a <= i <= b and sum(a <= j <= b for j in said) == 1
         }
         for i, hits in zip(words, word_results, strict=True):
-            if i in describing:
-                continue
             ranked = self._usable(self._ranked_hits(hits, entries), run)
             if tokens[i].verb_form:  # not the noun the verb spells ("rang" is no ring)
                 spelled = {tokens[i].spells, tokens[i].text.casefold()}
@@ -2153,6 +2152,8 @@ class Bridge:
             if faces and self._feels(run, i):
                 ranked = [faces[0], *(r for r in ranked if r is not faces[0])]
                 candidates.append((ranked[0][0], (i,), word, ranked, "semantic"))
+            elif i in describing:
+                continue  # an adjective before its noun: a feeling's face, nothing else
             elif ranked and ranked[0][0] >= need:
                 candidates.append((ranked[0][0], (i,), word, ranked, "semantic"))
             elif ranked and self._a_free_verb(run, i):
@@ -2342,7 +2343,8 @@ class Bridge:
 
     def _coverage(self, scene: Scene, run: _Run) -> None:
         """Coverage counts the content words (and glyphs) a lexeme explains — its claims —
-        not the characters its span reaches: a word inside a matched span that nothing
+        not the characters its span reaches (a word that points or hedges counts only where a
+        lexeme explains it): a word inside a matched span that nothing
         explains is unmatched, so growth sees it. A fused word told by some of its parts
         counts as the share of its parts told, the others unmatched over its span."""
         tokens, claimed, splits = run.tokens, run.claimed, run.splits
@@ -2359,6 +2361,11 @@ class Bridge:
                         covered += 1
                 continue
             if not tok.content:
+                continue
+            if claimed[i] is None and i not in run.unsaid and function_word(tok.text, run.lang):
+                # a word that points or hedges ("all", «почти») names nothing a lexicon lacks:
+                # no gap in the scene, and nothing for growth to propose (one a lexicon names,
+                # as core's ∵ "because", counts where it is matched)
                 continue
             content += 1
             if i in run.unsaid:
