@@ -244,7 +244,7 @@ with hyperlexicon.open() as lex:
     scenes = [
         lex.encode(text, stability=False, log=False).hyperstring
         for text in ("Вечером начался сильный ливень, и собака залаяла у ворот",
-                     "She rang the bell while the tide rose quickly over the rocks")
+                     "She lit a candle while the tide rose quickly over the rocks")
     ]
 print(json.dumps({"frozen": frozen, "loaded": sorted(set(sys.modules) - before),
                   "scenes": scenes}))
