@@ -262,8 +262,8 @@ def settings_for(home: Path, bilingual: str = "auto") -> Any:
 
 
 def build(home: Path, seeds: Path, log: Callable[[str], None]) -> None:
-    """``init --seed core,emoji`` with its index, the English-only ``xling-en`` lexicon and
-    the Russian-only ``xling-ru``."""
+    """``init --seed core,emoji`` with its index, the English-only ``xling-en`` lexicon, the
+    Russian-only ``xling-ru`` and ``names-only``."""
     from hyperlexicon.lexicon import Lexicon
 
     home.mkdir(parents=True)
@@ -273,36 +273,25 @@ def build(home: Path, seeds: Path, log: Callable[[str], None]) -> None:
         log(f"  init --seed core,emoji: {report.created if report else 0} entries")
         lex.sync(progress=None)
         log(f"  index built ({time.perf_counter() - t:.0f} s)")
-        emoji = read_yaml(seeds / "emoji.yaml")
-        for name, lang, language in ((XLING, "en", "English"), (XLING_RU, "ru", "Russian")):
+
+        def derived(name: str, description: str, entries: list[dict[str, Any]]) -> None:
+            """Another lexicon of the store, from these entries, imported and indexed."""
             path = home / f"{name}.yaml"
-            doc = {
-                "hyperlexicon": 1,
-                "lexicon": name,
-                "description": f"the emoji seed with {language} glosses only "
-                "(bench/encode_quality.py)",
-                "entries": glossed_in(lang, emoji["entries"]),
-            }
+            doc = {"hyperlexicon": 1, "lexicon": name, "description": description}
+            doc["entries"] = entries
             path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
-            lex.create_lexicon(name, doc["description"])
+            lex.create_lexicon(name, description)
             xl = lex.using(name)
             xl.import_file(path)
             xl.sync()
             log(f"  {name}: {xl.count()} entries indexed ({time.perf_counter() - t:.0f} s in all)")
-        path = home / f"{NAMES}.yaml"
-        doc = {
-            "hyperlexicon": 1,
-            "lexicon": NAMES,
-            "description": "core+emoji with each language's first gloss alone "
-            "(bench/encode_quality.py)",
-            "entries": names_only(e.data.to_dict() for e in lex.entries()),
-        }
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
-        lex.create_lexicon(NAMES, doc["description"])
-        xl = lex.using(NAMES)
-        xl.import_file(path)
-        xl.sync()
-        log(f"  {NAMES}: {xl.count()} entries indexed ({time.perf_counter() - t:.0f} s in all)")
+
+        emoji = read_yaml(seeds / "emoji.yaml")
+        for name, lang, language in ((XLING, "en", "English"), (XLING_RU, "ru", "Russian")):
+            description = f"the emoji seed with {language} glosses only (bench/encode_quality.py)"
+            derived(name, description, glossed_in(lang, emoji["entries"]))
+        description = "core+emoji with each language's first gloss alone (bench/encode_quality.py)"
+        derived(NAMES, description, names_only(e.data.to_dict() for e in lex.entries()))
     finally:
         lex.close()
 

@@ -13,6 +13,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -307,3 +308,21 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         timeout=180,
     ):
         yield url
+
+
+def log_scene(lex: Lexicon, text: str, scene: Any, author: str = "test") -> int:
+    """Log a scene some other bridge made (exploring thresholds, say) as the lexicon logs its
+    own encodes, so feedback can be given on it; the query's id."""
+    with lex.store.write() as s:
+        return lex.store.insert_query(
+            s,
+            lex.name,
+            mode="encode",
+            input=text,
+            params={"register": None},
+            result=scene.to_dict(),
+            output=scene.hyperstring,
+            revision=scene.revision,
+            latency_ms=1.0,
+            author=author,
+        )

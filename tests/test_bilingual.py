@@ -25,6 +25,8 @@ from hyperlexicon.lexicon import Lexicon
 from hyperlexicon.morphology import acts_shown, nominatives, verb_lemmas
 from hyperlexicon.thesaurus import source_for as thesaurus_source
 
+from .fixtures import log_scene
+
 # articles in the layout of Mueller's dictionary (Debian's mueller7-dict)
 ARTICLES = {
     "fire": (
@@ -951,19 +953,7 @@ def test_a_noun_the_dictionary_lacks_finds_its_translation_among_the_glosses(
         # a user's verdict on it is a translated pair, which calibration fits apart from the
         # semantic threshold (a word's cosine with one gloss, not a text's with a document)
         scene = Bridge(lex.workspace, t).encode("Я забыл ноутбук.", stability=False)
-        with lex.store.write() as s:
-            qid = lex.store.insert_query(
-                s,
-                lex.name,
-                mode="encode",
-                input="Я забыл ноутбук.",
-                params={"register": None},
-                result=scene.to_dict(),
-                output=scene.hyperstring,
-                revision=scene.revision,
-                latency_ms=1.0,
-                author="test",
-            )
+        qid = log_scene(lex, "Я забыл ноутбук.", scene)
         lex.feedback(qid, "accept", lexeme="💻")
         assert calibration.pairs(lex.workspace) == [
             calibration.Pair(scene.lexemes[0].score, True, "default", "translated")

@@ -21,7 +21,7 @@ from hyperlexicon.errors import BadInputError, ConflictError, NotFoundError
 from hyperlexicon.lexicon import Lexicon
 from hyperlexicon.stability import Thresholds
 
-from .fixtures import DATA
+from .fixtures import DATA, log_scene
 
 
 @pytest.fixture
@@ -180,19 +180,7 @@ def simulate(lex: Lexicon, noise: float = 0.1, seed: int = 3) -> None:
     explore = Bridge(lex.workspace, Thresholds(semantic={k: 0.2 for k in Thresholds().semantic}))
     for text, expected in queries:
         scene = explore.encode(text, stability=False)
-        with lex.store.write() as s:
-            qid = lex.store.insert_query(
-                s,
-                "core",
-                mode="encode",
-                input=text,
-                params={"register": None},
-                result=scene.to_dict(),
-                output=scene.hyperstring,
-                revision=scene.revision,
-                latency_ms=1.0,
-                author="sim",
-            )
+        qid = log_scene(lex, text, scene, author="sim")
         for lx in scene.lexemes:
             if lx.how == "semantic":
                 right = expected is not None and lx.form == expected
