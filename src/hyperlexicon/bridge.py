@@ -2065,7 +2065,7 @@ class Bridge:
             and claimed[i] is None
             and known(tokens[i].text, run.lang)
         ]
-        words = [i for i in said if not function_word(tokens[i].text, run.lang)]
+        words = [i for i in said if not function_word(tokens[i].text)]
         describing = {i for i in words if _describes_next(tokens, i)}
         sentences = _sentences(tokens)
         run_texts = [text[tokens[a].start : tokens[b].end] for a, b in runs]
@@ -2362,7 +2362,7 @@ class Bridge:
                 continue
             if not tok.content:
                 continue
-            if claimed[i] is None and i not in run.unsaid and function_word(tok.text, run.lang):
+            if claimed[i] is None and i not in run.unsaid and function_word(tok.text):
                 # a word that points or hedges ("all", «почти») names nothing a lexicon lacks:
                 # no gap in the scene, and nothing for growth to propose (one a lexicon names,
                 # as core's ∵ "because", counts where it is matched)
@@ -3522,7 +3522,7 @@ def _free_nouns(run: _Run) -> list[int]:
         and tok.content
         and run.claimed[i] is None
         and not tok.verb_form
-        and not function_word(tok.text, run.lang)
+        and not function_word(tok.text)
         and _can_be_noun(tok, run.lang)
     ]
 
