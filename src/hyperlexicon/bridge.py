@@ -171,6 +171,13 @@ class Token:
             )
         return self.kind in ("glyph", "delta")
 
+    @property
+    def hedges(self) -> bool:
+        """A word that points, counts, links or hedges (``morphology.function_word``, in
+        its own script's language): never asked by meaning, and no gap in the scene where
+        nothing explains it, though a lexicon may name one (core's ∵ "because")."""
+        return self.kind == "word" and function_word(self.text)
+
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
@@ -2065,7 +2072,7 @@ class Bridge:
             and claimed[i] is None
             and known(tokens[i].text, run.lang)
         ]
-        words = [i for i in said if not function_word(tokens[i].text)]
+        words = [i for i in said if not tokens[i].hedges]
         describing = {i for i in words if _describes_next(tokens, i)}
         sentences = _sentences(tokens)
         run_texts = [text[tokens[a].start : tokens[b].end] for a, b in runs]
@@ -2362,7 +2369,7 @@ class Bridge:
                 continue
             if not tok.content:
                 continue
-            if claimed[i] is None and i not in run.unsaid and function_word(tok.text):
+            if claimed[i] is None and i not in run.unsaid and tok.hedges:
                 # a word that points or hedges ("all", «почти») names nothing a lexicon lacks:
                 # no gap in the scene, and nothing for growth to propose (one a lexicon names,
                 # as core's ∵ "because", counts where it is matched)
@@ -3522,7 +3529,7 @@ def _free_nouns(run: _Run) -> list[int]:
         and tok.content
         and run.claimed[i] is None
         and not tok.verb_form
-        and not function_word(tok.text)
+        and not tok.hedges
         and _can_be_noun(tok, run.lang)
     ]
 
