@@ -378,6 +378,30 @@ def test_the_common_centre_is_the_mean_of_the_common_words_kept_per_model(
     assert abs(float(np.mean(from_centre(a, b, centre)))) < 0.05
 
 
+def test_a_documents_hubness_is_its_nearness_to_common_words_kept_per_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``hubness``: the mean cosine of a document's ten nearest common words, read against
+    the words' vectors embedded once per model and kept in the model cache. A document of
+    one plain word is a hub (it is a common word itself: its nearest is itself, 1.0); a
+    document of several specific words is not."""
+    from hyperlexicon import embeddings
+
+    use = get_embedder("use-multilingual")
+    common = embeddings.common_vectors(use)
+    assert common.shape[1] == use.dimension and common.dtype == np.float32
+    assert np.allclose(np.linalg.norm(common, axis=1), 1.0, atol=1e-2)
+    assert np.allclose(common.mean(axis=0), common_centre(use), atol=1e-3)
+    water, specific = use.encode(["water", "red paper lantern, festival, izakaya"])
+    hubs = embeddings.hubness(use, [water, specific])
+    assert hubs.shape == (2,) and hubs[0] > hubs[1] + 0.1, hubs
+    # a new process reads the vectors from the model cache instead of embedding the words
+    monkeypatch.setattr(embeddings, "_commons", {})
+    monkeypatch.setattr(use, "encode", lambda texts: pytest.fail("embedded the words again"))
+    assert np.array_equal(embeddings.common_vectors(use), common)
+    assert embeddings.hubness(use, np.zeros((0, use.dimension))).shape == (0,)
+
+
 def test_the_common_words_are_wordfreqs_as_the_script_builds_them() -> None:
     script = Path(__file__).resolve().parent.parent / "scripts" / "common_words.py"
     done = subprocess.run(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -622,3 +623,36 @@ def test_an_idiom_is_an_adverb_and_no_noun(wordnet: Thesaurus) -> None:
         assert wordnet.is_adverb_only(idiom), idiom
     for phrase in ("fire engine", "at home", "at night", "all night", "zzzq zzzq"):
         assert not wordnet.is_adverb_only(phrase), phrase
+
+
+def test_a_broader_or_defining_words_entry_is_held_to_its_hubness(
+    indexed_sqlite: Lexicon, wordnet: Thesaurus
+) -> None:
+    """On a lexicon of names alone, 🜄 "water" is a hub: near every word of its field, "tea"
+    (WordNet: a beverage made by steeping leaves in water) as much as "lake". Reached through
+    a word of the definition, it is held to its hubness (``related_hub``) and does not stand
+    for tea; 🛏️ "bed", reached by "mattress" the same way, is no hub and does. With the
+    check off, tea gives 🜄: the check, not the relation, is what refuses it."""
+    lex = indexed_sqlite
+    lex.create_lexicon("names", "one name an entry")
+    names = lex.using("names")
+    for form, en, ru in (("🜄", "water", "вода"), ("🛏️", "bed", "кровать"), ("🍯", "honey", "мёд")):
+        names.add(EntryData.from_dict({"form": form, "glosses": {"en": [en], "ru": [ru]}}))
+    names.sync()
+    with_wn = Lexicon(
+        lex.settings.with_(thesaurus=wordnet.source, bilingual="off", lexicon="names"),
+        store=lex.store,
+    )
+    tea, mattress = "We had tea with honey", "The old mattress squeaked all night"
+    try:
+        t = with_wn.bridge.thresholds
+
+        def related(thresholds: Any, text: str) -> dict[str, str]:
+            scene = Bridge(with_wn.workspace, thresholds).encode(text, stability=False)
+            return {lx.source: lx.form for lx in scene.lexemes if lx.how == "related"}
+
+        assert related(t, tea) == {}
+        assert related(t.with_(related_hub=-1.0), tea) == {"tea": "🜄"}
+        assert related(t, mattress) == {"mattress": "🛏️"}
+    finally:
+        with_wn.close()

@@ -1707,6 +1707,9 @@ class Bridge:
                 candidates.append([c[1] for c in ranked])
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
+        # the hubness of each entry a broader word or a definition led to (``related_hub``)
+        weak = {c[1] for _, i, ranked in asked for c in ranked if _weakly(related, i, c[1])}
+        hubs = self.ws.index().hubness(self.name, sorted(weak), langs) if weak else {}
         translations = self._translations()
         out: list[tuple[int, list[Any]] | None] = list(singles)
         t = self.thresholds
@@ -1823,6 +1826,11 @@ class Bridge:
                     max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor_for(i, c)
                     and (whole.get(c[1], -1.0) >= t.keyword_sentence or a_time(i))
                     and not another_thing(i, c)
+                    and (
+                        c[1] not in hubs
+                        or alone.get(c[1], -1.0) - hubs[c[1]] >= t.related_hub
+                        or not _weakly(related, i, c[1])
+                    )
                 )
             ]
             if not kept:
@@ -2973,6 +2981,12 @@ class Bridge:
             source=text[span[0] : span[1]] if (text is not None and span) else "",
             phase=phase,
         )
+
+
+def _weakly(related: dict[tuple[int, int], float] | None, i: int, entry_id: int) -> bool:
+    """Whether the thesaurus led word ``i`` to the entry by a broader word, a rarer sense or
+    a word of its definition, not by a synonym in its first sense."""
+    return bool(related) and related.get((i, entry_id), SYNONYM) < SYNONYM
 
 
 def _linked_keys(entries: Iterable[EntryData]) -> set[str]:

@@ -664,7 +664,10 @@ def _model_path(spec: str) -> Path:
 
 COMMON_WORDS = Path(__file__).resolve().parent / "data" / "common_words.txt"
 _centres: dict[tuple[str, str, int], np.ndarray] = {}
+_commons: dict[tuple[str, str, int], np.ndarray] = {}
 _centres_lock = threading.Lock()
+# how many of a document's nearest common words say how much of a hub it is (``hubness``)
+HUB_NEIGHBOURS = 10
 
 
 def common_centre(embedder: Embedder) -> np.ndarray:
@@ -685,22 +688,90 @@ def common_centre(embedder: Embedder) -> np.ndarray:
         held = _centres.get(ident)
     if held is not None:
         return held
-    words_text = COMMON_WORDS.read_text("utf-8")
-    key = hashlib.sha256(repr((ident, words_text)).encode()).hexdigest()[:20]
-    path = model_cache_dir() / "centres" / f"{key}.npy"
+    path = _common_path(embedder, "centres")
     centre = None
     with contextlib.suppress(OSError, ValueError):
         centre = np.load(path)
     if centre is None or centre.shape != (embedder.dimension,):
-        words = [w for w in words_text.splitlines() if w and not w.startswith("#")]
-        centre = normalize(embedder.encode(words)).mean(axis=0).astype(np.float32)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy")
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, centre)
-        os.replace(tmp, path)
+        centre = _embed_common(embedder).mean(axis=0).astype(np.float32)
+        _keep(path, centre)
     with _centres_lock:
         return _centres.setdefault(ident, centre)
+
+
+def common_vectors(embedder: Embedder) -> np.ndarray:
+    """The unit vectors of the words of ``data/common_words.txt`` in this embedder's space,
+    one row a word: what ``hubness`` measures a document against. Embedded with the centre,
+    once per model, and kept in the model cache as float16 (10 MB for the bundled model's
+    512 dimensions); only the paths that ask for a hub's measure load it."""
+    import numpy as np
+
+    ident = (embedder.name, embedder.model, embedder.dimension)
+    with _centres_lock:
+        held = _commons.get(ident)
+    if held is not None:
+        return held
+    vectors = None
+    with contextlib.suppress(OSError, ValueError):
+        vectors = np.load(_common_path(embedder, "common"))
+    if vectors is None or vectors.shape != (len(_common_words()), embedder.dimension):
+        vectors = _embed_common(embedder)
+    with _centres_lock:
+        return _commons.setdefault(ident, vectors.astype(np.float32))
+
+
+def _common_words() -> list[str]:
+    text = COMMON_WORDS.read_text("utf-8")
+    return [w for w in text.splitlines() if w and not w.startswith("#")]
+
+
+def _common_path(embedder: Embedder, kind: str) -> Path:
+    """Where the model cache keeps the common words' ``kind`` (centre or vectors), keyed by
+    the model and the word list."""
+    ident = (embedder.name, embedder.model, embedder.dimension)
+    words_text = COMMON_WORDS.read_text("utf-8")
+    key = hashlib.sha256(repr((ident, words_text)).encode()).hexdigest()[:20]
+    return model_cache_dir() / kind / f"{key}.npy"
+
+
+def _embed_common(embedder: Embedder) -> np.ndarray:
+    """The common words' unit vectors, embedded now and kept (as float16) for ``common_vectors``."""
+    import numpy as np
+
+    vectors = normalize(embedder.encode(_common_words())).astype(np.float32)
+    _keep(_common_path(embedder, "common"), vectors.astype(np.float16))
+    return vectors
+
+
+def _keep(path: Path, array: np.ndarray) -> None:
+    """Write an array into the model cache whole or not at all (another process may read it)."""
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy")
+    with os.fdopen(fd, "wb") as f:
+        np.save(f, array)
+    os.replace(tmp, path)
+
+
+def hubness(embedder: Embedder, documents: Any) -> np.ndarray:
+    """How near each unit document lies to ordinary words in general: the mean cosine of its
+    ``HUB_NEIGHBOURS`` nearest common words, one number a document.
+
+    A document of one plain word (core's 🜄 "water", ⧖ "time") is a "hub": near almost any
+    word of its field, so a plain cosine of 0.5 from "tea" or "lake" says little about them.
+    A cosine read against the document's own hubness (as CSLS does for bilingual lexicon
+    induction, Conneau et al. 2018) is comparable across documents of every shape: one name
+    alone or a name with a dozen keywords (docs/bridge.md, "Stop 54")."""
+    import numpy as np
+
+    docs = np.atleast_2d(np.asarray(documents, dtype=np.float32))
+    if not len(docs):
+        return np.zeros(0, dtype=np.float32)
+    with one_blas_thread():
+        sims = docs @ common_vectors(embedder).T
+    k = min(HUB_NEIGHBOURS, sims.shape[1])
+    return np.partition(sims, -k, axis=1)[:, -k:].mean(axis=1)
 
 
 def from_centre(queries: Any, documents: Any, centre: Any) -> np.ndarray:

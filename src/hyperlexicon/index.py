@@ -2273,6 +2273,24 @@ class Index:
             sims = (vectors @ np.asarray(stored, dtype=np.float32).T).tolist()
         return [{c: sims[t][row[c]] for c in cs if c in row} for t, cs in enumerate(candidates)]
 
+    def hubness(self, lexicon: str, ids: Sequence[int], langs: Sequence[str]) -> dict[int, float]:
+        """Each entry's hubness (``embeddings.hubness``), of its document in the first of
+        ``langs`` it has, as ``closeness`` reads it: what a cosine with that document is
+        measured against where the document's shape would otherwise decide."""
+        from .embeddings import hubness
+
+        langs = list(dict.fromkeys(langs))
+        got = self.vectors(lexicon, [f"{i}:{lang}" for i in dict.fromkeys(ids) for lang in langs])
+        found = {
+            i: v
+            for i in dict.fromkeys(ids)
+            if (v := next((got[k] for lang in langs if (k := f"{i}:{lang}") in got), None))
+            is not None
+        }
+        if not found:
+            return {}
+        return dict(zip(found, hubness(self.embedder, list(found.values())).tolist(), strict=True))
+
     def status(self, store: Store, lexicon: str) -> dict[str, Any]:
         with store.read() as s:
             lx = store.lexicon_id(s, lexicon)

@@ -80,6 +80,12 @@ class Thresholds:
     keyword_unshared: float = 0.15
     # a word no gloss names, by a synonym or broader word the thesaurus gives ("sedan" → car)
     keyword_related: float = 0.45
+    # ... and, for a broader word or a word of its definition (not a synonym), the least that
+    # the word's closeness to the entry may fall short of the entry's hubness (the mean
+    # closeness of its document to its ten nearest common words): a one-word document such
+    # as core's 🜄 "water" is near every word of its field, "tea" and "lake" alike, at 0.5 or
+    # more (see docs/bridge.md, "Stop 54")
+    related_hub: float = -0.22
     # a noun no gloss of its language names, by a gloss of a nearest entry in the other
     # language as near the word alone as its translation is (ноутбук, laptop: 0.90): an
     # entry's name, or one of its further glosses (0.85 against 0.8 for both, on the
@@ -122,6 +128,7 @@ class Thresholds:
             "keyword_sentence": self.keyword_sentence,
             "keyword_unshared": self.keyword_unshared,
             "keyword_related": self.keyword_related,
+            "related_hub": self.related_hub,
             "translated_name": self.translated_name,
             "translated_keyword": self.translated_keyword,
             "translated_act": self.translated_act,
