@@ -400,6 +400,9 @@ def test_a_documents_hubness_is_its_nearness_to_common_words_kept_per_model(
     monkeypatch.setattr(use, "encode", lambda texts: pytest.fail("embedded the words again"))
     assert np.array_equal(embeddings.common_vectors(use), common)
     assert embeddings.hubness(use, np.zeros((0, use.dimension))).shape == (0,)
+    # a document's hubness is kept by its bytes: asked again, it is not computed again
+    monkeypatch.setattr(embeddings, "common_vectors", lambda e: pytest.fail("computed again"))
+    assert embeddings.hubness(use, [specific, water]).tolist() == hubs[::-1].tolist()
 
 
 def test_the_common_words_are_wordfreqs_as_the_script_builds_them() -> None:

@@ -1707,9 +1707,6 @@ class Bridge:
                 candidates.append([c[1] for c in ranked])
         langs = list(dict.fromkeys((run.lang, "en", "ru")))
         closeness = self.ws.index().closeness(self.name, texts, candidates, langs)
-        # the hubness of each entry a broader word or a definition led to (``related_hub``)
-        weak = {c[1] for _, i, ranked in asked for c in ranked if _weakly(related, i, c[1])}
-        hubs = self.ws.index().hubness(self.name, sorted(weak), langs) if weak else {}
         translations = self._translations()
         out: list[tuple[int, list[Any]] | None] = list(singles)
         t = self.thresholds
@@ -1826,13 +1823,18 @@ class Bridge:
                     max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor_for(i, c)
                     and (whole.get(c[1], -1.0) >= t.keyword_sentence or a_time(i))
                     and not another_thing(i, c)
-                    and (
-                        c[1] not in hubs
-                        or alone.get(c[1], -1.0) - hubs[c[1]] >= t.related_hub
-                        or not _weakly(related, i, c[1])
-                    )
                 )
             ]
+            # an entry a broader word or a definition led to, read against its hubness
+            # (``related_hub``); asked only of the ones kept so far, each about 1 ms
+            weak = [c[1] for c in kept if _weakly(related, i, c[1])]
+            if weak:
+                hubs = self.ws.index().hubness(self.name, weak, langs)
+                kept = [
+                    c
+                    for c in kept
+                    if c[1] not in hubs or alone.get(c[1], -1.0) - hubs[c[1]] >= t.related_hub
+                ]
             if not kept:
                 out[n] = None
                 continue
