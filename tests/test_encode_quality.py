@@ -1202,3 +1202,40 @@ def test_a_word_that_points_or_describes_is_not_asked_by_meaning(lex: Lexicon) -
     assert ("🦥", "lazy") in said("The cat was lazy.")
     assert ("🦥", "Ленивый") not in said("Ленивый кот спал.")
     assert ("🦥", "ленивый") in said("Кот был ленивый.")
+
+
+def test_a_russian_verb_alone_in_its_run_is_held_to_the_stricter_margin(
+    indexed_sqlite: Lexicon,
+) -> None:
+    """A verb shows a glyph less often than a noun does, so one asked by meaning alone in its
+    run must be nearer by ``word_margin``, as an English verb form is: «выла» between words
+    the lexicon names is near 🐺 "wolf" by meaning (a howl), and that is not enough. Before,
+    only a Russian verb spelled like a noun was held so («пила»), and «выла», «сел», «бил»
+    took 😥, 🫏 and 🎫 on a lexicon of names alone."""
+    lex = indexed_sqlite
+    lex.create_lexicon("verbs", "one name an entry")
+    names = lex.using("verbs")
+    for form, en, ru in (
+        ("🪟", "window", "окно"),
+        ("🌨️", "blizzard", "метель"),
+        ("🌃", "night", "ночь"),
+        ("🐺", "wolf", "волк"),
+    ):
+        names.add(EntryData.from_dict({"form": form, "glosses": {"en": [en], "ru": [ru]}}))
+    names.sync()
+    text = "Всю ночь за окном выла метель."
+    t = names.bridge.thresholds
+
+    def howled(semantic: float, margin: float) -> list[tuple[str, float]]:
+        bridge = Bridge(
+            names.workspace,
+            t.with_(semantic=dict.fromkeys(t.semantic, semantic), word_margin=margin),
+        )
+        scene = bridge.encode(text, stability=False)
+        assert {lx.source for lx in scene.lexemes} >= {"ночь", "окном", "метель"}
+        return [(lx.form, lx.score) for lx in scene.lexemes if lx.source == "выла"]
+
+    [(form, score)] = howled(0.2, 0.0)
+    assert form == "🐺" and score > 0.25
+    assert howled(score - 0.02, 0.2) == []
+    assert [f for f, _ in howled(score - 0.02, 0.0)] == ["🐺"]

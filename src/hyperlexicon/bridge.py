@@ -91,6 +91,7 @@ MIN_COMPOUND = 6  # letters: shorter words are not tried as fused compounds
 SCATTER = 2  # content words between the words of a multi-word gloss found apart
 SENSE_BAND = 0.06  # candidates this close in score are told apart by their meaning in context
 SEMANTIC_K = 5  # nearest entries asked of the index per word, run or sentence
+STEM = 5  # letters a Russian verb and a noun of its family share (``_of_its_family``)
 # entries asked per lemma and field: a common keyword («snow», «море») belongs to a dozen
 # emoji, and the context can only choose among those it is shown
 LEMMA_CANDIDATES = 24
@@ -2160,7 +2161,11 @@ class Bridge:
                 ranked = self._for_its_subject(run, i, ranked)
             # a verb is asked by meaning only (its spelling names no gloss here), and a verb
             # shows a glyph less often than a noun does: held to the stricter margin alone too
-            strict = i not in alone or tokens[i].verb_form
+            strict = (
+                i not in alone
+                or tokens[i].verb_form
+                or (_a_russian_verb(tokens[i]) and not _of_its_family(tokens[i], ranked[:1]))
+            )
             need = threshold + self.thresholds.word_margin if strict else threshold
             word = (tokens[i].start, tokens[i].end)
             # a word of feeling stands for the nearest face near enough to it ("terrified":
@@ -2989,6 +2994,24 @@ def _weakly(related: dict[tuple[int, int], float] | None, i: int, entry_id: int)
     """Whether the thesaurus led word ``i`` to the entry by a broader word, a rarer sense or
     a word of its definition, not by a synonym in its first sense."""
     return bool(related) and related.get((i, entry_id), SYNONYM) < SYNONYM
+
+
+def _a_russian_verb(tok: Token) -> bool:
+    """Whether a Russian word's likeliest reading is a verb, as an English verb form is
+    (``Token.verb_form``, which for Russian marks only a verb spelled like a noun)."""
+    return script_language(tok.text) == "ru" and russian_verb(tok.text)
+
+
+def _of_its_family(tok: Token, ranked: Sequence[Any]) -> bool:
+    """Whether the nearest entry has a Russian gloss of the verb's own family, one that
+    begins with the first ``STEM`` letters of its lemma (чувствовать: 🫀 «чувство»): the
+    entry names what the verb does, as a noun, and meaning only confirms it. «выла» and
+    🐺 «волк», «бил» and 🎫 «билет» share no such stem."""
+    stem = tok.lemma.casefold().replace("ё", "е")[:STEM]
+    if len(stem) < STEM or not ranked:
+        return False
+    glosses = ranked[0][2].data.glosses.get("ru", ())
+    return any(w.startswith(stem) for g in glosses for w in g.casefold().replace("ё", "е").split())
 
 
 def _linked_keys(entries: Iterable[EntryData]) -> set[str]:
