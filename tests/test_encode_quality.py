@@ -1210,8 +1210,8 @@ def test_a_russian_verb_alone_in_its_run_is_held_to_the_stricter_margin(
     """A verb shows a glyph less often than a noun does, so one asked by meaning alone in its
     run must be nearer by ``word_margin``, as an English verb form is: «выла» between words
     the lexicon names is near 🐺 "wolf" by meaning (a howl), and that is not enough. Before,
-    only a Russian verb spelled like a noun was held so («пила»), and «выла», «сел», «бил»
-    took 😥, 🫏 and 🎫 on a lexicon of names alone."""
+    only a Russian verb spelled like a noun was held so («пила»), and «выла», «бил» and
+    «гаснут» took 😥, 🎫 and 🌘 on a lexicon of names alone."""
     lex = indexed_sqlite
     lex.create_lexicon("verbs", "one name an entry")
     names = lex.using("verbs")
