@@ -1490,8 +1490,8 @@ class Bridge:
             and tok.content
             and run.claimed[i] is None
             and (
-                (script_language(tok.text) == "ru" and (tok.verb_form or russian_verb(tok.text)))
-                or (tok.verb_form and _english(tok))
+                _a_russian_verb(tok)
+                or (tok.verb_form and script_language(tok.text) in ("ru", "en"))
             )
         ]
         translations = self._translations() if verbs else None

@@ -2251,18 +2251,12 @@ class Index:
         ids = sorted({c for cs in candidates for c in cs})
         if not texts or not ids:
             return [{} for _ in texts]
-        langs = list(dict.fromkeys(langs))  # Chroma refuses an id asked for twice
         vectors = self.embedder.encode(list(texts))
-        got = self.vectors(lexicon, [f"{i}:{lang}" for i in ids for lang in langs])
         # each candidate's document in the first language it has, as one matrix: one product
         # for every text and candidate (a dot product each in Python was a fifth of an encode)
-        row: dict[int, int] = {}
-        stored = []
-        for c in ids:
-            found = next((got[k] for lang in langs if (k := f"{c}:{lang}") in got), None)
-            if found is not None:
-                row[c] = len(stored)
-                stored.append(found)
+        documents = self._first_documents(lexicon, ids, langs)
+        row = {c: n for n, c in enumerate(documents)}
+        stored = list(documents.values())
         if not stored:
             return [{} for _ in texts]
         from .embeddings import one_blas_thread
@@ -2279,17 +2273,25 @@ class Index:
         measured against where the document's shape would otherwise decide."""
         from .embeddings import hubness
 
-        langs = list(dict.fromkeys(langs))
-        got = self.vectors(lexicon, [f"{i}:{lang}" for i in dict.fromkeys(ids) for lang in langs])
-        found = {
-            i: v
-            for i in dict.fromkeys(ids)
-            if (v := next((got[k] for lang in langs if (k := f"{i}:{lang}") in got), None))
-            is not None
-        }
+        found = self._first_documents(lexicon, ids, langs)
         if not found:
             return {}
         return dict(zip(found, hubness(self.embedder, list(found.values())).tolist(), strict=True))
+
+    def _first_documents(
+        self, lexicon: str, ids: Sequence[int], langs: Sequence[str]
+    ) -> dict[int, Any]:
+        """Each entry's stored vector of its document in the first of ``langs`` it has, in
+        the order of ``ids`` (one read of the vectors for all of them)."""
+        ids = list(dict.fromkeys(ids))
+        langs = list(dict.fromkeys(langs))  # Chroma refuses an id asked for twice
+        got = self.vectors(lexicon, [f"{i}:{lang}" for i in ids for lang in langs])
+        found = {}
+        for i in ids:
+            vector = next((got[k] for lang in langs if (k := f"{i}:{lang}") in got), None)
+            if vector is not None:
+                found[i] = vector
+        return found
 
     def status(self, store: Store, lexicon: str) -> dict[str, Any]:
         with store.read() as s:
