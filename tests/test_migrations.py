@@ -293,3 +293,39 @@ def test_a_database_url_this_install_cannot_use_is_one_line(
     )
     assert out.returncode == 2
     assert says in out.stderr and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_the_gloss_heads_migration_finds_the_heads_of_names_already_stored(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Upgrading a database from before ``gloss_head`` fills it for the names it already
+    holds, as the store writes it for a new entry: the same rows, so an old lexicon finds
+    "woman" in "old woman" as a new one does."""
+    settings = Settings.load(home=str(tmp_path / "home"), db_url=db_url)
+    lex, _ = Lexicon.init(settings, seed="core")
+    try:
+        from hyperlexicon.entry import EntryData
+
+        lex.add(EntryData.from_dict({"form": "👵", "glosses": {"en": ["old woman"]}}))
+    finally:
+        lex.close()
+    engine = make_engine(db_url)
+
+    def heads() -> list[tuple[int, str, int, str]]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(M.GlossHead.entry_id, M.GlossHead.lang, M.GlossHead.position)
+                .add_columns(M.GlossHead.lemma)
+                .order_by(M.GlossHead.entry_id, M.GlossHead.lang)
+            )
+            return [tuple(r) for r in rows]
+
+    try:
+        written = heads()
+        assert any(lemma == "woman" for *_, lemma in written)
+        migrate.downgrade(db_url, "0007")
+        assert "gloss_head" not in inspect(engine).get_table_names()
+        migrate.upgrade(db_url)
+        assert heads() == written
+    finally:
+        engine.dispose()

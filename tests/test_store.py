@@ -240,7 +240,11 @@ def _reference_by_lemmas(
     out = []
     with lex.store.read() as s:
         lx = lex.store.lexicon_id(s, lex.name)
-        for table, field in ((M.Gloss, "gloss"), (M.Component, "component")):
+        for table, field in (
+            (M.Gloss, "gloss"),
+            (M.Component, "component"),
+            (M.GlossHead, "gloss_head"),
+        ):
             for key in keys:
                 q = (
                     select(table.lemma, table.entry_id, table.position, table.lang)
@@ -305,7 +309,9 @@ def test_bridge_reads_match_plain_queries(grown: Lexicon) -> None:
         lemmas = sorted(
             {r for (r,) in s.execute(select(M.Gloss.lemma))}
             | {r for (r,) in s.execute(select(M.Component.lemma))}
+            | {r for (r,) in s.execute(select(M.GlossHead.lemma))}
         )
+        assert s.scalar(select(func.count()).select_from(M.GlossHead)), "no name of two words"
     keys = [*lemmas[::3], lemma_key("огонь", "ru"), "нет такого слова"]
     for status, per_key in (("active", 5), (None, 5), ("active", 1), ("deprecated", 3)):
         got = [

@@ -145,6 +145,28 @@ class Gloss(Base):
     lemma: Mapped[str] = mapped_column(String(1000))
 
 
+class GlossHead(Base):
+    """The head word of each name of several words (``morphology.name_head``: "woman" of
+    "old woman"), by which a sentence that says only the head finds the name (a partial
+    match, ``Bridge._lemmas``). Kept by the store with its entry's glosses: a derived row,
+    made again wherever the glosses are."""
+
+    __tablename__ = "gloss_head"
+    __table_args__ = (
+        Index("ix_gloss_head_entry_id", "entry_id"),
+        # looked up with the glosses and components, in the same order (store.by_lemmas)
+        Index("ix_gloss_head_lemma_position_entry_id", "lemma", "position", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)  # the gloss's
+    lemma: Mapped[str] = mapped_column(String(1000))  # the head's
+    # what else the name says, each thing as its lemmas: JSON, [["birthday", "birthdays"]]
+    things: Mapped[str] = mapped_column(String(1000))
+
+
 class Component(Base):
     __tablename__ = "component"
     __table_args__ = (

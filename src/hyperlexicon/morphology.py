@@ -686,3 +686,64 @@ def _treebank_pieces(word: str) -> list[str]:
             cut = len(word) - len(clitic)  # "can't" → "ca" "n't", "won't" → "wo" "n't"
             return [word[:cut], word[cut:]]
     return [word]
+
+
+# what ends an English name's head phrase: "night *with* stars", "pot *of* food"
+_NAME_BREAKS = frozenset(
+    "of with without in on at for to and from by over under into out up as or".split()
+)
+
+
+def name_head(lemma_key_: str, text: str, lang: str | None) -> str | None:
+    """The lemma of the word a name of several words is a kind of: its head noun ("old
+    *woman*", "*night* with stars", «пожилая *женщина*», «*бокал* вина»). English: the last
+    word before a preposition or a participle ("*person* rowing boat"); Russian: the first
+    noun. None for a name of one word, or one whose words its lemma key does not match one
+    for one (a hyphen, a number). What ``name_things`` says must be said with it."""
+    lemmas_, words_ = lemma_key_.split(), text.casefold().replace("-", " ").split()
+    if len(lemmas_) < 2 or len(words_) != len(lemmas_):
+        return None
+    at = _head_at(words_, lang)
+    return lemmas_[at] if at is not None else None
+
+
+def name_things(lemma_key_: str, text: str, lang: str | None) -> tuple[frozenset[str], ...]:
+    """The other things a name of several words says besides its head (``name_head``), each
+    as the lemmas that say it: nouns ("*birthday* cake", "*bento* box", «бокал *вина*»), not
+    the qualities an adjective gives ("*old* woman", «*горячий* напиток»). Such a name is a
+    kind of its head of its own (a moon cake, not any cake), which a sentence that says only
+    the head does not mean."""
+    lemmas_, words_ = lemma_key_.split(), text.casefold().replace("-", " ").split()
+    if len(lemmas_) < 2 or len(words_) != len(lemmas_):
+        return ()
+    head = _head_at(words_, lang)
+    things = []
+    for k, word in enumerate(words_):
+        if k == head or word in _NAME_BREAKS:
+            continue
+        if lang == "en":
+            readings = english_readings(word)
+            # a word lemminflect does not know is a name or a noun ("bento", "men's")
+            if not readings or readings[0][0] in ("NOUN", "PROPN"):
+                things.append(frozenset({lemmas_[k], word}))
+        elif lang == "ru":
+            parses = _parses(word)
+            if parses and parses[0].tag.POS == "NOUN":
+                things.append(frozenset({lemmas_[k]}))
+    return tuple(things)
+
+
+def _head_at(words_: list[str], lang: str | None) -> int | None:
+    if lang == "en":
+        last = None
+        for k, word in enumerate(words_):
+            if word in _NAME_BREAKS or (k and word.endswith("ing")):
+                break
+            last = k
+        return last
+    if lang == "ru":
+        for k, word in enumerate(words_):
+            parses = _parses(word)
+            if parses and parses[0].tag.POS == "NOUN":
+                return k
+    return None

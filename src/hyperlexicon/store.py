@@ -243,9 +243,11 @@ class LexiconState:
 class LemmaHit:
     lemma: str
     entry_id: int
-    field: str  # gloss | component
+    field: str  # gloss | component | gloss_head (the head of a name of several words)
     position: int
     lang: str | None
+    # of a head: what else its name says, as JSON lists of lemmas (``gloss_heads``)
+    things: str | None = None
 
 
 @dataclass(frozen=True)
@@ -872,8 +874,8 @@ class Store:
                 values,
             )
             # a key repeated to fill the statement repeats its rows: a set keeps one of each
-            found.update((r[0], r[1], r[2], r[3], r[4]) for r in rows)
-        hits = [LemmaHit(lemma, entry_id, f, pos, lang) for f, lemma, entry_id, pos, lang in found]
+            found.update((r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
+        hits = [LemmaHit(*row) for row in ((r[1], r[2], r[0], r[3], r[4], r[5]) for r in found)]
         hits.sort(key=lambda h: (h.lemma, h.field, h.position, h.entry_id))
         return hits
 
@@ -1434,7 +1436,7 @@ class Store:
 
     def _delete_children(self, s: Session, ids: Sequence[int]) -> None:
         for chunk in _chunks(ids, BATCH):
-            for table in (M.Gloss, M.Component, M.EntryRegister, M.Example):
+            for table in (M.Gloss, M.GlossHead, M.Component, M.EntryRegister, M.Example):
                 s.execute(
                     delete(table)
                     .where(table.entry_id.in_(chunk))
@@ -1476,6 +1478,7 @@ class Store:
             )
         for table, rows in (
             (M.Gloss, glosses),
+            (M.GlossHead, gloss_heads(glosses)),
             (M.Component, comps),
             (M.EntryRegister, regs),
             (M.Example, examples),
@@ -1648,6 +1651,42 @@ def _binds(prefix: str, size: int) -> list[Any]:
     return [bindparam(f"{prefix}{i}") for i in range(size)]
 
 
+# what a lemma key is looked up in: glosses, component meanings and the heads of names of
+# several words (``gloss_heads``), each a table with the same columns
+LEMMA_FIELDS = ("gloss", "component", "gloss_head")
+# each field's ``LemmaHit.things``: a head's, and nothing (as text, so that the union's column
+# has one type on every backend) for the others
+_THINGS = {"gloss": "CAST(NULL AS VARCHAR(1000))", "component": "CAST(NULL AS VARCHAR(1000))"}
+_THINGS["gloss_head"] = "t.things"
+
+
+def gloss_heads(glosses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``gloss_head`` rows of gloss rows: the head of each name of several words (its
+    first gloss in a language; ``morphology.name_head``) and what else the name says
+    (``morphology.name_things``), found when the name is written, so that reading them asks
+    for no lemmatizer of the name's language. A keyword of several words is left out: a
+    partial match of one already stands for a related thing."""
+    from .morphology import name_head, name_things
+
+    out = []
+    for g in glosses:
+        if g["position"] != 0 or " " not in g["lemma"]:
+            continue
+        head = name_head(g["lemma"], g["text"], g["lang"])
+        if head is not None:
+            things = name_things(g["lemma"], g["text"], g["lang"])
+            out.append(
+                {
+                    "entry_id": g["entry_id"],
+                    "lang": g["lang"],
+                    "position": 0,
+                    "lemma": head,
+                    "things": json.dumps([sorted(t) for t in things], ensure_ascii=False),
+                }
+            )
+    return out
+
+
 def _lemma_sql(size: int, by_status: bool, dialect: str = "sqlite") -> Any:
     """One statement for ``size`` lemma keys: per key and field, the first ``:n`` matches
     walking the (lemma, position, entry_id) index. Written as SQL text: SQLAlchemy takes
@@ -1663,21 +1702,22 @@ def _lemma_sql(size: int, by_status: bool, dialect: str = "sqlite") -> Any:
         status = "AND e.status = :status " if by_status else ""
         keys = ", ".join(f"(:k{i})" for i in range(size))
         parts = [
-            f"SELECT '{field}' AS field, t.lemma, t.entry_id, t.position, t.lang "
+            f"SELECT '{field}' AS field, t.lemma, t.entry_id, t.position, t.lang, "
+            f"{_THINGS[field]} AS things "
             f"FROM keys JOIN {field} AS t ON t.id IN (SELECT g.id FROM {field} AS g "
             f"JOIN entry AS e ON e.id = g.entry_id WHERE g.lemma = keys.k "
             f"AND e.lexicon_id = :lx {status}ORDER BY g.position, g.entry_id LIMIT :n)"
-            for field in ("gloss", "component")
+            for field in LEMMA_FIELDS
         ]
         return sql_text(f"WITH keys(k) AS (VALUES {keys}) " + " UNION ALL ".join(parts))
     status = "AND entry.status = :status " if by_status else ""
     branches = [
-        f"SELECT * FROM (SELECT '{field}' AS field, t.lemma, t.entry_id, t.position, t.lang "
-        f"FROM {field} AS t JOIN entry ON entry.id = t.entry_id "
+        f"SELECT * FROM (SELECT '{field}' AS field, t.lemma, t.entry_id, t.position, t.lang, "
+        f"{_THINGS[field]} AS things FROM {field} AS t JOIN entry ON entry.id = t.entry_id "
         f"WHERE t.lemma = :k{i} AND entry.lexicon_id = :lx {status}"
         f"ORDER BY t.position, t.entry_id LIMIT :n) AS b{i}_{field}"
         for i in range(size)
-        for field in ("gloss", "component")
+        for field in LEMMA_FIELDS
     ]
     return sql_text(" UNION ALL ".join(branches))
 
