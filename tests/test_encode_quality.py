@@ -1239,3 +1239,42 @@ def test_a_russian_verb_alone_in_its_run_is_held_to_the_stricter_margin(
     assert form == "🐺" and score > 0.25
     assert howled(score - 0.02, 0.2) == []
     assert [f for f, _ in howled(score - 0.02, 0.0)] == ["🐺"]
+
+
+def test_a_name_of_several_words_is_found_by_its_head_unless_it_names_another_thing(
+    indexed_sqlite: Lexicon,
+) -> None:
+    """A lexicon of one name an entry says "old woman" where a sentence says "woman": the
+    word is the name's head (``name_head``), a partial match, scored below the whole name and
+    said so in ``how``. A name whose other words are a thing of their own ("*birthday* cake")
+    is a kind of its head, found by the head only where the sentence says that thing too.
+    The heads are kept with the glosses: an edit that renames the entry takes its head away."""
+    lex = indexed_sqlite
+    lex.create_lexicon("heads", "one name an entry")
+    names = lex.using("heads")
+    for form, en, ru in (
+        ("👵", "old woman", "пожилая женщина"),
+        ("🎂", "birthday cake", "торт ко дню рождения"),
+        ("🐦", "bird", "птица"),
+    ):
+        names.add(EntryData.from_dict({"form": form, "glosses": {"en": [en], "ru": [ru]}}))
+    names.sync()
+
+    def found(text: str) -> dict[str, tuple[str, str, float]]:
+        scene = names.encode(text, stability=False)
+        return {lx.source.casefold(): (lx.form, lx.how, lx.score) for lx in scene.lexemes}
+
+    woman = found("The woman fed the birds.")
+    assert woman["woman"][:2] == ("👵", "partial"), woman
+    assert found("Женщина кормила птиц.")["женщина"][:2] == ("👵", "partial")
+    whole = found("The old woman fed the birds.")
+    assert whole["old woman"][:2] == ("👵", "lemma"), whole
+    assert woman["woman"][2] < whole["old woman"][2]  # partial scores below the whole name
+    # a cake, not a birthday cake (without the check, 🎂 «торт ко дню рождения»)
+    assert "торт" not in found("Мы ели торт после обеда.")
+    # both its words, apart: the whole name, as before
+    assert found("We ate cake on my birthday.")["cake on my birthday"][:2] == ("🎂", "phrase")
+    assert found("На день рождения мы ели торт.")["торт"][:2] == ("🎂", "partial")
+    names.edit("👵", glosses={"en": ["old lady"], "ru": ["старушка"]}, reason="renamed")
+    names.sync()
+    assert "woman" not in found("The woman fed the birds.")

@@ -656,3 +656,38 @@ def test_a_broader_or_defining_words_entry_is_held_to_its_hubness(
         assert related(t, mattress) == {"mattress": "🛏️"}
     finally:
         with_wn.close()
+
+
+def test_a_noun_finds_a_name_its_broader_word_heads(
+    indexed_sqlite: Lexicon, wordnet: Thesaurus
+) -> None:
+    """A lexicon of names alone calls ☕ "hot beverage": "coffee" is no word of it, but a
+    broader word of coffee (a beverage) heads the name, so coffee finds it as a partial match
+    (``Bridge._partial``), held as a broader word's entry is. Without the thesaurus, nothing."""
+    lex = indexed_sqlite
+    lex.create_lexicon("drinks", "one name an entry")
+    names = lex.using("drinks")
+    for form, en in (("☕", "hot beverage"), ("🍯", "honey"), ("🪑", "chair")):
+        names.add(EntryData.from_dict({"form": form, "glosses": {"en": [en]}}))
+    names.sync()
+    with_wn = Lexicon(
+        lex.settings.with_(thesaurus=wordnet.source, bilingual="off", lexicon="drinks"),
+        store=lex.store,
+    )
+    text = "Would you like coffee with honey?"
+    try:
+        scene = with_wn.encode(text, stability=False)
+        got = {lx.source: (lx.form, lx.how) for lx in scene.lexemes}
+        assert got.get("coffee") == ("☕", "partial"), got
+        assert got.get("honey") == ("🍯", "lemma"), got
+        without = Lexicon(
+            lex.settings.with_(thesaurus="off", bilingual="off", lexicon="drinks"),
+            store=lex.store,
+        )
+        try:
+            plain = without.encode(text, stability=False)
+        finally:
+            without.close()
+        assert all(lx.how != "partial" for lx in plain.lexemes)
+    finally:
+        with_wn.close()

@@ -21,6 +21,7 @@ version give the same scene.
 from __future__ import annotations
 
 import itertools
+import json
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,11 @@ PIVOTS = 3  # a word's translations looked up in the other language's glosses
 RECIPROCAL = 2  # a first translation's own translations back where the word must be
 ACTS = 3  # a Russian verb's translations asked for an entry whose English name shows the act
 RELATED = 8  # a word's related words (thesaurus) looked up, best first
+# a name of several words found by its head word alone (``Bridge._partial``): its score and
+# weight against a whole name's, and the most names a head may head and still say one
+PARTIAL = 0.9
+HEAD_NAMES = 8
+HEAD = "gloss_head"  # the store's field of such a hit (``store.LEMMA_FIELDS``)
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
 SYNONYM = 1.0  # the weight of a synonym in a word's first sense (thesaurus.related)
 FELT = 3  # the nouns of a word's feelings asked (``Bridge._felt``)
@@ -851,6 +857,8 @@ class Bridge:
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys, per_key=LEMMA_CANDIDATES)
         entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits})) if hits else {}
+        heads = [h for h in hits if h.field == HEAD]
+        hits = [h for h in hits if h.field != HEAD]
         by_key: dict[str, list[tuple[float, int, Any]]] = {}
         named: set[tuple[str, int]] = set()  # (key, entry): the key is the entry's first gloss
         for h in hits:
@@ -1146,6 +1154,7 @@ class Bridge:
         # (word, entry) found by the thesaurus, with the weight of the related word that led
         # there: a synonym in the word's first sense (1) or a broader word or rarer sense
         related: dict[tuple[int, int], float] = {}
+        partial = self._partial(run, unfound, heads, entries, related_keys)
         for i in unfound:
             weights: dict[int, float] = {}
             pool = []
@@ -1154,6 +1163,9 @@ class Bridge:
                     if stored.data.kind != "delta":
                         pool.append((score * weight, entry_id, stored))
                         weights[entry_id] = max(weight, weights.get(entry_id, 0.0))
+            for c in partial.get(i, ()):
+                pool.append(c)
+                weights[c[1]] = max(PARTIAL, weights.get(c[1], 0.0))
             ranked = self._usable(_rank(_best_per_entry(pool)), run)[:LEMMA_CANDIDATES]
             if ranked:
                 singles.append((i, ranked))
@@ -1187,8 +1199,66 @@ class Bridge:
         }
         for i, ranked in self._by_context(run, singles, names, floors, related, synonyms, via):
             how = "related" if (i, ranked[0][1]) in related else "lemma"
+            if any(c[1] == ranked[0][1] for c in partial.get(i, ())):
+                how = "partial"  # the word is its name's head, not its whole name
             take([i], ranked, how, 1.0)
         _join_neighbours(run)
+
+    def _partial(
+        self,
+        run: _Run,
+        unfound: Sequence[int],
+        heads: Sequence[LemmaHit],
+        entries: dict[int, StoredEntry],
+        related_keys: dict[int, list[tuple[str, float]]],
+    ) -> dict[int, list[tuple[float, int, Any]]]:
+        """Each noun no gloss names: the entries whose name of several words it heads
+        (``morphology.name_head``: «женщина» of 👵 «пожилая женщина», "night" of 🌃 "night
+        with stars"), or one of its synonyms or broader words heads («кофе» → beverage: ☕
+        "hot beverage"), as candidates scored ``PARTIAL`` below a name (and by the related
+        word's weight) and judged by context as a broader word's entry is
+        (``keyword_related``, ``related_hub``): the issue's partial match of a gloss by its
+        head word. A name that says another thing besides its head ("*moon* cake", «бокал
+        *вина*»; ``morphology.name_things``) is a kind of its own and stands for the word only
+        where the sentence says that thing too; a head of more than ``HEAD_NAMES`` names
+        ("face", "person") says none of them. Names-only main set 0.637 → 0.674 concepts for
+        0.362 → 0.378 spurious a sentence (docs/bridge.md, "Stop 55")."""
+        tokens = run.tokens
+        nouns = {
+            i: (
+                (tokens[i].lemma, 1.0),
+                *((o, 1.0) for o in tokens[i].other_lemmas),
+                *related_keys.get(i, ()),
+            )
+            for i in unfound
+            if not tokens[i].verb_form and _can_be_noun(tokens[i], run.lang)
+        }
+        if not heads or not nouns:
+            return {}
+        by_head: dict[str, list[LemmaHit]] = {}
+        for h in heads:
+            by_head.setdefault(h.lemma, []).append(h)
+        said: set[str] = set()
+        for tok in tokens:
+            if tok.kind == "word":
+                said.update((tok.lemma, tok.text.casefold(), *tok.other_lemmas))
+                said.update(derived_nouns(tok.text))
+        out: dict[int, list[tuple[float, int, Any]]] = {}
+        for i, keys in nouns.items():
+            for key, weight in keys:
+                found = by_head.get(key, [])
+                if len({h.entry_id for h in found}) > HEAD_NAMES:
+                    continue
+                for h in found:
+                    stored = entries.get(h.entry_id)
+                    if stored is None or stored.data.kind == "delta":
+                        continue
+                    things = json.loads(h.things or "[]")
+                    if any(said.isdisjoint(thing) for thing in things):
+                        continue
+                    score = _weighted(BASE_SCORE["gloss0"], stored.data) * PARTIAL * weight
+                    out.setdefault(i, []).append((score, h.entry_id, stored))
+        return out
 
     def _parts_for_wholes(
         self,
@@ -1955,6 +2025,7 @@ class Bridge:
         hits = self.store.by_lemmas(self.name, wanted, per_key=LEMMA_CANDIDATES)
         if lent - wanted:
             hits += self.store.by_lemmas(self.name, lent - wanted)
+        hits = [h for h in hits if h.field != HEAD]  # a part is matched whole
         entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits}))
         by_key: dict[str, list[tuple[float, int, Any]]] = {}
         named: set[tuple[str, int]] = set()

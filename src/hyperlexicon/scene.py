@@ -12,14 +12,15 @@ from typing import Any
 
 ARROW = " → "
 # how a lexeme was matched: by its form, a gloss's lemma, a gloss's words reordered or apart,
-# a synonym or broader word of the text's (related), a fused word's parts, by meaning, by the
-# word's translation found among the entries' glosses (translated), or as the archetype
-# fall-back
+# a synonym or broader word of the text's (related), a name of several words by its head word
+# alone (partial), a fused word's parts, by meaning, by the word's translation found among the
+# entries' glosses (translated), or as the archetype fall-back
 HOW = (
     "exact",
     "lemma",
     "phrase",
     "related",
+    "partial",
     "compound",
     "semantic",
     "translated",
