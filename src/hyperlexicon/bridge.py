@@ -856,9 +856,9 @@ class Bridge:
         scattered = _scattered(tokens, claimed)
         keys.update(key for key, _, _ in scattered)
         hits = self.store.by_lemmas(self.name, keys, per_key=LEMMA_CANDIDATES)
-        entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits})) if hits else {}
-        heads = [h for h in hits if h.field == HEAD]
+        heads = [h for h in hits if h.field == HEAD]  # read only if a word asks (``_partial``)
         hits = [h for h in hits if h.field != HEAD]
+        entries = self.store.get_many(self.name, sorted({h.entry_id for h in hits})) if hits else {}
         by_key: dict[str, list[tuple[float, int, Any]]] = {}
         named: set[tuple[str, int]] = set()  # (key, entry): the key is the entry's first gloss
         for h in hits:
@@ -1154,7 +1154,7 @@ class Bridge:
         # (word, entry) found by the thesaurus, with the weight of the related word that led
         # there: a synonym in the word's first sense (1) or a broader word or rarer sense
         related: dict[tuple[int, int], float] = {}
-        partial = self._partial(run, unfound, heads, entries, related_keys)
+        partial = self._partial(run, unfound, heads, related_keys)
         for i in unfound:
             weights: dict[int, float] = {}
             pool = []
@@ -1209,7 +1209,6 @@ class Bridge:
         run: _Run,
         unfound: Sequence[int],
         heads: Sequence[LemmaHit],
-        entries: dict[int, StoredEntry],
         related_keys: dict[int, list[tuple[str, float]]],
     ) -> dict[int, list[tuple[float, int, Any]]]:
         """Each noun no gloss names: the entries whose name of several words it heads
@@ -1244,20 +1243,26 @@ class Bridge:
                 said.update((tok.lemma, tok.text.casefold(), *tok.other_lemmas))
                 said.update(derived_nouns(tok.text))
         out: dict[int, list[tuple[float, int, Any]]] = {}
+        asked: list[tuple[int, int, float]] = []
         for i, keys in nouns.items():
             for key, weight in keys:
                 found = by_head.get(key, [])
                 if len({h.entry_id for h in found}) > HEAD_NAMES:
                     continue
                 for h in found:
-                    stored = entries.get(h.entry_id)
-                    if stored is None or stored.data.kind == "delta":
-                        continue
                     things = json.loads(h.things or "[]")
-                    if any(said.isdisjoint(thing) for thing in things):
-                        continue
-                    score = _weighted(BASE_SCORE["gloss0"], stored.data) * PARTIAL * weight
-                    out.setdefault(i, []).append((score, h.entry_id, stored))
+                    if not any(said.isdisjoint(thing) for thing in things):
+                        asked.append((i, h.entry_id, weight))
+        # the entries themselves, read only for the heads that stand (most encodes: none)
+        if not asked:
+            return out
+        entries = self.store.get_many(self.name, sorted({e for _, e, _ in asked}))
+        for i, entry_id, weight in asked:
+            stored = entries.get(entry_id)
+            if stored is None or stored.data.kind == "delta":
+                continue
+            score = _weighted(BASE_SCORE["gloss0"], stored.data) * PARTIAL * weight
+            out.setdefault(i, []).append((score, entry_id, stored))
         return out
 
     def _parts_for_wholes(

@@ -1658,6 +1658,7 @@ LEMMA_FIELDS = ("gloss", "component", "gloss_head")
 # has one type on every backend) for the others
 _THINGS = {"gloss": "CAST(NULL AS VARCHAR(1000))", "component": "CAST(NULL AS VARCHAR(1000))"}
 _THINGS["gloss_head"] = "t.things"
+THINGS_SIZE = 1000  # the column's size (``models.GlossHead.things``)
 
 
 def gloss_heads(glosses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1673,17 +1674,21 @@ def gloss_heads(glosses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if g["position"] != 0 or " " not in g["lemma"]:
             continue
         head = name_head(g["lemma"], g["text"], g["lang"])
-        if head is not None:
-            things = name_things(g["lemma"], g["text"], g["lang"])
-            out.append(
-                {
-                    "entry_id": g["entry_id"],
-                    "lang": g["lang"],
-                    "position": 0,
-                    "lemma": head,
-                    "things": json.dumps([sorted(t) for t in things], ensure_ascii=False),
-                }
-            )
+        if head is None:
+            continue
+        things = name_things(g["lemma"], g["text"], g["lang"])
+        said = json.dumps([sorted(t) for t in things], ensure_ascii=False)
+        if len(said) > THINGS_SIZE:  # a sentence, not a name: nothing to find by its head
+            continue
+        out.append(
+            {
+                "entry_id": g["entry_id"],
+                "lang": g["lang"],
+                "position": 0,
+                "lemma": head,
+                "things": said,
+            }
+        )
     return out
 
 
