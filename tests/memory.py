@@ -75,6 +75,10 @@ class WordIndex:
             for t, cs in zip(texts, candidates, strict=True)
         ]
 
+    def hubness(self, lexicon: str, ids: Sequence[int], langs: Sequence[str]) -> dict[int, float]:
+        """No document here is near words in general: none is held to its hubness."""
+        return {}
+
     def speaks(self, lexicon: str, lang: str) -> bool:
         return self.store.gloss_languages(lexicon)[1].get(lang, 0.0) >= 0.5
 
