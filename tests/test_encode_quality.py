@@ -1278,3 +1278,28 @@ def test_a_name_of_several_words_is_found_by_its_head_unless_it_names_another_th
     names.edit("👵", glosses={"en": ["old lady"], "ru": ["старушка"]}, reason="renamed")
     names.sync()
     assert "woman" not in found("The woman fed the birds.")
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "head", "things"),
+    [
+        ("old woman", "en", "woman", []),
+        ("night with stars", "en", "night", [{"star", "stars"}]),
+        ("person rowing boat", "en", "person", [{"boat"}]),  # a participle ends the head
+        ("office building", "en", "building", [{"office"}]),  # an -ing noun does not
+        ("bento box", "en", "box", [{"bento"}]),  # a word lemminflect does not know: a thing
+        ("пожилая женщина", "ru", "женщина", []),
+        ("бокал вина", "ru", "бокал", [{"вино"}]),
+        ("old woman: light skin tone", "en", None, []),  # a variant: the plain name has it
+        ("flag: Russia", "en", None, []),
+        ("woman", "en", None, []),
+    ],
+)
+def test_a_names_head_and_the_things_it_says_besides(
+    name: str, lang: str, head: str | None, things: list[set[str]]
+) -> None:
+    from hyperlexicon.morphology import lemma_key, name_head, name_things
+
+    key = lemma_key(name, lang)
+    assert name_head(key, name, lang) == head
+    assert [set(t) for t in name_things(key, name, lang)] == things
