@@ -50,6 +50,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     gloss = sa.table(
         "gloss",
+        sa.column("id", sa.Integer),
         sa.column("entry_id", sa.Integer),
         sa.column("lang", sa.String),
         sa.column("position", sa.Integer),
@@ -64,14 +65,21 @@ def upgrade() -> None:
         sa.column("lemma", sa.String),
         sa.column("things", sa.String),
     )
-    rows = conn.execute(
-        sa.select(gloss.c.entry_id, gloss.c.lang, gloss.c.position, gloss.c.text, gloss.c.lemma)
-        .where(gloss.c.position == 0, gloss.c.lemma.like("% %"))
-        .order_by(gloss.c.entry_id, gloss.c.lang)
-    ).fetchall()
-    heads = gloss_heads([r._asdict() for r in rows])
-    for start in range(0, len(heads), BATCH):
-        conn.execute(head.insert(), heads[start : start + BATCH])
+    # a batch at a time along the primary key: a large store's names are never all in memory
+    names = sa.select(
+        gloss.c.id, gloss.c.entry_id, gloss.c.lang, gloss.c.position, gloss.c.text, gloss.c.lemma
+    ).where(gloss.c.position == 0, gloss.c.lemma.like("% %"))
+    last = 0
+    while True:
+        rows = conn.execute(
+            names.where(gloss.c.id > last).order_by(gloss.c.id).limit(BATCH)
+        ).fetchall()
+        if not rows:
+            break
+        last = rows[-1].id
+        heads = gloss_heads([r._asdict() for r in rows])
+        if heads:
+            conn.execute(head.insert(), heads)
 
 
 def downgrade() -> None:
