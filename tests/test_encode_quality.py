@@ -1245,7 +1245,7 @@ def test_a_name_of_several_words_is_found_by_its_head_unless_it_names_another_th
     indexed_sqlite: Lexicon,
 ) -> None:
     """A lexicon of one name an entry says "old woman" where a sentence says "woman": the
-    word is the name's head (``name_head``), a partial match, scored below the whole name and
+    word is the name's head (``name_parts``), a partial match, scored below the whole name and
     said so in ``how``. A name whose other words are a thing of their own ("*birthday* cake")
     is a kind of its head, found by the head only where the sentence says that thing too.
     The heads are kept with the glosses: an edit that renames the entry takes its head away."""
@@ -1298,8 +1298,8 @@ def test_a_name_of_several_words_is_found_by_its_head_unless_it_names_another_th
 def test_a_names_head_and_the_things_it_says_besides(
     name: str, lang: str, head: str | None, things: list[set[str]]
 ) -> None:
-    from hyperlexicon.morphology import lemma_key, name_head, name_things
+    from hyperlexicon.morphology import lemma_key, name_parts
 
-    key = lemma_key(name, lang)
-    assert name_head(key, name, lang) == head
-    assert [set(t) for t in name_things(key, name, lang)] == things
+    parts = name_parts(lemma_key(name, lang), name, lang)
+    assert (parts and parts[0]) == head
+    assert [set(t) for t in (parts[1] if parts else ())] == things

@@ -1216,13 +1216,13 @@ class Bridge:
         related_keys: dict[int, list[tuple[str, float]]],
     ) -> dict[int, list[tuple[float, int, Any]]]:
         """Each noun no gloss names: the entries whose name of several words it heads
-        (``morphology.name_head``: «женщина» of 👵 «пожилая женщина», "night" of 🌃 "night
+        (``morphology.name_parts``: «женщина» of 👵 «пожилая женщина», "night" of 🌃 "night
         with stars"), or one of its synonyms or broader words heads («кофе» → beverage: ☕
         "hot beverage"), as candidates scored ``PARTIAL`` below a name (and by the related
         word's weight) and judged by context as a broader word's entry is
         (``keyword_related``, ``related_hub``): the issue's partial match of a gloss by its
         head word. A name that says another thing besides its head ("*moon* cake", «бокал
-        *вина*»; ``morphology.name_things``) is a kind of its own and stands for the word only
+        *вина*») is a kind of its own and stands for the word only
         where the sentence says that thing too; a head of more than ``HEAD_NAMES`` names
         ("face", "person") says none of them. Names-only main set 0.637 → 0.674 concepts for
         0.362 → 0.378 spurious a sentence (docs/bridge.md, "Stop 55")."""

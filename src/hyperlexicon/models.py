@@ -146,7 +146,7 @@ class Gloss(Base):
 
 
 class GlossHead(Base):
-    """The head word of each name of several words (``morphology.name_head``: "woman" of
+    """The head word of each name of several words (``morphology.name_parts``: "woman" of
     "old woman"), by which a sentence that says only the head finds the name (a partial
     match, ``Bridge._lemmas``). Kept by the store with its entry's glosses: a derived row,
     made again wherever the glosses are."""

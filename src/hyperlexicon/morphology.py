@@ -694,31 +694,28 @@ _NAME_BREAKS = frozenset(
 )
 
 
-def name_head(lemma_key_: str, text: str, lang: str | None) -> str | None:
-    """The lemma of the word a name of several words is a kind of: its head noun ("old
-    *woman*", "*night* with stars", «пожилая *женщина*», «*бокал* вина»). English: the last
-    word before a preposition or a participle ("*person* rowing boat", "office *building*");
-    Russian: the first noun. None for a name of one word, or one whose words its lemma key
-    does not match one for one (a hyphen, a number). What ``name_things`` says must be said
-    with it. The heads are kept in ``gloss_head`` as this finds them when a name is written:
-    a change here needs a migration that finds them again, as 0008 does."""
+def name_parts(
+    lemma_key_: str, text: str, lang: str | None
+) -> tuple[str, tuple[frozenset[str], ...]] | None:
+    """A name of several words as its head and the other things it says besides.
+
+    The head is the lemma of the word the name is a kind of ("old *woman*", "*night* with
+    stars", «пожилая *женщина*», «*бокал* вина»). English: the last word before a
+    preposition or a participle ("*person* rowing boat", "office *building*"); Russian: the
+    first noun. The things are the other nouns, each as the lemmas that say it ("*birthday*
+    cake", "*bento* box", «бокал *вина*»), not the qualities an adjective gives ("*old*
+    woman", «*горячий* напиток»): such a name is a kind of its head of its own (a moon cake,
+    not any cake), which a sentence that says only the head does not mean.
+
+    None for a name of one word, one whose words its lemma key does not match one for one
+    (a hyphen, a number), or one with no head. Kept in ``gloss_head`` as found when a name is
+    written: a change here needs a migration that finds them again, as 0008 does."""
     lemmas_, words_ = _name_words(lemma_key_, text)
     if len(lemmas_) < 2:
         return None
-    at = _head_at(words_, lang)
-    return lemmas_[at] if at is not None else None
-
-
-def name_things(lemma_key_: str, text: str, lang: str | None) -> tuple[frozenset[str], ...]:
-    """The other things a name of several words says besides its head (``name_head``), each
-    as the lemmas that say it: nouns ("*birthday* cake", "*bento* box", «бокал *вина*»), not
-    the qualities an adjective gives ("*old* woman", «*горячий* напиток»). Such a name is a
-    kind of its head of its own (a moon cake, not any cake), which a sentence that says only
-    the head does not mean."""
-    lemmas_, words_ = _name_words(lemma_key_, text)
-    if len(lemmas_) < 2:
-        return ()
     head = _head_at(words_, lang)
+    if head is None:
+        return None
     things = []
     for k, word in enumerate(words_):
         if k == head or word in _NAME_BREAKS:
@@ -728,11 +725,9 @@ def name_things(lemma_key_: str, text: str, lang: str | None) -> tuple[frozenset
             # a word lemminflect does not know is a name or a noun ("bento", "men's")
             if not readings or readings[0][0] in ("NOUN", "PROPN"):
                 things.append(frozenset({lemmas_[k], word}))
-        elif lang == "ru":
-            parses = _parses(word)
-            if parses and parses[0].tag.POS == "NOUN":
-                things.append(frozenset({lemmas_[k]}))
-    return tuple(things)
+        elif lang == "ru" and _first_noun(word):
+            things.append(frozenset({lemmas_[k]}))
+    return lemmas_[head], tuple(things)
 
 
 def _name_words(lemma_key_: str, text: str) -> tuple[list[str], list[str]]:
@@ -754,11 +749,14 @@ def _head_at(words_: list[str], lang: str | None) -> int | None:
             last = k
         return last
     if lang == "ru":
-        for k, word in enumerate(words_):
-            parses = _parses(word)
-            if parses and parses[0].tag.POS == "NOUN":
-                return k
+        return next((k for k, word in enumerate(words_) if _first_noun(word)), None)
     return None
+
+
+def _first_noun(word: str) -> bool:
+    """A Russian word whose likeliest reading is a noun."""
+    parses = _parses(word)
+    return bool(parses) and parses[0].tag.POS == "NOUN"
 
 
 def _participle(word: str) -> bool:

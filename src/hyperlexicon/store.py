@@ -1663,20 +1663,20 @@ THINGS_SIZE = 1000  # the column's size (``models.GlossHead.things``)
 
 def gloss_heads(glosses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The ``gloss_head`` rows of gloss rows: the head of each name of several words (its
-    first gloss in a language; ``morphology.name_head``) and what else the name says
-    (``morphology.name_things``), found when the name is written, so that reading them asks
+    first gloss in a language) and what else the name says (``morphology.name_parts``),
+    found when the name is written, so that reading them asks
     for no lemmatizer of the name's language. A keyword of several words is left out: a
     partial match of one already stands for a related thing."""
-    from .morphology import name_head, name_things
+    from .morphology import name_parts
 
     out = []
     for g in glosses:
         if g["position"] != 0 or " " not in g["lemma"]:
             continue
-        head = name_head(g["lemma"], g["text"], g["lang"])
-        if head is None:
+        parts = name_parts(g["lemma"], g["text"], g["lang"])
+        if parts is None:
             continue
-        things = name_things(g["lemma"], g["text"], g["lang"])
+        head, things = parts
         said = json.dumps([sorted(t) for t in things], ensure_ascii=False)
         if len(said) > THINGS_SIZE:  # a sentence, not a name: nothing to find by its head
             continue
