@@ -1303,3 +1303,32 @@ def test_a_names_head_and_the_things_it_says_besides(
     parts = name_parts(lemma_key(name, lang), name, lang)
     assert (parts and parts[0]) == head
     assert [set(t) for t in (parts[1] if parts else ())] == things
+
+
+def test_a_noun_its_context_takes_from_its_keyword_entries_is_asked_by_its_related_words(
+    indexed_sqlite: Lexicon,
+) -> None:
+    """«ливень» is a keyword of an umbrella only in Russian (no English gloss of it says
+    downpour): its sentence does not put it near the umbrella, so the word is free, and a
+    free noun is asked by its thesaurus' related words as one no gloss names is: ливень →
+    дождь, the rain's name, a related match."""
+    lex = indexed_sqlite
+    lex.create_lexicon("fallen", "a keyword its context rejects")
+    words = lex.using("fallen")
+    for form, glosses in (
+        (
+            "🌂",
+            {
+                "en": ["closed umbrella", "clothing", "accessory", "handle"],
+                "ru": ["закрытый зонт", "одежда", "аксессуар", "ручка", "ливень"],
+            },
+        ),
+        ("🌧", {"en": ["rain"], "ru": ["дождь"]}),
+        ("🔥", {"en": ["fire"], "ru": ["огонь"]}),
+    ):
+        words.add(EntryData.from_dict({"form": form, "glosses": glosses}))
+    words.sync()
+    scene = words.encode("Утром над полем прошёл сильный ливень.", stability=False)
+    found = {lx.source.casefold(): (lx.form, lx.how) for lx in scene.lexemes}
+    assert found.get("ливень") == ("🌧", "related"), found
+    assert "🌂" not in {lx.form for lx in scene.lexemes}
