@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select, text, update
 
 from hyperlexicon import migrate
 from hyperlexicon import models as M
@@ -335,5 +335,45 @@ def test_the_gloss_heads_migration_finds_the_heads_of_names_already_stored(
         assert "gloss_head" not in inspect(engine).get_table_names()
         migrate.upgrade(db_url)
         assert heads() == written
+    finally:
+        engine.dispose()
+
+
+def test_the_gloss_heads_are_found_again_when_the_rule_that_finds_them_changes(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Migration 0009 finds the heads again by the current rule (a preposition of place ends
+    an English name's head: "sun behind cloud" is a sun): a database whose rows an older rule
+    wrote ("cloud") reads as a new one after the upgrade, and nothing else changes."""
+    settings = Settings.load(home=str(tmp_path / "home"), db_url=db_url)
+    lex, _ = Lexicon.init(settings, seed="core")
+    try:
+        from hyperlexicon.entry import EntryData
+
+        lex.add(EntryData.from_dict({"form": "⛅", "glosses": {"en": ["sun behind cloud"]}}))
+        lex.add(EntryData.from_dict({"form": "👵", "glosses": {"en": ["old woman"]}}))
+    finally:
+        lex.close()
+    engine = make_engine(db_url)
+
+    def heads() -> dict[str, str]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(M.Entry.form, M.GlossHead.lemma).join(
+                    M.GlossHead, M.GlossHead.entry_id == M.Entry.id
+                )
+            )
+            return {form: lemma for form, lemma in rows if form in ("⛅", "👵")}
+
+    try:
+        assert heads() == {"⛅": "sun", "👵": "woman"}
+        migrate.downgrade(db_url, "0008")
+        with engine.begin() as conn:  # as the rule before 0009 found it
+            conn.execute(
+                update(M.GlossHead).where(M.GlossHead.lemma == "sun").values(lemma="cloud")
+            )
+        assert heads() == {"⛅": "cloud", "👵": "woman"}
+        migrate.upgrade(db_url)
+        assert heads() == {"⛅": "sun", "👵": "woman"}
     finally:
         engine.dispose()

@@ -45,41 +45,9 @@ def upgrade() -> None:
             unique=False,
         )
     # the heads of the names already stored, as the store writes them with new glosses
-    from hyperlexicon.store import gloss_heads
+    from hyperlexicon.store import fill_gloss_heads
 
-    conn = op.get_bind()
-    gloss = sa.table(
-        "gloss",
-        sa.column("id", sa.Integer),
-        sa.column("entry_id", sa.Integer),
-        sa.column("lang", sa.String),
-        sa.column("position", sa.Integer),
-        sa.column("text", sa.String),
-        sa.column("lemma", sa.String),
-    )
-    head = sa.table(
-        "gloss_head",
-        sa.column("entry_id", sa.Integer),
-        sa.column("lang", sa.String),
-        sa.column("position", sa.Integer),
-        sa.column("lemma", sa.String),
-        sa.column("things", sa.String),
-    )
-    # a batch at a time along the primary key: a large store's names are never all in memory
-    names = sa.select(
-        gloss.c.id, gloss.c.entry_id, gloss.c.lang, gloss.c.position, gloss.c.text, gloss.c.lemma
-    ).where(gloss.c.position == 0, gloss.c.lemma.like("% %"))
-    last = 0
-    while True:
-        rows = conn.execute(
-            names.where(gloss.c.id > last).order_by(gloss.c.id).limit(BATCH)
-        ).fetchall()
-        if not rows:
-            break
-        last = rows[-1].id
-        heads = gloss_heads([r._asdict() for r in rows])
-        if heads:
-            conn.execute(head.insert(), heads)
+    fill_gloss_heads(op.get_bind(), BATCH)
 
 
 def downgrade() -> None:

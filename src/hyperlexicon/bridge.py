@@ -42,8 +42,9 @@ from .bilingual import (
 )
 from .entry import EntryData
 from .errors import BadInputError
-from .grammar import EN_DETERMINERS, EN_PREPOSITIONS
+from .grammar import EN_DETERMINERS
 from .morphology import (
+    EN_PREPOSITIONS,
     FUNCTION_WORDS,
     acts_shown,
     can_be_noun,
@@ -3404,10 +3405,6 @@ _EN_PERSONS = frozenset(
     " me him her us them".split()
 )
 _EN_THINGS = frozenset("it something everything nothing anything".split())
-_EN_PLACES = EN_PREPOSITIONS | frozenset(
-    "on at by near to for behind above below around during upon inside outside along among"
-    " onto past beside beneath".split()
-)
 # an entry that pictures a person (``_shows_person``): the words of its name that say so
 _PERSON_NAMES = {
     "en": frozenset("person man woman men women people boy girl child couple family".split()),
@@ -3503,10 +3500,12 @@ def _english_subjects(tokens: list[Token], i: int) -> list[Token]:
             k = j - 1
             while (w := word(k)) is not None and (
                 w.text.casefold() in EN_DETERMINERS
-                or not (w.verb_form or _can_be_noun(w, "en") or w.text.casefold() in _EN_PLACES)
+                or not (
+                    w.verb_form or _can_be_noun(w, "en") or w.text.casefold() in EN_PREPOSITIONS
+                )
             ):
                 k -= 1
-            if (w := word(k)) is not None and w.text.casefold() in _EN_PLACES:
+            if (w := word(k)) is not None and w.text.casefold() in EN_PREPOSITIONS:
                 continue
         found.append(t)
     return found

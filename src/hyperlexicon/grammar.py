@@ -33,7 +33,7 @@ import regex
 # one analyzer per process, and one cache of its readings: lemmas (morphology) and inflection
 # (here) share them; a second analyzer loaded the dictionaries again (0.07 s and about 15 MB
 # in every encode with its stability check)
-from .morphology import _parses
+from .morphology import EN_PREPOSITIONS, _parses
 
 MASS_NOUNS = Path(__file__).resolve().parent / "data" / "en_mass_nouns.txt"
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
@@ -510,10 +510,6 @@ EN_COUNT = frozenset(
     """.split()
 )
 EN_PARTICLES = frozenset("out up down off away over".split())
-EN_PREPOSITIONS = frozenset(
-    "of before after like in as between against into through about from with without under"
-    " over within beyond across toward towards".split()
-)
 EN_DETERMINERS = frozenset(
     "a an the this that these those my your his her its our their what which whose some any"
     " no every each all".split()

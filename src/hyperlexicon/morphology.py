@@ -688,10 +688,18 @@ def _treebank_pieces(word: str) -> list[str]:
     return [word]
 
 
-# what ends an English name's head phrase: "night *with* stars", "pot *of* food"
-_NAME_BREAKS = frozenset(
-    "of with without in on at for to and from by over under into out up as or".split()
+# English prepositions: where a phrase's head ends ("night *with* stars", "time *to* go")
+# and what says a place or a relation rather than a thing ("*behind* the house")
+EN_PREPOSITIONS = frozenset(
+    """
+    of before after like in as between against into through about from with without under
+    over within beyond across toward towards on at by near to for behind above below around
+    during upon inside outside along among onto past beside beneath
+    """.split()
 )
+# what ends an English name's head phrase: a preposition, a conjunction ("salt *and*
+# pepper") or a particle ("time *out*")
+_NAME_BREAKS = EN_PREPOSITIONS | frozenset("and or out up".split())
 
 
 def name_parts(
@@ -709,7 +717,7 @@ def name_parts(
 
     None for a name of one word, one whose words its lemma key does not match one for one
     (a hyphen, a number), or one with no head. Kept in ``gloss_head`` as found when a name is
-    written: a change here needs a migration that finds them again, as 0008 does."""
+    written: a change here needs a migration that finds them again, as 0009 does."""
     lemmas_, words_ = _name_words(lemma_key_, text)
     if len(lemmas_) < 2:
         return None

@@ -1692,6 +1692,31 @@ def gloss_heads(glosses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def fill_gloss_heads(conn: Any, batch: int = BATCH) -> int:
+    """Find the heads of every name stored again, as ``gloss_heads`` finds them now, in place
+    of the rows there: for a migration that brings the table or changes how a head is found
+    (``morphology.name_parts``). A batch of names at a time along the primary key, so a large
+    store's names are never all in memory. Returns the rows written."""
+    gloss = M.Gloss.__table__
+    head = M.GlossHead.__table__
+    conn.execute(head.delete())
+    names = select(
+        gloss.c.id, gloss.c.entry_id, gloss.c.lang, gloss.c.position, gloss.c.text, gloss.c.lemma
+    ).where(gloss.c.position == 0, gloss.c.lemma.like("% %"))
+    last, written = 0, 0
+    while True:
+        rows = conn.execute(
+            names.where(gloss.c.id > last).order_by(gloss.c.id).limit(batch)
+        ).fetchall()
+        if not rows:
+            return written
+        last = rows[-1].id
+        heads = gloss_heads([r._asdict() for r in rows])
+        if heads:
+            conn.execute(head.insert(), heads)
+            written += len(heads)
+
+
 def _lemma_sql(size: int, by_status: bool, dialect: str = "sqlite") -> Any:
     """One statement for ``size`` lemma keys: per key and field, the first ``:n`` matches
     walking the (lemma, position, entry_id) index. Written as SQL text: SQLAlchemy takes
