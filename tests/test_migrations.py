@@ -251,6 +251,36 @@ def test_db_check_finds_entries_that_lost_their_rows_and_fix_rebuilds_them(tmp_p
     assert "🜂" in _cli(home, "lex", "search", "огонь", "--exact", "--json").stdout
 
 
+def test_db_check_finds_name_heads_that_are_not_what_the_names_give(tmp_path: Path) -> None:
+    """A head row lost, or one an older rule found, is a finding of ``db check`` naming the
+    entry; ``--fix`` finds it again from the name, and the check is clean after."""
+    home = tmp_path / "home"
+    assert _cli(home, "init", "--seed", "core").returncode == 0
+    url = f"sqlite:///{home / 'lexicon.sqlite3'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        heads = conn.execute(
+            select(M.Entry.form, M.GlossHead.id, M.GlossHead.lemma)
+            .join(M.GlossHead, M.GlossHead.entry_id == M.Entry.id)
+            .order_by(M.GlossHead.id)
+        ).all()
+        (lost, lost_id, _) = heads[0]
+        # a name of another entry (an entry has a name in each language)
+        moved, moved_id, lemma = next(h for h in heads if h.form != lost)
+        conn.execute(M.GlossHead.__table__.delete().where(M.GlossHead.id == lost_id))
+        conn.execute(
+            update(M.GlossHead).where(M.GlossHead.id == moved_id).values(lemma=lemma + "x")
+        )
+    engine.dispose()
+    found = _cli(home, "db", "check")
+    assert found.returncode == 1
+    assert "2 entries whose name heads (gloss_head) do not match their names" in found.stdout
+    assert lost in found.stdout and moved in found.stdout
+    fixed = _cli(home, "db", "check", "--fix")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert _cli(home, "db", "check").returncode == 0
+
+
 def test_relative_revisions_and_bad_ones_on_the_command_line(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert _cli(home, "init").returncode == 0

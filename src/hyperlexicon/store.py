@@ -1346,6 +1346,55 @@ class Store:
                 self._insert_children(s, pairs)
         return len(ids)
 
+    def stale_heads(self) -> list[tuple[int, str]]:
+        """The entries (id, form) whose ``gloss_head`` rows are not what their names give
+        now (``gloss_heads``): rows lost, or found by a rule a migration has not caught up
+        with. ``db check`` reports them; ``rebuild_derived`` writes them again. A thousand
+        entries at a time along the primary key."""
+        gloss, head = M.Gloss.__table__, M.GlossHead.__table__
+        stale: list[tuple[int, str]] = []
+        last = 0
+        with self.engine.connect() as conn:
+            while True:
+                entries = conn.execute(
+                    select(M.Entry.id, M.Entry.form)
+                    .where(M.Entry.id > last)
+                    .order_by(M.Entry.id)
+                    .limit(BATCH)
+                ).all()
+                if not entries:
+                    return stale
+                first, last = entries[0].id, entries[-1].id
+                span = (first, last)
+                names = conn.execute(
+                    select(
+                        gloss.c.entry_id,
+                        gloss.c.lang,
+                        gloss.c.position,
+                        gloss.c.text,
+                        gloss.c.lemma,
+                    ).where(
+                        gloss.c.entry_id.between(*span),
+                        gloss.c.position == 0,
+                        gloss.c.lemma.like("% %"),
+                    )
+                ).all()
+                want: dict[int, list[tuple[str, str, str]]] = {}
+                for h in gloss_heads([r._asdict() for r in names]):
+                    want.setdefault(h["entry_id"], []).append((h["lang"], h["lemma"], h["things"]))
+                have: dict[int, list[tuple[str, str, str]]] = {}
+                for r in conn.execute(
+                    select(head.c.entry_id, head.c.lang, head.c.lemma, head.c.things).where(
+                        head.c.entry_id.between(*span)
+                    )
+                ):
+                    have.setdefault(r.entry_id, []).append((r.lang, r.lemma, r.things))
+                stale += [
+                    (e.id, e.form)
+                    for e in entries
+                    if sorted(want.get(e.id, ())) != sorted(have.get(e.id, ()))
+                ]
+
     # --- set-based write helpers (inside a write transaction) ----------------------------
 
     def _create(
