@@ -560,3 +560,59 @@ def test_translated_lexemes_fit_their_own_thresholds(
     )
     words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
     assert words["translated"].startswith("The translated-gloss threshold is now")
+
+
+def test_related_lexemes_fit_the_related_word_threshold(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lexeme a thesaurus word led to passed ``keyword_related`` with its closeness to the
+    word, which its score does not say: its verdicts fit that threshold by the closeness, and
+    leave the semantic one alone."""
+    rng = random.Random(11)
+    # a user's lexicon whose right related matches lie under the default (0.45)
+    related = [
+        cal.Pair(0.8, True, "default", "related", rng.uniform(0.36, 0.44)) for _ in range(12)
+    ]
+    related += [
+        cal.Pair(0.8, False, "default", "partial", rng.uniform(0.2, 0.3)) for _ in range(12)
+    ]
+    monkeypatch.setattr(cal, "pairs", lambda ws: related)
+    before = Thresholds()
+    result = lex.calibrate(dry_run=True)
+    assert result.metrics["related"]["pairs"] == len(related)
+    assert result.metrics["related"]["adopted"]
+    assert "semantic:default" not in result.metrics
+    t = result.thresholds
+    low = max(p.closeness or 0 for p in related if not p.accepted)
+    high = min(p.closeness or 1 for p in related if p.accepted)
+    assert low - 0.001 < t.keyword_related <= high < before.keyword_related
+    assert t.semantic == before.semantic
+    words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
+    assert words["related"].startswith("The related-word threshold is now")
+
+
+def test_a_related_lexeme_and_its_near_miss_give_their_closeness_to_calibration(
+    lex: Lexicon,
+) -> None:
+    """Through the real bridge and the query log: a noun no gloss names reaches an entry by a
+    broader word (ливень → дождь), the lexeme says the closeness it passed ``keyword_related``
+    with, and a verdict on it is a pair at that closeness; held to a threshold it misses,
+    the entry is a near miss whose correction is a positive pair at its closeness."""
+    assert lex.get("🌧").data.glosses["ru"][0] == "дождь"  # the core seed's rain
+    text = "Утром над полем прошёл сильный ливень."
+    scene = lex.encode(text, stability=False)
+    [rain] = [lx for lx in scene.lexemes if lx.form == "🌧"]
+    assert rain.how == "related" and rain.closeness is not None
+    assert lex.bridge.thresholds.keyword_related <= rain.closeness != rain.score
+    lex.feedback(scene.query_id, "reject", lexeme="🌧")
+    [pair] = [p for p in cal.pairs(lex.workspace) if p.how == "related"]
+    assert (pair.accepted, pair.closeness) == (False, rain.closeness)
+    strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_related=0.99))
+    missed = strict.encode(text, stability=False)
+    assert "🌧" not in missed.forms
+    [near] = [m for m in missed.near_misses if m["form"] == "🌧"]
+    assert (near["how"], near["closeness"]) == ("related", rain.closeness)
+    query = log_scene(lex, text, missed)
+    lex.feedback(query, "correct", span="ливень", correction="🌧")
+    found = [p for p in cal.pairs(lex.workspace) if p.how == "related" and p.accepted]
+    assert [p.closeness for p in found] == [rain.closeness]

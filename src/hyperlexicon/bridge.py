@@ -276,6 +276,8 @@ class _Run:
     persons: dict[int, bool] = field(default_factory=dict)  # verb -> a person may do it
     # words the lemma layer had candidates for, whether their context kept one or not
     judged: set[int] = field(default_factory=set)
+    # (word, entry) kept by a thesaurus word at ``keyword_related``: its closeness
+    gated: dict[tuple[int, int], float] = field(default_factory=dict)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -1239,6 +1241,8 @@ class Bridge:
             if any(c[1] == ranked[0][1] for c in partial.get(i, ())):
                 how = "partial"  # the word is its name's head, not its whole name
             take([i], ranked, how, 1.0)
+            if (i, ranked[0][1]) in run.gated and _weakly(related, i, ranked[0][1]):
+                run.lexemes[-1].closeness = round(run.gated[(i, ranked[0][1])], 4)
         _join_neighbours(run)
 
     def _partial(
@@ -1938,6 +1942,19 @@ class Bridge:
                     and not another_thing(i, c)
                 )
             ]
+            # what a thesaurus word's entry passed ``keyword_related`` with, or (the nearest
+            # one that fell short) missed it by: calibration fits the threshold to these
+            gated = [c for c in ranked if _weakly(related, i, c[1])]
+            for c in gated:
+                run.gated[(i, c[1])] = max(alone.get(c[1], -1.0), context.get(c[1], -1.0))
+            short = [c for c in gated if c not in kept]
+            if short and not any(c in kept for c in gated):
+                c = max(short, key=lambda c: run.gated[(i, c[1])])
+                span = (tokens[i].start, tokens[i].end)
+                near = _near(span, run.text, c[0], c[1], c[2])
+                run.near.append(
+                    {**near, "how": "related", "closeness": round(run.gated[(i, c[1])], 4)}
+                )
             # an entry a broader word or a definition led to, read against its hubness
             # (``related_hub``); asked only of the ones kept so far, each about 1 ms
             weak = [c[1] for c in kept if _weakly(related, i, c[1])]

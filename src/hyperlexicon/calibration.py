@@ -9,7 +9,8 @@
   against the lexeme it replaces and 1 for the entry it names). Recomputing from the log gives
   the same weights, so doing it twice changes nothing.
 * **Learned thresholds**: ``calibrate`` fits the semantic-match threshold per register, the
-  translated-gloss thresholds and the anchor threshold to logged (score, accepted) pairs —
+  translated-gloss thresholds, the related-word threshold (by the closeness a related lexeme
+  passed it with) and the anchor threshold to logged (score, accepted) pairs —
   maximising F1, or reaching a target precision — and reports precision, recall and F1 before
   and after on held-out folds.
 * **Growth**: spans left unexplained in at least ``k`` distinct queries, fused words that split
@@ -334,6 +335,8 @@ class Pair:
     accepted: bool
     register: str
     how: str
+    # a related or partial match's closeness, which ``keyword_related`` was compared with
+    closeness: float | None = None
 
 
 def pairs(ws: Workspace) -> list[Pair]:
@@ -347,25 +350,43 @@ def pairs(ws: Workspace) -> list[Pair]:
     with ws.store.read() as s:
         lx = ws.store.lexicon_id(s, ws.lexicon)
         rows = s.execute(
-            select(M.Feedback, M.QueryLog.result, M.QueryLog.params)
+            select(M.Feedback, M.QueryLog.result, M.QueryLog.params, M.QueryLog.mode)
             .join(M.QueryLog, M.QueryLog.id == M.Feedback.query_id)
             .where(
                 M.Feedback.lexicon_id == lx, M.Feedback.kind.in_(("accept", "reject", "correct"))
             )
             .order_by(M.Feedback.id)
         ).all()
-    for fb, result, params in rows:
+    for fb, result, params, mode in rows:
         register = (params or {}).get("register") or REGISTER_DEFAULT
+        scene = _scene_of(mode, result)
+        closeness = _closeness(scene, fb.form) if fb.form else None
         if fb.kind in ("accept", "reject") and fb.target == "lexeme" and fb.score is not None:
-            out.append(Pair(fb.score, fb.kind == "accept", register, fb.how or ""))
+            out.append(Pair(fb.score, fb.kind == "accept", register, fb.how or "", closeness))
         elif fb.kind == "correct":
             if fb.score is not None and fb.entry_id != fb.correction_entry_id:
-                out.append(Pair(fb.score, False, register, fb.how or ""))
-            for miss in (result or {}).get("near_misses", ()):
+                out.append(Pair(fb.score, False, register, fb.how or "", closeness))
+            for miss in scene.get("near_misses", ()):
                 if fb.correction_entry_id and miss.get("entry_id") == fb.correction_entry_id:
-                    out.append(Pair(float(miss["score"]), True, register, "semantic"))
+                    near = miss.get("closeness")
+                    how = miss.get("how", "semantic")
+                    out.append(Pair(float(miss["score"]), True, register, how, _number(near)))
                     break
     return out
+
+
+def _closeness(scene: dict[str, Any], form: str) -> float | None:
+    """The closeness a related or partial lexeme of the scene passed ``keyword_related`` with
+    (``Lexeme.closeness``), if the lexeme says one."""
+    key = form_key(form)
+    for lx in scene.get("lexemes", ()):
+        if form_key(lx.get("form", "")) == key:
+            return _number(lx.get("closeness"))
+    return None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 @dataclass
@@ -487,8 +508,9 @@ def calibrate(
     weights: bool = False,
     seed: int = 0,
 ) -> CalibrationResult:
-    """Fit the semantic threshold per register, the translated-gloss thresholds and the
-    anchor threshold, with k-fold cross-validation; store the result as a versioned record
+    """Fit the semantic threshold per register, the translated-gloss thresholds, the
+    related-word threshold (``keyword_related``) and the anchor threshold, with k-fold
+    cross-validation; store the result as a versioned record
     unless ``dry_run``. With ``weights`` (and not a dry run), recompute the learned weights
     first.
 
@@ -536,6 +558,21 @@ def calibrate(
                 "translated_keyword": current.translated_keyword + shift,
                 "translated_act": current.translated_act + shift,
             }
+    # a related or partial lexeme's closeness against ``keyword_related``, the paraphrase
+    # threshold of the thesaurus's words (its score is the entry's, no closeness)
+    gated = [
+        Pair(p.closeness, p.accepted, p.register, p.how)
+        for p in data
+        if p.closeness is not None and p.how in ("related", "partial")
+    ]
+    keyword_related = current.keyword_related
+    if gated:
+        fitted, report = _cross_validate(
+            gated, current.keyword_related, folds, target_precision, seed
+        )
+        metrics["related"] = report
+        if fitted is not None:
+            keyword_related = fitted
     anchor = current.anchor
     if data:
         fitted, report = _cross_validate(data, current.anchor, folds, target_precision, seed)
@@ -545,6 +582,7 @@ def calibrate(
     thresholds = current.with_(
         semantic=semantic,
         anchor=anchor,
+        keyword_related=keyword_related,
         **crossed,
         weight_floor=current.weight_floor if weight_floor is None else weight_floor,
     )
@@ -626,6 +664,7 @@ def explain(record: dict[str, Any]) -> dict[str, Any]:
         what = {
             "anchor": "the anchor threshold",
             "translated": "the translated-gloss threshold",
+            "related": "the related-word threshold",
         }.get(series, f"the {series} threshold")
         pairs_ = int(report.get("pairs") or 0)
         judged = f"{pairs_} judged lexeme{'' if pairs_ == 1 else 's'}"

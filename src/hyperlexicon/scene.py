@@ -45,6 +45,9 @@ class Lexeme:
     phase: int = 0  # which part of the rhythm (arrows separate phases)
     anchor: bool = False
     alternatives: list[tuple[str, float]] = field(default_factory=list)  # runner-up forms
+    # a related or partial match: its closeness to the word and its context, which passed
+    # ``keyword_related`` (what calibration fits that threshold to; the score is no closeness)
+    closeness: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

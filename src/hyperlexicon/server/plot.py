@@ -1,7 +1,8 @@
 """Calibration over time as an SVG plot, drawn on the server (no script, no library).
 
 Two panels share one x axis, the stored calibrations in order: the semantic threshold of each
-register (and the translated-gloss threshold, a name's, and the anchor threshold), and the
+register (and the translated-gloss threshold, a name's, the related-word threshold and the
+anchor threshold), and the
 held-out precision (solid) and recall (dashed) each calibration measured for them. Colours
 are the scene picture's register palette, so a register looks the same everywhere on the
 page; the ``<desc>`` and the page's table say the same in words.
@@ -19,9 +20,11 @@ from ..stability import REGISTER_DEFAULT
 INK = "#111827"
 SUBTLE = "#374151"
 GRID = "#E5E7EB"
-SERIES = (*REGISTERS, REGISTER_DEFAULT, "translated", "anchor")
-# the translated-gloss series: no register's colour (calibration fits it apart from them)
+SERIES = (*REGISTERS, REGISTER_DEFAULT, "translated", "related", "anchor")
+# the translated-gloss and related-word series: no register's colour (calibration fits them
+# apart from the registers')
 TRANSLATED_COLOR = "#0F766E"
+RELATED_COLOR = "#7C2D12"
 
 
 def _esc(text: object) -> str:
@@ -39,6 +42,8 @@ def _color(series: str) -> str:
         return ANCHOR_COLOR
     if series == "translated":
         return TRANSLATED_COLOR
+    if series == "related":
+        return RELATED_COLOR
     return PALETTE.get(series, NEUTRAL)
 
 
@@ -75,6 +80,9 @@ def series(history: list[dict[str, Any]]) -> dict[str, Any]:
             elif s == "translated":
                 thresholds[s].append(_number(t.get("translated_name")))
                 m = metrics.get("translated") or {}
+            elif s == "related":
+                thresholds[s].append(_number(t.get("keyword_related")))
+                m = metrics.get("related") or {}
             else:
                 thresholds[s].append(_number(semantic.get(s)))
                 m = metrics.get(f"semantic:{s}") or {}
@@ -111,7 +119,8 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
     plot_w = width - margin_l - margin_r
     panels = [
         (
-            "Semantic threshold per register (and the translated-gloss and anchor thresholds)",
+            "Semantic threshold per register (and the translated-gloss, related-word and "
+            "anchor thresholds)",
             "thresholds",
         )
     ]
