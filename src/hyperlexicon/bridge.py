@@ -1219,9 +1219,10 @@ class Bridge:
         # a noun that is only a keyword of entries its context judged none of its sense
         # («ливень» of ☔ "umbrella with rain drops") is asked by its related words after
         # all, as one no gloss names is («ливень» → дождь: 🌧); only a word that can be
-        # nothing but a noun ("passing", "wave" brought 🚶 and the like). Main set 0.823 /
-        # 0.674 / 0.368 → 0.827 / 0.680 / 0.381; Russian-only lexicon 0.611 → 0.616 for no
-        # spurious lexeme more (docs/bridge.md, "Stop 56")
+        # nothing but a noun ("passing", "wave" brought 🚶 and the like), and not by the
+        # names it heads («руку» → 🦾 "mechanical arm", where the semantic layer finds ✋).
+        # Main set 0.823 / 0.674 / 0.368 → 0.827 / 0.680 / 0.381; Russian-only lexicon 0.611
+        # → 0.616 for no spurious lexeme more (docs/bridge.md, "Stop 56")
         kept = {i for i, _ in judged}
         fallen = [
             i
