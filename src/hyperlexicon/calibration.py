@@ -386,7 +386,10 @@ def _closeness(scene: dict[str, Any], form: str) -> float | None:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) else None
+    """A number a logged scene holds, or None (a scene logged before it was kept, or JSON
+    that holds something else there)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else None
 
 
 @dataclass
