@@ -1760,11 +1760,11 @@ class Bridge:
         A word that is an entry's first gloss (its name) stands for it. A word that is only
         one of an entry's further glosses or a component meaning (a keyword: «когда» of 🙄,
         «хвост» of 🦚) often does not mean the entry here, so it is kept only if the entry is
-        near the word, alone or in its context (its sentence neighbours), by at least the
-        word's threshold in ``floors`` (``keyword_noun`` for a noun, which names a thing far
-        more often than a verb or an adverb does; ``keyword`` where none is given), and its
-        whole sentence is not far from it
-        (``keyword_sentence``: "day" of 🌞 in a sentence about pills); otherwise the word
+        near the word, alone or in its context (its sentence), by at least the word's
+        threshold in ``floors`` (``keyword_noun`` for a noun, which names a thing far more
+        often than a verb or an adverb does; ``keyword`` where none is given), and its
+        sentence is not far from it (``keyword_sentence``: "day" of 🌞 in a sentence about
+        pills); otherwise the word
         stays free for the semantic layer and for growth. Near-tied candidates of an
         ambiguous word are ranked by closeness to its context: word sense from the shared
         embedding space. A word reached through its translations (``via``: its first one,
@@ -1801,15 +1801,11 @@ class Bridge:
         texts: list[str] = []
         candidates: list[list[int]] = []
         for _, i, ranked in asked:
-            near = [
-                t.text
-                for t in tokens[max(0, i - 2) : i + 3]
-                if t.kind == "word" and t.sentence == tokens[i].sentence
-            ]
-            ids = [c[1] for c in ranked]
-            texts += [tokens[i].text, " ".join(near)]
-            candidates += [ids, ids]
-        # and each sentence as a whole, against every candidate of its words
+            texts.append(tokens[i].text)
+            candidates.append([c[1] for c in ranked])
+        # and each sentence as a whole, against every candidate of its words: a word's
+        # context (the two words either side of it, as a text of their own, were as good a
+        # context and cost the model 40% more: docs/bridge.md, "Stop 56")
         sentence_of: dict[int, int] = {}
         for _, i, ranked in asked:
             at = sentence_of.setdefault(tokens[i].sentence, len(texts))
@@ -1928,11 +1924,11 @@ class Bridge:
             return floor + t.keyword_unshared if unshared(i, c) else floor
 
         for k, (n, i, ranked) in enumerate(asked):
-            alone, context = closeness[2 * k], closeness[2 * k + 1]
+            alone = closeness[k]
             if k in translated:
                 said_ = closeness[translated[k]]
                 alone = {c: max(v, said_.get(c, -1.0)) for c, v in alone.items()}
-            whole = closeness[sentence_of[tokens[i].sentence]]
+            whole = context = closeness[sentence_of[tokens[i].sentence]]
             kept = [
                 c
                 for c in ranked
