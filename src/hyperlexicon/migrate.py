@@ -8,6 +8,7 @@ folder, a wheel install the packaged one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -158,6 +159,18 @@ class Finding:
     entry_ids: tuple[int, ...] = ()
 
 
+def entries_finding(found: Sequence[tuple[int, str]], what: str, fix: str) -> Finding:
+    """A finding about entries (id, form): how many, ``what`` of them, the first five forms,
+    and what ``db check --fix`` does about it."""
+    forms = [form for _, form in found]
+    more = f" and {len(forms) - 5} more" if len(forms) > 5 else ""
+    return Finding(
+        f"{len(forms)} entr{'y' if len(forms) == 1 else 'ies'} {what}: "
+        f"{', '.join(forms[:5])}{more} ('hyperlexicon db check --fix' {fix})",
+        tuple(entry_id for entry_id, _ in found),
+    )
+
+
 def check_data(url: str) -> list[Finding]:
     """Data invariants a migration must keep, as findings (empty means none):
 
@@ -198,14 +211,11 @@ def check_data(url: str) -> list[Finding]:
                     if have[name].get(entry_id, 0) != want:
                         missing.setdefault(name, []).append((entry_id, form))
             for name, found in missing.items():
-                forms = [form for _, form in found]
-                more = f" and {len(forms) - 5} more" if len(forms) > 5 else ""
                 findings.append(
-                    Finding(
-                        f"{len(forms)} entr{'y' if len(forms) == 1 else 'ies'} whose {name} rows "
-                        f"do not match the entry's record: {', '.join(forms[:5])}{more} "
-                        "('hyperlexicon db check --fix' rebuilds them from the records)",
-                        tuple(entry_id for entry_id, _ in found),
+                    entries_finding(
+                        found,
+                        f"whose {name} rows do not match the entry's record",
+                        "rebuilds them from the records",
                     )
                 )
             if conn.dialect.name == "sqlite":

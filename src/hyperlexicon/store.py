@@ -1366,19 +1366,7 @@ class Store:
                     return stale
                 first, last = entries[0].id, entries[-1].id
                 span = (first, last)
-                names = conn.execute(
-                    select(
-                        gloss.c.entry_id,
-                        gloss.c.lang,
-                        gloss.c.position,
-                        gloss.c.text,
-                        gloss.c.lemma,
-                    ).where(
-                        gloss.c.entry_id.between(*span),
-                        gloss.c.position == 0,
-                        gloss.c.lemma.like("% %"),
-                    )
-                ).all()
+                names = conn.execute(_names_of_words().where(gloss.c.entry_id.between(*span))).all()
                 want: dict[int, list[tuple[str, str, str]]] = {}
                 for h in gloss_heads([r._asdict() for r in names]):
                     want.setdefault(h["entry_id"], []).append((h["lang"], h["lemma"], h["things"]))
@@ -1741,6 +1729,15 @@ def gloss_heads(glosses: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _names_of_words() -> Any:
+    """The gloss rows ``gloss_heads`` reads: each entry's names (first glosses) of several
+    words."""
+    gloss = M.Gloss.__table__
+    return select(
+        gloss.c.id, gloss.c.entry_id, gloss.c.lang, gloss.c.position, gloss.c.text, gloss.c.lemma
+    ).where(gloss.c.position == 0, gloss.c.lemma.like("% %"))
+
+
 def fill_gloss_heads(conn: Any, batch: int = BATCH) -> int:
     """Find the heads of every name stored again, as ``gloss_heads`` finds them now, in place
     of the rows there: for a migration that brings the table or changes how a head is found
@@ -1749,9 +1746,7 @@ def fill_gloss_heads(conn: Any, batch: int = BATCH) -> int:
     gloss = M.Gloss.__table__
     head = M.GlossHead.__table__
     conn.execute(head.delete())
-    names = select(
-        gloss.c.id, gloss.c.entry_id, gloss.c.lang, gloss.c.position, gloss.c.text, gloss.c.lemma
-    ).where(gloss.c.position == 0, gloss.c.lemma.like("% %"))
+    names = _names_of_words()
     last, written = 0, 0
     while True:
         rows = conn.execute(

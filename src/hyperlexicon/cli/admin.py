@@ -215,14 +215,9 @@ def _data_findings(url: str) -> list[Any]:
     finally:
         store.close()
     if stale:
-        forms = [form for _, form in stale]
-        more = f" and {len(forms) - 5} more" if len(forms) > 5 else ""
         findings.append(
-            migrate.Finding(
-                f"{len(forms)} entr{'y' if len(forms) == 1 else 'ies'} whose name heads "
-                f"(gloss_head) do not match their names: {', '.join(forms[:5])}{more} "
-                "('hyperlexicon db check --fix' finds them again)",
-                tuple(entry_id for entry_id, _ in stale),
+            migrate.entries_finding(
+                stale, "whose name heads (gloss_head) do not match their names", "finds them again"
             )
         )
     return findings
