@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -370,7 +371,7 @@ def pairs(ws: Workspace) -> list[Pair]:
                 if fb.correction_entry_id and miss.get("entry_id") == fb.correction_entry_id:
                     near = miss.get("closeness")
                     how = miss.get("how", "semantic")
-                    out.append(Pair(float(miss["score"]), True, register, how, _number(near)))
+                    out.append(Pair(float(miss["score"]), True, register, how, number(near)))
                     break
     return out
 
@@ -381,15 +382,18 @@ def _closeness(scene: dict[str, Any], form: str) -> float | None:
     key = form_key(form)
     for lx in scene.get("lexemes", ()):
         if form_key(lx.get("form", "")) == key:
-            return _number(lx.get("closeness"))
+            return number(lx.get("closeness"))
     return None
 
 
-def _number(value: Any) -> float | None:
-    """A number a logged scene holds, or None (a scene logged before it was kept, or JSON
-    that holds something else there)."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    return float(value) if ok else None
+def number(value: Any) -> float | None:
+    """A number a logged scene or a stored calibration holds, or None: a record written
+    before the field was kept, or JSON that holds something else (a bool, a string, an
+    infinity) there."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 @dataclass

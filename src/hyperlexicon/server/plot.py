@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..calibration import number
 from ..entry import REGISTERS
 from ..picture import ANCHOR_COLOR, FONT_STACK, NEUTRAL, PALETTE
 from ..stability import REGISTER_DEFAULT
@@ -52,13 +53,6 @@ def _n(value: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def series(history: list[dict[str, Any]]) -> dict[str, Any]:
     """The plot's data from ``calibration.history`` (newest first): per calibration, its label
     and, per series, the threshold and the held-out precision and recall (None when not
@@ -75,20 +69,20 @@ def series(history: list[dict[str, Any]]) -> dict[str, Any]:
         metrics = h.get("metrics") or {}
         for s in SERIES:
             if s == "anchor":
-                thresholds[s].append(_number(t.get("anchor")))
+                thresholds[s].append(number(t.get("anchor")))
                 m = metrics.get("anchor") or {}
             elif s == "translated":
-                thresholds[s].append(_number(t.get("translated_name")))
+                thresholds[s].append(number(t.get("translated_name")))
                 m = metrics.get("translated") or {}
             elif s == "related":
-                thresholds[s].append(_number(t.get("keyword_related")))
+                thresholds[s].append(number(t.get("keyword_related")))
                 m = metrics.get("related") or {}
             else:
-                thresholds[s].append(_number(semantic.get(s)))
+                thresholds[s].append(number(semantic.get(s)))
                 m = metrics.get(f"semantic:{s}") or {}
             held = m.get("held_out_after") or {}
-            precision[s].append(_number(held.get("precision")))
-            recall[s].append(_number(held.get("recall")))
+            precision[s].append(number(held.get("precision")))
+            recall[s].append(number(held.get("recall")))
     return {
         "labels": labels,
         "dates": dates,
