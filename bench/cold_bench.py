@@ -122,6 +122,14 @@ def main() -> None:
             for name in arms:  # warm-up: prepares the model cache, fills the OS page cache
                 arms[name]()
             rss.clear()
+            # a start reads the prepared model only if the first use could write it (a machine
+            # where it could not ran every encode 1.3 s slower, and only this line said why)
+            caches = {"encode": ours}
+            if args.before:
+                caches["encode (before)"] = before
+            for name, env in caches.items():
+                found = list((Path(env["HYPERLEXICON_CACHE_DIR"]) / "models").glob("usem3-*"))
+                print(f"  model cache for {name}: {'prepared' if found else 'NOT prepared'}")
             result = compare(arms, rounds=args.rounds, warmup=0)
         finally:
             if server is not None:
