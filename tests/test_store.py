@@ -417,6 +417,26 @@ def test_last_revision_and_state(grown: Lexicon) -> None:
     assert store.state("empty") == type(after)(0, 0, False)
 
 
+def test_a_lexicons_last_revision_is_one_index_seek(grown: Lexicon) -> None:
+    """Asked on every encode: a seek along (lexicon, id), not a read of all the lexicon's
+    revisions (core's last one is not among the store's latest: "other" was written after)."""
+    from sqlalchemy import inspect, text
+
+    from hyperlexicon.store import LAST_REVISION
+
+    store = grown.store
+    indexes = {i["name"]: i["column_names"] for i in inspect(store.engine).get_indexes("revision")}
+    assert indexes["ix_revision_lexicon_id_id"] == ["lexicon_id", "id"]
+    if store.engine.dialect.name != "sqlite":
+        return  # PostgreSQL plans a table this small by its statistics, not by the index
+    with store.engine.connect() as conn:
+        lx = conn.scalar(text("SELECT id FROM lexicon WHERE name = 'core'"))
+        plan = conn.execute(text(f"EXPLAIN QUERY PLAN SELECT {LAST_REVISION}"), {"lx": lx})
+        steps = " / ".join(row[-1] for row in plan)
+    assert "SEARCH revision USING COVERING INDEX ix_revision_lexicon_id_id" in steps, steps
+    assert "SCAN revision" not in steps, steps
+
+
 def test_entries_read_on_the_fast_path_are_the_orm_s(seeded: Lexicon) -> None:
     """``get``, ``get_many`` and ``by_keys`` make entries from the raw row (kept by the row, so
     a warm process does not decode the same record twice): they equal what the ORM reads,

@@ -211,6 +211,8 @@ class Revision(Base):
     __tablename__ = "revision"
     __table_args__ = (
         Index("ix_revision_lexicon_id_entry_id_id", "lexicon_id", "entry_id", "id"),
+        # a lexicon's last revision, asked on every encode: one seek (migration 0010)
+        Index("ix_revision_lexicon_id_id", "lexicon_id", "id"),
         Index("ix_revision_lexicon_id_form_key", "lexicon_id", "form_key"),
     )
 

@@ -1796,16 +1796,9 @@ def _lemma_sql(size: int, by_status: bool, dialect: str = "sqlite") -> Any:
     return sql_text(" UNION ALL ".join(branches))
 
 
-# The lexicon's last revision id. The revision table is indexed by (lexicon, entry, id), which
-# makes ``max(id)`` of one lexicon a read of all its revisions (10 ms at 100k). The last
-# revision of the lexicon in use is nearly always among the last few hundred of the store:
-# those are read backwards along the primary key first, and only if the lexicon has none
-# among them is its whole index read (COALESCE evaluates its second argument only then).
-LAST_REVISION = (
-    "COALESCE((SELECT recent.id FROM (SELECT id, lexicon_id FROM revision ORDER BY id DESC "
-    "LIMIT 256) AS recent WHERE recent.lexicon_id = :lx ORDER BY recent.id DESC LIMIT 1), "
-    "(SELECT max(id) FROM revision WHERE lexicon_id = :lx))"
-)
+# The lexicon's last revision id: one seek along the (lexicon, id) index (migration 0010;
+# before it, ``max(id)`` of one lexicon read all its revisions, 0.34 ms at 4k entries)
+LAST_REVISION = "(SELECT max(id) FROM revision WHERE lexicon_id = :lx)"
 
 
 def _component_sequence(n: int) -> Any:
