@@ -215,7 +215,7 @@ def test_a_rebuild_killed_midway_is_resumed_after_a_restart_and_finishes(
 
     server.start()
     job = server.wait_job(job_id, lambda j: j["state"] in FINAL, timeout=120)
-    assert job["state"] == "done", job
+    assert job["state"] == "done", (job["error"], job["result"], server.log()[-3000:])
     assert job["error"] is None and job["progress"] == {"done": entries, "total": entries}
     assert "resumed" in server.log()  # it ran again rather than being called finished
     status = server.get("/api/v1/index").json()
