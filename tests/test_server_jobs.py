@@ -22,7 +22,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.fixtures import PgSchema
-from tests.live_server import LiveServer, WsClient, cli, init_home, make_home
+from tests.live_server import LiveServer, WsClient, clean_env, cli, init_home, make_home
 
 pytestmark = pytest.mark.slow
 
@@ -526,3 +526,48 @@ def test_recovery_settles_each_unfinished_job_truthfully(
         assert svc.jobs.list(states=("queued", "running")) == []
     finally:
         svc.stop()
+
+
+SERVICE_THREADS = """
+import json, sys, threading
+from hyperlexicon.config import Settings
+from hyperlexicon.server.service import Service
+
+started = []
+real = threading.Thread.start
+
+
+def start(self):
+    started.append([self.name, "numpy" in sys.modules])
+    return real(self)
+
+
+threading.Thread.start = start
+assert "numpy" not in sys.modules
+service = Service(Settings.load())
+service.start()
+service.stop()
+print(json.dumps(started))
+"""
+
+
+def test_the_service_imports_numpy_before_its_threads_start(
+    template_home: Path, tmp_path: Path
+) -> None:
+    """A resumed job (a rebuild, through chromadb's ``numpy.typing``) and the warm or a drain
+    (through ``numpy``) started importing numpy from two ends of its own import cycle at once,
+    and Python let the job see a part-initialised ``numpy._typing`` ("cannot import name
+    'NDArray'"): the resumed rebuild failed about once in fifteen restarts. Every thread the
+    service starts finds numpy imported."""
+    import subprocess
+    import sys
+
+    home = make_home(template_home, tmp_path / "home")
+    env = clean_env(home, HYPERLEXICON_AUTO_INDEX="1")
+    done = subprocess.run(
+        [sys.executable, "-c", SERVICE_THREADS], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    started = json.loads(done.stdout.strip().splitlines()[-1])
+    assert any(name == "hyperlexicon-drain" for name, _ in started), started
+    assert all(loaded for _, loaded in started), started

@@ -54,9 +54,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
-        service.start()
         if warm:  # before uvicorn listens: ready when it answers
             service.warm()
+        # (then the threads: a resumed job's imports no longer race the warm's)
+        service.start()
         yield
         service.stop()
 

@@ -66,6 +66,13 @@ class Service:
         self.uploads.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> None:
+        # numpy imported here, before any thread of ours starts: two threads importing it
+        # from different ends of its own import cycle (a resumed rebuild through chromadb's
+        # ``numpy.typing``, the warm or a drain through ``numpy``) let one of them see a
+        # partly initialised module, and the job failed on "cannot import name 'NDArray'
+        # from partially initialized module 'numpy._typing'" (1 resumed rebuild in 15)
+        import numpy  # noqa: F401
+
         self.jobs.recover(self.runner_for, self.settle)
         if self.settings.auto_index:
             # start-up drain (changes made while we were away, an import killed while it
