@@ -459,6 +459,26 @@ class Lexicon(FileTransfer):
     def sync(self, progress: Callable[[int], None] | None = None) -> DrainReport:
         return self.index.drain(self.store, self.name, progress=progress)
 
+    def prepare(self) -> list[str]:
+        """Prepare in the cache directory what the first encode would otherwise prepare:
+        the bilingual dictionary compiled (``bilingual``), the embedder's common centre
+        (``embeddings.common_centre``), the Russian thesaurus compiled when it is installed.
+        ``init`` calls it: the first encode after ``init --seed core,emoji`` on a new machine
+        took 11.4 s, 4.8 s of it compiling the dictionary and 1.9 s embedding the common
+        words, where every later one takes under a second. Returns what is ready, by name;
+        each is prepared once per installation, and asked again it only opens the file."""
+        from .embeddings import common_centre
+        from .thesaurus import russian_thesaurus_for
+
+        ready = []
+        if self.index.translations is not None:
+            ready.append("bilingual dictionary")
+        if russian_thesaurus_for(self.settings.thesaurus_ru) is not None:
+            ready.append("Russian thesaurus")
+        common_centre(self.index.embedder)
+        ready.append("the model's common centre")
+        return ready
+
     def warm(self) -> None:
         """Load what an encode needs and keep it out of the cyclic collector's way, for a
         process that serves many encodes (``serve`` calls it before it listens).

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..errors import HyperlexiconError
 from . import App, main, started
 from .output import emit_json, table
 
@@ -39,12 +40,22 @@ def init(app: App, seed: str | None, as_json: bool) -> None:
     app._lexicon = lexicon
     loads = lexicon.load_seeds(names) if names else []
     total = combined(loads)
+    try:
+        prepared = lexicon.prepare()
+    except (HyperlexiconError, OSError) as exc:
+        # (an embedder that cannot load: the database and the seeds are ready all the same,
+        # and the first encode says what is wrong)
+        prepared, unprepared = [], str(exc)
+    else:
+        unprepared = None
     result = {
         "database": lexicon.store.safe_url,
         "lexicon": lexicon.name,
         "seed": seed,
         "import": total.to_dict() if total else None,
         "seeds": [load.to_dict() for load in loads],
+        "prepared": prepared,
+        "unprepared": unprepared,
     }
     if as_json:
         emit_json(result)
@@ -66,6 +77,10 @@ def init(app: App, seed: str | None, as_json: bool) -> None:
         if load.kept:
             line += f"; {len(load.kept)} skipped, their forms already stored: {_some(load.kept)}"
         click.echo(line)
+    if unprepared:
+        click.echo(f"not prepared for the first encode ({unprepared})", err=True)
+    else:
+        click.echo("prepared for the first encode: " + ", ".join(prepared))
 
 
 def _some(pairs: list[tuple[str, str]], n: int = 10) -> str:
