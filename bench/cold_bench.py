@@ -16,7 +16,14 @@ ratios with their interquartile range (bench/paired.py). The model cache is prep
 warm-up run, as the first use after install prepares it. With ``--server`` it also times the
 CLI through a running ``hyperlexicon serve`` (``HYPERLEXICON_SERVER_URL``): the warm path.
 
+With ``--first N``, instead: N rounds of what a new user does first, ``init --seed core``
+into a new home with a new cache directory and then two encodes, for this tree and (with
+``--before``) the other by turns; it prints the medians of ``init``, the first encode and the
+second, and the per-round ratio of the first encodes. The rounds above never see a first
+encode: their warm-up prepares every cache.
+
 Run:  python bench/cold_bench.py [--rounds 15] [--llm /tmp/llmvenv/bin/llm] [--before SRC] [--server]
+      python bench/cold_bench.py --first 5 [--before SRC]
 """
 
 from __future__ import annotations
@@ -60,6 +67,9 @@ def main() -> None:
     parser.add_argument("--server", action="store_true", help="also time the CLI via a server")
     parser.add_argument("--dir", default=None)
     parser.add_argument(
+        "--first", type=int, metavar="N", help="N rounds of init and its first encodes instead"
+    )
+    parser.add_argument(
         "--llm", default=str(BIN / "llm"), help="the llm executable (e.g. from a separate venv)"
     )
     args = parser.parse_args()
@@ -84,6 +94,9 @@ def main() -> None:
         ours = {**base_env, "HYPERLEXICON_HOME": str(home)}
         ours_src = str(Path(__file__).resolve().parent.parent / "src")
         ours["PYTHONPATH"] = ours_src
+        if args.first:
+            first_encodes(work, ours, args.before, args.first)
+            return
         hl = [str(BIN / "hyperlexicon")]
         subprocess.run([*hl, "init", "--seed", "core"], env=ours, check=True, capture_output=True)
         rss: dict[str, list[int]] = {}
@@ -163,6 +176,44 @@ def main() -> None:
         print(f"  --help <= 0.1 s: {helped:.3f} s  {'met' if helped <= 0.1 else 'NOT met'}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def first_encodes(work: Path, ours: dict[str, str], before: str | None, rounds: int) -> None:
+    """``init --seed core`` into a new home and cache directory, then two encodes, per tree
+    and round (the trees by turns, the order alternating): what a new user waits for."""
+    trees = {"this tree": ours}
+    if before:
+        trees["before"] = {**ours, "PYTHONPATH": before}
+    hl = [sys.executable, "-m", "hyperlexicon"]
+    times: dict[str, dict[str, list[float]]] = {t: {} for t in trees}
+    for r in range(rounds):
+        order = list(trees) if r % 2 == 0 else list(reversed(trees))
+        for tree in order:
+            place = work / f"first-{r}-{tree.replace(' ', '-')}"
+            env = {
+                **trees[tree],
+                "HYPERLEXICON_HOME": str(place / "home"),
+                "HYPERLEXICON_CACHE_DIR": str(place / "cache"),
+            }
+            steps = [
+                ("init", ["init", "--seed", "core"]),
+                ("first encode", ["encode", SENTENCE]),
+                ("second encode", ["encode", SENTENCE]),
+            ]
+            for step, args in steps:
+                t = time.perf_counter()
+                run([*hl, *args], env, {}, f"{tree}: {step}")
+                times[tree].setdefault(step, []).append(time.perf_counter() - t)
+            shutil.rmtree(place, ignore_errors=True)
+    print("\ntree          step             wall p50    (IQR)")
+    for tree, steps_ in times.items():
+        for step, values in steps_.items():
+            q1, med, q3 = quartiles(values)
+            print(f"  {tree:11s} {step:15s} {med:7.3f} s  ({q1:.3f}-{q3:.3f})")
+    if before:
+        a, b = times["this tree"]["first encode"], times["before"]["first encode"]
+        q1, med, q3 = quartiles([x / y for x, y in zip(a, b, strict=True)])
+        print(f"\n  first encode, this tree / before: {med:.2f}x  (IQR {q1:.2f}-{q3:.2f})")
 
 
 def start_server(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
