@@ -387,4 +387,11 @@ def test_init_says_what_it_could_not_prepare_and_succeeds(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stderr
     assert "database ready" in result.stdout
-    assert "not prepared for the first encode" in result.stderr
+    assert "not prepared for the first encode (st:/nonexistent/model" in result.stderr
+    encoded = subprocess.run(
+        [sys.executable, "-m", "hyperlexicon", "--home", str(tmp_path / "home"), "encode", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert encoded.returncode != 0 and "st:/nonexistent/model" in encoded.stderr

@@ -25,6 +25,8 @@ def init(app: App, seed: str | None, as_json: bool) -> None:
     Seeds: core (the glyphs, compounds and Δ-codes of the seed documents) and emoji (every
     fully-qualified emoji with its Unicode CLDR names and keywords in Russian and English).
     Core loads first; a seed's entry whose form is stored already is skipped and named.
+    Then what the first encode needs is prepared in the cache directory (the bilingual
+    dictionary compiled, the model's common centre), once per installation.
 
     \b
     Example:
