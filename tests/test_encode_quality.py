@@ -315,6 +315,26 @@ def test_an_adjective_leads_to_the_noun_it_is_made_from(adjective: str, noun: st
     assert noun in derived_nouns(adjective, "ru")
 
 
+def test_an_adjective_before_its_noun_is_no_thing_it_is_only_a_keyword_of(
+    lex: Lexicon,
+) -> None:
+    """«красными розами» says what the roses are like: the red question mark, whose keyword
+    «красный» is, is no thing of the sentence; nor is ice cream of «холодного молока». One a
+    noun the adjective is made from is a gloss of still is («яблочный»: 🍏 «яблоко»)."""
+    for form, ru, en in (
+        ("❓", ["красный вопросительный знак", "вопрос", "красный"], ["red question mark"]),
+        ("🍨", ["мороженое", "десерт", "сладкое", "холодный"], ["ice cream"]),
+        ("🥛", ["стакан молока", "молоко", "напиток"], ["glass of milk"]),
+    ):
+        lex.add(EntryData.from_dict({"form": form, "glosses": {"ru": ru, "en": en}}))
+    lex.sync()
+    forms = lex.encode("На столе стояла ваза с красными розами.", stability=False).forms
+    assert "🌹" in forms and "❓" not in forms
+    forms = lex.encode("Утром я выпил стакан холодного молока.", stability=False).forms
+    assert "🥛" in forms and "🍨" not in forms
+    assert "🍏" in lex.encode("Мама испекла яблочный пирог", stability=False).forms
+
+
 def test_a_relational_adjective_finds_its_nouns_entry(lex: Lexicon) -> None:
     assert "🍏" in lex.encode("Мама испекла яблочный пирог", stability=False).forms
     assert derived_nouns("быстрый", "ru") == () and derived_nouns("огонь", "ru") == ()

@@ -1120,6 +1120,21 @@ class Bridge:
                 # («улыбнулась» → smile → 🙂 "slightly smiling face")
                 if not by_verb(i, (*_own_acts(tok)[1:], *acts.get(i, ()))):
                     unfound.append(i)
+        # an adjective before the noun it describes says what that thing is like, as in the
+        # semantic layer: an entry it only is a keyword of is held to the strictest keyword
+        # threshold (❓ "red question mark" for «красными розами», 🍨 for «холодного молока»).
+        # Not one made from a noun that is a gloss of the entry, a thing of its own
+        # («яблочный пирог»: 🍏 «зелёное яблоко», «апельсиновый сок»: 🍊, «апельсин»)
+        for i, ranked in singles:
+            if names.get(i) or not _describes_next(tokens, i):
+                continue
+            made = set(derived_nouns(tokens[i].text))
+            lang = script_language(tokens[i].text) or run.lang
+            if made and any(
+                made & gloss_words(c[2].data.glosses.get(lang, ()), lang) for c in ranked
+            ):
+                continue
+            floors[i] = max(floors.get(i, t.keyword), t.keyword)
         # a word that names nothing itself and is pictured by another (``_pictured``) stands
         # for the entry that word names, as its own name would ("nephew" → man: 👨, «дочка»
         # → girl: 👧, «лес» → forest → tree: 🌳), before the things it is a keyword of (👭 of
