@@ -30,6 +30,7 @@ from hyperlexicon.morphology import (
     modifies,
     only_noun,
     other_lemmas,
+    phrase_fragment,
     russian_subject,
     russian_verb,
     russian_verb_forms,
@@ -333,6 +334,20 @@ def test_an_adjective_before_its_noun_is_no_thing_it_is_only_a_keyword_of(
     forms = lex.encode("Утром я выпил стакан холодного молока.", stability=False).forms
     assert "🥛" in forms and "🍨" not in forms
     assert "🍏" in lex.encode("Мама испекла яблочный пирог", stability=False).forms
+
+
+def test_a_keyword_that_is_a_piece_of_a_split_phrase_is_no_word_of_its_own(
+    lex: Lexicon,
+) -> None:
+    """CLDR splits its Russian keywords into words («рот на замке» → «замке», «слава богу» →
+    «богу»): such a piece, a noun or adjective in no nominative reading, names its entry only
+    where the text says that very form. A neck that aches is no giraffe of «длинной шее»."""
+    assert phrase_fragment("замке") and phrase_fragment("богу") and phrase_fragment("шее")
+    assert not phrase_fragment("замок") and not phrase_fragment("двойняшки")
+    assert not phrase_fragment("рот на замке") and not phrase_fragment("lock")
+    lex.add(EntryData.from_dict({"form": "🦒", "glosses": {"ru": ["жираф", "шее", "пятна"]}}))
+    lex.sync()
+    assert "🦒" not in lex.encode("У него болела шея после работы.", stability=False).forms
 
 
 def test_a_relational_adjective_finds_its_nouns_entry(lex: Lexicon) -> None:

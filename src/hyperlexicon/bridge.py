@@ -61,6 +61,7 @@ from .morphology import (
     numeral,
     only_noun,
     other_lemmas,
+    phrase_fragment,
     russian_subject,
     russian_verb,
     russian_verb_forms,
@@ -866,10 +867,18 @@ class Bridge:
         named: set[tuple[str, int]] = set()  # (key, entry): the key is the entry's first gloss
         # (a few hundred hits an encode: ``_weighted`` spelled out, the scores looked up once)
         component, gloss0, gloss = (BASE_SCORE[k] for k in ("component", "gloss0", "gloss"))
+        written = {t.text.casefold().replace("ё", "е") for t in tokens if t.kind == "word"}
         for h in hits:
             stored = entries.get(h.entry_id)
             if stored is None:
                 continue
+            if h.field == "gloss" and h.position and h.lang == "ru":
+                # a keyword that is a piece of a phrase CLDR split (🤐 «замке» of «рот на
+                # замке») names the entry only where the text says that very form
+                said = stored.data.glosses.get("ru", ())
+                piece = said[h.position] if h.position < len(said) else ""
+                if phrase_fragment(piece) and piece.casefold().replace("ё", "е") not in written:
+                    continue
             if h.field == "component":
                 base = component
             elif h.position == 0:

@@ -156,6 +156,21 @@ def can_be_noun(word: str, lang: str | None = None) -> bool:
 READING_FLOOR = 0.05  # a reading pymorphy3 gives less than this is a curiosity («стали»: сталь)
 
 
+@lru_cache(maxsize=65_536)
+def phrase_fragment(gloss: str) -> bool:
+    """Whether a Russian gloss of one word is a piece of a phrase, a noun or an adjective in
+    no reading nominative: CLDR splits its keywords into words («рот на замке» → «замке»,
+    «слава богу» → «богу», «сошёл с ума» → «ума»), and such a piece means what its phrase
+    does only beside it, never as its lemma (the castle of «замок», God of «бог»)."""
+    word = gloss.casefold().replace("ё", "е")
+    if " " in word or script_language(word) != "ru" or not known(word, "ru"):
+        return False  # a word pymorphy3 only guesses at («санта», «коп») is no such piece
+    readings = _parses(word)  # every reading, however unlikely: «пар» is steam too
+    return bool(readings) and all(
+        p.tag.POS in ("NOUN", "ADJF") and p.tag.case not in (None, "nomn") for p in readings
+    )
+
+
 def numeral(word: str) -> bool:
     """Whether a Russian word is a numeral in its likeliest reading («два», «трёх», «семи»)."""
     low = word.casefold().replace("ё", "е")
