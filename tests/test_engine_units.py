@@ -307,6 +307,32 @@ def test_an_occasion_is_no_time() -> None:
         assert "⧖" in bridge.encode(text, stability=False).forms, text
 
 
+def test_the_length_of_time_of_a_rate_is_no_day() -> None:
+    """How often in what length of time ("three times a day", «два раза в неделю», "once a
+    year"): the day of a rate is no day the scene shows, and no unexplained word. A day
+    itself («в день рождения», "a day at the sea") is still a day."""
+    mem = memory_workspace(
+        [
+            {"form": "📆", "glosses": {"ru": ["календарь", "день"], "en": ["calendar", "day"]}},
+            {"form": "💊", "glosses": {"ru": ["таблетка"], "en": ["pill"]}},
+        ]
+    )
+    bridge = Bridge(mem.workspace, layers=("exact", "lemma"))  # (the word index is no judge)
+    for text in (
+        "Пей таблетки три раза в день",
+        "Таблетку нужно пить дважды в неделю",
+        "Take the pill three times a day",
+        "Take a pill twice per day",
+        "Take a pill once a week",
+    ):
+        scene = bridge.encode(text, stability=False)
+        assert scene.forms == ["💊"], (text, scene.forms)
+        unmatched = {u.text.casefold() for u in scene.unmatched}
+        assert not {"день", "неделю", "day", "week"} & unmatched, text
+    for text in ("Таблетки кончились в тот день", "A pill a day at the sea"):
+        assert "📆" in bridge.encode(text, stability=False).forms, text
+
+
 def test_the_and_an_adjective_before_what_it_describes_is_no_gloss_of_the_two() -> None:
     """A gloss "the new" names the new as such ("in with the new"); "the new train" is a
     train that is new, and the gloss does not take "the new" from it."""

@@ -214,7 +214,9 @@ def _mark_durations(tokens: list[Token]) -> None:
     hours", "half an hour"): a number says how long, and no clock face, no hour glyph stands
     for it."""
     for i in range(len(tokens) - 1):
-        if tokens[i + 1].kind == "word" and (_duration(tokens, i) or _occasion(tokens, i)):
+        if tokens[i + 1].kind == "word" and (
+            _duration(tokens, i) or _occasion(tokens, i) or _rate(tokens, i)
+        ):
             tokens[i].duration = tokens[i + 1].duration = True
             if i > 0 and tokens[i - 1].text.casefold() == "half":  # half an hour
                 tokens[i - 1].duration = True
@@ -3326,6 +3328,26 @@ def _occasion(tokens: list[Token], i: int) -> bool:
     time nor the 🥇 of "first" stands for. Like a length of time, it is no concept."""
     unit, before = tokens[i + 1], tokens[i]
     return _english(unit) and unit.lemma == "time" and _counted(before, EN_OCCASIONS)
+
+
+# a rate: how often in what length of time ("three times a day", «дважды в неделю»)
+RATE_UNITS = frozenset("day week month year hour minute день неделя месяц год час сутки".split())
+RATE_BEFORE = frozenset("a an per в".split())
+RATE_COUNTS = frozenset("time once twice thrice раз дважды трижды".split())
+
+
+def _rate(tokens: list[Token], i: int) -> bool:
+    """Whether the words at ``i`` and ``i + 1`` are the length of time of a rate, after the
+    count of times ("twice a day", "three times per week", «три раза в день»): the day of
+    a rate is no day the scene shows (📆 for «раз в день»), as a length of time is none."""
+    if i == 0 or tokens[i].text.casefold() not in RATE_BEFORE:
+        return False
+    unit, count = tokens[i + 1], tokens[i - 1]
+    return (
+        unit.lemma in RATE_UNITS
+        and count.kind == "word"
+        and (count.lemma in RATE_COUNTS or count.text.casefold() in RATE_COUNTS)
+    )
 
 
 def _counted(before: Token, words: frozenset[str]) -> bool:
