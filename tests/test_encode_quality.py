@@ -35,6 +35,7 @@ from hyperlexicon.morphology import (
     russian_verb,
     russian_verb_forms,
 )
+from hyperlexicon.thesaurus import source_for as thesaurus_source
 
 
 @pytest.fixture
@@ -348,6 +349,26 @@ def test_a_keyword_that_is_a_piece_of_a_split_phrase_is_no_word_of_its_own(
     lex.add(EntryData.from_dict({"form": "🦒", "glosses": {"ru": ["жираф", "шее", "пятна"]}}))
     lex.sync()
     assert "🦒" not in lex.encode("У него болела шея после работы.", stability=False).forms
+
+
+@pytest.mark.skipif(thesaurus_source("auto") is None, reason="needs WordNet (wordnet-base)")
+def test_an_inflected_gloss_with_a_meaning_of_its_own_is_no_form_of_its_lemma(
+    lex: Lexicon,
+) -> None:
+    """ "glasses" are spectacles, a noun of its own in WordNet, not the plural of glass: a
+    glass of milk shows none, glasses put on do. A plural that is only a plural ("grapes")
+    still names its entry by the singular."""
+    for form, en in (
+        ("👓", ["glasses", "eyeglasses", "eyewear"]),
+        ("🥛", ["glass of milk", "glass", "milk", "drink"]),
+        ("🍇", ["grapes", "fruit", "wine"]),
+    ):
+        lex.add(EntryData.from_dict({"form": form, "glosses": {"en": en}}))
+    lex.sync()
+    forms = lex.encode("I drank a glass of cold milk.", stability=False).forms
+    assert "🥛" in forms and "👓" not in forms
+    assert "👓" in lex.encode("She put on her glasses to read.", stability=False).forms
+    assert "🍇" in lex.encode("He ate a single grape.", stability=False).forms
 
 
 def test_a_relational_adjective_finds_its_nouns_entry(lex: Lexicon) -> None:

@@ -881,6 +881,22 @@ class Bridge:
                 piece = said[h.position] if h.position < len(said) else ""
                 if phrase_fragment(piece) and piece.casefold().replace("ё", "е") not in written:
                     continue
+            if h.field == "gloss" and h.lang == "en" and run.lang == "en" and wordnet is not None:
+                # an English gloss that is a plural with a meaning of its own, a noun WordNet
+                # lists as itself (👓 "glasses", 🩳 "shorts", 🛃 "customs"), is no form of its
+                # singular: "a glass of milk" shows no spectacles (an -ing name is no such
+                # plural: a verb's act is found by it, "cooked" → 🍳 "cooking"; nor is a
+                # Russian word's translation, which the text does not spell: «очки» → glasses)
+                said = stored.data.glosses.get("en", ())
+                own = said[h.position] if h.position < len(said) else ""
+                if (
+                    own.endswith("s")
+                    and " " not in own
+                    and own.casefold() not in written
+                    and own.casefold() != h.lemma
+                    and wordnet.is_noun(own)
+                ):
+                    continue
             if h.field == "component":
                 base = component
             elif h.position == 0:
