@@ -520,6 +520,26 @@ def test_a_first_translation_names_an_entry_only_if_it_translates_back(tmp_path:
         assert "🦉" in lex.encode("Тихая сова.", stability=False, log=False).forms
 
 
+def test_a_keyword_split_from_a_phrase_with_its_genitive_names_its_entry_only_beside_it(
+    tmp_path: Path,
+) -> None:
+    """CLDR gives 🥳 «день» and «рождения», the words of «день рождения» (birthday): a day
+    alone is no party, and neither word stands for the entry without the other. A noun and
+    its adjective («футбольный мяч») are no such pair: a ball is still a ball."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "birthday\tдень рождения\nday\tдень\nfootball\tфутбольный мяч\nball\tмяч\n", "utf-8"
+    )
+    entries = [
+        ("🥳", ["вечеринка", "день", "рождения", "праздник", "колпак"]),
+        ("⚽", ["футбольный мяч", "футбольный", "мяч", "футбол"]),
+    ]
+    with _glossed(tmp_path, pairs, "ru", entries) as lex:
+        assert "🥳" not in lex.encode("Днём мы гуляли в парке.", stability=False).forms
+        assert "🥳" in lex.encode("Завтра у брата день рождения!", stability=False).forms
+        assert "⚽" in lex.encode("Мальчик пнул мяч.", stability=False).forms
+
+
 def test_a_hyphenated_headword_is_found_solid_and_open(tmp_path: Path) -> None:
     tr = from_pairs(tmp_path, "window-sill\tподоконник\nwindowsill\tсвой\n")
     assert tr.of("window sill")[0][0] == "подоконник"

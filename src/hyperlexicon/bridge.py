@@ -53,6 +53,7 @@ from .morphology import (
     english_parts,
     english_readings,
     function_word,
+    governed,
     imperfectives,
     known,
     lemma,
@@ -870,6 +871,9 @@ class Bridge:
         # (a few hundred hits an encode: ``_weighted`` spelled out, the scores looked up once)
         component, gloss0, gloss = (BASE_SCORE[k] for k in ("component", "gloss0", "gloss"))
         written = {t.text.casefold().replace("ё", "е") for t in tokens if t.kind == "word"}
+        said_lemmas = {t.lemma for t in tokens if t.kind == "word"}
+        ru_text = run.lang == "ru"
+        translations = self._translations()
         for h in hits:
             stored = entries.get(h.entry_id)
             if stored is None:
@@ -880,6 +884,12 @@ class Bridge:
                 said = stored.data.glosses.get("ru", ())
                 piece = said[h.position] if h.position < len(said) else ""
                 if phrase_fragment(piece) and piece.casefold().replace("ё", "е") not in written:
+                    continue
+                # and one that makes a phrase the dictionary has with another of the entry's
+                # keywords (🥳 «день», «рождения»: «день рождения») names it only beside it
+                # (in a Russian text: an English one says neither)
+                partner = _phrase_partners(said, translations).get(piece) if ru_text else None
+                if partner is not None and partner not in said_lemmas:
                     continue
             if h.field == "gloss" and h.lang == "en" and run.lang == "en" and wordnet is not None:
                 # an English gloss that is a plural with a meaning of its own, a noun WordNet
@@ -3157,6 +3167,38 @@ class Bridge:
             source=text[span[0] : span[1]] if (text is not None and span) else "",
             phase=phase,
         )
+
+
+_PARTNERS: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+
+
+def _phrase_partners(said: tuple[str, ...], translations: Translations | None) -> dict[str, str]:
+    """Of an entry's Russian keywords of one word, those that make a phrase the bilingual
+    dictionary has with another that is a noun in an oblique case governed by the first
+    («день» and «рождения»: день рождения, birthday), each with the lemma of its partner:
+    CLDR splits its keywords into words, and either alone means something else. Not an
+    adjective and its noun («футбольный мяч»: a ball is still one). Kept per process, per
+    set of glosses (an entry's are few)."""
+    if translations is None or len(said) < 3:
+        return {}
+    key = (translations.source, said)
+    found = _PARTNERS.get(key)
+    if found is None:
+        words = [w for w in said[1:] if w and " " not in w]
+        found = {}
+        for a in words:
+            for b in words:
+                if (
+                    a != b
+                    and governed(b)
+                    and translations.ru.get(f"{a} {b}".casefold().replace("ё", "е"))
+                ):
+                    found.setdefault(a, lemma_key(b, "ru"))
+                    found.setdefault(b, lemma_key(a, "ru"))
+        if len(_PARTNERS) >= 16_384:
+            _PARTNERS.clear()
+        _PARTNERS[key] = found
+    return found
 
 
 def _weakly(related: dict[tuple[int, int], float] | None, i: int, entry_id: int) -> bool:

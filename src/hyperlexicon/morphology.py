@@ -171,6 +171,16 @@ def phrase_fragment(gloss: str) -> bool:
     )
 
 
+def governed(word: str) -> bool:
+    """Whether a Russian word is, in its likeliest reading, a noun in the genitive, the
+    complement another noun governs («рождения» of «день рождения»)."""
+    low = word.casefold().replace("ё", "е")
+    if script_language(low) != "ru":
+        return False
+    tag = _parses(low)[0].tag
+    return tag.POS == "NOUN" and tag.case in ("gent", "gen2")
+
+
 def numeral(word: str) -> bool:
     """Whether a Russian word is a numeral in its likeliest reading («два», «трёх», «семи»)."""
     low = word.casefold().replace("ё", "е")
