@@ -310,7 +310,7 @@ def test_an_occasion_is_no_time() -> None:
 def test_the_length_of_time_of_a_rate_is_no_day() -> None:
     """How often in what length of time ("three times a day", «два раза в неделю», "once a
     year"): the day of a rate is no day the scene shows, and no unexplained word. A day
-    itself («в день рождения», "a day at the sea") is still a day."""
+    itself («в тот день», "a day at the sea") is still a day."""
     mem = memory_workspace(
         [
             {"form": "📆", "glosses": {"ru": ["календарь", "день"], "en": ["calendar", "day"]}},
