@@ -75,6 +75,15 @@ class WordIndex:
             for t, cs in zip(texts, candidates, strict=True)
         ]
 
+    def name_closeness(
+        self, texts: Sequence[str], names: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """The share of a text's lemmas each name holds."""
+        return [
+            [len(set(lemmas(t)) & set(lemmas(n))) / max(len(lemmas(t)), 1) for n in ns]
+            for t, ns in zip(texts, names, strict=True)
+        ]
+
     def hubness(self, lexicon: str, ids: Sequence[int], langs: Sequence[str]) -> dict[int, float]:
         """No document here is near words in general: none is held to its hubness."""
         return {}

@@ -423,6 +423,28 @@ def test_a_documents_hubness_is_its_nearness_to_common_words_kept_per_model(
     assert embeddings.hubness(use, [specific, water]).tolist() == hubs[::-1].tolist()
 
 
+def test_entries_names_are_embedded_once_per_process(
+    indexed: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``name_closeness``: a text's cosine with each of its names, as the model gives them;
+    the names come back encode after encode, so each is embedded once, and only the texts
+    are asked of the model again."""
+    index = indexed.workspace.index()
+    use = index.embedder
+    names = [["стакан молока", "корова"], ["корова"]]
+    near = index.name_closeness(["молоко", "ферма"], names)
+    milk, farm, glass, cow = use.encode(["молоко", "ферма", "стакан молока", "корова"])
+    assert np.allclose(near[0], [milk @ glass, milk @ cow], atol=1e-5)
+    assert np.allclose(near[1], [farm @ cow], atol=1e-5)
+    assert near[0][0] > near[0][1], near  # milk is what the glass of milk shows
+    asked: list[str] = []
+    encode = use.encode
+    monkeypatch.setattr(use, "encode", lambda texts: asked.extend(texts) or encode(texts))
+    assert np.allclose(index.name_closeness(["молоко"], names[:1]), near[:1], atol=1e-5)
+    assert asked == ["молоко"], asked
+    assert index.name_closeness([], []) == []
+
+
 def test_the_common_words_are_wordfreqs_as_the_script_builds_them() -> None:
     script = Path(__file__).resolve().parent.parent / "scripts" / "common_words.py"
     done = subprocess.run(

@@ -1878,6 +1878,8 @@ class Bridge:
         t = self.thresholds
 
         said: dict[int, tuple[frozenset[str], str]] = {}
+        # each word's kept candidates, its nearness alone and in context: ranked at the end
+        tie: list[tuple[int, int, list[Any], dict[int, float], dict[int, float]]] = []
 
         def unshared(i: int, c: Any) -> bool:
             """Whether the dictionary knows the word and the entry's glosses in the other
@@ -2017,22 +2019,42 @@ class Bridge:
             if not kept:
                 out[n] = None
                 continue
-            band = tied(kept)
-            # an entry the word names comes before one it is only a keyword of («собака» is
-            # 🐕's name and a keyword of 🦴), then one a synonym of the word names; then
-            # nearest first, to the word alone and in its context together: the context
-            # alone pulls towards any compound of the word ("tea" with honey: 🧋 "bubble
-            # tea"), the word alone says its plainest sense (🍵; main set 0.812 / 0.427 →
-            # 0.816 / 0.424, the first held-out set 0.806 → 0.813, the second the same);
-            # among equally near ones (an emoji and its skin-tone variants share their
-            # words), the plainest form
-            said_as = self._said_as(tokens[i], run.lang, (synonyms or {}).get(i, ()))
+            tie.append((n, i, kept, alone, context))
+        # an entry the word names comes before one it is only a keyword of («собака» is
+        # 🐕's name and a keyword of 🦴), then one a synonym of the word names; then
+        # nearest first, to the word alone, to each entry's name and in its context
+        # together: the context alone pulls towards any compound of the word ("tea" with
+        # honey: 🧋 "bubble tea"), the word alone says its plainest sense (🍵; main set
+        # 0.812 / 0.427 → 0.816 / 0.424, the first held-out set 0.806 → 0.813, the second the
+        # same), and an entry's document lists all its keywords, so a word is as near to 🐄
+        # "cow", which has «молоко» among them, as to 🥛 «стакан молока», named for it (its
+        # name: docs/bridge.md, "Stop 60"); among equally near ones (an emoji and its
+        # skin-tone variants share their words), the plainest form
+        said_as = {
+            i: self._said_as(tokens[i], run.lang, (synonyms or {}).get(i, ())) for _, i, *_ in tie
+        }
+        bands = [tied(kept) for _, _, kept, _, _ in tie]
+        shared = [(t[1], band) for t, band in zip(tie, bands, strict=True) if len(band) > 1]
+        called: dict[tuple[int, int], float] = {}
+        if shared:
+            near = self.ws.index().name_closeness(
+                [tokens[i].text for i, _ in shared],
+                [[_name_of(c[2].data, said_as[i][0]) for c in band] for i, band in shared],
+            )
+            for (i, band), row in zip(shared, near, strict=True):
+                called.update(((i, c[1]), v) for c, v in zip(band, row, strict=True))
+        for (n, i, kept, alone, context), band in zip(tie, bands, strict=True):
             band.sort(
                 key=lambda c: (
                     c[1] not in names[i],
-                    not _names_it(c[2].data, said_as),
+                    not _names_it(c[2].data, said_as[i]),
                     not (_a_face(c[2].data) and self._feels(run, i)),
-                    -round(alone.get(c[1], -1.0) + context.get(c[1], -1.0), 2),
+                    -round(
+                        alone.get(c[1], -1.0)
+                        + called.get((i, c[1]), 0.0)
+                        + context.get(c[1], -1.0),
+                        2,
+                    ),
                     len(c[2].data.form),
                 )
             )
@@ -3439,6 +3461,12 @@ def _own_acts(tok: Token) -> tuple[str, ...]:
     if not (tok.verb_form or russian_verb(tok.text)):
         return ()
     return (tok.lemma, *imperfectives(tok.lemma))
+
+
+def _name_of(data: EntryData, lang: str) -> str:
+    """An entry's name in ``lang``, else in the first language it has one in."""
+    glosses = data.glosses.get(lang) or next((g for g in data.glosses.values() if g), [""])
+    return glosses[0]
 
 
 def _in_name(tok: Token, glosses: Sequence[str], lang: str) -> bool:

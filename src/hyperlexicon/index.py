@@ -88,6 +88,7 @@ SNAPSHOT_MAX = 20_000  # documents: above this a collection has no snapshot
 SNAPSHOT_FORMAT = 2  # 2: the vectors in a file of their own, which a drain appends to
 PROJECTIONS_FORMAT = 1
 VECTORS_HELD = 8192  # documents: stored vectors kept per lexicon without a snapshot (16 MB)
+NAMES_HELD = 8192  # entries' names: their vectors kept per process (``Index.name_closeness``)
 # documents of one kind searched in memory on a collection too big for a snapshot (``_kind``)
 KIND_MAX = 4096
 # how many times the documents a filtered query asks Chroma for unfiltered (``_filtered_here``)
@@ -2266,6 +2267,48 @@ class Index:
         with one_blas_thread():
             sims = (vectors @ np.asarray(stored, dtype=np.float32).T).tolist()
         return [{c: sims[t][row[c]] for c in cs if c in row} for t, cs in enumerate(candidates)]
+
+    # names' vectors by (model, name), for every index of the process: an entry's name is
+    # the same text whatever lexicon or revision holds it, so its vector never goes stale
+    _names: ClassVar[dict[tuple[str, str], Any]] = {}
+    _names_lock = threading.Lock()
+
+    def name_closeness(
+        self, texts: Sequence[str], names: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """For each text, its cosine with each of its names (entries' first glosses).
+
+        An entry's document lists its name and all its keywords, so a word is as near to a
+        document that only mentions it («молоко» of 🐄 "cow") as to one named for it (🥛
+        «стакан молока»); its name alone says what the entry shows. The names of a
+        lexicon's entries come back encode after encode, so their vectors are kept for the
+        process (``NAMES_HELD``); the texts, a sentence's words, are the embedder's to keep."""
+        import numpy as np
+
+        from .embeddings import one_blas_thread
+
+        if not texts:
+            return []
+        embedder = self.embedder
+        model = f"{embedder.name}:{embedder.model}"
+        wanted = list(dict.fromkeys(n for ns in names for n in ns))
+        with self._names_lock:
+            held = {n: v for n in wanted if (v := self._names.get((model, n))) is not None}
+        missing = [n for n in wanted if n not in held]
+        if missing:
+            computed = embedder.encode(missing)
+            with self._names_lock:
+                if len(self._names) + len(missing) > NAMES_HELD:
+                    self._names.clear()
+                for n, vector in zip(missing, computed, strict=True):
+                    held[n] = self._names[(model, n)] = np.asarray(vector, dtype=np.float32)
+        vectors = np.asarray(embedder.encode(list(texts)), dtype=np.float32)
+        out = []
+        with one_blas_thread():
+            for vector, ns in zip(vectors, names, strict=True):
+                rows = np.asarray([held[n] for n in ns], dtype=np.float32).reshape(len(ns), -1)
+                out.append((rows @ vector).tolist())
+        return out
 
     def hubness(self, lexicon: str, ids: Sequence[int], langs: Sequence[str]) -> dict[int, float]:
         """Each entry's hubness (``embeddings.hubness``), of its document in the first of
