@@ -342,7 +342,7 @@ def test_a_word_ties_go_to_the_entry_named_for_it_not_one_that_lists_it(lex: Lex
     alike, and each entry's document lists a dozen words, so the word is as near to the
     cow's as to the glass's; what each is called settles it: milk is what 🥛 «стакан
     молока» shows. So with «сеть»: 🛜 «беспроводная сеть», not 🕸️ «паутина»."""
-    cldr = {  # their glosses as the emoji seed has them (CLDR 46)
+    cldr = {  # their glosses as the emoji seed has them (CLDR 48)
         "🐄": ("корова,животное,молоко,рога,ферма", "cow,animal,animals,farm,milk,moo"),
         "🍼": (
             "бутылочка с соской,бутылка,дети,кормить,молоко,новорожденный,прикорм,сосать,соска",
