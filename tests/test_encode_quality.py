@@ -36,6 +36,7 @@ from hyperlexicon.morphology import (
     russian_verb_forms,
 )
 from hyperlexicon.thesaurus import source_for as thesaurus_source
+from hyperlexicon.thesaurus import thesaurus_for
 
 
 @pytest.fixture
@@ -369,6 +370,25 @@ def test_a_word_ties_go_to_the_entry_named_for_it_not_one_that_lists_it(lex: Lex
         assert "🥛" in forms and "🐄" not in forms, (text, forms)
     forms = lex.encode("Ноутбук снова потерял сеть.", stability=False).forms
     assert "🛜" in forms and "🕸️" not in forms, forms
+
+
+def test_an_adjective_said_of_a_person_says_a_feeling_in_any_of_its_senses(
+    lex: Lexicon,
+) -> None:
+    """WordNet's first "furious" is of the elements (furious winds), its third the angry
+    man: said of a person, an adjective that is nothing else shows the feeling of whichever
+    sense has one; said of a storm, it shows none."""
+    wordnet = thesaurus_for("auto")
+    assert wordnet is not None, "Debian's wordnet-base: ./scripts/test installs it"
+    assert wordnet.is_adjective_only("furious") and wordnet.is_adjective_only("Livid")
+    assert not wordnet.is_adjective_only("cold") and not wordnet.is_adjective_only("knitting")
+    angry = "angry face,anger,angry,blame,face,frustrated,mad,rage,upset"  # CLDR 48
+    lex.add(EntryData.from_dict({"form": "😠", "glosses": {"en": angry.split(",")}}))
+    lex.sync()
+    forms = lex.encode("The old man was furious with his neighbours.", stability=False).forms
+    assert "😠" in forms, forms
+    forms = lex.encode("The furious storm broke the windows.", stability=False).forms
+    assert "😠" not in forms, forms
 
 
 def test_a_keyword_that_is_a_piece_of_a_split_phrase_is_no_word_of_its_own(

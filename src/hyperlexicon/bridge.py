@@ -119,6 +119,7 @@ PARTIAL = 0.9
 HEAD_NAMES = 8
 HEAD = "gloss_head"  # the store's field of such a hit (``store.LEMMA_FIELDS``)
 RELATED_WEIGHT = 0.5  # the least weight of one: synonyms of two senses, the first's hypernyms
+FELT_SENSES = 8  # an adjective said of a person: its senses asked for a feeling (``_felt``)
 SYNONYM = 1.0  # the weight of a synonym in a word's first sense (thesaurus.related)
 FELT = 3  # the nouns of a word's feelings asked (``Bridge._felt``)
 TRANSLATED = 0.9  # the weight of a Russian noun's own translation among its related words
@@ -1568,7 +1569,9 @@ class Bridge:
         joyfulness and радость (``Thesaurus.feelings`` of an adjective's first sense only:
         "warm" is first a temperature, and only then affection; a Russian word by its first
         translation). CLDR's «радость» is a keyword of 😀, its "joy" only of faces in tears.
-        Empty without WordNet."""
+        An English word WordNet has only as an adjective, said of a person ("he was
+        furious"), is read in its later senses too where its first says no feeling. Empty
+        without WordNet."""
         wordnet = self._wordnet()
         if wordnet is None:
             return {}
@@ -1581,6 +1584,15 @@ class Bridge:
                 continue
             words, pos = self._feeling_words(tok, 1)
             felt = dict.fromkeys(f for w in words for f in wordnet.feelings(w, pos, senses=1))
+            if (
+                not felt
+                and _english(tok)
+                and wordnet.is_adjective_only(tok.text)
+                and self._person_subject(run, i)
+            ):
+                # an adjective said of a person says what the person feels in whichever sense
+                # is a feeling: WordNet puts "furious" winds first, and the angry man third
+                felt = dict.fromkeys(wordnet.feelings(tok.text, ("a",), senses=FELT_SENSES))
             found = tuple(felt)[:FELT]
             if not found:
                 continue

@@ -141,6 +141,15 @@ class Thesaurus:
         key = "_".join(words.casefold().split())
         return bool(self._index("r", key)) and not self._index("n", key)
 
+    @lru_cache(maxsize=16_384)  # noqa: B019 - one per source, held for the process
+    def is_adjective_only(self, word: str) -> bool:
+        """Whether WordNet has the word as an adjective and as nothing else ("furious", not
+        "cold" or "knitting"): whatever it says of a thing, it says as a quality."""
+        key = "_".join(word.casefold().split())
+        return (
+            bool(self._index("a", key)) and not self._index("n", key) and not self._index("v", key)
+        )
+
     def is_noun(self, words: str) -> bool:
         """Whether WordNet has these words as one noun ("running shoe", "flying saucer")."""
         return bool(self._index("n", " ".join(words.casefold().split())))
