@@ -1622,7 +1622,9 @@ class Bridge:
         """Whether the verb at ``i`` may be done by a person: its subject is a person, a
         group of people or a name (WordNet's commonest sense of it; a Russian noun's through
         its first translations), or the sentence names no subject (an imperative, a bare
-        verb). Asked only of a verb whose act an entry pictures with a person in it. An
+        verb). Asked of a verb whose act an entry pictures with a person in it, and of an
+        English adjective whose feeling only a later sense says (``_felt``: "he was
+        furious", where the nouns before it are its subject too). An
         English verb's subject is not looked for: any noun before it in its sentence that is
         no preposition's object may be it ("the boy who lives next door swims"), so only a
         sentence none of whose such nouns can be a person says no ("Flames danced"). Kept
