@@ -280,6 +280,15 @@ def test_an_english_length_of_time_is_no_clock_face() -> None:
         assert "⏰" in bridge.encode(text, stability=False).forms, text
 
 
+def _shows_only(bridge: Bridge, text: str, form: str, unsaid: set[str]) -> None:
+    """The text's scene is ``form`` alone, and none of ``unsaid`` is left unexplained: words
+    of how long or how often are neither things nor unknown words."""
+    scene = bridge.encode(text, stability=False)
+    assert scene.forms == [form], (text, scene.forms)
+    unmatched = {u.text.casefold() for u in scene.unmatched}
+    assert not unsaid & unmatched, (text, unsaid & unmatched)
+
+
 def test_an_occasion_is_no_time() -> None:
     """A count or an ordinal and "time(s)" ("three times", "for the first time", "every
     time") is an occasion: no hourglass of time and no medal of "first" for it, and no
@@ -299,10 +308,7 @@ def test_an_occasion_is_no_time() -> None:
         "The train stopped 3 times",
         "Next time take the train",
     ):
-        scene = bridge.encode(text, stability=False)
-        assert scene.forms == ["🚆"], (text, scene.forms)
-        unmatched = {u.text.casefold() for u in scene.unmatched}
-        assert not {"three", "first", "every", "time", "times", "next", "3"} & unmatched, text
+        _shows_only(bridge, text, "🚆", {"three", "first", "every", "time", "times", "next", "3"})
     for text in ("Time was passing", "It was a time of trains"):
         assert "⧖" in bridge.encode(text, stability=False).forms, text
 
@@ -325,10 +331,7 @@ def test_the_length_of_time_of_a_rate_is_no_day() -> None:
         "Take a pill twice per day",
         "Take a pill once a week",
     ):
-        scene = bridge.encode(text, stability=False)
-        assert scene.forms == ["💊"], (text, scene.forms)
-        unmatched = {u.text.casefold() for u in scene.unmatched}
-        assert not {"день", "неделю", "day", "week"} & unmatched, text
+        _shows_only(bridge, text, "💊", {"день", "неделю", "day", "week"})
     for text in ("Таблетки кончились в тот день", "A pill a day at the sea"):
         assert "📆" in bridge.encode(text, stability=False).forms, text
 
