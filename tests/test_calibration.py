@@ -616,3 +616,69 @@ def test_a_related_lexeme_and_its_near_miss_give_their_closeness_to_calibration(
     lex.feedback(query, "correct", span="ливень", correction="🌧")
     found = [p for p in cal.pairs(lex.workspace) if p.how == "related" and p.accepted]
     assert [p.closeness for p in found] == [rain.closeness]
+
+
+def test_keyword_lexemes_fit_the_keyword_shift_by_their_margins(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keyword match passed a threshold of its own (a noun's, a translation's, …): its
+    verdict is judged by how far its closeness lay above that threshold, and the verdicts
+    fit one shift of all the keyword thresholds, leaving the others alone."""
+    rng = random.Random(13)
+    # a user who rejects the keyword matches that only just passed
+    keyword = [cal.Pair(0.74, True, "default", "keyword", rng.uniform(0.3, 0.5)) for _ in range(12)]
+    keyword += [
+        cal.Pair(0.74, False, "default", "keyword", rng.uniform(0.0, 0.15)) for _ in range(12)
+    ]
+    monkeypatch.setattr(cal, "pairs", lambda ws: keyword)
+    before = Thresholds()
+    result = lex.calibrate(dry_run=True)
+    assert result.metrics["keyword"]["pairs"] == len(keyword)
+    assert result.metrics["keyword"]["adopted"]
+    assert "semantic:default" not in result.metrics and "related" not in result.metrics
+    t = result.thresholds
+    low = max(p.closeness or 0 for p in keyword if not p.accepted)
+    high = min(p.closeness or 1 for p in keyword if p.accepted)
+    assert before.keyword_shift < low - 0.001 < t.keyword_shift <= high
+    assert (t.keyword_noun, t.keyword_related) == (before.keyword_noun, before.keyword_related)
+    words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
+    assert words["keyword"].startswith("The keyword thresholds' shift is now")
+
+
+def test_a_keyword_lexeme_and_its_near_miss_give_their_margins_to_calibration(
+    lex: Lexicon,
+) -> None:
+    """Through the real bridge and the query log: «холодной» is no name of 🧊 (холод, one
+    of its glosses, is the noun the adjective is made from), so the lexeme says it matched
+    by a keyword, with its closeness and the threshold it passed; a verdict on it is a pair
+    at the margin between the two. Shifted past it, the threshold leaves the word
+    unexplained and 🧊 a near miss, whose correction is a positive pair below the shift,
+    and a calibration on those verdicts brings the shift back down to let it through."""
+    text = "Вода в реке была холодной."
+    scene = lex.encode(text, stability=False)
+    [ice] = [lx for lx in scene.lexemes if lx.form == "🧊"]
+    assert ice.how == "keyword"
+    assert ice.closeness is not None and ice.threshold is not None
+    margin = round(ice.closeness - ice.threshold, 4)
+    assert margin >= lex.bridge.thresholds.keyword_shift == 0.0
+    lex.feedback(scene.query_id, "reject", lexeme="🧊")
+    [pair] = [p for p in cal.pairs(lex.workspace) if p.how == "keyword"]
+    assert (pair.accepted, pair.closeness) == (False, margin)
+    strict = Bridge(lex.workspace, lex.bridge.thresholds.with_(keyword_shift=margin + 0.1))
+    missed = strict.encode(text, stability=False)
+    assert "🧊" not in missed.forms
+    [near] = [m for m in missed.near_misses if m.get("how") == "keyword"]
+    assert (near["form"], near["closeness"], near["threshold"]) == (
+        "🧊",
+        ice.closeness,
+        ice.threshold,
+    )
+    for _ in range(12):
+        query = log_scene(lex, text, missed)
+        lex.feedback(query, "correct", span="холодной", correction="🧊")
+    found = [p for p in cal.pairs(lex.workspace) if p.how == "keyword" and p.accepted]
+    assert {p.closeness for p in found} == {margin}
+    # verdicts that the shifted threshold was too strict: calibration lowers it again
+    result = lex.calibrate(dry_run=True)
+    assert result.metrics["keyword"]["pairs"] == 13
+    assert result.thresholds.keyword_shift <= margin

@@ -283,6 +283,8 @@ class _Run:
     judged: set[int] = field(default_factory=set)
     # (word, entry) kept by a thesaurus word at ``keyword_related``: its closeness
     gated: dict[tuple[int, int], float] = field(default_factory=dict)
+    # (word, entry) kept as a keyword of the entry: its closeness and the threshold it passed
+    keyworded: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -1294,9 +1296,15 @@ class Bridge:
             how = "related" if (i, ranked[0][1]) in related else "lemma"
             if any(c[1] == ranked[0][1] for c in partial.get(i, ())):
                 how = "partial"  # the word is its name's head, not its whole name
+            elif how == "lemma" and (i, ranked[0][1]) in run.keyworded:
+                how = "keyword"  # one of the entry's further glosses, near enough
             take([i], ranked, how, 1.0)
             if (i, ranked[0][1]) in run.gated and _weakly(related, i, ranked[0][1]):
                 run.lexemes[-1].closeness = round(run.gated[(i, ranked[0][1])], 4)
+            if how == "keyword":
+                near_, floor = run.keyworded[(i, ranked[0][1])]
+                run.lexemes[-1].closeness = round(near_, 4)
+                run.lexemes[-1].threshold = round(floor, 4)
         _join_neighbours(run)
 
     def _partial(
@@ -1997,16 +2005,37 @@ class Bridge:
                 said_ = closeness[translated[k]]
                 alone = {c: max(v, said_.get(c, -1.0)) for c, v in alone.items()}
             whole = context = closeness[sentence_of[tokens[i].sentence]]
-            kept = [
-                c
-                for c in ranked
-                if c[1] in names[i]
-                or (
-                    max(alone.get(c[1], -1.0), context.get(c[1], -1.0)) >= floor_for(i, c)
-                    and (whole.get(c[1], -1.0) >= t.keyword_sentence or a_time(i))
-                    and not another_thing(i, c)
+            kept = []
+            short: list[tuple[float, float, Any]] = []  # keywords under their threshold
+            for c in ranked:
+                if c[1] in names[i]:
+                    kept.append(c)
+                    continue
+                near_ = max(alone.get(c[1], -1.0), context.get(c[1], -1.0))
+                floor = floor_for(i, c)
+                keyword = not (related and (i, c[1]) in related)
+                shift = t.keyword_shift if keyword else 0.0
+                sentence = whole.get(c[1], -1.0) >= t.keyword_sentence or a_time(i)
+                if near_ >= floor + shift and sentence and not another_thing(i, c):
+                    kept.append(c)
+                    if keyword:
+                        run.keyworded[(i, c[1])] = (near_, floor)
+                elif keyword and sentence and near_ < floor + shift:
+                    short.append((near_, floor, c))
+            short = [s for s in short if not another_thing(i, s[2])] if not kept else []
+            if short:
+                # the keyword nearest its threshold of a word left unexplained: a verdict
+                # that it was right lets calibration bring ``keyword_shift`` down
+                near_, floor, c = max(short, key=lambda s: (s[0] - s[1], -s[2][1]))
+                span = (tokens[i].start, tokens[i].end)
+                run.near.append(
+                    {
+                        **_near(span, run.text, c[0], c[1], c[2]),
+                        "how": "keyword",
+                        "closeness": round(near_, 4),
+                        "threshold": round(floor, 4),
+                    }
                 )
-            ]
             # what a thesaurus word's entry passed ``keyword_related`` with, or (the nearest
             # one that fell short) missed it by: calibration fits the threshold to these
             gated = [c for c in ranked if _weakly(related, i, c[1])]

@@ -336,7 +336,8 @@ class Pair:
     accepted: bool
     register: str
     how: str
-    # a related or partial match's closeness, which ``keyword_related`` was compared with
+    # a related or partial match's closeness, which ``keyword_related`` was compared with; a
+    # keyword match's by how much its closeness passed (or missed) its keyword threshold
     closeness: float | None = None
 
 
@@ -369,21 +370,33 @@ def pairs(ws: Workspace) -> list[Pair]:
                 out.append(Pair(fb.score, False, register, fb.how or "", closeness))
             for miss in scene.get("near_misses", ()):
                 if fb.correction_entry_id and miss.get("entry_id") == fb.correction_entry_id:
-                    near = miss.get("closeness")
                     how = miss.get("how", "semantic")
-                    out.append(Pair(float(miss["score"]), True, register, how, number(near)))
+                    out.append(Pair(float(miss["score"]), True, register, how, _gate(miss)))
                     break
     return out
 
 
 def _closeness(scene: dict[str, Any], form: str) -> float | None:
-    """The closeness a related or partial lexeme of the scene passed ``keyword_related`` with
-    (``Lexeme.closeness``), if the lexeme says one."""
+    """What a related, partial or keyword lexeme of the scene was held to its threshold by
+    (``_gate``), if the lexeme says it."""
     key = form_key(form)
     for lx in scene.get("lexemes", ()):
         if form_key(lx.get("form", "")) == key:
-            return number(lx.get("closeness"))
+            return _gate(lx)
     return None
+
+
+def _gate(lexeme: dict[str, Any]) -> float | None:
+    """A logged lexeme's or near miss's closeness (``Lexeme.closeness``), which a related or
+    partial one was compared with ``keyword_related`` by; for a keyword one, how far it lay
+    above (or, a near miss, below) the threshold it was held to before ``keyword_shift``
+    (``Lexeme.threshold``): a noun's keyword and another word's have thresholds of their
+    own, and one shift moves them all."""
+    closeness = number(lexeme.get("closeness"))
+    if closeness is None or lexeme.get("how") != "keyword":
+        return closeness
+    threshold = number(lexeme.get("threshold"))
+    return None if threshold is None else round(closeness - threshold, 4)
 
 
 def number(value: Any) -> float | None:
@@ -516,7 +529,8 @@ def calibrate(
     seed: int = 0,
 ) -> CalibrationResult:
     """Fit the semantic threshold per register, the translated-gloss thresholds, the
-    related-word threshold (``keyword_related``) and the anchor threshold, with k-fold
+    related-word threshold (``keyword_related``), the keyword thresholds' shift
+    (``keyword_shift``) and the anchor threshold, with k-fold
     cross-validation; store the result as a versioned record
     unless ``dry_run``. With ``weights`` (and not a dry run), recompute the learned weights
     first.
@@ -580,6 +594,20 @@ def calibrate(
         metrics["related"] = report
         if fitted is not None:
             keyword_related = fitted
+    # a keyword lexeme's margin over its own keyword threshold, against ``keyword_shift``
+    keyworded = [
+        Pair(p.closeness, p.accepted, p.register, p.how)
+        for p in data
+        if p.closeness is not None and p.how == "keyword"
+    ]
+    keyword_shift = current.keyword_shift
+    if keyworded:
+        fitted, report = _cross_validate(
+            keyworded, current.keyword_shift, folds, target_precision, seed
+        )
+        metrics["keyword"] = report
+        if fitted is not None:
+            keyword_shift = fitted
     anchor = current.anchor
     if data:
         fitted, report = _cross_validate(data, current.anchor, folds, target_precision, seed)
@@ -590,6 +618,7 @@ def calibrate(
         semantic=semantic,
         anchor=anchor,
         keyword_related=keyword_related,
+        keyword_shift=keyword_shift,
         **crossed,
         weight_floor=current.weight_floor if weight_floor is None else weight_floor,
     )
@@ -672,6 +701,7 @@ def explain(record: dict[str, Any]) -> dict[str, Any]:
             "anchor": "the anchor threshold",
             "translated": "the translated-gloss threshold",
             "related": "the related-word threshold",
+            "keyword": "the keyword thresholds' shift",
         }.get(series, f"the {series} threshold")
         pairs_ = int(report.get("pairs") or 0)
         judged = f"{pairs_} judged lexeme{'' if pairs_ == 1 else 's'}"

@@ -11,13 +11,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ARROW = " → "
-# how a lexeme was matched: by its form, a gloss's lemma, a gloss's words reordered or apart,
-# a synonym or broader word of the text's (related), a name of several words by its head word
-# alone (partial), a fused word's parts, by meaning, by the word's translation found among the
-# entries' glosses (translated), or as the archetype fall-back
+# how a lexeme was matched: by its form, a gloss's lemma (the entry's name), one of its
+# further glosses (a keyword, held to a keyword threshold by its closeness), a gloss's words
+# reordered or apart, a synonym or broader word of the text's (related), a name of several
+# words by its head word alone (partial), a fused word's parts, by meaning, by the word's
+# translation found among the entries' glosses (translated), or as the archetype fall-back
 HOW = (
     "exact",
     "lemma",
+    "keyword",
     "phrase",
     "related",
     "partial",
@@ -45,9 +47,13 @@ class Lexeme:
     phase: int = 0  # which part of the rhythm (arrows separate phases)
     anchor: bool = False
     alternatives: list[tuple[str, float]] = field(default_factory=list)  # runner-up forms
-    # a related or partial match: its closeness to the word and its context, which passed
-    # ``keyword_related`` (what calibration fits that threshold to; the score is no closeness)
+    # a related, partial or keyword match: its closeness to the word and its context, which
+    # passed ``keyword_related`` or, for a keyword, ``threshold`` (what calibration fits those
+    # thresholds to; the score is no closeness)
     closeness: float | None = None
+    # a keyword match: the threshold its closeness was held to, before ``keyword_shift``
+    # (a noun's, a translation's, …: ``Thresholds``), so that a verdict says by how much it passed
+    threshold: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -78,6 +78,10 @@ class Thresholds:
     # languages disagree that the word names the entry («река» is a Russian keyword of 😭,
     # "tears in a river", but river is none of its English ones), see docs/bridge.md
     keyword_unshared: float = 0.15
+    # added to every keyword threshold above: what calibration fits from verdicts on keyword
+    # matches (``how`` "keyword"), each judged by how far its closeness passed its own
+    # threshold, so that one number moves a noun's, a translation's and the others' together
+    keyword_shift: float = 0.0
     # a word no gloss names, by a synonym or broader word the thesaurus gives ("sedan" → car)
     keyword_related: float = 0.45
     # ... and, for a broader word or a word of its definition (not a synonym), the least that
@@ -127,6 +131,7 @@ class Thresholds:
             "keyword_act": self.keyword_act,
             "keyword_sentence": self.keyword_sentence,
             "keyword_unshared": self.keyword_unshared,
+            "keyword_shift": self.keyword_shift,
             "keyword_related": self.keyword_related,
             "related_hub": self.related_hub,
             "translated_name": self.translated_name,
