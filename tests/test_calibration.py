@@ -673,6 +673,11 @@ def test_a_keyword_lexeme_and_its_near_miss_give_their_margins_to_calibration(
         ice.closeness,
         ice.threshold,
     )
+    # a near miss takes a verdict as a lexeme does: a rejection is a negative pair below
+    # the shift, where corrections alone would only ever say "lower"
+    lex.feedback(log_scene(lex, text, missed), "reject", lexeme="🧊")
+    rejected = [p for p in cal.pairs(lex.workspace) if p.how == "keyword" and not p.accepted]
+    assert [p.closeness for p in rejected] == [margin, margin]
     for _ in range(12):
         query = log_scene(lex, text, missed)
         lex.feedback(query, "correct", span="холодной", correction="🧊")
@@ -680,5 +685,31 @@ def test_a_keyword_lexeme_and_its_near_miss_give_their_margins_to_calibration(
     assert {p.closeness for p in found} == {margin}
     # verdicts that the shifted threshold was too strict: calibration lowers it again
     result = lex.calibrate(dry_run=True)
-    assert result.metrics["keyword"]["pairs"] == 13
+    assert result.metrics["keyword"]["pairs"] == 14
     assert result.thresholds.keyword_shift <= margin
+
+
+def test_the_command_line_names_near_misses_and_takes_verdicts_on_them(lex: Lexicon) -> None:
+    """A candidate left under its threshold is listed under the scene's table, and a
+    verdict on it is given as on a lexeme; a form that is neither is refused, naming the
+    query."""
+    s = lex.settings
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(
+            main, ["--home", str(s.home), "--db", s.database_url, *args], catch_exceptions=False
+        )
+
+    strict = lex.bridge.thresholds.with_(keyword_shift=0.9)
+    text = "Вода в реке была холодной."
+    missed = Bridge(lex.workspace, strict).encode(text, stability=False)
+    query = log_scene(lex, text, missed)
+    r = run("encode", "Старинный замок стоял на высокой скале.")
+    [line] = [x for x in r.stdout.splitlines() if x.startswith("near misses:")]
+    assert "💧 for 'скале' (related)" in line  # скала → rock: its broader words fell short
+    [near] = [m for m in missed.near_misses if m.get("how") == "keyword"]
+    assert run("feedback", str(query), "reject", "--lexeme", near["form"]).exit_code == 0
+    r = run("feedback", str(query), "reject", "--lexeme", "🌋")
+    assert r.exit_code == 2
+    assert f"neither a lexeme nor a near miss of query {query}" in r.stderr

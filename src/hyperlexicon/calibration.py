@@ -229,11 +229,20 @@ def _scene_of(mode: str, result: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _find_lexeme(scene: dict[str, Any], form: str, query_id: int) -> dict[str, Any]:
+    """The scene's lexeme of that form, or else its near miss (a candidate left under its
+    threshold, which the scene lists): a verdict on a near miss is evidence below the
+    threshold, where a correction only ever says a candidate was right, so a rejection is
+    what keeps the corrections from pulling the threshold down past every wrong one."""
     key = form_key(form)
     for lx in scene.get("lexemes", ()):
         if form_key(lx["form"]) == key:
             return lx
-    raise BadInputError(f"--lexeme: {form!r} is not in the scene of query {query_id}")
+    for miss in scene.get("near_misses", ()):
+        if form_key(miss.get("form", "")) == key and miss.get("score") is not None:
+            return {**miss, "how": miss.get("how", "semantic")}
+    raise BadInputError(
+        f"--lexeme: {form!r} is neither a lexeme nor a near miss of query {query_id}"
+    )
 
 
 def _lexeme_at(scene: dict[str, Any], text: str, span: str) -> dict[str, Any] | None:
@@ -362,7 +371,7 @@ def pairs(ws: Workspace) -> list[Pair]:
     for fb, result, params, mode in rows:
         register = (params or {}).get("register") or REGISTER_DEFAULT
         scene = _scene_of(mode, result)
-        closeness = _closeness(scene, fb.form) if fb.form else None
+        closeness = _closeness(scene, fb.form, fb.how) if fb.form else None
         if fb.kind in ("accept", "reject") and fb.target == "lexeme" and fb.score is not None:
             out.append(Pair(fb.score, fb.kind == "accept", register, fb.how or "", closeness))
         elif fb.kind == "correct":
@@ -376,13 +385,16 @@ def pairs(ws: Workspace) -> list[Pair]:
     return out
 
 
-def _closeness(scene: dict[str, Any], form: str) -> float | None:
+def _closeness(scene: dict[str, Any], form: str, how: str | None = None) -> float | None:
     """What a related, partial or keyword lexeme of the scene was held to its threshold by
-    (``_gate``), if the lexeme says it."""
+    (``_gate``), if the lexeme says it; for a verdict on a near miss, the near miss's."""
     key = form_key(form)
     for lx in scene.get("lexemes", ()):
         if form_key(lx.get("form", "")) == key:
             return _gate(lx)
+    for miss in scene.get("near_misses", ()):
+        if form_key(miss.get("form", "")) == key and miss.get("how", "semantic") == how:
+            return _gate(miss)
     return None
 
 

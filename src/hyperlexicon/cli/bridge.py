@@ -45,6 +45,9 @@ def show_result(result: Any, as_json: bool) -> None:
     click.echo(f"served by {result.connector}", err=True)
 
 
+NEAR_SHOWN = 5  # near misses a scene's text output names
+
+
 def show_scene(scene: Any) -> None:
     """The hyperstring, then a table of lexemes, then what is unexplained and the diagnostics."""
     out = console()
@@ -72,6 +75,17 @@ def show_scene(scene: Any) -> None:
     for u in scene.unmatched:
         split = f" (splits into {' + '.join(u.split)})" if u.split else ""
         out.print(f"unmatched: {u.text}{split}")
+    # the candidates left under their thresholds, which feedback can judge as it judges a
+    # lexeme (reject --lexeme, or correct --span … --to): what lets calibration see below them
+    shown = {lx.form for lx in scene.lexemes}
+    near = [m for m in scene.near_misses if m.get("form") not in shown]
+    if near:
+        said = "; ".join(
+            f"{m['form']} for {m.get('text', '')!r} ({m.get('how', 'semantic')})"
+            for m in near[:NEAR_SHOWN]
+        )
+        more = f" and {len(near) - NEAR_SHOWN} more" if len(near) > NEAR_SHOWN else ""
+        out.print(f"near misses: {said}{more}", style="dim", markup=False)
     for d in scene.diagnostics:
         out.print(f"[yellow]{d.code}[/yellow]: {d.message}")
     for note in scene.notes:
