@@ -1,0 +1,199 @@
+"""Calibration from feedback, measured: a user's verdicts on one labelled set, the thresholds
+``calibrate`` fits from them, and what those thresholds do on sets the verdicts never saw.
+
+The labelled sets of ``bench/encode_quality.py`` stand in for a user who judges what encode
+shows. Each sentence of the training set (``--train``, the main set by default) is encoded
+and logged on a copy of the benchmark's core+emoji store, and every lexeme matched by a
+judgement the calibration fits (``how`` keyword, related, partial, semantic, translated)
+gets a verdict from the labels: accepted if it is an acceptable form of the sentence,
+rejected if not; a near miss whose form is acceptable for a concept the scene missed gets a
+correction naming it. ``calibrate --dry-run`` then fits the thresholds from those verdicts,
+and each evaluation set (``--eval``, the two held-out sets by default) is encoded with the
+thresholds before and after, in the same run, on the original store: the verdicts' other
+effect, the entries' learned weights, is left out, so the figures say what the fitted
+thresholds alone do. The first held-out set is read for its figures, the second for its
+aggregates only (``bench/data/README.md``).
+
+Run:  python bench/calibration_quality.py [--train DATA] [--eval DATA,DATA] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(__file__))
+from encode_quality import (
+    DATA,
+    FOREIGN_ENV,
+    OUT,
+    Refs,
+    judge,
+    load_set,
+    open_store,
+    settings_for,
+    summarize,
+)
+
+# the judgements calibration fits a threshold to (``calibration.calibrate``)
+JUDGED = ("keyword", "related", "partial", "semantic", "translated")
+EVAL = (DATA.with_name("encode_heldout.yaml"), DATA.with_name("encode_heldout2.yaml"))
+
+
+def give_verdicts(
+    lex: Any, items: list[Any], refs: Refs, near_verdicts: bool = True
+) -> dict[str, int]:
+    """Encode and log each item, and judge its lexemes and near misses by the labels: a near
+    miss that is right for a concept the scene missed is corrected to, one that is no
+    acceptable form at all rejected (``near_verdicts``; without them, as a user who only
+    corrects, the verdicts below a threshold are all positive)."""
+    counts = {"accept": 0, "reject": 0, "correct": 0, "near miss rejected": 0}
+    for item in items:
+        scene = lex.encode(item.text, lang=item.lang, stability=False)
+        acceptable = item.acceptable
+        for lx in scene.lexemes:
+            if lx.how not in JUDGED:
+                continue
+            kind = "accept" if refs.keys(lx.form) & acceptable else "reject"
+            lex.feedback(scene.query_id, kind, lexeme=lx.form)
+            counts[kind] += 1
+        found = {f for lx in scene.lexemes for f in refs.keys(lx.form)}
+        missed = {f for c in item.concepts if not (c.keys & found) for f in c.keys}
+        shown = {lx.form for lx in scene.lexemes}
+        for miss in scene.near_misses:
+            if miss.get("how", "semantic") not in JUDGED or miss["form"] in shown:
+                continue
+            if refs.keys(miss["form"]) & missed:
+                lex.feedback(scene.query_id, "correct", span=miss["text"], correction=miss["form"])
+                counts["correct"] += 1
+            elif near_verdicts and not refs.keys(miss["form"]) & acceptable:
+                lex.feedback(scene.query_id, "reject", lexeme=miss["form"])
+                counts["near miss rejected"] += 1
+    return counts
+
+
+def figures(lex: Any, thresholds: Any, items: list[Any], refs: Refs) -> dict[str, Any]:
+    from hyperlexicon.bridge import Bridge
+
+    bridge = Bridge(lex.workspace, thresholds)
+    outcomes = [
+        judge(item, bridge.encode(item.text, lang=item.lang, stability=False), refs)
+        for item in items
+    ]
+    return summarize(outcomes)["overall"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train", type=Path, default=DATA, help="the set the verdicts are on")
+    parser.add_argument(
+        "--eval",
+        default=",".join(str(p) for p in EVAL),
+        help="comma-separated sets to measure on (default: the two held-out sets)",
+    )
+    parser.add_argument("--out", type=Path, default=OUT, help="where the cached store lives")
+    parser.add_argument("--target-precision", type=float, default=None)
+    parser.add_argument(
+        "--no-near-rejects",
+        action="store_true",
+        help="judge near misses only by corrections (no rejections below a threshold)",
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    for name in FOREIGN_ENV:
+        os.environ.pop("HYPERLEXICON_" + name, None)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        train = load_set(args.train)
+        evals = {Path(p).name: load_set(Path(p)) for p in args.eval.split(",") if p}
+    except (OSError, ValueError) as exc:
+        print(f"calibration_quality: {exc}", file=sys.stderr)
+        return 2
+
+    from hyperlexicon.lexicon import Lexicon
+
+    lex, home = open_store(args.out, False, log)
+    lex.close()
+    work = Path(tempfile.mkdtemp(prefix="calibration-quality-"))
+    try:
+        copy = work / "home"
+        shutil.copytree(home, copy)
+        judged, _ = Lexicon.init(settings_for(copy), seed="core,emoji")
+        try:
+            # one judge giving hundreds of verdicts: the poisoning guard's rate lifted
+            judged.growth_rules(feedback_rate_per_hour=1_000_000)
+            refs = Refs(judged)
+            log(f"verdicts on {len(train)} sentences of {args.train.name}")
+            counts = give_verdicts(judged, train, refs, not args.no_near_rejects)
+            result = judged.calibrate(dry_run=True, target_precision=args.target_precision)
+        finally:
+            judged.close()
+        lex, _ = Lexicon.init(settings_for(home), seed="core,emoji")
+        try:
+            refs = Refs(lex)
+            before, after = lex.bridge.thresholds, result.thresholds
+            rows = {}
+            for name, items in {args.train.name: train, **evals}.items():
+                log(f"measuring {name}")
+                rows[name] = {
+                    "before": figures(lex, before, items, refs),
+                    "after": figures(lex, after, items, refs),
+                }
+        finally:
+            lex.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    changed = {
+        k: (v, after.to_dict()[k]) for k, v in before.to_dict().items() if after.to_dict()[k] != v
+    }
+    if args.json:
+        doc = {
+            "train": str(args.train),
+            "verdicts": counts,
+            "metrics": result.metrics,
+            "changed": changed,
+            "figures": rows,
+        }
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    print(
+        f"verdicts on {args.train.name}: {counts['accept']} accepted, {counts['reject']}"
+        f" rejected, {counts['correct']} corrections,"
+        f" {counts['near miss rejected']} near misses rejected"
+    )
+    for series, report in sorted(result.metrics.items()):
+        state = (
+            "skipped" if "skipped" in report else ("adopted" if report.get("adopted") else "kept")
+        )
+        print(
+            f"  {series:18} {report.get('pairs', 0):4} pairs  {state:8}"
+            f" {report.get('before_threshold')} -> {report.get('after_threshold', '-')}"
+        )
+    print(
+        "thresholds changed: "
+        + (", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items()) or "none")
+    )
+    print(f"\n{'set':28} {'':7} recall  all found  spurious/sentence")
+    for name, pair in rows.items():
+        for when in ("before", "after"):
+            f = pair[when]
+            print(
+                f"{name if when == 'before' else '':28} {when:7} {f['concept_recall']:.3f}"
+                f"   {f['all_found']:.3f}      {f['spurious_per_sentence']:.3f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
