@@ -31,12 +31,13 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(__file__))
 from encode_quality import (
     DATA,
-    FOREIGN_ENV,
     OUT,
     Refs,
     judge,
     load_set,
+    log,
     open_store,
+    own_settings,
     settings_for,
     summarize,
 )
@@ -106,12 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    for name in FOREIGN_ENV:
-        os.environ.pop("HYPERLEXICON_" + name, None)
-
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
+    own_settings()
     try:
         train = load_set(args.train)
         evals = {Path(p).name: load_set(Path(p)) for p in args.eval.split(",") if p}

@@ -296,6 +296,17 @@ def build(home: Path, seeds: Path, log: Callable[[str], None]) -> None:
         lex.close()
 
 
+def own_settings() -> None:
+    """Forget what the shell says of a home, a database or a server: the benchmark's store is
+    its own."""
+    for name in FOREIGN_ENV:
+        os.environ.pop("HYPERLEXICON_" + name, None)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def open_store(
     out: Path, rebuild: bool, log: Callable[[str], None], bilingual: str = "auto"
 ) -> tuple[Any, Path]:
@@ -748,12 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    for name in FOREIGN_ENV:
-        os.environ.pop("HYPERLEXICON_" + name, None)
-
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
+    own_settings()
     try:
         items = load_set(args.data)
     except (OSError, ValueError, yaml.YAMLError) as exc:

@@ -109,7 +109,7 @@ def test_weights_are_used_in_ranking(lex: Lexicon) -> None:
 @pytest.mark.parametrize(
     "kind, details, error, message",
     [
-        ("accept", {"lexeme": "🌊"}, BadInputError, "is not in the scene"),
+        ("accept", {"lexeme": "🌊"}, BadInputError, "neither a lexeme nor a near miss"),
         ("rate", {"rating": 6}, BadInputError, "1 to 5"),
         ("rate", {"rating": 3, "register": "loud"}, BadInputError, "--register"),
         ("correct", {"span": "nowhere", "correction": "😨"}, BadInputError, "does not occur"),

@@ -592,34 +592,25 @@ def calibrate(
                 "translated_act": current.translated_act + shift,
             }
     # a related or partial lexeme's closeness against ``keyword_related``, the paraphrase
-    # threshold of the thesaurus's words (its score is the entry's, no closeness)
-    gated = [
-        Pair(p.closeness, p.accepted, p.register, p.how)
-        for p in data
-        if p.closeness is not None and p.how in ("related", "partial")
-    ]
-    keyword_related = current.keyword_related
-    if gated:
-        fitted, report = _cross_validate(
-            gated, current.keyword_related, folds, target_precision, seed
-        )
-        metrics["related"] = report
-        if fitted is not None:
-            keyword_related = fitted
-    # a keyword lexeme's margin over its own keyword threshold, against ``keyword_shift``
-    keyworded = [
-        Pair(p.closeness, p.accepted, p.register, p.how)
-        for p in data
-        if p.closeness is not None and p.how == "keyword"
-    ]
-    keyword_shift = current.keyword_shift
-    if keyworded:
-        fitted, report = _cross_validate(
-            keyworded, current.keyword_shift, folds, target_precision, seed
-        )
-        metrics["keyword"] = report
-        if fitted is not None:
-            keyword_shift = fitted
+    # threshold of the thesaurus's words (its score is the entry's, no closeness); a keyword
+    # lexeme's margin over its own keyword threshold against ``keyword_shift``
+    by_closeness = {
+        "related": ("keyword_related", ("related", "partial")),
+        "keyword": ("keyword_shift", ("keyword",)),
+    }
+    closer: dict[str, float] = {}
+    for series, (name, hows) in by_closeness.items():
+        gated = [
+            Pair(p.closeness, p.accepted, p.register, p.how)
+            for p in data
+            if p.closeness is not None and p.how in hows
+        ]
+        if gated:
+            before = getattr(current, name)
+            fitted, report = _cross_validate(gated, before, folds, target_precision, seed)
+            metrics[series] = report
+            if fitted is not None:
+                closer[name] = fitted
     anchor = current.anchor
     if data:
         fitted, report = _cross_validate(data, current.anchor, folds, target_precision, seed)
@@ -629,8 +620,7 @@ def calibrate(
     thresholds = current.with_(
         semantic=semantic,
         anchor=anchor,
-        keyword_related=keyword_related,
-        keyword_shift=keyword_shift,
+        **closer,
         **crossed,
         weight_floor=current.weight_floor if weight_floor is None else weight_floor,
     )
