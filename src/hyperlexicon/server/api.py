@@ -1395,9 +1395,10 @@ def calibrate(
     """Calibrate thresholds as a background job (admin).
 
     Fits the semantic threshold per register, the translated-gloss thresholds, the
-    related-word threshold and the anchor threshold to the feedback, with k-fold
-    cross-validation; a fit that does worse on held-out folds is not adopted. Answers 202 with
-    the job. A calibration with too little feedback says so per register (``skipped``)."""
+    related-word threshold, the keyword thresholds' shift and the anchor threshold to the
+    feedback, with k-fold cross-validation; a fit that does worse on held-out folds is not
+    adopted. Answers 202 with the job. A calibration with too little feedback says so per
+    register (``skipped``)."""
     job = service(request).start_job("calibrate", lexicon, body.model_dump(), who)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return job.to_dict()
