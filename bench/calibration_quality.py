@@ -28,6 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 sys.path.insert(0, os.path.dirname(__file__))
 from encode_quality import (
     DATA,
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         train = load_set(args.train)
         evals = {Path(p).name: load_set(Path(p)) for p in args.eval.split(",") if p}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"calibration_quality: {exc}", file=sys.stderr)
         return 2
 
