@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ARROW = " → "
-# how a lexeme was matched: by its form, a gloss's lemma (the entry's name), one of its
-# further glosses (a keyword, held to a keyword threshold by its closeness), a gloss's words
+# how a lexeme was matched: by its form, a gloss's lemma (the entry's name), a word that is
+# no name of the entry (one of its further glosses, or a verb whose act the name shows) held
+# to a keyword threshold by its closeness (keyword), a gloss's words
 # reordered or apart, a synonym or broader word of the text's (related), a name of several
 # words by its head word alone (partial), a fused word's parts, by meaning, by the word's
 # translation found among the entries' glosses (translated), or as the archetype fall-back
