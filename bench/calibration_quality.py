@@ -14,7 +14,12 @@ effect, the entries' learned weights, is left out, so the figures say what the f
 thresholds alone do. The first held-out set is read for its figures, the second for its
 aggregates only (``bench/data/README.md``).
 
-Run:  python bench/calibration_quality.py [--train DATA] [--eval DATA,DATA] [--json]
+A real user judges some of what they see and is sometimes wrong: ``--judged 0.3`` gives
+verdicts on three lexemes and near misses in ten, ``--noise 0.1`` gives one verdict in ten the
+wrong way round (``--seed`` for the user's choices).
+
+Run:  python bench/calibration_quality.py [--train DATA] [--eval DATA,DATA] [--judged SHARE]
+          [--noise SHARE] [--seed N] [--json]
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,21 +56,42 @@ JUDGED = ("keyword", "related", "partial", "semantic", "translated")
 EVAL = (DATA.with_name("encode_heldout.yaml"), DATA.with_name("encode_heldout2.yaml"))
 
 
-def give_verdicts(
-    lex: Any, items: list[Any], refs: Refs, near_verdicts: bool = True
-) -> dict[str, int]:
+@dataclass
+class User:
+    """How the simulated user judges: which near misses they give verdicts on, how much of
+    what encode shows they judge at all, and how often a verdict is the wrong one."""
+
+    near_verdicts: bool = True  # rejects near misses that are wrong (else only corrects)
+    judged: float = 1.0  # the share of lexemes and near misses given a verdict
+    noise: float = 0.0  # the share of verdicts given the wrong way round
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+    def judges(self) -> bool:
+        return self.judged >= 1.0 or self.rng.random() < self.judged
+
+    def errs(self) -> bool:
+        return self.noise > 0.0 and self.rng.random() < self.noise
+
+
+def give_verdicts(lex: Any, items: list[Any], refs: Refs, user: User) -> dict[str, int]:
     """Encode and log each item, and judge its lexemes and near misses by the labels: a near
     miss that is right for a concept the scene missed is corrected to, one that is no
-    acceptable form at all rejected (``near_verdicts``; without them, as a user who only
-    corrects, the verdicts below a threshold are all positive)."""
-    counts = {"accept": 0, "reject": 0, "correct": 0, "near miss rejected": 0}
+    acceptable form at all rejected (``user.near_verdicts``; without them, as a user who
+    only corrects, the verdicts below a threshold are all positive). A user who errs
+    (``user.noise``) accepts a wrong lexeme, rejects a right one, corrects to a wrong near
+    miss or rejects a right one."""
+    counts = {"accept": 0, "reject": 0, "correct": 0, "near miss rejected": 0, "wrong": 0}
     for item in items:
         scene = lex.encode(item.text, lang=item.lang, stability=False)
         acceptable = item.acceptable
         for lx in scene.lexemes:
-            if lx.how not in JUDGED:
+            if lx.how not in JUDGED or not user.judges():
                 continue
-            kind = "accept" if refs.keys(lx.form) & acceptable else "reject"
+            right = bool(refs.keys(lx.form) & acceptable)
+            if user.errs():
+                right = not right
+                counts["wrong"] += 1
+            kind = "accept" if right else "reject"
             lex.feedback(scene.query_id, kind, lexeme=lx.form)
             counts[kind] += 1
         found = {f for lx in scene.lexemes for f in refs.keys(lx.form)}
@@ -72,10 +100,19 @@ def give_verdicts(
         for miss in scene.near_misses:
             if miss.get("how", "semantic") not in JUDGED or miss["form"] in shown:
                 continue
-            if refs.keys(miss["form"]) & missed:
+            keys = refs.keys(miss["form"])
+            if not (keys & missed or (user.near_verdicts and not keys & acceptable)):
+                continue  # right for a concept found otherwise: nothing to say
+            if not user.judges():
+                continue
+            right = bool(keys & missed)
+            if user.errs():
+                right = not right
+                counts["wrong"] += 1
+            if right:
                 lex.feedback(scene.query_id, "correct", span=miss["text"], correction=miss["form"])
                 counts["correct"] += 1
-            elif near_verdicts and not refs.keys(miss["form"]) & acceptable:
+            else:
                 lex.feedback(scene.query_id, "reject", lexeme=miss["form"])
                 counts["near miss rejected"] += 1
     return counts
@@ -107,8 +144,27 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="judge near misses only by corrections (no rejections below a threshold)",
     )
+    parser.add_argument(
+        "--judged",
+        type=float,
+        default=1.0,
+        metavar="SHARE",
+        help="the share of lexemes and near misses the user judges (default 1: all)",
+    )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="the share of the user's verdicts given the wrong way round (default 0)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the user's random choices")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    for name in ("judged", "noise"):
+        if not 0.0 <= getattr(args, name) <= 1.0:
+            print(f"calibration_quality: --{name} must be a share from 0 to 1", file=sys.stderr)
+            return 2
     own_settings()
     try:
         train = load_set(args.train)
@@ -131,7 +187,13 @@ def main(argv: list[str] | None = None) -> int:
             judged.growth_rules(feedback_rate_per_hour=1_000_000)
             refs = Refs(judged)
             log(f"verdicts on {len(train)} sentences of {args.train.name}")
-            counts = give_verdicts(judged, train, refs, not args.no_near_rejects)
+            user = User(
+                near_verdicts=not args.no_near_rejects,
+                judged=args.judged,
+                noise=args.noise,
+                rng=random.Random(args.seed),
+            )
+            counts = give_verdicts(judged, train, refs, user)
             result = judged.calibrate(dry_run=True, target_precision=args.target_precision)
         finally:
             judged.close()
@@ -157,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         doc = {
             "train": str(args.train),
+            "user": {"judged": args.judged, "noise": args.noise, "seed": args.seed},
             "verdicts": counts,
             "metrics": result.metrics,
             "changed": changed,
@@ -169,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         f"verdicts on {args.train.name}: {counts['accept']} accepted, {counts['reject']}"
         f" rejected, {counts['correct']} corrections,"
         f" {counts['near miss rejected']} near misses rejected"
+        f" ({counts['wrong']} of them wrong; {args.judged:.0%} of what was shown judged)"
     )
     for series, report in sorted(result.metrics.items()):
         state = (

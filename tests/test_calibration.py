@@ -4,8 +4,10 @@ into proposals, the poisoning guard, the adaptive filter, the report."""
 from __future__ import annotations
 
 import json
+import math
 import random
 import shutil
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,13 +219,21 @@ def test_calibrated_threshold_beats_the_default_on_held_out_data(minilm: Lexicon
     m = result.metrics["semantic:default"]
     assert m["pairs"] >= 30
     before, after = m["held_out_before"], m["held_out_after"]
-    # held-out F1 0.32 → 0.57 on 72 pairs (stop 53: the bridge no longer asks adjectives
-    # before their nouns and words that point or hedge by meaning, whose matches made 15 of
-    # the 46 pairs the semantic_queries.tsv paraphrases alone gave, so the simulated user
-    # judges calibration_queries.tsv's too; 0.63 → 0.70 before, 0.55 → 0.67 before the
-    # bridge ranked its semantic hits from the common centre: docs/index.md)
-    assert after["f1"] > before["f1"] + 0.05, m
-    assert m["adopted"] and result.thresholds.semantic["default"] < 0.6
+    # fitted on four folds each time, the threshold is lower and does better on the fifth:
+    # held-out F1 0.32 → 0.49 and 2 → 5 right lexemes net of wrong ones on 70 pairs (stop
+    # 62: fitted to the most right net, no longer F1, which took it to 0.34 and precision
+    # from 0.60 to 0.43; stop 53: the bridge no longer asks adjectives before their nouns and
+    # words that point or hedge by meaning, so the simulated user judges
+    # calibration_queries.tsv's matches too; docs/calibration.md)
+    assert all(t < 0.6 for t in m["fold_thresholds"]), m["fold_thresholds"]
+    assert after["net"] > before["net"] and after["f1"] > before["f1"] + 0.05, m
+    # adopted only as far as the held-out pairs it decides differently show it better: here
+    # seven, five of them rightly (p 0.23), so a log this small keeps the threshold
+    differ = m["decided_differently"]
+    assert differ["right"] > differ["wrong"]
+    assert m["adopted"] is (cal.sign_test(differ["right"], differ["wrong"]) <= cal.ADOPT_LEVEL)
+    expected = m["fitted_threshold"] if m["adopted"] else 0.6
+    assert result.thresholds.semantic["default"] == pytest.approx(expected)
     # stored, and used by encode from now on
     assert result.stored_id is not None
     assert minilm.bridge.thresholds.semantic["default"] == pytest.approx(m["after_threshold"])
@@ -236,7 +246,7 @@ def test_target_precision_and_dry_run(minilm: Lexicon) -> None:
     assert dry.stored_id is None and cal.history(minilm.workspace) == []
     assert dry.method == "precision>=0.8"
     data = cal.pairs(minilm.workspace)
-    f1_fit = cal.fit_threshold(data)
+    net_fit = cal.fit_threshold(data)
     observed = sorted({round(p.score, 6) for p in data})  # the thresholds the fit tries
     # which targets the pairs allow depends on where the simulated user's noise fell (any
     # change to what the bridge matches moves it): each target is judged by what they allow
@@ -253,13 +263,13 @@ def test_target_precision_and_dry_run(minilm: Lexicon) -> None:
             assert at.tp and at.precision >= target, (target, fit, at)
             assert at.recall == max(s.recall for s in reaching), (target, fit)
         else:
-            assert fit == f1_fit  # out of reach on these pairs: the best F1
-        if cal.score_at(data, f1_fit).precision < target:
-            assert fit >= f1_fit  # asking for more precision than F1 gives never lowers it
+            assert fit == net_fit  # out of reach on these pairs: the most right net
+        if cal.score_at(data, net_fit).precision < target:
+            assert fit >= net_fit  # asking for more precision than the net fit never lowers it
     assert reached, "the simulated pairs reach none of the targets"
 
 
-def test_a_fit_that_does_worse_on_held_out_data_is_not_adopted() -> None:
+def test_a_fit_not_shown_better_on_held_out_data_is_not_adopted() -> None:
     refused = 0
     for seed in range(40):
         rng = random.Random(seed)
@@ -267,12 +277,61 @@ def test_a_fit_that_does_worse_on_held_out_data_is_not_adopted() -> None:
             cal.Pair(rng.random(), rng.random() < 0.5, "default", "semantic") for _ in range(20)
         ]
         fitted, report = cal._cross_validate(data, 0.6, 5, None, seed)
-        adopted = report["held_out_after"]["f1"] >= report["held_out_before"]["f1"]
+        differ = report["decided_differently"]
+        assert differ["p"] == pytest.approx(
+            cal.sign_test(differ["right"], differ["wrong"]), abs=1e-4
+        )
+        adopted = differ["p"] <= cal.ADOPT_LEVEL
         assert report["adopted"] is adopted
         assert report["after_threshold"] == (report["fitted_threshold"] if adopted else 0.6)
         assert (fitted is None) is (not adopted)
         refused += not adopted
-    assert refused > 0  # noise fits badly at times, and is then refused
+    # verdicts that say nothing of the scores seldom move a threshold, whatever a fit makes of
+    # them: about one time in twenty at the test's level (as accepting a held-out F1 no worse
+    # did most times)
+    assert refused >= 36
+
+
+def test_the_sign_test_weighs_the_decisions_a_fit_changes() -> None:
+    assert cal.sign_test(0, 0) == 1.0
+    assert cal.sign_test(5, 0) == pytest.approx(1 / 32)
+    assert cal.sign_test(3, 3) == pytest.approx(42 / 64)
+    assert cal.sign_test(0, 4) == 1.0
+    # a thousand decisions, big numbers exact
+    assert cal.sign_test(560, 440) < 1e-4 < cal.sign_test(520, 480) < 0.2
+
+
+def _noisy_pairs(seed: int, noise: float) -> list[cal.Pair]:
+    """Verdicts on a series whose lexemes turn from mostly wrong to mostly right at 0.6, most
+    of them under it (the near misses a threshold rightly drops), as a user judges them who
+    gets ``noise`` of them the wrong way round."""
+    rng = random.Random(seed)
+    out = []
+    for k in range(600):
+        score = rng.uniform(0.6, 0.95) if k % 10 == 0 else rng.uniform(0.2, 0.6)
+        right = rng.random() < 1 / (1 + math.exp(-(score - 0.6) / 0.04))
+        out.append(cal.Pair(score, right != (rng.random() < noise), "default", "semantic"))
+    return out
+
+
+def test_a_noisy_user_moves_no_threshold_from_where_right_turns_to_wrong() -> None:
+    """One verdict in ten the wrong way round: F1, blind to what a threshold rightly drops,
+    goes down towards the mistaken accepts among the many near misses; the net fit stays
+    about where right turns to wrong, and a fit is adopted only when shown better."""
+    by_f1, by_net = [], []
+    for seed in range(6):
+        data = _noisy_pairs(seed, 0.1)
+        candidates = sorted({p.score for p in data})
+        by_f1.append(max(candidates, key=lambda t: (cal.score_at(data, t).f1, t)))
+        by_net.append(cal.fit_threshold(data))
+        assert 0.55 <= by_net[-1] <= 0.67, (seed, by_net)
+        # from a threshold far too low, the fit is shown better and adopted
+        adopted, report = cal._cross_validate(data, 0.3, 5, None, seed)
+        assert adopted is not None and 0.55 <= adopted <= 0.67, report
+        # from the right one, the noise moves nothing
+        kept, report = cal._cross_validate(data, 0.6, 5, None, seed)
+        assert kept is None, report
+    assert statistics.mean(by_net) - statistics.mean(by_f1) > 0.03, (by_f1, by_net)
 
 
 def test_too_few_pairs_keep_the_threshold(lex: Lexicon) -> None:

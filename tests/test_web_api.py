@@ -358,6 +358,13 @@ def test_a_calibration_is_explained_in_words() -> None:
         "precision 0.70 → 0.80, recall 0.50 → 0.50."
     )
     assert "stays 0.60" in words["anchor"] and "did worse on held-out folds" in words["anchor"]
+    # a calibration that weighed the held-out verdicts the fit decided differently says how many
+    doubted = {**kept, "decided_differently": {"right": 4, "wrong": 2, "p": 0.34}}
+    said = explain(_record({"anchor": doubted}, pairs=24))["outcomes"][0]["words"]
+    assert said == (
+        "The anchor threshold stays 0.60: the one fitted on 24 judged lexemes (0.55) decided 6 "
+        "held-out lexemes differently, 4 of them rightly: not shown to do better."
+    )
     assert explain(_record({"anchor": ADOPTED}, pairs=24))["todo"] is None
 
 

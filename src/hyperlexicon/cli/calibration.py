@@ -335,7 +335,7 @@ def proposals_rule(
 @click.option(
     "--target-precision",
     type=click.FloatRange(0, 1, min_open=True),
-    help="Reach this precision instead of maximising F1.",
+    help="Reach this precision instead of keeping the most right lexemes net of wrong ones.",
 )
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
 @click.option(
@@ -413,6 +413,7 @@ def calibrate(
             )
             continue
         b, a = m["held_out_before"], m["held_out_after"]
+        differ = m.get("decided_differently")
         rows.append(
             [
                 name,
@@ -421,12 +422,14 @@ def calibrate(
                 f"{b['precision']:.2f} → {a['precision']:.2f}",
                 f"{b['recall']:.2f} → {a['recall']:.2f}",
                 f"{b['f1']:.2f} → {a['f1']:.2f}",
-                "",
+                f"{differ['right']} right, {differ['wrong']} wrong (p {differ['p']:.2f})"
+                if differ
+                else "",
             ]
         )
     table(
         f"calibration ({result.method}, {result.folds}-fold; held-out before → after)",
-        ["threshold", "pairs", "value", "precision", "recall", "F1", ""],
+        ["threshold", "pairs", "value", "precision", "recall", "F1", "decided differently"],
         rows,
     )
     if changed:

@@ -1396,9 +1396,9 @@ def calibrate(
 
     Fits the semantic threshold per register, the translated-gloss thresholds, the
     related-word threshold, the keyword thresholds' shift and the anchor threshold to the
-    feedback, with k-fold cross-validation; a fit that does worse on held-out folds is not
-    adopted. Answers 202 with the job. A calibration with too little feedback says so per
-    register (``skipped``)."""
+    feedback, with k-fold cross-validation; a fit not shown better on held-out folds (a sign
+    test on the verdicts it decides differently) is not adopted. Answers 202 with the job. A
+    calibration with too little feedback says so per register (``skipped``)."""
     job = service(request).start_job("calibrate", lexicon, body.model_dump(), who)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return job.to_dict()
