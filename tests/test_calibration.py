@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import shutil
 import statistics
 from collections.abc import Iterator
@@ -332,6 +333,65 @@ def test_a_noisy_user_moves_no_threshold_from_where_right_turns_to_wrong() -> No
         kept, report = cal._cross_validate(data, 0.6, 5, None, seed)
         assert kept is None, report
     assert statistics.mean(by_net) - statistics.mean(by_f1) > 0.03, (by_f1, by_net)
+
+
+def test_verdicts_all_of_one_kind_beyond_a_threshold_do_not_move_it() -> None:
+    """A user who only corrects gives nothing but accepted pairs under a threshold, one who
+    only rejects nothing but rejected ones over it: such verdicts say where the user looked,
+    and the fit may not move the threshold their way; one verdict of the other kind there, and
+    the sign test decides."""
+    rng = random.Random(5)
+    shown = [
+        cal.Pair(rng.uniform(0.6, 0.95), rng.random() < 0.7, "default", "semantic")
+        for _ in range(60)
+    ]
+    corrected = [cal.Pair(rng.uniform(0.3, 0.6), True, "default", "semantic") for _ in range(30)]
+    fitted, report = cal._cross_validate(shown + corrected, 0.6, 5, None, 0)
+    assert report["fitted_threshold"] < 0.6 and fitted is None and not report["adopted"]
+    assert report["one_sided"].startswith("no rejected pair under the threshold")
+    words = cal.explain({"folds": 5, "pairs": 90, "metrics": {"anchor": report}})
+    assert "was refused: no rejected pair under the threshold" in words["outcomes"][0]["words"]
+    # the near misses judged both ways: the fit goes down as far as they show it right to
+    judged = corrected + [
+        cal.Pair(rng.uniform(0.3, 0.45), False, "default", "semantic") for _ in range(30)
+    ]
+    fitted, report = cal._cross_validate(shown + judged, 0.6, 5, None, 0)
+    assert "one_sided" not in report and fitted is not None and 0.44 < fitted < 0.6, report
+
+    rejected = [cal.Pair(rng.uniform(0.6, 0.95), False, "default", "semantic") for _ in range(40)]
+    fitted, report = cal._cross_validate(rejected, 0.6, 5, None, 0)
+    assert report["fitted_threshold"] > 0.6 and fitted is None
+    assert report["one_sided"].startswith("no accepted pair over the threshold")
+
+
+def test_calibrate_says_what_the_held_out_pairs_decided_and_what_it_refused(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's table names, per threshold, the held-out pairs a fit decided differently
+    and how many rightly, or why it refused to move the threshold."""
+    rng = random.Random(7)
+    semantic = [
+        cal.Pair(rng.uniform(0.6, 0.95), rng.random() < 0.7, "default", "semantic")
+        for _ in range(40)
+    ]
+    semantic += [cal.Pair(rng.uniform(0.3, 0.6), True, "default", "semantic") for _ in range(20)]
+    monkeypatch.setattr(cal, "pairs", lambda ws: semantic)
+    s = lex.settings
+    r = CliRunner().invoke(
+        main,
+        ["--home", str(s.home), "--db", s.database_url, "calibrate", "--dry-run"],
+        catch_exceptions=False,
+    )
+    assert r.exit_code == 0, r.output
+    assert "decided differently" in r.stdout
+    lines = r.stdout.splitlines()
+    # the semantic fit would go down on corrections alone; the anchor's pairs under it
+    # include rejected lexemes, so its sign test decides
+    [semantic] = [x for x in lines if "semantic:default" in x]
+    assert "0.600 → 0.600" in semantic and "refused: no rejected pair under the" in semantic
+    [anchor] = [x for x in lines if "│ anchor" in x]
+    assert re.search(r"\d+ right, \d+ wrong \(p 0\.\d\d\)", anchor), anchor
+    assert "dry run: nothing stored" in r.stdout
 
 
 def test_too_few_pairs_keep_the_threshold(lex: Lexicon) -> None:

@@ -422,7 +422,9 @@ def calibrate(
                 f"{b['precision']:.2f} → {a['precision']:.2f}",
                 f"{b['recall']:.2f} → {a['recall']:.2f}",
                 f"{b['f1']:.2f} → {a['f1']:.2f}",
-                f"{differ['right']} right, {differ['wrong']} wrong (p {differ['p']:.2f})"
+                f"refused: {m['one_sided']}"
+                if m.get("one_sided")
+                else f"{differ['right']} right, {differ['wrong']} wrong (p {differ['p']:.2f})"
                 if differ
                 else "",
             ]
