@@ -16,10 +16,14 @@ aggregates only (``bench/data/README.md``).
 
 A real user judges some of what they see and is sometimes wrong: ``--judged 0.3`` gives
 verdicts on three lexemes and near misses in ten, ``--noise 0.1`` gives one verdict in ten the
-wrong way round (``--seed`` for the user's choices).
+wrong way round (``--leans accept``: only by accepting what is wrong; ``--seed`` for the
+user's choices). ``--start semantic=0.4,keyword_shift=-0.3`` starts the judged lexicon from
+thresholds wrong for it, as an earlier calibration might have left them, and measures whether
+the user's verdicts bring them back ("before" is then those thresholds).
 
 Run:  python bench/calibration_quality.py [--train DATA] [--eval DATA,DATA] [--judged SHARE]
-          [--noise SHARE] [--seed N] [--json]
+          [--noise SHARE] [--leans both|accept|reject] [--seed N] [--start NAME=VALUE,…]
+          [--json]
 """
 
 from __future__ import annotations
@@ -64,12 +68,16 @@ class User:
     near_verdicts: bool = True  # rejects near misses that are wrong (else only corrects)
     judged: float = 1.0  # the share of lexemes and near misses given a verdict
     noise: float = 0.0  # the share of verdicts given the wrong way round
+    leans: str = "both"  # which verdicts err: both ways, or only "accept" (or "reject") wrongly
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def judges(self) -> bool:
         return self.judged >= 1.0 or self.rng.random() < self.judged
 
-    def errs(self) -> bool:
+    def errs(self, right: bool) -> bool:
+        """Whether this verdict on a lexeme that is ``right`` (or not) is given wrongly."""
+        if (self.leans == "accept" and right) or (self.leans == "reject" and not right):
+            return False
         return self.noise > 0.0 and self.rng.random() < self.noise
 
 
@@ -88,7 +96,7 @@ def give_verdicts(lex: Any, items: list[Any], refs: Refs, user: User) -> dict[st
             if lx.how not in JUDGED or not user.judges():
                 continue
             right = bool(refs.keys(lx.form) & acceptable)
-            if user.errs():
+            if user.errs(right):
                 right = not right
                 counts["wrong"] += 1
             kind = "accept" if right else "reject"
@@ -106,7 +114,7 @@ def give_verdicts(lex: Any, items: list[Any], refs: Refs, user: User) -> dict[st
             if not user.judges():
                 continue
             right = bool(keys & missed)
-            if user.errs():
+            if user.errs(right):
                 right = not right
                 counts["wrong"] += 1
             if right:
@@ -116,6 +124,55 @@ def give_verdicts(lex: Any, items: list[Any], refs: Refs, user: User) -> dict[st
                 lex.feedback(scene.query_id, "reject", lexeme=miss["form"])
                 counts["near miss rejected"] += 1
     return counts
+
+
+def starting_thresholds(spec: str) -> Any:
+    """Thresholds a lexicon starts from, as ``NAME=VALUE,…`` over the defaults (``semantic``
+    sets every register's): a lexicon whose thresholds are wrong for it, which calibration is
+    for. Raises ``ValueError`` naming what is wrong."""
+    from hyperlexicon.stability import Thresholds
+
+    base = Thresholds()
+    changes: dict[str, Any] = {}
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        name, eq, value = part.partition("=")
+        name = name.strip()
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+        if not eq or number is None:
+            raise ValueError(f"--start: {part!r} is no NAME=NUMBER")
+        if name == "semantic":
+            changes["semantic"] = {k: number for k in base.semantic}
+        elif isinstance(getattr(base, name, None), float):
+            changes[name] = number
+        else:
+            raise ValueError(f"--start: {name!r} is no threshold")
+    return base.with_(**changes)
+
+
+def record_thresholds(lex: Any, thresholds: Any) -> None:
+    """Record ``thresholds`` as the lexicon's latest calibration, as an earlier one would
+    have left them (there is no command that sets thresholds by hand)."""
+    from sqlalchemy import insert
+
+    from hyperlexicon import models as M
+
+    store = lex.workspace.store
+    with store.write() as s:
+        s.execute(
+            insert(M.Calibration).values(
+                lexicon_id=store.lexicon_id(s, lex.workspace.lexicon),
+                author="calibration_quality",
+                method="start",
+                folds=5,
+                pairs=0,
+                thresholds=thresholds.to_dict(),
+                metrics={},
+                created_at=M.utcnow(),
+            )
+        )
 
 
 def figures(lex: Any, thresholds: Any, items: list[Any], refs: Refs) -> dict[str, Any]:
@@ -158,13 +215,32 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SHARE",
         help="the share of the user's verdicts given the wrong way round (default 0)",
     )
+    parser.add_argument(
+        "--leans",
+        choices=("both", "accept", "reject"),
+        default="both",
+        help="which way the user's mistakes go: both (default), only accepting what is wrong, "
+        "or only rejecting what is right",
+    )
     parser.add_argument("--seed", type=int, default=0, help="the user's random choices")
+    parser.add_argument(
+        "--start",
+        default="",
+        metavar="NAME=VALUE,…",
+        help="thresholds the judged lexicon starts from instead of the defaults "
+        "(e.g. semantic=0.4,keyword_shift=-0.3): does calibration bring them back?",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     for name in ("judged", "noise"):
         if not 0.0 <= getattr(args, name) <= 1.0:
             print(f"calibration_quality: --{name} must be a share from 0 to 1", file=sys.stderr)
             return 2
+    try:
+        start = starting_thresholds(args.start) if args.start else None
+    except ValueError as exc:
+        print(f"calibration_quality: {exc}", file=sys.stderr)
+        return 2
     own_settings()
     try:
         train = load_set(args.train)
@@ -182,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         copy = work / "home"
         shutil.copytree(home, copy)
         judged, _ = Lexicon.init(settings_for(copy), seed="core,emoji")
+        if start is not None:
+            record_thresholds(judged, start)
         try:
             # one judge giving hundreds of verdicts: the poisoning guard's rate lifted
             judged.growth_rules(feedback_rate_per_hour=1_000_000)
@@ -191,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                 near_verdicts=not args.no_near_rejects,
                 judged=args.judged,
                 noise=args.noise,
+                leans=args.leans,
                 rng=random.Random(args.seed),
             )
             counts = give_verdicts(judged, train, refs, user)
@@ -200,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         lex, _ = Lexicon.init(settings_for(home), seed="core,emoji")
         try:
             refs = Refs(lex)
-            before, after = lex.bridge.thresholds, result.thresholds
+            before, after = start or lex.bridge.thresholds, result.thresholds
             rows = {}
             for name, items in {args.train.name: train, **evals}.items():
                 log(f"measuring {name}")
@@ -219,7 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         doc = {
             "train": str(args.train),
-            "user": {"judged": args.judged, "noise": args.noise, "seed": args.seed},
+            "user": {
+                "judged": args.judged,
+                "noise": args.noise,
+                "leans": args.leans,
+                "seed": args.seed,
+                "start": args.start,
+            },
             "verdicts": counts,
             "metrics": result.metrics,
             "changed": changed,

@@ -678,10 +678,12 @@ def _cross_validate(
     whether the fitted one is adopted: for the net fit, if the held-out pairs the two decide
     differently are more often right under the fitted one by a one-sided sign test at
     ``ADOPT_LEVEL`` (a comparison of two classifiers on the same pairs, as McNemar's test
-    makes it): a small or noisy log moves a threshold only as far as it can show a gain
-    (the semantic threshold's dozen kept lexemes, two of them judged the wrong way, raised
-    it to 0.85 and lost held-out concepts by a larger held-out net on the same folds). With a
-    target precision, if its held-out precision is no worse."""
+    makes it): a small or noisy log moves a threshold only as far as it can show a gain.
+    Adopted on a held-out net no worse, a noisy user's verdicts raised the semantic threshold
+    to 0.85 on four held-out pairs decided differently, two of them rightly, and the first
+    held-out set lost twelve concepts. With a target precision, if its held-out precision is
+    no worse. Either way, not if the verdicts on the fit's side are all of one kind
+    (``_one_sided``)."""
     report: dict[str, Any] = {"pairs": len(data), "before_threshold": before}
     if len(data) < max(MIN_PAIRS, folds):
         report["skipped"] = f"fewer than {max(MIN_PAIRS, folds)} pairs"
@@ -723,7 +725,7 @@ def _cross_validate(
         decided_differently={"right": gained, "wrong": lost, "p": round(chance, 4)},
         adopted=better,
     )
-    # a fitted threshold that does worse on held-out data than the current one is not adopted
+    # a fitted threshold not shown better on held-out data than the current one is not adopted
     return (final if better else None), report
 
 
@@ -732,7 +734,7 @@ def _one_sided(data: Sequence[Pair], before: float, fitted: float) -> str | None
     all of one kind. Under a threshold a user sees only near misses; one who corrects to the
     right ones and never rejects a wrong one gives nothing there but accepted pairs, which say
     where the user looked, not where right turns to wrong, and a fit on them goes down past
-    every wrong candidate (held-out spurious lexemes 0.36 → 1.69 a sentence:
+    every wrong candidate (held-out spurious lexemes 0.36 → 1.68 a sentence:
     docs/calibration.md). Likewise a user who only rejects what encode shows, over it."""
     if fitted < before and not any(not p.accepted for p in data if p.score < before):
         return "no rejected pair under the threshold: only corrections to lower it by"
@@ -752,8 +754,9 @@ def sign_test(gained: int, lost: int) -> float:
 
 def explain(record: dict[str, Any]) -> dict[str, Any]:
     """A stored calibration (as :func:`history` gives it) in words, for people: what each
-    threshold did — adopted, kept because the fitted one did worse on held-out folds, or
-    skipped for want of judged pairs — and, when something was skipped, what to do about it.
+    threshold did — adopted, kept because the fitted one was not shown better on held-out
+    folds or was refused, or skipped for want of judged pairs — and, when something was
+    skipped, what to do about it.
 
     The stored record keeps the machine's reasons (``skipped: "fewer than 10 pairs"``); a page
     or a terminal should say them as sentences, never as the raw record."""
@@ -797,7 +800,7 @@ def explain(record: dict[str, Any]) -> dict[str, Any]:
                     if n
                     else "decided no held-out lexeme differently"
                 )
-            else:  # a calibration of before significance was asked (stop 62)
+            else:  # stored before stop 62, when a fit was adopted on its held-out F1
                 how_far = "did worse on held-out folds"
             words = (
                 f"{what.capitalize()} stays {report.get('before_threshold', 0):.2f}: "
