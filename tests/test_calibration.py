@@ -681,6 +681,22 @@ def test_translated_lexemes_fit_their_own_thresholds(
     assert words["translated"].startswith("The translated-gloss threshold is now")
 
 
+def _fitted_from(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch, series: str, given: list[cal.Pair]
+) -> tuple[cal.CalibrationResult, float, float]:
+    """A dry calibration on ``given`` as the only verdicts, which must fit and adopt
+    ``series`` from all of them; with the nearest closeness of a rejected pair and of an
+    accepted one, between which the fitted threshold must fall."""
+    monkeypatch.setattr(cal, "pairs", lambda ws: given)
+    result = lex.calibrate(dry_run=True)
+    assert result.metrics[series]["pairs"] == len(given)
+    assert result.metrics[series]["adopted"], result.metrics[series]
+    assert "semantic:default" not in result.metrics
+    low = max(p.closeness or 0 for p in given if not p.accepted)
+    high = min(p.closeness or 1 for p in given if p.accepted)
+    return result, low, high
+
+
 def test_related_lexemes_fit_the_related_word_threshold(
     lex: Lexicon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -695,15 +711,9 @@ def test_related_lexemes_fit_the_related_word_threshold(
     related += [
         cal.Pair(0.8, False, "default", "partial", rng.uniform(0.2, 0.3)) for _ in range(12)
     ]
-    monkeypatch.setattr(cal, "pairs", lambda ws: related)
     before = Thresholds()
-    result = lex.calibrate(dry_run=True)
-    assert result.metrics["related"]["pairs"] == len(related)
-    assert result.metrics["related"]["adopted"]
-    assert "semantic:default" not in result.metrics
+    result, low, high = _fitted_from(lex, monkeypatch, "related", related)
     t = result.thresholds
-    low = max(p.closeness or 0 for p in related if not p.accepted)
-    high = min(p.closeness or 1 for p in related if p.accepted)
     assert low - 0.001 < t.keyword_related <= high < before.keyword_related
     assert t.semantic == before.semantic
     words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
@@ -749,15 +759,10 @@ def test_keyword_lexemes_fit_the_keyword_shift_by_their_margins(
     keyword += [
         cal.Pair(0.74, False, "default", "keyword", rng.uniform(0.0, 0.15)) for _ in range(12)
     ]
-    monkeypatch.setattr(cal, "pairs", lambda ws: keyword)
     before = Thresholds()
-    result = lex.calibrate(dry_run=True)
-    assert result.metrics["keyword"]["pairs"] == len(keyword)
-    assert result.metrics["keyword"]["adopted"]
-    assert "semantic:default" not in result.metrics and "related" not in result.metrics
+    result, low, high = _fitted_from(lex, monkeypatch, "keyword", keyword)
+    assert "related" not in result.metrics
     t = result.thresholds
-    low = max(p.closeness or 0 for p in keyword if not p.accepted)
-    high = min(p.closeness or 1 for p in keyword if p.accepted)
     assert before.keyword_shift < low - 0.001 < t.keyword_shift <= high
     assert (t.keyword_noun, t.keyword_related) == (before.keyword_noun, before.keyword_related)
     words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
