@@ -22,6 +22,7 @@ from hyperlexicon.config import Settings
 from hyperlexicon.entry import EntryData
 from hyperlexicon.errors import BadInputError, ConflictError, NotFoundError
 from hyperlexicon.lexicon import Lexicon
+from hyperlexicon.scene import Lexeme
 from hyperlexicon.stability import Thresholds
 
 from .fixtures import DATA, log_scene
@@ -217,27 +218,31 @@ def minilm(tmp_path: Path, _seeded_sqlite_template: Path) -> Iterator[Lexicon]:
 def test_calibrated_threshold_beats_the_default_on_held_out_data(minilm: Lexicon) -> None:
     simulate(minilm)
     result = minilm.calibrate(folds=5)
-    m = result.metrics["semantic:default"]
-    assert m["pairs"] >= 30
+    runs, m = result.metrics["semantic:default"], result.metrics["word"]
+    assert runs["pairs"] >= 30 and m["pairs"] >= 30
+    # what the default has wrong for this model is the threshold of a word picked out of a
+    # longer run (0.6 + ``word_margin`` 0.2, chosen on USE): fitted on four folds each time it
+    # is lower and does better on the fifth, held-out F1 0 → 0.45 and 0 → 2 right lexemes
+    # net of wrong ones on 34 pairs; a run's threshold is fitted within 0.05 of the default.
+    # (Stop 63: the lexeme says which threshold it passed; fitted together on raw scores the
+    # two came to 0.34–0.62 a fold, docs/calibration.md)
+    assert all(t < 0.8 for t in m["fold_thresholds"]), m["fold_thresholds"]
+    assert all(abs(t - 0.6) < 0.05 for t in runs["fold_thresholds"]), runs["fold_thresholds"]
     before, after = m["held_out_before"], m["held_out_after"]
-    # fitted on four folds each time, the threshold is lower and does better on the fifth:
-    # held-out F1 0.32 → 0.49 and 2 → 5 right lexemes net of wrong ones on 70 pairs (stop
-    # 62: fitted to the most right net, no longer F1, which took it to 0.34 and precision
-    # from 0.60 to 0.43; stop 53: the bridge no longer asks adjectives before their nouns and
-    # words that point or hedge by meaning, so the simulated user judges
-    # calibration_queries.tsv's matches too; docs/calibration.md)
-    assert all(t < 0.6 for t in m["fold_thresholds"]), m["fold_thresholds"]
     assert after["net"] > before["net"] and after["f1"] > before["f1"] + 0.05, m
     # adopted only as far as the held-out pairs it decides differently show it better: here
-    # seven, five of them rightly (p 0.23), so a log this small keeps the threshold
+    # eight, five of them rightly (p 0.36), so a log this small keeps the threshold
     differ = m["decided_differently"]
     assert differ["right"] > differ["wrong"]
     assert m["adopted"] is (cal.sign_test(differ["right"], differ["wrong"]) <= cal.ADOPT_LEVEL)
-    expected = m["fitted_threshold"] if m["adopted"] else 0.6
-    assert result.thresholds.semantic["default"] == pytest.approx(expected)
+    t = result.thresholds
+    expected = m["fitted_threshold"] if m["adopted"] else 0.8
+    assert t.semantic["default"] + t.word_margin == pytest.approx(expected)
     # stored, and used by encode from now on
     assert result.stored_id is not None
-    assert minilm.bridge.thresholds.semantic["default"] == pytest.approx(m["after_threshold"])
+    used = minilm.bridge.thresholds
+    assert used.semantic["default"] == pytest.approx(runs["after_threshold"])
+    assert used.semantic["default"] + used.word_margin == pytest.approx(m["after_threshold"])
     assert [h["id"] for h in cal.history(minilm.workspace)] == [result.stored_id]
 
 
@@ -767,6 +772,92 @@ def test_keyword_lexemes_fit_the_keyword_shift_by_their_margins(
     assert (t.keyword_noun, t.keyword_related) == (before.keyword_noun, before.keyword_related)
     words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
     assert words["keyword"].startswith("The keyword thresholds' shift is now")
+
+
+def test_matches_by_meaning_fit_the_threshold_each_was_held_to(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lexeme matched by meaning passed one of four thresholds: a run's (the semantic one),
+    a word's ``word_margin`` over it, a face's or a template's, and each is fitted on its own
+    verdicts. Judged by raw scores together, the words' rejections just over their stricter
+    threshold dragged the semantic fit up past right runs."""
+    rng = random.Random(17)
+
+    def judged(low: float, high: float, right: bool, gate: str, n: int = 16) -> list[cal.Pair]:
+        return [
+            cal.Pair(round(rng.uniform(low, high), 4), right, "default", "semantic", None, gate)
+            for _ in range(n)
+        ]
+
+    # right turns to wrong at 0.5 for a run and at 0.75 for a word picked out of one, both
+    # under the thresholds as they stand
+    given = judged(0.52, 0.64, True, "semantic") + judged(0.35, 0.48, False, "semantic")
+    given += judged(0.76, 0.84, True, "word") + judged(0.6, 0.74, False, "word")
+    # a user who finds the faces under 0.5 wrong
+    given += judged(0.55, 0.8, True, "feeling", 8) + judged(0.4, 0.49, False, "feeling", 8)
+    raw = cal.fit_threshold([p for p in given if p.gate != "feeling"])
+    assert raw > 0.6  # what the fit by raw scores gave
+    monkeypatch.setattr(cal, "pairs", lambda ws: given)
+    result = lex.calibrate(dry_run=True)
+    t, m = result.thresholds, result.metrics
+    assert [m[s]["pairs"] for s in ("semantic:default", "word", "feeling")] == [32, 32, 16]
+    assert all(m[s]["adopted"] for s in ("semantic:default", "word", "feeling")), m
+
+    def between(gate: str) -> tuple[float, float]:
+        held = [p for p in given if p.gate == gate]
+        wrong = max(p.score for p in held if not p.accepted)
+        return wrong, min(p.score for p in held if p.accepted)
+
+    low, high = between("semantic")
+    assert low < t.semantic["default"] <= high
+    low, high = between("word")
+    assert low < t.semantic["default"] + t.word_margin <= high + 1e-6
+    low, high = between("feeling")
+    assert low < t.feeling <= high
+    assert t.sentence == Thresholds().sentence and "sentence" not in m
+    # a word's threshold with no verdicts of its own stays where it was as the semantic one
+    # moves; a record written before lexemes said is held to the semantic threshold
+    runs = [p for p in given if p.gate == "semantic"]
+    old = [cal.Pair(p.score, p.accepted, "default", "semantic") for p in runs]
+    monkeypatch.setattr(cal, "pairs", lambda ws: old)
+    moved = lex.calibrate(dry_run=True).thresholds
+    assert moved.semantic["default"] == t.semantic["default"]
+    before = Thresholds()
+    kept = before.semantic["default"] + before.word_margin
+    assert moved.semantic["default"] + moved.word_margin == pytest.approx(kept)
+    words = {o["series"]: o["words"] for o in cal.explain(result.to_dict())["outcomes"]}
+    assert words["feeling"].startswith("The threshold of a face for a word of feeling is now")
+    assert words["word"].startswith("The threshold of a word picked out of a longer run")
+
+
+def test_a_match_by_meaning_says_which_threshold_it_passed(lex: Lexicon) -> None:
+    """Through the real bridge and the query log: a word alone in its run is held to the
+    semantic threshold, a word of a longer run to ``word_margin`` more, a run left under it
+    is a near miss that says so, and each verdict reaches calibration with its gate."""
+    t = lex.bridge.thresholds
+    lax = Bridge(lex.workspace, t.with_(semantic={k: 0.35 for k in t.semantic}))
+    text = "Она плакала и молилась всю ночь"
+    scene = lax.encode(text, stability=False)
+    gates = {lx.gate: lx for lx in scene.lexemes if lx.how == "semantic"}
+    word, alone = gates["word"], gates["semantic"]
+    assert word.threshold == round(0.35 + t.word_margin, 4) <= word.score
+    assert alone.threshold == 0.35 <= alone.score < word.threshold
+    assert Lexeme.from_dict(word.to_dict()) == word
+    query = log_scene(lex, text, scene)
+    lex.feedback(query, "reject", lexeme=word.form)
+    lex.feedback(query, "accept", lexeme=alone.form)
+    text = "Вечером начался сильный ливень"
+    missed = lex.encode(text, stability=False)
+    [near] = [m for m in missed.near_misses if m.get("gate")]
+    assert (near["gate"], near["threshold"]) == ("semantic", t.semantic_for(None))
+    assert near["score"] < near["threshold"]
+    lex.feedback(missed.query_id, "correct", span=near["text"], correction=near["form"])
+    got = sorted((p.gate, p.score, p.accepted) for p in cal.pairs(lex.workspace))
+    assert got == [
+        ("semantic", near["score"], True),
+        ("semantic", alone.score, True),
+        ("word", word.score, False),
+    ]
 
 
 def test_a_keyword_lexeme_and_its_near_miss_give_their_margins_to_calibration(

@@ -2363,11 +2363,15 @@ class Bridge:
         near_word: dict[int, set[int]] = {
             i: {h.entry_id for h in hits} for i, hits in zip(words, word_results, strict=True)
         }
-        # candidates: (score, words it explains, span, ranked, how): "translated" where a
-        # word's translation found among the entries' glosses is what matched (its score that
+        # candidates: (score, words it explains, span, ranked, how, gate): "translated" where
+        # a word's translation found among the entries' glosses is what matched (its score that
         # nearness, judged by the ``translated_*`` thresholds, which calibration fits apart
-        # from the semantic one: the two are cosines of different things)
-        candidates: list[tuple[float, tuple[int, ...], tuple[int, int], list[Any], str]] = []
+        # from the semantic one: the two are cosines of different things); the gate, the
+        # threshold a "semantic" one passed and which of ``Thresholds`` it was (``_Gate``)
+        candidates: list[
+            tuple[float, tuple[int, ...], tuple[int, int], list[Any], str, _Gate | None]
+        ] = []
+        run_gate = _Gate("semantic", threshold)
         for (a, b), hits in zip(runs, run_results, strict=True):
             ranked = self._usable(self._ranked_hits(hits, entries), run)
             if not ranked:
@@ -2380,14 +2384,14 @@ class Bridge:
                 explained = tuple(inside)
             explained = tuple(i for i in explained if i not in describing)
             if score < threshold or not explained:
-                run.near.append(_near(span, text, score, entry_id, stored))
+                run.near.append({**_near(span, text, score, entry_id, stored), **run_gate.logged})
                 continue
             if a == b and inside == [a]:
                 # a run of one word is that word, asked on its own below by the rules of a
                 # word (a verb asked as its verb, held to the stricter margin, a feeling by
                 # its face): as a run "landed" stood for 🜃 "earth" and «сели» for Δ-ascent
                 continue
-            candidates.append((score, explained, span, ranked, "semantic"))
+            candidates.append((score, explained, span, ranked, "semantic", run_gate))
         # a word alone in its run asks at the register's threshold (it is the run); a word
         # picked out of a longer run says less about itself, and must be nearer
         # (a word that points or hedges still says something beside it: «и всё замирает»)
@@ -2411,30 +2415,32 @@ class Bridge:
                 or (_a_russian_verb(tokens[i]) and not _of_its_family(tokens[i], ranked[:1]))
             )
             need = threshold + self.thresholds.word_margin if strict else threshold
+            gate = _Gate("word" if strict else "semantic", need)
             word = (tokens[i].start, tokens[i].end)
             # a word of feeling stands for the nearest face near enough to it ("terrified":
             # 😨, "happily": ☺️), before any other entry: a glyph shows a feeling on a face
             faces = [r for r in ranked if r[0] >= self.thresholds.feeling and _a_face(r[2].data)]
             if faces and self._feels(run, i):
                 ranked = [faces[0], *(r for r in ranked if r is not faces[0])]
-                candidates.append((ranked[0][0], (i,), word, ranked, "semantic"))
+                by_face = _Gate("feeling", self.thresholds.feeling)
+                candidates.append((ranked[0][0], (i,), word, ranked, "semantic", by_face))
             elif i in describing:
                 continue  # an adjective before its noun: a feeling's face, nothing else
             elif ranked and ranked[0][0] >= need:
-                candidates.append((ranked[0][0], (i,), word, ranked, "semantic"))
+                candidates.append((ranked[0][0], (i,), word, ranked, "semantic", gate))
             elif ranked and self._a_free_verb(run, i):
                 # a verb no translation showed the act of, by the act a nearest entry's name
                 # in the other language shows (``_by_translated_act``)
                 ranked = self._by_translated_act(tokens[i], ranked)
                 if ranked:
-                    candidates.append((ranked[0][0], (i,), word, ranked, "translated"))
+                    candidates.append((ranked[0][0], (i,), word, ranked, "translated", None))
             elif ranked and self._a_free_noun(run, i):
                 # a noun no gloss of its language names, by the word it translates to among
                 # its nearest entries' glosses in the other language (``_by_translated_gloss``)
                 ranked = self._by_translated_gloss(run, i, ranked)
                 if ranked:
-                    candidates.append((ranked[0][0], (i,), word, ranked, "translated"))
-        for score, explained, span, ranked, how in sorted(
+                    candidates.append((ranked[0][0], (i,), word, ranked, "translated", None))
+        for score, explained, span, ranked, how, passed in sorted(
             candidates, key=lambda c: (-round(c[0], 6), -len(c[1]), c[2])
         ):
             if any(claimed[i] is not None for i in explained):
@@ -2452,6 +2458,8 @@ class Bridge:
                 base_applied=True,
             )
             lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
+            if passed is not None:
+                lx.gate, lx.threshold = passed.name, round(passed.threshold, 4)
             run.lexemes.append(lx)
             present.add(stored.id)
             for i in explained:
@@ -2486,6 +2494,7 @@ class Bridge:
                 base_applied=True,
             )
             lx.alternatives = [(s.data.form, round(sc, 4)) for sc, _, s in ranked[1:3]]
+            lx.gate, lx.threshold = "sentence", round(self.thresholds.sentence, 4)
             # the template carries its parts: drop the sentence's lexemes that are among them
             # (the tokens stay explained: coverage reads the claims, not the list)
             for part in inside:
@@ -3720,6 +3729,24 @@ def _face_glosses(english: tuple[str, ...], russian: tuple[str, ...]) -> bool:
 def _glossed_as(d: EntryData, words: set[str]) -> bool:
     """Whether one of the entry's glosses is one of these words (by its lemma)."""
     return any(lemma_key(g, lang) in words for lang, items in d.glosses.items() for g in items)
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """The threshold a lexeme matched by meaning passed, and which it is: a run's or a word
+    alone's (``semantic``), a word's held to ``word_margin`` more (``word``: one of a longer
+    run, a verb), a face's (``feeling``) or a sentence template's (``sentence``). The lexeme
+    keeps both, so that calibration fits each threshold on its own verdicts and a word's
+    score less its margin: judged by raw scores together, the words' stricter threshold and
+    the faces' laxer one pulled the semantic fit from where it belonged (a lexicon started at
+    0.4 and judged rightly was fitted to 0.84: docs/calibration.md)."""
+
+    name: str
+    threshold: float
+
+    @property
+    def logged(self) -> dict[str, Any]:
+        return {"gate": self.name, "threshold": round(self.threshold, 4)}
 
 
 def _near(

@@ -353,6 +353,9 @@ class Pair:
     # a related or partial match's closeness, which ``keyword_related`` was compared with; a
     # keyword match's by how much its closeness passed (or missed) its keyword threshold
     closeness: float | None = None
+    # which threshold a match by meaning was held to (``Lexeme.gate``): None in a record
+    # written before lexemes said
+    gate: str | None = None
 
 
 def pairs(ws: Workspace) -> list[Pair]:
@@ -376,31 +379,34 @@ def pairs(ws: Workspace) -> list[Pair]:
     for fb, result, params, mode in rows:
         register = (params or {}).get("register") or REGISTER_DEFAULT
         scene = _scene_of(mode, result)
-        closeness = _closeness(scene, fb.form, fb.how) if fb.form else None
+        judged = _judged(scene, fb.form, fb.how) if fb.form else {}
+        closeness, gate = _gate(judged), judged.get("gate")
         if fb.kind in ("accept", "reject") and fb.target == "lexeme" and fb.score is not None:
-            out.append(Pair(fb.score, fb.kind == "accept", register, fb.how or "", closeness))
+            accepted = fb.kind == "accept"
+            out.append(Pair(fb.score, accepted, register, fb.how or "", closeness, gate))
         elif fb.kind == "correct":
             if fb.score is not None and fb.entry_id != fb.correction_entry_id:
-                out.append(Pair(fb.score, False, register, fb.how or "", closeness))
+                out.append(Pair(fb.score, False, register, fb.how or "", closeness, gate))
             for miss in scene.get("near_misses", ()):
                 if fb.correction_entry_id and miss.get("entry_id") == fb.correction_entry_id:
                     how = miss.get("how", "semantic")
-                    out.append(Pair(float(miss["score"]), True, register, how, _gate(miss)))
+                    score = float(miss["score"])
+                    out.append(Pair(score, True, register, how, _gate(miss), miss.get("gate")))
                     break
     return out
 
 
-def _closeness(scene: dict[str, Any], form: str, how: str | None = None) -> float | None:
-    """What a related, partial or keyword lexeme of the scene was held to its threshold by
-    (``_gate``), if the lexeme says it; for a verdict on a near miss, the near miss's."""
+def _judged(scene: dict[str, Any], form: str, how: str | None = None) -> dict[str, Any]:
+    """The lexeme of the scene a verdict names, or for a verdict on a near miss the near
+    miss; empty if the scene has neither."""
     key = form_key(form)
     for lx in scene.get("lexemes", ()):
         if form_key(lx.get("form", "")) == key:
-            return _gate(lx)
+            return lx
     for miss in scene.get("near_misses", ()):
         if form_key(miss.get("form", "")) == key and miss.get("how", "semantic") == how:
-            return _gate(miss)
-    return None
+            return miss
+    return {}
 
 
 def _gate(lexeme: dict[str, Any]) -> float | None:
@@ -576,7 +582,12 @@ def calibrate(
     up to where no paraphrase passes. The three translated thresholds (a name's, a further
     gloss's, an act's) are one judgement — how near a word is to its translation — at three
     strictnesses, and the lexeme does not say which it passed: the name's is fitted and the
-    other two move with it, keeping their margins over it."""
+    other two move with it, keeping their margins over it.
+
+    A lexeme matched by meaning says which threshold it passed (``Lexeme.gate``), and each is
+    fitted on its own verdicts: a run's or a lone word's (the semantic threshold), a word's
+    held to ``word_margin`` more, a face's for a word of feeling (``feeling``) and a
+    sentence template's (``sentence``)."""
     if folds < 2:
         raise BadInputError("--folds: at least 2")
     if target_precision is not None and not 0 < target_precision <= 1:
@@ -590,16 +601,29 @@ def calibrate(
     groups: dict[str, list[Pair]] = defaultdict(list)
     translated = [p for p in data if p.how == "translated"]
     for p in data:
-        if p.how == "semantic":
-            groups[p.register].append(p)
-            if p.register != REGISTER_DEFAULT:
-                groups[REGISTER_DEFAULT].append(p)
+        # a record that does not say which threshold it passed is taken as held to the
+        # semantic one, as most were before lexemes said (``Lexeme.gate``)
+        if p.how != "semantic" or p.gate not in (None, "semantic"):
+            continue
+        groups[p.register].append(p)
+        if p.register != REGISTER_DEFAULT:
+            groups[REGISTER_DEFAULT].append(p)
     for register, group in sorted(groups.items()):
         before = current.semantic_for(register)
         fitted, report = _cross_validate(group, before, folds, target_precision, seed)
         metrics[f"semantic:{register}"] = report
         if fitted is not None:
             semantic[register] = fitted
+    # a word held to ``word_margin`` over the semantic threshold (one of a longer run, a
+    # verb) is fitted on its own verdicts, as that sum; the margin is what is stored, so a
+    # word's threshold not shown better stays where it was when the semantic one moves
+    word = round(current.semantic_for(None) + current.word_margin, 6)
+    words = [p for p in data if p.how == "semantic" and p.gate == "word"]
+    if words:
+        fitted, report = _cross_validate(words, word, folds, target_precision, seed)
+        metrics["word"] = report
+        word = word if fitted is None else fitted
+    word_margin = round(word - semantic[REGISTER_DEFAULT], 6)
     crossed: dict[str, float] = {}
     if translated:
         fitted, report = _cross_validate(
@@ -621,6 +645,16 @@ def calibrate(
         "keyword": ("keyword_shift", ("keyword",)),
     }
     closer: dict[str, float] = {}
+    # a face a word of feeling stands for, and a sentence's template, by their scores against
+    # thresholds of their own, which the semantic one does not move
+    for gate in ("feeling", "sentence"):
+        held = [p for p in data if p.how == "semantic" and p.gate == gate]
+        if held:
+            before = getattr(current, gate)
+            fitted, report = _cross_validate(held, before, folds, target_precision, seed)
+            metrics[gate] = report
+            if fitted is not None:
+                closer[gate] = fitted
     for series, (name, hows) in by_closeness.items():
         gated = [
             Pair(p.closeness, p.accepted, p.register, p.how)
@@ -641,6 +675,7 @@ def calibrate(
             anchor = fitted
     thresholds = current.with_(
         semantic=semantic,
+        word_margin=word_margin,
         anchor=anchor,
         **closer,
         **crossed,
@@ -771,6 +806,9 @@ def explain(record: dict[str, Any]) -> dict[str, Any]:
             "translated": "the translated-gloss threshold",
             "related": "the related-word threshold",
             "keyword": "the keyword thresholds' shift",
+            "feeling": "the threshold of a face for a word of feeling",
+            "word": "the threshold of a word picked out of a longer run, or a verb",
+            "sentence": "the sentence-template threshold",
         }.get(series, f"the {series} threshold")
         pairs_ = int(report.get("pairs") or 0)
         judged = f"{pairs_} judged lexeme{'' if pairs_ == 1 else 's'}"

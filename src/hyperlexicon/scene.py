@@ -53,8 +53,12 @@ class Lexeme:
     # thresholds to; the score is no closeness)
     closeness: float | None = None
     # a keyword match: the threshold its closeness was held to, before ``keyword_shift``
-    # (a noun's, a translation's, …: ``Thresholds``), so that a verdict says by how much it passed
+    # (a noun's, a translation's, …: ``Thresholds``), so that a verdict says by how much it
+    # passed; a match by meaning: the threshold its score was held to, and which one (``gate``:
+    # "semantic", "word" for a word held to ``word_margin`` more, "feeling" for a face,
+    # "sentence" for a template), so that calibration fits each on its own verdicts
     threshold: float | None = None
+    gate: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

@@ -137,6 +137,7 @@ class Thresholds:
             "translated_name": self.translated_name,
             "translated_keyword": self.translated_keyword,
             "translated_act": self.translated_act,
+            "feeling": self.feeling,
         }
 
     @classmethod
