@@ -19,11 +19,15 @@ verdicts on three lexemes and near misses in ten, ``--noise 0.1`` gives one verd
 wrong way round (``--leans accept``: only by accepting what is wrong; ``--seed`` for the
 user's choices). ``--start semantic=0.4,keyword_shift=-0.3`` starts the judged lexicon from
 thresholds wrong for it, as an earlier calibration might have left them, and measures whether
-the user's verdicts bring them back ("before" is then those thresholds).
+the user's verdicts bring them back ("before" is then those thresholds). ``--rounds 3``
+plays a user who calibrates as they go: the training set is split in three, each part is
+judged as encoded with the thresholds the calibration after the part before left (stored, as
+``calibrate`` stores them), the verdicts adding up in the log; verdicts given at one set of
+thresholds say little about a threshold far from it, since what encode shows changes with it.
 
 Run:  python bench/calibration_quality.py [--train DATA] [--eval DATA,DATA] [--judged SHARE]
           [--noise SHARE] [--leans both|accept|reject] [--seed N] [--start NAME=VALUE,…]
-          [--json]
+          [--rounds N] [--json]
 """
 
 from __future__ import annotations
@@ -230,8 +234,18 @@ def main(argv: list[str] | None = None) -> int:
         help="thresholds the judged lexicon starts from instead of the defaults "
         "(e.g. semantic=0.4,keyword_shift=-0.3): does calibration bring them back?",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the training set in N parts, calibrating after each (default 1)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        print("calibration_quality: --rounds must be at least 1", file=sys.stderr)
+        return 2
     for name in ("judged", "noise"):
         if not 0.0 <= getattr(args, name) <= 1.0:
             print(f"calibration_quality: --{name} must be a share from 0 to 1", file=sys.stderr)
@@ -272,8 +286,26 @@ def main(argv: list[str] | None = None) -> int:
                 leans=args.leans,
                 rng=random.Random(args.seed),
             )
-            counts = give_verdicts(judged, train, refs, user)
-            result = judged.calibrate(dry_run=True, target_precision=args.target_precision)
+            counts: dict[str, int] = {}
+            rounds = []
+            for r in range(args.rounds):
+                part = train[r :: args.rounds]
+                given = give_verdicts(judged, part, refs, user)
+                for k, v in given.items():
+                    counts[k] = counts.get(k, 0) + v
+                was = judged.bridge.thresholds.to_dict()
+                # stored, so that the next part is encoded with what it fitted
+                result = judged.calibrate(
+                    dry_run=args.rounds == 1, target_precision=args.target_precision
+                )
+                now = result.thresholds.to_dict()
+                rounds.append(
+                    {
+                        "sentences": len(part),
+                        "verdicts": given,
+                        "changed": {k: (v, now[k]) for k, v in was.items() if now[k] != v},
+                    }
+                )
         finally:
             judged.close()
         lex, _ = Lexicon.init(settings_for(home), seed="core,emoji")
@@ -306,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                 "start": args.start,
             },
             "verdicts": counts,
+            "rounds": rounds,
             "metrics": result.metrics,
             "changed": changed,
             "figures": rows,
@@ -319,6 +352,11 @@ def main(argv: list[str] | None = None) -> int:
         f" {counts['near miss rejected']} near misses rejected"
         f" ({counts['wrong']} of them wrong; {args.judged:.0%} of what was shown judged)"
     )
+    if args.rounds > 1:
+        for r, done in enumerate(rounds, 1):
+            moved = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in done["changed"].items())
+            print(f"  round {r} ({done['sentences']} sentences): {moved or 'nothing moved'}")
+        print("  the last round's calibration:")
     for series, report in sorted(result.metrics.items()):
         state = (
             "skipped" if "skipped" in report else ("adopted" if report.get("adopted") else "kept")

@@ -62,6 +62,7 @@ def test_starting_thresholds_are_read_and_bad_ones_named() -> None:
         (["--noise", "1.5"], "--noise must be a share from 0 to 1"),
         (["--judged", "-0.1"], "--judged must be a share from 0 to 1"),
         (["--start", "semantic=low"], "--start: 'semantic=low' is no NAME=NUMBER"),
+        (["--rounds", "0"], "--rounds must be at least 1"),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_opened(

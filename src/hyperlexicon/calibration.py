@@ -807,7 +807,7 @@ def explain(record: dict[str, Any]) -> dict[str, Any]:
             "related": "the related-word threshold",
             "keyword": "the keyword thresholds' shift",
             "feeling": "the threshold of a face for a word of feeling",
-            "word": "the threshold of a word picked out of a longer run, or a verb",
+            "word": "the threshold of a word picked out of a longer run (or of a verb)",
             "sentence": "the sentence-template threshold",
         }.get(series, f"the {series} threshold")
         pairs_ = int(report.get("pairs") or 0)
