@@ -637,33 +637,34 @@ def calibrate(
                 "translated_keyword": current.translated_keyword + shift,
                 "translated_act": current.translated_act + shift,
             }
-    # a related or partial lexeme's closeness against ``keyword_related``, the paraphrase
-    # threshold of the thesaurus's words (its score is the entry's, no closeness); a keyword
-    # lexeme's margin over its own keyword threshold against ``keyword_shift``
-    by_closeness = {
-        "related": ("keyword_related", ("related", "partial")),
-        "keyword": ("keyword_shift", ("keyword",)),
-    }
-    closer: dict[str, float] = {}
-    # a face a word of feeling stands for, and a sentence's template, by their scores against
-    # thresholds of their own, which the semantic one does not move
-    for gate in ("feeling", "sentence"):
-        held = [p for p in data if p.how == "semantic" and p.gate == gate]
-        if held:
-            before = getattr(current, gate)
-            fitted, report = _cross_validate(held, before, folds, target_precision, seed)
-            metrics[gate] = report
-            if fitted is not None:
-                closer[gate] = fitted
-    for series, (name, hows) in by_closeness.items():
-        gated = [
+
+    def gated(hows: tuple[str, ...]) -> list[Pair]:
+        return [
             Pair(p.closeness, p.accepted, p.register, p.how)
             for p in data
             if p.closeness is not None and p.how in hows
         ]
-        if gated:
+
+    def held(gate: str) -> list[Pair]:
+        return [p for p in data if p.how == "semantic" and p.gate == gate]
+
+    # each series: the threshold it fits and its pairs. A related or partial lexeme's
+    # closeness against ``keyword_related``, the paraphrase threshold of the thesaurus's words
+    # (its score is the entry's, no closeness); a keyword lexeme's margin over its own keyword
+    # threshold against ``keyword_shift``; a face a word of feeling stands for, and a
+    # sentence's template, by their scores against thresholds of their own, which the
+    # semantic one does not move
+    own = {
+        "related": ("keyword_related", gated(("related", "partial"))),
+        "keyword": ("keyword_shift", gated(("keyword",))),
+        "feeling": ("feeling", held("feeling")),
+        "sentence": ("sentence", held("sentence")),
+    }
+    closer: dict[str, float] = {}
+    for series, (name, given) in own.items():
+        if given:
             before = getattr(current, name)
-            fitted, report = _cross_validate(gated, before, folds, target_precision, seed)
+            fitted, report = _cross_validate(given, before, folds, target_precision, seed)
             metrics[series] = report
             if fitted is not None:
                 closer[name] = fitted
