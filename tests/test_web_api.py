@@ -420,6 +420,41 @@ def test_the_calibration_plot_is_never_an_empty_frame() -> None:
     assert list(two.iter(f"{ns}polyline")) and texts(two, "value") == []
 
 
+def test_the_plot_draws_a_words_a_faces_and_a_templates_threshold_once_fitted() -> None:
+    """The thresholds of lexemes matched by meaning but not held to the semantic one
+    (``Lexeme.gate``) are series of their own once a calibration fitted them, a word's as
+    the semantic threshold and its margin; a lexicon that never fitted them draws none."""
+    from xml.etree import ElementTree as ET
+
+    from hyperlexicon.server import plot
+
+    ns = "{http://www.w3.org/2000/svg}"
+
+    def drawn(history: list[dict[str, Any]]) -> dict[str, list[str]]:
+        root = ET.fromstring(plot.render(history))
+        out: dict[str, list[str]] = {}
+        for g in root.iter(f"{ns}g"):
+            if g.get("class") == "series" and g.get("data-measure") == "threshold":
+                out[g.get("data-series") or ""] = [
+                    c.get("cy") or "" for c in g.iter(f"{ns}circle")
+                ]
+        return out
+
+    before = _record({"anchor": ADOPTED}, pairs=24)
+    before["thresholds"] |= {"word_margin": 0.2, "feeling": 0.4, "sentence": 0.8}
+    assert not {"word", "feeling", "sentence"} & set(drawn([before]))
+    after = _record({"word": ADOPTED, "feeling": ADOPTED}, pairs=24)
+    after["thresholds"] |= {"word_margin": 0.15, "feeling": 0.45, "sentence": 0.8}
+    after["id"] = 8
+    series = drawn([after, before])
+    assert len(series["word"]) == len(series["feeling"]) == 2 and "sentence" not in series
+    data = plot.series([after, before])
+    assert data["thresholds"]["word"] == [0.8, 0.75]
+    assert data["thresholds"]["feeling"] == [0.4, 0.45]
+    assert data["precision"]["word"] == [None, HELD["precision"]]
+    assert "word threshold 0.75 (precision 0.80, recall 0.50)" in plot.describe([after, before])
+
+
 def test_a_dialogue_over_rest(client: TestClient) -> None:
     with client.websocket_connect("/ws") as sock:
         sock.send_json({"v": 1, "type": "hello"})

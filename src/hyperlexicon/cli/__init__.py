@@ -62,9 +62,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": (
         "calibration",
         (
-            "Fit the semantic threshold per register, the translated-gloss, related-word and "
-            "keyword thresholds and the anchor threshold from feedback, with k-fold "
-            "cross-validation; encode uses the latest calibration."
+            "Fit the semantic threshold per register, a word's, a face's and a template's, the "
+            "translated-gloss, related-word and keyword thresholds and the anchor threshold from "
+            "feedback, with k-fold cross-validation; encode uses the latest calibration."
         ),
     ),
     "compress": ("bridge", "A chain of scenes (hyperstrings or texts) → one compressed concept."),

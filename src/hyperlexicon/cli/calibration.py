@@ -360,9 +360,9 @@ def calibrate(
     show_history: bool,
     as_json: bool,
 ) -> None:
-    """Fit the semantic threshold per register, the translated-gloss, related-word and
-    keyword thresholds and the anchor threshold from feedback, with k-fold
-    cross-validation; encode uses the latest calibration.
+    """Fit the semantic threshold per register, a word's, a face's and a template's, the
+    translated-gloss, related-word and keyword thresholds and the anchor threshold from
+    feedback, with k-fold cross-validation; encode uses the latest calibration.
 
     \b
     Example:

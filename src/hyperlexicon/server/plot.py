@@ -1,8 +1,9 @@
 """Calibration over time as an SVG plot, drawn on the server (no script, no library).
 
 Two panels share one x axis, the stored calibrations in order: the semantic threshold of each
-register (and the translated-gloss threshold, a name's, the related-word threshold and the
-anchor threshold), and the
+register (and the translated-gloss threshold, a name's, the related-word threshold, the
+anchor threshold, and once a calibration fitted them a word's of a longer run, a face's and a
+sentence template's), and the
 held-out precision (solid) and recall (dashed) each calibration measured for them. Colours
 are the scene picture's register palette, so a register looks the same everywhere on the
 page; the ``<desc>`` and the page's table say the same in words.
@@ -21,7 +22,20 @@ from ..stability import REGISTER_DEFAULT
 INK = "#111827"
 SUBTLE = "#374151"
 GRID = "#E5E7EB"
-SERIES = (*REGISTERS, REGISTER_DEFAULT, "translated", "related", "anchor")
+SERIES = (
+    *REGISTERS,
+    REGISTER_DEFAULT,
+    "word",
+    "feeling",
+    "sentence",
+    "translated",
+    "related",
+    "anchor",
+)
+# the thresholds of lexemes matched by meaning but not held to the semantic one
+# (``Lexeme.gate``): drawn only once a calibration fitted them, since a lexicon whose users
+# never judged such a lexeme has nothing to show for them but a flat default
+APART = {"word": "#4D7C0F", "feeling": "#BE185D", "sentence": "#A16207"}
 # the translated-gloss and related-word series: no register's colour (calibration fits them
 # apart from the registers')
 TRANSLATED_COLOR = "#0F766E"
@@ -45,7 +59,7 @@ def _color(series: str) -> str:
         return TRANSLATED_COLOR
     if series == "related":
         return RELATED_COLOR
-    return PALETTE.get(series, NEUTRAL)
+    return APART.get(series) or PALETTE.get(series, NEUTRAL)
 
 
 def _n(value: float) -> str:
@@ -63,12 +77,16 @@ def series(history: list[dict[str, Any]]) -> dict[str, Any]:
     thresholds: dict[str, list[float | None]] = {s: [] for s in SERIES}
     precision: dict[str, list[float | None]] = {s: [] for s in SERIES}
     recall: dict[str, list[float | None]] = {s: [] for s in SERIES}
+    fitted = {s for s in APART for h in points if s in (h.get("metrics") or {})}
     for h in points:
         t = h.get("thresholds") or {}
         semantic = t.get("semantic") or {}
         metrics = h.get("metrics") or {}
         for s in SERIES:
-            if s == "anchor":
+            if s in APART:
+                thresholds[s].append(_apart(s, t) if s in fitted else None)
+                m = metrics.get(s) or {}
+            elif s == "anchor":
                 thresholds[s].append(number(t.get("anchor")))
                 m = metrics.get("anchor") or {}
             elif s == "translated":
@@ -90,6 +108,16 @@ def series(history: list[dict[str, Any]]) -> dict[str, Any]:
         "precision": precision,
         "recall": recall,
     }
+
+
+def _apart(series: str, t: dict[str, Any]) -> float | None:
+    """A threshold of ``APART`` as a stored calibration keeps it: a word's as the semantic
+    threshold and its margin."""
+    if series != "word":
+        return number(t.get(series))
+    semantic = number((t.get("semantic") or {}).get(REGISTER_DEFAULT))
+    margin = number(t.get("word_margin"))
+    return None if semantic is None or margin is None else round(semantic + margin, 6)
 
 
 def _measured(data: dict[str, Any]) -> bool:
