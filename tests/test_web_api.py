@@ -435,9 +435,7 @@ def test_the_plot_draws_a_words_a_faces_and_a_templates_threshold_once_fitted() 
         out: dict[str, list[str]] = {}
         for g in root.iter(f"{ns}g"):
             if g.get("class") == "series" and g.get("data-measure") == "threshold":
-                out[g.get("data-series") or ""] = [
-                    c.get("cy") or "" for c in g.iter(f"{ns}circle")
-                ]
+                out[g.get("data-series") or ""] = [c.get("cy") or "" for c in g.iter(f"{ns}circle")]
         return out
 
     before = _record({"anchor": ADOPTED}, pairs=24)
