@@ -179,6 +179,16 @@ def record_thresholds(lex: Any, thresholds: Any) -> None:
         )
 
 
+def moved(before: Any, after: Any) -> dict[str, tuple[Any, Any]]:
+    """The thresholds that differ between two ``Thresholds``: name → (before, after)."""
+    a, b = before.to_dict(), after.to_dict()
+    return {k: (v, b[k]) for k, v in a.items() if b[k] != v}
+
+
+def in_words(changed: dict[str, tuple[Any, Any]]) -> str:
+    return ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items())
+
+
 def figures(lex: Any, thresholds: Any, items: list[Any], refs: Refs) -> dict[str, Any]:
     from hyperlexicon.bridge import Bridge
 
@@ -293,19 +303,13 @@ def main(argv: list[str] | None = None) -> int:
                 given = give_verdicts(judged, part, refs, user)
                 for k, v in given.items():
                     counts[k] = counts.get(k, 0) + v
-                was = judged.bridge.thresholds.to_dict()
+                was = judged.bridge.thresholds
                 # stored, so that the next part is encoded with what it fitted
                 result = judged.calibrate(
                     dry_run=args.rounds == 1, target_precision=args.target_precision
                 )
-                now = result.thresholds.to_dict()
-                rounds.append(
-                    {
-                        "sentences": len(part),
-                        "verdicts": given,
-                        "changed": {k: (v, now[k]) for k, v in was.items() if now[k] != v},
-                    }
-                )
+                changed = moved(was, result.thresholds)
+                rounds.append({"sentences": len(part), "verdicts": given, "changed": changed})
         finally:
             judged.close()
         lex, _ = Lexicon.init(settings_for(home), seed="core,emoji")
@@ -324,9 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    changed = {
-        k: (v, after.to_dict()[k]) for k, v in before.to_dict().items() if after.to_dict()[k] != v
-    }
+    changed = moved(before, after)
     if args.json:
         doc = {
             "train": str(args.train),
@@ -354,8 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.rounds > 1:
         for r, done in enumerate(rounds, 1):
-            moved = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in done["changed"].items())
-            print(f"  round {r} ({done['sentences']} sentences): {moved or 'nothing moved'}")
+            said = in_words(done["changed"]) or "nothing moved"
+            print(f"  round {r} ({done['sentences']} sentences): {said}")
         print("  the last round's calibration:")
     for series, report in sorted(result.metrics.items()):
         state = (
@@ -365,10 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {series:18} {report.get('pairs', 0):4} pairs  {state:8}"
             f" {report.get('before_threshold')} -> {report.get('after_threshold', '-')}"
         )
-    print(
-        "thresholds changed: "
-        + (", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items()) or "none")
-    )
+    print(f"thresholds changed: {in_words(changed) or 'none'}")
     print(f"\n{'set':28} {'':7} recall  all found  spurious/sentence")
     for name, pair in rows.items():
         for when in ("before", "after"):

@@ -614,11 +614,15 @@ def calibrate(
         metrics[f"semantic:{register}"] = report
         if fitted is not None:
             semantic[register] = fitted
+
     # a word held to ``word_margin`` over the semantic threshold (one of a longer run, a
     # verb) is fitted on its own verdicts, as that sum; the margin is what is stored, so a
     # word's threshold not shown better stays where it was when the semantic one moves
+    def held(gate: str) -> list[Pair]:
+        return [p for p in data if p.how == "semantic" and p.gate == gate]
+
     word = round(current.semantic_for(None) + current.word_margin, 6)
-    words = [p for p in data if p.how == "semantic" and p.gate == "word"]
+    words = held("word")
     if words:
         fitted, report = _cross_validate(words, word, folds, target_precision, seed)
         metrics["word"] = report
@@ -644,9 +648,6 @@ def calibrate(
             for p in data
             if p.closeness is not None and p.how in hows
         ]
-
-    def held(gate: str) -> list[Pair]:
-        return [p for p in data if p.how == "semantic" and p.gate == gate]
 
     # each series: the threshold it fits and its pairs. A related or partial lexeme's
     # closeness against ``keyword_related``, the paraphrase threshold of the thesaurus's words
