@@ -453,6 +453,31 @@ def test_the_plot_draws_a_words_a_faces_and_a_templates_threshold_once_fitted() 
     assert "word threshold 0.75 (precision 0.80, recall 0.50)" in plot.describe([after, before])
 
 
+def test_the_plot_draws_the_keyword_threshold_once_its_shift_was_fitted() -> None:
+    """The keyword thresholds' shift is signed (−0.38 for a user calibrated down) and off
+    the panel's 0–1 scale: once a calibration fitted it, the plot draws a noun's keyword
+    threshold with the shift, where every calibration before it stands at the default."""
+    from hyperlexicon.server import plot
+
+    before = _record({"anchor": ADOPTED}, pairs=24)
+    before["thresholds"] |= {"keyword_noun": 0.2, "keyword_shift": 0.0}
+    assert plot.series([before])["thresholds"]["keyword"] == [None]
+    assert 'data-series="keyword"' not in plot.render([before])
+    after = _record({"keyword": {**ADOPTED, "before_threshold": 0.0}}, pairs=24)
+    after["thresholds"] |= {"keyword_noun": 0.2, "keyword_shift": -0.05}
+    after["id"] = 8
+    data = plot.series([after, before])
+    assert data["thresholds"]["keyword"] == [0.2, 0.15]
+    assert data["precision"]["keyword"] == [None, HELD["precision"]]
+    svg = plot.render([after, before])
+    assert svg.count('data-series="keyword" data-measure="threshold"') == 1
+    assert "keyword threshold 0.15 (precision 0.80, recall 0.50)" in plot.describe([after, before])
+    # a record written before the shift was kept draws nothing for it, and breaks nothing
+    old = _record({"keyword": ADOPTED}, pairs=24)
+    assert plot.series([old])["thresholds"]["keyword"] == [None]
+    assert "<svg" in plot.render([old])
+
+
 def test_a_dialogue_over_rest(client: TestClient) -> None:
     with client.websocket_connect("/ws") as sock:
         sock.send_json({"v": 1, "type": "hello"})

@@ -2,8 +2,8 @@
 
 Two panels share one x axis, the stored calibrations in order: the semantic threshold of each
 register (and the translated-gloss threshold, a name's, the related-word threshold, the
-anchor threshold, and once a calibration fitted them a word's of a longer run, a face's and a
-sentence template's), and the
+anchor threshold, and once a calibration fitted them a word's of a longer run, a face's, a
+sentence template's and a noun's keyword threshold with its shift), and the
 held-out precision (solid) and recall (dashed) each calibration measured for them. Colours
 are the scene picture's register palette, so a register looks the same everywhere on the
 page; the ``<desc>`` and the page's table say the same in words.
@@ -30,12 +30,14 @@ SERIES = (
     "sentence",
     "translated",
     "related",
+    "keyword",
     "anchor",
 )
 # the thresholds of lexemes matched by meaning but not held to the semantic one
-# (``Lexeme.gate``): drawn only once a calibration fitted them, since a lexicon whose users
-# never judged such a lexeme has nothing to show for them but a flat default
-APART = {"word": "#4D7C0F", "feeling": "#BE185D", "sentence": "#A16207"}
+# (``Lexeme.gate``), and the keyword thresholds' shift: drawn only once a calibration fitted
+# them, since a lexicon whose users never judged such a lexeme has nothing to show for them
+# but a flat default
+APART = {"word": "#4D7C0F", "feeling": "#BE185D", "sentence": "#A16207", "keyword": "#1D4ED8"}
 # the translated-gloss and related-word series: no register's colour (calibration fits them
 # apart from the registers')
 TRANSLATED_COLOR = "#0F766E"
@@ -112,12 +114,17 @@ def series(history: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _apart(series: str, t: dict[str, Any]) -> float | None:
     """A threshold of ``APART`` as a stored calibration keeps it: a word's as the semantic
-    threshold and its margin."""
-    if series != "word":
+    threshold and its margin; the keyword thresholds' shift as a noun's keyword threshold
+    with it (the shift alone is a signed offset off the panel's 0–1 scale, and moves every
+    keyword threshold by as much: a noun's stands for them)."""
+    if series == "word":
+        base, plus = number((t.get("semantic") or {}).get(REGISTER_DEFAULT)), "word_margin"
+    elif series == "keyword":
+        base, plus = number(t.get("keyword_noun")), "keyword_shift"
+    else:
         return number(t.get(series))
-    semantic = number((t.get("semantic") or {}).get(REGISTER_DEFAULT))
-    margin = number(t.get("word_margin"))
-    return None if semantic is None or margin is None else round(semantic + margin, 6)
+    margin = number(t.get(plus))
+    return None if base is None or margin is None else round(base + margin, 6)
 
 
 def _measured(data: dict[str, Any]) -> bool:
@@ -141,8 +148,8 @@ def render(history: list[dict[str, Any]], *, width: int = 880) -> str:
     plot_w = width - margin_l - margin_r
     panels = [
         (
-            "Semantic threshold per register (and the translated-gloss, related-word and "
-            "anchor thresholds)",
+            "Semantic threshold per register (and the translated-gloss, related-word, "
+            "keyword and anchor thresholds)",
             "thresholds",
         )
     ]
