@@ -3,6 +3,7 @@ into proposals, the poisoning guard, the adaptive filter, the report."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -893,15 +894,48 @@ def test_a_keyword_lexeme_and_its_near_miss_give_their_margins_to_calibration(
     lex.feedback(log_scene(lex, text, missed), "reject", lexeme="🧊")
     rejected = [p for p in cal.pairs(lex.workspace) if p.how == "keyword" and not p.accepted]
     assert [p.closeness for p in rejected] == [margin, margin]
+    # (the first verdict was on a lexeme the scene showed, the second on a near miss)
+    assert [p.shown for p in rejected] == [True, False]
     for _ in range(12):
         query = log_scene(lex, text, missed)
         lex.feedback(query, "correct", span="холодной", correction="🧊")
     found = [p for p in cal.pairs(lex.workspace) if p.how == "keyword" and p.accepted]
     assert {p.closeness for p in found} == {margin}
+    assert not any(p.shown for p in found)
     # verdicts that the shifted threshold was too strict: calibration lowers it again
     result = lex.calibrate(dry_run=True)
     assert result.metrics["keyword"]["pairs"] == 14
     assert result.thresholds.keyword_shift <= margin
+
+
+def test_a_near_miss_a_user_accepted_does_not_move_the_anchor(
+    lex: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The anchor marks the lexemes a scene stands on. A near miss a user corrected to says
+    it should have been shown (its layer's threshold decides that), not that a scene should
+    stand on it: a user who only corrects, never rejecting a near miss, took the anchor down
+    to the corrections' scores (0.25 on the benchmark). Rejections count, shown or not."""
+    rng = random.Random(5)
+    shown = [cal.Pair(rng.uniform(0.78, 0.95), True, "default", "lemma") for _ in range(20)]
+    shown += [cal.Pair(rng.uniform(0.7, 0.76), False, "default", "keyword") for _ in range(10)]
+    corrected = [
+        cal.Pair(rng.uniform(0.3, 0.5), True, "default", "keyword", shown=False) for _ in range(40)
+    ]
+    missed = [
+        cal.Pair(rng.uniform(0.2, 0.3), False, "default", "keyword", shown=False) for _ in range(5)
+    ]
+    monkeypatch.setattr(cal, "pairs", lambda ws: [*shown, *corrected, *missed])
+    report = lex.calibrate(dry_run=True).metrics["anchor"]
+    assert report["pairs"] == len(shown) + len(missed)
+    low = max(p.score for p in shown if not p.accepted)
+    high = min(p.score for p in shown if p.accepted)
+    assert low < report["fitted_threshold"] <= high + 0.001
+    # taken as shown lexemes, the same corrections pull it under every rejected one
+    as_shown = [dataclasses.replace(p, shown=True) for p in corrected]
+    monkeypatch.setattr(cal, "pairs", lambda ws: [*shown, *as_shown, *missed])
+    pulled = lex.calibrate(dry_run=True).metrics["anchor"]
+    assert pulled["pairs"] == len(shown) + len(as_shown) + len(missed)
+    assert pulled["fitted_threshold"] < min(p.score for p in shown)
 
 
 def test_the_command_line_names_near_misses_and_takes_verdicts_on_them(lex: Lexicon) -> None:

@@ -356,6 +356,8 @@ class Pair:
     # which threshold a match by meaning was held to (``Lexeme.gate``): None in a record
     # written before lexemes said
     gate: str | None = None
+    # whether the scene showed the lexeme (False: a near miss, judged or corrected to)
+    shown: bool = True
 
 
 def pairs(ws: Workspace) -> list[Pair]:
@@ -383,7 +385,9 @@ def pairs(ws: Workspace) -> list[Pair]:
         closeness, gate = _gate(judged), judged.get("gate")
         if fb.kind in ("accept", "reject") and fb.target == "lexeme" and fb.score is not None:
             accepted = fb.kind == "accept"
-            out.append(Pair(fb.score, accepted, register, fb.how or "", closeness, gate))
+            shown = not any(judged is miss for miss in scene.get("near_misses", ()))
+            how = fb.how or ""
+            out.append(Pair(fb.score, accepted, register, how, closeness, gate, shown))
         elif fb.kind == "correct":
             if fb.score is not None and fb.entry_id != fb.correction_entry_id:
                 out.append(Pair(fb.score, False, register, fb.how or "", closeness, gate))
@@ -391,7 +395,8 @@ def pairs(ws: Workspace) -> list[Pair]:
                 if fb.correction_entry_id and miss.get("entry_id") == fb.correction_entry_id:
                     how = miss.get("how", "semantic")
                     score = float(miss["score"])
-                    out.append(Pair(score, True, register, how, _gate(miss), miss.get("gate")))
+                    gate = miss.get("gate")
+                    out.append(Pair(score, True, register, how, _gate(miss), gate, False))
                     break
     return out
 
@@ -669,9 +674,14 @@ def calibrate(
             metrics[series] = report
             if fitted is not None:
                 closer[name] = fitted
+    # the anchor marks the lexemes a scene stands on. A near miss a user accepted says it
+    # should have been shown, which its own layer's threshold decides, not that a scene
+    # should stand on it: a user who only corrects to near misses took the anchor down to
+    # their scores (0.25). One rejected, shown or not, says it should not
     anchor = current.anchor
-    if data:
-        fitted, report = _cross_validate(data, current.anchor, folds, target_precision, seed)
+    judged = [p for p in data if p.shown or not p.accepted]
+    if judged:
+        fitted, report = _cross_validate(judged, current.anchor, folds, target_precision, seed)
         metrics["anchor"] = report
         if fitted is not None:
             anchor = fitted
