@@ -236,3 +236,23 @@ def test_the_second_held_out_set_is_new():
     assert langs["ru"] >= 30 and langs["en"] >= 30, langs
     tags = {t for i in HELD_2 for t in i.tags}
     assert tags <= TAGS - {"compound", "unknown", "seed"}, tags
+
+
+def test_the_cached_store_is_rebuilt_when_the_seeds_merge_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The benchmark's store is cached by what it depends on. How two seeds' entries of one
+    form are merged is in the code, not the seed files: changed there alone, it must build
+    a new store, or the benchmark measures the store of the code before it."""
+    from hyperlexicon.entry import EntryData
+    from hyperlexicon.lexicon import seeds_dir
+
+    before = bench.cache_key(seeds_dir(), "use-multilingual")
+    assert bench.cache_key(seeds_dir(), "use-multilingual") == before
+    assert bench.cache_key(seeds_dir(), "st:other") != before
+
+    def every_gloss(self: EntryData, other: EntryData) -> EntryData:
+        return other
+
+    monkeypatch.setattr(EntryData, "with_names_of", every_gloss)
+    assert bench.cache_key(seeds_dir(), "use-multilingual") != before
