@@ -381,11 +381,10 @@ def pairs(ws: Workspace) -> list[Pair]:
     for fb, result, params, mode in rows:
         register = (params or {}).get("register") or REGISTER_DEFAULT
         scene = _scene_of(mode, result)
-        judged = _judged(scene, fb.form, fb.how) if fb.form else {}
+        judged, shown = _judged(scene, fb.form, fb.how) if fb.form else ({}, True)
         closeness, gate = _gate(judged), judged.get("gate")
         if fb.kind in ("accept", "reject") and fb.target == "lexeme" and fb.score is not None:
             accepted = fb.kind == "accept"
-            shown = not any(judged is miss for miss in scene.get("near_misses", ()))
             how = fb.how or ""
             out.append(Pair(fb.score, accepted, register, how, closeness, gate, shown))
         elif fb.kind == "correct":
@@ -401,17 +400,19 @@ def pairs(ws: Workspace) -> list[Pair]:
     return out
 
 
-def _judged(scene: dict[str, Any], form: str, how: str | None = None) -> dict[str, Any]:
+def _judged(
+    scene: dict[str, Any], form: str, how: str | None = None
+) -> tuple[dict[str, Any], bool]:
     """The lexeme of the scene a verdict names, or for a verdict on a near miss the near
-    miss; empty if the scene has neither."""
+    miss (empty if the scene has neither), and whether the scene showed it."""
     key = form_key(form)
     for lx in scene.get("lexemes", ()):
         if form_key(lx.get("form", "")) == key:
-            return lx
+            return lx, True
     for miss in scene.get("near_misses", ()):
         if form_key(miss.get("form", "")) == key and miss.get("how", "semantic") == how:
-            return miss
-    return {}
+            return miss, False
+    return {}, True
 
 
 def _gate(lexeme: dict[str, Any]) -> float | None:
